@@ -29,32 +29,29 @@ impl alma_runtime::Codec for Portfolios {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Portfolios",
-            &mut |k, v, r| {
-                match k {
-                    "portfolio" => out.portfolio = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "portfolio", &self.portfolio);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for Portfolios {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.portfolio, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.portfolio, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -69,24 +66,24 @@ impl alma_runtime::Model for Portfolios {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolios",
             fields: &[
-                F::new(
-                    "portfolio",
-                    "portfolio",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "portfolio",
+                    name: "portfolio",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::shared::Portfolio as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -172,64 +169,69 @@ impl alma_runtime::Codec for Fee {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Fee",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    "status" => out.status = r.read(2u16, v)?,
-                    "user_primary_id" => out.user_primary_id = r.read(3u16, v)?,
-                    "balance" => out.balance = r.read(4u16, v)?,
-                    "remaining_vat_amount" => out.remaining_vat_amount = r.read(5u16, v)?,
-                    "original_amount" => out.original_amount = r.read(6u16, v)?,
-                    "original_vat_amount" => out.original_vat_amount = r.read(7u16, v)?,
-                    "creation_time" => out.creation_time = r.read(8u16, v)?,
-                    "status_time" => out.status_time = r.read(9u16, v)?,
-                    "comment" => out.comment = r.read(10u16, v)?,
-                    "owner" => out.owner = r.read(11u16, v)?,
-                    "title" => out.title = r.read(12u16, v)?,
-                    "barcode" => out.barcode = r.read(13u16, v)?,
-                    "transaction" => out.transaction = r.read(14u16, v)?,
-                    "bursar_transaction_id" => {
-                        out.bursar_transaction_id = r.read(15u16, v)?;
-                    }
-                    "link" => out.link = r.read(16u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "type", &self.type_);
-        w.field(2u16, "status", &self.status);
-        w.field(3u16, "user_primary_id", &self.user_primary_id);
-        w.field(4u16, "balance", &self.balance);
-        w.field(5u16, "remaining_vat_amount", &self.remaining_vat_amount);
-        w.field(6u16, "original_amount", &self.original_amount);
-        w.field(7u16, "original_vat_amount", &self.original_vat_amount);
-        w.field(8u16, "creation_time", &self.creation_time);
-        w.field(9u16, "status_time", &self.status_time);
-        w.field(10u16, "comment", &self.comment);
-        w.field(11u16, "owner", &self.owner);
-        w.field(12u16, "title", &self.title);
-        w.field(13u16, "barcode", &self.barcode);
-        w.field(14u16, "transaction", &self.transaction);
-        w.field(15u16, "bursar_transaction_id", &self.bursar_transaction_id);
-        w.field(16u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::codec::Object for Fee {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.type_,
+                &self.status,
+                &self.user_primary_id,
+                &self.balance,
+                &self.remaining_vat_amount,
+                &self.original_amount,
+                &self.original_vat_amount,
+                &self.creation_time,
+                &self.status_time,
+                &self.comment,
+                &self.owner,
+                &self.title,
+                &self.barcode,
+                &self.transaction,
+                &self.bursar_transaction_id,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.type_,
+                &mut self.status,
+                &mut self.user_primary_id,
+                &mut self.balance,
+                &mut self.remaining_vat_amount,
+                &mut self.original_amount,
+                &mut self.original_vat_amount,
+                &mut self.creation_time,
+                &mut self.status_time,
+                &mut self.comment,
+                &mut self.owner,
+                &mut self.title,
+                &mut self.barcode,
+                &mut self.transaction,
+                &mut self.bursar_transaction_id,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -244,92 +246,148 @@ impl alma_runtime::Model for Fee {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "user_primary_id",
-                    "user_primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "user_primary_id",
+                    name: "user_primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::FeeUserPrimaryId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("balance", "balance", K::Element, None, false, V::Scalar(S::Num)),
-                F::new(
-                    "remaining_vat_amount",
-                    "remaining_vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "original_amount",
-                    "original_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "original_vat_amount",
-                    "original_vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "creation_time",
-                    "creation_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "status_time",
-                    "status_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "barcode",
-                    "barcode",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "balance",
+                    name: "balance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "remaining_vat_amount",
+                    name: "remaining_vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "original_amount",
+                    name: "original_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "original_vat_amount",
+                    name: "original_vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "creation_time",
+                    name: "creation_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status_time",
+                    name: "status_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::FeeBarcode as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "transaction",
-                    "transaction",
-                    K::Element,
-                    Some("transactions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "transaction",
+                    name: "transaction",
+                    kind: K::Element,
+                    wrapper: Some("transactions"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::Transaction as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "bursar_transaction_id",
-                    "bursar_transaction_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "bursar_transaction_id",
+                    name: "bursar_transaction_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -364,32 +422,25 @@ impl alma_runtime::Codec for FeeBarcode {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "FeeBarcode",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::codec::Object for FeeBarcode {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -404,8 +455,22 @@ impl alma_runtime::Model for FeeBarcode {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee_barcode",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -440,32 +505,25 @@ impl alma_runtime::Codec for FeeUserPrimaryId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "FeeUserPrimaryId",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::codec::Object for FeeUserPrimaryId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -480,8 +538,22 @@ impl alma_runtime::Model for FeeUserPrimaryId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee_user_primary_id",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -551,52 +623,57 @@ impl alma_runtime::Codec for Transaction {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Transaction",
-            &mut |k, v, r| {
-                match k {
-                    "transaction_id" => out.transaction_id = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    "amount" => out.amount = r.read(2u16, v)?,
-                    "vat_amount" => out.vat_amount = r.read(3u16, v)?,
-                    "reason" => out.reason = r.read(4u16, v)?,
-                    "comment" => out.comment = r.read(5u16, v)?,
-                    "created_by" => out.created_by = r.read(6u16, v)?,
-                    "external_transaction_id" => {
-                        out.external_transaction_id = r.read(7u16, v)?;
-                    }
-                    "transaction_time" => out.transaction_time = r.read(8u16, v)?,
-                    "received_by" => out.received_by = r.read(9u16, v)?,
-                    "payment_method" => out.payment_method = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "transaction_id", &self.transaction_id);
-        w.field(1u16, "type", &self.type_);
-        w.field(2u16, "amount", &self.amount);
-        w.field(3u16, "vat_amount", &self.vat_amount);
-        w.field(4u16, "reason", &self.reason);
-        w.field(5u16, "comment", &self.comment);
-        w.field(6u16, "created_by", &self.created_by);
-        w.field(7u16, "external_transaction_id", &self.external_transaction_id);
-        w.field(8u16, "transaction_time", &self.transaction_time);
-        w.field(9u16, "received_by", &self.received_by);
-        w.field(10u16, "payment_method", &self.payment_method);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::codec::Object for Transaction {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.transaction_id,
+                &self.type_,
+                &self.amount,
+                &self.vat_amount,
+                &self.reason,
+                &self.comment,
+                &self.created_by,
+                &self.external_transaction_id,
+                &self.transaction_time,
+                &self.received_by,
+                &self.payment_method,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.transaction_id,
+                &mut self.type_,
+                &mut self.amount,
+                &mut self.vat_amount,
+                &mut self.reason,
+                &mut self.comment,
+                &mut self.created_by,
+                &mut self.external_transaction_id,
+                &mut self.transaction_time,
+                &mut self.received_by,
+                &mut self.payment_method,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -611,59 +688,94 @@ impl alma_runtime::Model for Transaction {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "transaction",
             fields: &[
-                F::new(
-                    "transaction_id",
-                    "transaction_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("amount", "amount", K::Element, None, false, V::Scalar(S::Num)),
-                F::new(
-                    "vat_amount",
-                    "vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new("reason", "reason", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_transaction_id",
-                    "external_transaction_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "transaction_time",
-                    "transaction_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("received_by", "received_by", K::Element, None, false, V::Code),
-                F::new(
-                    "payment_method",
-                    "payment_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
+                F {
+                    key: "transaction_id",
+                    name: "transaction_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "amount",
+                    name: "amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "vat_amount",
+                    name: "vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "reason",
+                    name: "reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_transaction_id",
+                    name: "external_transaction_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "transaction_time",
+                    name: "transaction_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "received_by",
+                    name: "received_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "payment_method",
+                    name: "payment_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -701,36 +813,38 @@ impl alma_runtime::Codec for Fees {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Fees",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "total_sum" => out.total_sum = r.read(1u16, v)?,
-                    "currency" => out.currency = r.read(2u16, v)?,
-                    "fee" => out.fee = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "total_sum", &self.total_sum);
-        w.field(2u16, "currency", &self.currency);
-        w.field(3u16, "fee", &self.fee);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::codec::Object for Fees {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.total_record_count, &self.total_sum, &self.currency, &self.fee],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.total_record_count,
+                &mut self.total_sum,
+                &mut self.currency,
+                &mut self.fee,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -745,38 +859,40 @@ impl alma_runtime::Model for Fees {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fees",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "total_sum",
-                    "total_sum",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "currency",
-                    "currency",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fee",
-                    "fee",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(<crate::shared::Fee as alma_runtime::Model>::xml_model),
-                ),
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "total_sum",
+                    name: "total_sum",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fee",
+                    name: "fee",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Fee as alma_runtime::Model>::xml_model,
+                    ),
+                },
             ],
         };
         &MODEL
@@ -815,36 +931,38 @@ impl alma_runtime::Codec for Action {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Action",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "population" => out.population = r.read(1u16, v)?,
-                    "members" => out.members = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "population", &self.population);
-        w.field(2u16, "members", &self.members);
-        w.field(3u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Action {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.type_, &self.population, &self.members, &self.link],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.population,
+                &mut self.members,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -859,10 +977,38 @@ impl alma_runtime::Model for Action {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "action",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("population", "population", K::Element, None, false, V::Code),
-                F::new("members", "members", K::Element, None, false, V::Scalar(S::Int)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "population",
+                    name: "population",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "members",
+                    name: "members",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -896,32 +1042,25 @@ impl alma_runtime::Codec for Counter {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Counter",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Counter {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.type_, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.type_, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -936,8 +1075,22 @@ impl alma_runtime::Model for Counter {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "counter",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -984,40 +1137,47 @@ impl alma_runtime::Codec for JobInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobInfo",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    "category" => out.category = r.read(4u16, v)?,
-                    "link" => out.link = r.read(5u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "type", &self.type_);
-        w.field(4u16, "category", &self.category);
-        w.field(5u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::codec::Object for JobInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.name,
+                &self.description,
+                &self.type_,
+                &self.category,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.name,
+                &mut self.description,
+                &mut self.type_,
+                &mut self.category,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -1032,19 +1192,54 @@ impl alma_runtime::Model for JobInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_info",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("category", "category", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "category",
+                    name: "category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1125,58 +1320,65 @@ impl alma_runtime::Codec for JobInstance {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobInstance",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "external_id" => out.external_id = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "submitted_by" => out.submitted_by = r.read(3u16, v)?,
-                    "submit_time" => out.submit_time = r.read(4u16, v)?,
-                    "start_time" => out.start_time = r.read(5u16, v)?,
-                    "end_time" => out.end_time = r.read(6u16, v)?,
-                    "progress" => out.progress = r.read(7u16, v)?,
-                    "status" => out.status = r.read(8u16, v)?,
-                    "status_date" => out.status_date = r.read(9u16, v)?,
-                    "alert" => out.alert = r.read(10u16, v)?,
-                    "counter" => out.counter = r.read(11u16, v)?,
-                    "action" => out.action = r.read(12u16, v)?,
-                    "job_info" => out.job_info = r.read(13u16, v)?,
-                    "link" => out.link = r.read(14u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "external_id", &self.external_id);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "submitted_by", &self.submitted_by);
-        w.field(4u16, "submit_time", &self.submit_time);
-        w.field(5u16, "start_time", &self.start_time);
-        w.field(6u16, "end_time", &self.end_time);
-        w.field(7u16, "progress", &self.progress);
-        w.field(8u16, "status", &self.status);
-        w.field(9u16, "status_date", &self.status_date);
-        w.field(10u16, "alert", &self.alert);
-        w.field(11u16, "counter", &self.counter);
-        w.field(12u16, "action", &self.action);
-        w.field(13u16, "job_info", &self.job_info);
-        w.field(14u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::codec::Object for JobInstance {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.external_id,
+                &self.name,
+                &self.submitted_by,
+                &self.submit_time,
+                &self.start_time,
+                &self.end_time,
+                &self.progress,
+                &self.status,
+                &self.status_date,
+                &self.alert,
+                &self.counter,
+                &self.action,
+                &self.job_info,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.external_id,
+                &mut self.name,
+                &mut self.submitted_by,
+                &mut self.submit_time,
+                &mut self.start_time,
+                &mut self.end_time,
+                &mut self.progress,
+                &mut self.status,
+                &mut self.status_date,
+                &mut self.alert,
+                &mut self.counter,
+                &mut self.action,
+                &mut self.job_info,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -1191,84 +1393,132 @@ impl alma_runtime::Model for JobInstance {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_instance",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("submitted_by", "submitted_by", K::Element, None, false, V::Code),
-                F::new(
-                    "submit_time",
-                    "submit_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_time",
-                    "start_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_time",
-                    "end_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "progress",
-                    "progress",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "status_date",
-                    "status_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
-                F::new(
-                    "counter",
-                    "counter",
-                    K::Element,
-                    Some("counters"),
-                    true,
-                    V::Model(<crate::shared::Counter as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "action",
-                    "action",
-                    K::Element,
-                    Some("actions"),
-                    true,
-                    V::Model(<crate::shared::Action as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "job_info",
-                    "job_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(<crate::shared::JobInfo as alma_runtime::Model>::xml_model),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "submitted_by",
+                    name: "submitted_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "submit_time",
+                    name: "submit_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_time",
+                    name: "start_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_time",
+                    name: "end_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "progress",
+                    name: "progress",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status_date",
+                    name: "status_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alert",
+                    name: "alert",
+                    kind: K::Element,
+                    wrapper: Some("alerts"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "counter",
+                    name: "counter",
+                    kind: K::Element,
+                    wrapper: Some("counters"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Counter as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "action",
+                    name: "action",
+                    kind: K::Element,
+                    wrapper: Some("actions"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Action as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "job_info",
+                    name: "job_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
+                        <crate::shared::JobInfo as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1306,34 +1556,29 @@ impl alma_runtime::Codec for EntityPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EntityPost",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "entity_type" => out.entity_type = r.read(1u16, v)?,
-                    "entity_id" => out.entity_id = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "entity_type", &self.entity_type);
-        w.field(2u16, "entity_id", &self.entity_id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for EntityPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.entity_type, &self.entity_id], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.link, &mut self.entity_type, &mut self.entity_id],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1348,25 +1593,32 @@ impl alma_runtime::Model for EntityPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "entity",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "entity_type",
-                    "entity_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "entity_type",
+                    name: "entity_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::EntityPostEntityType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "entity_id",
-                    "entity_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "entity_id",
+                    name: "entity_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1399,30 +1651,25 @@ impl alma_runtime::Codec for EntityPostEntityType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EntityPostEntityType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for EntityPostEntityType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1436,7 +1683,16 @@ impl alma_runtime::Model for EntityPostEntityType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "entity_post_entity_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -1482,40 +1738,47 @@ impl alma_runtime::Codec for ReminderPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ReminderPost",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "entity" => out.entity = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "text" => out.text = r.read(4u16, v)?,
-                    "reminder_date" => out.reminder_date = r.read(5u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "entity", &self.entity);
-        w.field(2u16, "type", &self.type_);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "text", &self.text);
-        w.field(5u16, "reminder_date", &self.reminder_date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for ReminderPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.entity,
+                &self.type_,
+                &self.status,
+                &self.text,
+                &self.reminder_date,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.entity,
+                &mut self.type_,
+                &mut self.status,
+                &mut self.text,
+                &mut self.reminder_date,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1530,46 +1793,60 @@ impl alma_runtime::Model for ReminderPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "entity",
-                    "entity",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "entity",
+                    name: "entity",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::EntityPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "type",
-                    "type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ReminderPostType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "status",
-                    "status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ReminderPostStatus as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("text", "text", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "reminder_date",
-                    "reminder_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "text",
+                    name: "text",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "reminder_date",
+                    name: "reminder_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1602,30 +1879,25 @@ impl alma_runtime::Codec for ReminderPostStatus {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ReminderPostStatus",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for ReminderPostStatus {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1639,7 +1911,16 @@ impl alma_runtime::Model for ReminderPostStatus {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder_post_status",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -1671,30 +1952,25 @@ impl alma_runtime::Codec for ReminderPostType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ReminderPostType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for ReminderPostType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1708,7 +1984,16 @@ impl alma_runtime::Model for ReminderPostType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -1752,38 +2037,39 @@ impl alma_runtime::Codec for ReminderPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ReminderPut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    "status" => out.status = r.read(2u16, v)?,
-                    "text" => out.text = r.read(3u16, v)?,
-                    "reminder_date" => out.reminder_date = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "type", &self.type_);
-        w.field(2u16, "status", &self.status);
-        w.field(3u16, "text", &self.text);
-        w.field(4u16, "reminder_date", &self.reminder_date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for ReminderPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.link, &self.type_, &self.status, &self.text, &self.reminder_date],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.type_,
+                &mut self.status,
+                &mut self.text,
+                &mut self.reminder_date,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1798,36 +2084,50 @@ impl alma_runtime::Model for ReminderPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "type",
-                    "type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ReminderPostType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "status",
-                    "status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ReminderPostStatus as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("text", "text", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "reminder_date",
-                    "reminder_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "text",
+                    name: "text",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "reminder_date",
+                    name: "reminder_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1869,36 +2169,38 @@ impl alma_runtime::Codec for Entity {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Entity",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "entity_type" => out.entity_type = r.read(1u16, v)?,
-                    "entity_id" => out.entity_id = r.read(2u16, v)?,
-                    "description" => out.description = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "entity_type", &self.entity_type);
-        w.field(2u16, "entity_id", &self.entity_id);
-        w.field(3u16, "description", &self.description);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for Entity {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.link, &self.entity_type, &self.entity_id, &self.description],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.entity_type,
+                &mut self.entity_id,
+                &mut self.description,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1913,24 +2215,38 @@ impl alma_runtime::Model for Entity {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "entity",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
-                F::new(
-                    "entity_id",
-                    "entity_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "entity_type",
+                    name: "entity_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "entity_id",
+                    name: "entity_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1995,50 +2311,57 @@ impl alma_runtime::Codec for Reminder {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Reminder",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    "entity" => out.entity = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    "status" => out.status = r.read(4u16, v)?,
-                    "text" => out.text = r.read(5u16, v)?,
-                    "reminder_date" => out.reminder_date = r.read(6u16, v)?,
-                    "created_by" => out.created_by = r.read(7u16, v)?,
-                    "created_date" => out.created_date = r.read(8u16, v)?,
-                    "last_modified_by" => out.last_modified_by = r.read(9u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "id", &self.id);
-        w.field(2u16, "entity", &self.entity);
-        w.field(3u16, "type", &self.type_);
-        w.field(4u16, "status", &self.status);
-        w.field(5u16, "text", &self.text);
-        w.field(6u16, "reminder_date", &self.reminder_date);
-        w.field(7u16, "created_by", &self.created_by);
-        w.field(8u16, "created_date", &self.created_date);
-        w.field(9u16, "last_modified_by", &self.last_modified_by);
-        w.field(10u16, "last_modified_date", &self.last_modified_date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for Reminder {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.id,
+                &self.entity,
+                &self.type_,
+                &self.status,
+                &self.text,
+                &self.reminder_date,
+                &self.created_by,
+                &self.created_date,
+                &self.last_modified_by,
+                &self.last_modified_date,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.id,
+                &mut self.entity,
+                &mut self.type_,
+                &mut self.status,
+                &mut self.text,
+                &mut self.reminder_date,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.last_modified_by,
+                &mut self.last_modified_date,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2053,52 +2376,96 @@ impl alma_runtime::Model for Reminder {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminder",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "entity",
-                    "entity",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(<crate::shared::Entity as alma_runtime::Model>::xml_model),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("text", "text", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "reminder_date",
-                    "reminder_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("created_by", "created_by", K::Element, None, false, V::Code),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_by",
-                    "last_modified_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "entity",
+                    name: "entity",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
+                        <crate::shared::Entity as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "text",
+                    name: "text",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "reminder_date",
+                    name: "reminder_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_by",
+                    name: "last_modified_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2132,32 +2499,29 @@ impl alma_runtime::Codec for Reminders {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Reminders",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "reminder" => out.reminder = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "reminder", &self.reminder);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::codec::Object for Reminders {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.reminder], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.reminder],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2172,22 +2536,24 @@ impl alma_runtime::Model for Reminders {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "reminders",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "reminder",
-                    "reminder",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(<crate::shared::Reminder as alma_runtime::Model>::xml_model),
-                ),
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "reminder",
+                    name: "reminder",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Reminder as alma_runtime::Model>::xml_model,
+                    ),
+                },
             ],
         };
         &MODEL
@@ -2218,30 +2584,25 @@ impl alma_runtime::Codec for Warning {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Warning",
-            &mut |k, v, r| {
-                match k {
-                    "message" => out.message = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "message", &self.message);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Warning {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.message], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.message], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -2256,7 +2617,14 @@ impl alma_runtime::Model for Warning {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "warning",
             fields: &[
-                F::new("message", "message", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "message",
+                    name: "message",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2424,112 +2792,101 @@ impl alma_runtime::Codec for Bib {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Bib",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "record_format" => out.record_format = r.read(1u16, v)?,
-                    "linked_record_id" => out.linked_record_id = r.read(2u16, v)?,
-                    "title" => out.title = r.read(3u16, v)?,
-                    "author" => out.author = r.read(4u16, v)?,
-                    "issn" => out.issn = r.read(5u16, v)?,
-                    "isbn" => out.isbn = r.read(6u16, v)?,
-                    "complete_edition" => out.complete_edition = r.read(7u16, v)?,
-                    "network_number" => out.network_number = r.read(8u16, v)?,
-                    "place_of_publication" => out.place_of_publication = r.read(9u16, v)?,
-                    "date_of_publication" => out.date_of_publication = r.read(10u16, v)?,
-                    "publisher_const" => out.publisher_const = r.read(11u16, v)?,
-                    "holdings" => out.holdings = r.read(12u16, v)?,
-                    "created_by" => out.created_by = r.read(13u16, v)?,
-                    "created_date" => out.created_date = r.read(14u16, v)?,
-                    "last_modified_by" => out.last_modified_by = r.read(15u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(16u16, v)?,
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(17u16, v)?;
-                    }
-                    "suppress_from_external_search" => {
-                        out.suppress_from_external_search = r.read(18u16, v)?;
-                    }
-                    "suppress_from_metadoor" => {
-                        out.suppress_from_metadoor = r.read(19u16, v)?;
-                    }
-                    "rank" => out.rank = r.read(20u16, v)?,
-                    "enrichment_source" => out.enrichment_source = r.read(21u16, v)?,
-                    "enrichment_workflow" => out.enrichment_workflow = r.read(22u16, v)?,
-                    "sync_with_oclc" => out.sync_with_oclc = r.read(23u16, v)?,
-                    "sync_with_libraries_australia" => {
-                        out.sync_with_libraries_australia = r.read(24u16, v)?;
-                    }
-                    "originating_system" => out.originating_system = r.read(25u16, v)?,
-                    "originating_system_id" => {
-                        out.originating_system_id = r.read(26u16, v)?;
-                    }
-                    "cataloging_level" => out.cataloging_level = r.read(27u16, v)?,
-                    "brief_level" => out.brief_level = r.read(28u16, v)?,
-                    "anies" => out.anies = r.read(29u16, v)?,
-                    "warning" => out.warning = r.read(30u16, v)?,
-                    "requests" => out.requests = r.read(31u16, v)?,
-                    "link" => out.link = r.read(32u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(1u16, "record_format", &self.record_format);
-        w.field(2u16, "linked_record_id", &self.linked_record_id);
-        w.field(3u16, "title", &self.title);
-        w.field(4u16, "author", &self.author);
-        w.field(5u16, "issn", &self.issn);
-        w.field(6u16, "isbn", &self.isbn);
-        w.field(7u16, "complete_edition", &self.complete_edition);
-        w.field(8u16, "network_number", &self.network_number);
-        w.field(9u16, "place_of_publication", &self.place_of_publication);
-        w.field(10u16, "date_of_publication", &self.date_of_publication);
-        w.field(11u16, "publisher_const", &self.publisher_const);
-        w.field(12u16, "holdings", &self.holdings);
-        w.field(13u16, "created_by", &self.created_by);
-        w.field(14u16, "created_date", &self.created_date);
-        w.field(15u16, "last_modified_by", &self.last_modified_by);
-        w.field(16u16, "last_modified_date", &self.last_modified_date);
-        w.field(17u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(
-            18u16,
-            "suppress_from_external_search",
-            &self.suppress_from_external_search,
-        );
-        w.field(19u16, "suppress_from_metadoor", &self.suppress_from_metadoor);
-        w.field(20u16, "rank", &self.rank);
-        w.field(21u16, "enrichment_source", &self.enrichment_source);
-        w.field(22u16, "enrichment_workflow", &self.enrichment_workflow);
-        w.field(23u16, "sync_with_oclc", &self.sync_with_oclc);
-        w.field(
-            24u16,
-            "sync_with_libraries_australia",
-            &self.sync_with_libraries_australia,
-        );
-        w.field(25u16, "originating_system", &self.originating_system);
-        w.field(26u16, "originating_system_id", &self.originating_system_id);
-        w.field(27u16, "cataloging_level", &self.cataloging_level);
-        w.field(28u16, "brief_level", &self.brief_level);
-        w.field(29u16, "anies", &self.anies);
-        w.field(30u16, "warning", &self.warning);
-        w.field(31u16, "requests", &self.requests);
-        w.field(32u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Bib {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.mms_id,
+                &self.record_format,
+                &self.linked_record_id,
+                &self.title,
+                &self.author,
+                &self.issn,
+                &self.isbn,
+                &self.complete_edition,
+                &self.network_number,
+                &self.place_of_publication,
+                &self.date_of_publication,
+                &self.publisher_const,
+                &self.holdings,
+                &self.created_by,
+                &self.created_date,
+                &self.last_modified_by,
+                &self.last_modified_date,
+                &self.suppress_from_publishing,
+                &self.suppress_from_external_search,
+                &self.suppress_from_metadoor,
+                &self.rank,
+                &self.enrichment_source,
+                &self.enrichment_workflow,
+                &self.sync_with_oclc,
+                &self.sync_with_libraries_australia,
+                &self.originating_system,
+                &self.originating_system_id,
+                &self.cataloging_level,
+                &self.brief_level,
+                &self.anies,
+                &self.warning,
+                &self.requests,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.mms_id,
+                &mut self.record_format,
+                &mut self.linked_record_id,
+                &mut self.title,
+                &mut self.author,
+                &mut self.issn,
+                &mut self.isbn,
+                &mut self.complete_edition,
+                &mut self.network_number,
+                &mut self.place_of_publication,
+                &mut self.date_of_publication,
+                &mut self.publisher_const,
+                &mut self.holdings,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.last_modified_by,
+                &mut self.last_modified_date,
+                &mut self.suppress_from_publishing,
+                &mut self.suppress_from_external_search,
+                &mut self.suppress_from_metadoor,
+                &mut self.rank,
+                &mut self.enrichment_source,
+                &mut self.enrichment_workflow,
+                &mut self.sync_with_oclc,
+                &mut self.sync_with_libraries_australia,
+                &mut self.originating_system,
+                &mut self.originating_system_id,
+                &mut self.cataloging_level,
+                &mut self.brief_level,
+                &mut self.anies,
+                &mut self.warning,
+                &mut self.requests,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -2544,213 +2901,278 @@ impl alma_runtime::Model for Bib {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib",
             fields: &[
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "record_format",
-                    "record_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linked_record_id",
-                    "linked_record_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "record_format",
+                    name: "record_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linked_record_id",
+                    name: "linked_record_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::BibLinkedRecordId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "complete_edition",
-                    "complete_edition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "network_number",
-                    "network_number",
-                    K::Element,
-                    Some("network_numbers"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "date_of_publication",
-                    "date_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publisher_const",
-                    "publisher_const",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "holdings",
-                    "holdings",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "complete_edition",
+                    name: "complete_edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "network_number",
+                    name: "network_number",
+                    kind: K::Element,
+                    wrapper: Some("network_numbers"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date_of_publication",
+                    name: "date_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher_const",
+                    name: "publisher_const",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holdings",
+                    name: "holdings",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::BibHoldings as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_by",
-                    "last_modified_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_external_search",
-                    "suppress_from_external_search",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_metadoor",
-                    "suppress_from_metadoor",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("rank", "rank", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "enrichment_source",
-                    "enrichment_source",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "enrichment_workflow",
-                    "enrichment_workflow",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "sync_with_oclc",
-                    "sync_with_oclc",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sync_with_libraries_australia",
-                    "sync_with_libraries_australia",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "originating_system",
-                    "originating_system",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "originating_system_id",
-                    "originating_system_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cataloging_level",
-                    "cataloging_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
-                F::new(
-                    "warning",
-                    "warning",
-                    K::Element,
-                    Some("warnings"),
-                    true,
-                    V::Model(<crate::shared::Warning as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "requests",
-                    "requests",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_by",
+                    name: "last_modified_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_publishing",
+                    name: "suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_external_search",
+                    name: "suppress_from_external_search",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_metadoor",
+                    name: "suppress_from_metadoor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "rank",
+                    name: "rank",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enrichment_source",
+                    name: "enrichment_source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "enrichment_workflow",
+                    name: "enrichment_workflow",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "sync_with_oclc",
+                    name: "sync_with_oclc",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sync_with_libraries_australia",
+                    name: "sync_with_libraries_australia",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "originating_system",
+                    name: "originating_system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "originating_system_id",
+                    name: "originating_system_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cataloging_level",
+                    name: "cataloging_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "brief_level",
+                    name: "brief_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "warning",
+                    name: "warning",
+                    kind: K::Element,
+                    wrapper: Some("warnings"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Warning as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "requests",
+                    name: "requests",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::BibRequests as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2783,32 +3205,25 @@ impl alma_runtime::Codec for BibHoldings {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "BibHoldings",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for BibHoldings {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -2823,8 +3238,22 @@ impl alma_runtime::Model for BibHoldings {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_holdings",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2857,32 +3286,25 @@ impl alma_runtime::Codec for BibLinkedRecordId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "BibLinkedRecordId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "type", &self.type_);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for BibLinkedRecordId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.type_], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.type_], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -2897,8 +3319,22 @@ impl alma_runtime::Model for BibLinkedRecordId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_linked_record_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2931,32 +3367,25 @@ impl alma_runtime::Codec for BibRequests {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "BibRequests",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for BibRequests {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -2971,8 +3400,22 @@ impl alma_runtime::Model for BibRequests {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_requests",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3048,36 +3491,48 @@ impl alma_runtime::Codec for CitationNote {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CitationNote",
-            &mut |k, v, r| {
-                match k {
-                    "content" => out.content = r.read(0u16, v)?,
-                    "creation_date" => out.creation_date = r.read(1u16, v)?,
-                    "created_by" => out.created_by = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "content", &self.content);
-        w.field(1u16, "creation_date", &self.creation_date);
-        w.field(2u16, "created_by", &self.created_by);
-        w.field(3u16, "type", &self.type_);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "courses",
+        feature = "electronic",
+        feature = "partners",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
+impl alma_runtime::codec::Object for CitationNote {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.content, &self.creation_date, &self.created_by, &self.type_],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.content,
+                &mut self.creation_date,
+                &mut self.created_by,
+                &mut self.type_,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(
@@ -3112,24 +3567,38 @@ impl alma_runtime::Model for CitationNote {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "note",
             fields: &[
-                F::new("content", "content", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "creation_date",
-                    "creation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "content",
+                    name: "content",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "creation_date",
+                    name: "creation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3182,65 +3651,46 @@ impl alma_runtime::Codec for CdiGroupSetting {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CdiGroupSetting",
-            &mut |k, v, r| {
-                match k {
-                    "group" => out.group = r.read(0u16, v)?,
-                    "cdi_search_activation_status" => {
-                        out.cdi_search_activation_status = r.read(1u16, v)?;
-                    }
-                    "cdi_only_full_text_activation" => {
-                        out.cdi_only_full_text_activation = r.read(2u16, v)?;
-                    }
-                    "subscribe_to_only_some_titles_in_the_collection" => {
-                        out.subscribe_to_only_some_titles_in_the_collection = r
-                            .read(3u16, v)?;
-                    }
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
-                        out
-                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = r
-                            .read(4u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "group", &self.group);
-        w.field(
-            1u16,
-            "cdi_search_activation_status",
-            &self.cdi_search_activation_status,
-        );
-        w.field(
-            2u16,
-            "cdi_only_full_text_activation",
-            &self.cdi_only_full_text_activation,
-        );
-        w.field(
-            3u16,
-            "subscribe_to_only_some_titles_in_the_collection",
-            &self.subscribe_to_only_some_titles_in_the_collection,
-        );
-        w.field(
-            4u16,
-            "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-            &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for CdiGroupSetting {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.group,
+                &self.cdi_search_activation_status,
+                &self.cdi_only_full_text_activation,
+                &self.subscribe_to_only_some_titles_in_the_collection,
+                &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.group,
+                &mut self.cdi_search_activation_status,
+                &mut self.cdi_only_full_text_activation,
+                &mut self.subscribe_to_only_some_titles_in_the_collection,
+                &mut self
+                    .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3255,39 +3705,46 @@ impl alma_runtime::Model for CdiGroupSetting {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "cdi_group_setting",
             fields: &[
-                F::new("group", "group", K::Element, None, false, V::Code),
-                F::new(
-                    "cdi_search_activation_status",
-                    "cdi_search_activation_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_only_full_text_activation",
-                    "cdi_only_full_text_activation",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "subscribe_to_only_some_titles_in_the_collection",
-                    "subscribe_to_only_some_titles_in_the_collection",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "group",
+                    name: "group",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "cdi_search_activation_status",
+                    name: "cdi_search_activation_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_only_full_text_activation",
+                    name: "cdi_only_full_text_activation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "subscribe_to_only_some_titles_in_the_collection",
+                    name: "subscribe_to_only_some_titles_in_the_collection",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    name: "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -3376,70 +3833,63 @@ impl alma_runtime::Codec for CdiInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CdiInfo",
-            &mut |k, v, r| {
-                match k {
-                    "cdi_collection_id" => out.cdi_collection_id = r.read(0u16, v)?,
-                    "cdi_collection_id_override" => {
-                        out.cdi_collection_id_override = r.read(1u16, v)?;
-                    }
-                    "number_of_records_in_cdi" => {
-                        out.number_of_records_in_cdi = r.read(2u16, v)?;
-                    }
-                    "cdi_update_frequency" => out.cdi_update_frequency = r.read(3u16, v)?,
-                    "search_rights_in_cdi" => out.search_rights_in_cdi = r.read(4u16, v)?,
-                    "full_text_linking_in_cdi" => {
-                        out.full_text_linking_in_cdi = r.read(5u16, v)?;
-                    }
-                    "cdi_last_market_update" => {
-                        out.cdi_last_market_update = r.read(6u16, v)?;
-                    }
-                    "cdi_newspapers_search" => {
-                        out.cdi_newspapers_search = r.read(7u16, v)?;
-                    }
-                    "provider_coverage" => out.provider_coverage = r.read(8u16, v)?,
-                    "resource_types" => out.resource_types = r.read(9u16, v)?,
-                    "full_text_rights_in_cdi" => {
-                        out.full_text_rights_in_cdi = r.read(10u16, v)?;
-                    }
-                    "cdi_type" => out.cdi_type = r.read(11u16, v)?,
-                    "cdi_activation_required" => {
-                        out.cdi_activation_required = r.read(12u16, v)?;
-                    }
-                    "coverage_percentage" => out.coverage_percentage = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "cdi_collection_id", &self.cdi_collection_id);
-        w.field(1u16, "cdi_collection_id_override", &self.cdi_collection_id_override);
-        w.field(2u16, "number_of_records_in_cdi", &self.number_of_records_in_cdi);
-        w.field(3u16, "cdi_update_frequency", &self.cdi_update_frequency);
-        w.field(4u16, "search_rights_in_cdi", &self.search_rights_in_cdi);
-        w.field(5u16, "full_text_linking_in_cdi", &self.full_text_linking_in_cdi);
-        w.field(6u16, "cdi_last_market_update", &self.cdi_last_market_update);
-        w.field(7u16, "cdi_newspapers_search", &self.cdi_newspapers_search);
-        w.field(8u16, "provider_coverage", &self.provider_coverage);
-        w.field(9u16, "resource_types", &self.resource_types);
-        w.field(10u16, "full_text_rights_in_cdi", &self.full_text_rights_in_cdi);
-        w.field(11u16, "cdi_type", &self.cdi_type);
-        w.field(12u16, "cdi_activation_required", &self.cdi_activation_required);
-        w.field(13u16, "coverage_percentage", &self.coverage_percentage);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for CdiInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.cdi_collection_id,
+                &self.cdi_collection_id_override,
+                &self.number_of_records_in_cdi,
+                &self.cdi_update_frequency,
+                &self.search_rights_in_cdi,
+                &self.full_text_linking_in_cdi,
+                &self.cdi_last_market_update,
+                &self.cdi_newspapers_search,
+                &self.provider_coverage,
+                &self.resource_types,
+                &self.full_text_rights_in_cdi,
+                &self.cdi_type,
+                &self.cdi_activation_required,
+                &self.coverage_percentage,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.cdi_collection_id,
+                &mut self.cdi_collection_id_override,
+                &mut self.number_of_records_in_cdi,
+                &mut self.cdi_update_frequency,
+                &mut self.search_rights_in_cdi,
+                &mut self.full_text_linking_in_cdi,
+                &mut self.cdi_last_market_update,
+                &mut self.cdi_newspapers_search,
+                &mut self.provider_coverage,
+                &mut self.resource_types,
+                &mut self.full_text_rights_in_cdi,
+                &mut self.cdi_type,
+                &mut self.cdi_activation_required,
+                &mut self.coverage_percentage,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -3454,111 +3904,118 @@ impl alma_runtime::Model for CdiInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "cdi_info",
             fields: &[
-                F::new(
-                    "cdi_collection_id",
-                    "cdi_collection_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cdi_collection_id_override",
-                    "cdi_collection_id_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "number_of_records_in_cdi",
-                    "number_of_records_in_cdi",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cdi_update_frequency",
-                    "cdi_update_frequency",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "search_rights_in_cdi",
-                    "search_rights_in_cdi",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "full_text_linking_in_cdi",
-                    "full_text_linking_in_cdi",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "cdi_last_market_update",
-                    "cdi_last_market_update",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cdi_newspapers_search",
-                    "cdi_newspapers_search",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "provider_coverage",
-                    "provider_coverage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "resource_types",
-                    "resource_types",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "full_text_rights_in_cdi",
-                    "full_text_rights_in_cdi",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("cdi_type", "cdi_type", K::Element, None, false, V::Code),
-                F::new(
-                    "cdi_activation_required",
-                    "cdi_activation_required",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "coverage_percentage",
-                    "coverage_percentage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "cdi_collection_id",
+                    name: "cdi_collection_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cdi_collection_id_override",
+                    name: "cdi_collection_id_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "number_of_records_in_cdi",
+                    name: "number_of_records_in_cdi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cdi_update_frequency",
+                    name: "cdi_update_frequency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "search_rights_in_cdi",
+                    name: "search_rights_in_cdi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "full_text_linking_in_cdi",
+                    name: "full_text_linking_in_cdi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "cdi_last_market_update",
+                    name: "cdi_last_market_update",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cdi_newspapers_search",
+                    name: "cdi_newspapers_search",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "provider_coverage",
+                    name: "provider_coverage",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "resource_types",
+                    name: "resource_types",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "full_text_rights_in_cdi",
+                    name: "full_text_rights_in_cdi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "cdi_type",
+                    name: "cdi_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "cdi_activation_required",
+                    name: "cdi_activation_required",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "coverage_percentage",
+                    name: "coverage_percentage",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3859,172 +4316,146 @@ impl alma_runtime::Codec for ElectronicCollection {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollection",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "is_local" => out.is_local = r.read(1u16, v)?,
-                    "public_name" => out.public_name = r.read(2u16, v)?,
-                    "public_name_override" => out.public_name_override = r.read(3u16, v)?,
-                    "description" => out.description = r.read(4u16, v)?,
-                    "description_override" => out.description_override = r.read(5u16, v)?,
-                    "internal_description" => out.internal_description = r.read(6u16, v)?,
-                    "library" => out.library = r.read(7u16, v)?,
-                    "type" => out.type_ = r.read(8u16, v)?,
-                    "type_override" => out.type_override = r.read(9u16, v)?,
-                    "interface" => out.interface = r.read(10u16, v)?,
-                    "interface_override" => out.interface_override = r.read(11u16, v)?,
-                    "is_selective" => out.is_selective = r.read(12u16, v)?,
-                    "process_type" => out.process_type = r.read(13u16, v)?,
-                    "access_type" => out.access_type = r.read(14u16, v)?,
-                    "counter_platform" => out.counter_platform = r.read(15u16, v)?,
-                    "po_line" => out.po_line = r.read(16u16, v)?,
-                    "public_access_model" => out.public_access_model = r.read(17u16, v)?,
-                    "activation_date" => out.activation_date = r.read(18u16, v)?,
-                    "expected_activation_date" => {
-                        out.expected_activation_date = r.read(19u16, v)?;
-                    }
-                    "license" => out.license = r.read(20u16, v)?,
-                    "number" => out.number = r.read(21u16, v)?,
-                    "alternative_title" => out.alternative_title = r.read(22u16, v)?,
-                    "source" => out.source = r.read(23u16, v)?,
-                    "creator" => out.creator = r.read(24u16, v)?,
-                    "url" => out.url = r.read(25u16, v)?,
-                    "url_override" => out.url_override = r.read(26u16, v)?,
-                    "free" => out.free = r.read(27u16, v)?,
-                    "free_override" => out.free_override = r.read(28u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(29u16, v)?,
-                    "proxy" => out.proxy = r.read(30u16, v)?,
-                    "language" => out.language = r.read(31u16, v)?,
-                    "language_override" => out.language_override = r.read(32u16, v)?,
-                    "category" => out.category = r.read(33u16, v)?,
-                    "category_override" => out.category_override = r.read(34u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(35u16, v)?,
-                    "portfolios" => out.portfolios = r.read(36u16, v)?,
-                    "linking_parameter" => out.linking_parameter = r.read(37u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(38u16, v)?,
-                    "public_note" => out.public_note = r.read(39u16, v)?,
-                    "note" => out.note = r.read(40u16, v)?,
-                    "group_setting" => out.group_setting = r.read(41u16, v)?,
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
-                        out
-                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = r
-                            .read(42u16, v)?;
-                    }
-                    "cdi_search_activation_status" => {
-                        out.cdi_search_activation_status = r.read(43u16, v)?;
-                    }
-                    "cdi_only_full_text_activation" => {
-                        out.cdi_only_full_text_activation = r.read(44u16, v)?;
-                    }
-                    "cdi_local_notes" => out.cdi_local_notes = r.read(45u16, v)?,
-                    "cdi_info" => out.cdi_info = r.read(46u16, v)?,
-                    "cdi_group_setting" => out.cdi_group_setting = r.read(47u16, v)?,
-                    "provider_collection_id" => {
-                        out.provider_collection_id = r.read(48u16, v)?;
-                    }
-                    "provider_collection_name" => {
-                        out.provider_collection_name = r.read(49u16, v)?;
-                    }
-                    "management_level_in_cz" => {
-                        out.management_level_in_cz = r.read(50u16, v)?;
-                    }
-                    "pending_deletion_date" => {
-                        out.pending_deletion_date = r.read(51u16, v)?;
-                    }
-                    "pending_deletion_reason" => {
-                        out.pending_deletion_reason = r.read(52u16, v)?;
-                    }
-                    "alternative_collections" => {
-                        out.alternative_collections = r.read(53u16, v)?;
-                    }
-                    "link" => out.link = r.read(54u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "is_local", &self.is_local);
-        w.field(2u16, "public_name", &self.public_name);
-        w.field(3u16, "public_name_override", &self.public_name_override);
-        w.field(4u16, "description", &self.description);
-        w.field(5u16, "description_override", &self.description_override);
-        w.field(6u16, "internal_description", &self.internal_description);
-        w.field(7u16, "library", &self.library);
-        w.field(8u16, "type", &self.type_);
-        w.field(9u16, "type_override", &self.type_override);
-        w.field(10u16, "interface", &self.interface);
-        w.field(11u16, "interface_override", &self.interface_override);
-        w.field(12u16, "is_selective", &self.is_selective);
-        w.field(13u16, "process_type", &self.process_type);
-        w.field(14u16, "access_type", &self.access_type);
-        w.field(15u16, "counter_platform", &self.counter_platform);
-        w.field(16u16, "po_line", &self.po_line);
-        w.field(17u16, "public_access_model", &self.public_access_model);
-        w.field(18u16, "activation_date", &self.activation_date);
-        w.field(19u16, "expected_activation_date", &self.expected_activation_date);
-        w.field(20u16, "license", &self.license);
-        w.field(21u16, "number", &self.number);
-        w.field(22u16, "alternative_title", &self.alternative_title);
-        w.field(23u16, "source", &self.source);
-        w.field(24u16, "creator", &self.creator);
-        w.field(25u16, "url", &self.url);
-        w.field(26u16, "url_override", &self.url_override);
-        w.field(27u16, "free", &self.free);
-        w.field(28u16, "free_override", &self.free_override);
-        w.field(29u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(30u16, "proxy", &self.proxy);
-        w.field(31u16, "language", &self.language);
-        w.field(32u16, "language_override", &self.language_override);
-        w.field(33u16, "category", &self.category);
-        w.field(34u16, "category_override", &self.category_override);
-        w.field(35u16, "resource_metadata", &self.resource_metadata);
-        w.field(36u16, "portfolios", &self.portfolios);
-        w.field(37u16, "linking_parameter", &self.linking_parameter);
-        w.field(38u16, "authentication_note", &self.authentication_note);
-        w.field(39u16, "public_note", &self.public_note);
-        w.field(40u16, "note", &self.note);
-        w.field(41u16, "group_setting", &self.group_setting);
-        w.field(
-            42u16,
-            "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-            &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
-        );
-        w.field(
-            43u16,
-            "cdi_search_activation_status",
-            &self.cdi_search_activation_status,
-        );
-        w.field(
-            44u16,
-            "cdi_only_full_text_activation",
-            &self.cdi_only_full_text_activation,
-        );
-        w.field(45u16, "cdi_local_notes", &self.cdi_local_notes);
-        w.field(46u16, "cdi_info", &self.cdi_info);
-        w.field(47u16, "cdi_group_setting", &self.cdi_group_setting);
-        w.field(48u16, "provider_collection_id", &self.provider_collection_id);
-        w.field(49u16, "provider_collection_name", &self.provider_collection_name);
-        w.field(50u16, "management_level_in_cz", &self.management_level_in_cz);
-        w.field(51u16, "pending_deletion_date", &self.pending_deletion_date);
-        w.field(52u16, "pending_deletion_reason", &self.pending_deletion_reason);
-        w.field(53u16, "alternative_collections", &self.alternative_collections);
-        w.field(54u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for ElectronicCollection {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.is_local,
+                &self.public_name,
+                &self.public_name_override,
+                &self.description,
+                &self.description_override,
+                &self.internal_description,
+                &self.library,
+                &self.type_,
+                &self.type_override,
+                &self.interface,
+                &self.interface_override,
+                &self.is_selective,
+                &self.process_type,
+                &self.access_type,
+                &self.counter_platform,
+                &self.po_line,
+                &self.public_access_model,
+                &self.activation_date,
+                &self.expected_activation_date,
+                &self.license,
+                &self.number,
+                &self.alternative_title,
+                &self.source,
+                &self.creator,
+                &self.url,
+                &self.url_override,
+                &self.free,
+                &self.free_override,
+                &self.proxy_enabled,
+                &self.proxy,
+                &self.language,
+                &self.language_override,
+                &self.category,
+                &self.category_override,
+                &self.resource_metadata,
+                &self.portfolios,
+                &self.linking_parameter,
+                &self.authentication_note,
+                &self.public_note,
+                &self.note,
+                &self.group_setting,
+                &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+                &self.cdi_search_activation_status,
+                &self.cdi_only_full_text_activation,
+                &self.cdi_local_notes,
+                &self.cdi_info,
+                &self.cdi_group_setting,
+                &self.provider_collection_id,
+                &self.provider_collection_name,
+                &self.management_level_in_cz,
+                &self.pending_deletion_date,
+                &self.pending_deletion_reason,
+                &self.alternative_collections,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.is_local,
+                &mut self.public_name,
+                &mut self.public_name_override,
+                &mut self.description,
+                &mut self.description_override,
+                &mut self.internal_description,
+                &mut self.library,
+                &mut self.type_,
+                &mut self.type_override,
+                &mut self.interface,
+                &mut self.interface_override,
+                &mut self.is_selective,
+                &mut self.process_type,
+                &mut self.access_type,
+                &mut self.counter_platform,
+                &mut self.po_line,
+                &mut self.public_access_model,
+                &mut self.activation_date,
+                &mut self.expected_activation_date,
+                &mut self.license,
+                &mut self.number,
+                &mut self.alternative_title,
+                &mut self.source,
+                &mut self.creator,
+                &mut self.url,
+                &mut self.url_override,
+                &mut self.free,
+                &mut self.free_override,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+                &mut self.language,
+                &mut self.language_override,
+                &mut self.category,
+                &mut self.category_override,
+                &mut self.resource_metadata,
+                &mut self.portfolios,
+                &mut self.linking_parameter,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self
+                    .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+                &mut self.cdi_search_activation_status,
+                &mut self.cdi_only_full_text_activation,
+                &mut self.cdi_local_notes,
+                &mut self.cdi_info,
+                &mut self.cdi_group_setting,
+                &mut self.provider_collection_id,
+                &mut self.provider_collection_name,
+                &mut self.management_level_in_cz,
+                &mut self.pending_deletion_date,
+                &mut self.pending_deletion_reason,
+                &mut self.alternative_collections,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -4039,384 +4470,472 @@ impl alma_runtime::Model for ElectronicCollection {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "is_local",
-                    "is_local",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "public_name",
-                    "public_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_name_override",
-                    "public_name_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description_override",
-                    "description_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_local",
+                    name: "is_local",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "public_name",
+                    name: "public_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_name_override",
+                    name: "public_name_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description_override",
+                    name: "description_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "type_override",
-                    "type_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "interface",
-                    "interface",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "type_override",
+                    name: "type_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "interface",
+                    name: "interface",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionInterface as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "interface_override",
-                    "interface_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "interface_override",
+                    name: "interface_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionInterface as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("is_selective", "is_selective", K::Element, None, false, V::Code),
-                F::new("process_type", "process_type", K::Element, None, false, V::Code),
-                F::new("access_type", "access_type", K::Element, None, false, V::Code),
-                F::new(
-                    "counter_platform",
-                    "counter_platform",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "po_line",
-                    "po_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "is_selective",
+                    name: "is_selective",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "process_type",
+                    name: "process_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "access_type",
+                    name: "access_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "counter_platform",
+                    name: "counter_platform",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "public_access_model",
-                    "public_access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "activation_date",
-                    "activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_activation_date",
-                    "expected_activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "license",
-                    "license",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "public_access_model",
+                    name: "public_access_model",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activation_date",
+                    name: "activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_activation_date",
+                    name: "expected_activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "number",
-                    "number",
-                    K::Element,
-                    Some("additional_po_lines"),
-                    true,
-                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "alternative_title",
-                    "alternative_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "url_override",
-                    "url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("free", "free", K::Element, None, false, V::Code),
-                F::new(
-                    "free_override",
-                    "free_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("language", "language", K::Element, None, false, V::Code),
-                F::new(
-                    "language_override",
-                    "language_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "category",
-                    "category",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "category_override",
-                    "category_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: Some("additional_po_lines"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "alternative_title",
+                    name: "alternative_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "creator",
+                    name: "creator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url_override",
+                    name: "url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "free",
+                    name: "free",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "free_override",
+                    name: "free_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "language",
+                    name: "language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "language_override",
+                    name: "language_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "category",
+                    name: "category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "category_override",
+                    name: "category_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionResourceMetadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "portfolios",
-                    "portfolios",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "portfolios",
+                    name: "portfolios",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionPortfolios as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "linking_parameter",
+                    name: "linking_parameter",
+                    kind: K::Element,
+                    wrapper: Some("linking_parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_search_activation_status",
-                    "cdi_search_activation_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_only_full_text_activation",
-                    "cdi_only_full_text_activation",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_local_notes",
-                    "cdi_local_notes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cdi_info",
-                    "cdi_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(<crate::shared::CdiInfo as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "cdi_group_setting",
-                    "cdi_group_setting",
-                    K::Element,
-                    Some("cdi_group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    name: "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_search_activation_status",
+                    name: "cdi_search_activation_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_only_full_text_activation",
+                    name: "cdi_only_full_text_activation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_local_notes",
+                    name: "cdi_local_notes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cdi_info",
+                    name: "cdi_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
+                        <crate::shared::CdiInfo as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "cdi_group_setting",
+                    name: "cdi_group_setting",
+                    kind: K::Element,
+                    wrapper: Some("cdi_group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CdiGroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "provider_collection_id",
-                    "provider_collection_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "provider_collection_name",
-                    "provider_collection_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "management_level_in_cz",
-                    "management_level_in_cz",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pending_deletion_date",
-                    "pending_deletion_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pending_deletion_reason",
-                    "pending_deletion_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "alternative_collections",
-                    "alternative_collections",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "provider_collection_id",
+                    name: "provider_collection_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "provider_collection_name",
+                    name: "provider_collection_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "management_level_in_cz",
+                    name: "management_level_in_cz",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pending_deletion_date",
+                    name: "pending_deletion_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pending_deletion_reason",
+                    name: "pending_deletion_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alternative_collections",
+                    name: "alternative_collections",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4451,32 +4970,25 @@ impl alma_runtime::Codec for ElectronicCollectionLibrary {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionLibrary",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for ElectronicCollectionLibrary {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -4491,8 +5003,22 @@ impl alma_runtime::Model for ElectronicCollectionLibrary {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_library",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4527,32 +5053,25 @@ impl alma_runtime::Codec for ElectronicCollectionLicense {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionLicense",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for ElectronicCollectionLicense {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -4567,8 +5086,22 @@ impl alma_runtime::Model for ElectronicCollectionLicense {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_license",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4601,32 +5134,25 @@ impl alma_runtime::Codec for Number {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Number",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Number {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -4641,8 +5167,22 @@ impl alma_runtime::Model for Number {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "number",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4677,32 +5217,25 @@ impl alma_runtime::Codec for ElectronicCollectionPoLine {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPoLine",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for ElectronicCollectionPoLine {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -4717,8 +5250,22 @@ impl alma_runtime::Model for ElectronicCollectionPoLine {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_po_line",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4751,32 +5298,25 @@ impl alma_runtime::Codec for ElectronicCollectionPortfolios {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPortfolios",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for ElectronicCollectionPortfolios {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -4791,8 +5331,22 @@ impl alma_runtime::Model for ElectronicCollectionPortfolios {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_portfolios",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4853,44 +5407,51 @@ impl alma_runtime::Codec for GroupSetting {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "GroupSetting",
-            &mut |k, v, r| {
-                match k {
-                    "group" => out.group = r.read(0u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(1u16, v)?,
-                    "proxy" => out.proxy = r.read(2u16, v)?,
-                    "public_name" => out.public_name = r.read(3u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(4u16, v)?,
-                    "public_note" => out.public_note = r.read(5u16, v)?,
-                    "linking_parameter" => out.linking_parameter = r.read(6u16, v)?,
-                    "access_model" => out.access_model = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "group", &self.group);
-        w.field(1u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(2u16, "proxy", &self.proxy);
-        w.field(3u16, "public_name", &self.public_name);
-        w.field(4u16, "authentication_note", &self.authentication_note);
-        w.field(5u16, "public_note", &self.public_note);
-        w.field(6u16, "linking_parameter", &self.linking_parameter);
-        w.field(7u16, "access_model", &self.access_model);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for GroupSetting {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.group,
+                &self.proxy_enabled,
+                &self.proxy,
+                &self.public_name,
+                &self.authentication_note,
+                &self.public_note,
+                &self.linking_parameter,
+                &self.access_model,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.group,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+                &mut self.public_name,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.linking_parameter,
+                &mut self.access_model,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -4905,58 +5466,72 @@ impl alma_runtime::Model for GroupSetting {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "group_setting",
             fields: &[
-                F::new("group", "group", K::Element, None, false, V::Code),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "public_name",
-                    "public_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
+                F {
+                    key: "group",
+                    name: "group",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_name",
+                    name: "public_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter",
+                    name: "linking_parameter",
+                    kind: K::Element,
+                    wrapper: Some("linking_parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "access_model",
-                    "access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "access_model",
+                    name: "access_model",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4993,32 +5568,25 @@ impl alma_runtime::Codec for ElectronicCollectionInterface {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionInterface",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "vendor" => out.vendor = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "vendor", &self.vendor);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ElectronicCollectionInterface {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.name, &self.vendor], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.name, &mut self.vendor], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -5033,17 +5601,24 @@ impl alma_runtime::Model for ElectronicCollectionInterface {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "vendor",
-                    "vendor",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::InterfaceVendor as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -5076,32 +5651,25 @@ impl alma_runtime::Codec for InterfaceVendor {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InterfaceVendor",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for InterfaceVendor {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -5116,8 +5684,22 @@ impl alma_runtime::Model for InterfaceVendor {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface_vendor",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5150,32 +5732,25 @@ impl alma_runtime::Codec for LinkingParameter {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LinkingParameter",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for LinkingParameter {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.name, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.name, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -5190,8 +5765,22 @@ impl alma_runtime::Model for LinkingParameter {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "linking_parameter",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5236,36 +5825,33 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadata {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionResourceMetadata",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "title" => out.title = r.read(1u16, v)?,
-                    "author" => out.author = r.read(2u16, v)?,
-                    "issn" => out.issn = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(1u16, "title", &self.title);
-        w.field(2u16, "author", &self.author);
-        w.field(3u16, "issn", &self.issn);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for ElectronicCollectionResourceMetadata {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.mms_id, &self.title, &self.author, &self.issn],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.mms_id, &mut self.title, &mut self.author, &mut self.issn],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5280,19 +5866,40 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5349,32 +5956,33 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadataMmsId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionResourceMetadataMmsId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "electronic",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
+impl alma_runtime::codec::Object for ElectronicCollectionResourceMetadataMmsId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(
@@ -5405,8 +6013,22 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_resource_metadata_mms_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5439,30 +6061,25 @@ impl alma_runtime::Codec for InterfacePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InterfacePost",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for InterfacePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.name], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.name], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5476,7 +6093,16 @@ impl alma_runtime::Model for InterfacePost {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface",
-            fields: &[F::new("name", "name", K::Element, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -5509,30 +6135,25 @@ impl alma_runtime::Codec for ResourceMetadataPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResourceMetadataPost",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for ResourceMetadataPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.mms_id], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.mms_id], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5545,16 +6166,16 @@ impl alma_runtime::Model for ResourceMetadataPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -5589,34 +6210,33 @@ impl alma_runtime::Codec for ElectronicCollections {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollections",
-            &mut |k, v, r| {
-                match k {
-                    "electronic_collection" => {
-                        out.electronic_collection = r.read(0u16, v)?;
-                    }
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "electronic_collection", &self.electronic_collection);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for ElectronicCollections {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.electronic_collection, &self.total_record_count],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.electronic_collection, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5631,24 +6251,24 @@ impl alma_runtime::Model for ElectronicCollections {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collections",
             fields: &[
-                F::new(
-                    "electronic_collection",
-                    "electronic_collection",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "electronic_collection",
+                    name: "electronic_collection",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::shared::ElectronicCollection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -5681,32 +6301,25 @@ impl alma_runtime::Codec for FeePostBarcode {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "FeePostBarcode",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for FeePostBarcode {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -5721,8 +6334,22 @@ impl alma_runtime::Model for FeePostBarcode {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee_post_barcode",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5791,58 +6418,55 @@ impl alma_runtime::Codec for Holding {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Holding",
-            &mut |k, v, r| {
-                match k {
-                    "holding_id" => out.holding_id = r.read(0u16, v)?,
-                    "created_by" => out.created_by = r.read(1u16, v)?,
-                    "created_date" => out.created_date = r.read(2u16, v)?,
-                    "last_modified_by" => out.last_modified_by = r.read(3u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(4u16, v)?,
-                    "originating_system" => out.originating_system = r.read(5u16, v)?,
-                    "originating_system_id" => {
-                        out.originating_system_id = r.read(6u16, v)?;
-                    }
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(7u16, v)?;
-                    }
-                    "calculated_suppress_from_publishing" => {
-                        out.calculated_suppress_from_publishing = r.read(8u16, v)?;
-                    }
-                    "anies" => out.anies = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "holding_id", &self.holding_id);
-        w.field(1u16, "created_by", &self.created_by);
-        w.field(2u16, "created_date", &self.created_date);
-        w.field(3u16, "last_modified_by", &self.last_modified_by);
-        w.field(4u16, "last_modified_date", &self.last_modified_date);
-        w.field(5u16, "originating_system", &self.originating_system);
-        w.field(6u16, "originating_system_id", &self.originating_system_id);
-        w.field(7u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(
-            8u16,
-            "calculated_suppress_from_publishing",
-            &self.calculated_suppress_from_publishing,
-        );
-        w.field(9u16, "anies", &self.anies);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Holding {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.holding_id,
+                &self.created_by,
+                &self.created_date,
+                &self.last_modified_by,
+                &self.last_modified_date,
+                &self.originating_system,
+                &self.originating_system_id,
+                &self.suppress_from_publishing,
+                &self.calculated_suppress_from_publishing,
+                &self.anies,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.holding_id,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.last_modified_by,
+                &mut self.last_modified_date,
+                &mut self.originating_system,
+                &mut self.originating_system_id,
+                &mut self.suppress_from_publishing,
+                &mut self.calculated_suppress_from_publishing,
+                &mut self.anies,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -5857,79 +6481,86 @@ impl alma_runtime::Model for Holding {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding",
             fields: &[
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_by",
-                    "last_modified_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "originating_system",
-                    "originating_system",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "originating_system_id",
-                    "originating_system_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "calculated_suppress_from_publishing",
-                    "calculated_suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_by",
+                    name: "last_modified_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "originating_system",
+                    name: "originating_system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "originating_system_id",
+                    name: "originating_system_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_publishing",
+                    name: "suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "calculated_suppress_from_publishing",
+                    name: "calculated_suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6001,58 +6632,59 @@ impl alma_runtime::Codec for ItemBibData {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemBibData",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "bib_suppress_from_publishing" => {
-                        out.bib_suppress_from_publishing = r.read(1u16, v)?;
-                    }
-                    "title" => out.title = r.read(2u16, v)?,
-                    "author" => out.author = r.read(3u16, v)?,
-                    "issn" => out.issn = r.read(4u16, v)?,
-                    "isbn" => out.isbn = r.read(5u16, v)?,
-                    "complete_edition" => out.complete_edition = r.read(6u16, v)?,
-                    "network_number" => out.network_number = r.read(7u16, v)?,
-                    "place_of_publication" => out.place_of_publication = r.read(8u16, v)?,
-                    "date_of_publication" => out.date_of_publication = r.read(9u16, v)?,
-                    "publisher_const" => out.publisher_const = r.read(10u16, v)?,
-                    "link" => out.link = r.read(11u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(
-            1u16,
-            "bib_suppress_from_publishing",
-            &self.bib_suppress_from_publishing,
-        );
-        w.field(2u16, "title", &self.title);
-        w.field(3u16, "author", &self.author);
-        w.field(4u16, "issn", &self.issn);
-        w.field(5u16, "isbn", &self.isbn);
-        w.field(6u16, "complete_edition", &self.complete_edition);
-        w.field(7u16, "network_number", &self.network_number);
-        w.field(8u16, "place_of_publication", &self.place_of_publication);
-        w.field(9u16, "date_of_publication", &self.date_of_publication);
-        w.field(10u16, "publisher_const", &self.publisher_const);
-        w.field(11u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemBibData {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.mms_id,
+                &self.bib_suppress_from_publishing,
+                &self.title,
+                &self.author,
+                &self.issn,
+                &self.isbn,
+                &self.complete_edition,
+                &self.network_number,
+                &self.place_of_publication,
+                &self.date_of_publication,
+                &self.publisher_const,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.mms_id,
+                &mut self.bib_suppress_from_publishing,
+                &mut self.title,
+                &mut self.author,
+                &mut self.issn,
+                &mut self.isbn,
+                &mut self.complete_edition,
+                &mut self.network_number,
+                &mut self.place_of_publication,
+                &mut self.date_of_publication,
+                &mut self.publisher_const,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -6067,60 +6699,102 @@ impl alma_runtime::Model for ItemBibData {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_data",
             fields: &[
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "bib_suppress_from_publishing",
-                    "bib_suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "complete_edition",
-                    "complete_edition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "network_number",
-                    "network_number",
-                    K::Element,
-                    Some("network_numbers"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "date_of_publication",
-                    "date_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publisher_const",
-                    "publisher_const",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bib_suppress_from_publishing",
+                    name: "bib_suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "complete_edition",
+                    name: "complete_edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "network_number",
+                    name: "network_number",
+                    kind: K::Element,
+                    wrapper: Some("network_numbers"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date_of_publication",
+                    name: "date_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher_const",
+                    name: "publisher_const",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6229,84 +6903,71 @@ impl alma_runtime::Codec for HoldingData {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "HoldingData",
-            &mut |k, v, r| {
-                match k {
-                    "holding_id" => out.holding_id = r.read(0u16, v)?,
-                    "holding_suppress_from_publishing" => {
-                        out.holding_suppress_from_publishing = r.read(1u16, v)?;
-                    }
-                    "calculated_suppress_from_publishing" => {
-                        out.calculated_suppress_from_publishing = r.read(2u16, v)?;
-                    }
-                    "permanent_call_number_type" => {
-                        out.permanent_call_number_type = r.read(3u16, v)?;
-                    }
-                    "permanent_call_number" => {
-                        out.permanent_call_number = r.read(4u16, v)?;
-                    }
-                    "call_number_type" => out.call_number_type = r.read(5u16, v)?,
-                    "call_number" => out.call_number = r.read(6u16, v)?,
-                    "accession_number" => out.accession_number = r.read(7u16, v)?,
-                    "copy_id" => out.copy_id = r.read(8u16, v)?,
-                    "in_temp_location" => out.in_temp_location = r.read(9u16, v)?,
-                    "temp_library" => out.temp_library = r.read(10u16, v)?,
-                    "temp_location" => out.temp_location = r.read(11u16, v)?,
-                    "temp_call_number_type" => {
-                        out.temp_call_number_type = r.read(12u16, v)?;
-                    }
-                    "temp_call_number" => out.temp_call_number = r.read(13u16, v)?,
-                    "temp_call_number_source" => {
-                        out.temp_call_number_source = r.read(14u16, v)?;
-                    }
-                    "temp_policy" => out.temp_policy = r.read(15u16, v)?,
-                    "due_back_date" => out.due_back_date = r.read(16u16, v)?,
-                    "link" => out.link = r.read(17u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "holding_id", &self.holding_id);
-        w.field(
-            1u16,
-            "holding_suppress_from_publishing",
-            &self.holding_suppress_from_publishing,
-        );
-        w.field(
-            2u16,
-            "calculated_suppress_from_publishing",
-            &self.calculated_suppress_from_publishing,
-        );
-        w.field(3u16, "permanent_call_number_type", &self.permanent_call_number_type);
-        w.field(4u16, "permanent_call_number", &self.permanent_call_number);
-        w.field(5u16, "call_number_type", &self.call_number_type);
-        w.field(6u16, "call_number", &self.call_number);
-        w.field(7u16, "accession_number", &self.accession_number);
-        w.field(8u16, "copy_id", &self.copy_id);
-        w.field(9u16, "in_temp_location", &self.in_temp_location);
-        w.field(10u16, "temp_library", &self.temp_library);
-        w.field(11u16, "temp_location", &self.temp_location);
-        w.field(12u16, "temp_call_number_type", &self.temp_call_number_type);
-        w.field(13u16, "temp_call_number", &self.temp_call_number);
-        w.field(14u16, "temp_call_number_source", &self.temp_call_number_source);
-        w.field(15u16, "temp_policy", &self.temp_policy);
-        w.field(16u16, "due_back_date", &self.due_back_date);
-        w.field(17u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for HoldingData {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.holding_id,
+                &self.holding_suppress_from_publishing,
+                &self.calculated_suppress_from_publishing,
+                &self.permanent_call_number_type,
+                &self.permanent_call_number,
+                &self.call_number_type,
+                &self.call_number,
+                &self.accession_number,
+                &self.copy_id,
+                &self.in_temp_location,
+                &self.temp_library,
+                &self.temp_location,
+                &self.temp_call_number_type,
+                &self.temp_call_number,
+                &self.temp_call_number_source,
+                &self.temp_policy,
+                &self.due_back_date,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.holding_id,
+                &mut self.holding_suppress_from_publishing,
+                &mut self.calculated_suppress_from_publishing,
+                &mut self.permanent_call_number_type,
+                &mut self.permanent_call_number,
+                &mut self.call_number_type,
+                &mut self.call_number,
+                &mut self.accession_number,
+                &mut self.copy_id,
+                &mut self.in_temp_location,
+                &mut self.temp_library,
+                &mut self.temp_location,
+                &mut self.temp_call_number_type,
+                &mut self.temp_call_number,
+                &mut self.temp_call_number_source,
+                &mut self.temp_policy,
+                &mut self.due_back_date,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -6321,122 +6982,150 @@ impl alma_runtime::Model for HoldingData {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding_data",
             fields: &[
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "holding_suppress_from_publishing",
-                    "holding_suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "calculated_suppress_from_publishing",
-                    "calculated_suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "permanent_call_number_type",
-                    "permanent_call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "permanent_call_number",
-                    "permanent_call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "call_number_type",
-                    "call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "accession_number",
-                    "accession_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "in_temp_location",
-                    "in_temp_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("temp_library", "temp_library", K::Element, None, false, V::Code),
-                F::new(
-                    "temp_location",
-                    "temp_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "temp_call_number_type",
-                    "temp_call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "temp_call_number",
-                    "temp_call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "temp_call_number_source",
-                    "temp_call_number_source",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("temp_policy", "temp_policy", K::Element, None, false, V::Code),
-                F::new(
-                    "due_back_date",
-                    "due_back_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding_suppress_from_publishing",
+                    name: "holding_suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "calculated_suppress_from_publishing",
+                    name: "calculated_suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "permanent_call_number_type",
+                    name: "permanent_call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "permanent_call_number",
+                    name: "permanent_call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "call_number_type",
+                    name: "call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "accession_number",
+                    name: "accession_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "copy_id",
+                    name: "copy_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "in_temp_location",
+                    name: "in_temp_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "temp_library",
+                    name: "temp_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "temp_location",
+                    name: "temp_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "temp_call_number_type",
+                    name: "temp_call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "temp_call_number",
+                    name: "temp_call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "temp_call_number_source",
+                    name: "temp_call_number_source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "temp_policy",
+                    name: "temp_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "due_back_date",
+                    name: "due_back_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6478,38 +7167,45 @@ impl alma_runtime::Codec for Item {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Item",
-            &mut |k, v, r| {
-                match k {
-                    "bib_data" => out.bib_data = r.read(0u16, v)?,
-                    "holding_data" => out.holding_data = r.read(1u16, v)?,
-                    "item_data" => out.item_data = r.read(2u16, v)?,
-                    "additional_info" => out.additional_info = r.read(3u16, v)?,
-                    "link" => out.link = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "bib_data", &self.bib_data);
-        w.field(1u16, "holding_data", &self.holding_data);
-        w.field(2u16, "item_data", &self.item_data);
-        w.field(3u16, "additional_info", &self.additional_info);
-        w.field(4u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Item {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.bib_data,
+                &self.holding_data,
+                &self.item_data,
+                &self.additional_info,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.bib_data,
+                &mut self.holding_data,
+                &mut self.item_data,
+                &mut self.additional_info,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -6524,43 +7220,52 @@ impl alma_runtime::Model for Item {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item",
             fields: &[
-                F::new(
-                    "bib_data",
-                    "bib_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "bib_data",
+                    name: "bib_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemBibData as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "holding_data",
-                    "holding_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "holding_data",
+                    name: "holding_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::HoldingData as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "item_data",
-                    "item_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(<crate::shared::ItemData as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "item_data",
+                    name: "item_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
+                        <crate::shared::ItemData as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6898,194 +7603,187 @@ impl alma_runtime::Codec for ItemData {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemData",
-            &mut |k, v, r| {
-                match k {
-                    "pid" => out.pid = r.read(0u16, v)?,
-                    "barcode" => out.barcode = r.read(1u16, v)?,
-                    "creation_date" => out.creation_date = r.read(2u16, v)?,
-                    "modification_date" => out.modification_date = r.read(3u16, v)?,
-                    "base_status" => out.base_status = r.read(4u16, v)?,
-                    "awaiting_reshelving" => out.awaiting_reshelving = r.read(5u16, v)?,
-                    "reshelving_time" => out.reshelving_time = r.read(6u16, v)?,
-                    "physical_material_type" => {
-                        out.physical_material_type = r.read(7u16, v)?;
-                    }
-                    "policy" => out.policy = r.read(8u16, v)?,
-                    "provenance" => out.provenance = r.read(9u16, v)?,
-                    "po_line" => out.po_line = r.read(10u16, v)?,
-                    "issue_date" => out.issue_date = r.read(11u16, v)?,
-                    "is_magnetic" => out.is_magnetic = r.read(12u16, v)?,
-                    "arrival_date" => out.arrival_date = r.read(13u16, v)?,
-                    "expected_arrival_date" => {
-                        out.expected_arrival_date = r.read(14u16, v)?;
-                    }
-                    "year_of_issue" => out.year_of_issue = r.read(15u16, v)?,
-                    "enumeration_a" => out.enumeration_a = r.read(16u16, v)?,
-                    "enumeration_b" => out.enumeration_b = r.read(17u16, v)?,
-                    "enumeration_c" => out.enumeration_c = r.read(18u16, v)?,
-                    "enumeration_d" => out.enumeration_d = r.read(19u16, v)?,
-                    "enumeration_e" => out.enumeration_e = r.read(20u16, v)?,
-                    "enumeration_f" => out.enumeration_f = r.read(21u16, v)?,
-                    "enumeration_g" => out.enumeration_g = r.read(22u16, v)?,
-                    "enumeration_h" => out.enumeration_h = r.read(23u16, v)?,
-                    "chronology_i" => out.chronology_i = r.read(24u16, v)?,
-                    "chronology_j" => out.chronology_j = r.read(25u16, v)?,
-                    "chronology_k" => out.chronology_k = r.read(26u16, v)?,
-                    "chronology_l" => out.chronology_l = r.read(27u16, v)?,
-                    "chronology_m" => out.chronology_m = r.read(28u16, v)?,
-                    "break_indicator" => out.break_indicator = r.read(29u16, v)?,
-                    "pattern_type" => out.pattern_type = r.read(30u16, v)?,
-                    "linking_number" => out.linking_number = r.read(31u16, v)?,
-                    "type_of_unit" => out.type_of_unit = r.read(32u16, v)?,
-                    "description" => out.description = r.read(33u16, v)?,
-                    "replacement_cost" => out.replacement_cost = r.read(34u16, v)?,
-                    "receiving_operator" => out.receiving_operator = r.read(35u16, v)?,
-                    "process_type" => out.process_type = r.read(36u16, v)?,
-                    "work_order_type" => out.work_order_type = r.read(37u16, v)?,
-                    "work_order_at" => out.work_order_at = r.read(38u16, v)?,
-                    "inventory_number" => out.inventory_number = r.read(39u16, v)?,
-                    "inventory_date" => out.inventory_date = r.read(40u16, v)?,
-                    "inventory_price" => out.inventory_price = r.read(41u16, v)?,
-                    "receive_number" => out.receive_number = r.read(42u16, v)?,
-                    "weeding_number" => out.weeding_number = r.read(43u16, v)?,
-                    "weeding_date" => out.weeding_date = r.read(44u16, v)?,
-                    "library" => out.library = r.read(45u16, v)?,
-                    "location" => out.location = r.read(46u16, v)?,
-                    "alternative_call_number" => {
-                        out.alternative_call_number = r.read(47u16, v)?;
-                    }
-                    "alternative_call_number_type" => {
-                        out.alternative_call_number_type = r.read(48u16, v)?;
-                    }
-                    "alt_number_source" => out.alt_number_source = r.read(49u16, v)?,
-                    "storage_location_id" => out.storage_location_id = r.read(50u16, v)?,
-                    "pages" => out.pages = r.read(51u16, v)?,
-                    "pieces" => out.pieces = r.read(52u16, v)?,
-                    "public_note" => out.public_note = r.read(53u16, v)?,
-                    "fulfillment_note" => out.fulfillment_note = r.read(54u16, v)?,
-                    "due_date" => out.due_date = r.read(55u16, v)?,
-                    "due_date_policy" => out.due_date_policy = r.read(56u16, v)?,
-                    "internal_note_1" => out.internal_note_1 = r.read(57u16, v)?,
-                    "internal_note_2" => out.internal_note_2 = r.read(58u16, v)?,
-                    "internal_note_3" => out.internal_note_3 = r.read(59u16, v)?,
-                    "statistics_note_1" => out.statistics_note_1 = r.read(60u16, v)?,
-                    "statistics_note_2" => out.statistics_note_2 = r.read(61u16, v)?,
-                    "statistics_note_3" => out.statistics_note_3 = r.read(62u16, v)?,
-                    "requested" => out.requested = r.read(63u16, v)?,
-                    "edition" => out.edition = r.read(64u16, v)?,
-                    "imprint" => out.imprint = r.read(65u16, v)?,
-                    "language" => out.language = r.read(66u16, v)?,
-                    "library_details" => out.library_details = r.read(67u16, v)?,
-                    "alt_call_no" => out.alt_call_no = r.read(68u16, v)?,
-                    "call_no" => out.call_no = r.read(69u16, v)?,
-                    "issue_level_description" => {
-                        out.issue_level_description = r.read(70u16, v)?;
-                    }
-                    "title_abcnph" => out.title_abcnph = r.read(71u16, v)?,
-                    "physical_condition" => out.physical_condition = r.read(72u16, v)?,
-                    "committed_to_retain" => out.committed_to_retain = r.read(73u16, v)?,
-                    "retention_reason" => out.retention_reason = r.read(74u16, v)?,
-                    "retention_note" => out.retention_note = r.read(75u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "pid", &self.pid);
-        w.field(1u16, "barcode", &self.barcode);
-        w.field(2u16, "creation_date", &self.creation_date);
-        w.field(3u16, "modification_date", &self.modification_date);
-        w.field(4u16, "base_status", &self.base_status);
-        w.field(5u16, "awaiting_reshelving", &self.awaiting_reshelving);
-        w.field(6u16, "reshelving_time", &self.reshelving_time);
-        w.field(7u16, "physical_material_type", &self.physical_material_type);
-        w.field(8u16, "policy", &self.policy);
-        w.field(9u16, "provenance", &self.provenance);
-        w.field(10u16, "po_line", &self.po_line);
-        w.field(11u16, "issue_date", &self.issue_date);
-        w.field(12u16, "is_magnetic", &self.is_magnetic);
-        w.field(13u16, "arrival_date", &self.arrival_date);
-        w.field(14u16, "expected_arrival_date", &self.expected_arrival_date);
-        w.field(15u16, "year_of_issue", &self.year_of_issue);
-        w.field(16u16, "enumeration_a", &self.enumeration_a);
-        w.field(17u16, "enumeration_b", &self.enumeration_b);
-        w.field(18u16, "enumeration_c", &self.enumeration_c);
-        w.field(19u16, "enumeration_d", &self.enumeration_d);
-        w.field(20u16, "enumeration_e", &self.enumeration_e);
-        w.field(21u16, "enumeration_f", &self.enumeration_f);
-        w.field(22u16, "enumeration_g", &self.enumeration_g);
-        w.field(23u16, "enumeration_h", &self.enumeration_h);
-        w.field(24u16, "chronology_i", &self.chronology_i);
-        w.field(25u16, "chronology_j", &self.chronology_j);
-        w.field(26u16, "chronology_k", &self.chronology_k);
-        w.field(27u16, "chronology_l", &self.chronology_l);
-        w.field(28u16, "chronology_m", &self.chronology_m);
-        w.field(29u16, "break_indicator", &self.break_indicator);
-        w.field(30u16, "pattern_type", &self.pattern_type);
-        w.field(31u16, "linking_number", &self.linking_number);
-        w.field(32u16, "type_of_unit", &self.type_of_unit);
-        w.field(33u16, "description", &self.description);
-        w.field(34u16, "replacement_cost", &self.replacement_cost);
-        w.field(35u16, "receiving_operator", &self.receiving_operator);
-        w.field(36u16, "process_type", &self.process_type);
-        w.field(37u16, "work_order_type", &self.work_order_type);
-        w.field(38u16, "work_order_at", &self.work_order_at);
-        w.field(39u16, "inventory_number", &self.inventory_number);
-        w.field(40u16, "inventory_date", &self.inventory_date);
-        w.field(41u16, "inventory_price", &self.inventory_price);
-        w.field(42u16, "receive_number", &self.receive_number);
-        w.field(43u16, "weeding_number", &self.weeding_number);
-        w.field(44u16, "weeding_date", &self.weeding_date);
-        w.field(45u16, "library", &self.library);
-        w.field(46u16, "location", &self.location);
-        w.field(47u16, "alternative_call_number", &self.alternative_call_number);
-        w.field(
-            48u16,
-            "alternative_call_number_type",
-            &self.alternative_call_number_type,
-        );
-        w.field(49u16, "alt_number_source", &self.alt_number_source);
-        w.field(50u16, "storage_location_id", &self.storage_location_id);
-        w.field(51u16, "pages", &self.pages);
-        w.field(52u16, "pieces", &self.pieces);
-        w.field(53u16, "public_note", &self.public_note);
-        w.field(54u16, "fulfillment_note", &self.fulfillment_note);
-        w.field(55u16, "due_date", &self.due_date);
-        w.field(56u16, "due_date_policy", &self.due_date_policy);
-        w.field(57u16, "internal_note_1", &self.internal_note_1);
-        w.field(58u16, "internal_note_2", &self.internal_note_2);
-        w.field(59u16, "internal_note_3", &self.internal_note_3);
-        w.field(60u16, "statistics_note_1", &self.statistics_note_1);
-        w.field(61u16, "statistics_note_2", &self.statistics_note_2);
-        w.field(62u16, "statistics_note_3", &self.statistics_note_3);
-        w.field(63u16, "requested", &self.requested);
-        w.field(64u16, "edition", &self.edition);
-        w.field(65u16, "imprint", &self.imprint);
-        w.field(66u16, "language", &self.language);
-        w.field(67u16, "library_details", &self.library_details);
-        w.field(68u16, "alt_call_no", &self.alt_call_no);
-        w.field(69u16, "call_no", &self.call_no);
-        w.field(70u16, "issue_level_description", &self.issue_level_description);
-        w.field(71u16, "title_abcnph", &self.title_abcnph);
-        w.field(72u16, "physical_condition", &self.physical_condition);
-        w.field(73u16, "committed_to_retain", &self.committed_to_retain);
-        w.field(74u16, "retention_reason", &self.retention_reason);
-        w.field(75u16, "retention_note", &self.retention_note);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemData {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.pid,
+                &self.barcode,
+                &self.creation_date,
+                &self.modification_date,
+                &self.base_status,
+                &self.awaiting_reshelving,
+                &self.reshelving_time,
+                &self.physical_material_type,
+                &self.policy,
+                &self.provenance,
+                &self.po_line,
+                &self.issue_date,
+                &self.is_magnetic,
+                &self.arrival_date,
+                &self.expected_arrival_date,
+                &self.year_of_issue,
+                &self.enumeration_a,
+                &self.enumeration_b,
+                &self.enumeration_c,
+                &self.enumeration_d,
+                &self.enumeration_e,
+                &self.enumeration_f,
+                &self.enumeration_g,
+                &self.enumeration_h,
+                &self.chronology_i,
+                &self.chronology_j,
+                &self.chronology_k,
+                &self.chronology_l,
+                &self.chronology_m,
+                &self.break_indicator,
+                &self.pattern_type,
+                &self.linking_number,
+                &self.type_of_unit,
+                &self.description,
+                &self.replacement_cost,
+                &self.receiving_operator,
+                &self.process_type,
+                &self.work_order_type,
+                &self.work_order_at,
+                &self.inventory_number,
+                &self.inventory_date,
+                &self.inventory_price,
+                &self.receive_number,
+                &self.weeding_number,
+                &self.weeding_date,
+                &self.library,
+                &self.location,
+                &self.alternative_call_number,
+                &self.alternative_call_number_type,
+                &self.alt_number_source,
+                &self.storage_location_id,
+                &self.pages,
+                &self.pieces,
+                &self.public_note,
+                &self.fulfillment_note,
+                &self.due_date,
+                &self.due_date_policy,
+                &self.internal_note_1,
+                &self.internal_note_2,
+                &self.internal_note_3,
+                &self.statistics_note_1,
+                &self.statistics_note_2,
+                &self.statistics_note_3,
+                &self.requested,
+                &self.edition,
+                &self.imprint,
+                &self.language,
+                &self.library_details,
+                &self.alt_call_no,
+                &self.call_no,
+                &self.issue_level_description,
+                &self.title_abcnph,
+                &self.physical_condition,
+                &self.committed_to_retain,
+                &self.retention_reason,
+                &self.retention_note,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.pid,
+                &mut self.barcode,
+                &mut self.creation_date,
+                &mut self.modification_date,
+                &mut self.base_status,
+                &mut self.awaiting_reshelving,
+                &mut self.reshelving_time,
+                &mut self.physical_material_type,
+                &mut self.policy,
+                &mut self.provenance,
+                &mut self.po_line,
+                &mut self.issue_date,
+                &mut self.is_magnetic,
+                &mut self.arrival_date,
+                &mut self.expected_arrival_date,
+                &mut self.year_of_issue,
+                &mut self.enumeration_a,
+                &mut self.enumeration_b,
+                &mut self.enumeration_c,
+                &mut self.enumeration_d,
+                &mut self.enumeration_e,
+                &mut self.enumeration_f,
+                &mut self.enumeration_g,
+                &mut self.enumeration_h,
+                &mut self.chronology_i,
+                &mut self.chronology_j,
+                &mut self.chronology_k,
+                &mut self.chronology_l,
+                &mut self.chronology_m,
+                &mut self.break_indicator,
+                &mut self.pattern_type,
+                &mut self.linking_number,
+                &mut self.type_of_unit,
+                &mut self.description,
+                &mut self.replacement_cost,
+                &mut self.receiving_operator,
+                &mut self.process_type,
+                &mut self.work_order_type,
+                &mut self.work_order_at,
+                &mut self.inventory_number,
+                &mut self.inventory_date,
+                &mut self.inventory_price,
+                &mut self.receive_number,
+                &mut self.weeding_number,
+                &mut self.weeding_date,
+                &mut self.library,
+                &mut self.location,
+                &mut self.alternative_call_number,
+                &mut self.alternative_call_number_type,
+                &mut self.alt_number_source,
+                &mut self.storage_location_id,
+                &mut self.pages,
+                &mut self.pieces,
+                &mut self.public_note,
+                &mut self.fulfillment_note,
+                &mut self.due_date,
+                &mut self.due_date_policy,
+                &mut self.internal_note_1,
+                &mut self.internal_note_2,
+                &mut self.internal_note_3,
+                &mut self.statistics_note_1,
+                &mut self.statistics_note_2,
+                &mut self.statistics_note_3,
+                &mut self.requested,
+                &mut self.edition,
+                &mut self.imprint,
+                &mut self.language,
+                &mut self.library_details,
+                &mut self.alt_call_no,
+                &mut self.call_no,
+                &mut self.issue_level_description,
+                &mut self.title_abcnph,
+                &mut self.physical_condition,
+                &mut self.committed_to_retain,
+                &mut self.retention_reason,
+                &mut self.retention_note,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -7100,518 +7798,616 @@ impl alma_runtime::Model for ItemData {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_data",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "creation_date",
-                    "creation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "modification_date",
-                    "modification_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("base_status", "base_status", K::Element, None, false, V::Code),
-                F::new(
-                    "awaiting_reshelving",
-                    "awaiting_reshelving",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reshelving_time",
-                    "reshelving_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "physical_material_type",
-                    "physical_material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("policy", "policy", K::Element, None, false, V::Code),
-                F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "issue_date",
-                    "issue_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_magnetic",
-                    "is_magnetic",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "arrival_date",
-                    "arrival_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_arrival_date",
-                    "expected_arrival_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "year_of_issue",
-                    "year_of_issue",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_a",
-                    "enumeration_a",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_b",
-                    "enumeration_b",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_c",
-                    "enumeration_c",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_d",
-                    "enumeration_d",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_e",
-                    "enumeration_e",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_f",
-                    "enumeration_f",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_g",
-                    "enumeration_g",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_h",
-                    "enumeration_h",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_i",
-                    "chronology_i",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_j",
-                    "chronology_j",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_k",
-                    "chronology_k",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_l",
-                    "chronology_l",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_m",
-                    "chronology_m",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "break_indicator",
-                    "break_indicator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("pattern_type", "pattern_type", K::Element, None, false, V::Code),
-                F::new(
-                    "linking_number",
-                    "linking_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "type_of_unit",
-                    "type_of_unit",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "replacement_cost",
-                    "replacement_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "receiving_operator",
-                    "receiving_operator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("process_type", "process_type", K::Element, None, false, V::Code),
-                F::new(
-                    "work_order_type",
-                    "work_order_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "work_order_at",
-                    "work_order_at",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "inventory_number",
-                    "inventory_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "inventory_date",
-                    "inventory_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "inventory_price",
-                    "inventory_price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "receive_number",
-                    "receive_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "weeding_number",
-                    "weeding_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "weeding_date",
-                    "weeding_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("location", "location", K::Element, None, false, V::Code),
-                F::new(
-                    "alternative_call_number",
-                    "alternative_call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "alternative_call_number_type",
-                    "alternative_call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "alt_number_source",
-                    "alt_number_source",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "storage_location_id",
-                    "storage_location_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pieces", "pieces", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fulfillment_note",
-                    "fulfillment_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "due_date",
-                    "due_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "due_date_policy",
-                    "due_date_policy",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_1",
-                    "internal_note_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_2",
-                    "internal_note_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_3",
-                    "internal_note_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_1",
-                    "statistics_note_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_2",
-                    "statistics_note_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_3",
-                    "statistics_note_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "requested",
-                    "requested",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("imprint", "imprint", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "language",
-                    "language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library_details",
-                    "library_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "pid",
+                    name: "pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "creation_date",
+                    name: "creation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "modification_date",
+                    name: "modification_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "base_status",
+                    name: "base_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "awaiting_reshelving",
+                    name: "awaiting_reshelving",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reshelving_time",
+                    name: "reshelving_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "physical_material_type",
+                    name: "physical_material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "policy",
+                    name: "policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "provenance",
+                    name: "provenance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue_date",
+                    name: "issue_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_magnetic",
+                    name: "is_magnetic",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "arrival_date",
+                    name: "arrival_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_arrival_date",
+                    name: "expected_arrival_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year_of_issue",
+                    name: "year_of_issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_a",
+                    name: "enumeration_a",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_b",
+                    name: "enumeration_b",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_c",
+                    name: "enumeration_c",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_d",
+                    name: "enumeration_d",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_e",
+                    name: "enumeration_e",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_f",
+                    name: "enumeration_f",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_g",
+                    name: "enumeration_g",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_h",
+                    name: "enumeration_h",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_i",
+                    name: "chronology_i",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_j",
+                    name: "chronology_j",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_k",
+                    name: "chronology_k",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_l",
+                    name: "chronology_l",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_m",
+                    name: "chronology_m",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "break_indicator",
+                    name: "break_indicator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "pattern_type",
+                    name: "pattern_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_number",
+                    name: "linking_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type_of_unit",
+                    name: "type_of_unit",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "replacement_cost",
+                    name: "replacement_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "receiving_operator",
+                    name: "receiving_operator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "process_type",
+                    name: "process_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "work_order_type",
+                    name: "work_order_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "work_order_at",
+                    name: "work_order_at",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "inventory_number",
+                    name: "inventory_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "inventory_date",
+                    name: "inventory_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "inventory_price",
+                    name: "inventory_price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "receive_number",
+                    name: "receive_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "weeding_number",
+                    name: "weeding_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "weeding_date",
+                    name: "weeding_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "alternative_call_number",
+                    name: "alternative_call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alternative_call_number_type",
+                    name: "alternative_call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "alt_number_source",
+                    name: "alt_number_source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "storage_location_id",
+                    name: "storage_location_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pieces",
+                    name: "pieces",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fulfillment_note",
+                    name: "fulfillment_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "due_date",
+                    name: "due_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "due_date_policy",
+                    name: "due_date_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_1",
+                    name: "internal_note_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_2",
+                    name: "internal_note_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_3",
+                    name: "internal_note_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_1",
+                    name: "statistics_note_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_2",
+                    name: "statistics_note_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_3",
+                    name: "statistics_note_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "requested",
+                    name: "requested",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "edition",
+                    name: "edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "imprint",
+                    name: "imprint",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "language",
+                    name: "language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library_details",
+                    name: "library_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::LibraryDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "alt_call_no",
-                    "alt_call_no",
-                    K::Element,
-                    Some("parsed_alt_call_number"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "call_no",
-                    "call_no",
-                    K::Element,
-                    Some("parsed_call_number"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "issue_level_description",
-                    "issue_level_description",
-                    K::Element,
-                    Some("parsed_issue_level_description"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "title_abcnph",
-                    "title_abcnph",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "physical_condition",
-                    "physical_condition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "committed_to_retain",
-                    "committed_to_retain",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "retention_reason",
-                    "retention_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "retention_note",
-                    "retention_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "alt_call_no",
+                    name: "alt_call_no",
+                    kind: K::Element,
+                    wrapper: Some("parsed_alt_call_number"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "call_no",
+                    name: "call_no",
+                    kind: K::Element,
+                    wrapper: Some("parsed_call_number"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue_level_description",
+                    name: "issue_level_description",
+                    kind: K::Element,
+                    wrapper: Some("parsed_issue_level_description"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title_abcnph",
+                    name: "title_abcnph",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "physical_condition",
+                    name: "physical_condition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "committed_to_retain",
+                    name: "committed_to_retain",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "retention_reason",
+                    name: "retention_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "retention_note",
+                    name: "retention_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -7701,50 +8497,57 @@ impl alma_runtime::Codec for LibraryAddress {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LibraryAddress",
-            &mut |k, v, r| {
-                match k {
-                    "line1" => out.line1 = r.read(0u16, v)?,
-                    "line2" => out.line2 = r.read(1u16, v)?,
-                    "line3" => out.line3 = r.read(2u16, v)?,
-                    "line4" => out.line4 = r.read(3u16, v)?,
-                    "line5" => out.line5 = r.read(4u16, v)?,
-                    "city" => out.city = r.read(5u16, v)?,
-                    "country" => out.country = r.read(6u16, v)?,
-                    "email" => out.email = r.read(7u16, v)?,
-                    "phone" => out.phone = r.read(8u16, v)?,
-                    "postal_code" => out.postal_code = r.read(9u16, v)?,
-                    "state" => out.state = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "line1", &self.line1);
-        w.field(1u16, "line2", &self.line2);
-        w.field(2u16, "line3", &self.line3);
-        w.field(3u16, "line4", &self.line4);
-        w.field(4u16, "line5", &self.line5);
-        w.field(5u16, "city", &self.city);
-        w.field(6u16, "country", &self.country);
-        w.field(7u16, "email", &self.email);
-        w.field(8u16, "phone", &self.phone);
-        w.field(9u16, "postal_code", &self.postal_code);
-        w.field(10u16, "state", &self.state);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for LibraryAddress {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.line1,
+                &self.line2,
+                &self.line3,
+                &self.line4,
+                &self.line5,
+                &self.city,
+                &self.country,
+                &self.email,
+                &self.phone,
+                &self.postal_code,
+                &self.state,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.line1,
+                &mut self.line2,
+                &mut self.line3,
+                &mut self.line4,
+                &mut self.line5,
+                &mut self.city,
+                &mut self.country,
+                &mut self.email,
+                &mut self.phone,
+                &mut self.postal_code,
+                &mut self.state,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -7759,24 +8562,94 @@ impl alma_runtime::Model for LibraryAddress {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("country", "country", K::Element, None, false, V::Code),
-                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("phone", "phone", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "postal_code",
-                    "postal_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("state", "state", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "line1",
+                    name: "line1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line2",
+                    name: "line2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line3",
+                    name: "line3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line4",
+                    name: "line4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line5",
+                    name: "line5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "city",
+                    name: "city",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "country",
+                    name: "country",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "phone",
+                    name: "phone",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "postal_code",
+                    name: "postal_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "state",
+                    name: "state",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -7809,30 +8682,25 @@ impl alma_runtime::Codec for LibraryDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LibraryDetails",
-            &mut |k, v, r| {
-                match k {
-                    "address" => out.address = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address", &self.address);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for LibraryDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.address], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.address], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -7845,16 +8713,16 @@ impl alma_runtime::Model for LibraryDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library_details",
             fields: &[
-                F::new(
-                    "address",
-                    "address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "address",
+                    name: "address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::LibraryAddress as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -7934,54 +8802,57 @@ impl alma_runtime::Codec for HoldingDataPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "HoldingDataPost",
-            &mut |k, v, r| {
-                match k {
-                    "holding_id" => out.holding_id = r.read(0u16, v)?,
-                    "copy_id" => out.copy_id = r.read(1u16, v)?,
-                    "in_temp_location" => out.in_temp_location = r.read(2u16, v)?,
-                    "temp_library" => out.temp_library = r.read(3u16, v)?,
-                    "temp_location" => out.temp_location = r.read(4u16, v)?,
-                    "temp_call_number_type" => {
-                        out.temp_call_number_type = r.read(5u16, v)?;
-                    }
-                    "temp_call_number" => out.temp_call_number = r.read(6u16, v)?,
-                    "temp_call_number_source" => {
-                        out.temp_call_number_source = r.read(7u16, v)?;
-                    }
-                    "temp_policy" => out.temp_policy = r.read(8u16, v)?,
-                    "due_back_date" => out.due_back_date = r.read(9u16, v)?,
-                    "link" => out.link = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "holding_id", &self.holding_id);
-        w.field(1u16, "copy_id", &self.copy_id);
-        w.field(2u16, "in_temp_location", &self.in_temp_location);
-        w.field(3u16, "temp_library", &self.temp_library);
-        w.field(4u16, "temp_location", &self.temp_location);
-        w.field(5u16, "temp_call_number_type", &self.temp_call_number_type);
-        w.field(6u16, "temp_call_number", &self.temp_call_number);
-        w.field(7u16, "temp_call_number_source", &self.temp_call_number_source);
-        w.field(8u16, "temp_policy", &self.temp_policy);
-        w.field(9u16, "due_back_date", &self.due_back_date);
-        w.field(10u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::codec::Object for HoldingDataPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.holding_id,
+                &self.copy_id,
+                &self.in_temp_location,
+                &self.temp_library,
+                &self.temp_location,
+                &self.temp_call_number_type,
+                &self.temp_call_number,
+                &self.temp_call_number_source,
+                &self.temp_policy,
+                &self.due_back_date,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.holding_id,
+                &mut self.copy_id,
+                &mut self.in_temp_location,
+                &mut self.temp_library,
+                &mut self.temp_location,
+                &mut self.temp_call_number_type,
+                &mut self.temp_call_number,
+                &mut self.temp_call_number_source,
+                &mut self.temp_policy,
+                &mut self.due_back_date,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -7996,66 +8867,94 @@ impl alma_runtime::Model for HoldingDataPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding_data",
             fields: &[
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("copy_id", "copy_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "in_temp_location",
-                    "in_temp_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("temp_library", "temp_library", K::Element, None, false, V::Code),
-                F::new(
-                    "temp_location",
-                    "temp_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "temp_call_number_type",
-                    "temp_call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "temp_call_number",
-                    "temp_call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "temp_call_number_source",
-                    "temp_call_number_source",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("temp_policy", "temp_policy", K::Element, None, false, V::Code),
-                F::new(
-                    "due_back_date",
-                    "due_back_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "copy_id",
+                    name: "copy_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "in_temp_location",
+                    name: "in_temp_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "temp_library",
+                    name: "temp_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "temp_location",
+                    name: "temp_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "temp_call_number_type",
+                    name: "temp_call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "temp_call_number",
+                    name: "temp_call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "temp_call_number_source",
+                    name: "temp_call_number_source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "temp_policy",
+                    name: "temp_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "due_back_date",
+                    name: "due_back_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -8092,34 +8991,29 @@ impl alma_runtime::Codec for ItemPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemPost",
-            &mut |k, v, r| {
-                match k {
-                    "holding_data" => out.holding_data = r.read(0u16, v)?,
-                    "item_data" => out.item_data = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "holding_data", &self.holding_data);
-        w.field(1u16, "item_data", &self.item_data);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::codec::Object for ItemPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.holding_data, &self.item_data, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.holding_data, &mut self.item_data, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -8134,27 +9028,34 @@ impl alma_runtime::Model for ItemPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item",
             fields: &[
-                F::new(
-                    "holding_data",
-                    "holding_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "holding_data",
+                    name: "holding_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::HoldingDataPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "item_data",
-                    "item_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "item_data",
+                    name: "item_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemDataPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -8392,146 +9293,141 @@ impl alma_runtime::Codec for ItemDataPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemDataPost",
-            &mut |k, v, r| {
-                match k {
-                    "barcode" => out.barcode = r.read(0u16, v)?,
-                    "physical_material_type" => {
-                        out.physical_material_type = r.read(1u16, v)?;
-                    }
-                    "policy" => out.policy = r.read(2u16, v)?,
-                    "provenance" => out.provenance = r.read(3u16, v)?,
-                    "po_line" => out.po_line = r.read(4u16, v)?,
-                    "issue_date" => out.issue_date = r.read(5u16, v)?,
-                    "is_magnetic" => out.is_magnetic = r.read(6u16, v)?,
-                    "arrival_date" => out.arrival_date = r.read(7u16, v)?,
-                    "expected_arrival_date" => {
-                        out.expected_arrival_date = r.read(8u16, v)?;
-                    }
-                    "year_of_issue" => out.year_of_issue = r.read(9u16, v)?,
-                    "enumeration_a" => out.enumeration_a = r.read(10u16, v)?,
-                    "enumeration_b" => out.enumeration_b = r.read(11u16, v)?,
-                    "enumeration_c" => out.enumeration_c = r.read(12u16, v)?,
-                    "enumeration_d" => out.enumeration_d = r.read(13u16, v)?,
-                    "enumeration_e" => out.enumeration_e = r.read(14u16, v)?,
-                    "enumeration_f" => out.enumeration_f = r.read(15u16, v)?,
-                    "enumeration_g" => out.enumeration_g = r.read(16u16, v)?,
-                    "enumeration_h" => out.enumeration_h = r.read(17u16, v)?,
-                    "chronology_i" => out.chronology_i = r.read(18u16, v)?,
-                    "chronology_j" => out.chronology_j = r.read(19u16, v)?,
-                    "chronology_k" => out.chronology_k = r.read(20u16, v)?,
-                    "chronology_l" => out.chronology_l = r.read(21u16, v)?,
-                    "chronology_m" => out.chronology_m = r.read(22u16, v)?,
-                    "break_indicator" => out.break_indicator = r.read(23u16, v)?,
-                    "pattern_type" => out.pattern_type = r.read(24u16, v)?,
-                    "linking_number" => out.linking_number = r.read(25u16, v)?,
-                    "description" => out.description = r.read(26u16, v)?,
-                    "replacement_cost" => out.replacement_cost = r.read(27u16, v)?,
-                    "receiving_operator" => out.receiving_operator = r.read(28u16, v)?,
-                    "inventory_number" => out.inventory_number = r.read(29u16, v)?,
-                    "inventory_date" => out.inventory_date = r.read(30u16, v)?,
-                    "inventory_price" => out.inventory_price = r.read(31u16, v)?,
-                    "receive_number" => out.receive_number = r.read(32u16, v)?,
-                    "weeding_number" => out.weeding_number = r.read(33u16, v)?,
-                    "weeding_date" => out.weeding_date = r.read(34u16, v)?,
-                    "alternative_call_number" => {
-                        out.alternative_call_number = r.read(35u16, v)?;
-                    }
-                    "alternative_call_number_type" => {
-                        out.alternative_call_number_type = r.read(36u16, v)?;
-                    }
-                    "alt_number_source" => out.alt_number_source = r.read(37u16, v)?,
-                    "storage_location_id" => out.storage_location_id = r.read(38u16, v)?,
-                    "pages" => out.pages = r.read(39u16, v)?,
-                    "pieces" => out.pieces = r.read(40u16, v)?,
-                    "public_note" => out.public_note = r.read(41u16, v)?,
-                    "fulfillment_note" => out.fulfillment_note = r.read(42u16, v)?,
-                    "internal_note_1" => out.internal_note_1 = r.read(43u16, v)?,
-                    "internal_note_2" => out.internal_note_2 = r.read(44u16, v)?,
-                    "internal_note_3" => out.internal_note_3 = r.read(45u16, v)?,
-                    "statistics_note_1" => out.statistics_note_1 = r.read(46u16, v)?,
-                    "statistics_note_2" => out.statistics_note_2 = r.read(47u16, v)?,
-                    "statistics_note_3" => out.statistics_note_3 = r.read(48u16, v)?,
-                    "physical_condition" => out.physical_condition = r.read(49u16, v)?,
-                    "committed_to_retain" => out.committed_to_retain = r.read(50u16, v)?,
-                    "retention_reason" => out.retention_reason = r.read(51u16, v)?,
-                    "retention_note" => out.retention_note = r.read(52u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "barcode", &self.barcode);
-        w.field(1u16, "physical_material_type", &self.physical_material_type);
-        w.field(2u16, "policy", &self.policy);
-        w.field(3u16, "provenance", &self.provenance);
-        w.field(4u16, "po_line", &self.po_line);
-        w.field(5u16, "issue_date", &self.issue_date);
-        w.field(6u16, "is_magnetic", &self.is_magnetic);
-        w.field(7u16, "arrival_date", &self.arrival_date);
-        w.field(8u16, "expected_arrival_date", &self.expected_arrival_date);
-        w.field(9u16, "year_of_issue", &self.year_of_issue);
-        w.field(10u16, "enumeration_a", &self.enumeration_a);
-        w.field(11u16, "enumeration_b", &self.enumeration_b);
-        w.field(12u16, "enumeration_c", &self.enumeration_c);
-        w.field(13u16, "enumeration_d", &self.enumeration_d);
-        w.field(14u16, "enumeration_e", &self.enumeration_e);
-        w.field(15u16, "enumeration_f", &self.enumeration_f);
-        w.field(16u16, "enumeration_g", &self.enumeration_g);
-        w.field(17u16, "enumeration_h", &self.enumeration_h);
-        w.field(18u16, "chronology_i", &self.chronology_i);
-        w.field(19u16, "chronology_j", &self.chronology_j);
-        w.field(20u16, "chronology_k", &self.chronology_k);
-        w.field(21u16, "chronology_l", &self.chronology_l);
-        w.field(22u16, "chronology_m", &self.chronology_m);
-        w.field(23u16, "break_indicator", &self.break_indicator);
-        w.field(24u16, "pattern_type", &self.pattern_type);
-        w.field(25u16, "linking_number", &self.linking_number);
-        w.field(26u16, "description", &self.description);
-        w.field(27u16, "replacement_cost", &self.replacement_cost);
-        w.field(28u16, "receiving_operator", &self.receiving_operator);
-        w.field(29u16, "inventory_number", &self.inventory_number);
-        w.field(30u16, "inventory_date", &self.inventory_date);
-        w.field(31u16, "inventory_price", &self.inventory_price);
-        w.field(32u16, "receive_number", &self.receive_number);
-        w.field(33u16, "weeding_number", &self.weeding_number);
-        w.field(34u16, "weeding_date", &self.weeding_date);
-        w.field(35u16, "alternative_call_number", &self.alternative_call_number);
-        w.field(
-            36u16,
-            "alternative_call_number_type",
-            &self.alternative_call_number_type,
-        );
-        w.field(37u16, "alt_number_source", &self.alt_number_source);
-        w.field(38u16, "storage_location_id", &self.storage_location_id);
-        w.field(39u16, "pages", &self.pages);
-        w.field(40u16, "pieces", &self.pieces);
-        w.field(41u16, "public_note", &self.public_note);
-        w.field(42u16, "fulfillment_note", &self.fulfillment_note);
-        w.field(43u16, "internal_note_1", &self.internal_note_1);
-        w.field(44u16, "internal_note_2", &self.internal_note_2);
-        w.field(45u16, "internal_note_3", &self.internal_note_3);
-        w.field(46u16, "statistics_note_1", &self.statistics_note_1);
-        w.field(47u16, "statistics_note_2", &self.statistics_note_2);
-        w.field(48u16, "statistics_note_3", &self.statistics_note_3);
-        w.field(49u16, "physical_condition", &self.physical_condition);
-        w.field(50u16, "committed_to_retain", &self.committed_to_retain);
-        w.field(51u16, "retention_reason", &self.retention_reason);
-        w.field(52u16, "retention_note", &self.retention_note);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::codec::Object for ItemDataPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.barcode,
+                &self.physical_material_type,
+                &self.policy,
+                &self.provenance,
+                &self.po_line,
+                &self.issue_date,
+                &self.is_magnetic,
+                &self.arrival_date,
+                &self.expected_arrival_date,
+                &self.year_of_issue,
+                &self.enumeration_a,
+                &self.enumeration_b,
+                &self.enumeration_c,
+                &self.enumeration_d,
+                &self.enumeration_e,
+                &self.enumeration_f,
+                &self.enumeration_g,
+                &self.enumeration_h,
+                &self.chronology_i,
+                &self.chronology_j,
+                &self.chronology_k,
+                &self.chronology_l,
+                &self.chronology_m,
+                &self.break_indicator,
+                &self.pattern_type,
+                &self.linking_number,
+                &self.description,
+                &self.replacement_cost,
+                &self.receiving_operator,
+                &self.inventory_number,
+                &self.inventory_date,
+                &self.inventory_price,
+                &self.receive_number,
+                &self.weeding_number,
+                &self.weeding_date,
+                &self.alternative_call_number,
+                &self.alternative_call_number_type,
+                &self.alt_number_source,
+                &self.storage_location_id,
+                &self.pages,
+                &self.pieces,
+                &self.public_note,
+                &self.fulfillment_note,
+                &self.internal_note_1,
+                &self.internal_note_2,
+                &self.internal_note_3,
+                &self.statistics_note_1,
+                &self.statistics_note_2,
+                &self.statistics_note_3,
+                &self.physical_condition,
+                &self.committed_to_retain,
+                &self.retention_reason,
+                &self.retention_note,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.barcode,
+                &mut self.physical_material_type,
+                &mut self.policy,
+                &mut self.provenance,
+                &mut self.po_line,
+                &mut self.issue_date,
+                &mut self.is_magnetic,
+                &mut self.arrival_date,
+                &mut self.expected_arrival_date,
+                &mut self.year_of_issue,
+                &mut self.enumeration_a,
+                &mut self.enumeration_b,
+                &mut self.enumeration_c,
+                &mut self.enumeration_d,
+                &mut self.enumeration_e,
+                &mut self.enumeration_f,
+                &mut self.enumeration_g,
+                &mut self.enumeration_h,
+                &mut self.chronology_i,
+                &mut self.chronology_j,
+                &mut self.chronology_k,
+                &mut self.chronology_l,
+                &mut self.chronology_m,
+                &mut self.break_indicator,
+                &mut self.pattern_type,
+                &mut self.linking_number,
+                &mut self.description,
+                &mut self.replacement_cost,
+                &mut self.receiving_operator,
+                &mut self.inventory_number,
+                &mut self.inventory_date,
+                &mut self.inventory_price,
+                &mut self.receive_number,
+                &mut self.weeding_number,
+                &mut self.weeding_date,
+                &mut self.alternative_call_number,
+                &mut self.alternative_call_number_type,
+                &mut self.alt_number_source,
+                &mut self.storage_location_id,
+                &mut self.pages,
+                &mut self.pieces,
+                &mut self.public_note,
+                &mut self.fulfillment_note,
+                &mut self.internal_note_1,
+                &mut self.internal_note_2,
+                &mut self.internal_note_3,
+                &mut self.statistics_note_1,
+                &mut self.statistics_note_2,
+                &mut self.statistics_note_3,
+                &mut self.physical_condition,
+                &mut self.committed_to_retain,
+                &mut self.retention_reason,
+                &mut self.retention_note,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -8546,381 +9442,430 @@ impl alma_runtime::Model for ItemDataPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_data",
             fields: &[
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "physical_material_type",
-                    "physical_material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("policy", "policy", K::Element, None, false, V::Code),
-                F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "issue_date",
-                    "issue_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_magnetic",
-                    "is_magnetic",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "arrival_date",
-                    "arrival_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_arrival_date",
-                    "expected_arrival_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "year_of_issue",
-                    "year_of_issue",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_a",
-                    "enumeration_a",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_b",
-                    "enumeration_b",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_c",
-                    "enumeration_c",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_d",
-                    "enumeration_d",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_e",
-                    "enumeration_e",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_f",
-                    "enumeration_f",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_g",
-                    "enumeration_g",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_h",
-                    "enumeration_h",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_i",
-                    "chronology_i",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_j",
-                    "chronology_j",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_k",
-                    "chronology_k",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_l",
-                    "chronology_l",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_m",
-                    "chronology_m",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "break_indicator",
-                    "break_indicator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("pattern_type", "pattern_type", K::Element, None, false, V::Code),
-                F::new(
-                    "linking_number",
-                    "linking_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "replacement_cost",
-                    "replacement_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "receiving_operator",
-                    "receiving_operator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "inventory_number",
-                    "inventory_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "inventory_date",
-                    "inventory_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "inventory_price",
-                    "inventory_price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "receive_number",
-                    "receive_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "weeding_number",
-                    "weeding_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "weeding_date",
-                    "weeding_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "alternative_call_number",
-                    "alternative_call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "alternative_call_number_type",
-                    "alternative_call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "alt_number_source",
-                    "alt_number_source",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "storage_location_id",
-                    "storage_location_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pieces", "pieces", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fulfillment_note",
-                    "fulfillment_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_1",
-                    "internal_note_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_2",
-                    "internal_note_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_3",
-                    "internal_note_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_1",
-                    "statistics_note_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_2",
-                    "statistics_note_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_3",
-                    "statistics_note_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "physical_condition",
-                    "physical_condition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "committed_to_retain",
-                    "committed_to_retain",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "retention_reason",
-                    "retention_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "retention_note",
-                    "retention_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "physical_material_type",
+                    name: "physical_material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "policy",
+                    name: "policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "provenance",
+                    name: "provenance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue_date",
+                    name: "issue_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_magnetic",
+                    name: "is_magnetic",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "arrival_date",
+                    name: "arrival_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_arrival_date",
+                    name: "expected_arrival_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year_of_issue",
+                    name: "year_of_issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_a",
+                    name: "enumeration_a",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_b",
+                    name: "enumeration_b",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_c",
+                    name: "enumeration_c",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_d",
+                    name: "enumeration_d",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_e",
+                    name: "enumeration_e",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_f",
+                    name: "enumeration_f",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_g",
+                    name: "enumeration_g",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_h",
+                    name: "enumeration_h",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_i",
+                    name: "chronology_i",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_j",
+                    name: "chronology_j",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_k",
+                    name: "chronology_k",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_l",
+                    name: "chronology_l",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_m",
+                    name: "chronology_m",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "break_indicator",
+                    name: "break_indicator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "pattern_type",
+                    name: "pattern_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_number",
+                    name: "linking_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "replacement_cost",
+                    name: "replacement_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "receiving_operator",
+                    name: "receiving_operator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "inventory_number",
+                    name: "inventory_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "inventory_date",
+                    name: "inventory_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "inventory_price",
+                    name: "inventory_price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "receive_number",
+                    name: "receive_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "weeding_number",
+                    name: "weeding_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "weeding_date",
+                    name: "weeding_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alternative_call_number",
+                    name: "alternative_call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alternative_call_number_type",
+                    name: "alternative_call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "alt_number_source",
+                    name: "alt_number_source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "storage_location_id",
+                    name: "storage_location_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pieces",
+                    name: "pieces",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fulfillment_note",
+                    name: "fulfillment_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_1",
+                    name: "internal_note_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_2",
+                    name: "internal_note_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_3",
+                    name: "internal_note_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_1",
+                    name: "statistics_note_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_2",
+                    name: "statistics_note_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_3",
+                    name: "statistics_note_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "physical_condition",
+                    name: "physical_condition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "committed_to_retain",
+                    name: "committed_to_retain",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "retention_reason",
+                    name: "retention_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "retention_note",
+                    name: "retention_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9073,82 +10018,89 @@ impl alma_runtime::Codec for ItemLoan {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoan",
-            &mut |k, v, r| {
-                match k {
-                    "loan_id" => out.loan_id = r.read(0u16, v)?,
-                    "circ_desk" => out.circ_desk = r.read(1u16, v)?,
-                    "return_circ_desk" => out.return_circ_desk = r.read(2u16, v)?,
-                    "library" => out.library = r.read(3u16, v)?,
-                    "user_id" => out.user_id = r.read(4u16, v)?,
-                    "item_barcode" => out.item_barcode = r.read(5u16, v)?,
-                    "due_date" => out.due_date = r.read(6u16, v)?,
-                    "loan_status" => out.loan_status = r.read(7u16, v)?,
-                    "loan_date" => out.loan_date = r.read(8u16, v)?,
-                    "return_date" => out.return_date = r.read(9u16, v)?,
-                    "returned_by" => out.returned_by = r.read(10u16, v)?,
-                    "process_status" => out.process_status = r.read(11u16, v)?,
-                    "mms_id" => out.mms_id = r.read(12u16, v)?,
-                    "holding_id" => out.holding_id = r.read(13u16, v)?,
-                    "item_id" => out.item_id = r.read(14u16, v)?,
-                    "title" => out.title = r.read(15u16, v)?,
-                    "author" => out.author = r.read(16u16, v)?,
-                    "description" => out.description = r.read(17u16, v)?,
-                    "publication_year" => out.publication_year = r.read(18u16, v)?,
-                    "location_code" => out.location_code = r.read(19u16, v)?,
-                    "item_policy" => out.item_policy = r.read(20u16, v)?,
-                    "call_number" => out.call_number = r.read(21u16, v)?,
-                    "loan_fine" => out.loan_fine = r.read(22u16, v)?,
-                    "request_id" => out.request_id = r.read(23u16, v)?,
-                    "renewable" => out.renewable = r.read(24u16, v)?,
-                    "last_renew_date" => out.last_renew_date = r.read(25u16, v)?,
-                    "last_renew_status" => out.last_renew_status = r.read(26u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "loan_id", &self.loan_id);
-        w.field(1u16, "circ_desk", &self.circ_desk);
-        w.field(2u16, "return_circ_desk", &self.return_circ_desk);
-        w.field(3u16, "library", &self.library);
-        w.field(4u16, "user_id", &self.user_id);
-        w.field(5u16, "item_barcode", &self.item_barcode);
-        w.field(6u16, "due_date", &self.due_date);
-        w.field(7u16, "loan_status", &self.loan_status);
-        w.field(8u16, "loan_date", &self.loan_date);
-        w.field(9u16, "return_date", &self.return_date);
-        w.field(10u16, "returned_by", &self.returned_by);
-        w.field(11u16, "process_status", &self.process_status);
-        w.field(12u16, "mms_id", &self.mms_id);
-        w.field(13u16, "holding_id", &self.holding_id);
-        w.field(14u16, "item_id", &self.item_id);
-        w.field(15u16, "title", &self.title);
-        w.field(16u16, "author", &self.author);
-        w.field(17u16, "description", &self.description);
-        w.field(18u16, "publication_year", &self.publication_year);
-        w.field(19u16, "location_code", &self.location_code);
-        w.field(20u16, "item_policy", &self.item_policy);
-        w.field(21u16, "call_number", &self.call_number);
-        w.field(22u16, "loan_fine", &self.loan_fine);
-        w.field(23u16, "request_id", &self.request_id);
-        w.field(24u16, "renewable", &self.renewable);
-        w.field(25u16, "last_renew_date", &self.last_renew_date);
-        w.field(26u16, "last_renew_status", &self.last_renew_status);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemLoan {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.loan_id,
+                &self.circ_desk,
+                &self.return_circ_desk,
+                &self.library,
+                &self.user_id,
+                &self.item_barcode,
+                &self.due_date,
+                &self.loan_status,
+                &self.loan_date,
+                &self.return_date,
+                &self.returned_by,
+                &self.process_status,
+                &self.mms_id,
+                &self.holding_id,
+                &self.item_id,
+                &self.title,
+                &self.author,
+                &self.description,
+                &self.publication_year,
+                &self.location_code,
+                &self.item_policy,
+                &self.call_number,
+                &self.loan_fine,
+                &self.request_id,
+                &self.renewable,
+                &self.last_renew_date,
+                &self.last_renew_status,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.loan_id,
+                &mut self.circ_desk,
+                &mut self.return_circ_desk,
+                &mut self.library,
+                &mut self.user_id,
+                &mut self.item_barcode,
+                &mut self.due_date,
+                &mut self.loan_status,
+                &mut self.loan_date,
+                &mut self.return_date,
+                &mut self.returned_by,
+                &mut self.process_status,
+                &mut self.mms_id,
+                &mut self.holding_id,
+                &mut self.item_id,
+                &mut self.title,
+                &mut self.author,
+                &mut self.description,
+                &mut self.publication_year,
+                &mut self.location_code,
+                &mut self.item_policy,
+                &mut self.call_number,
+                &mut self.loan_fine,
+                &mut self.request_id,
+                &mut self.renewable,
+                &mut self.last_renew_date,
+                &mut self.last_renew_status,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9163,185 +10115,234 @@ impl alma_runtime::Model for ItemLoan {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan",
             fields: &[
-                F::new("loan_id", "loan_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "circ_desk",
-                    "circ_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "loan_id",
+                    name: "loan_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "circ_desk",
+                    name: "circ_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanCircDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "return_circ_desk",
-                    "return_circ_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "return_circ_desk",
+                    name: "return_circ_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "item_barcode",
-                    "item_barcode",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "due_date",
-                    "due_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "loan_status",
-                    "loan_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "loan_date",
-                    "loan_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "return_date",
-                    "return_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "returned_by",
-                    "returned_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "user_id",
+                    name: "user_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_barcode",
+                    name: "item_barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "due_date",
+                    name: "due_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "loan_status",
+                    name: "loan_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "loan_date",
+                    name: "loan_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "return_date",
+                    name: "return_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "returned_by",
+                    name: "returned_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanReturnedBy as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "process_status",
-                    "process_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("item_id", "item_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publication_year",
-                    "publication_year",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "location_code",
-                    "location_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "process_status",
+                    name: "process_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_id",
+                    name: "item_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publication_year",
+                    name: "publication_year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "location_code",
+                    name: "location_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanLocationCode as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "item_policy",
-                    "item_policy",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "item_policy",
+                    name: "item_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanItemPolicy as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "loan_fine",
-                    "loan_fine",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "loan_fine",
+                    name: "loan_fine",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "renewable",
-                    "renewable",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "last_renew_date",
-                    "last_renew_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_renew_status",
-                    "last_renew_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
+                },
+                F {
+                    key: "renewable",
+                    name: "renewable",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "last_renew_date",
+                    name: "last_renew_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_renew_status",
+                    name: "last_renew_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -9377,34 +10378,29 @@ impl alma_runtime::Codec for ItemLoanCircDesk {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanCircDesk",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemLoanCircDesk {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.desc, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9419,9 +10415,30 @@ impl alma_runtime::Model for ItemLoanCircDesk {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_circ_desk",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9454,32 +10471,25 @@ impl alma_runtime::Codec for ItemLoanItemPolicy {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanItemPolicy",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "description", &self.description);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemLoanItemPolicy {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.description], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.description], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9494,15 +10504,22 @@ impl alma_runtime::Model for ItemLoanItemPolicy {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_item_policy",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9586,32 +10603,25 @@ impl alma_runtime::Codec for ItemLoanLocationCode {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanLocationCode",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "name", &self.name);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemLoanLocationCode {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.name], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.name], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9626,8 +10636,22 @@ impl alma_runtime::Model for ItemLoanLocationCode {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_location_code",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9662,32 +10686,25 @@ impl alma_runtime::Codec for ItemLoanRequestId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanRequestId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemLoanRequestId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9702,8 +10719,22 @@ impl alma_runtime::Model for ItemLoanRequestId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_request_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9739,34 +10770,29 @@ impl alma_runtime::Codec for ItemLoanReturnCircDesk {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanReturnCircDesk",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemLoanReturnCircDesk {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.desc, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9781,9 +10807,30 @@ impl alma_runtime::Model for ItemLoanReturnCircDesk {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_return_circ_desk",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9816,32 +10863,25 @@ impl alma_runtime::Codec for ItemLoanReturnedBy {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanReturnedBy",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ItemLoanReturnedBy {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -9856,8 +10896,22 @@ impl alma_runtime::Model for ItemLoanReturnedBy {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan_returned_by",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9903,36 +10957,38 @@ impl alma_runtime::Codec for ItemLoanPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanPost",
-            &mut |k, v, r| {
-                match k {
-                    "circ_desk" => out.circ_desk = r.read(0u16, v)?,
-                    "return_circ_desk" => out.return_circ_desk = r.read(1u16, v)?,
-                    "library" => out.library = r.read(2u16, v)?,
-                    "request_id" => out.request_id = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "circ_desk", &self.circ_desk);
-        w.field(1u16, "return_circ_desk", &self.return_circ_desk);
-        w.field(2u16, "library", &self.library);
-        w.field(3u16, "request_id", &self.request_id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::codec::Object for ItemLoanPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.circ_desk, &self.return_circ_desk, &self.library, &self.request_id],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.circ_desk,
+                &mut self.return_circ_desk,
+                &mut self.library,
+                &mut self.request_id,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -9945,37 +11001,44 @@ impl alma_runtime::Model for ItemLoanPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan",
             fields: &[
-                F::new(
-                    "circ_desk",
-                    "circ_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "circ_desk",
+                    name: "circ_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanCircDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "return_circ_desk",
-                    "return_circ_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "return_circ_desk",
+                    name: "return_circ_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10025,38 +11088,45 @@ impl alma_runtime::Codec for ItemLoanPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoanPut",
-            &mut |k, v, r| {
-                match k {
-                    "circ_desk" => out.circ_desk = r.read(0u16, v)?,
-                    "return_circ_desk" => out.return_circ_desk = r.read(1u16, v)?,
-                    "library" => out.library = r.read(2u16, v)?,
-                    "due_date" => out.due_date = r.read(3u16, v)?,
-                    "request_id" => out.request_id = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "circ_desk", &self.circ_desk);
-        w.field(1u16, "return_circ_desk", &self.return_circ_desk);
-        w.field(2u16, "library", &self.library);
-        w.field(3u16, "due_date", &self.due_date);
-        w.field(4u16, "request_id", &self.request_id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::codec::Object for ItemLoanPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.circ_desk,
+                &self.return_circ_desk,
+                &self.library,
+                &self.due_date,
+                &self.request_id,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.circ_desk,
+                &mut self.return_circ_desk,
+                &mut self.library,
+                &mut self.due_date,
+                &mut self.request_id,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -10071,45 +11141,52 @@ impl alma_runtime::Model for ItemLoanPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loan",
             fields: &[
-                F::new(
-                    "circ_desk",
-                    "circ_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "circ_desk",
+                    name: "circ_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanCircDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "return_circ_desk",
-                    "return_circ_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "return_circ_desk",
+                    name: "return_circ_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "due_date",
-                    "due_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "due_date",
+                    name: "due_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10144,32 +11221,29 @@ impl alma_runtime::Codec for ItemLoans {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemLoans",
-            &mut |k, v, r| {
-                match k {
-                    "item_loan" => out.item_loan = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "item_loan", &self.item_loan);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::codec::Object for ItemLoans {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.item_loan, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.item_loan, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -10184,22 +11258,24 @@ impl alma_runtime::Model for ItemLoans {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_loans",
             fields: &[
-                F::new(
-                    "item_loan",
-                    "item_loan",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(<crate::shared::ItemLoan as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "item_loan",
+                    name: "item_loan",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::ItemLoan as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -10234,32 +11310,29 @@ impl alma_runtime::Codec for Items {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Items",
-            &mut |k, v, r| {
-                match k {
-                    "item" => out.item = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "item", &self.item);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::codec::Object for Items {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.item, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.item, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -10274,22 +11347,24 @@ impl alma_runtime::Model for Items {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "items",
             fields: &[
-                F::new(
-                    "item",
-                    "item",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(<crate::shared::Item as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "item",
+                    name: "item",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Item as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -10346,70 +11421,49 @@ impl alma_runtime::Codec for CoverageDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CoverageDetails",
-            &mut |k, v, r| {
-                match k {
-                    "coverage_in_use" => out.coverage_in_use = r.read(0u16, v)?,
-                    "global_date_coverage_parameters" => {
-                        out.global_date_coverage_parameters = r.read(1u16, v)?;
-                    }
-                    "local_date_coverage_parameters" => {
-                        out.local_date_coverage_parameters = r.read(2u16, v)?;
-                    }
-                    "perpetual_date_coverage_parameters" => {
-                        out.perpetual_date_coverage_parameters = r.read(3u16, v)?;
-                    }
-                    "global_embargo_information" => {
-                        out.global_embargo_information = r.read(4u16, v)?;
-                    }
-                    "local_embargo_information" => {
-                        out.local_embargo_information = r.read(5u16, v)?;
-                    }
-                    "perpetual_embargo_information" => {
-                        out.perpetual_embargo_information = r.read(6u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "coverage_in_use", &self.coverage_in_use);
-        w.field(
-            1u16,
-            "global_date_coverage_parameters",
-            &self.global_date_coverage_parameters,
-        );
-        w.field(
-            2u16,
-            "local_date_coverage_parameters",
-            &self.local_date_coverage_parameters,
-        );
-        w.field(
-            3u16,
-            "perpetual_date_coverage_parameters",
-            &self.perpetual_date_coverage_parameters,
-        );
-        w.field(4u16, "global_embargo_information", &self.global_embargo_information);
-        w.field(5u16, "local_embargo_information", &self.local_embargo_information);
-        w.field(
-            6u16,
-            "perpetual_embargo_information",
-            &self.perpetual_embargo_information,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for CoverageDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.coverage_in_use,
+                &self.global_date_coverage_parameters,
+                &self.local_date_coverage_parameters,
+                &self.perpetual_date_coverage_parameters,
+                &self.global_embargo_information,
+                &self.local_embargo_information,
+                &self.perpetual_embargo_information,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.coverage_in_use,
+                &mut self.global_date_coverage_parameters,
+                &mut self.local_date_coverage_parameters,
+                &mut self.perpetual_date_coverage_parameters,
+                &mut self.global_embargo_information,
+                &mut self.local_embargo_information,
+                &mut self.perpetual_embargo_information,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -10422,74 +11476,74 @@ impl alma_runtime::Model for CoverageDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "coverage_details",
             fields: &[
-                F::new(
-                    "coverage_in_use",
-                    "coverage_in_use",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "global_date_coverage_parameters",
-                    "global_date_coverage_parameters",
-                    K::Element,
-                    Some("global_date_information"),
-                    true,
-                    V::Model(
+                F {
+                    key: "coverage_in_use",
+                    name: "coverage_in_use",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "global_date_coverage_parameters",
+                    name: "global_date_coverage_parameters",
+                    kind: K::Element,
+                    wrapper: Some("global_date_information"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "local_date_coverage_parameters",
-                    "local_date_coverage_parameters",
-                    K::Element,
-                    Some("local_date_information"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "local_date_coverage_parameters",
+                    name: "local_date_coverage_parameters",
+                    kind: K::Element,
+                    wrapper: Some("local_date_information"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "perpetual_date_coverage_parameters",
-                    "perpetual_date_coverage_parameters",
-                    K::Element,
-                    Some("perpetual_date_information"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "perpetual_date_coverage_parameters",
+                    name: "perpetual_date_coverage_parameters",
+                    kind: K::Element,
+                    wrapper: Some("perpetual_date_information"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "global_embargo_information",
-                    "global_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "global_embargo_information",
+                    name: "global_embargo_information",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "local_embargo_information",
-                    "local_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "local_embargo_information",
+                    name: "local_embargo_information",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "perpetual_embargo_information",
-                    "perpetual_embargo_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "perpetual_embargo_information",
+                    name: "perpetual_embargo_information",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10565,48 +11619,55 @@ impl alma_runtime::Codec for DateCoverageParameters {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DateCoverageParameters",
-            &mut |k, v, r| {
-                match k {
-                    "from_year" => out.from_year = r.read(0u16, v)?,
-                    "from_month" => out.from_month = r.read(1u16, v)?,
-                    "from_day" => out.from_day = r.read(2u16, v)?,
-                    "from_volume" => out.from_volume = r.read(3u16, v)?,
-                    "from_issue" => out.from_issue = r.read(4u16, v)?,
-                    "until_year" => out.until_year = r.read(5u16, v)?,
-                    "until_month" => out.until_month = r.read(6u16, v)?,
-                    "until_day" => out.until_day = r.read(7u16, v)?,
-                    "until_volume" => out.until_volume = r.read(8u16, v)?,
-                    "until_issue" => out.until_issue = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from_year", &self.from_year);
-        w.field(1u16, "from_month", &self.from_month);
-        w.field(2u16, "from_day", &self.from_day);
-        w.field(3u16, "from_volume", &self.from_volume);
-        w.field(4u16, "from_issue", &self.from_issue);
-        w.field(5u16, "until_year", &self.until_year);
-        w.field(6u16, "until_month", &self.until_month);
-        w.field(7u16, "until_day", &self.until_day);
-        w.field(8u16, "until_volume", &self.until_volume);
-        w.field(9u16, "until_issue", &self.until_issue);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for DateCoverageParameters {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.from_year,
+                &self.from_month,
+                &self.from_day,
+                &self.from_volume,
+                &self.from_issue,
+                &self.until_year,
+                &self.until_month,
+                &self.until_day,
+                &self.until_volume,
+                &self.until_issue,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.from_year,
+                &mut self.from_month,
+                &mut self.from_day,
+                &mut self.from_volume,
+                &mut self.from_issue,
+                &mut self.until_year,
+                &mut self.until_month,
+                &mut self.until_day,
+                &mut self.until_volume,
+                &mut self.until_issue,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -10621,58 +11682,86 @@ impl alma_runtime::Model for DateCoverageParameters {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "global_date_coverage_parameters",
             fields: &[
-                F::new(
-                    "from_year",
-                    "from_year",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("from_month", "from_month", K::Element, None, false, V::Code),
-                F::new("from_day", "from_day", K::Element, None, false, V::Code),
-                F::new(
-                    "from_volume",
-                    "from_volume",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "from_issue",
-                    "from_issue",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "until_year",
-                    "until_year",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("until_month", "until_month", K::Element, None, false, V::Code),
-                F::new("until_day", "until_day", K::Element, None, false, V::Code),
-                F::new(
-                    "until_volume",
-                    "until_volume",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "until_issue",
-                    "until_issue",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "from_year",
+                    name: "from_year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "from_month",
+                    name: "from_month",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "from_day",
+                    name: "from_day",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "from_volume",
+                    name: "from_volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "from_issue",
+                    name: "from_issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "until_year",
+                    name: "until_year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "until_month",
+                    name: "until_month",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "until_day",
+                    name: "until_day",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "until_volume",
+                    name: "until_volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "until_issue",
+                    name: "until_issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -10712,32 +11801,25 @@ impl alma_runtime::Codec for PortfolioElectronicCollection {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioElectronicCollection",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "service" => out.service = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "service", &self.service);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for PortfolioElectronicCollection {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.id, &self.service], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.id, &mut self.service], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -10750,26 +11832,26 @@ impl alma_runtime::Model for PortfolioElectronicCollection {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection",
             fields: &[
-                F::new(
-                    "id",
-                    "id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "service",
-                    "service",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "service",
+                    name: "service",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionService as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10802,32 +11884,25 @@ impl alma_runtime::Codec for ElectronicCollectionId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ElectronicCollectionId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -10842,8 +11917,22 @@ impl alma_runtime::Model for ElectronicCollectionId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -10876,32 +11965,25 @@ impl alma_runtime::Codec for ElectronicCollectionService {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionService",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ElectronicCollectionService {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -10916,8 +11998,22 @@ impl alma_runtime::Model for ElectronicCollectionService {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection_service",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -10960,34 +12056,37 @@ impl alma_runtime::Codec for EmbargoInformation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EmbargoInformation",
-            &mut |k, v, r| {
-                match k {
-                    "embargo_operator" => out.embargo_operator = r.read(0u16, v)?,
-                    "number_of_years" => out.number_of_years = r.read(1u16, v)?,
-                    "number_of_months" => out.number_of_months = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "embargo_operator", &self.embargo_operator);
-        w.field(1u16, "number_of_years", &self.number_of_years);
-        w.field(2u16, "number_of_months", &self.number_of_months);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for EmbargoInformation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.embargo_operator, &self.number_of_years, &self.number_of_months],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.embargo_operator,
+                &mut self.number_of_years,
+                &mut self.number_of_months,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11002,30 +12101,30 @@ impl alma_runtime::Model for EmbargoInformation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "global_embargo_information",
             fields: &[
-                F::new(
-                    "embargo_operator",
-                    "embargo_operator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "number_of_years",
-                    "number_of_years",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "number_of_months",
-                    "number_of_months",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "embargo_operator",
+                    name: "embargo_operator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "number_of_years",
+                    name: "number_of_years",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "number_of_months",
+                    name: "number_of_months",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -11103,52 +12202,57 @@ impl alma_runtime::Codec for LinkingDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LinkingDetails",
-            &mut |k, v, r| {
-                match k {
-                    "url" => out.url = r.read(0u16, v)?,
-                    "url_type" => out.url_type = r.read(1u16, v)?,
-                    "url_type_override" => out.url_type_override = r.read(2u16, v)?,
-                    "dynamic_url" => out.dynamic_url = r.read(3u16, v)?,
-                    "dynamic_url_override" => out.dynamic_url_override = r.read(4u16, v)?,
-                    "static_url" => out.static_url = r.read(5u16, v)?,
-                    "static_url_override" => out.static_url_override = r.read(6u16, v)?,
-                    "parser_parameters" => out.parser_parameters = r.read(7u16, v)?,
-                    "parser_parameters_override" => {
-                        out.parser_parameters_override = r.read(8u16, v)?;
-                    }
-                    "proxy_enabled" => out.proxy_enabled = r.read(9u16, v)?,
-                    "proxy" => out.proxy = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "url", &self.url);
-        w.field(1u16, "url_type", &self.url_type);
-        w.field(2u16, "url_type_override", &self.url_type_override);
-        w.field(3u16, "dynamic_url", &self.dynamic_url);
-        w.field(4u16, "dynamic_url_override", &self.dynamic_url_override);
-        w.field(5u16, "static_url", &self.static_url);
-        w.field(6u16, "static_url_override", &self.static_url_override);
-        w.field(7u16, "parser_parameters", &self.parser_parameters);
-        w.field(8u16, "parser_parameters_override", &self.parser_parameters_override);
-        w.field(9u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(10u16, "proxy", &self.proxy);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for LinkingDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.url,
+                &self.url_type,
+                &self.url_type_override,
+                &self.dynamic_url,
+                &self.dynamic_url_override,
+                &self.static_url,
+                &self.static_url_override,
+                &self.parser_parameters,
+                &self.parser_parameters_override,
+                &self.proxy_enabled,
+                &self.proxy,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.url,
+                &mut self.url_type,
+                &mut self.url_type_override,
+                &mut self.dynamic_url,
+                &mut self.dynamic_url_override,
+                &mut self.static_url,
+                &mut self.static_url_override,
+                &mut self.parser_parameters,
+                &mut self.parser_parameters_override,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11163,73 +12267,94 @@ impl alma_runtime::Model for LinkingDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "linking_details",
             fields: &[
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("url_type", "url_type", K::Element, None, false, V::Code),
-                F::new(
-                    "url_type_override",
-                    "url_type_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "dynamic_url",
-                    "dynamic_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "dynamic_url_override",
-                    "dynamic_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "static_url",
-                    "static_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "static_url_override",
-                    "static_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters",
-                    "parser_parameters",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters_override",
-                    "parser_parameters_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url_type",
+                    name: "url_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url_type_override",
+                    name: "url_type_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "dynamic_url",
+                    name: "dynamic_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "dynamic_url_override",
+                    name: "dynamic_url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "static_url",
+                    name: "static_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "static_url_override",
+                    name: "static_url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters",
+                    name: "parser_parameters",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters_override",
+                    name: "parser_parameters_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -11401,94 +12526,95 @@ impl alma_runtime::Codec for Portfolio {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Portfolio",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "is_local" => out.is_local = r.read(1u16, v)?,
-                    "is_standalone" => out.is_standalone = r.read(2u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(3u16, v)?,
-                    "electronic_collection" => {
-                        out.electronic_collection = r.read(4u16, v)?;
-                    }
-                    "availability" => out.availability = r.read(5u16, v)?,
-                    "available_from_date" => out.available_from_date = r.read(6u16, v)?,
-                    "available_until_date" => out.available_until_date = r.read(7u16, v)?,
-                    "material_type" => out.material_type = r.read(8u16, v)?,
-                    "provenance" => out.provenance = r.read(9u16, v)?,
-                    "activation_date" => out.activation_date = r.read(10u16, v)?,
-                    "expected_activation_date" => {
-                        out.expected_activation_date = r.read(11u16, v)?;
-                    }
-                    "library" => out.library = r.read(12u16, v)?,
-                    "access_type" => out.access_type = r.read(13u16, v)?,
-                    "counter_platform" => out.counter_platform = r.read(14u16, v)?,
-                    "linking_details" => out.linking_details = r.read(15u16, v)?,
-                    "coverage_details" => out.coverage_details = r.read(16u16, v)?,
-                    "po_line" => out.po_line = r.read(17u16, v)?,
-                    "public_access_model" => out.public_access_model = r.read(18u16, v)?,
-                    "license" => out.license = r.read(19u16, v)?,
-                    "interface" => out.interface = r.read(20u16, v)?,
-                    "pda" => out.pda = r.read(21u16, v)?,
-                    "number" => out.number = r.read(22u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(23u16, v)?,
-                    "public_note" => out.public_note = r.read(24u16, v)?,
-                    "internal_description" => {
-                        out.internal_description = r.read(25u16, v)?;
-                    }
-                    "note" => out.note = r.read(26u16, v)?,
-                    "group_setting" => out.group_setting = r.read(27u16, v)?,
-                    "ill_policy" => out.ill_policy = r.read(28u16, v)?,
-                    "link" => out.link = r.read(29u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "is_local", &self.is_local);
-        w.field(2u16, "is_standalone", &self.is_standalone);
-        w.field(3u16, "resource_metadata", &self.resource_metadata);
-        w.field(4u16, "electronic_collection", &self.electronic_collection);
-        w.field(5u16, "availability", &self.availability);
-        w.field(6u16, "available_from_date", &self.available_from_date);
-        w.field(7u16, "available_until_date", &self.available_until_date);
-        w.field(8u16, "material_type", &self.material_type);
-        w.field(9u16, "provenance", &self.provenance);
-        w.field(10u16, "activation_date", &self.activation_date);
-        w.field(11u16, "expected_activation_date", &self.expected_activation_date);
-        w.field(12u16, "library", &self.library);
-        w.field(13u16, "access_type", &self.access_type);
-        w.field(14u16, "counter_platform", &self.counter_platform);
-        w.field(15u16, "linking_details", &self.linking_details);
-        w.field(16u16, "coverage_details", &self.coverage_details);
-        w.field(17u16, "po_line", &self.po_line);
-        w.field(18u16, "public_access_model", &self.public_access_model);
-        w.field(19u16, "license", &self.license);
-        w.field(20u16, "interface", &self.interface);
-        w.field(21u16, "pda", &self.pda);
-        w.field(22u16, "number", &self.number);
-        w.field(23u16, "authentication_note", &self.authentication_note);
-        w.field(24u16, "public_note", &self.public_note);
-        w.field(25u16, "internal_description", &self.internal_description);
-        w.field(26u16, "note", &self.note);
-        w.field(27u16, "group_setting", &self.group_setting);
-        w.field(28u16, "ill_policy", &self.ill_policy);
-        w.field(29u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Portfolio {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.is_local,
+                &self.is_standalone,
+                &self.resource_metadata,
+                &self.electronic_collection,
+                &self.availability,
+                &self.available_from_date,
+                &self.available_until_date,
+                &self.material_type,
+                &self.provenance,
+                &self.activation_date,
+                &self.expected_activation_date,
+                &self.library,
+                &self.access_type,
+                &self.counter_platform,
+                &self.linking_details,
+                &self.coverage_details,
+                &self.po_line,
+                &self.public_access_model,
+                &self.license,
+                &self.interface,
+                &self.pda,
+                &self.number,
+                &self.authentication_note,
+                &self.public_note,
+                &self.internal_description,
+                &self.note,
+                &self.group_setting,
+                &self.ill_policy,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.is_local,
+                &mut self.is_standalone,
+                &mut self.resource_metadata,
+                &mut self.electronic_collection,
+                &mut self.availability,
+                &mut self.available_from_date,
+                &mut self.available_until_date,
+                &mut self.material_type,
+                &mut self.provenance,
+                &mut self.activation_date,
+                &mut self.expected_activation_date,
+                &mut self.library,
+                &mut self.access_type,
+                &mut self.counter_platform,
+                &mut self.linking_details,
+                &mut self.coverage_details,
+                &mut self.po_line,
+                &mut self.public_access_model,
+                &mut self.license,
+                &mut self.interface,
+                &mut self.pda,
+                &mut self.number,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.internal_description,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self.ill_policy,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11503,233 +12629,270 @@ impl alma_runtime::Model for Portfolio {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "is_local",
-                    "is_local",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "is_standalone",
-                    "is_standalone",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_local",
+                    name: "is_local",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "is_standalone",
+                    name: "is_standalone",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioResourceMetadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "electronic_collection",
-                    "electronic_collection",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "electronic_collection",
+                    name: "electronic_collection",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioElectronicCollection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("availability", "availability", K::Element, None, false, V::Code),
-                F::new(
-                    "available_from_date",
-                    "available_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "available_until_date",
-                    "available_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new(
-                    "activation_date",
-                    "activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_activation_date",
-                    "expected_activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "availability",
+                    name: "availability",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "available_from_date",
+                    name: "available_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "available_until_date",
+                    name: "available_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "provenance",
+                    name: "provenance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activation_date",
+                    name: "activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_activation_date",
+                    name: "expected_activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("access_type", "access_type", K::Element, None, false, V::Code),
-                F::new(
-                    "counter_platform",
-                    "counter_platform",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "linking_details",
-                    "linking_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "access_type",
+                    name: "access_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "counter_platform",
+                    name: "counter_platform",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_details",
+                    name: "linking_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::LinkingDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "coverage_details",
-                    "coverage_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "coverage_details",
+                    name: "coverage_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "po_line",
-                    "po_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "public_access_model",
-                    "public_access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "license",
-                    "license",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "public_access_model",
+                    name: "public_access_model",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "interface",
-                    "interface",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "interface",
+                    name: "interface",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionInterface as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "pda",
-                    "pda",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "pda",
+                    name: "pda",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "number",
-                    "number",
-                    K::Element,
-                    Some("additional_po_lines"),
-                    true,
-                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: Some("additional_po_lines"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "ill_policy",
-                    "ill_policy",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "ill_policy",
+                    name: "ill_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -11764,32 +12927,25 @@ impl alma_runtime::Codec for PortfolioLibrary {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioLibrary",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for PortfolioLibrary {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11804,8 +12960,22 @@ impl alma_runtime::Model for PortfolioLibrary {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio_library",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -11839,32 +13009,25 @@ impl alma_runtime::Codec for PortfolioLicense {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioLicense",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for PortfolioLicense {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11879,8 +13042,22 @@ impl alma_runtime::Model for PortfolioLicense {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio_license",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -11914,32 +13091,25 @@ impl alma_runtime::Codec for PortfolioPda {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPda",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for PortfolioPda {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -11954,8 +13124,22 @@ impl alma_runtime::Model for PortfolioPda {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio_pda",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -11989,32 +13173,25 @@ impl alma_runtime::Codec for PortfolioPoLine {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPoLine",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for PortfolioPoLine {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -12029,8 +13206,22 @@ impl alma_runtime::Model for PortfolioPoLine {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio_po_line",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -12069,32 +13260,25 @@ impl alma_runtime::Codec for PortfolioResourceMetadata {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioResourceMetadata",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "title" => out.title = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(1u16, "title", &self.title);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::codec::Object for PortfolioResourceMetadata {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.mms_id, &self.title], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.mms_id, &mut self.title], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -12109,17 +13293,24 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -12278,88 +13469,89 @@ impl alma_runtime::Codec for PortfolioPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPost",
-            &mut |k, v, r| {
-                match k {
-                    "is_standalone" => out.is_standalone = r.read(0u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(1u16, v)?,
-                    "electronic_collection" => {
-                        out.electronic_collection = r.read(2u16, v)?;
-                    }
-                    "availability" => out.availability = r.read(3u16, v)?,
-                    "available_from_date" => out.available_from_date = r.read(4u16, v)?,
-                    "available_until_date" => out.available_until_date = r.read(5u16, v)?,
-                    "material_type" => out.material_type = r.read(6u16, v)?,
-                    "provenance" => out.provenance = r.read(7u16, v)?,
-                    "activation_date" => out.activation_date = r.read(8u16, v)?,
-                    "expected_activation_date" => {
-                        out.expected_activation_date = r.read(9u16, v)?;
-                    }
-                    "library" => out.library = r.read(10u16, v)?,
-                    "access_type" => out.access_type = r.read(11u16, v)?,
-                    "counter_platform" => out.counter_platform = r.read(12u16, v)?,
-                    "linking_details" => out.linking_details = r.read(13u16, v)?,
-                    "coverage_details" => out.coverage_details = r.read(14u16, v)?,
-                    "po_line" => out.po_line = r.read(15u16, v)?,
-                    "public_access_model" => out.public_access_model = r.read(16u16, v)?,
-                    "license" => out.license = r.read(17u16, v)?,
-                    "interface" => out.interface = r.read(18u16, v)?,
-                    "pda" => out.pda = r.read(19u16, v)?,
-                    "number" => out.number = r.read(20u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(21u16, v)?,
-                    "public_note" => out.public_note = r.read(22u16, v)?,
-                    "internal_description" => {
-                        out.internal_description = r.read(23u16, v)?;
-                    }
-                    "note" => out.note = r.read(24u16, v)?,
-                    "group_setting" => out.group_setting = r.read(25u16, v)?,
-                    "link" => out.link = r.read(26u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "is_standalone", &self.is_standalone);
-        w.field(1u16, "resource_metadata", &self.resource_metadata);
-        w.field(2u16, "electronic_collection", &self.electronic_collection);
-        w.field(3u16, "availability", &self.availability);
-        w.field(4u16, "available_from_date", &self.available_from_date);
-        w.field(5u16, "available_until_date", &self.available_until_date);
-        w.field(6u16, "material_type", &self.material_type);
-        w.field(7u16, "provenance", &self.provenance);
-        w.field(8u16, "activation_date", &self.activation_date);
-        w.field(9u16, "expected_activation_date", &self.expected_activation_date);
-        w.field(10u16, "library", &self.library);
-        w.field(11u16, "access_type", &self.access_type);
-        w.field(12u16, "counter_platform", &self.counter_platform);
-        w.field(13u16, "linking_details", &self.linking_details);
-        w.field(14u16, "coverage_details", &self.coverage_details);
-        w.field(15u16, "po_line", &self.po_line);
-        w.field(16u16, "public_access_model", &self.public_access_model);
-        w.field(17u16, "license", &self.license);
-        w.field(18u16, "interface", &self.interface);
-        w.field(19u16, "pda", &self.pda);
-        w.field(20u16, "number", &self.number);
-        w.field(21u16, "authentication_note", &self.authentication_note);
-        w.field(22u16, "public_note", &self.public_note);
-        w.field(23u16, "internal_description", &self.internal_description);
-        w.field(24u16, "note", &self.note);
-        w.field(25u16, "group_setting", &self.group_setting);
-        w.field(26u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for PortfolioPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.is_standalone,
+                &self.resource_metadata,
+                &self.electronic_collection,
+                &self.availability,
+                &self.available_from_date,
+                &self.available_until_date,
+                &self.material_type,
+                &self.provenance,
+                &self.activation_date,
+                &self.expected_activation_date,
+                &self.library,
+                &self.access_type,
+                &self.counter_platform,
+                &self.linking_details,
+                &self.coverage_details,
+                &self.po_line,
+                &self.public_access_model,
+                &self.license,
+                &self.interface,
+                &self.pda,
+                &self.number,
+                &self.authentication_note,
+                &self.public_note,
+                &self.internal_description,
+                &self.note,
+                &self.group_setting,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.is_standalone,
+                &mut self.resource_metadata,
+                &mut self.electronic_collection,
+                &mut self.availability,
+                &mut self.available_from_date,
+                &mut self.available_until_date,
+                &mut self.material_type,
+                &mut self.provenance,
+                &mut self.activation_date,
+                &mut self.expected_activation_date,
+                &mut self.library,
+                &mut self.access_type,
+                &mut self.counter_platform,
+                &mut self.linking_details,
+                &mut self.coverage_details,
+                &mut self.po_line,
+                &mut self.public_access_model,
+                &mut self.license,
+                &mut self.interface,
+                &mut self.pda,
+                &mut self.number,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.internal_description,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -12374,216 +13566,246 @@ impl alma_runtime::Model for PortfolioPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio",
             fields: &[
-                F::new(
-                    "is_standalone",
-                    "is_standalone",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "is_standalone",
+                    name: "is_standalone",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "electronic_collection",
-                    "electronic_collection",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "electronic_collection",
+                    name: "electronic_collection",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioElectronicCollection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("availability", "availability", K::Element, None, false, V::Code),
-                F::new(
-                    "available_from_date",
-                    "available_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "available_until_date",
-                    "available_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new(
-                    "activation_date",
-                    "activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_activation_date",
-                    "expected_activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "availability",
+                    name: "availability",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "available_from_date",
+                    name: "available_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "available_until_date",
+                    name: "available_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "provenance",
+                    name: "provenance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activation_date",
+                    name: "activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_activation_date",
+                    name: "expected_activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("access_type", "access_type", K::Element, None, false, V::Code),
-                F::new(
-                    "counter_platform",
-                    "counter_platform",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "linking_details",
-                    "linking_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "access_type",
+                    name: "access_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "counter_platform",
+                    name: "counter_platform",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_details",
+                    name: "linking_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::LinkingDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "coverage_details",
-                    "coverage_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "coverage_details",
+                    name: "coverage_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "po_line",
-                    "po_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "public_access_model",
-                    "public_access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "license",
-                    "license",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "public_access_model",
+                    name: "public_access_model",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "interface",
-                    "interface",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "interface",
+                    name: "interface",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "pda",
-                    "pda",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "pda",
+                    name: "pda",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "number",
-                    "number",
-                    K::Element,
-                    Some("additional_po_lines"),
-                    true,
-                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: Some("additional_po_lines"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -12654,48 +13876,53 @@ impl alma_runtime::Codec for LinkingDetailsPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LinkingDetailsPut",
-            &mut |k, v, r| {
-                match k {
-                    "url_type" => out.url_type = r.read(0u16, v)?,
-                    "url_type_override" => out.url_type_override = r.read(1u16, v)?,
-                    "dynamic_url" => out.dynamic_url = r.read(2u16, v)?,
-                    "dynamic_url_override" => out.dynamic_url_override = r.read(3u16, v)?,
-                    "static_url" => out.static_url = r.read(4u16, v)?,
-                    "static_url_override" => out.static_url_override = r.read(5u16, v)?,
-                    "parser_parameters_override" => {
-                        out.parser_parameters_override = r.read(6u16, v)?;
-                    }
-                    "proxy_enabled" => out.proxy_enabled = r.read(7u16, v)?,
-                    "proxy" => out.proxy = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "url_type", &self.url_type);
-        w.field(1u16, "url_type_override", &self.url_type_override);
-        w.field(2u16, "dynamic_url", &self.dynamic_url);
-        w.field(3u16, "dynamic_url_override", &self.dynamic_url_override);
-        w.field(4u16, "static_url", &self.static_url);
-        w.field(5u16, "static_url_override", &self.static_url_override);
-        w.field(6u16, "parser_parameters_override", &self.parser_parameters_override);
-        w.field(7u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(8u16, "proxy", &self.proxy);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for LinkingDetailsPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.url_type,
+                &self.url_type_override,
+                &self.dynamic_url,
+                &self.dynamic_url_override,
+                &self.static_url,
+                &self.static_url_override,
+                &self.parser_parameters_override,
+                &self.proxy_enabled,
+                &self.proxy,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.url_type,
+                &mut self.url_type_override,
+                &mut self.dynamic_url,
+                &mut self.dynamic_url_override,
+                &mut self.static_url,
+                &mut self.static_url_override,
+                &mut self.parser_parameters_override,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -12710,64 +13937,78 @@ impl alma_runtime::Model for LinkingDetailsPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "linking_details",
             fields: &[
-                F::new("url_type", "url_type", K::Element, None, false, V::Code),
-                F::new(
-                    "url_type_override",
-                    "url_type_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "dynamic_url",
-                    "dynamic_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "dynamic_url_override",
-                    "dynamic_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "static_url",
-                    "static_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "static_url_override",
-                    "static_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters_override",
-                    "parser_parameters_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "url_type",
+                    name: "url_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url_type_override",
+                    name: "url_type_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "dynamic_url",
+                    name: "dynamic_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "dynamic_url_override",
+                    name: "dynamic_url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "static_url",
+                    name: "static_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "static_url_override",
+                    name: "static_url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters_override",
+                    name: "parser_parameters_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -12912,80 +14153,83 @@ impl alma_runtime::Codec for PortfolioPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PortfolioPut",
-            &mut |k, v, r| {
-                match k {
-                    "availability" => out.availability = r.read(0u16, v)?,
-                    "available_from_date" => out.available_from_date = r.read(1u16, v)?,
-                    "available_until_date" => out.available_until_date = r.read(2u16, v)?,
-                    "material_type" => out.material_type = r.read(3u16, v)?,
-                    "provenance" => out.provenance = r.read(4u16, v)?,
-                    "activation_date" => out.activation_date = r.read(5u16, v)?,
-                    "expected_activation_date" => {
-                        out.expected_activation_date = r.read(6u16, v)?;
-                    }
-                    "library" => out.library = r.read(7u16, v)?,
-                    "access_type" => out.access_type = r.read(8u16, v)?,
-                    "counter_platform" => out.counter_platform = r.read(9u16, v)?,
-                    "linking_details" => out.linking_details = r.read(10u16, v)?,
-                    "coverage_details" => out.coverage_details = r.read(11u16, v)?,
-                    "po_line" => out.po_line = r.read(12u16, v)?,
-                    "public_access_model" => out.public_access_model = r.read(13u16, v)?,
-                    "license" => out.license = r.read(14u16, v)?,
-                    "interface" => out.interface = r.read(15u16, v)?,
-                    "pda" => out.pda = r.read(16u16, v)?,
-                    "number" => out.number = r.read(17u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(18u16, v)?,
-                    "public_note" => out.public_note = r.read(19u16, v)?,
-                    "internal_description" => {
-                        out.internal_description = r.read(20u16, v)?;
-                    }
-                    "note" => out.note = r.read(21u16, v)?,
-                    "group_setting" => out.group_setting = r.read(22u16, v)?,
-                    "link" => out.link = r.read(23u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "availability", &self.availability);
-        w.field(1u16, "available_from_date", &self.available_from_date);
-        w.field(2u16, "available_until_date", &self.available_until_date);
-        w.field(3u16, "material_type", &self.material_type);
-        w.field(4u16, "provenance", &self.provenance);
-        w.field(5u16, "activation_date", &self.activation_date);
-        w.field(6u16, "expected_activation_date", &self.expected_activation_date);
-        w.field(7u16, "library", &self.library);
-        w.field(8u16, "access_type", &self.access_type);
-        w.field(9u16, "counter_platform", &self.counter_platform);
-        w.field(10u16, "linking_details", &self.linking_details);
-        w.field(11u16, "coverage_details", &self.coverage_details);
-        w.field(12u16, "po_line", &self.po_line);
-        w.field(13u16, "public_access_model", &self.public_access_model);
-        w.field(14u16, "license", &self.license);
-        w.field(15u16, "interface", &self.interface);
-        w.field(16u16, "pda", &self.pda);
-        w.field(17u16, "number", &self.number);
-        w.field(18u16, "authentication_note", &self.authentication_note);
-        w.field(19u16, "public_note", &self.public_note);
-        w.field(20u16, "internal_description", &self.internal_description);
-        w.field(21u16, "note", &self.note);
-        w.field(22u16, "group_setting", &self.group_setting);
-        w.field(23u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::codec::Object for PortfolioPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.availability,
+                &self.available_from_date,
+                &self.available_until_date,
+                &self.material_type,
+                &self.provenance,
+                &self.activation_date,
+                &self.expected_activation_date,
+                &self.library,
+                &self.access_type,
+                &self.counter_platform,
+                &self.linking_details,
+                &self.coverage_details,
+                &self.po_line,
+                &self.public_access_model,
+                &self.license,
+                &self.interface,
+                &self.pda,
+                &self.number,
+                &self.authentication_note,
+                &self.public_note,
+                &self.internal_description,
+                &self.note,
+                &self.group_setting,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.availability,
+                &mut self.available_from_date,
+                &mut self.available_until_date,
+                &mut self.material_type,
+                &mut self.provenance,
+                &mut self.activation_date,
+                &mut self.expected_activation_date,
+                &mut self.library,
+                &mut self.access_type,
+                &mut self.counter_platform,
+                &mut self.linking_details,
+                &mut self.coverage_details,
+                &mut self.po_line,
+                &mut self.public_access_model,
+                &mut self.license,
+                &mut self.interface,
+                &mut self.pda,
+                &mut self.number,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.internal_description,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -13000,188 +14244,218 @@ impl alma_runtime::Model for PortfolioPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "portfolio",
             fields: &[
-                F::new("availability", "availability", K::Element, None, false, V::Code),
-                F::new(
-                    "available_from_date",
-                    "available_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "available_until_date",
-                    "available_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new(
-                    "activation_date",
-                    "activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_activation_date",
-                    "expected_activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "availability",
+                    name: "availability",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "available_from_date",
+                    name: "available_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "available_until_date",
+                    name: "available_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "provenance",
+                    name: "provenance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activation_date",
+                    name: "activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_activation_date",
+                    name: "expected_activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("access_type", "access_type", K::Element, None, false, V::Code),
-                F::new(
-                    "counter_platform",
-                    "counter_platform",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "linking_details",
-                    "linking_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "access_type",
+                    name: "access_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "counter_platform",
+                    name: "counter_platform",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_details",
+                    name: "linking_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::LinkingDetailsPut as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "coverage_details",
-                    "coverage_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "coverage_details",
+                    name: "coverage_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "po_line",
-                    "po_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "public_access_model",
-                    "public_access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "license",
-                    "license",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "public_access_model",
+                    name: "public_access_model",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "interface",
-                    "interface",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "interface",
+                    name: "interface",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "pda",
-                    "pda",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "pda",
+                    name: "pda",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "number",
-                    "number",
-                    K::Element,
-                    Some("additional_po_lines"),
-                    true,
-                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: Some("additional_po_lines"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -13215,32 +14489,25 @@ impl alma_runtime::Codec for PurchaseRequestAmount {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestAmount",
-            &mut |k, v, r| {
-                match k {
-                    "sum" => out.sum = r.read(0u16, v)?,
-                    "currency" => out.currency = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "sum", &self.sum);
-        w.field(1u16, "currency", &self.currency);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::codec::Object for PurchaseRequestAmount {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.sum, &self.currency], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.sum, &mut self.currency], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -13255,8 +14522,22 @@ impl alma_runtime::Model for PurchaseRequestAmount {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "estimated_cost",
             fields: &[
-                F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
+                F {
+                    key: "sum",
+                    name: "sum",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -13292,34 +14573,33 @@ impl alma_runtime::Codec for PurchaseRequestLocation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestLocation",
-            &mut |k, v, r| {
-                match k {
-                    "quantity" => out.quantity = r.read(0u16, v)?,
-                    "library" => out.library = r.read(1u16, v)?,
-                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "quantity", &self.quantity);
-        w.field(1u16, "library", &self.library);
-        w.field(2u16, "shelving_location", &self.shelving_location);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::codec::Object for PurchaseRequestLocation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.quantity, &self.library, &self.shelving_location],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.quantity, &mut self.library, &mut self.shelving_location],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -13334,23 +14614,30 @@ impl alma_runtime::Model for PurchaseRequestLocation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new(
-                    "quantity",
-                    "quantity",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "shelving_location",
-                    "shelving_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "quantity",
+                    name: "quantity",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "shelving_location",
+                    name: "shelving_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -13442,64 +14729,71 @@ impl alma_runtime::Codec for PurchaseRequest {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequest",
-            &mut |k, v, r| {
-                match k {
-                    "request_id" => out.request_id = r.read(0u16, v)?,
-                    "created_date" => out.created_date = r.read(1u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(2u16, v)?,
-                    "format" => out.format = r.read(3u16, v)?,
-                    "requester" => out.requester = r.read(4u16, v)?,
-                    "created_from" => out.created_from = r.read(5u16, v)?,
-                    "status" => out.status = r.read(6u16, v)?,
-                    "owning_library" => out.owning_library = r.read(7u16, v)?,
-                    "estimated_cost" => out.estimated_cost = r.read(8u16, v)?,
-                    "fund" => out.fund = r.read(9u16, v)?,
-                    "vendor" => out.vendor = r.read(10u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(11u16, v)?,
-                    "approved_by" => out.approved_by = r.read(12u16, v)?,
-                    "requester_note" => out.requester_note = r.read(13u16, v)?,
-                    "reject_reason" => out.reject_reason = r.read(14u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(15u16, v)?,
-                    "note" => out.note = r.read(16u16, v)?,
-                    "location" => out.location = r.read(17u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "request_id", &self.request_id);
-        w.field(1u16, "created_date", &self.created_date);
-        w.field(2u16, "last_modified_date", &self.last_modified_date);
-        w.field(3u16, "format", &self.format);
-        w.field(4u16, "requester", &self.requester);
-        w.field(5u16, "created_from", &self.created_from);
-        w.field(6u16, "status", &self.status);
-        w.field(7u16, "owning_library", &self.owning_library);
-        w.field(8u16, "estimated_cost", &self.estimated_cost);
-        w.field(9u16, "fund", &self.fund);
-        w.field(10u16, "vendor", &self.vendor);
-        w.field(11u16, "vendor_account", &self.vendor_account);
-        w.field(12u16, "approved_by", &self.approved_by);
-        w.field(13u16, "requester_note", &self.requester_note);
-        w.field(14u16, "reject_reason", &self.reject_reason);
-        w.field(15u16, "resource_metadata", &self.resource_metadata);
-        w.field(16u16, "note", &self.note);
-        w.field(17u16, "location", &self.location);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::codec::Object for PurchaseRequest {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.request_id,
+                &self.created_date,
+                &self.last_modified_date,
+                &self.format,
+                &self.requester,
+                &self.created_from,
+                &self.status,
+                &self.owning_library,
+                &self.estimated_cost,
+                &self.fund,
+                &self.vendor,
+                &self.vendor_account,
+                &self.approved_by,
+                &self.requester_note,
+                &self.reject_reason,
+                &self.resource_metadata,
+                &self.note,
+                &self.location,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.request_id,
+                &mut self.created_date,
+                &mut self.last_modified_date,
+                &mut self.format,
+                &mut self.requester,
+                &mut self.created_from,
+                &mut self.status,
+                &mut self.owning_library,
+                &mut self.estimated_cost,
+                &mut self.fund,
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.approved_by,
+                &mut self.requester_note,
+                &mut self.reject_reason,
+                &mut self.resource_metadata,
+                &mut self.note,
+                &mut self.location,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -13514,125 +14808,160 @@ impl alma_runtime::Model for PurchaseRequest {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_request",
             fields: &[
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("format", "format", K::Element, None, false, V::Code),
-                F::new(
-                    "requester",
-                    "requester",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "format",
+                    name: "format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "requester",
+                    name: "requester",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PurchaseRequestRequester as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("created_from", "created_from", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "owning_library",
-                    "owning_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "estimated_cost",
-                    "estimated_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "created_from",
+                    name: "created_from",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owning_library",
+                    name: "owning_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "estimated_cost",
+                    name: "estimated_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PurchaseRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("fund", "fund", K::Element, None, false, V::Code),
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "approved_by",
-                    "approved_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "requester_note",
-                    "requester_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "reject_reason",
-                    "reject_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "fund",
+                    name: "fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "approved_by",
+                    name: "approved_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "requester_note",
+                    name: "requester_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "reject_reason",
+                    name: "reject_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PurchaseRequestResourceMetadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "location",
-                    "location",
-                    K::Element,
-                    Some("locations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: Some("locations"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::PurchaseRequestLocation as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -13668,34 +14997,29 @@ impl alma_runtime::Codec for PurchaseRequestRequester {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestRequester",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::codec::Object for PurchaseRequestRequester {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.desc, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -13710,9 +15034,30 @@ impl alma_runtime::Model for PurchaseRequestRequester {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_request_requester",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -13784,56 +15129,63 @@ impl alma_runtime::Codec for PurchaseRequestResourceMetadata {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestResourceMetadata",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "citation_type" => out.citation_type = r.read(1u16, v)?,
-                    "title" => out.title = r.read(2u16, v)?,
-                    "author" => out.author = r.read(3u16, v)?,
-                    "edition" => out.edition = r.read(4u16, v)?,
-                    "isbn" => out.isbn = r.read(5u16, v)?,
-                    "issn" => out.issn = r.read(6u16, v)?,
-                    "lcc_number" => out.lcc_number = r.read(7u16, v)?,
-                    "other_system_number" => out.other_system_number = r.read(8u16, v)?,
-                    "publisher" => out.publisher = r.read(9u16, v)?,
-                    "publication_place" => out.publication_place = r.read(10u16, v)?,
-                    "publication_year" => out.publication_year = r.read(11u16, v)?,
-                    "bib_note" => out.bib_note = r.read(12u16, v)?,
-                    "volume" => out.volume = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(1u16, "citation_type", &self.citation_type);
-        w.field(2u16, "title", &self.title);
-        w.field(3u16, "author", &self.author);
-        w.field(4u16, "edition", &self.edition);
-        w.field(5u16, "isbn", &self.isbn);
-        w.field(6u16, "issn", &self.issn);
-        w.field(7u16, "lcc_number", &self.lcc_number);
-        w.field(8u16, "other_system_number", &self.other_system_number);
-        w.field(9u16, "publisher", &self.publisher);
-        w.field(10u16, "publication_place", &self.publication_place);
-        w.field(11u16, "publication_year", &self.publication_year);
-        w.field(12u16, "bib_note", &self.bib_note);
-        w.field(13u16, "volume", &self.volume);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::codec::Object for PurchaseRequestResourceMetadata {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.mms_id,
+                &self.citation_type,
+                &self.title,
+                &self.author,
+                &self.edition,
+                &self.isbn,
+                &self.issn,
+                &self.lcc_number,
+                &self.other_system_number,
+                &self.publisher,
+                &self.publication_place,
+                &self.publication_year,
+                &self.bib_note,
+                &self.volume,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.mms_id,
+                &mut self.citation_type,
+                &mut self.title,
+                &mut self.author,
+                &mut self.edition,
+                &mut self.isbn,
+                &mut self.issn,
+                &mut self.lcc_number,
+                &mut self.other_system_number,
+                &mut self.publisher,
+                &mut self.publication_place,
+                &mut self.publication_year,
+                &mut self.bib_note,
+                &mut self.volume,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -13848,78 +15200,120 @@ impl alma_runtime::Model for PurchaseRequestResourceMetadata {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "citation_type",
-                    "citation_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "lcc_number",
-                    "lcc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "other_system_number",
-                    "other_system_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publication_place",
-                    "publication_place",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publication_year",
-                    "publication_year",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "bib_note",
-                    "bib_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "citation_type",
+                    name: "citation_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "edition",
+                    name: "edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lcc_number",
+                    name: "lcc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "other_system_number",
+                    name: "other_system_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publication_place",
+                    name: "publication_place",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publication_year",
+                    name: "publication_year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bib_note",
+                    name: "bib_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -13987,48 +15381,55 @@ impl alma_runtime::Codec for PurchaseRequestPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestPost",
-            &mut |k, v, r| {
-                match k {
-                    "format" => out.format = r.read(0u16, v)?,
-                    "owning_library" => out.owning_library = r.read(1u16, v)?,
-                    "estimated_cost" => out.estimated_cost = r.read(2u16, v)?,
-                    "fund" => out.fund = r.read(3u16, v)?,
-                    "vendor" => out.vendor = r.read(4u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
-                    "requester_note" => out.requester_note = r.read(6u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(7u16, v)?,
-                    "note" => out.note = r.read(8u16, v)?,
-                    "location" => out.location = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "format", &self.format);
-        w.field(1u16, "owning_library", &self.owning_library);
-        w.field(2u16, "estimated_cost", &self.estimated_cost);
-        w.field(3u16, "fund", &self.fund);
-        w.field(4u16, "vendor", &self.vendor);
-        w.field(5u16, "vendor_account", &self.vendor_account);
-        w.field(6u16, "requester_note", &self.requester_note);
-        w.field(7u16, "resource_metadata", &self.resource_metadata);
-        w.field(8u16, "note", &self.note);
-        w.field(9u16, "location", &self.location);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::codec::Object for PurchaseRequestPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.format,
+                &self.owning_library,
+                &self.estimated_cost,
+                &self.fund,
+                &self.vendor,
+                &self.vendor_account,
+                &self.requester_note,
+                &self.resource_metadata,
+                &self.note,
+                &self.location,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.format,
+                &mut self.owning_library,
+                &mut self.estimated_cost,
+                &mut self.fund,
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.requester_note,
+                &mut self.resource_metadata,
+                &mut self.note,
+                &mut self.location,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -14043,73 +15444,94 @@ impl alma_runtime::Model for PurchaseRequestPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_request",
             fields: &[
-                F::new("format", "format", K::Element, None, false, V::Code),
-                F::new(
-                    "owning_library",
-                    "owning_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "estimated_cost",
-                    "estimated_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "format",
+                    name: "format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owning_library",
+                    name: "owning_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "estimated_cost",
+                    name: "estimated_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PurchaseRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("fund", "fund", K::Element, None, false, V::Code),
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "requester_note",
-                    "requester_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "fund",
+                    name: "fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "requester_note",
+                    name: "requester_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::PurchaseRequestResourceMetadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "location",
-                    "location",
-                    K::Element,
-                    Some("locations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: Some("locations"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::PurchaseRequestLocation as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -14144,32 +15566,29 @@ impl alma_runtime::Codec for PurchaseRequests {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequests",
-            &mut |k, v, r| {
-                match k {
-                    "purchase_request" => out.purchase_request = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "purchase_request", &self.purchase_request);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::codec::Object for PurchaseRequests {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.purchase_request, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.purchase_request, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -14184,24 +15603,24 @@ impl alma_runtime::Model for PurchaseRequests {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_requests",
             fields: &[
-                F::new(
-                    "purchase_request",
-                    "purchase_request",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "purchase_request",
+                    name: "purchase_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::shared::PurchaseRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -14394,118 +15813,119 @@ impl alma_runtime::Codec for Representation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Representation",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "library" => out.library = r.read(1u16, v)?,
-                    "label" => out.label = r.read(2u16, v)?,
-                    "public_note" => out.public_note = r.read(3u16, v)?,
-                    "usage_type" => out.usage_type = r.read(4u16, v)?,
-                    "active" => out.active = r.read(5u16, v)?,
-                    "entity_type" => out.entity_type = r.read(6u16, v)?,
-                    "author" => out.author = r.read(7u16, v)?,
-                    "title" => out.title = r.read(8u16, v)?,
-                    "volume" => out.volume = r.read(9u16, v)?,
-                    "issue" => out.issue = r.read(10u16, v)?,
-                    "date" => out.date = r.read(11u16, v)?,
-                    "start_page" => out.start_page = r.read(12u16, v)?,
-                    "end_page" => out.end_page = r.read(13u16, v)?,
-                    "track" => out.track = r.read(14u16, v)?,
-                    "start_time" => out.start_time = r.read(15u16, v)?,
-                    "end_time" => out.end_time = r.read(16u16, v)?,
-                    "number" => out.number = r.read(17u16, v)?,
-                    "year" => out.year = r.read(18u16, v)?,
-                    "season_month" => out.season_month = r.read(19u16, v)?,
-                    "day_in_month" => out.day_in_month = r.read(20u16, v)?,
-                    "access_rights_policy_id" => {
-                        out.access_rights_policy_id = r.read(21u16, v)?;
-                    }
-                    "copyrights_statement_id" => {
-                        out.copyrights_statement_id = r.read(22u16, v)?;
-                    }
-                    "delivery_url" => out.delivery_url = r.read(23u16, v)?,
-                    "thumbnail_url" => out.thumbnail_url = r.read(24u16, v)?,
-                    "request_id" => out.request_id = r.read(25u16, v)?,
-                    "deposit_id" => out.deposit_id = r.read(26u16, v)?,
-                    "po_line" => out.po_line = r.read(27u16, v)?,
-                    "repository" => out.repository = r.read(28u16, v)?,
-                    "originating_record_id" => {
-                        out.originating_record_id = r.read(29u16, v)?;
-                    }
-                    "linking_parameter_1" => out.linking_parameter_1 = r.read(30u16, v)?,
-                    "linking_parameter_2" => out.linking_parameter_2 = r.read(31u16, v)?,
-                    "linking_parameter_3" => out.linking_parameter_3 = r.read(32u16, v)?,
-                    "linking_parameter_4" => out.linking_parameter_4 = r.read(33u16, v)?,
-                    "linking_parameter_5" => out.linking_parameter_5 = r.read(34u16, v)?,
-                    "created_by" => out.created_by = r.read(35u16, v)?,
-                    "created_date" => out.created_date = r.read(36u16, v)?,
-                    "last_modified_by" => out.last_modified_by = r.read(37u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(38u16, v)?,
-                    "files" => out.files = r.read(39u16, v)?,
-                    "is_remote" => out.is_remote = r.read(40u16, v)?,
-                    "link" => out.link = r.read(41u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "library", &self.library);
-        w.field(2u16, "label", &self.label);
-        w.field(3u16, "public_note", &self.public_note);
-        w.field(4u16, "usage_type", &self.usage_type);
-        w.field(5u16, "active", &self.active);
-        w.field(6u16, "entity_type", &self.entity_type);
-        w.field(7u16, "author", &self.author);
-        w.field(8u16, "title", &self.title);
-        w.field(9u16, "volume", &self.volume);
-        w.field(10u16, "issue", &self.issue);
-        w.field(11u16, "date", &self.date);
-        w.field(12u16, "start_page", &self.start_page);
-        w.field(13u16, "end_page", &self.end_page);
-        w.field(14u16, "track", &self.track);
-        w.field(15u16, "start_time", &self.start_time);
-        w.field(16u16, "end_time", &self.end_time);
-        w.field(17u16, "number", &self.number);
-        w.field(18u16, "year", &self.year);
-        w.field(19u16, "season_month", &self.season_month);
-        w.field(20u16, "day_in_month", &self.day_in_month);
-        w.field(21u16, "access_rights_policy_id", &self.access_rights_policy_id);
-        w.field(22u16, "copyrights_statement_id", &self.copyrights_statement_id);
-        w.field(23u16, "delivery_url", &self.delivery_url);
-        w.field(24u16, "thumbnail_url", &self.thumbnail_url);
-        w.field(25u16, "request_id", &self.request_id);
-        w.field(26u16, "deposit_id", &self.deposit_id);
-        w.field(27u16, "po_line", &self.po_line);
-        w.field(28u16, "repository", &self.repository);
-        w.field(29u16, "originating_record_id", &self.originating_record_id);
-        w.field(30u16, "linking_parameter_1", &self.linking_parameter_1);
-        w.field(31u16, "linking_parameter_2", &self.linking_parameter_2);
-        w.field(32u16, "linking_parameter_3", &self.linking_parameter_3);
-        w.field(33u16, "linking_parameter_4", &self.linking_parameter_4);
-        w.field(34u16, "linking_parameter_5", &self.linking_parameter_5);
-        w.field(35u16, "created_by", &self.created_by);
-        w.field(36u16, "created_date", &self.created_date);
-        w.field(37u16, "last_modified_by", &self.last_modified_by);
-        w.field(38u16, "last_modified_date", &self.last_modified_date);
-        w.field(39u16, "files", &self.files);
-        w.field(40u16, "is_remote", &self.is_remote);
-        w.field(41u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for Representation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.library,
+                &self.label,
+                &self.public_note,
+                &self.usage_type,
+                &self.active,
+                &self.entity_type,
+                &self.author,
+                &self.title,
+                &self.volume,
+                &self.issue,
+                &self.date,
+                &self.start_page,
+                &self.end_page,
+                &self.track,
+                &self.start_time,
+                &self.end_time,
+                &self.number,
+                &self.year,
+                &self.season_month,
+                &self.day_in_month,
+                &self.access_rights_policy_id,
+                &self.copyrights_statement_id,
+                &self.delivery_url,
+                &self.thumbnail_url,
+                &self.request_id,
+                &self.deposit_id,
+                &self.po_line,
+                &self.repository,
+                &self.originating_record_id,
+                &self.linking_parameter_1,
+                &self.linking_parameter_2,
+                &self.linking_parameter_3,
+                &self.linking_parameter_4,
+                &self.linking_parameter_5,
+                &self.created_by,
+                &self.created_date,
+                &self.last_modified_by,
+                &self.last_modified_date,
+                &self.files,
+                &self.is_remote,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.library,
+                &mut self.label,
+                &mut self.public_note,
+                &mut self.usage_type,
+                &mut self.active,
+                &mut self.entity_type,
+                &mut self.author,
+                &mut self.title,
+                &mut self.volume,
+                &mut self.issue,
+                &mut self.date,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.track,
+                &mut self.start_time,
+                &mut self.end_time,
+                &mut self.number,
+                &mut self.year,
+                &mut self.season_month,
+                &mut self.day_in_month,
+                &mut self.access_rights_policy_id,
+                &mut self.copyrights_statement_id,
+                &mut self.delivery_url,
+                &mut self.thumbnail_url,
+                &mut self.request_id,
+                &mut self.deposit_id,
+                &mut self.po_line,
+                &mut self.repository,
+                &mut self.originating_record_id,
+                &mut self.linking_parameter_1,
+                &mut self.linking_parameter_2,
+                &mut self.linking_parameter_3,
+                &mut self.linking_parameter_4,
+                &mut self.linking_parameter_5,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.last_modified_by,
+                &mut self.last_modified_date,
+                &mut self.files,
+                &mut self.is_remote,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -14520,225 +15940,344 @@ impl alma_runtime::Model for Representation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
-                F::new("active", "active", K::Element, None, false, V::Code),
-                F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("track", "track", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_time",
-                    "start_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_time",
-                    "end_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "season_month",
-                    "season_month",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "day_in_month",
-                    "day_in_month",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "access_rights_policy_id",
-                    "access_rights_policy_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "copyrights_statement_id",
-                    "copyrights_statement_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "delivery_url",
-                    "delivery_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "thumbnail_url",
-                    "thumbnail_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "deposit_id",
-                    "deposit_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("repository", "repository", K::Element, None, false, V::Code),
-                F::new(
-                    "originating_record_id",
-                    "originating_record_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_1",
-                    "linking_parameter_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_2",
-                    "linking_parameter_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_3",
-                    "linking_parameter_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_4",
-                    "linking_parameter_4",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_5",
-                    "linking_parameter_5",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_by",
-                    "last_modified_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "files",
-                    "files",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "label",
+                    name: "label",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "usage_type",
+                    name: "usage_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "active",
+                    name: "active",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "entity_type",
+                    name: "entity_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date",
+                    name: "date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "track",
+                    name: "track",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_time",
+                    name: "start_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_time",
+                    name: "end_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "season_month",
+                    name: "season_month",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "day_in_month",
+                    name: "day_in_month",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "access_rights_policy_id",
+                    name: "access_rights_policy_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyrights_statement_id",
+                    name: "copyrights_statement_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "delivery_url",
+                    name: "delivery_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "thumbnail_url",
+                    name: "thumbnail_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "deposit_id",
+                    name: "deposit_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "repository",
+                    name: "repository",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "originating_record_id",
+                    name: "originating_record_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_1",
+                    name: "linking_parameter_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_2",
+                    name: "linking_parameter_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_3",
+                    name: "linking_parameter_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_4",
+                    name: "linking_parameter_4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_5",
+                    name: "linking_parameter_5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_by",
+                    name: "last_modified_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "files",
+                    name: "files",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::RepresentationFiles2 as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "is_remote",
-                    "is_remote",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "is_remote",
+                    name: "is_remote",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -14774,34 +16313,29 @@ impl alma_runtime::Codec for RepresentationFiles2 {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RepresentationFiles2",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::codec::Object for RepresentationFiles2 {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.total_record_count, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.total_record_count, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -14816,16 +16350,30 @@ impl alma_runtime::Model for RepresentationFiles2 {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation_files2",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -14908,58 +16456,65 @@ impl alma_runtime::Codec for UserAddress {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserAddress",
-            &mut |k, v, r| {
-                match k {
-                    "line1" => out.line1 = r.read(0u16, v)?,
-                    "line2" => out.line2 = r.read(1u16, v)?,
-                    "line3" => out.line3 = r.read(2u16, v)?,
-                    "line4" => out.line4 = r.read(3u16, v)?,
-                    "line5" => out.line5 = r.read(4u16, v)?,
-                    "city" => out.city = r.read(5u16, v)?,
-                    "state_province" => out.state_province = r.read(6u16, v)?,
-                    "postal_code" => out.postal_code = r.read(7u16, v)?,
-                    "country" => out.country = r.read(8u16, v)?,
-                    "address_note" => out.address_note = r.read(9u16, v)?,
-                    "start_date" => out.start_date = r.read(10u16, v)?,
-                    "end_date" => out.end_date = r.read(11u16, v)?,
-                    "address_type" => out.address_type = r.read(12u16, v)?,
-                    "preferred" => out.preferred = r.read(13u16, v)?,
-                    "segment_type" => out.segment_type = r.read(14u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "line1", &self.line1);
-        w.field(1u16, "line2", &self.line2);
-        w.field(2u16, "line3", &self.line3);
-        w.field(3u16, "line4", &self.line4);
-        w.field(4u16, "line5", &self.line5);
-        w.field(5u16, "city", &self.city);
-        w.field(6u16, "state_province", &self.state_province);
-        w.field(7u16, "postal_code", &self.postal_code);
-        w.field(8u16, "country", &self.country);
-        w.field(9u16, "address_note", &self.address_note);
-        w.field(10u16, "start_date", &self.start_date);
-        w.field(11u16, "end_date", &self.end_date);
-        w.field(12u16, "address_type", &self.address_type);
-        w.field(13u16, "preferred", &self.preferred);
-        w.field(14u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserAddress {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.line1,
+                &self.line2,
+                &self.line3,
+                &self.line4,
+                &self.line5,
+                &self.city,
+                &self.state_province,
+                &self.postal_code,
+                &self.country,
+                &self.address_note,
+                &self.start_date,
+                &self.end_date,
+                &self.address_type,
+                &self.preferred,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.line1,
+                &mut self.line2,
+                &mut self.line3,
+                &mut self.line4,
+                &mut self.line5,
+                &mut self.city,
+                &mut self.state_province,
+                &mut self.postal_code,
+                &mut self.country,
+                &mut self.address_note,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.address_type,
+                &mut self.preferred,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -14974,77 +16529,126 @@ impl alma_runtime::Model for UserAddress {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "state_province",
-                    "state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "postal_code",
-                    "postal_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("country", "country", K::Element, None, false, V::Code),
-                F::new(
-                    "address_note",
-                    "address_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "address_type",
-                    "address_type",
-                    K::Element,
-                    Some("address_types"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "line1",
+                    name: "line1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line2",
+                    name: "line2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line3",
+                    name: "line3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line4",
+                    name: "line4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line5",
+                    name: "line5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "city",
+                    name: "city",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "state_province",
+                    name: "state_province",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "postal_code",
+                    name: "postal_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "country",
+                    name: "country",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "address_note",
+                    name: "address_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "address_type",
+                    name: "address_type",
+                    kind: K::Element,
+                    wrapper: Some("address_types"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -15086,34 +16690,29 @@ impl alma_runtime::Codec for UserContactInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserContactInfo",
-            &mut |k, v, r| {
-                match k {
-                    "address" => out.address = r.read(0u16, v)?,
-                    "email" => out.email = r.read(1u16, v)?,
-                    "phone" => out.phone = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address", &self.address);
-        w.field(1u16, "email", &self.email);
-        w.field(2u16, "phone", &self.phone);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserContactInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.address, &self.email, &self.phone], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.address, &mut self.email, &mut self.phone],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15126,36 +16725,36 @@ impl alma_runtime::Model for UserContactInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "contact_info",
             fields: &[
-                F::new(
-                    "address",
-                    "address",
-                    K::Element,
-                    Some("addresses"),
-                    true,
-                    V::Model(
+                F {
+                    key: "address",
+                    name: "address",
+                    kind: K::Element,
+                    wrapper: Some("addresses"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserAddress as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "email",
-                    "email",
-                    K::Element,
-                    Some("emails"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: Some("emails"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserEmail as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "phone",
-                    "phone",
-                    K::Element,
-                    Some("phones"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "phone",
+                    name: "phone",
+                    kind: K::Element,
+                    wrapper: Some("phones"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserPhone as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -15202,38 +16801,45 @@ impl alma_runtime::Codec for UserEmail {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserEmail",
-            &mut |k, v, r| {
-                match k {
-                    "email_address" => out.email_address = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "email_type" => out.email_type = r.read(2u16, v)?,
-                    "preferred" => out.preferred = r.read(3u16, v)?,
-                    "segment_type" => out.segment_type = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "email_address", &self.email_address);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "email_type", &self.email_type);
-        w.field(3u16, "preferred", &self.preferred);
-        w.field(4u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserEmail {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.email_address,
+                &self.description,
+                &self.email_type,
+                &self.preferred,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.email_address,
+                &mut self.description,
+                &mut self.email_type,
+                &mut self.preferred,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15248,46 +16854,46 @@ impl alma_runtime::Model for UserEmail {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "email_type",
-                    "email_type",
-                    K::Element,
-                    Some("email_types"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "email_type",
+                    name: "email_type",
+                    kind: K::Element,
+                    wrapper: Some("email_types"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -15323,32 +16929,25 @@ impl alma_runtime::Codec for LibraryNotice {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LibraryNotice",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for LibraryNotice {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.code, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15363,8 +16962,22 @@ impl alma_runtime::Model for LibraryNotice {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library_notice",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Bool)),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -15407,34 +17020,29 @@ impl alma_runtime::Codec for UserParameter {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserParameter",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "scope" => out.scope = r.read(1u16, v)?,
-                    "value" => out.value = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "scope", &self.scope);
-        w.field(2u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserParameter {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.type_, &self.scope, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.type_, &mut self.scope, &mut self.value],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15447,9 +17055,30 @@ impl alma_runtime::Model for UserParameter {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("scope", "scope", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Code),
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "scope",
+                    name: "scope",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -15499,38 +17128,45 @@ impl alma_runtime::Codec for UserPhone {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserPhone",
-            &mut |k, v, r| {
-                match k {
-                    "phone_number" => out.phone_number = r.read(0u16, v)?,
-                    "phone_type" => out.phone_type = r.read(1u16, v)?,
-                    "preferred" => out.preferred = r.read(2u16, v)?,
-                    "preferred_sms" => out.preferred_sms = r.read(3u16, v)?,
-                    "segment_type" => out.segment_type = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "phone_number", &self.phone_number);
-        w.field(1u16, "phone_type", &self.phone_type);
-        w.field(2u16, "preferred", &self.preferred);
-        w.field(3u16, "preferred_sms", &self.preferred_sms);
-        w.field(4u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserPhone {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.phone_number,
+                &self.phone_type,
+                &self.preferred,
+                &self.preferred_sms,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.phone_number,
+                &mut self.phone_type,
+                &mut self.preferred,
+                &mut self.preferred_sms,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15545,46 +17181,46 @@ impl alma_runtime::Model for UserPhone {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
-                F::new(
-                    "phone_number",
-                    "phone_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "phone_type",
-                    "phone_type",
-                    K::Element,
-                    Some("phone_types"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "preferred_sms",
-                    "preferred_sms",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "phone_number",
+                    name: "phone_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "phone_type",
+                    name: "phone_type",
+                    kind: K::Element,
+                    wrapper: Some("phone_types"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "preferred_sms",
+                    name: "preferred_sms",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -15624,34 +17260,29 @@ impl alma_runtime::Codec for ProxyForUser {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ProxyForUser",
-            &mut |k, v, r| {
-                match k {
-                    "primary_id" => out.primary_id = r.read(0u16, v)?,
-                    "full_name" => out.full_name = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "primary_id", &self.primary_id);
-        w.field(1u16, "full_name", &self.full_name);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ProxyForUser {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.primary_id, &self.full_name, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.primary_id, &mut self.full_name, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15666,23 +17297,30 @@ impl alma_runtime::Model for ProxyForUser {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "proxy_for_user",
             fields: &[
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "full_name",
-                    "full_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "full_name",
+                    name: "full_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -15714,30 +17352,25 @@ impl alma_runtime::Codec for RsLibrary {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RsLibrary",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for RsLibrary {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.code], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15749,7 +17382,16 @@ impl alma_runtime::Model for RsLibrary {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_library",
-            fields: &[F::new("code", "code", K::Element, None, false, V::Code)],
+            fields: &[
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+            ],
         };
         &MODEL
     }
@@ -15800,38 +17442,39 @@ impl alma_runtime::Codec for UserIdentifier {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserIdentifier",
-            &mut |k, v, r| {
-                match k {
-                    "id_type" => out.id_type = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    "note" => out.note = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "segment_type" => out.segment_type = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id_type", &self.id_type);
-        w.field(1u16, "value", &self.value);
-        w.field(2u16, "note", &self.note);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserIdentifier {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.id_type, &self.value, &self.note, &self.status, &self.segment_type],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id_type,
+                &mut self.value,
+                &mut self.note,
+                &mut self.status,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15846,18 +17489,46 @@ impl alma_runtime::Model for UserIdentifier {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_identifier",
             fields: &[
-                F::new("id_type", "id_type", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("status", "status", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "id_type",
+                    name: "id_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -15905,38 +17576,45 @@ impl alma_runtime::Codec for UserRole {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserRole",
-            &mut |k, v, r| {
-                match k {
-                    "status" => out.status = r.read(0u16, v)?,
-                    "scope" => out.scope = r.read(1u16, v)?,
-                    "role_type" => out.role_type = r.read(2u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(3u16, v)?,
-                    "parameter" => out.parameter = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "status", &self.status);
-        w.field(1u16, "scope", &self.scope);
-        w.field(2u16, "role_type", &self.role_type);
-        w.field(3u16, "expiry_date", &self.expiry_date);
-        w.field(4u16, "parameter", &self.parameter);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserRole {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.status,
+                &self.scope,
+                &self.role_type,
+                &self.expiry_date,
+                &self.parameter,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.status,
+                &mut self.scope,
+                &mut self.role_type,
+                &mut self.expiry_date,
+                &mut self.parameter,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -15951,27 +17629,48 @@ impl alma_runtime::Model for UserRole {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_role",
             fields: &[
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("scope", "scope", K::Element, None, false, V::Code),
-                F::new("role_type", "role_type", K::Element, None, false, V::Code),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parameter",
-                    "parameter",
-                    K::Element,
-                    Some("parameters"),
-                    true,
-                    V::Model(
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "scope",
+                    name: "scope",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "role_type",
+                    name: "role_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parameter",
+                    name: "parameter",
+                    kind: K::Element,
+                    wrapper: Some("parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -16004,32 +17703,25 @@ impl alma_runtime::Codec for PageRange {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PageRange",
-            &mut |k, v, r| {
-                match k {
-                    "from_page" => out.from_page = r.read(0u16, v)?,
-                    "to_page" => out.to_page = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from_page", &self.from_page);
-        w.field(1u16, "to_page", &self.to_page);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for PageRange {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.from_page, &self.to_page], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.from_page, &mut self.to_page], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -16044,15 +17736,22 @@ impl alma_runtime::Model for PageRange {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "required_pages_range",
             fields: &[
-                F::new(
-                    "from_page",
-                    "from_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("to_page", "to_page", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "from_page",
+                    name: "from_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "to_page",
+                    name: "to_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -16101,38 +17800,39 @@ impl alma_runtime::Codec for ResourceSharing {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResourceSharing",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "external_id" => out.external_id = r.read(1u16, v)?,
-                    "partner" => out.partner = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "link" => out.link = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "external_id", &self.external_id);
-        w.field(2u16, "partner", &self.partner);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ResourceSharing {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.id, &self.external_id, &self.partner, &self.status, &self.link],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.external_id,
+                &mut self.partner,
+                &mut self.status,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -16147,27 +17847,48 @@ impl alma_runtime::Model for ResourceSharing {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_sharing",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "partner",
-                    "partner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partner",
+                    name: "partner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ResourceSharingPartner as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -16203,34 +17924,29 @@ impl alma_runtime::Codec for ResourceSharingPartner {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResourceSharingPartner",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for ResourceSharingPartner {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.desc, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -16245,9 +17961,30 @@ impl alma_runtime::Model for ResourceSharingPartner {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_sharing_partner",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -16543,174 +18280,139 @@ impl alma_runtime::Codec for UserRequest {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserRequest",
-            &mut |k, v, r| {
-                match k {
-                    "user_primary_id" => out.user_primary_id = r.read(0u16, v)?,
-                    "request_id" => out.request_id = r.read(1u16, v)?,
-                    "additional_id" => out.additional_id = r.read(2u16, v)?,
-                    "request_type" => out.request_type = r.read(3u16, v)?,
-                    "request_sub_type" => out.request_sub_type = r.read(4u16, v)?,
-                    "mms_id" => out.mms_id = r.read(5u16, v)?,
-                    "title" => out.title = r.read(6u16, v)?,
-                    "author" => out.author = r.read(7u16, v)?,
-                    "description" => out.description = r.read(8u16, v)?,
-                    "manual_description" => out.manual_description = r.read(9u16, v)?,
-                    "holding_id" => out.holding_id = r.read(10u16, v)?,
-                    "pickup_location" => out.pickup_location = r.read(11u16, v)?,
-                    "pickup_location_type" => {
-                        out.pickup_location_type = r.read(12u16, v)?;
-                    }
-                    "pickup_location_library" => {
-                        out.pickup_location_library = r.read(13u16, v)?;
-                    }
-                    "pickup_location_circulation_desk" => {
-                        out.pickup_location_circulation_desk = r.read(14u16, v)?;
-                    }
-                    "pickup_location_institution" => {
-                        out.pickup_location_institution = r.read(15u16, v)?;
-                    }
-                    "managed_by_library" => out.managed_by_library = r.read(16u16, v)?,
-                    "managed_by_circulation_desk" => {
-                        out.managed_by_circulation_desk = r.read(17u16, v)?;
-                    }
-                    "managed_by_library_code" => {
-                        out.managed_by_library_code = r.read(18u16, v)?;
-                    }
-                    "managed_by_circulation_desk_code" => {
-                        out.managed_by_circulation_desk_code = r.read(19u16, v)?;
-                    }
-                    "target_destination" => out.target_destination = r.read(20u16, v)?,
-                    "material_type" => out.material_type = r.read(21u16, v)?,
-                    "last_interest_date" => out.last_interest_date = r.read(22u16, v)?,
-                    "partial_digitization" => {
-                        out.partial_digitization = r.read(23u16, v)?;
-                    }
-                    "chapter_or_article_title" => {
-                        out.chapter_or_article_title = r.read(24u16, v)?;
-                    }
-                    "volume" => out.volume = r.read(25u16, v)?,
-                    "issue" => out.issue = r.read(26u16, v)?,
-                    "part" => out.part = r.read(27u16, v)?,
-                    "date_of_publication" => out.date_of_publication = r.read(28u16, v)?,
-                    "chapter_or_article_author" => {
-                        out.chapter_or_article_author = r.read(29u16, v)?;
-                    }
-                    "required_pages_range" => {
-                        out.required_pages_range = r.read(30u16, v)?;
-                    }
-                    "full_chapter" => out.full_chapter = r.read(31u16, v)?,
-                    "comment" => out.comment = r.read(32u16, v)?,
-                    "request_status" => out.request_status = r.read(33u16, v)?,
-                    "place_in_queue" => out.place_in_queue = r.read(34u16, v)?,
-                    "request_date" => out.request_date = r.read(35u16, v)?,
-                    "request_time" => out.request_time = r.read(36u16, v)?,
-                    "task_name" => out.task_name = r.read(37u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(38u16, v)?,
-                    "booking_start_date" => out.booking_start_date = r.read(39u16, v)?,
-                    "booking_end_date" => out.booking_end_date = r.read(40u16, v)?,
-                    "adjusted_booking_start_date" => {
-                        out.adjusted_booking_start_date = r.read(41u16, v)?;
-                    }
-                    "adjusted_booking_end_date" => {
-                        out.adjusted_booking_end_date = r.read(42u16, v)?;
-                    }
-                    "destination_location" => {
-                        out.destination_location = r.read(43u16, v)?;
-                    }
-                    "call_number_type" => out.call_number_type = r.read(44u16, v)?,
-                    "call_number" => out.call_number = r.read(45u16, v)?,
-                    "item_policy" => out.item_policy = r.read(46u16, v)?,
-                    "due_back_date" => out.due_back_date = r.read(47u16, v)?,
-                    "item_id" => out.item_id = r.read(48u16, v)?,
-                    "barcode" => out.barcode = r.read(49u16, v)?,
-                    "resource_sharing" => out.resource_sharing = r.read(50u16, v)?,
-                    "copyrights_declaration_signed_by_patron" => {
-                        out.copyrights_declaration_signed_by_patron = r.read(51u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user_primary_id", &self.user_primary_id);
-        w.field(1u16, "request_id", &self.request_id);
-        w.field(2u16, "additional_id", &self.additional_id);
-        w.field(3u16, "request_type", &self.request_type);
-        w.field(4u16, "request_sub_type", &self.request_sub_type);
-        w.field(5u16, "mms_id", &self.mms_id);
-        w.field(6u16, "title", &self.title);
-        w.field(7u16, "author", &self.author);
-        w.field(8u16, "description", &self.description);
-        w.field(9u16, "manual_description", &self.manual_description);
-        w.field(10u16, "holding_id", &self.holding_id);
-        w.field(11u16, "pickup_location", &self.pickup_location);
-        w.field(12u16, "pickup_location_type", &self.pickup_location_type);
-        w.field(13u16, "pickup_location_library", &self.pickup_location_library);
-        w.field(
-            14u16,
-            "pickup_location_circulation_desk",
-            &self.pickup_location_circulation_desk,
-        );
-        w.field(15u16, "pickup_location_institution", &self.pickup_location_institution);
-        w.field(16u16, "managed_by_library", &self.managed_by_library);
-        w.field(17u16, "managed_by_circulation_desk", &self.managed_by_circulation_desk);
-        w.field(18u16, "managed_by_library_code", &self.managed_by_library_code);
-        w.field(
-            19u16,
-            "managed_by_circulation_desk_code",
-            &self.managed_by_circulation_desk_code,
-        );
-        w.field(20u16, "target_destination", &self.target_destination);
-        w.field(21u16, "material_type", &self.material_type);
-        w.field(22u16, "last_interest_date", &self.last_interest_date);
-        w.field(23u16, "partial_digitization", &self.partial_digitization);
-        w.field(24u16, "chapter_or_article_title", &self.chapter_or_article_title);
-        w.field(25u16, "volume", &self.volume);
-        w.field(26u16, "issue", &self.issue);
-        w.field(27u16, "part", &self.part);
-        w.field(28u16, "date_of_publication", &self.date_of_publication);
-        w.field(29u16, "chapter_or_article_author", &self.chapter_or_article_author);
-        w.field(30u16, "required_pages_range", &self.required_pages_range);
-        w.field(31u16, "full_chapter", &self.full_chapter);
-        w.field(32u16, "comment", &self.comment);
-        w.field(33u16, "request_status", &self.request_status);
-        w.field(34u16, "place_in_queue", &self.place_in_queue);
-        w.field(35u16, "request_date", &self.request_date);
-        w.field(36u16, "request_time", &self.request_time);
-        w.field(37u16, "task_name", &self.task_name);
-        w.field(38u16, "expiry_date", &self.expiry_date);
-        w.field(39u16, "booking_start_date", &self.booking_start_date);
-        w.field(40u16, "booking_end_date", &self.booking_end_date);
-        w.field(41u16, "adjusted_booking_start_date", &self.adjusted_booking_start_date);
-        w.field(42u16, "adjusted_booking_end_date", &self.adjusted_booking_end_date);
-        w.field(43u16, "destination_location", &self.destination_location);
-        w.field(44u16, "call_number_type", &self.call_number_type);
-        w.field(45u16, "call_number", &self.call_number);
-        w.field(46u16, "item_policy", &self.item_policy);
-        w.field(47u16, "due_back_date", &self.due_back_date);
-        w.field(48u16, "item_id", &self.item_id);
-        w.field(49u16, "barcode", &self.barcode);
-        w.field(50u16, "resource_sharing", &self.resource_sharing);
-        w.field(
-            51u16,
-            "copyrights_declaration_signed_by_patron",
-            &self.copyrights_declaration_signed_by_patron,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserRequest {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.user_primary_id,
+                &self.request_id,
+                &self.additional_id,
+                &self.request_type,
+                &self.request_sub_type,
+                &self.mms_id,
+                &self.title,
+                &self.author,
+                &self.description,
+                &self.manual_description,
+                &self.holding_id,
+                &self.pickup_location,
+                &self.pickup_location_type,
+                &self.pickup_location_library,
+                &self.pickup_location_circulation_desk,
+                &self.pickup_location_institution,
+                &self.managed_by_library,
+                &self.managed_by_circulation_desk,
+                &self.managed_by_library_code,
+                &self.managed_by_circulation_desk_code,
+                &self.target_destination,
+                &self.material_type,
+                &self.last_interest_date,
+                &self.partial_digitization,
+                &self.chapter_or_article_title,
+                &self.volume,
+                &self.issue,
+                &self.part,
+                &self.date_of_publication,
+                &self.chapter_or_article_author,
+                &self.required_pages_range,
+                &self.full_chapter,
+                &self.comment,
+                &self.request_status,
+                &self.place_in_queue,
+                &self.request_date,
+                &self.request_time,
+                &self.task_name,
+                &self.expiry_date,
+                &self.booking_start_date,
+                &self.booking_end_date,
+                &self.adjusted_booking_start_date,
+                &self.adjusted_booking_end_date,
+                &self.destination_location,
+                &self.call_number_type,
+                &self.call_number,
+                &self.item_policy,
+                &self.due_back_date,
+                &self.item_id,
+                &self.barcode,
+                &self.resource_sharing,
+                &self.copyrights_declaration_signed_by_patron,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.user_primary_id,
+                &mut self.request_id,
+                &mut self.additional_id,
+                &mut self.request_type,
+                &mut self.request_sub_type,
+                &mut self.mms_id,
+                &mut self.title,
+                &mut self.author,
+                &mut self.description,
+                &mut self.manual_description,
+                &mut self.holding_id,
+                &mut self.pickup_location,
+                &mut self.pickup_location_type,
+                &mut self.pickup_location_library,
+                &mut self.pickup_location_circulation_desk,
+                &mut self.pickup_location_institution,
+                &mut self.managed_by_library,
+                &mut self.managed_by_circulation_desk,
+                &mut self.managed_by_library_code,
+                &mut self.managed_by_circulation_desk_code,
+                &mut self.target_destination,
+                &mut self.material_type,
+                &mut self.last_interest_date,
+                &mut self.partial_digitization,
+                &mut self.chapter_or_article_title,
+                &mut self.volume,
+                &mut self.issue,
+                &mut self.part,
+                &mut self.date_of_publication,
+                &mut self.chapter_or_article_author,
+                &mut self.required_pages_range,
+                &mut self.full_chapter,
+                &mut self.comment,
+                &mut self.request_status,
+                &mut self.place_in_queue,
+                &mut self.request_date,
+                &mut self.request_time,
+                &mut self.task_name,
+                &mut self.expiry_date,
+                &mut self.booking_start_date,
+                &mut self.booking_end_date,
+                &mut self.adjusted_booking_start_date,
+                &mut self.adjusted_booking_end_date,
+                &mut self.destination_location,
+                &mut self.call_number_type,
+                &mut self.call_number,
+                &mut self.item_policy,
+                &mut self.due_back_date,
+                &mut self.item_id,
+                &mut self.barcode,
+                &mut self.resource_sharing,
+                &mut self.copyrights_declaration_signed_by_patron,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -16725,356 +18427,426 @@ impl alma_runtime::Model for UserRequest {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_request",
             fields: &[
-                F::new(
-                    "user_primary_id",
-                    "user_primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "additional_id",
-                    "additional_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_type",
-                    "request_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "request_sub_type",
-                    "request_sub_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "manual_description",
-                    "manual_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location",
-                    "pickup_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_type",
-                    "pickup_location_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "pickup_location_library",
-                    "pickup_location_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_circulation_desk",
-                    "pickup_location_circulation_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_institution",
-                    "pickup_location_institution",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "managed_by_library",
-                    "managed_by_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "managed_by_circulation_desk",
-                    "managed_by_circulation_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "managed_by_library_code",
-                    "managed_by_library_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "managed_by_circulation_desk_code",
-                    "managed_by_circulation_desk_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "target_destination",
-                    "target_destination",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "last_interest_date",
-                    "last_interest_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "partial_digitization",
-                    "partial_digitization",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "chapter_or_article_title",
-                    "chapter_or_article_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "date_of_publication",
-                    "date_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_or_article_author",
-                    "chapter_or_article_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "required_pages_range",
-                    "required_pages_range",
-                    K::Element,
-                    Some("required_pages"),
-                    true,
-                    V::Model(
+                F {
+                    key: "user_primary_id",
+                    name: "user_primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_id",
+                    name: "additional_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_type",
+                    name: "request_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "request_sub_type",
+                    name: "request_sub_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "manual_description",
+                    name: "manual_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location",
+                    name: "pickup_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_type",
+                    name: "pickup_location_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "pickup_location_library",
+                    name: "pickup_location_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_circulation_desk",
+                    name: "pickup_location_circulation_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_institution",
+                    name: "pickup_location_institution",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "managed_by_library",
+                    name: "managed_by_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "managed_by_circulation_desk",
+                    name: "managed_by_circulation_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "managed_by_library_code",
+                    name: "managed_by_library_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "managed_by_circulation_desk_code",
+                    name: "managed_by_circulation_desk_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "target_destination",
+                    name: "target_destination",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "last_interest_date",
+                    name: "last_interest_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partial_digitization",
+                    name: "partial_digitization",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "chapter_or_article_title",
+                    name: "chapter_or_article_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date_of_publication",
+                    name: "date_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_or_article_author",
+                    name: "chapter_or_article_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "required_pages_range",
+                    name: "required_pages_range",
+                    kind: K::Element,
+                    wrapper: Some("required_pages"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::PageRange as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "full_chapter",
-                    "full_chapter",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "request_status",
-                    "request_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "place_in_queue",
-                    "place_in_queue",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "request_date",
-                    "request_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_time",
-                    "request_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "task_name",
-                    "task_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "booking_start_date",
-                    "booking_start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "booking_end_date",
-                    "booking_end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "adjusted_booking_start_date",
-                    "adjusted_booking_start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "adjusted_booking_end_date",
-                    "adjusted_booking_end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "destination_location",
-                    "destination_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "call_number_type",
-                    "call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
-                F::new(
-                    "due_back_date",
-                    "due_back_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("item_id", "item_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "resource_sharing",
-                    "resource_sharing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "full_chapter",
+                    name: "full_chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_status",
+                    name: "request_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "place_in_queue",
+                    name: "place_in_queue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "request_date",
+                    name: "request_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_time",
+                    name: "request_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "task_name",
+                    name: "task_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "booking_start_date",
+                    name: "booking_start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "booking_end_date",
+                    name: "booking_end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "adjusted_booking_start_date",
+                    name: "adjusted_booking_start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "adjusted_booking_end_date",
+                    name: "adjusted_booking_end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "destination_location",
+                    name: "destination_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number_type",
+                    name: "call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_policy",
+                    name: "item_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "due_back_date",
+                    name: "due_back_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_id",
+                    name: "item_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_sharing",
+                    name: "resource_sharing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ResourceSharing as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "copyrights_declaration_signed_by_patron",
-                    "copyrights_declaration_signed_by_patron",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                },
+                F {
+                    key: "copyrights_declaration_signed_by_patron",
+                    name: "copyrights_declaration_signed_by_patron",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -17476,112 +19248,93 @@ impl alma_runtime::Codec for UserRequestPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserRequestPost",
-            &mut |k, v, r| {
-                match k {
-                    "request_type" => out.request_type = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "manual_description" => out.manual_description = r.read(2u16, v)?,
-                    "holding_id" => out.holding_id = r.read(3u16, v)?,
-                    "pickup_location_type" => out.pickup_location_type = r.read(4u16, v)?,
-                    "pickup_location_library" => {
-                        out.pickup_location_library = r.read(5u16, v)?;
-                    }
-                    "pickup_location_circulation_desk" => {
-                        out.pickup_location_circulation_desk = r.read(6u16, v)?;
-                    }
-                    "pickup_location_institution" => {
-                        out.pickup_location_institution = r.read(7u16, v)?;
-                    }
-                    "target_destination" => out.target_destination = r.read(8u16, v)?,
-                    "material_type" => out.material_type = r.read(9u16, v)?,
-                    "last_interest_date" => out.last_interest_date = r.read(10u16, v)?,
-                    "partial_digitization" => {
-                        out.partial_digitization = r.read(11u16, v)?;
-                    }
-                    "chapter_or_article_title" => {
-                        out.chapter_or_article_title = r.read(12u16, v)?;
-                    }
-                    "volume" => out.volume = r.read(13u16, v)?,
-                    "issue" => out.issue = r.read(14u16, v)?,
-                    "part" => out.part = r.read(15u16, v)?,
-                    "date_of_publication" => out.date_of_publication = r.read(16u16, v)?,
-                    "chapter_or_article_author" => {
-                        out.chapter_or_article_author = r.read(17u16, v)?;
-                    }
-                    "required_pages_range" => {
-                        out.required_pages_range = r.read(18u16, v)?;
-                    }
-                    "full_chapter" => out.full_chapter = r.read(19u16, v)?,
-                    "comment" => out.comment = r.read(20u16, v)?,
-                    "booking_start_date" => out.booking_start_date = r.read(21u16, v)?,
-                    "booking_end_date" => out.booking_end_date = r.read(22u16, v)?,
-                    "destination_location" => {
-                        out.destination_location = r.read(23u16, v)?;
-                    }
-                    "call_number_type" => out.call_number_type = r.read(24u16, v)?,
-                    "call_number" => out.call_number = r.read(25u16, v)?,
-                    "item_policy" => out.item_policy = r.read(26u16, v)?,
-                    "due_back_date" => out.due_back_date = r.read(27u16, v)?,
-                    "copyrights_declaration_signed_by_patron" => {
-                        out.copyrights_declaration_signed_by_patron = r.read(28u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "request_type", &self.request_type);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "manual_description", &self.manual_description);
-        w.field(3u16, "holding_id", &self.holding_id);
-        w.field(4u16, "pickup_location_type", &self.pickup_location_type);
-        w.field(5u16, "pickup_location_library", &self.pickup_location_library);
-        w.field(
-            6u16,
-            "pickup_location_circulation_desk",
-            &self.pickup_location_circulation_desk,
-        );
-        w.field(7u16, "pickup_location_institution", &self.pickup_location_institution);
-        w.field(8u16, "target_destination", &self.target_destination);
-        w.field(9u16, "material_type", &self.material_type);
-        w.field(10u16, "last_interest_date", &self.last_interest_date);
-        w.field(11u16, "partial_digitization", &self.partial_digitization);
-        w.field(12u16, "chapter_or_article_title", &self.chapter_or_article_title);
-        w.field(13u16, "volume", &self.volume);
-        w.field(14u16, "issue", &self.issue);
-        w.field(15u16, "part", &self.part);
-        w.field(16u16, "date_of_publication", &self.date_of_publication);
-        w.field(17u16, "chapter_or_article_author", &self.chapter_or_article_author);
-        w.field(18u16, "required_pages_range", &self.required_pages_range);
-        w.field(19u16, "full_chapter", &self.full_chapter);
-        w.field(20u16, "comment", &self.comment);
-        w.field(21u16, "booking_start_date", &self.booking_start_date);
-        w.field(22u16, "booking_end_date", &self.booking_end_date);
-        w.field(23u16, "destination_location", &self.destination_location);
-        w.field(24u16, "call_number_type", &self.call_number_type);
-        w.field(25u16, "call_number", &self.call_number);
-        w.field(26u16, "item_policy", &self.item_policy);
-        w.field(27u16, "due_back_date", &self.due_back_date);
-        w.field(
-            28u16,
-            "copyrights_declaration_signed_by_patron",
-            &self.copyrights_declaration_signed_by_patron,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::codec::Object for UserRequestPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.request_type,
+                &self.description,
+                &self.manual_description,
+                &self.holding_id,
+                &self.pickup_location_type,
+                &self.pickup_location_library,
+                &self.pickup_location_circulation_desk,
+                &self.pickup_location_institution,
+                &self.target_destination,
+                &self.material_type,
+                &self.last_interest_date,
+                &self.partial_digitization,
+                &self.chapter_or_article_title,
+                &self.volume,
+                &self.issue,
+                &self.part,
+                &self.date_of_publication,
+                &self.chapter_or_article_author,
+                &self.required_pages_range,
+                &self.full_chapter,
+                &self.comment,
+                &self.booking_start_date,
+                &self.booking_end_date,
+                &self.destination_location,
+                &self.call_number_type,
+                &self.call_number,
+                &self.item_policy,
+                &self.due_back_date,
+                &self.copyrights_declaration_signed_by_patron,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.request_type,
+                &mut self.description,
+                &mut self.manual_description,
+                &mut self.holding_id,
+                &mut self.pickup_location_type,
+                &mut self.pickup_location_library,
+                &mut self.pickup_location_circulation_desk,
+                &mut self.pickup_location_institution,
+                &mut self.target_destination,
+                &mut self.material_type,
+                &mut self.last_interest_date,
+                &mut self.partial_digitization,
+                &mut self.chapter_or_article_title,
+                &mut self.volume,
+                &mut self.issue,
+                &mut self.part,
+                &mut self.date_of_publication,
+                &mut self.chapter_or_article_author,
+                &mut self.required_pages_range,
+                &mut self.full_chapter,
+                &mut self.comment,
+                &mut self.booking_start_date,
+                &mut self.booking_end_date,
+                &mut self.destination_location,
+                &mut self.call_number_type,
+                &mut self.call_number,
+                &mut self.item_policy,
+                &mut self.due_back_date,
+                &mut self.copyrights_declaration_signed_by_patron,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -17596,205 +19349,240 @@ impl alma_runtime::Model for UserRequestPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_request",
             fields: &[
-                F::new(
-                    "request_type",
-                    "request_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "manual_description",
-                    "manual_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_type",
-                    "pickup_location_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "pickup_location_library",
-                    "pickup_location_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_circulation_desk",
-                    "pickup_location_circulation_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_institution",
-                    "pickup_location_institution",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "target_destination",
-                    "target_destination",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "last_interest_date",
-                    "last_interest_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "partial_digitization",
-                    "partial_digitization",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "chapter_or_article_title",
-                    "chapter_or_article_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "date_of_publication",
-                    "date_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_or_article_author",
-                    "chapter_or_article_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "required_pages_range",
-                    "required_pages_range",
-                    K::Element,
-                    Some("required_pages"),
-                    true,
-                    V::Model(
+                F {
+                    key: "request_type",
+                    name: "request_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "manual_description",
+                    name: "manual_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_type",
+                    name: "pickup_location_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "pickup_location_library",
+                    name: "pickup_location_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_circulation_desk",
+                    name: "pickup_location_circulation_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_institution",
+                    name: "pickup_location_institution",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "target_destination",
+                    name: "target_destination",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "last_interest_date",
+                    name: "last_interest_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partial_digitization",
+                    name: "partial_digitization",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "chapter_or_article_title",
+                    name: "chapter_or_article_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date_of_publication",
+                    name: "date_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_or_article_author",
+                    name: "chapter_or_article_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "required_pages_range",
+                    name: "required_pages_range",
+                    kind: K::Element,
+                    wrapper: Some("required_pages"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::PageRange as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "full_chapter",
-                    "full_chapter",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "booking_start_date",
-                    "booking_start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "booking_end_date",
-                    "booking_end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "destination_location",
-                    "destination_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "call_number_type",
-                    "call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
-                F::new(
-                    "due_back_date",
-                    "due_back_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "copyrights_declaration_signed_by_patron",
-                    "copyrights_declaration_signed_by_patron",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                },
+                F {
+                    key: "full_chapter",
+                    name: "full_chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "booking_start_date",
+                    name: "booking_start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "booking_end_date",
+                    name: "booking_end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "destination_location",
+                    name: "destination_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number_type",
+                    name: "call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_policy",
+                    name: "item_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "due_back_date",
+                    name: "due_back_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "copyrights_declaration_signed_by_patron",
+                    name: "copyrights_declaration_signed_by_patron",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -17964,110 +19752,91 @@ impl alma_runtime::Codec for UserRequestPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserRequestPut",
-            &mut |k, v, r| {
-                match k {
-                    "request_type" => out.request_type = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "holding_id" => out.holding_id = r.read(2u16, v)?,
-                    "pickup_location_type" => out.pickup_location_type = r.read(3u16, v)?,
-                    "pickup_location_library" => {
-                        out.pickup_location_library = r.read(4u16, v)?;
-                    }
-                    "pickup_location_circulation_desk" => {
-                        out.pickup_location_circulation_desk = r.read(5u16, v)?;
-                    }
-                    "pickup_location_institution" => {
-                        out.pickup_location_institution = r.read(6u16, v)?;
-                    }
-                    "target_destination" => out.target_destination = r.read(7u16, v)?,
-                    "material_type" => out.material_type = r.read(8u16, v)?,
-                    "last_interest_date" => out.last_interest_date = r.read(9u16, v)?,
-                    "partial_digitization" => {
-                        out.partial_digitization = r.read(10u16, v)?;
-                    }
-                    "chapter_or_article_title" => {
-                        out.chapter_or_article_title = r.read(11u16, v)?;
-                    }
-                    "volume" => out.volume = r.read(12u16, v)?,
-                    "issue" => out.issue = r.read(13u16, v)?,
-                    "part" => out.part = r.read(14u16, v)?,
-                    "date_of_publication" => out.date_of_publication = r.read(15u16, v)?,
-                    "chapter_or_article_author" => {
-                        out.chapter_or_article_author = r.read(16u16, v)?;
-                    }
-                    "required_pages_range" => {
-                        out.required_pages_range = r.read(17u16, v)?;
-                    }
-                    "full_chapter" => out.full_chapter = r.read(18u16, v)?,
-                    "comment" => out.comment = r.read(19u16, v)?,
-                    "booking_start_date" => out.booking_start_date = r.read(20u16, v)?,
-                    "booking_end_date" => out.booking_end_date = r.read(21u16, v)?,
-                    "destination_location" => {
-                        out.destination_location = r.read(22u16, v)?;
-                    }
-                    "call_number_type" => out.call_number_type = r.read(23u16, v)?,
-                    "call_number" => out.call_number = r.read(24u16, v)?,
-                    "item_policy" => out.item_policy = r.read(25u16, v)?,
-                    "due_back_date" => out.due_back_date = r.read(26u16, v)?,
-                    "copyrights_declaration_signed_by_patron" => {
-                        out.copyrights_declaration_signed_by_patron = r.read(27u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "request_type", &self.request_type);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "holding_id", &self.holding_id);
-        w.field(3u16, "pickup_location_type", &self.pickup_location_type);
-        w.field(4u16, "pickup_location_library", &self.pickup_location_library);
-        w.field(
-            5u16,
-            "pickup_location_circulation_desk",
-            &self.pickup_location_circulation_desk,
-        );
-        w.field(6u16, "pickup_location_institution", &self.pickup_location_institution);
-        w.field(7u16, "target_destination", &self.target_destination);
-        w.field(8u16, "material_type", &self.material_type);
-        w.field(9u16, "last_interest_date", &self.last_interest_date);
-        w.field(10u16, "partial_digitization", &self.partial_digitization);
-        w.field(11u16, "chapter_or_article_title", &self.chapter_or_article_title);
-        w.field(12u16, "volume", &self.volume);
-        w.field(13u16, "issue", &self.issue);
-        w.field(14u16, "part", &self.part);
-        w.field(15u16, "date_of_publication", &self.date_of_publication);
-        w.field(16u16, "chapter_or_article_author", &self.chapter_or_article_author);
-        w.field(17u16, "required_pages_range", &self.required_pages_range);
-        w.field(18u16, "full_chapter", &self.full_chapter);
-        w.field(19u16, "comment", &self.comment);
-        w.field(20u16, "booking_start_date", &self.booking_start_date);
-        w.field(21u16, "booking_end_date", &self.booking_end_date);
-        w.field(22u16, "destination_location", &self.destination_location);
-        w.field(23u16, "call_number_type", &self.call_number_type);
-        w.field(24u16, "call_number", &self.call_number);
-        w.field(25u16, "item_policy", &self.item_policy);
-        w.field(26u16, "due_back_date", &self.due_back_date);
-        w.field(
-            27u16,
-            "copyrights_declaration_signed_by_patron",
-            &self.copyrights_declaration_signed_by_patron,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::codec::Object for UserRequestPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.request_type,
+                &self.description,
+                &self.holding_id,
+                &self.pickup_location_type,
+                &self.pickup_location_library,
+                &self.pickup_location_circulation_desk,
+                &self.pickup_location_institution,
+                &self.target_destination,
+                &self.material_type,
+                &self.last_interest_date,
+                &self.partial_digitization,
+                &self.chapter_or_article_title,
+                &self.volume,
+                &self.issue,
+                &self.part,
+                &self.date_of_publication,
+                &self.chapter_or_article_author,
+                &self.required_pages_range,
+                &self.full_chapter,
+                &self.comment,
+                &self.booking_start_date,
+                &self.booking_end_date,
+                &self.destination_location,
+                &self.call_number_type,
+                &self.call_number,
+                &self.item_policy,
+                &self.due_back_date,
+                &self.copyrights_declaration_signed_by_patron,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.request_type,
+                &mut self.description,
+                &mut self.holding_id,
+                &mut self.pickup_location_type,
+                &mut self.pickup_location_library,
+                &mut self.pickup_location_circulation_desk,
+                &mut self.pickup_location_institution,
+                &mut self.target_destination,
+                &mut self.material_type,
+                &mut self.last_interest_date,
+                &mut self.partial_digitization,
+                &mut self.chapter_or_article_title,
+                &mut self.volume,
+                &mut self.issue,
+                &mut self.part,
+                &mut self.date_of_publication,
+                &mut self.chapter_or_article_author,
+                &mut self.required_pages_range,
+                &mut self.full_chapter,
+                &mut self.comment,
+                &mut self.booking_start_date,
+                &mut self.booking_end_date,
+                &mut self.destination_location,
+                &mut self.call_number_type,
+                &mut self.call_number,
+                &mut self.item_policy,
+                &mut self.due_back_date,
+                &mut self.copyrights_declaration_signed_by_patron,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -18082,197 +19851,232 @@ impl alma_runtime::Model for UserRequestPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_request",
             fields: &[
-                F::new(
-                    "request_type",
-                    "request_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_type",
-                    "pickup_location_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "pickup_location_library",
-                    "pickup_location_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_circulation_desk",
-                    "pickup_location_circulation_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location_institution",
-                    "pickup_location_institution",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "target_destination",
-                    "target_destination",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "last_interest_date",
-                    "last_interest_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "partial_digitization",
-                    "partial_digitization",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "chapter_or_article_title",
-                    "chapter_or_article_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "date_of_publication",
-                    "date_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_or_article_author",
-                    "chapter_or_article_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "required_pages_range",
-                    "required_pages_range",
-                    K::Element,
-                    Some("required_pages"),
-                    true,
-                    V::Model(
+                F {
+                    key: "request_type",
+                    name: "request_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_type",
+                    name: "pickup_location_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "pickup_location_library",
+                    name: "pickup_location_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_circulation_desk",
+                    name: "pickup_location_circulation_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location_institution",
+                    name: "pickup_location_institution",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "target_destination",
+                    name: "target_destination",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "last_interest_date",
+                    name: "last_interest_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partial_digitization",
+                    name: "partial_digitization",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "chapter_or_article_title",
+                    name: "chapter_or_article_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date_of_publication",
+                    name: "date_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_or_article_author",
+                    name: "chapter_or_article_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "required_pages_range",
+                    name: "required_pages_range",
+                    kind: K::Element,
+                    wrapper: Some("required_pages"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::PageRange as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "full_chapter",
-                    "full_chapter",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "booking_start_date",
-                    "booking_start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "booking_end_date",
-                    "booking_end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "destination_location",
-                    "destination_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "call_number_type",
-                    "call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
-                F::new(
-                    "due_back_date",
-                    "due_back_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "copyrights_declaration_signed_by_patron",
-                    "copyrights_declaration_signed_by_patron",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                },
+                F {
+                    key: "full_chapter",
+                    name: "full_chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "booking_start_date",
+                    name: "booking_start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "booking_end_date",
+                    name: "booking_end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "destination_location",
+                    name: "destination_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number_type",
+                    name: "call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_policy",
+                    name: "item_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "due_back_date",
+                    name: "due_back_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "copyrights_declaration_signed_by_patron",
+                    name: "copyrights_declaration_signed_by_patron",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -18307,32 +20111,29 @@ impl alma_runtime::Codec for UserRequests {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserRequests",
-            &mut |k, v, r| {
-                match k {
-                    "user_request" => out.user_request = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user_request", &self.user_request);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::codec::Object for UserRequests {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.user_request, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.user_request, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -18347,24 +20148,24 @@ impl alma_runtime::Model for UserRequests {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_requests",
             fields: &[
-                F::new(
-                    "user_request",
-                    "user_request",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "user_request",
+                    name: "user_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -18402,32 +20203,25 @@ impl alma_runtime::Codec for UserResourceSharingRequestAmount {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequestAmount",
-            &mut |k, v, r| {
-                match k {
-                    "sum" => out.sum = r.read(0u16, v)?,
-                    "currency" => out.currency = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "sum", &self.sum);
-        w.field(1u16, "currency", &self.currency);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserResourceSharingRequestAmount {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.sum, &self.currency], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.sum, &mut self.currency], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -18442,8 +20236,22 @@ impl alma_runtime::Model for UserResourceSharingRequestAmount {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "shipping_cost",
             fields: &[
-                F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Num)),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
+                F {
+                    key: "sum",
+                    name: "sum",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -18479,34 +20287,33 @@ impl alma_runtime::Codec for UserResourceSharingRequestRsNote {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequestRsNote",
-            &mut |k, v, r| {
-                match k {
-                    "content" => out.content = r.read(0u16, v)?,
-                    "created_date" => out.created_date = r.read(1u16, v)?,
-                    "created_by" => out.created_by = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "content", &self.content);
-        w.field(1u16, "created_date", &self.created_date);
-        w.field(2u16, "created_by", &self.created_by);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserResourceSharingRequestRsNote {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.content, &self.created_date, &self.created_by],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.content, &mut self.created_date, &mut self.created_by],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -18521,23 +20328,30 @@ impl alma_runtime::Model for UserResourceSharingRequestRsNote {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_note",
             fields: &[
-                F::new("content", "content", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "content",
+                    name: "content",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -18942,210 +20756,199 @@ impl alma_runtime::Codec for UserResourceSharingRequest {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequest",
-            &mut |k, v, r| {
-                match k {
-                    "request_id" => out.request_id = r.read(0u16, v)?,
-                    "external_id" => out.external_id = r.read(1u16, v)?,
-                    "created_date" => out.created_date = r.read(2u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(3u16, v)?,
-                    "created_time" => out.created_time = r.read(4u16, v)?,
-                    "last_modified_time" => out.last_modified_time = r.read(5u16, v)?,
-                    "status" => out.status = r.read(6u16, v)?,
-                    "owner" => out.owner = r.read(7u16, v)?,
-                    "partner" => out.partner = r.read(8u16, v)?,
-                    "user_request" => out.user_request = r.read(9u16, v)?,
-                    "requester" => out.requester = r.read(10u16, v)?,
-                    "requested_media" => out.requested_media = r.read(11u16, v)?,
-                    "format" => out.format = r.read(12u16, v)?,
-                    "allow_other_formats" => out.allow_other_formats = r.read(13u16, v)?,
-                    "supplied_format" => out.supplied_format = r.read(14u16, v)?,
-                    "preferred_send_method" => {
-                        out.preferred_send_method = r.read(15u16, v)?;
-                    }
-                    "requested_language" => out.requested_language = r.read(16u16, v)?,
-                    "pickup_location_type" => {
-                        out.pickup_location_type = r.read(17u16, v)?;
-                    }
-                    "pickup_location" => out.pickup_location = r.read(18u16, v)?,
-                    "reading_room" => out.reading_room = r.read(19u16, v)?,
-                    "last_interest_date" => out.last_interest_date = r.read(20u16, v)?,
-                    "use_alternative_address" => {
-                        out.use_alternative_address = r.read(21u16, v)?;
-                    }
-                    "text_email" => out.text_email = r.read(22u16, v)?,
-                    "text_postal_1" => out.text_postal_1 = r.read(23u16, v)?,
-                    "text_postal_2" => out.text_postal_2 = r.read(24u16, v)?,
-                    "text_postal_3" => out.text_postal_3 = r.read(25u16, v)?,
-                    "text_postal_4" => out.text_postal_4 = r.read(26u16, v)?,
-                    "shipping_cost" => out.shipping_cost = r.read(27u16, v)?,
-                    "lost_damaged_fee" => out.lost_damaged_fee = r.read(28u16, v)?,
-                    "request_cost" => out.request_cost = r.read(29u16, v)?,
-                    "receive_cost" => out.receive_cost = r.read(30u16, v)?,
-                    "fund" => out.fund = r.read(31u16, v)?,
-                    "copyright_status" => out.copyright_status = r.read(32u16, v)?,
-                    "agree_to_copyright_terms" => {
-                        out.agree_to_copyright_terms = r.read(33u16, v)?;
-                    }
-                    "need_patron_info" => out.need_patron_info = r.read(34u16, v)?,
-                    "willing_to_pay" => out.willing_to_pay = r.read(35u16, v)?,
-                    "citation_type" => out.citation_type = r.read(36u16, v)?,
-                    "note" => out.note = r.read(37u16, v)?,
-                    "maximum_fee" => out.maximum_fee = r.read(38u16, v)?,
-                    "has_active_notes" => out.has_active_notes = r.read(39u16, v)?,
-                    "rs_note" => out.rs_note = r.read(40u16, v)?,
-                    "printed" => out.printed = r.read(41u16, v)?,
-                    "reported" => out.reported = r.read(42u16, v)?,
-                    "level_of_service" => out.level_of_service = r.read(43u16, v)?,
-                    "mms_id" => out.mms_id = r.read(44u16, v)?,
-                    "barcode" => out.barcode = r.read(45u16, v)?,
-                    "additional_barcode" => out.additional_barcode = r.read(46u16, v)?,
-                    "title" => out.title = r.read(47u16, v)?,
-                    "issn" => out.issn = r.read(48u16, v)?,
-                    "isbn" => out.isbn = r.read(49u16, v)?,
-                    "author" => out.author = r.read(50u16, v)?,
-                    "author_initials" => out.author_initials = r.read(51u16, v)?,
-                    "year" => out.year = r.read(52u16, v)?,
-                    "publisher" => out.publisher = r.read(53u16, v)?,
-                    "place_of_publication" => {
-                        out.place_of_publication = r.read(54u16, v)?;
-                    }
-                    "edition" => out.edition = r.read(55u16, v)?,
-                    "specific_edition" => out.specific_edition = r.read(56u16, v)?,
-                    "volume" => out.volume = r.read(57u16, v)?,
-                    "journal_title" => out.journal_title = r.read(58u16, v)?,
-                    "issue" => out.issue = r.read(59u16, v)?,
-                    "chapter" => out.chapter = r.read(60u16, v)?,
-                    "chapter_title" => out.chapter_title = r.read(61u16, v)?,
-                    "chapter_author" => out.chapter_author = r.read(62u16, v)?,
-                    "editor" => out.editor = r.read(63u16, v)?,
-                    "pages" => out.pages = r.read(64u16, v)?,
-                    "start_page" => out.start_page = r.read(65u16, v)?,
-                    "end_page" => out.end_page = r.read(66u16, v)?,
-                    "part" => out.part = r.read(67u16, v)?,
-                    "source" => out.source = r.read(68u16, v)?,
-                    "series_title_number" => out.series_title_number = r.read(69u16, v)?,
-                    "doi" => out.doi = r.read(70u16, v)?,
-                    "pmid" => out.pmid = r.read(71u16, v)?,
-                    "additional_person_name" => {
-                        out.additional_person_name = r.read(72u16, v)?;
-                    }
-                    "call_number" => out.call_number = r.read(73u16, v)?,
-                    "bib_note" => out.bib_note = r.read(74u16, v)?,
-                    "lcc_number" => out.lcc_number = r.read(75u16, v)?,
-                    "oclc_number" => out.oclc_number = r.read(76u16, v)?,
-                    "other_standard_id" => out.other_standard_id = r.read(77u16, v)?,
-                    "remote_record_id" => out.remote_record_id = r.read(78u16, v)?,
-                    "ebook_indicator" => out.ebook_indicator = r.read(79u16, v)?,
-                    "partner_additional_identifier" => {
-                        out.partner_additional_identifier = r.read(80u16, v)?;
-                    }
-                    "tracking_number" => out.tracking_number = r.read(81u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "request_id", &self.request_id);
-        w.field(1u16, "external_id", &self.external_id);
-        w.field(2u16, "created_date", &self.created_date);
-        w.field(3u16, "last_modified_date", &self.last_modified_date);
-        w.field(4u16, "created_time", &self.created_time);
-        w.field(5u16, "last_modified_time", &self.last_modified_time);
-        w.field(6u16, "status", &self.status);
-        w.field(7u16, "owner", &self.owner);
-        w.field(8u16, "partner", &self.partner);
-        w.field(9u16, "user_request", &self.user_request);
-        w.field(10u16, "requester", &self.requester);
-        w.field(11u16, "requested_media", &self.requested_media);
-        w.field(12u16, "format", &self.format);
-        w.field(13u16, "allow_other_formats", &self.allow_other_formats);
-        w.field(14u16, "supplied_format", &self.supplied_format);
-        w.field(15u16, "preferred_send_method", &self.preferred_send_method);
-        w.field(16u16, "requested_language", &self.requested_language);
-        w.field(17u16, "pickup_location_type", &self.pickup_location_type);
-        w.field(18u16, "pickup_location", &self.pickup_location);
-        w.field(19u16, "reading_room", &self.reading_room);
-        w.field(20u16, "last_interest_date", &self.last_interest_date);
-        w.field(21u16, "use_alternative_address", &self.use_alternative_address);
-        w.field(22u16, "text_email", &self.text_email);
-        w.field(23u16, "text_postal_1", &self.text_postal_1);
-        w.field(24u16, "text_postal_2", &self.text_postal_2);
-        w.field(25u16, "text_postal_3", &self.text_postal_3);
-        w.field(26u16, "text_postal_4", &self.text_postal_4);
-        w.field(27u16, "shipping_cost", &self.shipping_cost);
-        w.field(28u16, "lost_damaged_fee", &self.lost_damaged_fee);
-        w.field(29u16, "request_cost", &self.request_cost);
-        w.field(30u16, "receive_cost", &self.receive_cost);
-        w.field(31u16, "fund", &self.fund);
-        w.field(32u16, "copyright_status", &self.copyright_status);
-        w.field(33u16, "agree_to_copyright_terms", &self.agree_to_copyright_terms);
-        w.field(34u16, "need_patron_info", &self.need_patron_info);
-        w.field(35u16, "willing_to_pay", &self.willing_to_pay);
-        w.field(36u16, "citation_type", &self.citation_type);
-        w.field(37u16, "note", &self.note);
-        w.field(38u16, "maximum_fee", &self.maximum_fee);
-        w.field(39u16, "has_active_notes", &self.has_active_notes);
-        w.field(40u16, "rs_note", &self.rs_note);
-        w.field(41u16, "printed", &self.printed);
-        w.field(42u16, "reported", &self.reported);
-        w.field(43u16, "level_of_service", &self.level_of_service);
-        w.field(44u16, "mms_id", &self.mms_id);
-        w.field(45u16, "barcode", &self.barcode);
-        w.field(46u16, "additional_barcode", &self.additional_barcode);
-        w.field(47u16, "title", &self.title);
-        w.field(48u16, "issn", &self.issn);
-        w.field(49u16, "isbn", &self.isbn);
-        w.field(50u16, "author", &self.author);
-        w.field(51u16, "author_initials", &self.author_initials);
-        w.field(52u16, "year", &self.year);
-        w.field(53u16, "publisher", &self.publisher);
-        w.field(54u16, "place_of_publication", &self.place_of_publication);
-        w.field(55u16, "edition", &self.edition);
-        w.field(56u16, "specific_edition", &self.specific_edition);
-        w.field(57u16, "volume", &self.volume);
-        w.field(58u16, "journal_title", &self.journal_title);
-        w.field(59u16, "issue", &self.issue);
-        w.field(60u16, "chapter", &self.chapter);
-        w.field(61u16, "chapter_title", &self.chapter_title);
-        w.field(62u16, "chapter_author", &self.chapter_author);
-        w.field(63u16, "editor", &self.editor);
-        w.field(64u16, "pages", &self.pages);
-        w.field(65u16, "start_page", &self.start_page);
-        w.field(66u16, "end_page", &self.end_page);
-        w.field(67u16, "part", &self.part);
-        w.field(68u16, "source", &self.source);
-        w.field(69u16, "series_title_number", &self.series_title_number);
-        w.field(70u16, "doi", &self.doi);
-        w.field(71u16, "pmid", &self.pmid);
-        w.field(72u16, "additional_person_name", &self.additional_person_name);
-        w.field(73u16, "call_number", &self.call_number);
-        w.field(74u16, "bib_note", &self.bib_note);
-        w.field(75u16, "lcc_number", &self.lcc_number);
-        w.field(76u16, "oclc_number", &self.oclc_number);
-        w.field(77u16, "other_standard_id", &self.other_standard_id);
-        w.field(78u16, "remote_record_id", &self.remote_record_id);
-        w.field(79u16, "ebook_indicator", &self.ebook_indicator);
-        w.field(
-            80u16,
-            "partner_additional_identifier",
-            &self.partner_additional_identifier,
-        );
-        w.field(81u16, "tracking_number", &self.tracking_number);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserResourceSharingRequest {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.request_id,
+                &self.external_id,
+                &self.created_date,
+                &self.last_modified_date,
+                &self.created_time,
+                &self.last_modified_time,
+                &self.status,
+                &self.owner,
+                &self.partner,
+                &self.user_request,
+                &self.requester,
+                &self.requested_media,
+                &self.format,
+                &self.allow_other_formats,
+                &self.supplied_format,
+                &self.preferred_send_method,
+                &self.requested_language,
+                &self.pickup_location_type,
+                &self.pickup_location,
+                &self.reading_room,
+                &self.last_interest_date,
+                &self.use_alternative_address,
+                &self.text_email,
+                &self.text_postal_1,
+                &self.text_postal_2,
+                &self.text_postal_3,
+                &self.text_postal_4,
+                &self.shipping_cost,
+                &self.lost_damaged_fee,
+                &self.request_cost,
+                &self.receive_cost,
+                &self.fund,
+                &self.copyright_status,
+                &self.agree_to_copyright_terms,
+                &self.need_patron_info,
+                &self.willing_to_pay,
+                &self.citation_type,
+                &self.note,
+                &self.maximum_fee,
+                &self.has_active_notes,
+                &self.rs_note,
+                &self.printed,
+                &self.reported,
+                &self.level_of_service,
+                &self.mms_id,
+                &self.barcode,
+                &self.additional_barcode,
+                &self.title,
+                &self.issn,
+                &self.isbn,
+                &self.author,
+                &self.author_initials,
+                &self.year,
+                &self.publisher,
+                &self.place_of_publication,
+                &self.edition,
+                &self.specific_edition,
+                &self.volume,
+                &self.journal_title,
+                &self.issue,
+                &self.chapter,
+                &self.chapter_title,
+                &self.chapter_author,
+                &self.editor,
+                &self.pages,
+                &self.start_page,
+                &self.end_page,
+                &self.part,
+                &self.source,
+                &self.series_title_number,
+                &self.doi,
+                &self.pmid,
+                &self.additional_person_name,
+                &self.call_number,
+                &self.bib_note,
+                &self.lcc_number,
+                &self.oclc_number,
+                &self.other_standard_id,
+                &self.remote_record_id,
+                &self.ebook_indicator,
+                &self.partner_additional_identifier,
+                &self.tracking_number,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.request_id,
+                &mut self.external_id,
+                &mut self.created_date,
+                &mut self.last_modified_date,
+                &mut self.created_time,
+                &mut self.last_modified_time,
+                &mut self.status,
+                &mut self.owner,
+                &mut self.partner,
+                &mut self.user_request,
+                &mut self.requester,
+                &mut self.requested_media,
+                &mut self.format,
+                &mut self.allow_other_formats,
+                &mut self.supplied_format,
+                &mut self.preferred_send_method,
+                &mut self.requested_language,
+                &mut self.pickup_location_type,
+                &mut self.pickup_location,
+                &mut self.reading_room,
+                &mut self.last_interest_date,
+                &mut self.use_alternative_address,
+                &mut self.text_email,
+                &mut self.text_postal_1,
+                &mut self.text_postal_2,
+                &mut self.text_postal_3,
+                &mut self.text_postal_4,
+                &mut self.shipping_cost,
+                &mut self.lost_damaged_fee,
+                &mut self.request_cost,
+                &mut self.receive_cost,
+                &mut self.fund,
+                &mut self.copyright_status,
+                &mut self.agree_to_copyright_terms,
+                &mut self.need_patron_info,
+                &mut self.willing_to_pay,
+                &mut self.citation_type,
+                &mut self.note,
+                &mut self.maximum_fee,
+                &mut self.has_active_notes,
+                &mut self.rs_note,
+                &mut self.printed,
+                &mut self.reported,
+                &mut self.level_of_service,
+                &mut self.mms_id,
+                &mut self.barcode,
+                &mut self.additional_barcode,
+                &mut self.title,
+                &mut self.issn,
+                &mut self.isbn,
+                &mut self.author,
+                &mut self.author_initials,
+                &mut self.year,
+                &mut self.publisher,
+                &mut self.place_of_publication,
+                &mut self.edition,
+                &mut self.specific_edition,
+                &mut self.volume,
+                &mut self.journal_title,
+                &mut self.issue,
+                &mut self.chapter,
+                &mut self.chapter_title,
+                &mut self.chapter_author,
+                &mut self.editor,
+                &mut self.pages,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.part,
+                &mut self.source,
+                &mut self.series_title_number,
+                &mut self.doi,
+                &mut self.pmid,
+                &mut self.additional_person_name,
+                &mut self.call_number,
+                &mut self.bib_note,
+                &mut self.lcc_number,
+                &mut self.oclc_number,
+                &mut self.other_standard_id,
+                &mut self.remote_record_id,
+                &mut self.ebook_indicator,
+                &mut self.partner_additional_identifier,
+                &mut self.tracking_number,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -19160,517 +20963,678 @@ impl alma_runtime::Model for UserResourceSharingRequest {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request",
             fields: &[
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_time",
-                    "created_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_time",
-                    "last_modified_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("owner", "owner", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "partner",
-                    "partner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_time",
+                    name: "created_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_time",
+                    name: "last_modified_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partner",
+                    name: "partner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestPartner as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_request",
-                    "user_request",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "user_request",
+                    name: "user_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestUserRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "requester",
-                    "requester",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "requester",
+                    name: "requester",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestRequester as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "requested_media",
-                    "requested_media",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("format", "format", K::Element, None, false, V::Code),
-                F::new(
-                    "allow_other_formats",
-                    "allow_other_formats",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "supplied_format",
-                    "supplied_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred_send_method",
-                    "preferred_send_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "requested_language",
-                    "requested_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "pickup_location_type",
-                    "pickup_location_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location",
-                    "pickup_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("reading_room", "reading_room", K::Element, None, false, V::Code),
-                F::new(
-                    "last_interest_date",
-                    "last_interest_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "use_alternative_address",
-                    "use_alternative_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "text_email",
-                    "text_email",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_1",
-                    "text_postal_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_2",
-                    "text_postal_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_3",
-                    "text_postal_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_4",
-                    "text_postal_4",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "shipping_cost",
-                    "shipping_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "requested_media",
+                    name: "requested_media",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "format",
+                    name: "format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "allow_other_formats",
+                    name: "allow_other_formats",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "supplied_format",
+                    name: "supplied_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred_send_method",
+                    name: "preferred_send_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "requested_language",
+                    name: "requested_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "pickup_location_type",
+                    name: "pickup_location_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location",
+                    name: "pickup_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "reading_room",
+                    name: "reading_room",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "last_interest_date",
+                    name: "last_interest_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "use_alternative_address",
+                    name: "use_alternative_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "text_email",
+                    name: "text_email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_1",
+                    name: "text_postal_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_2",
+                    name: "text_postal_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_3",
+                    name: "text_postal_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_4",
+                    name: "text_postal_4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "shipping_cost",
+                    name: "shipping_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "lost_damaged_fee",
-                    "lost_damaged_fee",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "lost_damaged_fee",
+                    name: "lost_damaged_fee",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "request_cost",
-                    "request_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "request_cost",
+                    name: "request_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "receive_cost",
-                    "receive_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "receive_cost",
+                    name: "receive_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("fund", "fund", K::Element, None, false, V::Code),
-                F::new(
-                    "copyright_status",
-                    "copyright_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "agree_to_copyright_terms",
-                    "agree_to_copyright_terms",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "need_patron_info",
-                    "need_patron_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "willing_to_pay",
-                    "willing_to_pay",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "citation_type",
-                    "citation_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "maximum_fee",
-                    "maximum_fee",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "has_active_notes",
-                    "has_active_notes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "rs_note",
-                    "rs_note",
-                    K::Element,
-                    Some("rs_notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund",
+                    name: "fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyright_status",
+                    name: "copyright_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "agree_to_copyright_terms",
+                    name: "agree_to_copyright_terms",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "need_patron_info",
+                    name: "need_patron_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "willing_to_pay",
+                    name: "willing_to_pay",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "citation_type",
+                    name: "citation_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "maximum_fee",
+                    name: "maximum_fee",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "has_active_notes",
+                    name: "has_active_notes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "rs_note",
+                    name: "rs_note",
+                    kind: K::Element,
+                    wrapper: Some("rs_notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "printed",
-                    "printed",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reported",
-                    "reported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "level_of_service",
-                    "level_of_service",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_barcode",
-                    "additional_barcode",
-                    K::Element,
-                    Some("additional_barcodes"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "author_initials",
-                    "author_initials",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "specific_edition",
-                    "specific_edition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "journal_title",
-                    "journal_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "chapter_title",
-                    "chapter_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_author",
-                    "chapter_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("editor", "editor", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "series_title_number",
-                    "series_title_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_person_name",
-                    "additional_person_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "bib_note",
-                    "bib_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "lcc_number",
-                    "lcc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "oclc_number",
-                    "oclc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "other_standard_id",
-                    "other_standard_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "remote_record_id",
-                    "remote_record_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ebook_indicator",
-                    "ebook_indicator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "partner_additional_identifier",
-                    "partner_additional_identifier",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "tracking_number",
-                    "tracking_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "printed",
+                    name: "printed",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reported",
+                    name: "reported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "level_of_service",
+                    name: "level_of_service",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_barcode",
+                    name: "additional_barcode",
+                    kind: K::Element,
+                    wrapper: Some("additional_barcodes"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author_initials",
+                    name: "author_initials",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "edition",
+                    name: "edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "specific_edition",
+                    name: "specific_edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "journal_title",
+                    name: "journal_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter",
+                    name: "chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_title",
+                    name: "chapter_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_author",
+                    name: "chapter_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "editor",
+                    name: "editor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "series_title_number",
+                    name: "series_title_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "doi",
+                    name: "doi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pmid",
+                    name: "pmid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_person_name",
+                    name: "additional_person_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bib_note",
+                    name: "bib_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lcc_number",
+                    name: "lcc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "oclc_number",
+                    name: "oclc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "other_standard_id",
+                    name: "other_standard_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "remote_record_id",
+                    name: "remote_record_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ebook_indicator",
+                    name: "ebook_indicator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "partner_additional_identifier",
+                    name: "partner_additional_identifier",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "tracking_number",
+                    name: "tracking_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -19707,34 +21671,29 @@ impl alma_runtime::Codec for UserResourceSharingRequestPartner {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequestPartner",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserResourceSharingRequestPartner {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.desc, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -19749,9 +21708,30 @@ impl alma_runtime::Model for UserResourceSharingRequestPartner {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request_partner",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -19788,34 +21768,29 @@ impl alma_runtime::Codec for UserResourceSharingRequestRequester {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequestRequester",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserResourceSharingRequestRequester {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.desc, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -19830,9 +21805,30 @@ impl alma_runtime::Model for UserResourceSharingRequestRequester {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request_requester",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -19868,32 +21864,25 @@ impl alma_runtime::Codec for UserResourceSharingRequestUserRequest {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequestUserRequest",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::codec::Object for UserResourceSharingRequestUserRequest {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -19908,8 +21897,22 @@ impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request_user_request",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -20229,170 +22232,161 @@ impl alma_runtime::Codec for UserResourceSharingRequestPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequestPost",
-            &mut |k, v, r| {
-                match k {
-                    "external_id" => out.external_id = r.read(0u16, v)?,
-                    "owner" => out.owner = r.read(1u16, v)?,
-                    "partner" => out.partner = r.read(2u16, v)?,
-                    "requester" => out.requester = r.read(3u16, v)?,
-                    "requested_media" => out.requested_media = r.read(4u16, v)?,
-                    "format" => out.format = r.read(5u16, v)?,
-                    "preferred_send_method" => {
-                        out.preferred_send_method = r.read(6u16, v)?;
-                    }
-                    "requested_language" => out.requested_language = r.read(7u16, v)?,
-                    "pickup_location_type" => out.pickup_location_type = r.read(8u16, v)?,
-                    "pickup_location" => out.pickup_location = r.read(9u16, v)?,
-                    "reading_room" => out.reading_room = r.read(10u16, v)?,
-                    "last_interest_date" => out.last_interest_date = r.read(11u16, v)?,
-                    "use_alternative_address" => {
-                        out.use_alternative_address = r.read(12u16, v)?;
-                    }
-                    "text_email" => out.text_email = r.read(13u16, v)?,
-                    "text_postal_1" => out.text_postal_1 = r.read(14u16, v)?,
-                    "text_postal_2" => out.text_postal_2 = r.read(15u16, v)?,
-                    "text_postal_3" => out.text_postal_3 = r.read(16u16, v)?,
-                    "text_postal_4" => out.text_postal_4 = r.read(17u16, v)?,
-                    "fund" => out.fund = r.read(18u16, v)?,
-                    "copyright_status" => out.copyright_status = r.read(19u16, v)?,
-                    "agree_to_copyright_terms" => {
-                        out.agree_to_copyright_terms = r.read(20u16, v)?;
-                    }
-                    "willing_to_pay" => out.willing_to_pay = r.read(21u16, v)?,
-                    "citation_type" => out.citation_type = r.read(22u16, v)?,
-                    "note" => out.note = r.read(23u16, v)?,
-                    "maximum_fee" => out.maximum_fee = r.read(24u16, v)?,
-                    "level_of_service" => out.level_of_service = r.read(25u16, v)?,
-                    "mms_id" => out.mms_id = r.read(26u16, v)?,
-                    "barcode" => out.barcode = r.read(27u16, v)?,
-                    "title" => out.title = r.read(28u16, v)?,
-                    "issn" => out.issn = r.read(29u16, v)?,
-                    "isbn" => out.isbn = r.read(30u16, v)?,
-                    "author" => out.author = r.read(31u16, v)?,
-                    "author_initials" => out.author_initials = r.read(32u16, v)?,
-                    "year" => out.year = r.read(33u16, v)?,
-                    "publisher" => out.publisher = r.read(34u16, v)?,
-                    "place_of_publication" => {
-                        out.place_of_publication = r.read(35u16, v)?;
-                    }
-                    "edition" => out.edition = r.read(36u16, v)?,
-                    "specific_edition" => out.specific_edition = r.read(37u16, v)?,
-                    "volume" => out.volume = r.read(38u16, v)?,
-                    "journal_title" => out.journal_title = r.read(39u16, v)?,
-                    "issue" => out.issue = r.read(40u16, v)?,
-                    "chapter" => out.chapter = r.read(41u16, v)?,
-                    "chapter_title" => out.chapter_title = r.read(42u16, v)?,
-                    "chapter_author" => out.chapter_author = r.read(43u16, v)?,
-                    "editor" => out.editor = r.read(44u16, v)?,
-                    "pages" => out.pages = r.read(45u16, v)?,
-                    "start_page" => out.start_page = r.read(46u16, v)?,
-                    "end_page" => out.end_page = r.read(47u16, v)?,
-                    "part" => out.part = r.read(48u16, v)?,
-                    "source" => out.source = r.read(49u16, v)?,
-                    "series_title_number" => out.series_title_number = r.read(50u16, v)?,
-                    "doi" => out.doi = r.read(51u16, v)?,
-                    "pmid" => out.pmid = r.read(52u16, v)?,
-                    "additional_person_name" => {
-                        out.additional_person_name = r.read(53u16, v)?;
-                    }
-                    "call_number" => out.call_number = r.read(54u16, v)?,
-                    "bib_note" => out.bib_note = r.read(55u16, v)?,
-                    "lcc_number" => out.lcc_number = r.read(56u16, v)?,
-                    "oclc_number" => out.oclc_number = r.read(57u16, v)?,
-                    "other_standard_id" => out.other_standard_id = r.read(58u16, v)?,
-                    "remote_record_id" => out.remote_record_id = r.read(59u16, v)?,
-                    "ebook_indicator" => out.ebook_indicator = r.read(60u16, v)?,
-                    "partner_additional_identifier" => {
-                        out.partner_additional_identifier = r.read(61u16, v)?;
-                    }
-                    "tracking_number" => out.tracking_number = r.read(62u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "external_id", &self.external_id);
-        w.field(1u16, "owner", &self.owner);
-        w.field(2u16, "partner", &self.partner);
-        w.field(3u16, "requester", &self.requester);
-        w.field(4u16, "requested_media", &self.requested_media);
-        w.field(5u16, "format", &self.format);
-        w.field(6u16, "preferred_send_method", &self.preferred_send_method);
-        w.field(7u16, "requested_language", &self.requested_language);
-        w.field(8u16, "pickup_location_type", &self.pickup_location_type);
-        w.field(9u16, "pickup_location", &self.pickup_location);
-        w.field(10u16, "reading_room", &self.reading_room);
-        w.field(11u16, "last_interest_date", &self.last_interest_date);
-        w.field(12u16, "use_alternative_address", &self.use_alternative_address);
-        w.field(13u16, "text_email", &self.text_email);
-        w.field(14u16, "text_postal_1", &self.text_postal_1);
-        w.field(15u16, "text_postal_2", &self.text_postal_2);
-        w.field(16u16, "text_postal_3", &self.text_postal_3);
-        w.field(17u16, "text_postal_4", &self.text_postal_4);
-        w.field(18u16, "fund", &self.fund);
-        w.field(19u16, "copyright_status", &self.copyright_status);
-        w.field(20u16, "agree_to_copyright_terms", &self.agree_to_copyright_terms);
-        w.field(21u16, "willing_to_pay", &self.willing_to_pay);
-        w.field(22u16, "citation_type", &self.citation_type);
-        w.field(23u16, "note", &self.note);
-        w.field(24u16, "maximum_fee", &self.maximum_fee);
-        w.field(25u16, "level_of_service", &self.level_of_service);
-        w.field(26u16, "mms_id", &self.mms_id);
-        w.field(27u16, "barcode", &self.barcode);
-        w.field(28u16, "title", &self.title);
-        w.field(29u16, "issn", &self.issn);
-        w.field(30u16, "isbn", &self.isbn);
-        w.field(31u16, "author", &self.author);
-        w.field(32u16, "author_initials", &self.author_initials);
-        w.field(33u16, "year", &self.year);
-        w.field(34u16, "publisher", &self.publisher);
-        w.field(35u16, "place_of_publication", &self.place_of_publication);
-        w.field(36u16, "edition", &self.edition);
-        w.field(37u16, "specific_edition", &self.specific_edition);
-        w.field(38u16, "volume", &self.volume);
-        w.field(39u16, "journal_title", &self.journal_title);
-        w.field(40u16, "issue", &self.issue);
-        w.field(41u16, "chapter", &self.chapter);
-        w.field(42u16, "chapter_title", &self.chapter_title);
-        w.field(43u16, "chapter_author", &self.chapter_author);
-        w.field(44u16, "editor", &self.editor);
-        w.field(45u16, "pages", &self.pages);
-        w.field(46u16, "start_page", &self.start_page);
-        w.field(47u16, "end_page", &self.end_page);
-        w.field(48u16, "part", &self.part);
-        w.field(49u16, "source", &self.source);
-        w.field(50u16, "series_title_number", &self.series_title_number);
-        w.field(51u16, "doi", &self.doi);
-        w.field(52u16, "pmid", &self.pmid);
-        w.field(53u16, "additional_person_name", &self.additional_person_name);
-        w.field(54u16, "call_number", &self.call_number);
-        w.field(55u16, "bib_note", &self.bib_note);
-        w.field(56u16, "lcc_number", &self.lcc_number);
-        w.field(57u16, "oclc_number", &self.oclc_number);
-        w.field(58u16, "other_standard_id", &self.other_standard_id);
-        w.field(59u16, "remote_record_id", &self.remote_record_id);
-        w.field(60u16, "ebook_indicator", &self.ebook_indicator);
-        w.field(
-            61u16,
-            "partner_additional_identifier",
-            &self.partner_additional_identifier,
-        );
-        w.field(62u16, "tracking_number", &self.tracking_number);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::codec::Object for UserResourceSharingRequestPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.external_id,
+                &self.owner,
+                &self.partner,
+                &self.requester,
+                &self.requested_media,
+                &self.format,
+                &self.preferred_send_method,
+                &self.requested_language,
+                &self.pickup_location_type,
+                &self.pickup_location,
+                &self.reading_room,
+                &self.last_interest_date,
+                &self.use_alternative_address,
+                &self.text_email,
+                &self.text_postal_1,
+                &self.text_postal_2,
+                &self.text_postal_3,
+                &self.text_postal_4,
+                &self.fund,
+                &self.copyright_status,
+                &self.agree_to_copyright_terms,
+                &self.willing_to_pay,
+                &self.citation_type,
+                &self.note,
+                &self.maximum_fee,
+                &self.level_of_service,
+                &self.mms_id,
+                &self.barcode,
+                &self.title,
+                &self.issn,
+                &self.isbn,
+                &self.author,
+                &self.author_initials,
+                &self.year,
+                &self.publisher,
+                &self.place_of_publication,
+                &self.edition,
+                &self.specific_edition,
+                &self.volume,
+                &self.journal_title,
+                &self.issue,
+                &self.chapter,
+                &self.chapter_title,
+                &self.chapter_author,
+                &self.editor,
+                &self.pages,
+                &self.start_page,
+                &self.end_page,
+                &self.part,
+                &self.source,
+                &self.series_title_number,
+                &self.doi,
+                &self.pmid,
+                &self.additional_person_name,
+                &self.call_number,
+                &self.bib_note,
+                &self.lcc_number,
+                &self.oclc_number,
+                &self.other_standard_id,
+                &self.remote_record_id,
+                &self.ebook_indicator,
+                &self.partner_additional_identifier,
+                &self.tracking_number,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.external_id,
+                &mut self.owner,
+                &mut self.partner,
+                &mut self.requester,
+                &mut self.requested_media,
+                &mut self.format,
+                &mut self.preferred_send_method,
+                &mut self.requested_language,
+                &mut self.pickup_location_type,
+                &mut self.pickup_location,
+                &mut self.reading_room,
+                &mut self.last_interest_date,
+                &mut self.use_alternative_address,
+                &mut self.text_email,
+                &mut self.text_postal_1,
+                &mut self.text_postal_2,
+                &mut self.text_postal_3,
+                &mut self.text_postal_4,
+                &mut self.fund,
+                &mut self.copyright_status,
+                &mut self.agree_to_copyright_terms,
+                &mut self.willing_to_pay,
+                &mut self.citation_type,
+                &mut self.note,
+                &mut self.maximum_fee,
+                &mut self.level_of_service,
+                &mut self.mms_id,
+                &mut self.barcode,
+                &mut self.title,
+                &mut self.issn,
+                &mut self.isbn,
+                &mut self.author,
+                &mut self.author_initials,
+                &mut self.year,
+                &mut self.publisher,
+                &mut self.place_of_publication,
+                &mut self.edition,
+                &mut self.specific_edition,
+                &mut self.volume,
+                &mut self.journal_title,
+                &mut self.issue,
+                &mut self.chapter,
+                &mut self.chapter_title,
+                &mut self.chapter_author,
+                &mut self.editor,
+                &mut self.pages,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.part,
+                &mut self.source,
+                &mut self.series_title_number,
+                &mut self.doi,
+                &mut self.pmid,
+                &mut self.additional_person_name,
+                &mut self.call_number,
+                &mut self.bib_note,
+                &mut self.lcc_number,
+                &mut self.oclc_number,
+                &mut self.other_standard_id,
+                &mut self.remote_record_id,
+                &mut self.ebook_indicator,
+                &mut self.partner_additional_identifier,
+                &mut self.tracking_number,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "partners", feature = "users"))]
@@ -20407,360 +22401,514 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request",
             fields: &[
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("owner", "owner", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "partner",
-                    "partner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partner",
+                    name: "partner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestPartner as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "requester",
-                    "requester",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "requester",
+                    name: "requester",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestRequester as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "requested_media",
-                    "requested_media",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("format", "format", K::Element, None, false, V::Code),
-                F::new(
-                    "preferred_send_method",
-                    "preferred_send_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "requested_language",
-                    "requested_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "pickup_location_type",
-                    "pickup_location_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location",
-                    "pickup_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("reading_room", "reading_room", K::Element, None, false, V::Code),
-                F::new(
-                    "last_interest_date",
-                    "last_interest_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "use_alternative_address",
-                    "use_alternative_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "text_email",
-                    "text_email",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_1",
-                    "text_postal_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_2",
-                    "text_postal_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_3",
-                    "text_postal_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_4",
-                    "text_postal_4",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("fund", "fund", K::Element, None, false, V::Code),
-                F::new(
-                    "copyright_status",
-                    "copyright_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "agree_to_copyright_terms",
-                    "agree_to_copyright_terms",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "willing_to_pay",
-                    "willing_to_pay",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "citation_type",
-                    "citation_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "maximum_fee",
-                    "maximum_fee",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "level_of_service",
-                    "level_of_service",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "author_initials",
-                    "author_initials",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "specific_edition",
-                    "specific_edition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "journal_title",
-                    "journal_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "chapter_title",
-                    "chapter_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_author",
-                    "chapter_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("editor", "editor", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "series_title_number",
-                    "series_title_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_person_name",
-                    "additional_person_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "bib_note",
-                    "bib_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "lcc_number",
-                    "lcc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "oclc_number",
-                    "oclc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "other_standard_id",
-                    "other_standard_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "remote_record_id",
-                    "remote_record_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ebook_indicator",
-                    "ebook_indicator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "partner_additional_identifier",
-                    "partner_additional_identifier",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "tracking_number",
-                    "tracking_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "requested_media",
+                    name: "requested_media",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "format",
+                    name: "format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred_send_method",
+                    name: "preferred_send_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "requested_language",
+                    name: "requested_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "pickup_location_type",
+                    name: "pickup_location_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location",
+                    name: "pickup_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "reading_room",
+                    name: "reading_room",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "last_interest_date",
+                    name: "last_interest_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "use_alternative_address",
+                    name: "use_alternative_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "text_email",
+                    name: "text_email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_1",
+                    name: "text_postal_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_2",
+                    name: "text_postal_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_3",
+                    name: "text_postal_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_4",
+                    name: "text_postal_4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fund",
+                    name: "fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyright_status",
+                    name: "copyright_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "agree_to_copyright_terms",
+                    name: "agree_to_copyright_terms",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "willing_to_pay",
+                    name: "willing_to_pay",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "citation_type",
+                    name: "citation_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "maximum_fee",
+                    name: "maximum_fee",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "level_of_service",
+                    name: "level_of_service",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author_initials",
+                    name: "author_initials",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "edition",
+                    name: "edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "specific_edition",
+                    name: "specific_edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "journal_title",
+                    name: "journal_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter",
+                    name: "chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_title",
+                    name: "chapter_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_author",
+                    name: "chapter_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "editor",
+                    name: "editor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "series_title_number",
+                    name: "series_title_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "doi",
+                    name: "doi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pmid",
+                    name: "pmid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_person_name",
+                    name: "additional_person_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bib_note",
+                    name: "bib_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lcc_number",
+                    name: "lcc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "oclc_number",
+                    name: "oclc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "other_standard_id",
+                    name: "other_standard_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "remote_record_id",
+                    name: "remote_record_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ebook_indicator",
+                    name: "ebook_indicator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "partner_additional_identifier",
+                    name: "partner_additional_identifier",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "tracking_number",
+                    name: "tracking_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL

@@ -88,7 +88,7 @@ pub use http;
 pub use paginate::{Paginator, MAX_PAGE_SIZE};
 pub use region::{Format, Region};
 #[cfg(feature = "client")]
-pub use request::{RequestBuilder, MAX_REDIRECTS};
+pub use request::{RequestBuilder, ResponseFuture, MAX_REDIRECTS};
 #[cfg(feature = "client")]
 pub use response::Response;
 #[cfg(feature = "client")]

@@ -176,15 +176,12 @@ impl RequestBuilder {
     }
 
     /// Sends the request without a body.
-    pub async fn send<T: Decode>(self) -> Result<Response<T>, Error> {
-        self.execute(None).await
+    pub fn send<T: Decode>(self) -> ResponseFuture<T> {
+        ResponseFuture::new(self.execute(None))
     }
 
     /// Sends the request with `body`, encoded at once: the future does not borrow it.
-    pub fn send_with_body<B: Encode + ?Sized, T: Decode>(
-        self,
-        body: &B,
-    ) -> impl std::future::Future<Output = Result<Response<T>, Error>> + Send {
+    pub fn send_with_body<B: Encode + ?Sized, T: Decode>(self, body: &B) -> ResponseFuture<T> {
         let format = if self.spec.xml_only_body {
             Format::Xml
         } else {
@@ -194,36 +191,26 @@ impl RequestBuilder {
             operation: self.spec.name,
             message,
         });
-        self.execute_encoded(encoded)
+        ResponseFuture::new(self.execute_encoded(encoded))
     }
 
-    async fn execute_encoded<T: Decode>(
+    async fn execute_encoded(
         self,
         encoded: Result<(Vec<u8>, Format), Error>,
-    ) -> Result<Response<T>, Error> {
+    ) -> Result<Answer, Error> {
         self.execute(Some(encoded?)).await
     }
 
-    async fn execute<T: Decode>(
-        self,
-        body: Option<(Vec<u8>, Format)>,
-    ) -> Result<Response<T>, Error> {
+    /// The whole request path but decoding: not generic, so that its future is compiled (and
+    /// proven `Send`) once in this crate rather than once per operation in the generated one.
+    async fn execute(self, body: Option<(Vec<u8>, Format)>) -> Result<Answer, Error> {
         let raw = self.execute_raw(body).await?;
-        let op = self.spec.name;
         let format = raw.format.unwrap_or(self.format_for_response());
-        let value = T::decode(&raw.body, format).map_err(|source| Error::Decode {
-            operation: op,
-            status: raw.status,
-            content_type: raw.content_type.clone(),
-            body_snippet: self.client.inner.key.redact(&snippet(&raw.body)),
-            message: self.client.inner.key.redact(&source.to_string()),
-            source: Box::new(source),
-        })?;
-        Ok(Response {
-            value,
-            status: raw.status,
-            remaining: remaining(&raw.headers),
-            headers: raw.headers,
+        Ok(Answer {
+            raw,
+            format,
+            operation: self.spec.name,
+            key: self.client.inner.key.clone(),
         })
     }
 
@@ -718,6 +705,93 @@ struct RawAnswer {
     content_type: Option<String>,
     format: Option<Format>,
     body: bytes::Bytes,
+}
+
+/// A successful answer and what decoding it needs.
+struct Answer {
+    raw: RawAnswer,
+    format: Format,
+    operation: &'static str,
+    key: crate::client::ApiKey,
+}
+
+impl Answer {
+    /// Decodes the body as `T`: the only step of a request that depends on the operation's type.
+    fn decode<T: Decode>(self) -> Result<Response<T>, Error> {
+        let Answer {
+            raw,
+            format,
+            operation,
+            key,
+        } = self;
+        let value = T::decode(&raw.body, format)
+            .map_err(|source| decode_error(operation, &raw, &key, source))?;
+        Ok(Response {
+            value,
+            status: raw.status,
+            remaining: remaining(&raw.headers),
+            headers: raw.headers,
+        })
+    }
+}
+
+fn decode_error(
+    operation: &'static str,
+    raw: &RawAnswer,
+    key: &crate::client::ApiKey,
+    source: crate::DecodeError,
+) -> Error {
+    Error::Decode {
+        operation,
+        status: raw.status,
+        content_type: raw.content_type.clone(),
+        body_snippet: key.redact(&snippet(&raw.body)),
+        message: key.redact(&source.to_string()),
+        source: Box::new(source),
+    }
+}
+
+/// The future of a request's [`Response`], returned by every generated `send()`.
+///
+/// A named type, so a program can keep it in a struct field or a `Vec`. It is `Send` and
+/// `Unpin`, does nothing until polled (or awaited), and owns everything it needs: it borrows
+/// neither the builder nor the body. The request path behind it is one future shared by every
+/// operation; only the final decoding depends on `T`.
+#[must_use = "a request does nothing until it is awaited"]
+pub struct ResponseFuture<T> {
+    inner: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, Error>> + Send>>,
+    // `fn() -> T`: the future holds no `T`, so it is `Send` and `Sync` whatever `T` is.
+    _decodes: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> ResponseFuture<T> {
+    fn new(
+        inner: impl std::future::Future<Output = Result<Answer, Error>> + Send + 'static,
+    ) -> Self {
+        ResponseFuture {
+            inner: Box::pin(inner),
+            _decodes: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for ResponseFuture<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResponseFuture")
+            .field("decodes", &std::any::type_name::<T>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Decode> std::future::Future for ResponseFuture<T> {
+    type Output = Result<Response<T>, Error>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        self.inner.as_mut().poll(cx).map(|answer| answer?.decode())
+    }
 }
 
 fn snippet(body: &[u8]) -> String {

@@ -27,32 +27,28 @@ impl alma_runtime::Codec for InvoiceLines {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceLines",
-            &mut |k, v, r| {
-                match k {
-                    "invoice_line" => out.invoice_line = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "invoice_line", &self.invoice_line);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceLines {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.invoice_line, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.invoice_line, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLines);
@@ -65,24 +61,24 @@ impl alma_runtime::Model for InvoiceLines {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_lines",
             fields: &[
-                F::new(
-                    "invoice_line",
-                    "invoice_line",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "invoice_line",
+                    name: "invoice_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::InvoiceLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -113,32 +109,28 @@ impl alma_runtime::Codec for Invoices {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Invoices",
-            &mut |k, v, r| {
-                match k {
-                    "invoice" => out.invoice = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "invoice", &self.invoice);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Invoices {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.invoice, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.invoice, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Invoices);
@@ -151,24 +143,24 @@ impl alma_runtime::Model for Invoices {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoices",
             fields: &[
-                F::new(
-                    "invoice",
-                    "invoice",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "invoice",
+                    name: "invoice",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Invoice as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -226,50 +218,56 @@ impl alma_runtime::Codec for Fund {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Fund",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "code" => out.code = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "external_id" => out.external_id = r.read(3u16, v)?,
-                    "type" => out.type_ = r.read(4u16, v)?,
-                    "status" => out.status = r.read(5u16, v)?,
-                    "description" => out.description = r.read(6u16, v)?,
-                    "fiscal_period" => out.fiscal_period = r.read(7u16, v)?,
-                    "currency" => out.currency = r.read(8u16, v)?,
-                    "available_balance" => out.available_balance = r.read(9u16, v)?,
-                    "link" => out.link = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "code", &self.code);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "external_id", &self.external_id);
-        w.field(4u16, "type", &self.type_);
-        w.field(5u16, "status", &self.status);
-        w.field(6u16, "description", &self.description);
-        w.field(7u16, "fiscal_period", &self.fiscal_period);
-        w.field(8u16, "currency", &self.currency);
-        w.field(9u16, "available_balance", &self.available_balance);
-        w.field(10u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Fund {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.code,
+                &self.name,
+                &self.external_id,
+                &self.type_,
+                &self.status,
+                &self.description,
+                &self.fiscal_period,
+                &self.currency,
+                &self.available_balance,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.code,
+                &mut self.name,
+                &mut self.external_id,
+                &mut self.type_,
+                &mut self.status,
+                &mut self.description,
+                &mut self.fiscal_period,
+                &mut self.currency,
+                &mut self.available_balance,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Fund);
@@ -282,45 +280,94 @@ impl alma_runtime::Model for Fund {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fund",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fiscal_period",
-                    "fiscal_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
-                F::new(
-                    "available_balance",
-                    "available_balance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fiscal_period",
+                    name: "fiscal_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "available_balance",
+                    name: "available_balance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -357,36 +404,37 @@ impl alma_runtime::Codec for FundPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "FundPost",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "fiscal_period" => out.fiscal_period = r.read(1u16, v)?,
-                    "currency" => out.currency = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "fiscal_period", &self.fiscal_period);
-        w.field(2u16, "currency", &self.currency);
-        w.field(3u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for FundPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.code, &self.fiscal_period, &self.currency, &self.link],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.fiscal_period,
+                &mut self.currency,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(FundPost);
@@ -399,17 +447,38 @@ impl alma_runtime::Model for FundPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fund",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "fiscal_period",
-                    "fiscal_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fiscal_period",
+                    name: "fiscal_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -441,32 +510,28 @@ impl alma_runtime::Codec for Funds {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Funds",
-            &mut |k, v, r| {
-                match k {
-                    "fund" => out.fund = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "fund", &self.fund);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Funds {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.fund, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.fund, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Funds);
@@ -479,24 +544,24 @@ impl alma_runtime::Model for Funds {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "funds",
             fields: &[
-                F::new(
-                    "fund",
-                    "fund",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "fund",
+                    name: "fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Fund as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -535,38 +600,44 @@ impl alma_runtime::Codec for AdditionalCharges {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "AdditionalCharges",
-            &mut |k, v, r| {
-                match k {
-                    "use_pro_rata" => out.use_pro_rata = r.read(0u16, v)?,
-                    "shipment" => out.shipment = r.read(1u16, v)?,
-                    "overhead" => out.overhead = r.read(2u16, v)?,
-                    "insurance" => out.insurance = r.read(3u16, v)?,
-                    "discount" => out.discount = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "use_pro_rata", &self.use_pro_rata);
-        w.field(1u16, "shipment", &self.shipment);
-        w.field(2u16, "overhead", &self.overhead);
-        w.field(3u16, "insurance", &self.insurance);
-        w.field(4u16, "discount", &self.discount);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for AdditionalCharges {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.use_pro_rata,
+                &self.shipment,
+                &self.overhead,
+                &self.insurance,
+                &self.discount,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.use_pro_rata,
+                &mut self.shipment,
+                &mut self.overhead,
+                &mut self.insurance,
+                &mut self.discount,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(AdditionalCharges);
@@ -579,46 +650,46 @@ impl alma_runtime::Model for AdditionalCharges {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "additional_charges",
             fields: &[
-                F::new(
-                    "use_pro_rata",
-                    "use_pro_rata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "shipment",
-                    "shipment",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "overhead",
-                    "overhead",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "insurance",
-                    "insurance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "discount",
-                    "discount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
+                F {
+                    key: "use_pro_rata",
+                    name: "use_pro_rata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "shipment",
+                    name: "shipment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "overhead",
+                    name: "overhead",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "insurance",
+                    name: "insurance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "discount",
+                    name: "discount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
             ],
         };
         &MODEL
@@ -648,32 +719,28 @@ impl alma_runtime::Codec for InvoiceContactPerson {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceContactPerson",
-            &mut |k, v, r| {
-                match k {
-                    "first_name" => out.first_name = r.read(0u16, v)?,
-                    "last_name" => out.last_name = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "first_name", &self.first_name);
-        w.field(1u16, "last_name", &self.last_name);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceContactPerson {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.first_name, &self.last_name], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.first_name, &mut self.last_name],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoiceContactPerson);
@@ -686,22 +753,22 @@ impl alma_runtime::Model for InvoiceContactPerson {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "vendor_contact_person",
             fields: &[
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -734,32 +801,28 @@ impl alma_runtime::Codec for ExplicitRatio {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ExplicitRatio",
-            &mut |k, v, r| {
-                match k {
-                    "foreign_currency" => out.foreign_currency = r.read(0u16, v)?,
-                    "rate" => out.rate = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "foreign_currency", &self.foreign_currency);
-        w.field(1u16, "rate", &self.rate);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ExplicitRatio {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.foreign_currency, &self.rate], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.foreign_currency, &mut self.rate],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ExplicitRatio);
@@ -772,15 +835,22 @@ impl alma_runtime::Model for ExplicitRatio {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "explicit_ratio",
             fields: &[
-                F::new(
-                    "foreign_currency",
-                    "foreign_currency",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("rate", "rate", K::Element, None, false, V::Scalar(S::Num)),
+                F {
+                    key: "foreign_currency",
+                    name: "foreign_currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "rate",
+                    name: "rate",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
             ],
         };
         &MODEL
@@ -815,34 +885,28 @@ impl alma_runtime::Codec for InvoiceFundDistribution {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceFundDistribution",
-            &mut |k, v, r| {
-                match k {
-                    "fund_code" => out.fund_code = r.read(0u16, v)?,
-                    "percent" => out.percent = r.read(1u16, v)?,
-                    "amount" => out.amount = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "fund_code", &self.fund_code);
-        w.field(1u16, "percent", &self.percent);
-        w.field(2u16, "amount", &self.amount);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceFundDistribution {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.fund_code, &self.percent, &self.amount], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.fund_code, &mut self.percent, &mut self.amount],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoiceFundDistribution);
@@ -855,9 +919,30 @@ impl alma_runtime::Model for InvoiceFundDistribution {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fund_distribution",
             fields: &[
-                F::new("fund_code", "fund_code", K::Element, None, false, V::Code),
-                F::new("percent", "percent", K::Element, None, false, V::Scalar(S::Num)),
-                F::new("amount", "amount", K::Element, None, false, V::Scalar(S::Num)),
+                F {
+                    key: "fund_code",
+                    name: "fund_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "percent",
+                    name: "percent",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "amount",
+                    name: "amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
             ],
         };
         &MODEL
@@ -964,88 +1049,86 @@ impl alma_runtime::Codec for Invoice {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Invoice",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "number" => out.number = r.read(1u16, v)?,
-                    "invoice_date" => out.invoice_date = r.read(2u16, v)?,
-                    "total_amount" => out.total_amount = r.read(3u16, v)?,
-                    "total_invoice_lines_amount" => {
-                        out.total_invoice_lines_amount = r.read(4u16, v)?;
-                    }
-                    "currency" => out.currency = r.read(5u16, v)?,
-                    "vendor" => out.vendor = r.read(6u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(7u16, v)?,
-                    "vendor_contact_person" => {
-                        out.vendor_contact_person = r.read(8u16, v)?;
-                    }
-                    "payment_method" => out.payment_method = r.read(9u16, v)?,
-                    "reference_number" => out.reference_number = r.read(10u16, v)?,
-                    "creation_form" => out.creation_form = r.read(11u16, v)?,
-                    "owner" => out.owner = r.read(12u16, v)?,
-                    "invoice_status" => out.invoice_status = r.read(13u16, v)?,
-                    "invoice_workflow_status" => {
-                        out.invoice_workflow_status = r.read(14u16, v)?;
-                    }
-                    "invoice_approval_status" => {
-                        out.invoice_approval_status = r.read(15u16, v)?;
-                    }
-                    "approved_by" => out.approved_by = r.read(16u16, v)?,
-                    "additional_charges" => out.additional_charges = r.read(17u16, v)?,
-                    "invoice_vat" => out.invoice_vat = r.read(18u16, v)?,
-                    "explicit_ratio" => out.explicit_ratio = r.read(19u16, v)?,
-                    "payment" => out.payment = r.read(20u16, v)?,
-                    "alert" => out.alert = r.read(21u16, v)?,
-                    "note" => out.note = r.read(22u16, v)?,
-                    "number_of_lines" => out.number_of_lines = r.read(23u16, v)?,
-                    "invoice_line" => out.invoice_line = r.read(24u16, v)?,
-                    "link" => out.link = r.read(25u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "number", &self.number);
-        w.field(2u16, "invoice_date", &self.invoice_date);
-        w.field(3u16, "total_amount", &self.total_amount);
-        w.field(4u16, "total_invoice_lines_amount", &self.total_invoice_lines_amount);
-        w.field(5u16, "currency", &self.currency);
-        w.field(6u16, "vendor", &self.vendor);
-        w.field(7u16, "vendor_account", &self.vendor_account);
-        w.field(8u16, "vendor_contact_person", &self.vendor_contact_person);
-        w.field(9u16, "payment_method", &self.payment_method);
-        w.field(10u16, "reference_number", &self.reference_number);
-        w.field(11u16, "creation_form", &self.creation_form);
-        w.field(12u16, "owner", &self.owner);
-        w.field(13u16, "invoice_status", &self.invoice_status);
-        w.field(14u16, "invoice_workflow_status", &self.invoice_workflow_status);
-        w.field(15u16, "invoice_approval_status", &self.invoice_approval_status);
-        w.field(16u16, "approved_by", &self.approved_by);
-        w.field(17u16, "additional_charges", &self.additional_charges);
-        w.field(18u16, "invoice_vat", &self.invoice_vat);
-        w.field(19u16, "explicit_ratio", &self.explicit_ratio);
-        w.field(20u16, "payment", &self.payment);
-        w.field(21u16, "alert", &self.alert);
-        w.field(22u16, "note", &self.note);
-        w.field(23u16, "number_of_lines", &self.number_of_lines);
-        w.field(24u16, "invoice_line", &self.invoice_line);
-        w.field(25u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Invoice {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.number,
+                &self.invoice_date,
+                &self.total_amount,
+                &self.total_invoice_lines_amount,
+                &self.currency,
+                &self.vendor,
+                &self.vendor_account,
+                &self.vendor_contact_person,
+                &self.payment_method,
+                &self.reference_number,
+                &self.creation_form,
+                &self.owner,
+                &self.invoice_status,
+                &self.invoice_workflow_status,
+                &self.invoice_approval_status,
+                &self.approved_by,
+                &self.additional_charges,
+                &self.invoice_vat,
+                &self.explicit_ratio,
+                &self.payment,
+                &self.alert,
+                &self.note,
+                &self.number_of_lines,
+                &self.invoice_line,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.number,
+                &mut self.invoice_date,
+                &mut self.total_amount,
+                &mut self.total_invoice_lines_amount,
+                &mut self.currency,
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.vendor_contact_person,
+                &mut self.payment_method,
+                &mut self.reference_number,
+                &mut self.creation_form,
+                &mut self.owner,
+                &mut self.invoice_status,
+                &mut self.invoice_workflow_status,
+                &mut self.invoice_approval_status,
+                &mut self.approved_by,
+                &mut self.additional_charges,
+                &mut self.invoice_vat,
+                &mut self.explicit_ratio,
+                &mut self.payment,
+                &mut self.alert,
+                &mut self.note,
+                &mut self.number_of_lines,
+                &mut self.invoice_line,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Invoice);
@@ -1058,181 +1141,230 @@ impl alma_runtime::Model for Invoice {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "invoice_date",
-                    "invoice_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "total_amount",
-                    "total_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "total_invoice_lines_amount",
-                    "total_invoice_lines_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_contact_person",
-                    "vendor_contact_person",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_date",
+                    name: "invoice_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "total_amount",
+                    name: "total_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "total_invoice_lines_amount",
+                    name: "total_invoice_lines_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_contact_person",
+                    name: "vendor_contact_person",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceContactPerson as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "payment_method",
-                    "payment_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "reference_number",
-                    "reference_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "creation_form",
-                    "creation_form",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new(
-                    "invoice_status",
-                    "invoice_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "invoice_workflow_status",
-                    "invoice_workflow_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "invoice_approval_status",
-                    "invoice_approval_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "approved_by",
-                    "approved_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "additional_charges",
-                    "additional_charges",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "payment_method",
+                    name: "payment_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "reference_number",
+                    name: "reference_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "creation_form",
+                    name: "creation_form",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "invoice_status",
+                    name: "invoice_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "invoice_workflow_status",
+                    name: "invoice_workflow_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "invoice_approval_status",
+                    name: "invoice_approval_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "approved_by",
+                    name: "approved_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_charges",
+                    name: "additional_charges",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::AdditionalCharges as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "invoice_vat",
-                    "invoice_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "invoice_vat",
+                    name: "invoice_vat",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceVat as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "explicit_ratio",
-                    "explicit_ratio",
-                    K::Element,
-                    Some("explicit_ratios"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "explicit_ratio",
+                    name: "explicit_ratio",
+                    kind: K::Element,
+                    wrapper: Some("explicit_ratios"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::ExplicitRatio as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "payment",
-                    "payment",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "payment",
+                    name: "payment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::Payment as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "alert",
+                    name: "alert",
+                    kind: K::Element,
+                    wrapper: Some("alerts"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "number_of_lines",
-                    "number_of_lines",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "number_of_lines",
+                    name: "number_of_lines",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceNumberOfLines as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "invoice_line",
-                    "invoice_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "invoice_line",
+                    name: "invoice_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1263,32 +1395,24 @@ impl alma_runtime::Codec for InvoiceNumberOfLines {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceNumberOfLines",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceNumberOfLines {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(InvoiceNumberOfLines);
@@ -1301,8 +1425,22 @@ impl alma_runtime::Model for InvoiceNumberOfLines {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_number_of_lines",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1342,34 +1480,28 @@ impl alma_runtime::Codec for InvoiceLineVat {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceLineVat",
-            &mut |k, v, r| {
-                match k {
-                    "vat_code" => out.vat_code = r.read(0u16, v)?,
-                    "percentage" => out.percentage = r.read(1u16, v)?,
-                    "vat_amount" => out.vat_amount = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "vat_code", &self.vat_code);
-        w.field(1u16, "percentage", &self.percentage);
-        w.field(2u16, "vat_amount", &self.vat_amount);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceLineVat {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.vat_code, &self.percentage, &self.vat_amount], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.vat_code, &mut self.percentage, &mut self.vat_amount],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLineVat);
@@ -1382,23 +1514,30 @@ impl alma_runtime::Model for InvoiceLineVat {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_line_vat",
             fields: &[
-                F::new("vat_code", "vat_code", K::Element, None, false, V::Code),
-                F::new(
-                    "percentage",
-                    "percentage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "vat_amount",
-                    "vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
+                F {
+                    key: "vat_code",
+                    name: "vat_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "percentage",
+                    name: "percentage",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "vat_amount",
+                    name: "vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
             ],
         };
         &MODEL
@@ -1454,44 +1593,50 @@ impl alma_runtime::Codec for InvoiceVat {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceVat",
-            &mut |k, v, r| {
-                match k {
-                    "report_tax" => out.report_tax = r.read(0u16, v)?,
-                    "vat_per_invoice_line" => out.vat_per_invoice_line = r.read(1u16, v)?,
-                    "vat_code" => out.vat_code = r.read(2u16, v)?,
-                    "percentage" => out.percentage = r.read(3u16, v)?,
-                    "vat_amount" => out.vat_amount = r.read(4u16, v)?,
-                    "type" => out.type_ = r.read(5u16, v)?,
-                    "expended_from_fund" => out.expended_from_fund = r.read(6u16, v)?,
-                    "vendor_tax" => out.vendor_tax = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "report_tax", &self.report_tax);
-        w.field(1u16, "vat_per_invoice_line", &self.vat_per_invoice_line);
-        w.field(2u16, "vat_code", &self.vat_code);
-        w.field(3u16, "percentage", &self.percentage);
-        w.field(4u16, "vat_amount", &self.vat_amount);
-        w.field(5u16, "type", &self.type_);
-        w.field(6u16, "expended_from_fund", &self.expended_from_fund);
-        w.field(7u16, "vendor_tax", &self.vendor_tax);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceVat {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.report_tax,
+                &self.vat_per_invoice_line,
+                &self.vat_code,
+                &self.percentage,
+                &self.vat_amount,
+                &self.type_,
+                &self.expended_from_fund,
+                &self.vendor_tax,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.report_tax,
+                &mut self.vat_per_invoice_line,
+                &mut self.vat_code,
+                &mut self.percentage,
+                &mut self.vat_amount,
+                &mut self.type_,
+                &mut self.expended_from_fund,
+                &mut self.vendor_tax,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoiceVat);
@@ -1504,56 +1649,70 @@ impl alma_runtime::Model for InvoiceVat {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_vat",
             fields: &[
-                F::new(
-                    "report_tax",
-                    "report_tax",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "vat_per_invoice_line",
-                    "vat_per_invoice_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("vat_code", "vat_code", K::Element, None, false, V::Code),
-                F::new(
-                    "percentage",
-                    "percentage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "vat_amount",
-                    "vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "expended_from_fund",
-                    "expended_from_fund",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "vendor_tax",
-                    "vendor_tax",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "report_tax",
+                    name: "report_tax",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "vat_per_invoice_line",
+                    name: "vat_per_invoice_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "vat_code",
+                    name: "vat_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "percentage",
+                    name: "percentage",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "vat_amount",
+                    name: "vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "expended_from_fund",
+                    name: "expended_from_fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "vendor_tax",
+                    name: "vendor_tax",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1606,44 +1765,50 @@ impl alma_runtime::Codec for Payment {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Payment",
-            &mut |k, v, r| {
-                match k {
-                    "prepaid" => out.prepaid = r.read(0u16, v)?,
-                    "internal_copy" => out.internal_copy = r.read(1u16, v)?,
-                    "export_to_erp" => out.export_to_erp = r.read(2u16, v)?,
-                    "payment_status" => out.payment_status = r.read(3u16, v)?,
-                    "voucher_date" => out.voucher_date = r.read(4u16, v)?,
-                    "voucher_number" => out.voucher_number = r.read(5u16, v)?,
-                    "voucher_amount" => out.voucher_amount = r.read(6u16, v)?,
-                    "voucher_currency" => out.voucher_currency = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "prepaid", &self.prepaid);
-        w.field(1u16, "internal_copy", &self.internal_copy);
-        w.field(2u16, "export_to_erp", &self.export_to_erp);
-        w.field(3u16, "payment_status", &self.payment_status);
-        w.field(4u16, "voucher_date", &self.voucher_date);
-        w.field(5u16, "voucher_number", &self.voucher_number);
-        w.field(6u16, "voucher_amount", &self.voucher_amount);
-        w.field(7u16, "voucher_currency", &self.voucher_currency);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Payment {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.prepaid,
+                &self.internal_copy,
+                &self.export_to_erp,
+                &self.payment_status,
+                &self.voucher_date,
+                &self.voucher_number,
+                &self.voucher_amount,
+                &self.voucher_currency,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.prepaid,
+                &mut self.internal_copy,
+                &mut self.export_to_erp,
+                &mut self.payment_status,
+                &mut self.voucher_date,
+                &mut self.voucher_number,
+                &mut self.voucher_amount,
+                &mut self.voucher_currency,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Payment);
@@ -1656,70 +1821,70 @@ impl alma_runtime::Model for Payment {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "payment",
             fields: &[
-                F::new(
-                    "prepaid",
-                    "prepaid",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "internal_copy",
-                    "internal_copy",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "export_to_erp",
-                    "export_to_erp",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "payment_status",
-                    "payment_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "voucher_date",
-                    "voucher_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "voucher_number",
-                    "voucher_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "voucher_amount",
-                    "voucher_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "voucher_currency",
-                    "voucher_currency",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
+                F {
+                    key: "prepaid",
+                    name: "prepaid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "internal_copy",
+                    name: "internal_copy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "export_to_erp",
+                    name: "export_to_erp",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "payment_status",
+                    name: "payment_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "voucher_date",
+                    name: "voucher_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "voucher_number",
+                    name: "voucher_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "voucher_amount",
+                    name: "voucher_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "voucher_currency",
+                    name: "voucher_currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -1799,62 +1964,68 @@ impl alma_runtime::Codec for InvoicePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoicePost",
-            &mut |k, v, r| {
-                match k {
-                    "number" => out.number = r.read(0u16, v)?,
-                    "invoice_date" => out.invoice_date = r.read(1u16, v)?,
-                    "total_amount" => out.total_amount = r.read(2u16, v)?,
-                    "currency" => out.currency = r.read(3u16, v)?,
-                    "vendor" => out.vendor = r.read(4u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
-                    "payment_method" => out.payment_method = r.read(6u16, v)?,
-                    "reference_number" => out.reference_number = r.read(7u16, v)?,
-                    "owner" => out.owner = r.read(8u16, v)?,
-                    "additional_charges" => out.additional_charges = r.read(9u16, v)?,
-                    "invoice_vat" => out.invoice_vat = r.read(10u16, v)?,
-                    "explicit_ratio" => out.explicit_ratio = r.read(11u16, v)?,
-                    "payment" => out.payment = r.read(12u16, v)?,
-                    "alert" => out.alert = r.read(13u16, v)?,
-                    "note" => out.note = r.read(14u16, v)?,
-                    "invoice_line" => out.invoice_line = r.read(15u16, v)?,
-                    "link" => out.link = r.read(16u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "number", &self.number);
-        w.field(1u16, "invoice_date", &self.invoice_date);
-        w.field(2u16, "total_amount", &self.total_amount);
-        w.field(3u16, "currency", &self.currency);
-        w.field(4u16, "vendor", &self.vendor);
-        w.field(5u16, "vendor_account", &self.vendor_account);
-        w.field(6u16, "payment_method", &self.payment_method);
-        w.field(7u16, "reference_number", &self.reference_number);
-        w.field(8u16, "owner", &self.owner);
-        w.field(9u16, "additional_charges", &self.additional_charges);
-        w.field(10u16, "invoice_vat", &self.invoice_vat);
-        w.field(11u16, "explicit_ratio", &self.explicit_ratio);
-        w.field(12u16, "payment", &self.payment);
-        w.field(13u16, "alert", &self.alert);
-        w.field(14u16, "note", &self.note);
-        w.field(15u16, "invoice_line", &self.invoice_line);
-        w.field(16u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoicePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.number,
+                &self.invoice_date,
+                &self.total_amount,
+                &self.currency,
+                &self.vendor,
+                &self.vendor_account,
+                &self.payment_method,
+                &self.reference_number,
+                &self.owner,
+                &self.additional_charges,
+                &self.invoice_vat,
+                &self.explicit_ratio,
+                &self.payment,
+                &self.alert,
+                &self.note,
+                &self.invoice_line,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.number,
+                &mut self.invoice_date,
+                &mut self.total_amount,
+                &mut self.currency,
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.payment_method,
+                &mut self.reference_number,
+                &mut self.owner,
+                &mut self.additional_charges,
+                &mut self.invoice_vat,
+                &mut self.explicit_ratio,
+                &mut self.payment,
+                &mut self.alert,
+                &mut self.note,
+                &mut self.invoice_line,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoicePost);
@@ -1867,112 +2038,154 @@ impl alma_runtime::Model for InvoicePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice",
             fields: &[
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "invoice_date",
-                    "invoice_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "total_amount",
-                    "total_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "payment_method",
-                    "payment_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "reference_number",
-                    "reference_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new(
-                    "additional_charges",
-                    "additional_charges",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_date",
+                    name: "invoice_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "total_amount",
+                    name: "total_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "payment_method",
+                    name: "payment_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "reference_number",
+                    name: "reference_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "additional_charges",
+                    name: "additional_charges",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::AdditionalCharges as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "invoice_vat",
-                    "invoice_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "invoice_vat",
+                    name: "invoice_vat",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceVat as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "explicit_ratio",
-                    "explicit_ratio",
-                    K::Element,
-                    Some("explicit_ratios"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "explicit_ratio",
+                    name: "explicit_ratio",
+                    kind: K::Element,
+                    wrapper: Some("explicit_ratios"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::ExplicitRatio as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "payment",
-                    "payment",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "payment",
+                    name: "payment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::Payment as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "alert",
+                    name: "alert",
+                    kind: K::Element,
+                    wrapper: Some("alerts"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "invoice_line",
-                    "invoice_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "invoice_line",
+                    name: "invoice_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceLinePost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2048,60 +2261,66 @@ impl alma_runtime::Codec for InvoicePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoicePut",
-            &mut |k, v, r| {
-                match k {
-                    "number" => out.number = r.read(0u16, v)?,
-                    "invoice_date" => out.invoice_date = r.read(1u16, v)?,
-                    "total_amount" => out.total_amount = r.read(2u16, v)?,
-                    "currency" => out.currency = r.read(3u16, v)?,
-                    "vendor" => out.vendor = r.read(4u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
-                    "payment_method" => out.payment_method = r.read(6u16, v)?,
-                    "reference_number" => out.reference_number = r.read(7u16, v)?,
-                    "owner" => out.owner = r.read(8u16, v)?,
-                    "additional_charges" => out.additional_charges = r.read(9u16, v)?,
-                    "invoice_vat" => out.invoice_vat = r.read(10u16, v)?,
-                    "explicit_ratio" => out.explicit_ratio = r.read(11u16, v)?,
-                    "payment" => out.payment = r.read(12u16, v)?,
-                    "note" => out.note = r.read(13u16, v)?,
-                    "invoice_line" => out.invoice_line = r.read(14u16, v)?,
-                    "link" => out.link = r.read(15u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "number", &self.number);
-        w.field(1u16, "invoice_date", &self.invoice_date);
-        w.field(2u16, "total_amount", &self.total_amount);
-        w.field(3u16, "currency", &self.currency);
-        w.field(4u16, "vendor", &self.vendor);
-        w.field(5u16, "vendor_account", &self.vendor_account);
-        w.field(6u16, "payment_method", &self.payment_method);
-        w.field(7u16, "reference_number", &self.reference_number);
-        w.field(8u16, "owner", &self.owner);
-        w.field(9u16, "additional_charges", &self.additional_charges);
-        w.field(10u16, "invoice_vat", &self.invoice_vat);
-        w.field(11u16, "explicit_ratio", &self.explicit_ratio);
-        w.field(12u16, "payment", &self.payment);
-        w.field(13u16, "note", &self.note);
-        w.field(14u16, "invoice_line", &self.invoice_line);
-        w.field(15u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoicePut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.number,
+                &self.invoice_date,
+                &self.total_amount,
+                &self.currency,
+                &self.vendor,
+                &self.vendor_account,
+                &self.payment_method,
+                &self.reference_number,
+                &self.owner,
+                &self.additional_charges,
+                &self.invoice_vat,
+                &self.explicit_ratio,
+                &self.payment,
+                &self.note,
+                &self.invoice_line,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.number,
+                &mut self.invoice_date,
+                &mut self.total_amount,
+                &mut self.currency,
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.payment_method,
+                &mut self.reference_number,
+                &mut self.owner,
+                &mut self.additional_charges,
+                &mut self.invoice_vat,
+                &mut self.explicit_ratio,
+                &mut self.payment,
+                &mut self.note,
+                &mut self.invoice_line,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoicePut);
@@ -2114,111 +2333,146 @@ impl alma_runtime::Model for InvoicePut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice",
             fields: &[
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "invoice_date",
-                    "invoice_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "total_amount",
-                    "total_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "payment_method",
-                    "payment_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "reference_number",
-                    "reference_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new(
-                    "additional_charges",
-                    "additional_charges",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_date",
+                    name: "invoice_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "total_amount",
+                    name: "total_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "payment_method",
+                    name: "payment_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "reference_number",
+                    name: "reference_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "additional_charges",
+                    name: "additional_charges",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::AdditionalCharges as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "invoice_vat",
-                    "invoice_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "invoice_vat",
+                    name: "invoice_vat",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceVat as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "explicit_ratio",
-                    "explicit_ratio",
-                    K::Element,
-                    Some("explicit_ratios"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "explicit_ratio",
+                    name: "explicit_ratio",
+                    kind: K::Element,
+                    wrapper: Some("explicit_ratios"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::ExplicitRatio as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "payment",
-                    "payment",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "payment",
+                    name: "payment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::Payment as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "invoice_line",
-                    "invoice_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "invoice_line",
+                    name: "invoice_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceLinePut as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2318,90 +2572,76 @@ impl alma_runtime::Codec for InvoiceLine {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceLine",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    "number" => out.number = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "po_line" => out.po_line = r.read(4u16, v)?,
-                    "price" => out.price = r.read(5u16, v)?,
-                    "total_price" => out.total_price = r.read(6u16, v)?,
-                    "quantity" => out.quantity = r.read(7u16, v)?,
-                    "vat_note" => out.vat_note = r.read(8u16, v)?,
-                    "check_subscription_date_overlap" => {
-                        out.check_subscription_date_overlap = r.read(9u16, v)?;
-                    }
-                    "fully_invoiced" => out.fully_invoiced = r.read(10u16, v)?,
-                    "subscription_from_date" => {
-                        out.subscription_from_date = r.read(11u16, v)?;
-                    }
-                    "subscription_to_date" => {
-                        out.subscription_to_date = r.read(12u16, v)?;
-                    }
-                    "additional_info" => out.additional_info = r.read(13u16, v)?,
-                    "release_remaining_encumbrance" => {
-                        out.release_remaining_encumbrance = r.read(14u16, v)?;
-                    }
-                    "reporting_code" => out.reporting_code = r.read(15u16, v)?,
-                    "secondary_reporting_code" => {
-                        out.secondary_reporting_code = r.read(16u16, v)?;
-                    }
-                    "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = r.read(17u16, v)?;
-                    }
-                    "note" => out.note = r.read(18u16, v)?,
-                    "invoice_line_vat" => out.invoice_line_vat = r.read(19u16, v)?,
-                    "fund_distribution" => out.fund_distribution = r.read(20u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "type", &self.type_);
-        w.field(2u16, "number", &self.number);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "po_line", &self.po_line);
-        w.field(5u16, "price", &self.price);
-        w.field(6u16, "total_price", &self.total_price);
-        w.field(7u16, "quantity", &self.quantity);
-        w.field(8u16, "vat_note", &self.vat_note);
-        w.field(
-            9u16,
-            "check_subscription_date_overlap",
-            &self.check_subscription_date_overlap,
-        );
-        w.field(10u16, "fully_invoiced", &self.fully_invoiced);
-        w.field(11u16, "subscription_from_date", &self.subscription_from_date);
-        w.field(12u16, "subscription_to_date", &self.subscription_to_date);
-        w.field(13u16, "additional_info", &self.additional_info);
-        w.field(
-            14u16,
-            "release_remaining_encumbrance",
-            &self.release_remaining_encumbrance,
-        );
-        w.field(15u16, "reporting_code", &self.reporting_code);
-        w.field(16u16, "secondary_reporting_code", &self.secondary_reporting_code);
-        w.field(17u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field(18u16, "note", &self.note);
-        w.field(19u16, "invoice_line_vat", &self.invoice_line_vat);
-        w.field(20u16, "fund_distribution", &self.fund_distribution);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceLine {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.type_,
+                &self.number,
+                &self.status,
+                &self.po_line,
+                &self.price,
+                &self.total_price,
+                &self.quantity,
+                &self.vat_note,
+                &self.check_subscription_date_overlap,
+                &self.fully_invoiced,
+                &self.subscription_from_date,
+                &self.subscription_to_date,
+                &self.additional_info,
+                &self.release_remaining_encumbrance,
+                &self.reporting_code,
+                &self.secondary_reporting_code,
+                &self.tertiary_reporting_code,
+                &self.note,
+                &self.invoice_line_vat,
+                &self.fund_distribution,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.type_,
+                &mut self.number,
+                &mut self.status,
+                &mut self.po_line,
+                &mut self.price,
+                &mut self.total_price,
+                &mut self.quantity,
+                &mut self.vat_note,
+                &mut self.check_subscription_date_overlap,
+                &mut self.fully_invoiced,
+                &mut self.subscription_from_date,
+                &mut self.subscription_to_date,
+                &mut self.additional_info,
+                &mut self.release_remaining_encumbrance,
+                &mut self.reporting_code,
+                &mut self.secondary_reporting_code,
+                &mut self.tertiary_reporting_code,
+                &mut self.note,
+                &mut self.invoice_line_vat,
+                &mut self.fund_distribution,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLine);
@@ -2414,129 +2654,178 @@ impl alma_runtime::Model for InvoiceLine {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_line",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("price", "price", K::Element, None, false, V::Scalar(S::Num)),
-                F::new(
-                    "total_price",
-                    "total_price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "quantity",
-                    "quantity",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "vat_note",
-                    "vat_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "check_subscription_date_overlap",
-                    "check_subscription_date_overlap",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "fully_invoiced",
-                    "fully_invoiced",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "subscription_from_date",
-                    "subscription_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "subscription_to_date",
-                    "subscription_to_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "release_remaining_encumbrance",
-                    "release_remaining_encumbrance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reporting_code",
-                    "reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "secondary_reporting_code",
-                    "secondary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "tertiary_reporting_code",
-                    "tertiary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "invoice_line_vat",
-                    "invoice_line_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "price",
+                    name: "price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "total_price",
+                    name: "total_price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "quantity",
+                    name: "quantity",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "vat_note",
+                    name: "vat_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "check_subscription_date_overlap",
+                    name: "check_subscription_date_overlap",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "fully_invoiced",
+                    name: "fully_invoiced",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "subscription_from_date",
+                    name: "subscription_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "subscription_to_date",
+                    name: "subscription_to_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "release_remaining_encumbrance",
+                    name: "release_remaining_encumbrance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reporting_code",
+                    name: "reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "secondary_reporting_code",
+                    name: "secondary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "tertiary_reporting_code",
+                    name: "tertiary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_line_vat",
+                    name: "invoice_line_vat",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceLineVat as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "fund_distribution",
-                    "fund_distribution",
-                    K::Element,
-                    Some("fund_distributions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund_distribution",
+                    name: "fund_distribution",
+                    kind: K::Element,
+                    wrapper: Some("fund_distributions"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::InvoiceFundDistribution as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -2626,82 +2915,70 @@ impl alma_runtime::Codec for InvoiceLinePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceLinePost",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "number" => out.number = r.read(1u16, v)?,
-                    "po_line" => out.po_line = r.read(2u16, v)?,
-                    "price" => out.price = r.read(3u16, v)?,
-                    "quantity" => out.quantity = r.read(4u16, v)?,
-                    "vat_note" => out.vat_note = r.read(5u16, v)?,
-                    "check_subscription_date_overlap" => {
-                        out.check_subscription_date_overlap = r.read(6u16, v)?;
-                    }
-                    "fully_invoiced" => out.fully_invoiced = r.read(7u16, v)?,
-                    "subscription_from_date" => {
-                        out.subscription_from_date = r.read(8u16, v)?;
-                    }
-                    "subscription_to_date" => out.subscription_to_date = r.read(9u16, v)?,
-                    "additional_info" => out.additional_info = r.read(10u16, v)?,
-                    "release_remaining_encumbrance" => {
-                        out.release_remaining_encumbrance = r.read(11u16, v)?;
-                    }
-                    "reporting_code" => out.reporting_code = r.read(12u16, v)?,
-                    "secondary_reporting_code" => {
-                        out.secondary_reporting_code = r.read(13u16, v)?;
-                    }
-                    "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = r.read(14u16, v)?;
-                    }
-                    "note" => out.note = r.read(15u16, v)?,
-                    "invoice_line_vat" => out.invoice_line_vat = r.read(16u16, v)?,
-                    "fund_distribution" => out.fund_distribution = r.read(17u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "number", &self.number);
-        w.field(2u16, "po_line", &self.po_line);
-        w.field(3u16, "price", &self.price);
-        w.field(4u16, "quantity", &self.quantity);
-        w.field(5u16, "vat_note", &self.vat_note);
-        w.field(
-            6u16,
-            "check_subscription_date_overlap",
-            &self.check_subscription_date_overlap,
-        );
-        w.field(7u16, "fully_invoiced", &self.fully_invoiced);
-        w.field(8u16, "subscription_from_date", &self.subscription_from_date);
-        w.field(9u16, "subscription_to_date", &self.subscription_to_date);
-        w.field(10u16, "additional_info", &self.additional_info);
-        w.field(
-            11u16,
-            "release_remaining_encumbrance",
-            &self.release_remaining_encumbrance,
-        );
-        w.field(12u16, "reporting_code", &self.reporting_code);
-        w.field(13u16, "secondary_reporting_code", &self.secondary_reporting_code);
-        w.field(14u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field(15u16, "note", &self.note);
-        w.field(16u16, "invoice_line_vat", &self.invoice_line_vat);
-        w.field(17u16, "fund_distribution", &self.fund_distribution);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceLinePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.number,
+                &self.po_line,
+                &self.price,
+                &self.quantity,
+                &self.vat_note,
+                &self.check_subscription_date_overlap,
+                &self.fully_invoiced,
+                &self.subscription_from_date,
+                &self.subscription_to_date,
+                &self.additional_info,
+                &self.release_remaining_encumbrance,
+                &self.reporting_code,
+                &self.secondary_reporting_code,
+                &self.tertiary_reporting_code,
+                &self.note,
+                &self.invoice_line_vat,
+                &self.fund_distribution,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.number,
+                &mut self.po_line,
+                &mut self.price,
+                &mut self.quantity,
+                &mut self.vat_note,
+                &mut self.check_subscription_date_overlap,
+                &mut self.fully_invoiced,
+                &mut self.subscription_from_date,
+                &mut self.subscription_to_date,
+                &mut self.additional_info,
+                &mut self.release_remaining_encumbrance,
+                &mut self.reporting_code,
+                &mut self.secondary_reporting_code,
+                &mut self.tertiary_reporting_code,
+                &mut self.note,
+                &mut self.invoice_line_vat,
+                &mut self.fund_distribution,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLinePost);
@@ -2714,119 +2991,154 @@ impl alma_runtime::Model for InvoiceLinePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_line",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("price", "price", K::Element, None, false, V::Scalar(S::Num)),
-                F::new(
-                    "quantity",
-                    "quantity",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "vat_note",
-                    "vat_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "check_subscription_date_overlap",
-                    "check_subscription_date_overlap",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "fully_invoiced",
-                    "fully_invoiced",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "subscription_from_date",
-                    "subscription_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "subscription_to_date",
-                    "subscription_to_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "release_remaining_encumbrance",
-                    "release_remaining_encumbrance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reporting_code",
-                    "reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "secondary_reporting_code",
-                    "secondary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "tertiary_reporting_code",
-                    "tertiary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "invoice_line_vat",
-                    "invoice_line_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "price",
+                    name: "price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "quantity",
+                    name: "quantity",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "vat_note",
+                    name: "vat_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "check_subscription_date_overlap",
+                    name: "check_subscription_date_overlap",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "fully_invoiced",
+                    name: "fully_invoiced",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "subscription_from_date",
+                    name: "subscription_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "subscription_to_date",
+                    name: "subscription_to_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "release_remaining_encumbrance",
+                    name: "release_remaining_encumbrance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reporting_code",
+                    name: "reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "secondary_reporting_code",
+                    name: "secondary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "tertiary_reporting_code",
+                    name: "tertiary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_line_vat",
+                    name: "invoice_line_vat",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceLineVat as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "fund_distribution",
-                    "fund_distribution",
-                    K::Element,
-                    Some("fund_distributions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund_distribution",
+                    name: "fund_distribution",
+                    kind: K::Element,
+                    wrapper: Some("fund_distributions"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::InvoiceFundDistribution as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -2912,80 +3224,68 @@ impl alma_runtime::Codec for InvoiceLinePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InvoiceLinePut",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "po_line" => out.po_line = r.read(1u16, v)?,
-                    "price" => out.price = r.read(2u16, v)?,
-                    "quantity" => out.quantity = r.read(3u16, v)?,
-                    "vat_note" => out.vat_note = r.read(4u16, v)?,
-                    "check_subscription_date_overlap" => {
-                        out.check_subscription_date_overlap = r.read(5u16, v)?;
-                    }
-                    "fully_invoiced" => out.fully_invoiced = r.read(6u16, v)?,
-                    "subscription_from_date" => {
-                        out.subscription_from_date = r.read(7u16, v)?;
-                    }
-                    "subscription_to_date" => out.subscription_to_date = r.read(8u16, v)?,
-                    "additional_info" => out.additional_info = r.read(9u16, v)?,
-                    "release_remaining_encumbrance" => {
-                        out.release_remaining_encumbrance = r.read(10u16, v)?;
-                    }
-                    "reporting_code" => out.reporting_code = r.read(11u16, v)?,
-                    "secondary_reporting_code" => {
-                        out.secondary_reporting_code = r.read(12u16, v)?;
-                    }
-                    "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = r.read(13u16, v)?;
-                    }
-                    "note" => out.note = r.read(14u16, v)?,
-                    "invoice_line_vat" => out.invoice_line_vat = r.read(15u16, v)?,
-                    "fund_distribution" => out.fund_distribution = r.read(16u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "po_line", &self.po_line);
-        w.field(2u16, "price", &self.price);
-        w.field(3u16, "quantity", &self.quantity);
-        w.field(4u16, "vat_note", &self.vat_note);
-        w.field(
-            5u16,
-            "check_subscription_date_overlap",
-            &self.check_subscription_date_overlap,
-        );
-        w.field(6u16, "fully_invoiced", &self.fully_invoiced);
-        w.field(7u16, "subscription_from_date", &self.subscription_from_date);
-        w.field(8u16, "subscription_to_date", &self.subscription_to_date);
-        w.field(9u16, "additional_info", &self.additional_info);
-        w.field(
-            10u16,
-            "release_remaining_encumbrance",
-            &self.release_remaining_encumbrance,
-        );
-        w.field(11u16, "reporting_code", &self.reporting_code);
-        w.field(12u16, "secondary_reporting_code", &self.secondary_reporting_code);
-        w.field(13u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field(14u16, "note", &self.note);
-        w.field(15u16, "invoice_line_vat", &self.invoice_line_vat);
-        w.field(16u16, "fund_distribution", &self.fund_distribution);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InvoiceLinePut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.po_line,
+                &self.price,
+                &self.quantity,
+                &self.vat_note,
+                &self.check_subscription_date_overlap,
+                &self.fully_invoiced,
+                &self.subscription_from_date,
+                &self.subscription_to_date,
+                &self.additional_info,
+                &self.release_remaining_encumbrance,
+                &self.reporting_code,
+                &self.secondary_reporting_code,
+                &self.tertiary_reporting_code,
+                &self.note,
+                &self.invoice_line_vat,
+                &self.fund_distribution,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.po_line,
+                &mut self.price,
+                &mut self.quantity,
+                &mut self.vat_note,
+                &mut self.check_subscription_date_overlap,
+                &mut self.fully_invoiced,
+                &mut self.subscription_from_date,
+                &mut self.subscription_to_date,
+                &mut self.additional_info,
+                &mut self.release_remaining_encumbrance,
+                &mut self.reporting_code,
+                &mut self.secondary_reporting_code,
+                &mut self.tertiary_reporting_code,
+                &mut self.note,
+                &mut self.invoice_line_vat,
+                &mut self.fund_distribution,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLinePut);
@@ -2998,118 +3298,146 @@ impl alma_runtime::Model for InvoiceLinePut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "invoice_line",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("price", "price", K::Element, None, false, V::Scalar(S::Num)),
-                F::new(
-                    "quantity",
-                    "quantity",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "vat_note",
-                    "vat_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "check_subscription_date_overlap",
-                    "check_subscription_date_overlap",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "fully_invoiced",
-                    "fully_invoiced",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "subscription_from_date",
-                    "subscription_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "subscription_to_date",
-                    "subscription_to_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "release_remaining_encumbrance",
-                    "release_remaining_encumbrance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reporting_code",
-                    "reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "secondary_reporting_code",
-                    "secondary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "tertiary_reporting_code",
-                    "tertiary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "invoice_line_vat",
-                    "invoice_line_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "price",
+                    name: "price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "quantity",
+                    name: "quantity",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "vat_note",
+                    name: "vat_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "check_subscription_date_overlap",
+                    name: "check_subscription_date_overlap",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "fully_invoiced",
+                    name: "fully_invoiced",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "subscription_from_date",
+                    name: "subscription_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "subscription_to_date",
+                    name: "subscription_to_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "release_remaining_encumbrance",
+                    name: "release_remaining_encumbrance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reporting_code",
+                    name: "reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "secondary_reporting_code",
+                    name: "secondary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "tertiary_reporting_code",
+                    name: "tertiary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_line_vat",
+                    name: "invoice_line_vat",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::InvoiceLineVat as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "fund_distribution",
-                    "fund_distribution",
-                    K::Element,
-                    Some("fund_distributions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund_distribution",
+                    name: "fund_distribution",
+                    kind: K::Element,
+                    wrapper: Some("fund_distributions"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::InvoiceFundDistribution as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3147,38 +3475,44 @@ impl alma_runtime::Codec for Administrator {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Administrator",
-            &mut |k, v, r| {
-                match k {
-                    "primary_id" => out.primary_id = r.read(0u16, v)?,
-                    "first_name" => out.first_name = r.read(1u16, v)?,
-                    "last_name" => out.last_name = r.read(2u16, v)?,
-                    "email" => out.email = r.read(3u16, v)?,
-                    "link" => out.link = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "primary_id", &self.primary_id);
-        w.field(1u16, "first_name", &self.first_name);
-        w.field(2u16, "last_name", &self.last_name);
-        w.field(3u16, "email", &self.email);
-        w.field(4u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Administrator {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.primary_id,
+                &self.first_name,
+                &self.last_name,
+                &self.email,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.primary_id,
+                &mut self.first_name,
+                &mut self.last_name,
+                &mut self.email,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Administrator);
@@ -3191,32 +3525,46 @@ impl alma_runtime::Model for Administrator {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "administrator",
             fields: &[
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3304,74 +3652,76 @@ impl alma_runtime::Codec for License {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "License",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "licensor" => out.licensor = r.read(4u16, v)?,
-                    "signed_by" => out.signed_by = r.read(5u16, v)?,
-                    "signed_date" => out.signed_date = r.read(6u16, v)?,
-                    "second_party_signed_by" => {
-                        out.second_party_signed_by = r.read(7u16, v)?;
-                    }
-                    "second_party_signed_date" => {
-                        out.second_party_signed_date = r.read(8u16, v)?;
-                    }
-                    "start_date" => out.start_date = r.read(9u16, v)?,
-                    "end_date" => out.end_date = r.read(10u16, v)?,
-                    "location" => out.location = r.read(11u16, v)?,
-                    "review_status" => out.review_status = r.read(12u16, v)?,
-                    "uri" => out.uri = r.read(13u16, v)?,
-                    "licensing_agent" => out.licensing_agent = r.read(14u16, v)?,
-                    "term" => out.term = r.read(15u16, v)?,
-                    "resource" => out.resource = r.read(16u16, v)?,
-                    "note" => out.note = r.read(17u16, v)?,
-                    "administrator" => out.administrator = r.read(18u16, v)?,
-                    "amendments" => out.amendments = r.read(19u16, v)?,
-                    "link" => out.link = r.read(20u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "type", &self.type_);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "licensor", &self.licensor);
-        w.field(5u16, "signed_by", &self.signed_by);
-        w.field(6u16, "signed_date", &self.signed_date);
-        w.field(7u16, "second_party_signed_by", &self.second_party_signed_by);
-        w.field(8u16, "second_party_signed_date", &self.second_party_signed_date);
-        w.field(9u16, "start_date", &self.start_date);
-        w.field(10u16, "end_date", &self.end_date);
-        w.field(11u16, "location", &self.location);
-        w.field(12u16, "review_status", &self.review_status);
-        w.field(13u16, "uri", &self.uri);
-        w.field(14u16, "licensing_agent", &self.licensing_agent);
-        w.field(15u16, "term", &self.term);
-        w.field(16u16, "resource", &self.resource);
-        w.field(17u16, "note", &self.note);
-        w.field(18u16, "administrator", &self.administrator);
-        w.field(19u16, "amendments", &self.amendments);
-        w.field(20u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for License {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.type_,
+                &self.status,
+                &self.licensor,
+                &self.signed_by,
+                &self.signed_date,
+                &self.second_party_signed_by,
+                &self.second_party_signed_date,
+                &self.start_date,
+                &self.end_date,
+                &self.location,
+                &self.review_status,
+                &self.uri,
+                &self.licensing_agent,
+                &self.term,
+                &self.resource,
+                &self.note,
+                &self.administrator,
+                &self.amendments,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.type_,
+                &mut self.status,
+                &mut self.licensor,
+                &mut self.signed_by,
+                &mut self.signed_date,
+                &mut self.second_party_signed_by,
+                &mut self.second_party_signed_date,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.location,
+                &mut self.review_status,
+                &mut self.uri,
+                &mut self.licensing_agent,
+                &mut self.term,
+                &mut self.resource,
+                &mut self.note,
+                &mut self.administrator,
+                &mut self.amendments,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(License);
@@ -3384,128 +3734,184 @@ impl alma_runtime::Model for License {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("licensor", "licensor", K::Element, None, false, V::Code),
-                F::new(
-                    "signed_by",
-                    "signed_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "signed_date",
-                    "signed_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "second_party_signed_by",
-                    "second_party_signed_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "second_party_signed_date",
-                    "second_party_signed_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("location", "location", K::Element, None, false, V::Code),
-                F::new(
-                    "review_status",
-                    "review_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("uri", "uri", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "licensing_agent",
-                    "licensing_agent",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "term",
-                    "term",
-                    K::Element,
-                    Some("terms"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "licensor",
+                    name: "licensor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "signed_by",
+                    name: "signed_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "signed_date",
+                    name: "signed_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "second_party_signed_by",
+                    name: "second_party_signed_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "second_party_signed_date",
+                    name: "second_party_signed_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "review_status",
+                    name: "review_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "uri",
+                    name: "uri",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "licensing_agent",
+                    name: "licensing_agent",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "term",
+                    name: "term",
+                    kind: K::Element,
+                    wrapper: Some("terms"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Term as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "resource",
-                    "resource",
-                    K::Element,
-                    Some("resources"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "resource",
+                    name: "resource",
+                    kind: K::Element,
+                    wrapper: Some("resources"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Resource as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "administrator",
-                    "administrator",
-                    K::Element,
-                    Some("administrators"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "administrator",
+                    name: "administrator",
+                    kind: K::Element,
+                    wrapper: Some("administrators"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Administrator as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "amendments",
-                    "amendments",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "amendments",
+                    name: "amendments",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::LicenseAmendments as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3535,32 +3941,24 @@ impl alma_runtime::Codec for LicenseAmendments {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseAmendments",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicenseAmendments {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LicenseAmendments);
@@ -3573,8 +3971,22 @@ impl alma_runtime::Model for LicenseAmendments {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_amendments",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3614,36 +4026,28 @@ impl alma_runtime::Codec for Resource {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Resource",
-            &mut |k, v, r| {
-                match k {
-                    "pid" => out.pid = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "pid", &self.pid);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "type", &self.type_);
-        w.field(3u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Resource {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.pid, &self.name, &self.type_, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.pid, &mut self.name, &mut self.type_, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Resource);
@@ -3656,10 +4060,38 @@ impl alma_runtime::Model for Resource {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "pid",
+                    name: "pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3690,32 +4122,24 @@ impl alma_runtime::Codec for Term {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Term",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Term {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.code, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Term);
@@ -3726,8 +4150,22 @@ impl alma_runtime::Model for Term {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "term",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Code),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -3809,70 +4247,72 @@ impl alma_runtime::Codec for LicensePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicensePost",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "licensor" => out.licensor = r.read(4u16, v)?,
-                    "signed_by" => out.signed_by = r.read(5u16, v)?,
-                    "signed_date" => out.signed_date = r.read(6u16, v)?,
-                    "second_party_signed_by" => {
-                        out.second_party_signed_by = r.read(7u16, v)?;
-                    }
-                    "second_party_signed_date" => {
-                        out.second_party_signed_date = r.read(8u16, v)?;
-                    }
-                    "start_date" => out.start_date = r.read(9u16, v)?,
-                    "end_date" => out.end_date = r.read(10u16, v)?,
-                    "location" => out.location = r.read(11u16, v)?,
-                    "review_status" => out.review_status = r.read(12u16, v)?,
-                    "uri" => out.uri = r.read(13u16, v)?,
-                    "licensing_agent" => out.licensing_agent = r.read(14u16, v)?,
-                    "term" => out.term = r.read(15u16, v)?,
-                    "note" => out.note = r.read(16u16, v)?,
-                    "administrator" => out.administrator = r.read(17u16, v)?,
-                    "link" => out.link = r.read(18u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "type", &self.type_);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "licensor", &self.licensor);
-        w.field(5u16, "signed_by", &self.signed_by);
-        w.field(6u16, "signed_date", &self.signed_date);
-        w.field(7u16, "second_party_signed_by", &self.second_party_signed_by);
-        w.field(8u16, "second_party_signed_date", &self.second_party_signed_date);
-        w.field(9u16, "start_date", &self.start_date);
-        w.field(10u16, "end_date", &self.end_date);
-        w.field(11u16, "location", &self.location);
-        w.field(12u16, "review_status", &self.review_status);
-        w.field(13u16, "uri", &self.uri);
-        w.field(14u16, "licensing_agent", &self.licensing_agent);
-        w.field(15u16, "term", &self.term);
-        w.field(16u16, "note", &self.note);
-        w.field(17u16, "administrator", &self.administrator);
-        w.field(18u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicensePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.type_,
+                &self.status,
+                &self.licensor,
+                &self.signed_by,
+                &self.signed_date,
+                &self.second_party_signed_by,
+                &self.second_party_signed_date,
+                &self.start_date,
+                &self.end_date,
+                &self.location,
+                &self.review_status,
+                &self.uri,
+                &self.licensing_agent,
+                &self.term,
+                &self.note,
+                &self.administrator,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.type_,
+                &mut self.status,
+                &mut self.licensor,
+                &mut self.signed_by,
+                &mut self.signed_date,
+                &mut self.second_party_signed_by,
+                &mut self.second_party_signed_date,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.location,
+                &mut self.review_status,
+                &mut self.uri,
+                &mut self.licensing_agent,
+                &mut self.term,
+                &mut self.note,
+                &mut self.administrator,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LicensePost);
@@ -3885,108 +4325,164 @@ impl alma_runtime::Model for LicensePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("licensor", "licensor", K::Element, None, false, V::Code),
-                F::new(
-                    "signed_by",
-                    "signed_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "signed_date",
-                    "signed_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "second_party_signed_by",
-                    "second_party_signed_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "second_party_signed_date",
-                    "second_party_signed_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("location", "location", K::Element, None, false, V::Code),
-                F::new(
-                    "review_status",
-                    "review_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("uri", "uri", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "licensing_agent",
-                    "licensing_agent",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "term",
-                    "term",
-                    K::Element,
-                    Some("terms"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "licensor",
+                    name: "licensor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "signed_by",
+                    name: "signed_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "signed_date",
+                    name: "signed_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "second_party_signed_by",
+                    name: "second_party_signed_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "second_party_signed_date",
+                    name: "second_party_signed_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "review_status",
+                    name: "review_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "uri",
+                    name: "uri",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "licensing_agent",
+                    name: "licensing_agent",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "term",
+                    name: "term",
+                    kind: K::Element,
+                    wrapper: Some("terms"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Term as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "administrator",
-                    "administrator",
-                    K::Element,
-                    Some("administrators"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "administrator",
+                    name: "administrator",
+                    kind: K::Element,
+                    wrapper: Some("administrators"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Administrator as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4063,68 +4559,70 @@ impl alma_runtime::Codec for LicensePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicensePut",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "status" => out.status = r.read(2u16, v)?,
-                    "licensor" => out.licensor = r.read(3u16, v)?,
-                    "signed_by" => out.signed_by = r.read(4u16, v)?,
-                    "signed_date" => out.signed_date = r.read(5u16, v)?,
-                    "second_party_signed_by" => {
-                        out.second_party_signed_by = r.read(6u16, v)?;
-                    }
-                    "second_party_signed_date" => {
-                        out.second_party_signed_date = r.read(7u16, v)?;
-                    }
-                    "start_date" => out.start_date = r.read(8u16, v)?,
-                    "end_date" => out.end_date = r.read(9u16, v)?,
-                    "location" => out.location = r.read(10u16, v)?,
-                    "review_status" => out.review_status = r.read(11u16, v)?,
-                    "uri" => out.uri = r.read(12u16, v)?,
-                    "licensing_agent" => out.licensing_agent = r.read(13u16, v)?,
-                    "term" => out.term = r.read(14u16, v)?,
-                    "note" => out.note = r.read(15u16, v)?,
-                    "administrator" => out.administrator = r.read(16u16, v)?,
-                    "link" => out.link = r.read(17u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "status", &self.status);
-        w.field(3u16, "licensor", &self.licensor);
-        w.field(4u16, "signed_by", &self.signed_by);
-        w.field(5u16, "signed_date", &self.signed_date);
-        w.field(6u16, "second_party_signed_by", &self.second_party_signed_by);
-        w.field(7u16, "second_party_signed_date", &self.second_party_signed_date);
-        w.field(8u16, "start_date", &self.start_date);
-        w.field(9u16, "end_date", &self.end_date);
-        w.field(10u16, "location", &self.location);
-        w.field(11u16, "review_status", &self.review_status);
-        w.field(12u16, "uri", &self.uri);
-        w.field(13u16, "licensing_agent", &self.licensing_agent);
-        w.field(14u16, "term", &self.term);
-        w.field(15u16, "note", &self.note);
-        w.field(16u16, "administrator", &self.administrator);
-        w.field(17u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicensePut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.status,
+                &self.licensor,
+                &self.signed_by,
+                &self.signed_date,
+                &self.second_party_signed_by,
+                &self.second_party_signed_date,
+                &self.start_date,
+                &self.end_date,
+                &self.location,
+                &self.review_status,
+                &self.uri,
+                &self.licensing_agent,
+                &self.term,
+                &self.note,
+                &self.administrator,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.status,
+                &mut self.licensor,
+                &mut self.signed_by,
+                &mut self.signed_date,
+                &mut self.second_party_signed_by,
+                &mut self.second_party_signed_date,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.location,
+                &mut self.review_status,
+                &mut self.uri,
+                &mut self.licensing_agent,
+                &mut self.term,
+                &mut self.note,
+                &mut self.administrator,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LicensePut);
@@ -4137,107 +4635,156 @@ impl alma_runtime::Model for LicensePut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("licensor", "licensor", K::Element, None, false, V::Code),
-                F::new(
-                    "signed_by",
-                    "signed_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "signed_date",
-                    "signed_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "second_party_signed_by",
-                    "second_party_signed_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "second_party_signed_date",
-                    "second_party_signed_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("location", "location", K::Element, None, false, V::Code),
-                F::new(
-                    "review_status",
-                    "review_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("uri", "uri", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "licensing_agent",
-                    "licensing_agent",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "term",
-                    "term",
-                    K::Element,
-                    Some("terms"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "licensor",
+                    name: "licensor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "signed_by",
+                    name: "signed_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "signed_date",
+                    name: "signed_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "second_party_signed_by",
+                    name: "second_party_signed_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "second_party_signed_date",
+                    name: "second_party_signed_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "review_status",
+                    name: "review_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "uri",
+                    name: "uri",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "licensing_agent",
+                    name: "licensing_agent",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "term",
+                    name: "term",
+                    kind: K::Element,
+                    wrapper: Some("terms"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Term as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "administrator",
-                    "administrator",
-                    K::Element,
-                    Some("administrators"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "administrator",
+                    name: "administrator",
+                    kind: K::Element,
+                    wrapper: Some("administrators"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Administrator as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4268,32 +4815,28 @@ impl alma_runtime::Codec for Licenses {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Licenses",
-            &mut |k, v, r| {
-                match k {
-                    "license" => out.license = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "license", &self.license);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Licenses {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.license, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.license, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Licenses);
@@ -4306,24 +4849,24 @@ impl alma_runtime::Model for Licenses {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "licenses",
             fields: &[
-                F::new(
-                    "license",
-                    "license",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::License as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -4357,32 +4900,24 @@ impl alma_runtime::Codec for PoLineAmount {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLineAmount",
-            &mut |k, v, r| {
-                match k {
-                    "sum" => out.sum = r.read(0u16, v)?,
-                    "currency" => out.currency = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "sum", &self.sum);
-        w.field(1u16, "currency", &self.currency);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLineAmount {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.sum, &self.currency], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.sum, &mut self.currency], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(PoLineAmount);
@@ -4395,8 +4930,22 @@ impl alma_runtime::Model for PoLineAmount {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "price",
             fields: &[
-                F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("currency", "currency", K::Element, None, false, V::Code),
+                F {
+                    key: "sum",
+                    name: "sum",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -4471,68 +5020,70 @@ impl alma_runtime::Codec for PoLineCopy {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLineCopy",
-            &mut |k, v, r| {
-                match k {
-                    "pid" => out.pid = r.read(0u16, v)?,
-                    "holding_id" => out.holding_id = r.read(1u16, v)?,
-                    "barcode" => out.barcode = r.read(2u16, v)?,
-                    "item_policy" => out.item_policy = r.read(3u16, v)?,
-                    "receive_date" => out.receive_date = r.read(4u16, v)?,
-                    "expected_arrival_date" => {
-                        out.expected_arrival_date = r.read(5u16, v)?;
-                    }
-                    "enumeration_a" => out.enumeration_a = r.read(6u16, v)?,
-                    "enumeration_b" => out.enumeration_b = r.read(7u16, v)?,
-                    "enumeration_c" => out.enumeration_c = r.read(8u16, v)?,
-                    "chronology_i" => out.chronology_i = r.read(9u16, v)?,
-                    "chronology_j" => out.chronology_j = r.read(10u16, v)?,
-                    "chronology_k" => out.chronology_k = r.read(11u16, v)?,
-                    "description" => out.description = r.read(12u16, v)?,
-                    "storage_location_id" => out.storage_location_id = r.read(13u16, v)?,
-                    "is_temp_location" => out.is_temp_location = r.read(14u16, v)?,
-                    "permanent_library" => out.permanent_library = r.read(15u16, v)?,
-                    "permanent_shelving_location" => {
-                        out.permanent_shelving_location = r.read(16u16, v)?;
-                    }
-                    "link" => out.link = r.read(17u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "pid", &self.pid);
-        w.field(1u16, "holding_id", &self.holding_id);
-        w.field(2u16, "barcode", &self.barcode);
-        w.field(3u16, "item_policy", &self.item_policy);
-        w.field(4u16, "receive_date", &self.receive_date);
-        w.field(5u16, "expected_arrival_date", &self.expected_arrival_date);
-        w.field(6u16, "enumeration_a", &self.enumeration_a);
-        w.field(7u16, "enumeration_b", &self.enumeration_b);
-        w.field(8u16, "enumeration_c", &self.enumeration_c);
-        w.field(9u16, "chronology_i", &self.chronology_i);
-        w.field(10u16, "chronology_j", &self.chronology_j);
-        w.field(11u16, "chronology_k", &self.chronology_k);
-        w.field(12u16, "description", &self.description);
-        w.field(13u16, "storage_location_id", &self.storage_location_id);
-        w.field(14u16, "is_temp_location", &self.is_temp_location);
-        w.field(15u16, "permanent_library", &self.permanent_library);
-        w.field(16u16, "permanent_shelving_location", &self.permanent_shelving_location);
-        w.field(17u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLineCopy {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.pid,
+                &self.holding_id,
+                &self.barcode,
+                &self.item_policy,
+                &self.receive_date,
+                &self.expected_arrival_date,
+                &self.enumeration_a,
+                &self.enumeration_b,
+                &self.enumeration_c,
+                &self.chronology_i,
+                &self.chronology_j,
+                &self.chronology_k,
+                &self.description,
+                &self.storage_location_id,
+                &self.is_temp_location,
+                &self.permanent_library,
+                &self.permanent_shelving_location,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.pid,
+                &mut self.holding_id,
+                &mut self.barcode,
+                &mut self.item_policy,
+                &mut self.receive_date,
+                &mut self.expected_arrival_date,
+                &mut self.enumeration_a,
+                &mut self.enumeration_b,
+                &mut self.enumeration_c,
+                &mut self.chronology_i,
+                &mut self.chronology_j,
+                &mut self.chronology_k,
+                &mut self.description,
+                &mut self.storage_location_id,
+                &mut self.is_temp_location,
+                &mut self.permanent_library,
+                &mut self.permanent_shelving_location,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PoLineCopy);
@@ -4545,122 +5096,150 @@ impl alma_runtime::Model for PoLineCopy {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "copy",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
-                F::new(
-                    "receive_date",
-                    "receive_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_arrival_date",
-                    "expected_arrival_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_a",
-                    "enumeration_a",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_b",
-                    "enumeration_b",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_c",
-                    "enumeration_c",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_i",
-                    "chronology_i",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_j",
-                    "chronology_j",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_k",
-                    "chronology_k",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "storage_location_id",
-                    "storage_location_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_temp_location",
-                    "is_temp_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "permanent_library",
-                    "permanent_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "permanent_shelving_location",
-                    "permanent_shelving_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "pid",
+                    name: "pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_policy",
+                    name: "item_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "receive_date",
+                    name: "receive_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_arrival_date",
+                    name: "expected_arrival_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_a",
+                    name: "enumeration_a",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_b",
+                    name: "enumeration_b",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_c",
+                    name: "enumeration_c",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_i",
+                    name: "chronology_i",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_j",
+                    name: "chronology_j",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_k",
+                    name: "chronology_k",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "storage_location_id",
+                    name: "storage_location_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_temp_location",
+                    name: "is_temp_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "permanent_library",
+                    name: "permanent_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "permanent_shelving_location",
+                    name: "permanent_shelving_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4692,32 +5271,24 @@ impl alma_runtime::Codec for PoLineFundDistribution {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLineFundDistribution",
-            &mut |k, v, r| {
-                match k {
-                    "fund_code" => out.fund_code = r.read(0u16, v)?,
-                    "amount" => out.amount = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "fund_code", &self.fund_code);
-        w.field(1u16, "amount", &self.amount);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLineFundDistribution {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.fund_code, &self.amount], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.fund_code, &mut self.amount], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(PoLineFundDistribution);
@@ -4728,17 +5299,24 @@ impl alma_runtime::Model for PoLineFundDistribution {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fund_distribution",
             fields: &[
-                F::new("fund_code", "fund_code", K::Element, None, false, V::Code),
-                F::new(
-                    "amount",
-                    "amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "fund_code",
+                    name: "fund_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "amount",
+                    name: "amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -4768,32 +5346,24 @@ impl alma_runtime::Codec for PoLineHolding {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLineHolding",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLineHolding {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.id, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.id, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(PoLineHolding);
@@ -4806,8 +5376,22 @@ impl alma_runtime::Model for PoLineHolding {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4843,36 +5427,37 @@ impl alma_runtime::Codec for InterestedUser {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InterestedUser",
-            &mut |k, v, r| {
-                match k {
-                    "primary_id" => out.primary_id = r.read(0u16, v)?,
-                    "first_name" => out.first_name = r.read(1u16, v)?,
-                    "last_name" => out.last_name = r.read(2u16, v)?,
-                    "email" => out.email = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "primary_id", &self.primary_id);
-        w.field(1u16, "first_name", &self.first_name);
-        w.field(2u16, "last_name", &self.last_name);
-        w.field(3u16, "email", &self.email);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InterestedUser {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.primary_id, &self.first_name, &self.last_name, &self.email],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.primary_id,
+                &mut self.first_name,
+                &mut self.last_name,
+                &mut self.email,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InterestedUser);
@@ -4885,31 +5470,38 @@ impl alma_runtime::Model for InterestedUser {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interested_user",
             fields: &[
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4947,38 +5539,44 @@ impl alma_runtime::Codec for PoLineLocation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLineLocation",
-            &mut |k, v, r| {
-                match k {
-                    "quantity" => out.quantity = r.read(0u16, v)?,
-                    "library" => out.library = r.read(1u16, v)?,
-                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
-                    "holding" => out.holding = r.read(3u16, v)?,
-                    "copy" => out.copy = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "quantity", &self.quantity);
-        w.field(1u16, "library", &self.library);
-        w.field(2u16, "shelving_location", &self.shelving_location);
-        w.field(3u16, "holding", &self.holding);
-        w.field(4u16, "copy", &self.copy);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLineLocation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.quantity,
+                &self.library,
+                &self.shelving_location,
+                &self.holding,
+                &self.copy,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.quantity,
+                &mut self.library,
+                &mut self.shelving_location,
+                &mut self.holding,
+                &mut self.copy,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PoLineLocation);
@@ -4991,43 +5589,50 @@ impl alma_runtime::Model for PoLineLocation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new(
-                    "quantity",
-                    "quantity",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "shelving_location",
-                    "shelving_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "holding",
-                    "holding",
-                    K::Element,
-                    Some("holdings"),
-                    true,
-                    V::Model(
+                F {
+                    key: "quantity",
+                    name: "quantity",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "shelving_location",
+                    name: "shelving_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding",
+                    name: "holding",
+                    kind: K::Element,
+                    wrapper: Some("holdings"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineHolding as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "copy",
-                    "copy",
-                    K::Element,
-                    Some("copies"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "copy",
+                    name: "copy",
+                    kind: K::Element,
+                    wrapper: Some("copies"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineCopy as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -5055,30 +5660,24 @@ impl alma_runtime::Codec for PoLineNote {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLineNote",
-            &mut |k, v, r| {
-                match k {
-                    "note_text" => out.note_text = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "note_text", &self.note_text);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLineNote {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.note_text], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.note_text], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(PoLineNote);
@@ -5091,14 +5690,14 @@ impl alma_runtime::Model for PoLineNote {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "note",
             fields: &[
-                F::new(
-                    "note_text",
-                    "note_text",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "note_text",
+                    name: "note_text",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5282,140 +5881,120 @@ impl alma_runtime::Codec for PoLine {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLine",
-            &mut |k, v, r| {
-                match k {
-                    "number" => out.number = r.read(0u16, v)?,
-                    "status" => out.status = r.read(1u16, v)?,
-                    "owner" => out.owner = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    "vendor" => out.vendor = r.read(4u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
-                    "acquisition_method" => out.acquisition_method = r.read(6u16, v)?,
-                    "rush" => out.rush = r.read(7u16, v)?,
-                    "cancellation_restriction" => {
-                        out.cancellation_restriction = r.read(8u16, v)?;
-                    }
-                    "cancellation_restriction_note" => {
-                        out.cancellation_restriction_note = r.read(9u16, v)?;
-                    }
-                    "price" => out.price = r.read(10u16, v)?,
-                    "discount" => out.discount = r.read(11u16, v)?,
-                    "vendor_reference_number" => {
-                        out.vendor_reference_number = r.read(12u16, v)?;
-                    }
-                    "vendor_reference_number_type" => {
-                        out.vendor_reference_number_type = r.read(13u16, v)?;
-                    }
-                    "source_type" => out.source_type = r.read(14u16, v)?,
-                    "po_number" => out.po_number = r.read(15u16, v)?,
-                    "invoice_reference" => out.invoice_reference = r.read(16u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(17u16, v)?,
-                    "fund_distribution" => out.fund_distribution = r.read(18u16, v)?,
-                    "reporting_code" => out.reporting_code = r.read(19u16, v)?,
-                    "secondary_reporting_code" => {
-                        out.secondary_reporting_code = r.read(20u16, v)?;
-                    }
-                    "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = r.read(21u16, v)?;
-                    }
-                    "vendor_note" => out.vendor_note = r.read(22u16, v)?,
-                    "receiving_note" => out.receiving_note = r.read(23u16, v)?,
-                    "alert" => out.alert = r.read(24u16, v)?,
-                    "note" => out.note = r.read(25u16, v)?,
-                    "location" => out.location = r.read(26u16, v)?,
-                    "interested_user" => out.interested_user = r.read(27u16, v)?,
-                    "license" => out.license = r.read(28u16, v)?,
-                    "url" => out.url = r.read(29u16, v)?,
-                    "base_status" => out.base_status = r.read(30u16, v)?,
-                    "access_provider" => out.access_provider = r.read(31u16, v)?,
-                    "manual_renewal" => out.manual_renewal = r.read(32u16, v)?,
-                    "renewal_cycle" => out.renewal_cycle = r.read(33u16, v)?,
-                    "subscription_from_date" => {
-                        out.subscription_from_date = r.read(34u16, v)?;
-                    }
-                    "subscription_to_date" => {
-                        out.subscription_to_date = r.read(35u16, v)?;
-                    }
-                    "renewal_date" => out.renewal_date = r.read(36u16, v)?,
-                    "renewal_period" => out.renewal_period = r.read(37u16, v)?,
-                    "material_type" => out.material_type = r.read(38u16, v)?,
-                    "created_date" => out.created_date = r.read(39u16, v)?,
-                    "status_date" => out.status_date = r.read(40u16, v)?,
-                    "expected_receipt_date" => {
-                        out.expected_receipt_date = r.read(41u16, v)?;
-                    }
-                    "link" => out.link = r.read(42u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "number", &self.number);
-        w.field(1u16, "status", &self.status);
-        w.field(2u16, "owner", &self.owner);
-        w.field(3u16, "type", &self.type_);
-        w.field(4u16, "vendor", &self.vendor);
-        w.field(5u16, "vendor_account", &self.vendor_account);
-        w.field(6u16, "acquisition_method", &self.acquisition_method);
-        w.field(7u16, "rush", &self.rush);
-        w.field(8u16, "cancellation_restriction", &self.cancellation_restriction);
-        w.field(
-            9u16,
-            "cancellation_restriction_note",
-            &self.cancellation_restriction_note,
-        );
-        w.field(10u16, "price", &self.price);
-        w.field(11u16, "discount", &self.discount);
-        w.field(12u16, "vendor_reference_number", &self.vendor_reference_number);
-        w.field(
-            13u16,
-            "vendor_reference_number_type",
-            &self.vendor_reference_number_type,
-        );
-        w.field(14u16, "source_type", &self.source_type);
-        w.field(15u16, "po_number", &self.po_number);
-        w.field(16u16, "invoice_reference", &self.invoice_reference);
-        w.field(17u16, "resource_metadata", &self.resource_metadata);
-        w.field(18u16, "fund_distribution", &self.fund_distribution);
-        w.field(19u16, "reporting_code", &self.reporting_code);
-        w.field(20u16, "secondary_reporting_code", &self.secondary_reporting_code);
-        w.field(21u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field(22u16, "vendor_note", &self.vendor_note);
-        w.field(23u16, "receiving_note", &self.receiving_note);
-        w.field(24u16, "alert", &self.alert);
-        w.field(25u16, "note", &self.note);
-        w.field(26u16, "location", &self.location);
-        w.field(27u16, "interested_user", &self.interested_user);
-        w.field(28u16, "license", &self.license);
-        w.field(29u16, "url", &self.url);
-        w.field(30u16, "base_status", &self.base_status);
-        w.field(31u16, "access_provider", &self.access_provider);
-        w.field(32u16, "manual_renewal", &self.manual_renewal);
-        w.field(33u16, "renewal_cycle", &self.renewal_cycle);
-        w.field(34u16, "subscription_from_date", &self.subscription_from_date);
-        w.field(35u16, "subscription_to_date", &self.subscription_to_date);
-        w.field(36u16, "renewal_date", &self.renewal_date);
-        w.field(37u16, "renewal_period", &self.renewal_period);
-        w.field(38u16, "material_type", &self.material_type);
-        w.field(39u16, "created_date", &self.created_date);
-        w.field(40u16, "status_date", &self.status_date);
-        w.field(41u16, "expected_receipt_date", &self.expected_receipt_date);
-        w.field(42u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLine {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.number,
+                &self.status,
+                &self.owner,
+                &self.type_,
+                &self.vendor,
+                &self.vendor_account,
+                &self.acquisition_method,
+                &self.rush,
+                &self.cancellation_restriction,
+                &self.cancellation_restriction_note,
+                &self.price,
+                &self.discount,
+                &self.vendor_reference_number,
+                &self.vendor_reference_number_type,
+                &self.source_type,
+                &self.po_number,
+                &self.invoice_reference,
+                &self.resource_metadata,
+                &self.fund_distribution,
+                &self.reporting_code,
+                &self.secondary_reporting_code,
+                &self.tertiary_reporting_code,
+                &self.vendor_note,
+                &self.receiving_note,
+                &self.alert,
+                &self.note,
+                &self.location,
+                &self.interested_user,
+                &self.license,
+                &self.url,
+                &self.base_status,
+                &self.access_provider,
+                &self.manual_renewal,
+                &self.renewal_cycle,
+                &self.subscription_from_date,
+                &self.subscription_to_date,
+                &self.renewal_date,
+                &self.renewal_period,
+                &self.material_type,
+                &self.created_date,
+                &self.status_date,
+                &self.expected_receipt_date,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.number,
+                &mut self.status,
+                &mut self.owner,
+                &mut self.type_,
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.acquisition_method,
+                &mut self.rush,
+                &mut self.cancellation_restriction,
+                &mut self.cancellation_restriction_note,
+                &mut self.price,
+                &mut self.discount,
+                &mut self.vendor_reference_number,
+                &mut self.vendor_reference_number_type,
+                &mut self.source_type,
+                &mut self.po_number,
+                &mut self.invoice_reference,
+                &mut self.resource_metadata,
+                &mut self.fund_distribution,
+                &mut self.reporting_code,
+                &mut self.secondary_reporting_code,
+                &mut self.tertiary_reporting_code,
+                &mut self.vendor_note,
+                &mut self.receiving_note,
+                &mut self.alert,
+                &mut self.note,
+                &mut self.location,
+                &mut self.interested_user,
+                &mut self.license,
+                &mut self.url,
+                &mut self.base_status,
+                &mut self.access_provider,
+                &mut self.manual_renewal,
+                &mut self.renewal_cycle,
+                &mut self.subscription_from_date,
+                &mut self.subscription_to_date,
+                &mut self.renewal_date,
+                &mut self.renewal_period,
+                &mut self.material_type,
+                &mut self.created_date,
+                &mut self.status_date,
+                &mut self.expected_receipt_date,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PoLine);
@@ -5428,285 +6007,362 @@ impl alma_runtime::Model for PoLine {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "po_line",
             fields: &[
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "acquisition_method",
-                    "acquisition_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("rush", "rush", K::Element, None, false, V::Scalar(S::Bool)),
-                F::new(
-                    "cancellation_restriction",
-                    "cancellation_restriction",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cancellation_restriction_note",
-                    "cancellation_restriction_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "price",
-                    "price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "acquisition_method",
+                    name: "acquisition_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "rush",
+                    name: "rush",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cancellation_restriction",
+                    name: "cancellation_restriction",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cancellation_restriction_note",
+                    name: "cancellation_restriction_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "price",
+                    name: "price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "discount",
-                    "discount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_reference_number",
-                    "vendor_reference_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_reference_number_type",
-                    "vendor_reference_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("source_type", "source_type", K::Element, None, false, V::Code),
-                F::new(
-                    "po_number",
-                    "po_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "invoice_reference",
-                    "invoice_reference",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "discount",
+                    name: "discount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_reference_number",
+                    name: "vendor_reference_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_reference_number_type",
+                    name: "vendor_reference_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "source_type",
+                    name: "source_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_number",
+                    name: "po_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_reference",
+                    name: "invoice_reference",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::PoLineResourceMetadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "fund_distribution",
-                    "fund_distribution",
-                    K::Element,
-                    Some("fund_distributions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund_distribution",
+                    name: "fund_distribution",
+                    kind: K::Element,
+                    wrapper: Some("fund_distributions"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineFundDistribution as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "reporting_code",
-                    "reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "secondary_reporting_code",
-                    "secondary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "tertiary_reporting_code",
-                    "tertiary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_note",
-                    "vendor_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "receiving_note",
-                    "receiving_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "reporting_code",
+                    name: "reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "secondary_reporting_code",
+                    name: "secondary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "tertiary_reporting_code",
+                    name: "tertiary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_note",
+                    name: "vendor_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "receiving_note",
+                    name: "receiving_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alert",
+                    name: "alert",
+                    kind: K::Element,
+                    wrapper: Some("alerts"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "location",
-                    "location",
-                    K::Element,
-                    Some("locations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: Some("locations"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineLocation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "interested_user",
-                    "interested_user",
-                    K::Element,
-                    Some("interested_users"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "interested_user",
+                    name: "interested_user",
+                    kind: K::Element,
+                    wrapper: Some("interested_users"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::InterestedUser as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("license", "license", K::Element, None, false, V::Code),
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "base_status",
-                    "base_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "access_provider",
-                    "access_provider",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "manual_renewal",
-                    "manual_renewal",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "renewal_cycle",
-                    "renewal_cycle",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "subscription_from_date",
-                    "subscription_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "subscription_to_date",
-                    "subscription_to_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "renewal_date",
-                    "renewal_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "renewal_period",
-                    "renewal_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "status_date",
-                    "status_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_receipt_date",
-                    "expected_receipt_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "base_status",
+                    name: "base_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "access_provider",
+                    name: "access_provider",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "manual_renewal",
+                    name: "manual_renewal",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "renewal_cycle",
+                    name: "renewal_cycle",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "subscription_from_date",
+                    name: "subscription_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "subscription_to_date",
+                    name: "subscription_to_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "renewal_date",
+                    name: "renewal_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "renewal_period",
+                    name: "renewal_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status_date",
+                    name: "status_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_receipt_date",
+                    name: "expected_receipt_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5760,50 +6416,54 @@ impl alma_runtime::Codec for PoLineResourceMetadata {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLineResourceMetadata",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "title" => out.title = r.read(1u16, v)?,
-                    "author" => out.author = r.read(2u16, v)?,
-                    "issn" => out.issn = r.read(3u16, v)?,
-                    "isbn" => out.isbn = r.read(4u16, v)?,
-                    "publisher" => out.publisher = r.read(5u16, v)?,
-                    "publication_place" => out.publication_place = r.read(6u16, v)?,
-                    "publication_year" => out.publication_year = r.read(7u16, v)?,
-                    "vendor_title_number" => out.vendor_title_number = r.read(8u16, v)?,
-                    "system_control_number" => {
-                        out.system_control_number = r.read(9u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(1u16, "title", &self.title);
-        w.field(2u16, "author", &self.author);
-        w.field(3u16, "issn", &self.issn);
-        w.field(4u16, "isbn", &self.isbn);
-        w.field(5u16, "publisher", &self.publisher);
-        w.field(6u16, "publication_place", &self.publication_place);
-        w.field(7u16, "publication_year", &self.publication_year);
-        w.field(8u16, "vendor_title_number", &self.vendor_title_number);
-        w.field(9u16, "system_control_number", &self.system_control_number);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLineResourceMetadata {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.mms_id,
+                &self.title,
+                &self.author,
+                &self.issn,
+                &self.isbn,
+                &self.publisher,
+                &self.publication_place,
+                &self.publication_year,
+                &self.vendor_title_number,
+                &self.system_control_number,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.mms_id,
+                &mut self.title,
+                &mut self.author,
+                &mut self.issn,
+                &mut self.isbn,
+                &mut self.publisher,
+                &mut self.publication_place,
+                &mut self.publication_year,
+                &mut self.vendor_title_number,
+                &mut self.system_control_number,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PoLineResourceMetadata);
@@ -5816,60 +6476,88 @@ impl alma_runtime::Model for PoLineResourceMetadata {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publication_place",
-                    "publication_place",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publication_year",
-                    "publication_year",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_title_number",
-                    "vendor_title_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "system_control_number",
-                    "system_control_number",
-                    K::Element,
-                    Some("system_control_numbers"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publication_place",
+                    name: "publication_place",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publication_year",
+                    name: "publication_year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_title_number",
+                    name: "vendor_title_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "system_control_number",
+                    name: "system_control_number",
+                    kind: K::Element,
+                    wrapper: Some("system_control_numbers"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5937,60 +6625,64 @@ impl alma_runtime::Codec for CopyPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CopyPost",
-            &mut |k, v, r| {
-                match k {
-                    "barcode" => out.barcode = r.read(0u16, v)?,
-                    "item_policy" => out.item_policy = r.read(1u16, v)?,
-                    "receive_date" => out.receive_date = r.read(2u16, v)?,
-                    "enumeration_a" => out.enumeration_a = r.read(3u16, v)?,
-                    "enumeration_b" => out.enumeration_b = r.read(4u16, v)?,
-                    "enumeration_c" => out.enumeration_c = r.read(5u16, v)?,
-                    "chronology_i" => out.chronology_i = r.read(6u16, v)?,
-                    "chronology_j" => out.chronology_j = r.read(7u16, v)?,
-                    "chronology_k" => out.chronology_k = r.read(8u16, v)?,
-                    "description" => out.description = r.read(9u16, v)?,
-                    "storage_location_id" => out.storage_location_id = r.read(10u16, v)?,
-                    "is_temp_location" => out.is_temp_location = r.read(11u16, v)?,
-                    "permanent_library" => out.permanent_library = r.read(12u16, v)?,
-                    "permanent_shelving_location" => {
-                        out.permanent_shelving_location = r.read(13u16, v)?;
-                    }
-                    "link" => out.link = r.read(14u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "barcode", &self.barcode);
-        w.field(1u16, "item_policy", &self.item_policy);
-        w.field(2u16, "receive_date", &self.receive_date);
-        w.field(3u16, "enumeration_a", &self.enumeration_a);
-        w.field(4u16, "enumeration_b", &self.enumeration_b);
-        w.field(5u16, "enumeration_c", &self.enumeration_c);
-        w.field(6u16, "chronology_i", &self.chronology_i);
-        w.field(7u16, "chronology_j", &self.chronology_j);
-        w.field(8u16, "chronology_k", &self.chronology_k);
-        w.field(9u16, "description", &self.description);
-        w.field(10u16, "storage_location_id", &self.storage_location_id);
-        w.field(11u16, "is_temp_location", &self.is_temp_location);
-        w.field(12u16, "permanent_library", &self.permanent_library);
-        w.field(13u16, "permanent_shelving_location", &self.permanent_shelving_location);
-        w.field(14u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CopyPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.barcode,
+                &self.item_policy,
+                &self.receive_date,
+                &self.enumeration_a,
+                &self.enumeration_b,
+                &self.enumeration_c,
+                &self.chronology_i,
+                &self.chronology_j,
+                &self.chronology_k,
+                &self.description,
+                &self.storage_location_id,
+                &self.is_temp_location,
+                &self.permanent_library,
+                &self.permanent_shelving_location,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.barcode,
+                &mut self.item_policy,
+                &mut self.receive_date,
+                &mut self.enumeration_a,
+                &mut self.enumeration_b,
+                &mut self.enumeration_c,
+                &mut self.chronology_i,
+                &mut self.chronology_j,
+                &mut self.chronology_k,
+                &mut self.description,
+                &mut self.storage_location_id,
+                &mut self.is_temp_location,
+                &mut self.permanent_library,
+                &mut self.permanent_shelving_location,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CopyPost);
@@ -6003,105 +6695,126 @@ impl alma_runtime::Model for CopyPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "copy",
             fields: &[
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("item_policy", "item_policy", K::Element, None, false, V::Code),
-                F::new(
-                    "receive_date",
-                    "receive_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_a",
-                    "enumeration_a",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_b",
-                    "enumeration_b",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_c",
-                    "enumeration_c",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_i",
-                    "chronology_i",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_j",
-                    "chronology_j",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_k",
-                    "chronology_k",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "storage_location_id",
-                    "storage_location_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_temp_location",
-                    "is_temp_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "permanent_library",
-                    "permanent_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "permanent_shelving_location",
-                    "permanent_shelving_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_policy",
+                    name: "item_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "receive_date",
+                    name: "receive_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_a",
+                    name: "enumeration_a",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_b",
+                    name: "enumeration_b",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_c",
+                    name: "enumeration_c",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_i",
+                    name: "chronology_i",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_j",
+                    name: "chronology_j",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_k",
+                    name: "chronology_k",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "storage_location_id",
+                    name: "storage_location_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_temp_location",
+                    name: "is_temp_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "permanent_library",
+                    name: "permanent_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "permanent_shelving_location",
+                    name: "permanent_shelving_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6137,36 +6850,37 @@ impl alma_runtime::Codec for PoLineLocationPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLineLocationPost",
-            &mut |k, v, r| {
-                match k {
-                    "quantity" => out.quantity = r.read(0u16, v)?,
-                    "library" => out.library = r.read(1u16, v)?,
-                    "shelving_location" => out.shelving_location = r.read(2u16, v)?,
-                    "copy" => out.copy = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "quantity", &self.quantity);
-        w.field(1u16, "library", &self.library);
-        w.field(2u16, "shelving_location", &self.shelving_location);
-        w.field(3u16, "copy", &self.copy);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLineLocationPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.quantity, &self.library, &self.shelving_location, &self.copy],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.quantity,
+                &mut self.library,
+                &mut self.shelving_location,
+                &mut self.copy,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PoLineLocationPost);
@@ -6179,33 +6893,40 @@ impl alma_runtime::Model for PoLineLocationPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new(
-                    "quantity",
-                    "quantity",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "shelving_location",
-                    "shelving_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "copy",
-                    "copy",
-                    K::Element,
-                    Some("copies"),
-                    true,
-                    V::Model(
+                F {
+                    key: "quantity",
+                    name: "quantity",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "shelving_location",
+                    name: "shelving_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "copy",
+                    name: "copy",
+                    kind: K::Element,
+                    wrapper: Some("copies"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::CopyPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -6373,130 +7094,110 @@ impl alma_runtime::Codec for PoLinePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLinePost",
-            &mut |k, v, r| {
-                match k {
-                    "owner" => out.owner = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    "vendor" => out.vendor = r.read(2u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(3u16, v)?,
-                    "acquisition_method" => out.acquisition_method = r.read(4u16, v)?,
-                    "rush" => out.rush = r.read(5u16, v)?,
-                    "cancellation_restriction" => {
-                        out.cancellation_restriction = r.read(6u16, v)?;
-                    }
-                    "cancellation_restriction_note" => {
-                        out.cancellation_restriction_note = r.read(7u16, v)?;
-                    }
-                    "price" => out.price = r.read(8u16, v)?,
-                    "discount" => out.discount = r.read(9u16, v)?,
-                    "vendor_reference_number" => {
-                        out.vendor_reference_number = r.read(10u16, v)?;
-                    }
-                    "vendor_reference_number_type" => {
-                        out.vendor_reference_number_type = r.read(11u16, v)?;
-                    }
-                    "source_type" => out.source_type = r.read(12u16, v)?,
-                    "po_number" => out.po_number = r.read(13u16, v)?,
-                    "invoice_reference" => out.invoice_reference = r.read(14u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(15u16, v)?,
-                    "fund_distribution" => out.fund_distribution = r.read(16u16, v)?,
-                    "reporting_code" => out.reporting_code = r.read(17u16, v)?,
-                    "secondary_reporting_code" => {
-                        out.secondary_reporting_code = r.read(18u16, v)?;
-                    }
-                    "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = r.read(19u16, v)?;
-                    }
-                    "vendor_note" => out.vendor_note = r.read(20u16, v)?,
-                    "receiving_note" => out.receiving_note = r.read(21u16, v)?,
-                    "alert" => out.alert = r.read(22u16, v)?,
-                    "note" => out.note = r.read(23u16, v)?,
-                    "location" => out.location = r.read(24u16, v)?,
-                    "license" => out.license = r.read(25u16, v)?,
-                    "url" => out.url = r.read(26u16, v)?,
-                    "base_status" => out.base_status = r.read(27u16, v)?,
-                    "access_provider" => out.access_provider = r.read(28u16, v)?,
-                    "manual_renewal" => out.manual_renewal = r.read(29u16, v)?,
-                    "renewal_cycle" => out.renewal_cycle = r.read(30u16, v)?,
-                    "subscription_from_date" => {
-                        out.subscription_from_date = r.read(31u16, v)?;
-                    }
-                    "subscription_to_date" => {
-                        out.subscription_to_date = r.read(32u16, v)?;
-                    }
-                    "renewal_date" => out.renewal_date = r.read(33u16, v)?,
-                    "renewal_period" => out.renewal_period = r.read(34u16, v)?,
-                    "material_type" => out.material_type = r.read(35u16, v)?,
-                    "expected_receipt_date" => {
-                        out.expected_receipt_date = r.read(36u16, v)?;
-                    }
-                    "link" => out.link = r.read(37u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "owner", &self.owner);
-        w.field(1u16, "type", &self.type_);
-        w.field(2u16, "vendor", &self.vendor);
-        w.field(3u16, "vendor_account", &self.vendor_account);
-        w.field(4u16, "acquisition_method", &self.acquisition_method);
-        w.field(5u16, "rush", &self.rush);
-        w.field(6u16, "cancellation_restriction", &self.cancellation_restriction);
-        w.field(
-            7u16,
-            "cancellation_restriction_note",
-            &self.cancellation_restriction_note,
-        );
-        w.field(8u16, "price", &self.price);
-        w.field(9u16, "discount", &self.discount);
-        w.field(10u16, "vendor_reference_number", &self.vendor_reference_number);
-        w.field(
-            11u16,
-            "vendor_reference_number_type",
-            &self.vendor_reference_number_type,
-        );
-        w.field(12u16, "source_type", &self.source_type);
-        w.field(13u16, "po_number", &self.po_number);
-        w.field(14u16, "invoice_reference", &self.invoice_reference);
-        w.field(15u16, "resource_metadata", &self.resource_metadata);
-        w.field(16u16, "fund_distribution", &self.fund_distribution);
-        w.field(17u16, "reporting_code", &self.reporting_code);
-        w.field(18u16, "secondary_reporting_code", &self.secondary_reporting_code);
-        w.field(19u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field(20u16, "vendor_note", &self.vendor_note);
-        w.field(21u16, "receiving_note", &self.receiving_note);
-        w.field(22u16, "alert", &self.alert);
-        w.field(23u16, "note", &self.note);
-        w.field(24u16, "location", &self.location);
-        w.field(25u16, "license", &self.license);
-        w.field(26u16, "url", &self.url);
-        w.field(27u16, "base_status", &self.base_status);
-        w.field(28u16, "access_provider", &self.access_provider);
-        w.field(29u16, "manual_renewal", &self.manual_renewal);
-        w.field(30u16, "renewal_cycle", &self.renewal_cycle);
-        w.field(31u16, "subscription_from_date", &self.subscription_from_date);
-        w.field(32u16, "subscription_to_date", &self.subscription_to_date);
-        w.field(33u16, "renewal_date", &self.renewal_date);
-        w.field(34u16, "renewal_period", &self.renewal_period);
-        w.field(35u16, "material_type", &self.material_type);
-        w.field(36u16, "expected_receipt_date", &self.expected_receipt_date);
-        w.field(37u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLinePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.owner,
+                &self.type_,
+                &self.vendor,
+                &self.vendor_account,
+                &self.acquisition_method,
+                &self.rush,
+                &self.cancellation_restriction,
+                &self.cancellation_restriction_note,
+                &self.price,
+                &self.discount,
+                &self.vendor_reference_number,
+                &self.vendor_reference_number_type,
+                &self.source_type,
+                &self.po_number,
+                &self.invoice_reference,
+                &self.resource_metadata,
+                &self.fund_distribution,
+                &self.reporting_code,
+                &self.secondary_reporting_code,
+                &self.tertiary_reporting_code,
+                &self.vendor_note,
+                &self.receiving_note,
+                &self.alert,
+                &self.note,
+                &self.location,
+                &self.license,
+                &self.url,
+                &self.base_status,
+                &self.access_provider,
+                &self.manual_renewal,
+                &self.renewal_cycle,
+                &self.subscription_from_date,
+                &self.subscription_to_date,
+                &self.renewal_date,
+                &self.renewal_period,
+                &self.material_type,
+                &self.expected_receipt_date,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.owner,
+                &mut self.type_,
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.acquisition_method,
+                &mut self.rush,
+                &mut self.cancellation_restriction,
+                &mut self.cancellation_restriction_note,
+                &mut self.price,
+                &mut self.discount,
+                &mut self.vendor_reference_number,
+                &mut self.vendor_reference_number_type,
+                &mut self.source_type,
+                &mut self.po_number,
+                &mut self.invoice_reference,
+                &mut self.resource_metadata,
+                &mut self.fund_distribution,
+                &mut self.reporting_code,
+                &mut self.secondary_reporting_code,
+                &mut self.tertiary_reporting_code,
+                &mut self.vendor_note,
+                &mut self.receiving_note,
+                &mut self.alert,
+                &mut self.note,
+                &mut self.location,
+                &mut self.license,
+                &mut self.url,
+                &mut self.base_status,
+                &mut self.access_provider,
+                &mut self.manual_renewal,
+                &mut self.renewal_cycle,
+                &mut self.subscription_from_date,
+                &mut self.subscription_to_date,
+                &mut self.renewal_date,
+                &mut self.renewal_period,
+                &mut self.material_type,
+                &mut self.expected_receipt_date,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PoLinePost);
@@ -6509,257 +7210,320 @@ impl alma_runtime::Model for PoLinePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "po_line",
             fields: &[
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "acquisition_method",
-                    "acquisition_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("rush", "rush", K::Element, None, false, V::Scalar(S::Bool)),
-                F::new(
-                    "cancellation_restriction",
-                    "cancellation_restriction",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cancellation_restriction_note",
-                    "cancellation_restriction_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "price",
-                    "price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "acquisition_method",
+                    name: "acquisition_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "rush",
+                    name: "rush",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cancellation_restriction",
+                    name: "cancellation_restriction",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cancellation_restriction_note",
+                    name: "cancellation_restriction_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "price",
+                    name: "price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "discount",
-                    "discount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_reference_number",
-                    "vendor_reference_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_reference_number_type",
-                    "vendor_reference_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("source_type", "source_type", K::Element, None, false, V::Code),
-                F::new(
-                    "po_number",
-                    "po_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "invoice_reference",
-                    "invoice_reference",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "discount",
+                    name: "discount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_reference_number",
+                    name: "vendor_reference_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_reference_number_type",
+                    name: "vendor_reference_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "source_type",
+                    name: "source_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_number",
+                    name: "po_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_reference",
+                    name: "invoice_reference",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::PoLineResourceMetadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "fund_distribution",
-                    "fund_distribution",
-                    K::Element,
-                    Some("fund_distributions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund_distribution",
+                    name: "fund_distribution",
+                    kind: K::Element,
+                    wrapper: Some("fund_distributions"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineFundDistribution as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "reporting_code",
-                    "reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "secondary_reporting_code",
-                    "secondary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "tertiary_reporting_code",
-                    "tertiary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_note",
-                    "vendor_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "receiving_note",
-                    "receiving_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("alert", "alert", K::Element, Some("alerts"), true, V::Code),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "reporting_code",
+                    name: "reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "secondary_reporting_code",
+                    name: "secondary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "tertiary_reporting_code",
+                    name: "tertiary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_note",
+                    name: "vendor_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "receiving_note",
+                    name: "receiving_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alert",
+                    name: "alert",
+                    kind: K::Element,
+                    wrapper: Some("alerts"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "location",
-                    "location",
-                    K::Element,
-                    Some("locations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: Some("locations"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineLocationPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("license", "license", K::Element, None, false, V::Code),
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "base_status",
-                    "base_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "access_provider",
-                    "access_provider",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "manual_renewal",
-                    "manual_renewal",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "renewal_cycle",
-                    "renewal_cycle",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "subscription_from_date",
-                    "subscription_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "subscription_to_date",
-                    "subscription_to_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "renewal_date",
-                    "renewal_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "renewal_period",
-                    "renewal_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "expected_receipt_date",
-                    "expected_receipt_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "base_status",
+                    name: "base_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "access_provider",
+                    name: "access_provider",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "manual_renewal",
+                    name: "manual_renewal",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "renewal_cycle",
+                    name: "renewal_cycle",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "subscription_from_date",
+                    name: "subscription_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "subscription_to_date",
+                    name: "subscription_to_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "renewal_date",
+                    name: "renewal_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "renewal_period",
+                    name: "renewal_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "expected_receipt_date",
+                    name: "expected_receipt_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6899,114 +7663,94 @@ impl alma_runtime::Codec for PoLinePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLinePut",
-            &mut |k, v, r| {
-                match k {
-                    "vendor" => out.vendor = r.read(0u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(1u16, v)?,
-                    "acquisition_method" => out.acquisition_method = r.read(2u16, v)?,
-                    "rush" => out.rush = r.read(3u16, v)?,
-                    "cancellation_restriction" => {
-                        out.cancellation_restriction = r.read(4u16, v)?;
-                    }
-                    "cancellation_restriction_note" => {
-                        out.cancellation_restriction_note = r.read(5u16, v)?;
-                    }
-                    "price" => out.price = r.read(6u16, v)?,
-                    "vendor_reference_number" => {
-                        out.vendor_reference_number = r.read(7u16, v)?;
-                    }
-                    "vendor_reference_number_type" => {
-                        out.vendor_reference_number_type = r.read(8u16, v)?;
-                    }
-                    "po_number" => out.po_number = r.read(9u16, v)?,
-                    "invoice_reference" => out.invoice_reference = r.read(10u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(11u16, v)?,
-                    "fund_distribution" => out.fund_distribution = r.read(12u16, v)?,
-                    "reporting_code" => out.reporting_code = r.read(13u16, v)?,
-                    "secondary_reporting_code" => {
-                        out.secondary_reporting_code = r.read(14u16, v)?;
-                    }
-                    "tertiary_reporting_code" => {
-                        out.tertiary_reporting_code = r.read(15u16, v)?;
-                    }
-                    "vendor_note" => out.vendor_note = r.read(16u16, v)?,
-                    "receiving_note" => out.receiving_note = r.read(17u16, v)?,
-                    "note" => out.note = r.read(18u16, v)?,
-                    "base_status" => out.base_status = r.read(19u16, v)?,
-                    "access_provider" => out.access_provider = r.read(20u16, v)?,
-                    "manual_renewal" => out.manual_renewal = r.read(21u16, v)?,
-                    "renewal_cycle" => out.renewal_cycle = r.read(22u16, v)?,
-                    "subscription_from_date" => {
-                        out.subscription_from_date = r.read(23u16, v)?;
-                    }
-                    "subscription_to_date" => {
-                        out.subscription_to_date = r.read(24u16, v)?;
-                    }
-                    "renewal_date" => out.renewal_date = r.read(25u16, v)?,
-                    "renewal_period" => out.renewal_period = r.read(26u16, v)?,
-                    "material_type" => out.material_type = r.read(27u16, v)?,
-                    "expected_receipt_date" => {
-                        out.expected_receipt_date = r.read(28u16, v)?;
-                    }
-                    "link" => out.link = r.read(29u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "vendor", &self.vendor);
-        w.field(1u16, "vendor_account", &self.vendor_account);
-        w.field(2u16, "acquisition_method", &self.acquisition_method);
-        w.field(3u16, "rush", &self.rush);
-        w.field(4u16, "cancellation_restriction", &self.cancellation_restriction);
-        w.field(
-            5u16,
-            "cancellation_restriction_note",
-            &self.cancellation_restriction_note,
-        );
-        w.field(6u16, "price", &self.price);
-        w.field(7u16, "vendor_reference_number", &self.vendor_reference_number);
-        w.field(
-            8u16,
-            "vendor_reference_number_type",
-            &self.vendor_reference_number_type,
-        );
-        w.field(9u16, "po_number", &self.po_number);
-        w.field(10u16, "invoice_reference", &self.invoice_reference);
-        w.field(11u16, "resource_metadata", &self.resource_metadata);
-        w.field(12u16, "fund_distribution", &self.fund_distribution);
-        w.field(13u16, "reporting_code", &self.reporting_code);
-        w.field(14u16, "secondary_reporting_code", &self.secondary_reporting_code);
-        w.field(15u16, "tertiary_reporting_code", &self.tertiary_reporting_code);
-        w.field(16u16, "vendor_note", &self.vendor_note);
-        w.field(17u16, "receiving_note", &self.receiving_note);
-        w.field(18u16, "note", &self.note);
-        w.field(19u16, "base_status", &self.base_status);
-        w.field(20u16, "access_provider", &self.access_provider);
-        w.field(21u16, "manual_renewal", &self.manual_renewal);
-        w.field(22u16, "renewal_cycle", &self.renewal_cycle);
-        w.field(23u16, "subscription_from_date", &self.subscription_from_date);
-        w.field(24u16, "subscription_to_date", &self.subscription_to_date);
-        w.field(25u16, "renewal_date", &self.renewal_date);
-        w.field(26u16, "renewal_period", &self.renewal_period);
-        w.field(27u16, "material_type", &self.material_type);
-        w.field(28u16, "expected_receipt_date", &self.expected_receipt_date);
-        w.field(29u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLinePut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.vendor,
+                &self.vendor_account,
+                &self.acquisition_method,
+                &self.rush,
+                &self.cancellation_restriction,
+                &self.cancellation_restriction_note,
+                &self.price,
+                &self.vendor_reference_number,
+                &self.vendor_reference_number_type,
+                &self.po_number,
+                &self.invoice_reference,
+                &self.resource_metadata,
+                &self.fund_distribution,
+                &self.reporting_code,
+                &self.secondary_reporting_code,
+                &self.tertiary_reporting_code,
+                &self.vendor_note,
+                &self.receiving_note,
+                &self.note,
+                &self.base_status,
+                &self.access_provider,
+                &self.manual_renewal,
+                &self.renewal_cycle,
+                &self.subscription_from_date,
+                &self.subscription_to_date,
+                &self.renewal_date,
+                &self.renewal_period,
+                &self.material_type,
+                &self.expected_receipt_date,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.acquisition_method,
+                &mut self.rush,
+                &mut self.cancellation_restriction,
+                &mut self.cancellation_restriction_note,
+                &mut self.price,
+                &mut self.vendor_reference_number,
+                &mut self.vendor_reference_number_type,
+                &mut self.po_number,
+                &mut self.invoice_reference,
+                &mut self.resource_metadata,
+                &mut self.fund_distribution,
+                &mut self.reporting_code,
+                &mut self.secondary_reporting_code,
+                &mut self.tertiary_reporting_code,
+                &mut self.vendor_note,
+                &mut self.receiving_note,
+                &mut self.note,
+                &mut self.base_status,
+                &mut self.access_provider,
+                &mut self.manual_renewal,
+                &mut self.renewal_cycle,
+                &mut self.subscription_from_date,
+                &mut self.subscription_to_date,
+                &mut self.renewal_date,
+                &mut self.renewal_period,
+                &mut self.material_type,
+                &mut self.expected_receipt_date,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PoLinePut);
@@ -7019,233 +7763,254 @@ impl alma_runtime::Model for PoLinePut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "po_line",
             fields: &[
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "acquisition_method",
-                    "acquisition_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("rush", "rush", K::Element, None, false, V::Scalar(S::Bool)),
-                F::new(
-                    "cancellation_restriction",
-                    "cancellation_restriction",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cancellation_restriction_note",
-                    "cancellation_restriction_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "price",
-                    "price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "acquisition_method",
+                    name: "acquisition_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "rush",
+                    name: "rush",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cancellation_restriction",
+                    name: "cancellation_restriction",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cancellation_restriction_note",
+                    name: "cancellation_restriction_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "price",
+                    name: "price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "vendor_reference_number",
-                    "vendor_reference_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_reference_number_type",
-                    "vendor_reference_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "po_number",
-                    "po_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "invoice_reference",
-                    "invoice_reference",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "vendor_reference_number",
+                    name: "vendor_reference_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_reference_number_type",
+                    name: "vendor_reference_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_number",
+                    name: "po_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_reference",
+                    name: "invoice_reference",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::ResourceMetadataPut as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "fund_distribution",
-                    "fund_distribution",
-                    K::Element,
-                    Some("fund_distributions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund_distribution",
+                    name: "fund_distribution",
+                    kind: K::Element,
+                    wrapper: Some("fund_distributions"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineFundDistribution as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "reporting_code",
-                    "reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "secondary_reporting_code",
-                    "secondary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "tertiary_reporting_code",
-                    "tertiary_reporting_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "vendor_note",
-                    "vendor_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "receiving_note",
-                    "receiving_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "reporting_code",
+                    name: "reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "secondary_reporting_code",
+                    name: "secondary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "tertiary_reporting_code",
+                    name: "tertiary_reporting_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vendor_note",
+                    name: "vendor_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "receiving_note",
+                    name: "receiving_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLineNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "base_status",
-                    "base_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "access_provider",
-                    "access_provider",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "manual_renewal",
-                    "manual_renewal",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "renewal_cycle",
-                    "renewal_cycle",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "subscription_from_date",
-                    "subscription_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "subscription_to_date",
-                    "subscription_to_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "renewal_date",
-                    "renewal_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "renewal_period",
-                    "renewal_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "material_type",
-                    "material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "expected_receipt_date",
-                    "expected_receipt_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "base_status",
+                    name: "base_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "access_provider",
+                    name: "access_provider",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "manual_renewal",
+                    name: "manual_renewal",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "renewal_cycle",
+                    name: "renewal_cycle",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "subscription_from_date",
+                    name: "subscription_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "subscription_to_date",
+                    name: "subscription_to_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "renewal_date",
+                    name: "renewal_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "renewal_period",
+                    name: "renewal_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "material_type",
+                    name: "material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "expected_receipt_date",
+                    name: "expected_receipt_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -7275,32 +8040,24 @@ impl alma_runtime::Codec for ResourceMetadataPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResourceMetadataPut",
-            &mut |k, v, r| {
-                match k {
-                    "system_control_number" => {
-                        out.system_control_number = r.read(0u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "system_control_number", &self.system_control_number);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResourceMetadataPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.system_control_number], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.system_control_number], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ResourceMetadataPut);
@@ -7313,14 +8070,14 @@ impl alma_runtime::Model for ResourceMetadataPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
-                F::new(
-                    "system_control_number",
-                    "system_control_number",
-                    K::Element,
-                    Some("system_control_numbers"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "system_control_number",
+                    name: "system_control_number",
+                    kind: K::Element,
+                    wrapper: Some("system_control_numbers"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -7352,32 +8109,28 @@ impl alma_runtime::Codec for PoLines {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PoLines",
-            &mut |k, v, r| {
-                match k {
-                    "po_line" => out.po_line = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "po_line", &self.po_line);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PoLines {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.po_line, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.po_line, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PoLines);
@@ -7390,24 +8143,24 @@ impl alma_runtime::Model for PoLines {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "po_lines",
             fields: &[
-                F::new(
-                    "po_line",
-                    "po_line",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PoLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -7435,30 +8188,24 @@ impl alma_runtime::Codec for AmountPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "AmountPut",
-            &mut |k, v, r| {
-                match k {
-                    "sum" => out.sum = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "sum", &self.sum);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for AmountPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.sum], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.sum], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(AmountPut);
@@ -7470,7 +8217,16 @@ impl alma_runtime::Model for AmountPut {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "estimated_cost",
-            fields: &[F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "sum",
+                    name: "sum",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -7533,48 +8289,54 @@ impl alma_runtime::Codec for PurchaseRequestPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PurchaseRequestPut",
-            &mut |k, v, r| {
-                match k {
-                    "format" => out.format = r.read(0u16, v)?,
-                    "owning_library" => out.owning_library = r.read(1u16, v)?,
-                    "estimated_cost" => out.estimated_cost = r.read(2u16, v)?,
-                    "fund" => out.fund = r.read(3u16, v)?,
-                    "vendor" => out.vendor = r.read(4u16, v)?,
-                    "vendor_account" => out.vendor_account = r.read(5u16, v)?,
-                    "requester_note" => out.requester_note = r.read(6u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(7u16, v)?,
-                    "note" => out.note = r.read(8u16, v)?,
-                    "location" => out.location = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "format", &self.format);
-        w.field(1u16, "owning_library", &self.owning_library);
-        w.field(2u16, "estimated_cost", &self.estimated_cost);
-        w.field(3u16, "fund", &self.fund);
-        w.field(4u16, "vendor", &self.vendor);
-        w.field(5u16, "vendor_account", &self.vendor_account);
-        w.field(6u16, "requester_note", &self.requester_note);
-        w.field(7u16, "resource_metadata", &self.resource_metadata);
-        w.field(8u16, "note", &self.note);
-        w.field(9u16, "location", &self.location);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PurchaseRequestPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.format,
+                &self.owning_library,
+                &self.estimated_cost,
+                &self.fund,
+                &self.vendor,
+                &self.vendor_account,
+                &self.requester_note,
+                &self.resource_metadata,
+                &self.note,
+                &self.location,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.format,
+                &mut self.owning_library,
+                &mut self.estimated_cost,
+                &mut self.fund,
+                &mut self.vendor,
+                &mut self.vendor_account,
+                &mut self.requester_note,
+                &mut self.resource_metadata,
+                &mut self.note,
+                &mut self.location,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PurchaseRequestPut);
@@ -7587,71 +8349,92 @@ impl alma_runtime::Model for PurchaseRequestPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "purchase_request",
             fields: &[
-                F::new("format", "format", K::Element, None, false, V::Code),
-                F::new(
-                    "owning_library",
-                    "owning_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "estimated_cost",
-                    "estimated_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "format",
+                    name: "format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owning_library",
+                    name: "owning_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "estimated_cost",
+                    name: "estimated_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::AmountPut as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("fund", "fund", K::Element, None, false, V::Code),
-                F::new("vendor", "vendor", K::Element, None, false, V::Code),
-                F::new(
-                    "vendor_account",
-                    "vendor_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "requester_note",
-                    "requester_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Any,
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund",
+                    name: "fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_account",
+                    name: "vendor_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "requester_note",
+                    name: "requester_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Any,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "location",
-                    "location",
-                    K::Element,
-                    Some("locations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: Some("locations"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::PurchaseRequestLocation as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -7705,58 +8488,56 @@ impl alma_runtime::Codec for AccessInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "AccessInfo",
-            &mut |k, v, r| {
-                match k {
-                    "user_id" => out.user_id = r.read(0u16, v)?,
-                    "user_password" => out.user_password = r.read(1u16, v)?,
-                    "user_pass_note" => out.user_pass_note = r.read(2u16, v)?,
-                    "ip_address_reg_method" => {
-                        out.ip_address_reg_method = r.read(3u16, v)?;
-                    }
-                    "ip_address_reg_instructions" => {
-                        out.ip_address_reg_instructions = r.read(4u16, v)?;
-                    }
-                    "ip_address_note" => out.ip_address_note = r.read(5u16, v)?,
-                    "access_note" => out.access_note = r.read(6u16, v)?,
-                    "primary_access_uri" => out.primary_access_uri = r.read(7u16, v)?,
-                    "interface_uri" => out.interface_uri = r.read(8u16, v)?,
-                    "implemented_auth_method" => {
-                        out.implemented_auth_method = r.read(9u16, v)?;
-                    }
-                    "local_persistent_uri" => {
-                        out.local_persistent_uri = r.read(10u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user_id", &self.user_id);
-        w.field(1u16, "user_password", &self.user_password);
-        w.field(2u16, "user_pass_note", &self.user_pass_note);
-        w.field(3u16, "ip_address_reg_method", &self.ip_address_reg_method);
-        w.field(4u16, "ip_address_reg_instructions", &self.ip_address_reg_instructions);
-        w.field(5u16, "ip_address_note", &self.ip_address_note);
-        w.field(6u16, "access_note", &self.access_note);
-        w.field(7u16, "primary_access_uri", &self.primary_access_uri);
-        w.field(8u16, "interface_uri", &self.interface_uri);
-        w.field(9u16, "implemented_auth_method", &self.implemented_auth_method);
-        w.field(10u16, "local_persistent_uri", &self.local_persistent_uri);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for AccessInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.user_id,
+                &self.user_password,
+                &self.user_pass_note,
+                &self.ip_address_reg_method,
+                &self.ip_address_reg_instructions,
+                &self.ip_address_note,
+                &self.access_note,
+                &self.primary_access_uri,
+                &self.interface_uri,
+                &self.implemented_auth_method,
+                &self.local_persistent_uri,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.user_id,
+                &mut self.user_password,
+                &mut self.user_pass_note,
+                &mut self.ip_address_reg_method,
+                &mut self.ip_address_reg_instructions,
+                &mut self.ip_address_note,
+                &mut self.access_note,
+                &mut self.primary_access_uri,
+                &mut self.interface_uri,
+                &mut self.implemented_auth_method,
+                &mut self.local_persistent_uri,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(AccessInfo);
@@ -7769,87 +8550,94 @@ impl alma_runtime::Model for AccessInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "access_info",
             fields: &[
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "user_password",
-                    "user_password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "user_pass_note",
-                    "user_pass_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ip_address_reg_method",
-                    "ip_address_reg_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "ip_address_reg_instructions",
-                    "ip_address_reg_instructions",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ip_address_note",
-                    "ip_address_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "access_note",
-                    "access_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "primary_access_uri",
-                    "primary_access_uri",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "interface_uri",
-                    "interface_uri",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "implemented_auth_method",
-                    "implemented_auth_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "local_persistent_uri",
-                    "local_persistent_uri",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "user_id",
+                    name: "user_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_password",
+                    name: "user_password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_pass_note",
+                    name: "user_pass_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ip_address_reg_method",
+                    name: "ip_address_reg_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "ip_address_reg_instructions",
+                    name: "ip_address_reg_instructions",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ip_address_note",
+                    name: "ip_address_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "access_note",
+                    name: "access_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "primary_access_uri",
+                    name: "primary_access_uri",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "interface_uri",
+                    name: "interface_uri",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "implemented_auth_method",
+                    name: "implemented_auth_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "local_persistent_uri",
+                    name: "local_persistent_uri",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -7921,72 +8709,64 @@ impl alma_runtime::Codec for Account {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Account",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "financial_sys_code" => out.financial_sys_code = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "library" => out.library = r.read(4u16, v)?,
-                    "discount_percent" => out.discount_percent = r.read(5u16, v)?,
-                    "note" => out.note = r.read(6u16, v)?,
-                    "payment_method" => out.payment_method = r.read(7u16, v)?,
-                    "expected_receipt_interval" => {
-                        out.expected_receipt_interval = r.read(8u16, v)?;
-                    }
-                    "claiming_interval" => out.claiming_interval = r.read(9u16, v)?,
-                    "expected_invoice_interval" => {
-                        out.expected_invoice_interval = r.read(10u16, v)?;
-                    }
-                    "expected_activation_interval" => {
-                        out.expected_activation_interval = r.read(11u16, v)?;
-                    }
-                    "renewal_evaluation_interval" => {
-                        out.renewal_evaluation_interval = r.read(12u16, v)?;
-                    }
-                    "subscription_interval" => {
-                        out.subscription_interval = r.read(13u16, v)?;
-                    }
-                    "contact_info" => out.contact_info = r.read(14u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "financial_sys_code", &self.financial_sys_code);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "library", &self.library);
-        w.field(5u16, "discount_percent", &self.discount_percent);
-        w.field(6u16, "note", &self.note);
-        w.field(7u16, "payment_method", &self.payment_method);
-        w.field(8u16, "expected_receipt_interval", &self.expected_receipt_interval);
-        w.field(9u16, "claiming_interval", &self.claiming_interval);
-        w.field(10u16, "expected_invoice_interval", &self.expected_invoice_interval);
-        w.field(
-            11u16,
-            "expected_activation_interval",
-            &self.expected_activation_interval,
-        );
-        w.field(12u16, "renewal_evaluation_interval", &self.renewal_evaluation_interval);
-        w.field(13u16, "subscription_interval", &self.subscription_interval);
-        w.field(14u16, "contact_info", &self.contact_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Account {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.description,
+                &self.financial_sys_code,
+                &self.status,
+                &self.library,
+                &self.discount_percent,
+                &self.note,
+                &self.payment_method,
+                &self.expected_receipt_interval,
+                &self.claiming_interval,
+                &self.expected_invoice_interval,
+                &self.expected_activation_interval,
+                &self.renewal_evaluation_interval,
+                &self.subscription_interval,
+                &self.contact_info,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.description,
+                &mut self.financial_sys_code,
+                &mut self.status,
+                &mut self.library,
+                &mut self.discount_percent,
+                &mut self.note,
+                &mut self.payment_method,
+                &mut self.expected_receipt_interval,
+                &mut self.claiming_interval,
+                &mut self.expected_invoice_interval,
+                &mut self.expected_activation_interval,
+                &mut self.renewal_evaluation_interval,
+                &mut self.subscription_interval,
+                &mut self.contact_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Account);
@@ -7999,109 +8779,130 @@ impl alma_runtime::Model for Account {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "account",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "financial_sys_code",
-                    "financial_sys_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    Some("account_libraries"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "financial_sys_code",
+                    name: "financial_sys_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: Some("account_libraries"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "discount_percent",
-                    "discount_percent",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "payment_method",
-                    "payment_method",
-                    K::Element,
-                    Some("payment_methods"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "expected_receipt_interval",
-                    "expected_receipt_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "claiming_interval",
-                    "claiming_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_invoice_interval",
-                    "expected_invoice_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_activation_interval",
-                    "expected_activation_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "renewal_evaluation_interval",
-                    "renewal_evaluation_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "subscription_interval",
-                    "subscription_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "discount_percent",
+                    name: "discount_percent",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "payment_method",
+                    name: "payment_method",
+                    kind: K::Element,
+                    wrapper: Some("payment_methods"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "expected_receipt_interval",
+                    name: "expected_receipt_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "claiming_interval",
+                    name: "claiming_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_invoice_interval",
+                    name: "expected_invoice_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_activation_interval",
+                    name: "expected_activation_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "renewal_evaluation_interval",
+                    name: "renewal_evaluation_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "subscription_interval",
+                    name: "subscription_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::VendorContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -8163,56 +8964,62 @@ impl alma_runtime::Codec for VendorAddress {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "VendorAddress",
-            &mut |k, v, r| {
-                match k {
-                    "line1" => out.line1 = r.read(0u16, v)?,
-                    "line2" => out.line2 = r.read(1u16, v)?,
-                    "line3" => out.line3 = r.read(2u16, v)?,
-                    "line4" => out.line4 = r.read(3u16, v)?,
-                    "line5" => out.line5 = r.read(4u16, v)?,
-                    "city" => out.city = r.read(5u16, v)?,
-                    "state_province" => out.state_province = r.read(6u16, v)?,
-                    "postal_code" => out.postal_code = r.read(7u16, v)?,
-                    "country" => out.country = r.read(8u16, v)?,
-                    "address_note" => out.address_note = r.read(9u16, v)?,
-                    "start_date" => out.start_date = r.read(10u16, v)?,
-                    "end_date" => out.end_date = r.read(11u16, v)?,
-                    "address_type" => out.address_type = r.read(12u16, v)?,
-                    "preferred" => out.preferred = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "line1", &self.line1);
-        w.field(1u16, "line2", &self.line2);
-        w.field(2u16, "line3", &self.line3);
-        w.field(3u16, "line4", &self.line4);
-        w.field(4u16, "line5", &self.line5);
-        w.field(5u16, "city", &self.city);
-        w.field(6u16, "state_province", &self.state_province);
-        w.field(7u16, "postal_code", &self.postal_code);
-        w.field(8u16, "country", &self.country);
-        w.field(9u16, "address_note", &self.address_note);
-        w.field(10u16, "start_date", &self.start_date);
-        w.field(11u16, "end_date", &self.end_date);
-        w.field(12u16, "address_type", &self.address_type);
-        w.field(13u16, "preferred", &self.preferred);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for VendorAddress {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.line1,
+                &self.line2,
+                &self.line3,
+                &self.line4,
+                &self.line5,
+                &self.city,
+                &self.state_province,
+                &self.postal_code,
+                &self.country,
+                &self.address_note,
+                &self.start_date,
+                &self.end_date,
+                &self.address_type,
+                &self.preferred,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.line1,
+                &mut self.line2,
+                &mut self.line3,
+                &mut self.line4,
+                &mut self.line5,
+                &mut self.city,
+                &mut self.state_province,
+                &mut self.postal_code,
+                &mut self.country,
+                &mut self.address_note,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.address_type,
+                &mut self.preferred,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(VendorAddress);
@@ -8225,69 +9032,118 @@ impl alma_runtime::Model for VendorAddress {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "state_province",
-                    "state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "postal_code",
-                    "postal_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("country", "country", K::Element, None, false, V::Code),
-                F::new(
-                    "address_note",
-                    "address_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "address_type",
-                    "address_type",
-                    K::Element,
-                    Some("address_types"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "line1",
+                    name: "line1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line2",
+                    name: "line2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line3",
+                    name: "line3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line4",
+                    name: "line4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line5",
+                    name: "line5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "city",
+                    name: "city",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "state_province",
+                    name: "state_province",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "postal_code",
+                    name: "postal_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "country",
+                    name: "country",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "address_note",
+                    name: "address_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "address_type",
+                    name: "address_type",
+                    kind: K::Element,
+                    wrapper: Some("address_types"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -8352,64 +9208,64 @@ impl alma_runtime::Codec for AdminInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "AdminInfo",
-            &mut |k, v, r| {
-                match k {
-                    "user_id" => out.user_id = r.read(0u16, v)?,
-                    "user_password" => out.user_password = r.read(1u16, v)?,
-                    "user_password_note" => out.user_password_note = r.read(2u16, v)?,
-                    "online_admin_module" => out.online_admin_module = r.read(3u16, v)?,
-                    "admin_uri" => out.admin_uri = r.read(4u16, v)?,
-                    "admin_uri_type" => out.admin_uri_type = r.read(5u16, v)?,
-                    "open_url_compliant" => out.open_url_compliant = r.read(6u16, v)?,
-                    "linking_note" => out.linking_note = r.read(7u16, v)?,
-                    "hardware_req_internal" => {
-                        out.hardware_req_internal = r.read(8u16, v)?;
-                    }
-                    "hardware_req_public" => out.hardware_req_public = r.read(9u16, v)?,
-                    "software_req_internal" => {
-                        out.software_req_internal = r.read(10u16, v)?;
-                    }
-                    "software_req_public" => out.software_req_public = r.read(11u16, v)?,
-                    "maintenance_win_value" => {
-                        out.maintenance_win_value = r.read(12u16, v)?;
-                    }
-                    "incident_log" => out.incident_log = r.read(13u16, v)?,
-                    "admin_documentation" => out.admin_documentation = r.read(14u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user_id", &self.user_id);
-        w.field(1u16, "user_password", &self.user_password);
-        w.field(2u16, "user_password_note", &self.user_password_note);
-        w.field(3u16, "online_admin_module", &self.online_admin_module);
-        w.field(4u16, "admin_uri", &self.admin_uri);
-        w.field(5u16, "admin_uri_type", &self.admin_uri_type);
-        w.field(6u16, "open_url_compliant", &self.open_url_compliant);
-        w.field(7u16, "linking_note", &self.linking_note);
-        w.field(8u16, "hardware_req_internal", &self.hardware_req_internal);
-        w.field(9u16, "hardware_req_public", &self.hardware_req_public);
-        w.field(10u16, "software_req_internal", &self.software_req_internal);
-        w.field(11u16, "software_req_public", &self.software_req_public);
-        w.field(12u16, "maintenance_win_value", &self.maintenance_win_value);
-        w.field(13u16, "incident_log", &self.incident_log);
-        w.field(14u16, "admin_documentation", &self.admin_documentation);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for AdminInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.user_id,
+                &self.user_password,
+                &self.user_password_note,
+                &self.online_admin_module,
+                &self.admin_uri,
+                &self.admin_uri_type,
+                &self.open_url_compliant,
+                &self.linking_note,
+                &self.hardware_req_internal,
+                &self.hardware_req_public,
+                &self.software_req_internal,
+                &self.software_req_public,
+                &self.maintenance_win_value,
+                &self.incident_log,
+                &self.admin_documentation,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.user_id,
+                &mut self.user_password,
+                &mut self.user_password_note,
+                &mut self.online_admin_module,
+                &mut self.admin_uri,
+                &mut self.admin_uri_type,
+                &mut self.open_url_compliant,
+                &mut self.linking_note,
+                &mut self.hardware_req_internal,
+                &mut self.hardware_req_public,
+                &mut self.software_req_internal,
+                &mut self.software_req_public,
+                &mut self.maintenance_win_value,
+                &mut self.incident_log,
+                &mut self.admin_documentation,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(AdminInfo);
@@ -8422,119 +9278,126 @@ impl alma_runtime::Model for AdminInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "admin_info",
             fields: &[
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "user_password",
-                    "user_password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "user_password_note",
-                    "user_password_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "online_admin_module",
-                    "online_admin_module",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "admin_uri",
-                    "admin_uri",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "admin_uri_type",
-                    "admin_uri_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "open_url_compliant",
-                    "open_url_compliant",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "linking_note",
-                    "linking_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "hardware_req_internal",
-                    "hardware_req_internal",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "hardware_req_public",
-                    "hardware_req_public",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "software_req_internal",
-                    "software_req_internal",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "software_req_public",
-                    "software_req_public",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "maintenance_win_value",
-                    "maintenance_win_value",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "incident_log",
-                    "incident_log",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "admin_documentation",
-                    "admin_documentation",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "user_id",
+                    name: "user_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_password",
+                    name: "user_password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_password_note",
+                    name: "user_password_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "online_admin_module",
+                    name: "online_admin_module",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "admin_uri",
+                    name: "admin_uri",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "admin_uri_type",
+                    name: "admin_uri_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "open_url_compliant",
+                    name: "open_url_compliant",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "linking_note",
+                    name: "linking_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "hardware_req_internal",
+                    name: "hardware_req_internal",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "hardware_req_public",
+                    name: "hardware_req_public",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "software_req_internal",
+                    name: "software_req_internal",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "software_req_public",
+                    name: "software_req_public",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "maintenance_win_value",
+                    name: "maintenance_win_value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "incident_log",
+                    name: "incident_log",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "admin_documentation",
+                    name: "admin_documentation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -8571,36 +9434,37 @@ impl alma_runtime::Codec for VendorContactInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "VendorContactInfo",
-            &mut |k, v, r| {
-                match k {
-                    "address" => out.address = r.read(0u16, v)?,
-                    "email" => out.email = r.read(1u16, v)?,
-                    "phone" => out.phone = r.read(2u16, v)?,
-                    "web_address" => out.web_address = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address", &self.address);
-        w.field(1u16, "email", &self.email);
-        w.field(2u16, "phone", &self.phone);
-        w.field(3u16, "web_address", &self.web_address);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for VendorContactInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.address, &self.email, &self.phone, &self.web_address],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.address,
+                &mut self.email,
+                &mut self.phone,
+                &mut self.web_address,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(VendorContactInfo);
@@ -8611,46 +9475,46 @@ impl alma_runtime::Model for VendorContactInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "contact_info",
             fields: &[
-                F::new(
-                    "address",
-                    "address",
-                    K::Element,
-                    Some("addresses"),
-                    true,
-                    V::Model(
+                F {
+                    key: "address",
+                    name: "address",
+                    kind: K::Element,
+                    wrapper: Some("addresses"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorAddress as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "email",
-                    "email",
-                    K::Element,
-                    Some("emails"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: Some("emails"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorEmail as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "phone",
-                    "phone",
-                    K::Element,
-                    Some("phones"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "phone",
+                    name: "phone",
+                    kind: K::Element,
+                    wrapper: Some("phones"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorPhone as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "web_address",
-                    "web_address",
-                    K::Element,
-                    Some("web_addresses"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "web_address",
+                    name: "web_address",
+                    kind: K::Element,
+                    wrapper: Some("web_addresses"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::WebAddress as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -8678,32 +9542,28 @@ impl alma_runtime::Codec for VendorContactPerson {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "VendorContactPerson",
-            &mut |k, v, r| {
-                match k {
-                    "first_name" => out.first_name = r.read(0u16, v)?,
-                    "last_name" => out.last_name = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "first_name", &self.first_name);
-        w.field(1u16, "last_name", &self.last_name);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for VendorContactPerson {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.first_name, &self.last_name], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.first_name, &mut self.last_name],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(VendorContactPerson);
@@ -8716,22 +9576,22 @@ impl alma_runtime::Model for VendorContactPerson {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "contact_person",
             fields: &[
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -8761,32 +9621,24 @@ impl alma_runtime::Codec for EanAccount {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EanAccount",
-            &mut |k, v, r| {
-                match k {
-                    "account" => out.account = r.read(0u16, v)?,
-                    "ean_code" => out.ean_code = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "account", &self.account);
-        w.field(1u16, "ean_code", &self.ean_code);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for EanAccount {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.account, &self.ean_code], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.account, &mut self.ean_code], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(EanAccount);
@@ -8799,15 +9651,22 @@ impl alma_runtime::Model for EanAccount {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "ean_account",
             fields: &[
-                F::new("account", "account", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "ean_code",
-                    "ean_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "account",
+                    name: "account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ean_code",
+                    name: "ean_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -8902,80 +9761,82 @@ impl alma_runtime::Codec for EdiInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EdiInfo",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    "naming_convention" => out.naming_convention = r.read(2u16, v)?,
-                    "vendor_format" => out.vendor_format = r.read(3u16, v)?,
-                    "invoices" => out.invoices = r.read(4u16, v)?,
-                    "po_lines" => out.po_lines = r.read(5u16, v)?,
-                    "additional_order_number" => {
-                        out.additional_order_number = r.read(6u16, v)?;
-                    }
-                    "include_fund_code" => out.include_fund_code = r.read(7u16, v)?,
-                    "do_not_prorate" => out.do_not_prorate = r.read(8u16, v)?,
-                    "fund_code" => out.fund_code = r.read(9u16, v)?,
-                    "ftp_description" => out.ftp_description = r.read(10u16, v)?,
-                    "server_name" => out.server_name = r.read(11u16, v)?,
-                    "port_number" => out.port_number = r.read(12u16, v)?,
-                    "user_name" => out.user_name = r.read(13u16, v)?,
-                    "password" => out.password = r.read(14u16, v)?,
-                    "input_path" => out.input_path = r.read(15u16, v)?,
-                    "output_path" => out.output_path = r.read(16u16, v)?,
-                    "allow_navigation" => out.allow_navigation = r.read(17u16, v)?,
-                    "secured_ftp" => out.secured_ftp = r.read(18u16, v)?,
-                    "send_command" => out.send_command = r.read(19u16, v)?,
-                    "passive_mode" => out.passive_mode = r.read(20u16, v)?,
-                    "ftp_mode" => out.ftp_mode = r.read(21u16, v)?,
-                    "per_organization_unit" => {
-                        out.per_organization_unit = r.read(22u16, v)?;
-                    }
-                    "ean_account" => out.ean_account = r.read(23u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "type", &self.type_);
-        w.field(2u16, "naming_convention", &self.naming_convention);
-        w.field(3u16, "vendor_format", &self.vendor_format);
-        w.field(4u16, "invoices", &self.invoices);
-        w.field(5u16, "po_lines", &self.po_lines);
-        w.field(6u16, "additional_order_number", &self.additional_order_number);
-        w.field(7u16, "include_fund_code", &self.include_fund_code);
-        w.field(8u16, "do_not_prorate", &self.do_not_prorate);
-        w.field(9u16, "fund_code", &self.fund_code);
-        w.field(10u16, "ftp_description", &self.ftp_description);
-        w.field(11u16, "server_name", &self.server_name);
-        w.field(12u16, "port_number", &self.port_number);
-        w.field(13u16, "user_name", &self.user_name);
-        w.field(14u16, "password", &self.password);
-        w.field(15u16, "input_path", &self.input_path);
-        w.field(16u16, "output_path", &self.output_path);
-        w.field(17u16, "allow_navigation", &self.allow_navigation);
-        w.field(18u16, "secured_ftp", &self.secured_ftp);
-        w.field(19u16, "send_command", &self.send_command);
-        w.field(20u16, "passive_mode", &self.passive_mode);
-        w.field(21u16, "ftp_mode", &self.ftp_mode);
-        w.field(22u16, "per_organization_unit", &self.per_organization_unit);
-        w.field(23u16, "ean_account", &self.ean_account);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for EdiInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.type_,
+                &self.naming_convention,
+                &self.vendor_format,
+                &self.invoices,
+                &self.po_lines,
+                &self.additional_order_number,
+                &self.include_fund_code,
+                &self.do_not_prorate,
+                &self.fund_code,
+                &self.ftp_description,
+                &self.server_name,
+                &self.port_number,
+                &self.user_name,
+                &self.password,
+                &self.input_path,
+                &self.output_path,
+                &self.allow_navigation,
+                &self.secured_ftp,
+                &self.send_command,
+                &self.passive_mode,
+                &self.ftp_mode,
+                &self.per_organization_unit,
+                &self.ean_account,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.type_,
+                &mut self.naming_convention,
+                &mut self.vendor_format,
+                &mut self.invoices,
+                &mut self.po_lines,
+                &mut self.additional_order_number,
+                &mut self.include_fund_code,
+                &mut self.do_not_prorate,
+                &mut self.fund_code,
+                &mut self.ftp_description,
+                &mut self.server_name,
+                &mut self.port_number,
+                &mut self.user_name,
+                &mut self.password,
+                &mut self.input_path,
+                &mut self.output_path,
+                &mut self.allow_navigation,
+                &mut self.secured_ftp,
+                &mut self.send_command,
+                &mut self.passive_mode,
+                &mut self.ftp_mode,
+                &mut self.per_organization_unit,
+                &mut self.ean_account,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(EdiInfo);
@@ -8988,167 +9849,202 @@ impl alma_runtime::Model for EdiInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "edi_info",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "naming_convention",
-                    "naming_convention",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "vendor_format",
-                    "vendor_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "invoices",
-                    "invoices",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "po_lines",
-                    "po_lines",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "additional_order_number",
-                    "additional_order_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "include_fund_code",
-                    "include_fund_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "do_not_prorate",
-                    "do_not_prorate",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("fund_code", "fund_code", K::Element, None, false, V::Code),
-                F::new(
-                    "ftp_description",
-                    "ftp_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "server_name",
-                    "server_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "port_number",
-                    "port_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "user_name",
-                    "user_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "password",
-                    "password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "input_path",
-                    "input_path",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "output_path",
-                    "output_path",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "allow_navigation",
-                    "allow_navigation",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "secured_ftp",
-                    "secured_ftp",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("send_command", "send_command", K::Element, None, false, V::Code),
-                F::new(
-                    "passive_mode",
-                    "passive_mode",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("ftp_mode", "ftp_mode", K::Element, None, false, V::Code),
-                F::new(
-                    "per_organization_unit",
-                    "per_organization_unit",
-                    K::Element,
-                    Some("per_organization_units"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "naming_convention",
+                    name: "naming_convention",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "vendor_format",
+                    name: "vendor_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "invoices",
+                    name: "invoices",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "po_lines",
+                    name: "po_lines",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "additional_order_number",
+                    name: "additional_order_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "include_fund_code",
+                    name: "include_fund_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "do_not_prorate",
+                    name: "do_not_prorate",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "fund_code",
+                    name: "fund_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "ftp_description",
+                    name: "ftp_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "server_name",
+                    name: "server_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "port_number",
+                    name: "port_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "user_name",
+                    name: "user_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "password",
+                    name: "password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "input_path",
+                    name: "input_path",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "output_path",
+                    name: "output_path",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "allow_navigation",
+                    name: "allow_navigation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "secured_ftp",
+                    name: "secured_ftp",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "send_command",
+                    name: "send_command",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "passive_mode",
+                    name: "passive_mode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "ftp_mode",
+                    name: "ftp_mode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "per_organization_unit",
+                    name: "per_organization_unit",
+                    kind: K::Element,
+                    wrapper: Some("per_organization_units"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::PerOrganizationUnit as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "ean_account",
-                    "ean_account",
-                    K::Element,
-                    Some("ean_accounts"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "ean_account",
+                    name: "ean_account",
+                    kind: K::Element,
+                    wrapper: Some("ean_accounts"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::EanAccount as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -9185,36 +10081,37 @@ impl alma_runtime::Codec for VendorEmail {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "VendorEmail",
-            &mut |k, v, r| {
-                match k {
-                    "email_address" => out.email_address = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "email_type" => out.email_type = r.read(2u16, v)?,
-                    "preferred" => out.preferred = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "email_address", &self.email_address);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "email_type", &self.email_type);
-        w.field(3u16, "preferred", &self.preferred);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for VendorEmail {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.email_address, &self.description, &self.email_type, &self.preferred],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.email_address,
+                &mut self.description,
+                &mut self.email_type,
+                &mut self.preferred,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(VendorEmail);
@@ -9227,38 +10124,38 @@ impl alma_runtime::Model for VendorEmail {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "email_type",
-                    "email_type",
-                    K::Element,
-                    Some("email_types"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "email_type",
+                    name: "email_type",
+                    kind: K::Element,
+                    wrapper: Some("email_types"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -9308,46 +10205,52 @@ impl alma_runtime::Codec for VendorInterface {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "VendorInterface",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "status" => out.status = r.read(2u16, v)?,
-                    "main_note" => out.main_note = r.read(3u16, v)?,
-                    "contact_info" => out.contact_info = r.read(4u16, v)?,
-                    "admin_info" => out.admin_info = r.read(5u16, v)?,
-                    "statistics" => out.statistics = r.read(6u16, v)?,
-                    "access_info" => out.access_info = r.read(7u16, v)?,
-                    "note" => out.note = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "status", &self.status);
-        w.field(3u16, "main_note", &self.main_note);
-        w.field(4u16, "contact_info", &self.contact_info);
-        w.field(5u16, "admin_info", &self.admin_info);
-        w.field(6u16, "statistics", &self.statistics);
-        w.field(7u16, "access_info", &self.access_info);
-        w.field(8u16, "note", &self.note);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for VendorInterface {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.name,
+                &self.description,
+                &self.status,
+                &self.main_note,
+                &self.contact_info,
+                &self.admin_info,
+                &self.statistics,
+                &self.access_info,
+                &self.note,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.name,
+                &mut self.description,
+                &mut self.status,
+                &mut self.main_note,
+                &mut self.contact_info,
+                &mut self.admin_info,
+                &mut self.statistics,
+                &mut self.access_info,
+                &mut self.note,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(VendorInterface);
@@ -9360,74 +10263,88 @@ impl alma_runtime::Model for VendorInterface {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "interface",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "main_note",
-                    "main_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "main_note",
+                    name: "main_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::VendorContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "admin_info",
-                    "admin_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "admin_info",
+                    name: "admin_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::AdminInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "statistics",
-                    "statistics",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "statistics",
+                    name: "statistics",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::Statistics as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "access_info",
-                    "access_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "access_info",
+                    name: "access_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::AccessInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("interface_notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("interface_notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -9458,32 +10375,28 @@ impl alma_runtime::Codec for VendorLibrary {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "VendorLibrary",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "include_sub_units" => out.include_sub_units = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "include_sub_units", &self.include_sub_units);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for VendorLibrary {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.include_sub_units], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.code, &mut self.include_sub_units],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(VendorLibrary);
@@ -9496,15 +10409,22 @@ impl alma_runtime::Model for VendorLibrary {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Code),
-                F::new(
-                    "include_sub_units",
-                    "include_sub_units",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "include_sub_units",
+                    name: "include_sub_units",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -9539,34 +10459,32 @@ impl alma_runtime::Codec for PerOrganizationUnit {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PerOrganizationUnit",
-            &mut |k, v, r| {
-                match k {
-                    "organization_unit" => out.organization_unit = r.read(0u16, v)?,
-                    "edi_code" => out.edi_code = r.read(1u16, v)?,
-                    "edi_type" => out.edi_type = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "organization_unit", &self.organization_unit);
-        w.field(1u16, "edi_code", &self.edi_code);
-        w.field(2u16, "edi_type", &self.edi_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PerOrganizationUnit {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.organization_unit, &self.edi_code, &self.edi_type],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.organization_unit, &mut self.edi_code, &mut self.edi_type],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PerOrganizationUnit);
@@ -9579,23 +10497,30 @@ impl alma_runtime::Model for PerOrganizationUnit {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "per_organization_unit",
             fields: &[
-                F::new(
-                    "organization_unit",
-                    "organization_unit",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "edi_code",
-                    "edi_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("edi_type", "edi_type", K::Element, None, false, V::Code),
+                F {
+                    key: "organization_unit",
+                    name: "organization_unit",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "edi_code",
+                    name: "edi_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "edi_type",
+                    name: "edi_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -9633,36 +10558,42 @@ impl alma_runtime::Codec for VendorPhone {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "VendorPhone",
-            &mut |k, v, r| {
-                match k {
-                    "phone_number" => out.phone_number = r.read(0u16, v)?,
-                    "phone_type" => out.phone_type = r.read(1u16, v)?,
-                    "preferred" => out.preferred = r.read(2u16, v)?,
-                    "preferred_sms" => out.preferred_sms = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "phone_number", &self.phone_number);
-        w.field(1u16, "phone_type", &self.phone_type);
-        w.field(2u16, "preferred", &self.preferred);
-        w.field(3u16, "preferred_sms", &self.preferred_sms);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for VendorPhone {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.phone_number,
+                &self.phone_type,
+                &self.preferred,
+                &self.preferred_sms,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.phone_number,
+                &mut self.phone_type,
+                &mut self.preferred,
+                &mut self.preferred_sms,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(VendorPhone);
@@ -9675,38 +10606,38 @@ impl alma_runtime::Model for VendorPhone {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
-                F::new(
-                    "phone_number",
-                    "phone_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "phone_type",
-                    "phone_type",
-                    K::Element,
-                    Some("phone_types"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "preferred_sms",
-                    "preferred_sms",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "phone_number",
+                    name: "phone_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "phone_type",
+                    name: "phone_type",
+                    kind: K::Element,
+                    wrapper: Some("phone_types"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "preferred_sms",
+                    name: "preferred_sms",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -9762,50 +10693,56 @@ impl alma_runtime::Codec for Statistics {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Statistics",
-            &mut |k, v, r| {
-                match k {
-                    "user_id" => out.user_id = r.read(0u16, v)?,
-                    "user_password" => out.user_password = r.read(1u16, v)?,
-                    "user_pass_note" => out.user_pass_note = r.read(2u16, v)?,
-                    "available" => out.available = r.read(3u16, v)?,
-                    "delivery_method" => out.delivery_method = r.read(4u16, v)?,
-                    "format" => out.format = r.read(5u16, v)?,
-                    "frequency" => out.frequency = r.read(6u16, v)?,
-                    "online_location" => out.online_location = r.read(7u16, v)?,
-                    "delivery_address" => out.delivery_address = r.read(8u16, v)?,
-                    "locally_stored" => out.locally_stored = r.read(9u16, v)?,
-                    "statistics_note" => out.statistics_note = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user_id", &self.user_id);
-        w.field(1u16, "user_password", &self.user_password);
-        w.field(2u16, "user_pass_note", &self.user_pass_note);
-        w.field(3u16, "available", &self.available);
-        w.field(4u16, "delivery_method", &self.delivery_method);
-        w.field(5u16, "format", &self.format);
-        w.field(6u16, "frequency", &self.frequency);
-        w.field(7u16, "online_location", &self.online_location);
-        w.field(8u16, "delivery_address", &self.delivery_address);
-        w.field(9u16, "locally_stored", &self.locally_stored);
-        w.field(10u16, "statistics_note", &self.statistics_note);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Statistics {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.user_id,
+                &self.user_password,
+                &self.user_pass_note,
+                &self.available,
+                &self.delivery_method,
+                &self.format,
+                &self.frequency,
+                &self.online_location,
+                &self.delivery_address,
+                &self.locally_stored,
+                &self.statistics_note,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.user_id,
+                &mut self.user_password,
+                &mut self.user_pass_note,
+                &mut self.available,
+                &mut self.delivery_method,
+                &mut self.format,
+                &mut self.frequency,
+                &mut self.online_location,
+                &mut self.delivery_address,
+                &mut self.locally_stored,
+                &mut self.statistics_note,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Statistics);
@@ -9818,73 +10755,94 @@ impl alma_runtime::Model for Statistics {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "statistics",
             fields: &[
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "user_password",
-                    "user_password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "user_pass_note",
-                    "user_pass_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "available",
-                    "available",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "delivery_method",
-                    "delivery_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("format", "format", K::Element, None, true, V::Code),
-                F::new("frequency", "frequency", K::Element, None, false, V::Code),
-                F::new(
-                    "online_location",
-                    "online_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "delivery_address",
-                    "delivery_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "locally_stored",
-                    "locally_stored",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note",
-                    "statistics_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "user_id",
+                    name: "user_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_password",
+                    name: "user_password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_pass_note",
+                    name: "user_pass_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "available",
+                    name: "available",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "delivery_method",
+                    name: "delivery_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "format",
+                    name: "format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "frequency",
+                    name: "frequency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "online_location",
+                    name: "online_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "delivery_address",
+                    name: "delivery_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "locally_stored",
+                    name: "locally_stored",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note",
+                    name: "statistics_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9984,72 +10942,78 @@ impl alma_runtime::Codec for Vendor {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Vendor",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "additional_code" => out.additional_code = r.read(2u16, v)?,
-                    "financial_sys_code" => out.financial_sys_code = r.read(3u16, v)?,
-                    "national_tax_id" => out.national_tax_id = r.read(4u16, v)?,
-                    "status" => out.status = r.read(5u16, v)?,
-                    "liable_for_vat" => out.liable_for_vat = r.read(6u16, v)?,
-                    "language" => out.language = r.read(7u16, v)?,
-                    "material_supplier" => out.material_supplier = r.read(8u16, v)?,
-                    "access_provider" => out.access_provider = r.read(9u16, v)?,
-                    "licensor" => out.licensor = r.read(10u16, v)?,
-                    "governmental" => out.governmental = r.read(11u16, v)?,
-                    "tax_percentage" => out.tax_percentage = r.read(12u16, v)?,
-                    "library" => out.library = r.read(13u16, v)?,
-                    "currency" => out.currency = r.read(14u16, v)?,
-                    "account" => out.account = r.read(15u16, v)?,
-                    "contact_person" => out.contact_person = r.read(16u16, v)?,
-                    "interface" => out.interface = r.read(17u16, v)?,
-                    "contact_info" => out.contact_info = r.read(18u16, v)?,
-                    "edi_info" => out.edi_info = r.read(19u16, v)?,
-                    "note" => out.note = r.read(20u16, v)?,
-                    "link" => out.link = r.read(21u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "additional_code", &self.additional_code);
-        w.field(3u16, "financial_sys_code", &self.financial_sys_code);
-        w.field(4u16, "national_tax_id", &self.national_tax_id);
-        w.field(5u16, "status", &self.status);
-        w.field(6u16, "liable_for_vat", &self.liable_for_vat);
-        w.field(7u16, "language", &self.language);
-        w.field(8u16, "material_supplier", &self.material_supplier);
-        w.field(9u16, "access_provider", &self.access_provider);
-        w.field(10u16, "licensor", &self.licensor);
-        w.field(11u16, "governmental", &self.governmental);
-        w.field(12u16, "tax_percentage", &self.tax_percentage);
-        w.field(13u16, "library", &self.library);
-        w.field(14u16, "currency", &self.currency);
-        w.field(15u16, "account", &self.account);
-        w.field(16u16, "contact_person", &self.contact_person);
-        w.field(17u16, "interface", &self.interface);
-        w.field(18u16, "contact_info", &self.contact_info);
-        w.field(19u16, "edi_info", &self.edi_info);
-        w.field(20u16, "note", &self.note);
-        w.field(21u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Vendor {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.additional_code,
+                &self.financial_sys_code,
+                &self.national_tax_id,
+                &self.status,
+                &self.liable_for_vat,
+                &self.language,
+                &self.material_supplier,
+                &self.access_provider,
+                &self.licensor,
+                &self.governmental,
+                &self.tax_percentage,
+                &self.library,
+                &self.currency,
+                &self.account,
+                &self.contact_person,
+                &self.interface,
+                &self.contact_info,
+                &self.edi_info,
+                &self.note,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.additional_code,
+                &mut self.financial_sys_code,
+                &mut self.national_tax_id,
+                &mut self.status,
+                &mut self.liable_for_vat,
+                &mut self.language,
+                &mut self.material_supplier,
+                &mut self.access_provider,
+                &mut self.licensor,
+                &mut self.governmental,
+                &mut self.tax_percentage,
+                &mut self.library,
+                &mut self.currency,
+                &mut self.account,
+                &mut self.contact_person,
+                &mut self.interface,
+                &mut self.contact_info,
+                &mut self.edi_info,
+                &mut self.note,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Vendor);
@@ -10062,161 +11026,196 @@ impl alma_runtime::Model for Vendor {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "vendor",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_code",
-                    "additional_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "financial_sys_code",
-                    "financial_sys_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "national_tax_id",
-                    "national_tax_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "liable_for_vat",
-                    "liable_for_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("language", "language", K::Element, None, false, V::Code),
-                F::new(
-                    "material_supplier",
-                    "material_supplier",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "access_provider",
-                    "access_provider",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "licensor",
-                    "licensor",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "governmental",
-                    "governmental",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "tax_percentage",
-                    "tax_percentage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    Some("vendor_libraries"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_code",
+                    name: "additional_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "financial_sys_code",
+                    name: "financial_sys_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "national_tax_id",
+                    name: "national_tax_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "liable_for_vat",
+                    name: "liable_for_vat",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "language",
+                    name: "language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "material_supplier",
+                    name: "material_supplier",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "access_provider",
+                    name: "access_provider",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "licensor",
+                    name: "licensor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "governmental",
+                    name: "governmental",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "tax_percentage",
+                    name: "tax_percentage",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: Some("vendor_libraries"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "currency",
-                    "currency",
-                    K::Element,
-                    Some("vendor_currencies"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "account",
-                    "account",
-                    K::Element,
-                    Some("accounts"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: Some("vendor_currencies"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "account",
+                    name: "account",
+                    kind: K::Element,
+                    wrapper: Some("accounts"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Account as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "contact_person",
-                    "contact_person",
-                    K::Element,
-                    Some("contact_persons"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "contact_person",
+                    name: "contact_person",
+                    kind: K::Element,
+                    wrapper: Some("contact_persons"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorContactPerson as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "interface",
-                    "interface",
-                    K::Element,
-                    Some("interfaces"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "interface",
+                    name: "interface",
+                    kind: K::Element,
+                    wrapper: Some("interfaces"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorInterface as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::VendorContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "edi_info",
-                    "edi_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "edi_info",
+                    name: "edi_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::EdiInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -10252,36 +11251,37 @@ impl alma_runtime::Codec for WebAddress {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebAddress",
-            &mut |k, v, r| {
-                match k {
-                    "url" => out.url = r.read(0u16, v)?,
-                    "url_type" => out.url_type = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "note" => out.note = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "url", &self.url);
-        w.field(1u16, "url_type", &self.url_type);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "note", &self.note);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebAddress {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.url, &self.url_type, &self.description, &self.note],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.url,
+                &mut self.url_type,
+                &mut self.description,
+                &mut self.note,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WebAddress);
@@ -10294,17 +11294,38 @@ impl alma_runtime::Model for WebAddress {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "web_address",
             fields: &[
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("url_type", "url_type", K::Element, None, false, V::Code),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url_type",
+                    name: "url_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -10401,70 +11422,76 @@ impl alma_runtime::Codec for VendorPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "VendorPut",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "additional_code" => out.additional_code = r.read(2u16, v)?,
-                    "financial_sys_code" => out.financial_sys_code = r.read(3u16, v)?,
-                    "national_tax_id" => out.national_tax_id = r.read(4u16, v)?,
-                    "status" => out.status = r.read(5u16, v)?,
-                    "liable_for_vat" => out.liable_for_vat = r.read(6u16, v)?,
-                    "language" => out.language = r.read(7u16, v)?,
-                    "material_supplier" => out.material_supplier = r.read(8u16, v)?,
-                    "access_provider" => out.access_provider = r.read(9u16, v)?,
-                    "licensor" => out.licensor = r.read(10u16, v)?,
-                    "governmental" => out.governmental = r.read(11u16, v)?,
-                    "tax_percentage" => out.tax_percentage = r.read(12u16, v)?,
-                    "library" => out.library = r.read(13u16, v)?,
-                    "currency" => out.currency = r.read(14u16, v)?,
-                    "account" => out.account = r.read(15u16, v)?,
-                    "interface" => out.interface = r.read(16u16, v)?,
-                    "contact_info" => out.contact_info = r.read(17u16, v)?,
-                    "edi_info" => out.edi_info = r.read(18u16, v)?,
-                    "note" => out.note = r.read(19u16, v)?,
-                    "link" => out.link = r.read(20u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "additional_code", &self.additional_code);
-        w.field(3u16, "financial_sys_code", &self.financial_sys_code);
-        w.field(4u16, "national_tax_id", &self.national_tax_id);
-        w.field(5u16, "status", &self.status);
-        w.field(6u16, "liable_for_vat", &self.liable_for_vat);
-        w.field(7u16, "language", &self.language);
-        w.field(8u16, "material_supplier", &self.material_supplier);
-        w.field(9u16, "access_provider", &self.access_provider);
-        w.field(10u16, "licensor", &self.licensor);
-        w.field(11u16, "governmental", &self.governmental);
-        w.field(12u16, "tax_percentage", &self.tax_percentage);
-        w.field(13u16, "library", &self.library);
-        w.field(14u16, "currency", &self.currency);
-        w.field(15u16, "account", &self.account);
-        w.field(16u16, "interface", &self.interface);
-        w.field(17u16, "contact_info", &self.contact_info);
-        w.field(18u16, "edi_info", &self.edi_info);
-        w.field(19u16, "note", &self.note);
-        w.field(20u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for VendorPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.additional_code,
+                &self.financial_sys_code,
+                &self.national_tax_id,
+                &self.status,
+                &self.liable_for_vat,
+                &self.language,
+                &self.material_supplier,
+                &self.access_provider,
+                &self.licensor,
+                &self.governmental,
+                &self.tax_percentage,
+                &self.library,
+                &self.currency,
+                &self.account,
+                &self.interface,
+                &self.contact_info,
+                &self.edi_info,
+                &self.note,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.additional_code,
+                &mut self.financial_sys_code,
+                &mut self.national_tax_id,
+                &mut self.status,
+                &mut self.liable_for_vat,
+                &mut self.language,
+                &mut self.material_supplier,
+                &mut self.access_provider,
+                &mut self.licensor,
+                &mut self.governmental,
+                &mut self.tax_percentage,
+                &mut self.library,
+                &mut self.currency,
+                &mut self.account,
+                &mut self.interface,
+                &mut self.contact_info,
+                &mut self.edi_info,
+                &mut self.note,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(VendorPut);
@@ -10477,151 +11504,186 @@ impl alma_runtime::Model for VendorPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "vendor",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_code",
-                    "additional_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "financial_sys_code",
-                    "financial_sys_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "national_tax_id",
-                    "national_tax_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "liable_for_vat",
-                    "liable_for_vat",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("language", "language", K::Element, None, false, V::Code),
-                F::new(
-                    "material_supplier",
-                    "material_supplier",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "access_provider",
-                    "access_provider",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "licensor",
-                    "licensor",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "governmental",
-                    "governmental",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "tax_percentage",
-                    "tax_percentage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    Some("vendor_libraries"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_code",
+                    name: "additional_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "financial_sys_code",
+                    name: "financial_sys_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "national_tax_id",
+                    name: "national_tax_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "liable_for_vat",
+                    name: "liable_for_vat",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "language",
+                    name: "language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "material_supplier",
+                    name: "material_supplier",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "access_provider",
+                    name: "access_provider",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "licensor",
+                    name: "licensor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "governmental",
+                    name: "governmental",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "tax_percentage",
+                    name: "tax_percentage",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: Some("vendor_libraries"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "currency",
-                    "currency",
-                    K::Element,
-                    Some("vendor_currencies"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "account",
-                    "account",
-                    K::Element,
-                    Some("accounts"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: Some("vendor_currencies"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "account",
+                    name: "account",
+                    kind: K::Element,
+                    wrapper: Some("accounts"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Account as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "interface",
-                    "interface",
-                    K::Element,
-                    Some("interfaces"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "interface",
+                    name: "interface",
+                    kind: K::Element,
+                    wrapper: Some("interfaces"),
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::VendorInterface as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::VendorContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "edi_info",
-                    "edi_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "edi_info",
+                    name: "edi_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::acq::models::EdiInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -10653,32 +11715,28 @@ impl alma_runtime::Codec for Vendors {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Vendors",
-            &mut |k, v, r| {
-                match k {
-                    "vendor" => out.vendor = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "vendor", &self.vendor);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Vendors {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.vendor, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.vendor, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Vendors);
@@ -10691,24 +11749,24 @@ impl alma_runtime::Model for Vendors {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "vendors",
             fields: &[
-                F::new(
-                    "vendor",
-                    "vendor",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "vendor",
+                    name: "vendor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::acq::models::Vendor as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL

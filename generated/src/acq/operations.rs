@@ -2337,15 +2337,8 @@ impl ListCurrencies {
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -2369,15 +2362,8 @@ impl ListFiscalPeriods {
             );
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -2485,15 +2471,8 @@ impl ListFunds {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Funds>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Funds> {
         self.req.send()
     }
 }
@@ -2517,15 +2496,8 @@ impl CreateFund {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::FundPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Fund>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Fund> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2544,15 +2516,8 @@ impl GetFund {
         self.req = self.req.query("view", Into::<View>::into(view).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Fund>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Fund> {
         self.req.send()
     }
 }
@@ -2564,15 +2529,8 @@ pub struct OperateOnFund {
     req: alma_runtime::RequestBuilder,
 }
 impl OperateOnFund {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Fund>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Fund> {
         self.req.send()
     }
 }
@@ -2596,15 +2554,8 @@ impl UpdateFund {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::FundPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Fund>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Fund> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2616,12 +2567,8 @@ pub struct DeleteFund {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteFund {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -2670,15 +2617,8 @@ impl ListTransactions {
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -2695,15 +2635,8 @@ impl CreateTransaction {
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2813,15 +2746,8 @@ impl ListAcqInvoices {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Invoices>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoices> {
         self.req.send()
     }
 }
@@ -2838,15 +2764,8 @@ impl CreateInvoice {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoicePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Invoice>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoice> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2872,15 +2791,8 @@ impl GetInvoice {
         self.req = self.req.query("expand", expand.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Invoice>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoice> {
         self.req.send()
     }
 }
@@ -2904,15 +2816,8 @@ impl OperateOnInvoice {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoicePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Invoice>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoice> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2929,15 +2834,8 @@ impl UpdateInvoice {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoicePut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Invoice>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoice> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2972,15 +2870,8 @@ impl ListInvoiceAttachments {
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -2997,15 +2888,8 @@ impl CreateInvoiceAttachment {
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3024,15 +2908,8 @@ impl GetInvoiceAttachment {
         self.req = self.req.query("expand", expand.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -3087,15 +2964,8 @@ impl ListLines {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::InvoiceLines>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::InvoiceLines> {
         self.req.send()
     }
 }
@@ -3112,15 +2982,8 @@ impl CreateLine {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoiceLinePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::InvoiceLine>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::InvoiceLine> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3132,15 +2995,8 @@ pub struct GetLine {
     req: alma_runtime::RequestBuilder,
 }
 impl GetLine {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::InvoiceLine>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::InvoiceLine> {
         self.req.send()
     }
 }
@@ -3157,15 +3013,8 @@ impl UpdateLine {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoiceLinePut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::InvoiceLine>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::InvoiceLine> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3283,15 +3132,8 @@ impl ListLicenses {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Licenses>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Licenses> {
         self.req.send()
     }
 }
@@ -3308,15 +3150,8 @@ impl CreateLicense {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::LicensePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::License>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3345,15 +3180,8 @@ impl GetLicense {
         self.req = self.req.query("include_blank_terms", include_blank_terms.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::License>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send()
     }
 }
@@ -3370,15 +3198,8 @@ impl UpdateLicense {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::LicensePut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::License>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3397,12 +3218,8 @@ impl DeleteLicense {
         self.req = self.req.query("permanent_delete", permanent_delete.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3414,15 +3231,8 @@ pub struct ListAmendments {
     req: alma_runtime::RequestBuilder,
 }
 impl ListAmendments {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Licenses>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Licenses> {
         self.req.send()
     }
 }
@@ -3439,15 +3249,8 @@ impl CreateAmendment {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::LicensePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::License>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3459,15 +3262,8 @@ pub struct GetAmendment {
     req: alma_runtime::RequestBuilder,
 }
 impl GetAmendment {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Licenses>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Licenses> {
         self.req.send()
     }
 }
@@ -3484,15 +3280,8 @@ impl UpdateAmendment {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::LicensePut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::License>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3504,12 +3293,8 @@ pub struct DeleteAmendment {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteAmendment {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3544,15 +3329,8 @@ impl ListLicenseAttachments {
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -3569,15 +3347,8 @@ impl CreateLicenseAttachment {
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3596,15 +3367,8 @@ impl GetLicenseAttachment {
         self.req = self.req.query("expand", expand.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -3621,15 +3385,8 @@ impl UpdateAttachment {
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3641,12 +3398,8 @@ pub struct DeleteAttachment {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteAttachment {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3777,15 +3530,8 @@ impl ListAcqPoLines {
             |page: crate::acq::models::PoLines| Ok(page.po_line),
         )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::PoLines>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLines> {
         self.req.send()
     }
 }
@@ -3821,15 +3567,8 @@ impl CreatePoLine {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::PoLinePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::PoLine>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLine> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3841,15 +3580,8 @@ pub struct GetPoLine {
     req: alma_runtime::RequestBuilder,
 }
 impl GetPoLine {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::PoLine>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLine> {
         self.req.send()
     }
 }
@@ -3880,15 +3612,8 @@ impl UpdatePoLine {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::PoLinePut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::PoLine>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLine> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3930,12 +3655,8 @@ impl CancelPoLine {
             .query("bib", Into::<CancelPoLineBib>::into(bib).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3980,15 +3701,8 @@ impl ListItems {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Items>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Items> {
         self.req.send()
     }
 }
@@ -4026,12 +3740,8 @@ impl ReceiveNewItem {
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4069,12 +3779,8 @@ impl ReceiveExistingItem {
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4144,15 +3850,8 @@ impl ListPurchaseRequests {
             |page: crate::shared::PurchaseRequests| Ok(page.purchase_request),
         )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::PurchaseRequests>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequests> {
         self.req.send()
     }
 }
@@ -4164,15 +3863,8 @@ pub struct GetPurchaseRequest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetPurchaseRequest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::PurchaseRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send()
     }
 }
@@ -4189,15 +3881,8 @@ impl OperateOnPurchaseRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::PurchaseRequestPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::PurchaseRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4214,15 +3899,8 @@ impl UpdatePurchaseRequest {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::PurchaseRequestPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::PurchaseRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4234,12 +3912,8 @@ pub struct DeletePurchaseRequest {
     req: alma_runtime::RequestBuilder,
 }
 impl DeletePurchaseRequest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4251,15 +3925,8 @@ pub struct GetTest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -4271,15 +3938,8 @@ pub struct PostTest {
     req: alma_runtime::RequestBuilder,
 }
 impl PostTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -4355,15 +4015,8 @@ impl ListVendors {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Vendors>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Vendors> {
         self.req.send()
     }
 }
@@ -4380,15 +4033,8 @@ impl CreateVendor {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::Vendor {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Vendor>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Vendor> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4400,15 +4046,8 @@ pub struct GetVendor {
     req: alma_runtime::RequestBuilder,
 }
 impl GetVendor {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Vendor>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Vendor> {
         self.req.send()
     }
 }
@@ -4425,15 +4064,8 @@ impl UpdateVendor {
     pub fn body_mut(&mut self) -> &mut crate::acq::models::VendorPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Vendor>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Vendor> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4445,12 +4077,8 @@ pub struct DeleteVendor {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteVendor {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4498,15 +4126,8 @@ impl ListVendorInvoices {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::Invoices>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoices> {
         self.req.send()
     }
 }
@@ -4548,15 +4169,8 @@ impl ListVendorPoLines {
             |page: crate::acq::models::PoLines| Ok(page.po_line),
         )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::acq::models::PoLines>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLines> {
         self.req.send()
     }
 }

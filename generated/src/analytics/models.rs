@@ -24,30 +24,24 @@ impl alma_runtime::Codec for Paths {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Paths",
-            &mut |k, v, r| {
-                match k {
-                    "path" => out.path = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "path", &self.path);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Paths {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.path], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.path], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Paths);
@@ -58,16 +52,16 @@ impl alma_runtime::Model for Paths {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "paths",
             fields: &[
-                F::new(
-                    "path",
-                    "path",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "path",
+                    name: "path",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::analytics::models::PathsPath as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -98,34 +92,28 @@ impl alma_runtime::Codec for PathsPath {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PathsPath",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.field(2u16, "type", &self.type_);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PathsPath {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link, &self.type_], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.link, &mut self.type_],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PathsPath);
@@ -138,9 +126,30 @@ impl alma_runtime::Model for PathsPath {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "paths_path",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -168,30 +177,24 @@ impl alma_runtime::Codec for Report {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Report",
-            &mut |k, v, r| {
-                match k {
-                    "anies" => out.anies = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "anies", &self.anies);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Report {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.anies], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.anies], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Report);
@@ -203,7 +206,16 @@ impl alma_runtime::Model for Report {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "report",
-            fields: &[F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }

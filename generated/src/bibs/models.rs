@@ -27,32 +27,28 @@ impl alma_runtime::Codec for Authorities {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Authorities",
-            &mut |k, v, r| {
-                match k {
-                    "authority" => out.authority = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "authority", &self.authority);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Authorities {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.authority, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.authority, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Authorities);
@@ -65,24 +61,24 @@ impl alma_runtime::Model for Authorities {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "authorities",
             fields: &[
-                F::new(
-                    "authority",
-                    "authority",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "authority",
+                    name: "authority",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::Authority as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -113,32 +109,28 @@ impl alma_runtime::Codec for Collections {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Collections",
-            &mut |k, v, r| {
-                match k {
-                    "collection" => out.collection = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "collection", &self.collection);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Collections {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.collection, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.collection, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Collections);
@@ -151,24 +143,24 @@ impl alma_runtime::Model for Collections {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collections",
             fields: &[
-                F::new(
-                    "collection",
-                    "collection",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "collection",
+                    name: "collection",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::Collection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -226,50 +218,56 @@ impl alma_runtime::Codec for Authority {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Authority",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "record_format" => out.record_format = r.read(1u16, v)?,
-                    "title" => out.title = r.read(2u16, v)?,
-                    "created_by" => out.created_by = r.read(3u16, v)?,
-                    "created_date" => out.created_date = r.read(4u16, v)?,
-                    "last_modified_by" => out.last_modified_by = r.read(5u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(6u16, v)?,
-                    "vocabulary" => out.vocabulary = r.read(7u16, v)?,
-                    "anies" => out.anies = r.read(8u16, v)?,
-                    "warning" => out.warning = r.read(9u16, v)?,
-                    "link" => out.link = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(1u16, "record_format", &self.record_format);
-        w.field(2u16, "title", &self.title);
-        w.field(3u16, "created_by", &self.created_by);
-        w.field(4u16, "created_date", &self.created_date);
-        w.field(5u16, "last_modified_by", &self.last_modified_by);
-        w.field(6u16, "last_modified_date", &self.last_modified_date);
-        w.field(7u16, "vocabulary", &self.vocabulary);
-        w.field(8u16, "anies", &self.anies);
-        w.field(9u16, "warning", &self.warning);
-        w.field(10u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Authority {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.mms_id,
+                &self.record_format,
+                &self.title,
+                &self.created_by,
+                &self.created_date,
+                &self.last_modified_by,
+                &self.last_modified_date,
+                &self.vocabulary,
+                &self.anies,
+                &self.warning,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.mms_id,
+                &mut self.record_format,
+                &mut self.title,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.last_modified_by,
+                &mut self.last_modified_date,
+                &mut self.vocabulary,
+                &mut self.anies,
+                &mut self.warning,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Authority);
@@ -282,59 +280,96 @@ impl alma_runtime::Model for Authority {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "authority",
             fields: &[
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Int)),
-                F::new(
-                    "record_format",
-                    "record_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_by",
-                    "last_modified_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("vocabulary", "vocabulary", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
-                F::new(
-                    "warning",
-                    "warning",
-                    K::Element,
-                    Some("warnings"),
-                    true,
-                    V::Model(<crate::shared::Warning as alma_runtime::Model>::xml_model),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "record_format",
+                    name: "record_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_by",
+                    name: "last_modified_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vocabulary",
+                    name: "vocabulary",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "warning",
+                    name: "warning",
+                    kind: K::Element,
+                    wrapper: Some("warnings"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Warning as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -373,38 +408,44 @@ impl alma_runtime::Codec for AuthorityPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "AuthorityPost",
-            &mut |k, v, r| {
-                match k {
-                    "record_format" => out.record_format = r.read(0u16, v)?,
-                    "title" => out.title = r.read(1u16, v)?,
-                    "vocabulary" => out.vocabulary = r.read(2u16, v)?,
-                    "anies" => out.anies = r.read(3u16, v)?,
-                    "link" => out.link = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "record_format", &self.record_format);
-        w.field(1u16, "title", &self.title);
-        w.field(2u16, "vocabulary", &self.vocabulary);
-        w.field(3u16, "anies", &self.anies);
-        w.field(4u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for AuthorityPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.record_format,
+                &self.title,
+                &self.vocabulary,
+                &self.anies,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.record_format,
+                &mut self.title,
+                &mut self.vocabulary,
+                &mut self.anies,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(AuthorityPost);
@@ -417,18 +458,46 @@ impl alma_runtime::Model for AuthorityPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "authority",
             fields: &[
-                F::new(
-                    "record_format",
-                    "record_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("vocabulary", "vocabulary", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "record_format",
+                    name: "record_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "vocabulary",
+                    name: "vocabulary",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -462,34 +531,28 @@ impl alma_runtime::Codec for AuthorityPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "AuthorityPut",
-            &mut |k, v, r| {
-                match k {
-                    "title" => out.title = r.read(0u16, v)?,
-                    "anies" => out.anies = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "title", &self.title);
-        w.field(1u16, "anies", &self.anies);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for AuthorityPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.title, &self.anies, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.title, &mut self.anies, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(AuthorityPut);
@@ -502,9 +565,30 @@ impl alma_runtime::Model for AuthorityPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "authority",
             fields: &[
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -576,64 +660,54 @@ impl alma_runtime::Codec for BibPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "BibPost",
-            &mut |k, v, r| {
-                match k {
-                    "record_format" => out.record_format = r.read(0u16, v)?,
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(1u16, v)?;
-                    }
-                    "suppress_from_external_search" => {
-                        out.suppress_from_external_search = r.read(2u16, v)?;
-                    }
-                    "suppress_from_metadoor" => {
-                        out.suppress_from_metadoor = r.read(3u16, v)?;
-                    }
-                    "sync_with_oclc" => out.sync_with_oclc = r.read(4u16, v)?,
-                    "sync_with_libraries_australia" => {
-                        out.sync_with_libraries_australia = r.read(5u16, v)?;
-                    }
-                    "cataloging_level" => out.cataloging_level = r.read(6u16, v)?,
-                    "brief_level" => out.brief_level = r.read(7u16, v)?,
-                    "anies" => out.anies = r.read(8u16, v)?,
-                    "link" => out.link = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "record_format", &self.record_format);
-        w.field(1u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(
-            2u16,
-            "suppress_from_external_search",
-            &self.suppress_from_external_search,
-        );
-        w.field(3u16, "suppress_from_metadoor", &self.suppress_from_metadoor);
-        w.field(4u16, "sync_with_oclc", &self.sync_with_oclc);
-        w.field(
-            5u16,
-            "sync_with_libraries_australia",
-            &self.sync_with_libraries_australia,
-        );
-        w.field(6u16, "cataloging_level", &self.cataloging_level);
-        w.field(7u16, "brief_level", &self.brief_level);
-        w.field(8u16, "anies", &self.anies);
-        w.field(9u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for BibPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.record_format,
+                &self.suppress_from_publishing,
+                &self.suppress_from_external_search,
+                &self.suppress_from_metadoor,
+                &self.sync_with_oclc,
+                &self.sync_with_libraries_australia,
+                &self.cataloging_level,
+                &self.brief_level,
+                &self.anies,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.record_format,
+                &mut self.suppress_from_publishing,
+                &mut self.suppress_from_external_search,
+                &mut self.suppress_from_metadoor,
+                &mut self.sync_with_oclc,
+                &mut self.sync_with_libraries_australia,
+                &mut self.cataloging_level,
+                &mut self.brief_level,
+                &mut self.anies,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(BibPost);
@@ -646,65 +720,86 @@ impl alma_runtime::Model for BibPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib",
             fields: &[
-                F::new(
-                    "record_format",
-                    "record_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_external_search",
-                    "suppress_from_external_search",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_metadoor",
-                    "suppress_from_metadoor",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sync_with_oclc",
-                    "sync_with_oclc",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sync_with_libraries_australia",
-                    "sync_with_libraries_australia",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cataloging_level",
-                    "cataloging_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "record_format",
+                    name: "record_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_publishing",
+                    name: "suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_external_search",
+                    name: "suppress_from_external_search",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_metadoor",
+                    name: "suppress_from_metadoor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sync_with_oclc",
+                    name: "sync_with_oclc",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sync_with_libraries_australia",
+                    name: "sync_with_libraries_australia",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cataloging_level",
+                    name: "cataloging_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "brief_level",
+                    name: "brief_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -772,62 +867,52 @@ impl alma_runtime::Codec for BibPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "BibPut",
-            &mut |k, v, r| {
-                match k {
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(0u16, v)?;
-                    }
-                    "suppress_from_external_search" => {
-                        out.suppress_from_external_search = r.read(1u16, v)?;
-                    }
-                    "suppress_from_metadoor" => {
-                        out.suppress_from_metadoor = r.read(2u16, v)?;
-                    }
-                    "sync_with_oclc" => out.sync_with_oclc = r.read(3u16, v)?,
-                    "sync_with_libraries_australia" => {
-                        out.sync_with_libraries_australia = r.read(4u16, v)?;
-                    }
-                    "cataloging_level" => out.cataloging_level = r.read(5u16, v)?,
-                    "brief_level" => out.brief_level = r.read(6u16, v)?,
-                    "anies" => out.anies = r.read(7u16, v)?,
-                    "link" => out.link = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(
-            1u16,
-            "suppress_from_external_search",
-            &self.suppress_from_external_search,
-        );
-        w.field(2u16, "suppress_from_metadoor", &self.suppress_from_metadoor);
-        w.field(3u16, "sync_with_oclc", &self.sync_with_oclc);
-        w.field(
-            4u16,
-            "sync_with_libraries_australia",
-            &self.sync_with_libraries_australia,
-        );
-        w.field(5u16, "cataloging_level", &self.cataloging_level);
-        w.field(6u16, "brief_level", &self.brief_level);
-        w.field(7u16, "anies", &self.anies);
-        w.field(8u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for BibPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.suppress_from_publishing,
+                &self.suppress_from_external_search,
+                &self.suppress_from_metadoor,
+                &self.sync_with_oclc,
+                &self.sync_with_libraries_australia,
+                &self.cataloging_level,
+                &self.brief_level,
+                &self.anies,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.suppress_from_publishing,
+                &mut self.suppress_from_external_search,
+                &mut self.suppress_from_metadoor,
+                &mut self.sync_with_oclc,
+                &mut self.sync_with_libraries_australia,
+                &mut self.cataloging_level,
+                &mut self.brief_level,
+                &mut self.anies,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(BibPut);
@@ -840,57 +925,78 @@ impl alma_runtime::Model for BibPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib",
             fields: &[
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_external_search",
-                    "suppress_from_external_search",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_metadoor",
-                    "suppress_from_metadoor",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sync_with_oclc",
-                    "sync_with_oclc",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sync_with_libraries_australia",
-                    "sync_with_libraries_australia",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cataloging_level",
-                    "cataloging_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("brief_level", "brief_level", K::Element, None, false, V::Code),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "suppress_from_publishing",
+                    name: "suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_external_search",
+                    name: "suppress_from_external_search",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_metadoor",
+                    name: "suppress_from_metadoor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sync_with_oclc",
+                    name: "sync_with_oclc",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sync_with_libraries_australia",
+                    name: "sync_with_libraries_australia",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cataloging_level",
+                    name: "cataloging_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "brief_level",
+                    name: "brief_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -921,32 +1027,28 @@ impl alma_runtime::Codec for Bibs {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Bibs",
-            &mut |k, v, r| {
-                match k {
-                    "bib" => out.bib = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "bib", &self.bib);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Bibs {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.bib, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.bib, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Bibs);
@@ -959,22 +1061,24 @@ impl alma_runtime::Model for Bibs {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bibs",
             fields: &[
-                F::new(
-                    "bib",
-                    "bib",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(<crate::shared::Bib as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "bib",
+                    name: "bib",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Bib as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -1002,30 +1106,24 @@ impl alma_runtime::Codec for BookingAvailabilities {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "BookingAvailabilities",
-            &mut |k, v, r| {
-                match k {
-                    "booking_availability" => out.booking_availability = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "booking_availability", &self.booking_availability);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for BookingAvailabilities {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.booking_availability], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.booking_availability], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(BookingAvailabilities);
@@ -1036,16 +1134,16 @@ impl alma_runtime::Model for BookingAvailabilities {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "booking_availabilities",
             fields: &[
-                F::new(
-                    "booking_availability",
-                    "booking_availability",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "booking_availability",
+                    name: "booking_availability",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::BookingAvailability as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -1083,38 +1181,44 @@ impl alma_runtime::Codec for BookingAvailability {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "BookingAvailability",
-            &mut |k, v, r| {
-                match k {
-                    "from_time" => out.from_time = r.read(0u16, v)?,
-                    "to_time" => out.to_time = r.read(1u16, v)?,
-                    "user_id" => out.user_id = r.read(2u16, v)?,
-                    "user_full_name" => out.user_full_name = r.read(3u16, v)?,
-                    "reason" => out.reason = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from_time", &self.from_time);
-        w.field(1u16, "to_time", &self.to_time);
-        w.field(2u16, "user_id", &self.user_id);
-        w.field(3u16, "user_full_name", &self.user_full_name);
-        w.field(4u16, "reason", &self.reason);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for BookingAvailability {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.from_time,
+                &self.to_time,
+                &self.user_id,
+                &self.user_full_name,
+                &self.reason,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.from_time,
+                &mut self.to_time,
+                &mut self.user_id,
+                &mut self.user_full_name,
+                &mut self.reason,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(BookingAvailability);
@@ -1127,25 +1231,46 @@ impl alma_runtime::Model for BookingAvailability {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "booking_availability",
             fields: &[
-                F::new(
-                    "from_time",
-                    "from_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("to_time", "to_time", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("user_id", "user_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "user_full_name",
-                    "user_full_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("reason", "reason", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "from_time",
+                    name: "from_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "to_time",
+                    name: "to_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_id",
+                    name: "user_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_full_name",
+                    name: "user_full_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "reason",
+                    name: "reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1198,50 +1323,56 @@ impl alma_runtime::Codec for Collection {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Collection",
-            &mut |k, v, r| {
-                match k {
-                    "pid" => out.pid = r.read(0u16, v)?,
-                    "parent_pid" => out.parent_pid = r.read(1u16, v)?,
-                    "mms_id" => out.mms_id = r.read(2u16, v)?,
-                    "name" => out.name = r.read(3u16, v)?,
-                    "description" => out.description = r.read(4u16, v)?,
-                    "thumbnail" => out.thumbnail = r.read(5u16, v)?,
-                    "library" => out.library = r.read(6u16, v)?,
-                    "collection" => out.collection = r.read(7u16, v)?,
-                    "external_system" => out.external_system = r.read(8u16, v)?,
-                    "external_id" => out.external_id = r.read(9u16, v)?,
-                    "order" => out.order = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "pid", &self.pid);
-        w.field(1u16, "parent_pid", &self.parent_pid);
-        w.field(2u16, "mms_id", &self.mms_id);
-        w.field(3u16, "name", &self.name);
-        w.field(4u16, "description", &self.description);
-        w.field(5u16, "thumbnail", &self.thumbnail);
-        w.field(6u16, "library", &self.library);
-        w.field(7u16, "collection", &self.collection);
-        w.field(8u16, "external_system", &self.external_system);
-        w.field(9u16, "external_id", &self.external_id);
-        w.field(10u16, "order", &self.order);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Collection {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.pid,
+                &self.parent_pid,
+                &self.mms_id,
+                &self.name,
+                &self.description,
+                &self.thumbnail,
+                &self.library,
+                &self.collection,
+                &self.external_system,
+                &self.external_id,
+                &self.order,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.pid,
+                &mut self.parent_pid,
+                &mut self.mms_id,
+                &mut self.name,
+                &mut self.description,
+                &mut self.thumbnail,
+                &mut self.library,
+                &mut self.collection,
+                &mut self.external_system,
+                &mut self.external_id,
+                &mut self.order,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Collection);
@@ -1254,81 +1385,102 @@ impl alma_runtime::Model for Collection {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection",
             fields: &[
-                F::new(
-                    "pid",
-                    "pid",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "pid",
+                    name: "pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::CollectionPid as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "parent_pid",
-                    "parent_pid",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "parent_pid",
+                    name: "parent_pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::CollectionMmsId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "thumbnail",
-                    "thumbnail",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "collection",
-                    "collection",
-                    K::Element,
-                    Some("collections"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "thumbnail",
+                    name: "thumbnail",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "collection",
+                    name: "collection",
+                    kind: K::Element,
+                    wrapper: Some("collections"),
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::Collection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "external_system",
-                    "external_system",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("order", "order", K::Element, None, false, V::Scalar(S::Int)),
+                },
+                F {
+                    key: "external_system",
+                    name: "external_system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "order",
+                    name: "order",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -1358,32 +1510,24 @@ impl alma_runtime::Codec for CollectionMmsId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CollectionMmsId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CollectionMmsId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(CollectionMmsId);
@@ -1396,8 +1540,22 @@ impl alma_runtime::Model for CollectionMmsId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection_mms_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1427,32 +1585,24 @@ impl alma_runtime::Codec for CollectionParentPid {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CollectionParentPid",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CollectionParentPid {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(CollectionParentPid);
@@ -1465,8 +1615,22 @@ impl alma_runtime::Model for CollectionParentPid {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection_parent_pid",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1496,32 +1660,24 @@ impl alma_runtime::Codec for CollectionPid {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CollectionPid",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CollectionPid {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(CollectionPid);
@@ -1534,8 +1690,22 @@ impl alma_runtime::Model for CollectionPid {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection_pid",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1580,44 +1750,50 @@ impl alma_runtime::Codec for CollectionPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CollectionPost",
-            &mut |k, v, r| {
-                match k {
-                    "parent_pid" => out.parent_pid = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "library" => out.library = r.read(3u16, v)?,
-                    "collection" => out.collection = r.read(4u16, v)?,
-                    "external_system" => out.external_system = r.read(5u16, v)?,
-                    "external_id" => out.external_id = r.read(6u16, v)?,
-                    "order" => out.order = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "parent_pid", &self.parent_pid);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "library", &self.library);
-        w.field(4u16, "collection", &self.collection);
-        w.field(5u16, "external_system", &self.external_system);
-        w.field(6u16, "external_id", &self.external_id);
-        w.field(7u16, "order", &self.order);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CollectionPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.parent_pid,
+                &self.name,
+                &self.description,
+                &self.library,
+                &self.collection,
+                &self.external_system,
+                &self.external_id,
+                &self.order,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.parent_pid,
+                &mut self.name,
+                &mut self.description,
+                &mut self.library,
+                &mut self.collection,
+                &mut self.external_system,
+                &mut self.external_id,
+                &mut self.order,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CollectionPost);
@@ -1630,53 +1806,74 @@ impl alma_runtime::Model for CollectionPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection",
             fields: &[
-                F::new(
-                    "parent_pid",
-                    "parent_pid",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "parent_pid",
+                    name: "parent_pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "collection",
-                    "collection",
-                    K::Element,
-                    Some("collections"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "collection",
+                    name: "collection",
+                    kind: K::Element,
+                    wrapper: Some("collections"),
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::CollectionPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "external_system",
-                    "external_system",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("order", "order", K::Element, None, false, V::Scalar(S::Int)),
+                },
+                F {
+                    key: "external_system",
+                    name: "external_system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "order",
+                    name: "order",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -1721,44 +1918,50 @@ impl alma_runtime::Codec for CollectionPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CollectionPut",
-            &mut |k, v, r| {
-                match k {
-                    "parent_pid" => out.parent_pid = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "library" => out.library = r.read(3u16, v)?,
-                    "collection" => out.collection = r.read(4u16, v)?,
-                    "external_system" => out.external_system = r.read(5u16, v)?,
-                    "external_id" => out.external_id = r.read(6u16, v)?,
-                    "order" => out.order = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "parent_pid", &self.parent_pid);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "library", &self.library);
-        w.field(4u16, "collection", &self.collection);
-        w.field(5u16, "external_system", &self.external_system);
-        w.field(6u16, "external_id", &self.external_id);
-        w.field(7u16, "order", &self.order);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CollectionPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.parent_pid,
+                &self.name,
+                &self.description,
+                &self.library,
+                &self.collection,
+                &self.external_system,
+                &self.external_id,
+                &self.order,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.parent_pid,
+                &mut self.name,
+                &mut self.description,
+                &mut self.library,
+                &mut self.collection,
+                &mut self.external_system,
+                &mut self.external_id,
+                &mut self.order,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CollectionPut);
@@ -1771,53 +1974,74 @@ impl alma_runtime::Model for CollectionPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "collection",
             fields: &[
-                F::new(
-                    "parent_pid",
-                    "parent_pid",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "parent_pid",
+                    name: "parent_pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "collection",
-                    "collection",
-                    K::Element,
-                    Some("collections"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "collection",
+                    name: "collection",
+                    kind: K::Element,
+                    wrapper: Some("collections"),
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::CollectionPut as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "external_system",
-                    "external_system",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("order", "order", K::Element, None, false, V::Scalar(S::Int)),
+                },
+                F {
+                    key: "external_system",
+                    name: "external_system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "order",
+                    name: "order",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -1854,36 +2078,36 @@ impl alma_runtime::Codec for HoldingPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "HoldingPost",
-            &mut |k, v, r| {
-                match k {
-                    "holding_id" => out.holding_id = r.read(0u16, v)?,
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(1u16, v)?;
-                    }
-                    "anies" => out.anies = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "holding_id", &self.holding_id);
-        w.field(1u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(2u16, "anies", &self.anies);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for HoldingPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.holding_id, &self.suppress_from_publishing, &self.anies],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.holding_id,
+                &mut self.suppress_from_publishing,
+                &mut self.anies,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(HoldingPost);
@@ -1896,23 +2120,30 @@ impl alma_runtime::Model for HoldingPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding",
             fields: &[
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_publishing",
+                    name: "suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1979,50 +2210,56 @@ impl alma_runtime::Codec for HoldingsBibData {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "HoldingsBibData",
-            &mut |k, v, r| {
-                match k {
-                    "mms_id" => out.mms_id = r.read(0u16, v)?,
-                    "title" => out.title = r.read(1u16, v)?,
-                    "author" => out.author = r.read(2u16, v)?,
-                    "issn" => out.issn = r.read(3u16, v)?,
-                    "isbn" => out.isbn = r.read(4u16, v)?,
-                    "complete_edition" => out.complete_edition = r.read(5u16, v)?,
-                    "network_number" => out.network_number = r.read(6u16, v)?,
-                    "place_of_publication" => out.place_of_publication = r.read(7u16, v)?,
-                    "date_of_publication" => out.date_of_publication = r.read(8u16, v)?,
-                    "publisher" => out.publisher = r.read(9u16, v)?,
-                    "link" => out.link = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "mms_id", &self.mms_id);
-        w.field(1u16, "title", &self.title);
-        w.field(2u16, "author", &self.author);
-        w.field(3u16, "issn", &self.issn);
-        w.field(4u16, "isbn", &self.isbn);
-        w.field(5u16, "complete_edition", &self.complete_edition);
-        w.field(6u16, "network_number", &self.network_number);
-        w.field(7u16, "place_of_publication", &self.place_of_publication);
-        w.field(8u16, "date_of_publication", &self.date_of_publication);
-        w.field(9u16, "publisher", &self.publisher);
-        w.field(10u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for HoldingsBibData {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.mms_id,
+                &self.title,
+                &self.author,
+                &self.issn,
+                &self.isbn,
+                &self.complete_edition,
+                &self.network_number,
+                &self.place_of_publication,
+                &self.date_of_publication,
+                &self.publisher,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.mms_id,
+                &mut self.title,
+                &mut self.author,
+                &mut self.issn,
+                &mut self.isbn,
+                &mut self.complete_edition,
+                &mut self.network_number,
+                &mut self.place_of_publication,
+                &mut self.date_of_publication,
+                &mut self.publisher,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(HoldingsBibData);
@@ -2035,52 +2272,94 @@ impl alma_runtime::Model for HoldingsBibData {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bib_data",
             fields: &[
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "complete_edition",
-                    "complete_edition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "network_number",
-                    "network_number",
-                    K::Element,
-                    Some("network_numbers"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "date_of_publication",
-                    "date_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "complete_edition",
+                    name: "complete_edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "network_number",
+                    name: "network_number",
+                    kind: K::Element,
+                    wrapper: Some("network_numbers"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date_of_publication",
+                    name: "date_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2135,44 +2414,48 @@ impl alma_runtime::Codec for HoldingsHolding {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "HoldingsHolding",
-            &mut |k, v, r| {
-                match k {
-                    "holding_id" => out.holding_id = r.read(0u16, v)?,
-                    "library" => out.library = r.read(1u16, v)?,
-                    "location" => out.location = r.read(2u16, v)?,
-                    "call_number" => out.call_number = r.read(3u16, v)?,
-                    "accession_number" => out.accession_number = r.read(4u16, v)?,
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(5u16, v)?;
-                    }
-                    "link" => out.link = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "holding_id", &self.holding_id);
-        w.field(1u16, "library", &self.library);
-        w.field(2u16, "location", &self.location);
-        w.field(3u16, "call_number", &self.call_number);
-        w.field(4u16, "accession_number", &self.accession_number);
-        w.field(5u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(6u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for HoldingsHolding {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.holding_id,
+                &self.library,
+                &self.location,
+                &self.call_number,
+                &self.accession_number,
+                &self.suppress_from_publishing,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.holding_id,
+                &mut self.library,
+                &mut self.location,
+                &mut self.call_number,
+                &mut self.accession_number,
+                &mut self.suppress_from_publishing,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(HoldingsHolding);
@@ -2185,41 +2468,62 @@ impl alma_runtime::Model for HoldingsHolding {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holding",
             fields: &[
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("location", "location", K::Element, None, false, V::Code),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "accession_number",
-                    "accession_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "accession_number",
+                    name: "accession_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_publishing",
+                    name: "suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2252,34 +2556,32 @@ impl alma_runtime::Codec for Holdings {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Holdings",
-            &mut |k, v, r| {
-                match k {
-                    "holding" => out.holding = r.read(0u16, v)?,
-                    "bib_data" => out.bib_data = r.read(1u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "holding", &self.holding);
-        w.field(1u16, "bib_data", &self.bib_data);
-        w.field(2u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Holdings {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.holding, &self.bib_data, &self.total_record_count],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.holding, &mut self.bib_data, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Holdings);
@@ -2292,34 +2594,34 @@ impl alma_runtime::Model for Holdings {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "holdings",
             fields: &[
-                F::new(
-                    "holding",
-                    "holding",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "holding",
+                    name: "holding",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::HoldingsHolding as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "bib_data",
-                    "bib_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "bib_data",
+                    name: "bib_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::HoldingsBibData as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -2353,34 +2655,28 @@ impl alma_runtime::Codec for ItemPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemPut",
-            &mut |k, v, r| {
-                match k {
-                    "holding_data" => out.holding_data = r.read(0u16, v)?,
-                    "item_data" => out.item_data = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "holding_data", &self.holding_data);
-        w.field(1u16, "item_data", &self.item_data);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ItemPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.holding_data, &self.item_data, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.holding_data, &mut self.item_data, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ItemPut);
@@ -2393,27 +2689,34 @@ impl alma_runtime::Model for ItemPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item",
             fields: &[
-                F::new(
-                    "holding_data",
-                    "holding_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "holding_data",
+                    name: "holding_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::HoldingDataPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "item_data",
-                    "item_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "item_data",
+                    name: "item_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::ItemDataPut as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2663,150 +2966,144 @@ impl alma_runtime::Codec for ItemDataPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ItemDataPut",
-            &mut |k, v, r| {
-                match k {
-                    "barcode" => out.barcode = r.read(0u16, v)?,
-                    "physical_material_type" => {
-                        out.physical_material_type = r.read(1u16, v)?;
-                    }
-                    "policy" => out.policy = r.read(2u16, v)?,
-                    "provenance" => out.provenance = r.read(3u16, v)?,
-                    "po_line" => out.po_line = r.read(4u16, v)?,
-                    "issue_date" => out.issue_date = r.read(5u16, v)?,
-                    "is_magnetic" => out.is_magnetic = r.read(6u16, v)?,
-                    "arrival_date" => out.arrival_date = r.read(7u16, v)?,
-                    "expected_arrival_date" => {
-                        out.expected_arrival_date = r.read(8u16, v)?;
-                    }
-                    "year_of_issue" => out.year_of_issue = r.read(9u16, v)?,
-                    "enumeration_a" => out.enumeration_a = r.read(10u16, v)?,
-                    "enumeration_b" => out.enumeration_b = r.read(11u16, v)?,
-                    "enumeration_c" => out.enumeration_c = r.read(12u16, v)?,
-                    "enumeration_d" => out.enumeration_d = r.read(13u16, v)?,
-                    "enumeration_e" => out.enumeration_e = r.read(14u16, v)?,
-                    "enumeration_f" => out.enumeration_f = r.read(15u16, v)?,
-                    "enumeration_g" => out.enumeration_g = r.read(16u16, v)?,
-                    "enumeration_h" => out.enumeration_h = r.read(17u16, v)?,
-                    "chronology_i" => out.chronology_i = r.read(18u16, v)?,
-                    "chronology_j" => out.chronology_j = r.read(19u16, v)?,
-                    "chronology_k" => out.chronology_k = r.read(20u16, v)?,
-                    "chronology_l" => out.chronology_l = r.read(21u16, v)?,
-                    "chronology_m" => out.chronology_m = r.read(22u16, v)?,
-                    "break_indicator" => out.break_indicator = r.read(23u16, v)?,
-                    "pattern_type" => out.pattern_type = r.read(24u16, v)?,
-                    "linking_number" => out.linking_number = r.read(25u16, v)?,
-                    "description" => out.description = r.read(26u16, v)?,
-                    "replacement_cost" => out.replacement_cost = r.read(27u16, v)?,
-                    "receiving_operator" => out.receiving_operator = r.read(28u16, v)?,
-                    "inventory_number" => out.inventory_number = r.read(29u16, v)?,
-                    "inventory_date" => out.inventory_date = r.read(30u16, v)?,
-                    "inventory_price" => out.inventory_price = r.read(31u16, v)?,
-                    "receive_number" => out.receive_number = r.read(32u16, v)?,
-                    "weeding_number" => out.weeding_number = r.read(33u16, v)?,
-                    "weeding_date" => out.weeding_date = r.read(34u16, v)?,
-                    "library" => out.library = r.read(35u16, v)?,
-                    "location" => out.location = r.read(36u16, v)?,
-                    "alternative_call_number" => {
-                        out.alternative_call_number = r.read(37u16, v)?;
-                    }
-                    "alternative_call_number_type" => {
-                        out.alternative_call_number_type = r.read(38u16, v)?;
-                    }
-                    "alt_number_source" => out.alt_number_source = r.read(39u16, v)?,
-                    "storage_location_id" => out.storage_location_id = r.read(40u16, v)?,
-                    "pages" => out.pages = r.read(41u16, v)?,
-                    "pieces" => out.pieces = r.read(42u16, v)?,
-                    "public_note" => out.public_note = r.read(43u16, v)?,
-                    "fulfillment_note" => out.fulfillment_note = r.read(44u16, v)?,
-                    "internal_note_1" => out.internal_note_1 = r.read(45u16, v)?,
-                    "internal_note_2" => out.internal_note_2 = r.read(46u16, v)?,
-                    "internal_note_3" => out.internal_note_3 = r.read(47u16, v)?,
-                    "statistics_note_1" => out.statistics_note_1 = r.read(48u16, v)?,
-                    "statistics_note_2" => out.statistics_note_2 = r.read(49u16, v)?,
-                    "statistics_note_3" => out.statistics_note_3 = r.read(50u16, v)?,
-                    "physical_condition" => out.physical_condition = r.read(51u16, v)?,
-                    "committed_to_retain" => out.committed_to_retain = r.read(52u16, v)?,
-                    "retention_reason" => out.retention_reason = r.read(53u16, v)?,
-                    "retention_note" => out.retention_note = r.read(54u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "barcode", &self.barcode);
-        w.field(1u16, "physical_material_type", &self.physical_material_type);
-        w.field(2u16, "policy", &self.policy);
-        w.field(3u16, "provenance", &self.provenance);
-        w.field(4u16, "po_line", &self.po_line);
-        w.field(5u16, "issue_date", &self.issue_date);
-        w.field(6u16, "is_magnetic", &self.is_magnetic);
-        w.field(7u16, "arrival_date", &self.arrival_date);
-        w.field(8u16, "expected_arrival_date", &self.expected_arrival_date);
-        w.field(9u16, "year_of_issue", &self.year_of_issue);
-        w.field(10u16, "enumeration_a", &self.enumeration_a);
-        w.field(11u16, "enumeration_b", &self.enumeration_b);
-        w.field(12u16, "enumeration_c", &self.enumeration_c);
-        w.field(13u16, "enumeration_d", &self.enumeration_d);
-        w.field(14u16, "enumeration_e", &self.enumeration_e);
-        w.field(15u16, "enumeration_f", &self.enumeration_f);
-        w.field(16u16, "enumeration_g", &self.enumeration_g);
-        w.field(17u16, "enumeration_h", &self.enumeration_h);
-        w.field(18u16, "chronology_i", &self.chronology_i);
-        w.field(19u16, "chronology_j", &self.chronology_j);
-        w.field(20u16, "chronology_k", &self.chronology_k);
-        w.field(21u16, "chronology_l", &self.chronology_l);
-        w.field(22u16, "chronology_m", &self.chronology_m);
-        w.field(23u16, "break_indicator", &self.break_indicator);
-        w.field(24u16, "pattern_type", &self.pattern_type);
-        w.field(25u16, "linking_number", &self.linking_number);
-        w.field(26u16, "description", &self.description);
-        w.field(27u16, "replacement_cost", &self.replacement_cost);
-        w.field(28u16, "receiving_operator", &self.receiving_operator);
-        w.field(29u16, "inventory_number", &self.inventory_number);
-        w.field(30u16, "inventory_date", &self.inventory_date);
-        w.field(31u16, "inventory_price", &self.inventory_price);
-        w.field(32u16, "receive_number", &self.receive_number);
-        w.field(33u16, "weeding_number", &self.weeding_number);
-        w.field(34u16, "weeding_date", &self.weeding_date);
-        w.field(35u16, "library", &self.library);
-        w.field(36u16, "location", &self.location);
-        w.field(37u16, "alternative_call_number", &self.alternative_call_number);
-        w.field(
-            38u16,
-            "alternative_call_number_type",
-            &self.alternative_call_number_type,
-        );
-        w.field(39u16, "alt_number_source", &self.alt_number_source);
-        w.field(40u16, "storage_location_id", &self.storage_location_id);
-        w.field(41u16, "pages", &self.pages);
-        w.field(42u16, "pieces", &self.pieces);
-        w.field(43u16, "public_note", &self.public_note);
-        w.field(44u16, "fulfillment_note", &self.fulfillment_note);
-        w.field(45u16, "internal_note_1", &self.internal_note_1);
-        w.field(46u16, "internal_note_2", &self.internal_note_2);
-        w.field(47u16, "internal_note_3", &self.internal_note_3);
-        w.field(48u16, "statistics_note_1", &self.statistics_note_1);
-        w.field(49u16, "statistics_note_2", &self.statistics_note_2);
-        w.field(50u16, "statistics_note_3", &self.statistics_note_3);
-        w.field(51u16, "physical_condition", &self.physical_condition);
-        w.field(52u16, "committed_to_retain", &self.committed_to_retain);
-        w.field(53u16, "retention_reason", &self.retention_reason);
-        w.field(54u16, "retention_note", &self.retention_note);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ItemDataPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.barcode,
+                &self.physical_material_type,
+                &self.policy,
+                &self.provenance,
+                &self.po_line,
+                &self.issue_date,
+                &self.is_magnetic,
+                &self.arrival_date,
+                &self.expected_arrival_date,
+                &self.year_of_issue,
+                &self.enumeration_a,
+                &self.enumeration_b,
+                &self.enumeration_c,
+                &self.enumeration_d,
+                &self.enumeration_e,
+                &self.enumeration_f,
+                &self.enumeration_g,
+                &self.enumeration_h,
+                &self.chronology_i,
+                &self.chronology_j,
+                &self.chronology_k,
+                &self.chronology_l,
+                &self.chronology_m,
+                &self.break_indicator,
+                &self.pattern_type,
+                &self.linking_number,
+                &self.description,
+                &self.replacement_cost,
+                &self.receiving_operator,
+                &self.inventory_number,
+                &self.inventory_date,
+                &self.inventory_price,
+                &self.receive_number,
+                &self.weeding_number,
+                &self.weeding_date,
+                &self.library,
+                &self.location,
+                &self.alternative_call_number,
+                &self.alternative_call_number_type,
+                &self.alt_number_source,
+                &self.storage_location_id,
+                &self.pages,
+                &self.pieces,
+                &self.public_note,
+                &self.fulfillment_note,
+                &self.internal_note_1,
+                &self.internal_note_2,
+                &self.internal_note_3,
+                &self.statistics_note_1,
+                &self.statistics_note_2,
+                &self.statistics_note_3,
+                &self.physical_condition,
+                &self.committed_to_retain,
+                &self.retention_reason,
+                &self.retention_note,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.barcode,
+                &mut self.physical_material_type,
+                &mut self.policy,
+                &mut self.provenance,
+                &mut self.po_line,
+                &mut self.issue_date,
+                &mut self.is_magnetic,
+                &mut self.arrival_date,
+                &mut self.expected_arrival_date,
+                &mut self.year_of_issue,
+                &mut self.enumeration_a,
+                &mut self.enumeration_b,
+                &mut self.enumeration_c,
+                &mut self.enumeration_d,
+                &mut self.enumeration_e,
+                &mut self.enumeration_f,
+                &mut self.enumeration_g,
+                &mut self.enumeration_h,
+                &mut self.chronology_i,
+                &mut self.chronology_j,
+                &mut self.chronology_k,
+                &mut self.chronology_l,
+                &mut self.chronology_m,
+                &mut self.break_indicator,
+                &mut self.pattern_type,
+                &mut self.linking_number,
+                &mut self.description,
+                &mut self.replacement_cost,
+                &mut self.receiving_operator,
+                &mut self.inventory_number,
+                &mut self.inventory_date,
+                &mut self.inventory_price,
+                &mut self.receive_number,
+                &mut self.weeding_number,
+                &mut self.weeding_date,
+                &mut self.library,
+                &mut self.location,
+                &mut self.alternative_call_number,
+                &mut self.alternative_call_number_type,
+                &mut self.alt_number_source,
+                &mut self.storage_location_id,
+                &mut self.pages,
+                &mut self.pieces,
+                &mut self.public_note,
+                &mut self.fulfillment_note,
+                &mut self.internal_note_1,
+                &mut self.internal_note_2,
+                &mut self.internal_note_3,
+                &mut self.statistics_note_1,
+                &mut self.statistics_note_2,
+                &mut self.statistics_note_3,
+                &mut self.physical_condition,
+                &mut self.committed_to_retain,
+                &mut self.retention_reason,
+                &mut self.retention_note,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ItemDataPut);
@@ -2819,383 +3116,446 @@ impl alma_runtime::Model for ItemDataPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "item_data",
             fields: &[
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "physical_material_type",
-                    "physical_material_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("policy", "policy", K::Element, None, false, V::Code),
-                F::new("provenance", "provenance", K::Element, None, false, V::Code),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "issue_date",
-                    "issue_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_magnetic",
-                    "is_magnetic",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "arrival_date",
-                    "arrival_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_arrival_date",
-                    "expected_arrival_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "year_of_issue",
-                    "year_of_issue",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_a",
-                    "enumeration_a",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_b",
-                    "enumeration_b",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_c",
-                    "enumeration_c",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_d",
-                    "enumeration_d",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_e",
-                    "enumeration_e",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_f",
-                    "enumeration_f",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_g",
-                    "enumeration_g",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enumeration_h",
-                    "enumeration_h",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_i",
-                    "chronology_i",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_j",
-                    "chronology_j",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_k",
-                    "chronology_k",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_l",
-                    "chronology_l",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chronology_m",
-                    "chronology_m",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "break_indicator",
-                    "break_indicator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("pattern_type", "pattern_type", K::Element, None, false, V::Code),
-                F::new(
-                    "linking_number",
-                    "linking_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "replacement_cost",
-                    "replacement_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "receiving_operator",
-                    "receiving_operator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "inventory_number",
-                    "inventory_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "inventory_date",
-                    "inventory_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "inventory_price",
-                    "inventory_price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "receive_number",
-                    "receive_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "weeding_number",
-                    "weeding_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "weeding_date",
-                    "weeding_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("location", "location", K::Element, None, false, V::Code),
-                F::new(
-                    "alternative_call_number",
-                    "alternative_call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "alternative_call_number_type",
-                    "alternative_call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "alt_number_source",
-                    "alt_number_source",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "storage_location_id",
-                    "storage_location_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pieces", "pieces", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fulfillment_note",
-                    "fulfillment_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_1",
-                    "internal_note_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_2",
-                    "internal_note_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_note_3",
-                    "internal_note_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_1",
-                    "statistics_note_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_2",
-                    "statistics_note_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistics_note_3",
-                    "statistics_note_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "physical_condition",
-                    "physical_condition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "committed_to_retain",
-                    "committed_to_retain",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "retention_reason",
-                    "retention_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "retention_note",
-                    "retention_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "physical_material_type",
+                    name: "physical_material_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "policy",
+                    name: "policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "provenance",
+                    name: "provenance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue_date",
+                    name: "issue_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_magnetic",
+                    name: "is_magnetic",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "arrival_date",
+                    name: "arrival_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_arrival_date",
+                    name: "expected_arrival_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year_of_issue",
+                    name: "year_of_issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_a",
+                    name: "enumeration_a",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_b",
+                    name: "enumeration_b",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_c",
+                    name: "enumeration_c",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_d",
+                    name: "enumeration_d",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_e",
+                    name: "enumeration_e",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_f",
+                    name: "enumeration_f",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_g",
+                    name: "enumeration_g",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enumeration_h",
+                    name: "enumeration_h",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_i",
+                    name: "chronology_i",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_j",
+                    name: "chronology_j",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_k",
+                    name: "chronology_k",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_l",
+                    name: "chronology_l",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chronology_m",
+                    name: "chronology_m",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "break_indicator",
+                    name: "break_indicator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "pattern_type",
+                    name: "pattern_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_number",
+                    name: "linking_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "replacement_cost",
+                    name: "replacement_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "receiving_operator",
+                    name: "receiving_operator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "inventory_number",
+                    name: "inventory_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "inventory_date",
+                    name: "inventory_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "inventory_price",
+                    name: "inventory_price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "receive_number",
+                    name: "receive_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "weeding_number",
+                    name: "weeding_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "weeding_date",
+                    name: "weeding_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "alternative_call_number",
+                    name: "alternative_call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alternative_call_number_type",
+                    name: "alternative_call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "alt_number_source",
+                    name: "alt_number_source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "storage_location_id",
+                    name: "storage_location_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pieces",
+                    name: "pieces",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fulfillment_note",
+                    name: "fulfillment_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_1",
+                    name: "internal_note_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_2",
+                    name: "internal_note_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_note_3",
+                    name: "internal_note_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_1",
+                    name: "statistics_note_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_2",
+                    name: "statistics_note_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistics_note_3",
+                    name: "statistics_note_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "physical_condition",
+                    name: "physical_condition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "committed_to_retain",
+                    name: "committed_to_retain",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "retention_reason",
+                    name: "retention_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "retention_note",
+                    name: "retention_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3349,100 +3709,100 @@ impl alma_runtime::Codec for RepresentationPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RepresentationPost",
-            &mut |k, v, r| {
-                match k {
-                    "library" => out.library = r.read(0u16, v)?,
-                    "label" => out.label = r.read(1u16, v)?,
-                    "public_note" => out.public_note = r.read(2u16, v)?,
-                    "usage_type" => out.usage_type = r.read(3u16, v)?,
-                    "active" => out.active = r.read(4u16, v)?,
-                    "entity_type" => out.entity_type = r.read(5u16, v)?,
-                    "author" => out.author = r.read(6u16, v)?,
-                    "title" => out.title = r.read(7u16, v)?,
-                    "volume" => out.volume = r.read(8u16, v)?,
-                    "issue" => out.issue = r.read(9u16, v)?,
-                    "date" => out.date = r.read(10u16, v)?,
-                    "start_page" => out.start_page = r.read(11u16, v)?,
-                    "end_page" => out.end_page = r.read(12u16, v)?,
-                    "track" => out.track = r.read(13u16, v)?,
-                    "start_time" => out.start_time = r.read(14u16, v)?,
-                    "end_time" => out.end_time = r.read(15u16, v)?,
-                    "number" => out.number = r.read(16u16, v)?,
-                    "year" => out.year = r.read(17u16, v)?,
-                    "season_month" => out.season_month = r.read(18u16, v)?,
-                    "day_in_month" => out.day_in_month = r.read(19u16, v)?,
-                    "access_rights_policy_id" => {
-                        out.access_rights_policy_id = r.read(20u16, v)?;
-                    }
-                    "copyrights_statement_id" => {
-                        out.copyrights_statement_id = r.read(21u16, v)?;
-                    }
-                    "request_id" => out.request_id = r.read(22u16, v)?,
-                    "po_line" => out.po_line = r.read(23u16, v)?,
-                    "repository" => out.repository = r.read(24u16, v)?,
-                    "originating_record_id" => {
-                        out.originating_record_id = r.read(25u16, v)?;
-                    }
-                    "linking_parameter_1" => out.linking_parameter_1 = r.read(26u16, v)?,
-                    "linking_parameter_2" => out.linking_parameter_2 = r.read(27u16, v)?,
-                    "linking_parameter_3" => out.linking_parameter_3 = r.read(28u16, v)?,
-                    "linking_parameter_4" => out.linking_parameter_4 = r.read(29u16, v)?,
-                    "linking_parameter_5" => out.linking_parameter_5 = r.read(30u16, v)?,
-                    "is_remote" => out.is_remote = r.read(31u16, v)?,
-                    "link" => out.link = r.read(32u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "library", &self.library);
-        w.field(1u16, "label", &self.label);
-        w.field(2u16, "public_note", &self.public_note);
-        w.field(3u16, "usage_type", &self.usage_type);
-        w.field(4u16, "active", &self.active);
-        w.field(5u16, "entity_type", &self.entity_type);
-        w.field(6u16, "author", &self.author);
-        w.field(7u16, "title", &self.title);
-        w.field(8u16, "volume", &self.volume);
-        w.field(9u16, "issue", &self.issue);
-        w.field(10u16, "date", &self.date);
-        w.field(11u16, "start_page", &self.start_page);
-        w.field(12u16, "end_page", &self.end_page);
-        w.field(13u16, "track", &self.track);
-        w.field(14u16, "start_time", &self.start_time);
-        w.field(15u16, "end_time", &self.end_time);
-        w.field(16u16, "number", &self.number);
-        w.field(17u16, "year", &self.year);
-        w.field(18u16, "season_month", &self.season_month);
-        w.field(19u16, "day_in_month", &self.day_in_month);
-        w.field(20u16, "access_rights_policy_id", &self.access_rights_policy_id);
-        w.field(21u16, "copyrights_statement_id", &self.copyrights_statement_id);
-        w.field(22u16, "request_id", &self.request_id);
-        w.field(23u16, "po_line", &self.po_line);
-        w.field(24u16, "repository", &self.repository);
-        w.field(25u16, "originating_record_id", &self.originating_record_id);
-        w.field(26u16, "linking_parameter_1", &self.linking_parameter_1);
-        w.field(27u16, "linking_parameter_2", &self.linking_parameter_2);
-        w.field(28u16, "linking_parameter_3", &self.linking_parameter_3);
-        w.field(29u16, "linking_parameter_4", &self.linking_parameter_4);
-        w.field(30u16, "linking_parameter_5", &self.linking_parameter_5);
-        w.field(31u16, "is_remote", &self.is_remote);
-        w.field(32u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RepresentationPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.library,
+                &self.label,
+                &self.public_note,
+                &self.usage_type,
+                &self.active,
+                &self.entity_type,
+                &self.author,
+                &self.title,
+                &self.volume,
+                &self.issue,
+                &self.date,
+                &self.start_page,
+                &self.end_page,
+                &self.track,
+                &self.start_time,
+                &self.end_time,
+                &self.number,
+                &self.year,
+                &self.season_month,
+                &self.day_in_month,
+                &self.access_rights_policy_id,
+                &self.copyrights_statement_id,
+                &self.request_id,
+                &self.po_line,
+                &self.repository,
+                &self.originating_record_id,
+                &self.linking_parameter_1,
+                &self.linking_parameter_2,
+                &self.linking_parameter_3,
+                &self.linking_parameter_4,
+                &self.linking_parameter_5,
+                &self.is_remote,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.library,
+                &mut self.label,
+                &mut self.public_note,
+                &mut self.usage_type,
+                &mut self.active,
+                &mut self.entity_type,
+                &mut self.author,
+                &mut self.title,
+                &mut self.volume,
+                &mut self.issue,
+                &mut self.date,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.track,
+                &mut self.start_time,
+                &mut self.end_time,
+                &mut self.number,
+                &mut self.year,
+                &mut self.season_month,
+                &mut self.day_in_month,
+                &mut self.access_rights_policy_id,
+                &mut self.copyrights_statement_id,
+                &mut self.request_id,
+                &mut self.po_line,
+                &mut self.repository,
+                &mut self.originating_record_id,
+                &mut self.linking_parameter_1,
+                &mut self.linking_parameter_2,
+                &mut self.linking_parameter_3,
+                &mut self.linking_parameter_4,
+                &mut self.linking_parameter_5,
+                &mut self.is_remote,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RepresentationPost);
@@ -3455,158 +3815,270 @@ impl alma_runtime::Model for RepresentationPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation",
             fields: &[
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
-                F::new("active", "active", K::Element, None, false, V::Code),
-                F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("track", "track", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_time",
-                    "start_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_time",
-                    "end_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "season_month",
-                    "season_month",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "day_in_month",
-                    "day_in_month",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "access_rights_policy_id",
-                    "access_rights_policy_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "copyrights_statement_id",
-                    "copyrights_statement_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("repository", "repository", K::Element, None, false, V::Code),
-                F::new(
-                    "originating_record_id",
-                    "originating_record_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_1",
-                    "linking_parameter_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_2",
-                    "linking_parameter_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_3",
-                    "linking_parameter_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_4",
-                    "linking_parameter_4",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_5",
-                    "linking_parameter_5",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_remote",
-                    "is_remote",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "label",
+                    name: "label",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "usage_type",
+                    name: "usage_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "active",
+                    name: "active",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "entity_type",
+                    name: "entity_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date",
+                    name: "date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "track",
+                    name: "track",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_time",
+                    name: "start_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_time",
+                    name: "end_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "season_month",
+                    name: "season_month",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "day_in_month",
+                    name: "day_in_month",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "access_rights_policy_id",
+                    name: "access_rights_policy_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyrights_statement_id",
+                    name: "copyrights_statement_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "repository",
+                    name: "repository",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "originating_record_id",
+                    name: "originating_record_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_1",
+                    name: "linking_parameter_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_2",
+                    name: "linking_parameter_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_3",
+                    name: "linking_parameter_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_4",
+                    name: "linking_parameter_4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_5",
+                    name: "linking_parameter_5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_remote",
+                    name: "is_remote",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3747,92 +4219,94 @@ impl alma_runtime::Codec for RepresentationPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RepresentationPut",
-            &mut |k, v, r| {
-                match k {
-                    "library" => out.library = r.read(0u16, v)?,
-                    "label" => out.label = r.read(1u16, v)?,
-                    "public_note" => out.public_note = r.read(2u16, v)?,
-                    "usage_type" => out.usage_type = r.read(3u16, v)?,
-                    "active" => out.active = r.read(4u16, v)?,
-                    "entity_type" => out.entity_type = r.read(5u16, v)?,
-                    "author" => out.author = r.read(6u16, v)?,
-                    "title" => out.title = r.read(7u16, v)?,
-                    "volume" => out.volume = r.read(8u16, v)?,
-                    "issue" => out.issue = r.read(9u16, v)?,
-                    "date" => out.date = r.read(10u16, v)?,
-                    "start_page" => out.start_page = r.read(11u16, v)?,
-                    "end_page" => out.end_page = r.read(12u16, v)?,
-                    "track" => out.track = r.read(13u16, v)?,
-                    "start_time" => out.start_time = r.read(14u16, v)?,
-                    "end_time" => out.end_time = r.read(15u16, v)?,
-                    "number" => out.number = r.read(16u16, v)?,
-                    "year" => out.year = r.read(17u16, v)?,
-                    "season_month" => out.season_month = r.read(18u16, v)?,
-                    "day_in_month" => out.day_in_month = r.read(19u16, v)?,
-                    "access_rights_policy_id" => {
-                        out.access_rights_policy_id = r.read(20u16, v)?;
-                    }
-                    "copyrights_statement_id" => {
-                        out.copyrights_statement_id = r.read(21u16, v)?;
-                    }
-                    "po_line" => out.po_line = r.read(22u16, v)?,
-                    "linking_parameter_1" => out.linking_parameter_1 = r.read(23u16, v)?,
-                    "linking_parameter_2" => out.linking_parameter_2 = r.read(24u16, v)?,
-                    "linking_parameter_3" => out.linking_parameter_3 = r.read(25u16, v)?,
-                    "linking_parameter_4" => out.linking_parameter_4 = r.read(26u16, v)?,
-                    "linking_parameter_5" => out.linking_parameter_5 = r.read(27u16, v)?,
-                    "is_remote" => out.is_remote = r.read(28u16, v)?,
-                    "link" => out.link = r.read(29u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "library", &self.library);
-        w.field(1u16, "label", &self.label);
-        w.field(2u16, "public_note", &self.public_note);
-        w.field(3u16, "usage_type", &self.usage_type);
-        w.field(4u16, "active", &self.active);
-        w.field(5u16, "entity_type", &self.entity_type);
-        w.field(6u16, "author", &self.author);
-        w.field(7u16, "title", &self.title);
-        w.field(8u16, "volume", &self.volume);
-        w.field(9u16, "issue", &self.issue);
-        w.field(10u16, "date", &self.date);
-        w.field(11u16, "start_page", &self.start_page);
-        w.field(12u16, "end_page", &self.end_page);
-        w.field(13u16, "track", &self.track);
-        w.field(14u16, "start_time", &self.start_time);
-        w.field(15u16, "end_time", &self.end_time);
-        w.field(16u16, "number", &self.number);
-        w.field(17u16, "year", &self.year);
-        w.field(18u16, "season_month", &self.season_month);
-        w.field(19u16, "day_in_month", &self.day_in_month);
-        w.field(20u16, "access_rights_policy_id", &self.access_rights_policy_id);
-        w.field(21u16, "copyrights_statement_id", &self.copyrights_statement_id);
-        w.field(22u16, "po_line", &self.po_line);
-        w.field(23u16, "linking_parameter_1", &self.linking_parameter_1);
-        w.field(24u16, "linking_parameter_2", &self.linking_parameter_2);
-        w.field(25u16, "linking_parameter_3", &self.linking_parameter_3);
-        w.field(26u16, "linking_parameter_4", &self.linking_parameter_4);
-        w.field(27u16, "linking_parameter_5", &self.linking_parameter_5);
-        w.field(28u16, "is_remote", &self.is_remote);
-        w.field(29u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RepresentationPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.library,
+                &self.label,
+                &self.public_note,
+                &self.usage_type,
+                &self.active,
+                &self.entity_type,
+                &self.author,
+                &self.title,
+                &self.volume,
+                &self.issue,
+                &self.date,
+                &self.start_page,
+                &self.end_page,
+                &self.track,
+                &self.start_time,
+                &self.end_time,
+                &self.number,
+                &self.year,
+                &self.season_month,
+                &self.day_in_month,
+                &self.access_rights_policy_id,
+                &self.copyrights_statement_id,
+                &self.po_line,
+                &self.linking_parameter_1,
+                &self.linking_parameter_2,
+                &self.linking_parameter_3,
+                &self.linking_parameter_4,
+                &self.linking_parameter_5,
+                &self.is_remote,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.library,
+                &mut self.label,
+                &mut self.public_note,
+                &mut self.usage_type,
+                &mut self.active,
+                &mut self.entity_type,
+                &mut self.author,
+                &mut self.title,
+                &mut self.volume,
+                &mut self.issue,
+                &mut self.date,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.track,
+                &mut self.start_time,
+                &mut self.end_time,
+                &mut self.number,
+                &mut self.year,
+                &mut self.season_month,
+                &mut self.day_in_month,
+                &mut self.access_rights_policy_id,
+                &mut self.copyrights_statement_id,
+                &mut self.po_line,
+                &mut self.linking_parameter_1,
+                &mut self.linking_parameter_2,
+                &mut self.linking_parameter_3,
+                &mut self.linking_parameter_4,
+                &mut self.linking_parameter_5,
+                &mut self.is_remote,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RepresentationPut);
@@ -3845,141 +4319,246 @@ impl alma_runtime::Model for RepresentationPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation",
             fields: &[
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("usage_type", "usage_type", K::Element, None, false, V::Code),
-                F::new("active", "active", K::Element, None, false, V::Code),
-                F::new("entity_type", "entity_type", K::Element, None, false, V::Code),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("track", "track", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_time",
-                    "start_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_time",
-                    "end_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "season_month",
-                    "season_month",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "day_in_month",
-                    "day_in_month",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "access_rights_policy_id",
-                    "access_rights_policy_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "copyrights_statement_id",
-                    "copyrights_statement_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("po_line", "po_line", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "linking_parameter_1",
-                    "linking_parameter_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_2",
-                    "linking_parameter_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_3",
-                    "linking_parameter_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_4",
-                    "linking_parameter_4",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_parameter_5",
-                    "linking_parameter_5",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_remote",
-                    "is_remote",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "label",
+                    name: "label",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "usage_type",
+                    name: "usage_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "active",
+                    name: "active",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "entity_type",
+                    name: "entity_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date",
+                    name: "date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "track",
+                    name: "track",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_time",
+                    name: "start_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_time",
+                    name: "end_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "season_month",
+                    name: "season_month",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "day_in_month",
+                    name: "day_in_month",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "access_rights_policy_id",
+                    name: "access_rights_policy_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyrights_statement_id",
+                    name: "copyrights_statement_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_1",
+                    name: "linking_parameter_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_2",
+                    name: "linking_parameter_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_3",
+                    name: "linking_parameter_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_4",
+                    name: "linking_parameter_4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_parameter_5",
+                    name: "linking_parameter_5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_remote",
+                    name: "is_remote",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4010,32 +4589,28 @@ impl alma_runtime::Codec for Fulltext {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Fulltext",
-            &mut |k, v, r| {
-                match k {
-                    "fulltext_format" => out.fulltext_format = r.read(0u16, v)?,
-                    "fulltext_url" => out.fulltext_url = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "fulltext_format", &self.fulltext_format);
-        w.field(1u16, "fulltext_url", &self.fulltext_url);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Fulltext {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.fulltext_format, &self.fulltext_url], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.fulltext_format, &mut self.fulltext_url],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Fulltext);
@@ -4048,22 +4623,22 @@ impl alma_runtime::Model for Fulltext {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fulltext",
             fields: &[
-                F::new(
-                    "fulltext_format",
-                    "fulltext_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fulltext_url",
-                    "fulltext_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "fulltext_format",
+                    name: "fulltext_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fulltext_url",
+                    name: "fulltext_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4105,42 +4680,48 @@ impl alma_runtime::Codec for RepresentationFile {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RepresentationFile",
-            &mut |k, v, r| {
-                match k {
-                    "pid" => out.pid = r.read(0u16, v)?,
-                    "thumbnail_url" => out.thumbnail_url = r.read(1u16, v)?,
-                    "label" => out.label = r.read(2u16, v)?,
-                    "size" => out.size = r.read(3u16, v)?,
-                    "path" => out.path = r.read(4u16, v)?,
-                    "url" => out.url = r.read(5u16, v)?,
-                    "fulltext" => out.fulltext = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "pid", &self.pid);
-        w.field(1u16, "thumbnail_url", &self.thumbnail_url);
-        w.field(2u16, "label", &self.label);
-        w.field(3u16, "size", &self.size);
-        w.field(4u16, "path", &self.path);
-        w.field(5u16, "url", &self.url);
-        w.field(6u16, "fulltext", &self.fulltext);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RepresentationFile {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.pid,
+                &self.thumbnail_url,
+                &self.label,
+                &self.size,
+                &self.path,
+                &self.url,
+                &self.fulltext,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.pid,
+                &mut self.thumbnail_url,
+                &mut self.label,
+                &mut self.size,
+                &mut self.path,
+                &mut self.url,
+                &mut self.fulltext,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RepresentationFile);
@@ -4153,29 +4734,64 @@ impl alma_runtime::Model for RepresentationFile {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation_file",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "thumbnail_url",
-                    "thumbnail_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("size", "size", K::Element, None, false, V::Scalar(S::Int)),
-                F::new("path", "path", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "fulltext",
-                    "fulltext",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "pid",
+                    name: "pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "thumbnail_url",
+                    name: "thumbnail_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "label",
+                    name: "label",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "size",
+                    name: "size",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "path",
+                    name: "path",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fulltext",
+                    name: "fulltext",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::Fulltext as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -4212,38 +4828,38 @@ impl alma_runtime::Codec for RepresentationFilePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RepresentationFilePost",
-            &mut |k, v, r| {
-                match k {
-                    "pid" => out.pid = r.read(0u16, v)?,
-                    "thumbnail_url" => out.thumbnail_url = r.read(1u16, v)?,
-                    "label" => out.label = r.read(2u16, v)?,
-                    "size" => out.size = r.read(3u16, v)?,
-                    "path" => out.path = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "pid", &self.pid);
-        w.field(1u16, "thumbnail_url", &self.thumbnail_url);
-        w.field(2u16, "label", &self.label);
-        w.field(3u16, "size", &self.size);
-        w.field(4u16, "path", &self.path);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RepresentationFilePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.pid, &self.thumbnail_url, &self.label, &self.size, &self.path],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.pid,
+                &mut self.thumbnail_url,
+                &mut self.label,
+                &mut self.size,
+                &mut self.path,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RepresentationFilePost);
@@ -4256,18 +4872,46 @@ impl alma_runtime::Model for RepresentationFilePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation_file",
             fields: &[
-                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "thumbnail_url",
-                    "thumbnail_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("size", "size", K::Element, None, false, V::Scalar(S::Int)),
-                F::new("path", "path", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "pid",
+                    name: "pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "thumbnail_url",
+                    name: "thumbnail_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "label",
+                    name: "label",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "size",
+                    name: "size",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "path",
+                    name: "path",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4298,32 +4942,32 @@ impl alma_runtime::Codec for RepresentationFiles {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RepresentationFiles",
-            &mut |k, v, r| {
-                match k {
-                    "representation_file" => out.representation_file = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "representation_file", &self.representation_file);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RepresentationFiles {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.representation_file, &self.total_record_count],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.representation_file, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RepresentationFiles);
@@ -4336,24 +4980,24 @@ impl alma_runtime::Model for RepresentationFiles {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation_files",
             fields: &[
-                F::new(
-                    "representation_file",
-                    "representation_file",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "representation_file",
+                    name: "representation_file",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::RepresentationFile as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -4384,32 +5028,28 @@ impl alma_runtime::Codec for Representations {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Representations",
-            &mut |k, v, r| {
-                match k {
-                    "representation" => out.representation = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "representation", &self.representation);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Representations {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.representation, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.representation, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Representations);
@@ -4422,24 +5062,24 @@ impl alma_runtime::Model for Representations {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representations",
             fields: &[
-                F::new(
-                    "representation",
-                    "representation",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "representation",
+                    name: "representation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::shared::Representation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -4483,42 +5123,48 @@ impl alma_runtime::Codec for GeneralElectronicServiceDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "GeneralElectronicServiceDetails",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "public_name" => out.public_name = r.read(3u16, v)?,
-                    "public_note" => out.public_note = r.read(4u16, v)?,
-                    "avail_for_physical" => out.avail_for_physical = r.read(5u16, v)?,
-                    "avail_for_electronic" => out.avail_for_electronic = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "public_name", &self.public_name);
-        w.field(4u16, "public_note", &self.public_note);
-        w.field(5u16, "avail_for_physical", &self.avail_for_physical);
-        w.field(6u16, "avail_for_electronic", &self.avail_for_electronic);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for GeneralElectronicServiceDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.description,
+                &self.public_name,
+                &self.public_note,
+                &self.avail_for_physical,
+                &self.avail_for_electronic,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.description,
+                &mut self.public_name,
+                &mut self.public_note,
+                &mut self.avail_for_physical,
+                &mut self.avail_for_electronic,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(GeneralElectronicServiceDetails);
@@ -4531,48 +5177,62 @@ impl alma_runtime::Model for GeneralElectronicServiceDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "general_electronic_service_details",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_name",
-                    "public_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "avail_for_physical",
-                    "avail_for_physical",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "avail_for_electronic",
-                    "avail_for_electronic",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_name",
+                    name: "public_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "avail_for_physical",
+                    name: "avail_for_physical",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "avail_for_electronic",
+                    name: "avail_for_electronic",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -4613,42 +5273,42 @@ impl alma_runtime::Codec for RequestOption {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RequestOption",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "request_url" => out.request_url = r.read(1u16, v)?,
-                    "general_electronic_service_details" => {
-                        out.general_electronic_service_details = r.read(2u16, v)?;
-                    }
-                    "rs_broker_details" => out.rs_broker_details = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "request_url", &self.request_url);
-        w.field(
-            2u16,
-            "general_electronic_service_details",
-            &self.general_electronic_service_details,
-        );
-        w.field(3u16, "rs_broker_details", &self.rs_broker_details);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RequestOption {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.request_url,
+                &self.general_electronic_service_details,
+                &self.rs_broker_details,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.request_url,
+                &mut self.general_electronic_service_details,
+                &mut self.rs_broker_details,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RequestOption);
@@ -4661,35 +5321,42 @@ impl alma_runtime::Model for RequestOption {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "request_option",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "request_url",
-                    "request_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "general_electronic_service_details",
-                    "general_electronic_service_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "request_url",
+                    name: "request_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "general_electronic_service_details",
+                    name: "general_electronic_service_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::GeneralElectronicServiceDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rs_broker_details",
-                    "rs_broker_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "rs_broker_details",
+                    name: "rs_broker_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::bibs::models::RsBrokerDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -4717,30 +5384,24 @@ impl alma_runtime::Codec for RequestOptions {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RequestOptions",
-            &mut |k, v, r| {
-                match k {
-                    "request_option" => out.request_option = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "request_option", &self.request_option);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RequestOptions {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.request_option], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.request_option], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(RequestOptions);
@@ -4751,16 +5412,16 @@ impl alma_runtime::Model for RequestOptions {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "request_options",
             fields: &[
-                F::new(
-                    "request_option",
-                    "request_option",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "request_option",
+                    name: "request_option",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::bibs::models::RequestOption as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -4794,34 +5455,28 @@ impl alma_runtime::Codec for RsBrokerDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RsBrokerDetails",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "loan_period" => out.loan_period = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "loan_period", &self.loan_period);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RsBrokerDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.name, &self.loan_period], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.code, &mut self.name, &mut self.loan_period],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RsBrokerDetails);
@@ -4834,16 +5489,30 @@ impl alma_runtime::Model for RsBrokerDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_broker_details",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "loan_period",
-                    "loan_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "loan_period",
+                    name: "loan_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL

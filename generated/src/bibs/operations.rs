@@ -3474,15 +3474,8 @@ impl ListBibs {
         self.req = self.req.query("lod_uri", lod_uri.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Bibs>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Bibs> {
         self.req.send()
     }
 }
@@ -3548,12 +3541,8 @@ impl CreateBib {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::BibPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3626,15 +3615,8 @@ impl ListAuthorities {
             |page: crate::bibs::models::Authorities| Ok(page.authority),
         )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Authorities>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Authorities> {
         self.req.send()
     }
 }
@@ -3686,15 +3668,8 @@ impl CreateAuthority {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::AuthorityPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Authority>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Authority> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3713,15 +3688,8 @@ impl GetAuthority {
         self.req = self.req.query("view", view.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Authority>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Authority> {
         self.req.send()
     }
 }
@@ -3790,15 +3758,8 @@ impl UpdateAuthority {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::AuthorityPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Authority>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Authority> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3824,12 +3785,8 @@ impl DeleteAuthority {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3855,15 +3812,8 @@ impl ListCollections {
         self.req = self.req.query("q", q.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Collections>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Collections> {
         self.req.send()
     }
 }
@@ -3897,15 +3847,8 @@ impl CreateCollection {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::CollectionPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Collection>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Collection> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3924,15 +3867,8 @@ impl GetCollection {
         self.req = self.req.query("level", level.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Collection>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Collection> {
         self.req.send()
     }
 }
@@ -3949,15 +3885,8 @@ impl UpdateCollection {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::CollectionPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Collection>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Collection> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3969,12 +3898,8 @@ pub struct DeleteCollection {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteCollection {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4000,15 +3925,8 @@ impl ListCollectionBibs {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Bibs>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Bibs> {
         self.req.send()
     }
 }
@@ -4025,12 +3943,8 @@ impl AddBibToCollection {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::BibPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4042,12 +3956,8 @@ pub struct RemoveBibFromCollection {
     req: alma_runtime::RequestBuilder,
 }
 impl RemoveBibFromCollection {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4059,15 +3969,8 @@ pub struct GetTest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -4079,15 +3982,8 @@ pub struct PostTest {
     req: alma_runtime::RequestBuilder,
 }
 impl PostTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -4113,12 +4009,8 @@ impl CancelItemRequest {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4144,12 +4036,8 @@ impl CancelTitleRequest {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4185,12 +4073,8 @@ impl GetBib {
         self.req = self.req.query("expand", expand.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send()
     }
 }
@@ -4207,12 +4091,8 @@ impl OperateOnBib {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::BibPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4281,12 +4161,8 @@ impl UpdateBib {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::BibPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Bib>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4312,12 +4188,8 @@ impl DeleteBib {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4343,15 +4215,10 @@ impl GetBibBookingAvailability {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::BookingAvailabilities>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::BookingAvailabilities> {
         self.req.send()
     }
 }
@@ -4401,15 +4268,10 @@ impl ListECollections {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ElectronicCollections>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollections> {
         self.req.send()
     }
 }
@@ -4421,15 +4283,10 @@ pub struct GetECollection {
     req: alma_runtime::RequestBuilder,
 }
 impl GetECollection {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ElectronicCollection>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollection> {
         self.req.send()
     }
 }
@@ -4441,15 +4298,8 @@ pub struct ListHoldings {
     req: alma_runtime::RequestBuilder,
 }
 impl ListHoldings {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Holdings>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Holdings> {
         self.req.send()
     }
 }
@@ -4466,15 +4316,8 @@ impl CreateHolding {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::HoldingPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Holding>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Holding> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4486,15 +4329,8 @@ pub struct GetHolding {
     req: alma_runtime::RequestBuilder,
 }
 impl GetHolding {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Holding>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Holding> {
         self.req.send()
     }
 }
@@ -4511,15 +4347,8 @@ impl UpdateHolding {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::HoldingPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Holding>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Holding> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4540,12 +4369,8 @@ impl DeleteHolding {
             .query("bib", Into::<BibParam>::into(bib).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4719,15 +4544,8 @@ impl ListItems {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Items>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Items> {
         self.req.send()
     }
 }
@@ -4766,12 +4584,8 @@ impl CreateItem {
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4843,15 +4657,8 @@ impl ListItemLoans {
             |page: crate::shared::ItemLoans| Ok(page.item_loan),
         )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoans>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoans> {
         self.req.send()
     }
 }
@@ -4889,15 +4696,8 @@ impl ListItemRequests {
             .query("status", Into::<Status>::into(status).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequests>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequests> {
         self.req.send()
     }
 }
@@ -4909,15 +4709,8 @@ pub struct GetItemRequest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetItemRequest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
 }
@@ -4950,12 +4743,8 @@ impl GetItem {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send()
     }
 }
@@ -5015,12 +4804,8 @@ impl ScanInItem {
         self.req = self.req.query("register_in_house_use", register_in_house_use.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send()
     }
 }
@@ -5059,12 +4844,8 @@ impl UpdateItem {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::ItemPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5104,12 +4885,8 @@ impl WithdrawItem {
             .query("bib", Into::<BibParam>::into(bib).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -5135,15 +4912,10 @@ impl GetItemBookingAvailability {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::BookingAvailabilities>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::BookingAvailabilities> {
         self.req.send()
     }
 }
@@ -5167,15 +4939,8 @@ impl CreateLoan {
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemLoanPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5187,15 +4952,8 @@ pub struct GetItemLoan {
     req: alma_runtime::RequestBuilder,
 }
 impl GetItemLoan {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
 }
@@ -5207,15 +4965,8 @@ pub struct OperateOnItemLoan {
     req: alma_runtime::RequestBuilder,
 }
 impl OperateOnItemLoan {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
 }
@@ -5232,15 +4983,8 @@ impl UpdateLoan {
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemLoanPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5259,15 +5003,10 @@ impl ListItemRequestOptions {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::RequestOptions>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::RequestOptions> {
         self.req.send()
     }
 }
@@ -5305,15 +5044,8 @@ impl CreateItemRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5341,15 +5073,8 @@ impl OperateOnItemRequest {
         self.req = self.req.query("release_item", release_item.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
 }
@@ -5366,15 +5091,8 @@ impl UpdateItemRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5433,15 +5151,8 @@ impl ListBibLoans {
             );
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
 }
@@ -5453,15 +5164,8 @@ pub struct GetBibLoan {
     req: alma_runtime::RequestBuilder,
 }
 impl GetBibLoan {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
 }
@@ -5506,15 +5210,8 @@ impl ListPortfolios {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Portfolios>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolios> {
         self.req.send()
     }
 }
@@ -5531,15 +5228,8 @@ impl CreatePortfolio {
     pub fn body_mut(&mut self) -> &mut crate::shared::PortfolioPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Portfolio>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5551,15 +5241,8 @@ pub struct GetPortfolio {
     req: alma_runtime::RequestBuilder,
 }
 impl GetPortfolio {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Portfolio>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send()
     }
 }
@@ -5576,15 +5259,8 @@ impl UpdatePortfolio {
     pub fn body_mut(&mut self) -> &mut crate::shared::PortfolioPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Portfolio>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5605,12 +5281,8 @@ impl DeletePortfolio {
             .query("bib", Into::<BibParam>::into(bib).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -5704,15 +5376,8 @@ impl ListReminders {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Reminders>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminders> {
         self.req.send()
     }
 }
@@ -5729,15 +5394,8 @@ impl CreateReminder {
     pub fn body_mut(&mut self) -> &mut crate::shared::ReminderPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Reminder>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5749,15 +5407,8 @@ pub struct GetReminder {
     req: alma_runtime::RequestBuilder,
 }
 impl GetReminder {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Reminder>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send()
     }
 }
@@ -5774,15 +5425,8 @@ impl UpdateReminder {
     pub fn body_mut(&mut self) -> &mut crate::shared::ReminderPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Reminder>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5794,12 +5438,8 @@ pub struct DeleteReminder {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteReminder {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -5866,15 +5506,10 @@ impl ListRepresentations {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::Representations>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::Representations> {
         self.req.send()
     }
 }
@@ -5898,15 +5533,8 @@ impl CreateRepresentation {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::RepresentationPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Representation>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Representation> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -5927,15 +5555,8 @@ impl GetRepresentation {
             .query("use_updated_terminology", use_updated_terminology.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Representation>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Representation> {
         self.req.send()
     }
 }
@@ -5971,15 +5592,8 @@ impl UpdateRepresentation {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::RepresentationPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Representation>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Representation> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -6007,12 +5621,8 @@ impl DeleteRepresentation {
             .query("bibs", Into::<DeleteFileBibs>::into(bibs).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -6031,15 +5641,10 @@ impl ListFiles {
         self.req = self.req.query("expand", expand.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::RepresentationFiles>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::RepresentationFiles> {
         self.req.send()
     }
 }
@@ -6056,15 +5661,10 @@ impl CreateFile {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::RepresentationFilePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::RepresentationFile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::RepresentationFile> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -6083,15 +5683,10 @@ impl GetFile {
         self.req = self.req.query("expand", expand.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::RepresentationFile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::RepresentationFile> {
         self.req.send()
     }
 }
@@ -6108,15 +5703,10 @@ impl UpdateFile {
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::RepresentationFilePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::RepresentationFile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::RepresentationFile> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -6154,12 +5744,8 @@ impl DeleteFile {
             .query("bibs", Into::<DeleteFileBibs>::into(bibs).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -6185,15 +5771,10 @@ impl ListBibRequestOptions {
         self.req = self.req.query("consider_dlr", consider_dlr.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::bibs::models::RequestOptions>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::bibs::models::RequestOptions> {
         self.req.send()
     }
 }
@@ -6231,15 +5812,8 @@ impl ListBibRequests {
             .query("status", Into::<Status>::into(status).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequests>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequests> {
         self.req.send()
     }
 }
@@ -6277,15 +5851,8 @@ impl CreateBibRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -6297,15 +5864,8 @@ pub struct GetBibRequest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetBibRequest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
 }
@@ -6333,15 +5893,8 @@ impl OperateOnTitleRequest {
         self.req = self.req.query("release_item", release_item.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
 }
@@ -6358,15 +5911,8 @@ impl UpdateBibRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -6392,12 +5938,8 @@ impl GetItemByBarcode {
         self.req = self.req.query("expand", expand.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Item>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send()
     }
 }

@@ -24,32 +24,24 @@ impl alma_runtime::Codec for AdditionalPrinter {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "AdditionalPrinter",
-            &mut |k, v, r| {
-                match k {
-                    "additional_printer_details" => {
-                        out.additional_printer_details = r.read(0u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "additional_printer_details", &self.additional_printer_details);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for AdditionalPrinter {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.additional_printer_details], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.additional_printer_details], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(AdditionalPrinter);
@@ -60,14 +52,14 @@ impl alma_runtime::Model for AdditionalPrinter {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "additional_printer",
             fields: &[
-                F::new(
-                    "additional_printer_details",
-                    "additional_printer_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
+                F {
+                    key: "additional_printer_details",
+                    name: "additional_printer_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -256,154 +248,112 @@ impl alma_runtime::Codec for CircDesk {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CircDesk",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "code" => out.code = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "primary" => out.primary = r.read(3u16, v)?,
-                    "reading_room_desk" => out.reading_room_desk = r.read(4u16, v)?,
-                    "location_to_move_items" => {
-                        out.location_to_move_items = r.read(5u16, v)?;
-                    }
-                    "restore_from_reading_room_at_checkin" => {
-                        out.restore_from_reading_room_at_checkin = r.read(6u16, v)?;
-                    }
-                    "picks_from_shelf" => out.picks_from_shelf = r.read(7u16, v)?,
-                    "supports_personal_delivery" => {
-                        out.supports_personal_delivery = r.read(8u16, v)?;
-                    }
-                    "supports_registering_new_users" => {
-                        out.supports_registering_new_users = r.read(9u16, v)?;
-                    }
-                    "supports_overriding_return_date" => {
-                        out.supports_overriding_return_date = r.read(10u16, v)?;
-                    }
-                    "hours_to_reshelve" => out.hours_to_reshelve = r.read(11u16, v)?,
-                    "minutes_delay_for_hold_notification" => {
-                        out.minutes_delay_for_hold_notification = r.read(12u16, v)?;
-                    }
-                    "description" => out.description = r.read(13u16, v)?,
-                    "default_printer" => out.default_printer = r.read(14u16, v)?,
-                    "additional_printer" => out.additional_printer = r.read(15u16, v)?,
-                    "creates_return_receipts" => {
-                        out.creates_return_receipts = r.read(16u16, v)?;
-                    }
-                    "return_receipt_destination" => {
-                        out.return_receipt_destination = r.read(17u16, v)?;
-                    }
-                    "creates_loan_receipts" => {
-                        out.creates_loan_receipts = r.read(18u16, v)?;
-                    }
-                    "loan_receipt_destination" => {
-                        out.loan_receipt_destination = r.read(19u16, v)?;
-                    }
-                    "has_hold_shelf" => out.has_hold_shelf = r.read(20u16, v)?,
-                    "hold_shelf_sorting" => out.hold_shelf_sorting = r.read(21u16, v)?,
-                    "maximum_days_on_hold_shelf" => {
-                        out.maximum_days_on_hold_shelf = r.read(22u16, v)?;
-                    }
-                    "has_hold_shelf_processing" => {
-                        out.has_hold_shelf_processing = r.read(23u16, v)?;
-                    }
-                    "notify_patron_of_canceling_expired_hold" => {
-                        out.notify_patron_of_canceling_expired_hold = r.read(24u16, v)?;
-                    }
-                    "supports_digitization" => {
-                        out.supports_digitization = r.read(25u16, v)?;
-                    }
-                    "work_time_days" => out.work_time_days = r.read(26u16, v)?,
-                    "accept_credit_card" => out.accept_credit_card = r.read(27u16, v)?,
-                    "accept_debit_card" => out.accept_debit_card = r.read(28u16, v)?,
-                    "accept_cash" => out.accept_cash = r.read(29u16, v)?,
-                    "accept_online" => out.accept_online = r.read(30u16, v)?,
-                    "accept_check" => out.accept_check = r.read(31u16, v)?,
-                    "print_receipt" => out.print_receipt = r.read(32u16, v)?,
-                    "receipt_email" => out.receipt_email = r.read(33u16, v)?,
-                    "has_self_check" => out.has_self_check = r.read(34u16, v)?,
-                    "integration_profile" => out.integration_profile = r.read(35u16, v)?,
-                    "terminal_password" => out.terminal_password = r.read(36u16, v)?,
-                    "location" => out.location = r.read(37u16, v)?,
-                    "work_order_type" => out.work_order_type = r.read(38u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "code", &self.code);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "primary", &self.primary);
-        w.field(4u16, "reading_room_desk", &self.reading_room_desk);
-        w.field(5u16, "location_to_move_items", &self.location_to_move_items);
-        w.field(
-            6u16,
-            "restore_from_reading_room_at_checkin",
-            &self.restore_from_reading_room_at_checkin,
-        );
-        w.field(7u16, "picks_from_shelf", &self.picks_from_shelf);
-        w.field(8u16, "supports_personal_delivery", &self.supports_personal_delivery);
-        w.field(
-            9u16,
-            "supports_registering_new_users",
-            &self.supports_registering_new_users,
-        );
-        w.field(
-            10u16,
-            "supports_overriding_return_date",
-            &self.supports_overriding_return_date,
-        );
-        w.field(11u16, "hours_to_reshelve", &self.hours_to_reshelve);
-        w.field(
-            12u16,
-            "minutes_delay_for_hold_notification",
-            &self.minutes_delay_for_hold_notification,
-        );
-        w.field(13u16, "description", &self.description);
-        w.field(14u16, "default_printer", &self.default_printer);
-        w.field(15u16, "additional_printer", &self.additional_printer);
-        w.field(16u16, "creates_return_receipts", &self.creates_return_receipts);
-        w.field(17u16, "return_receipt_destination", &self.return_receipt_destination);
-        w.field(18u16, "creates_loan_receipts", &self.creates_loan_receipts);
-        w.field(19u16, "loan_receipt_destination", &self.loan_receipt_destination);
-        w.field(20u16, "has_hold_shelf", &self.has_hold_shelf);
-        w.field(21u16, "hold_shelf_sorting", &self.hold_shelf_sorting);
-        w.field(22u16, "maximum_days_on_hold_shelf", &self.maximum_days_on_hold_shelf);
-        w.field(23u16, "has_hold_shelf_processing", &self.has_hold_shelf_processing);
-        w.field(
-            24u16,
-            "notify_patron_of_canceling_expired_hold",
-            &self.notify_patron_of_canceling_expired_hold,
-        );
-        w.field(25u16, "supports_digitization", &self.supports_digitization);
-        w.field(26u16, "work_time_days", &self.work_time_days);
-        w.field(27u16, "accept_credit_card", &self.accept_credit_card);
-        w.field(28u16, "accept_debit_card", &self.accept_debit_card);
-        w.field(29u16, "accept_cash", &self.accept_cash);
-        w.field(30u16, "accept_online", &self.accept_online);
-        w.field(31u16, "accept_check", &self.accept_check);
-        w.field(32u16, "print_receipt", &self.print_receipt);
-        w.field(33u16, "receipt_email", &self.receipt_email);
-        w.field(34u16, "has_self_check", &self.has_self_check);
-        w.field(35u16, "integration_profile", &self.integration_profile);
-        w.field(36u16, "terminal_password", &self.terminal_password);
-        w.field(37u16, "location", &self.location);
-        w.field(38u16, "work_order_type", &self.work_order_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CircDesk {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.code,
+                &self.name,
+                &self.primary,
+                &self.reading_room_desk,
+                &self.location_to_move_items,
+                &self.restore_from_reading_room_at_checkin,
+                &self.picks_from_shelf,
+                &self.supports_personal_delivery,
+                &self.supports_registering_new_users,
+                &self.supports_overriding_return_date,
+                &self.hours_to_reshelve,
+                &self.minutes_delay_for_hold_notification,
+                &self.description,
+                &self.default_printer,
+                &self.additional_printer,
+                &self.creates_return_receipts,
+                &self.return_receipt_destination,
+                &self.creates_loan_receipts,
+                &self.loan_receipt_destination,
+                &self.has_hold_shelf,
+                &self.hold_shelf_sorting,
+                &self.maximum_days_on_hold_shelf,
+                &self.has_hold_shelf_processing,
+                &self.notify_patron_of_canceling_expired_hold,
+                &self.supports_digitization,
+                &self.work_time_days,
+                &self.accept_credit_card,
+                &self.accept_debit_card,
+                &self.accept_cash,
+                &self.accept_online,
+                &self.accept_check,
+                &self.print_receipt,
+                &self.receipt_email,
+                &self.has_self_check,
+                &self.integration_profile,
+                &self.terminal_password,
+                &self.location,
+                &self.work_order_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.code,
+                &mut self.name,
+                &mut self.primary,
+                &mut self.reading_room_desk,
+                &mut self.location_to_move_items,
+                &mut self.restore_from_reading_room_at_checkin,
+                &mut self.picks_from_shelf,
+                &mut self.supports_personal_delivery,
+                &mut self.supports_registering_new_users,
+                &mut self.supports_overriding_return_date,
+                &mut self.hours_to_reshelve,
+                &mut self.minutes_delay_for_hold_notification,
+                &mut self.description,
+                &mut self.default_printer,
+                &mut self.additional_printer,
+                &mut self.creates_return_receipts,
+                &mut self.return_receipt_destination,
+                &mut self.creates_loan_receipts,
+                &mut self.loan_receipt_destination,
+                &mut self.has_hold_shelf,
+                &mut self.hold_shelf_sorting,
+                &mut self.maximum_days_on_hold_shelf,
+                &mut self.has_hold_shelf_processing,
+                &mut self.notify_patron_of_canceling_expired_hold,
+                &mut self.supports_digitization,
+                &mut self.work_time_days,
+                &mut self.accept_credit_card,
+                &mut self.accept_debit_card,
+                &mut self.accept_cash,
+                &mut self.accept_online,
+                &mut self.accept_check,
+                &mut self.print_receipt,
+                &mut self.receipt_email,
+                &mut self.has_self_check,
+                &mut self.integration_profile,
+                &mut self.terminal_password,
+                &mut self.location,
+                &mut self.work_order_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CircDesk);
@@ -416,303 +366,324 @@ impl alma_runtime::Model for CircDesk {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "circ_desk",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "primary",
-                    "primary",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reading_room_desk",
-                    "reading_room_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "location_to_move_items",
-                    "location_to_move_items",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "restore_from_reading_room_at_checkin",
-                    "restore_from_reading_room_at_checkin",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "picks_from_shelf",
-                    "picks_from_shelf",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "supports_personal_delivery",
-                    "supports_personal_delivery",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "supports_registering_new_users",
-                    "supports_registering_new_users",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "supports_overriding_return_date",
-                    "supports_overriding_return_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "hours_to_reshelve",
-                    "hours_to_reshelve",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "minutes_delay_for_hold_notification",
-                    "minutes_delay_for_hold_notification",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "default_printer",
-                    "default_printer",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "additional_printer",
-                    "additional_printer",
-                    K::Element,
-                    Some("additional_printers"),
-                    true,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "primary",
+                    name: "primary",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reading_room_desk",
+                    name: "reading_room_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "location_to_move_items",
+                    name: "location_to_move_items",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "restore_from_reading_room_at_checkin",
+                    name: "restore_from_reading_room_at_checkin",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "picks_from_shelf",
+                    name: "picks_from_shelf",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "supports_personal_delivery",
+                    name: "supports_personal_delivery",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "supports_registering_new_users",
+                    name: "supports_registering_new_users",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "supports_overriding_return_date",
+                    name: "supports_overriding_return_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "hours_to_reshelve",
+                    name: "hours_to_reshelve",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "minutes_delay_for_hold_notification",
+                    name: "minutes_delay_for_hold_notification",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "default_printer",
+                    name: "default_printer",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "additional_printer",
+                    name: "additional_printer",
+                    kind: K::Element,
+                    wrapper: Some("additional_printers"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::AdditionalPrinter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "creates_return_receipts",
-                    "creates_return_receipts",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "return_receipt_destination",
-                    "return_receipt_destination",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "creates_loan_receipts",
-                    "creates_loan_receipts",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "loan_receipt_destination",
-                    "loan_receipt_destination",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "has_hold_shelf",
-                    "has_hold_shelf",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "hold_shelf_sorting",
-                    "hold_shelf_sorting",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "maximum_days_on_hold_shelf",
-                    "maximum_days_on_hold_shelf",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "has_hold_shelf_processing",
-                    "has_hold_shelf_processing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "notify_patron_of_canceling_expired_hold",
-                    "notify_patron_of_canceling_expired_hold",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "supports_digitization",
-                    "supports_digitization",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "work_time_days",
-                    "work_time_days",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "accept_credit_card",
-                    "accept_credit_card",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "accept_debit_card",
-                    "accept_debit_card",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "accept_cash",
-                    "accept_cash",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "accept_online",
-                    "accept_online",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "accept_check",
-                    "accept_check",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "print_receipt",
-                    "print_receipt",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "receipt_email",
-                    "receipt_email",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "has_self_check",
-                    "has_self_check",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "integration_profile",
-                    "integration_profile",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "terminal_password",
-                    "terminal_password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "location",
-                    "location",
-                    K::Element,
-                    Some("locations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "creates_return_receipts",
+                    name: "creates_return_receipts",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "return_receipt_destination",
+                    name: "return_receipt_destination",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "creates_loan_receipts",
+                    name: "creates_loan_receipts",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "loan_receipt_destination",
+                    name: "loan_receipt_destination",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "has_hold_shelf",
+                    name: "has_hold_shelf",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "hold_shelf_sorting",
+                    name: "hold_shelf_sorting",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "maximum_days_on_hold_shelf",
+                    name: "maximum_days_on_hold_shelf",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "has_hold_shelf_processing",
+                    name: "has_hold_shelf_processing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "notify_patron_of_canceling_expired_hold",
+                    name: "notify_patron_of_canceling_expired_hold",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "supports_digitization",
+                    name: "supports_digitization",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "work_time_days",
+                    name: "work_time_days",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "accept_credit_card",
+                    name: "accept_credit_card",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "accept_debit_card",
+                    name: "accept_debit_card",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "accept_cash",
+                    name: "accept_cash",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "accept_online",
+                    name: "accept_online",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "accept_check",
+                    name: "accept_check",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "print_receipt",
+                    name: "print_receipt",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "receipt_email",
+                    name: "receipt_email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "has_self_check",
+                    name: "has_self_check",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "integration_profile",
+                    name: "integration_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "terminal_password",
+                    name: "terminal_password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: Some("locations"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::CircDeskLocation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "work_order_type",
-                    "work_order_type",
-                    K::Element,
-                    Some("work_order_types"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "work_order_type",
+                    name: "work_order_type",
+                    kind: K::Element,
+                    wrapper: Some("work_order_types"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::WorkOrderType as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -765,42 +736,48 @@ impl alma_runtime::Codec for CircDeskLocation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CircDeskLocation",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "location_code" => out.location_code = r.read(1u16, v)?,
-                    "location_name" => out.location_name = r.read(2u16, v)?,
-                    "location_type" => out.location_type = r.read(3u16, v)?,
-                    "check_in" => out.check_in = r.read(4u16, v)?,
-                    "check_out" => out.check_out = r.read(5u16, v)?,
-                    "reshelve" => out.reshelve = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "location_code", &self.location_code);
-        w.field(2u16, "location_name", &self.location_name);
-        w.field(3u16, "location_type", &self.location_type);
-        w.field(4u16, "check_in", &self.check_in);
-        w.field(5u16, "check_out", &self.check_out);
-        w.field(6u16, "reshelve", &self.reshelve);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CircDeskLocation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.location_code,
+                &self.location_name,
+                &self.location_type,
+                &self.check_in,
+                &self.check_out,
+                &self.reshelve,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.location_code,
+                &mut self.location_name,
+                &mut self.location_type,
+                &mut self.check_in,
+                &mut self.check_out,
+                &mut self.reshelve,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CircDeskLocation);
@@ -813,55 +790,62 @@ impl alma_runtime::Model for CircDeskLocation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "location_code",
-                    "location_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "location_name",
-                    "location_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "location_type",
-                    "location_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "check_in",
-                    "check_in",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "check_out",
-                    "check_out",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reshelve",
-                    "reshelve",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "location_code",
+                    name: "location_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "location_name",
+                    name: "location_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "location_type",
+                    name: "location_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "check_in",
+                    name: "check_in",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "check_out",
+                    name: "check_out",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reshelve",
+                    name: "reshelve",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -894,32 +878,32 @@ impl alma_runtime::Codec for WorkOrderType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WorkOrderType",
-            &mut |k, v, r| {
-                match k {
-                    "work_order_type_code" => out.work_order_type_code = r.read(0u16, v)?,
-                    "work_order_time_days" => out.work_order_time_days = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "work_order_type_code", &self.work_order_type_code);
-        w.field(1u16, "work_order_time_days", &self.work_order_time_days);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WorkOrderType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.work_order_type_code, &self.work_order_time_days],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.work_order_type_code, &mut self.work_order_time_days],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WorkOrderType);
@@ -932,22 +916,22 @@ impl alma_runtime::Model for WorkOrderType {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "work_order_type",
             fields: &[
-                F::new(
-                    "work_order_type_code",
-                    "work_order_type_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "work_order_time_days",
-                    "work_order_time_days",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "work_order_type_code",
+                    name: "work_order_type_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "work_order_time_days",
+                    name: "work_order_time_days",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -978,32 +962,28 @@ impl alma_runtime::Codec for CircDesks {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CircDesks",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "circ_desk" => out.circ_desk = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "circ_desk", &self.circ_desk);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CircDesks {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.circ_desk], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.circ_desk],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CircDesks);
@@ -1016,24 +996,24 @@ impl alma_runtime::Model for CircDesks {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "circ_desks",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "circ_desk",
-                    "circ_desk",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "circ_desk",
+                    name: "circ_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::CircDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -1088,48 +1068,54 @@ impl alma_runtime::Codec for CodeTable {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CodeTable",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "sub_system" => out.sub_system = r.read(2u16, v)?,
-                    "patron_facing" => out.patron_facing = r.read(3u16, v)?,
-                    "updated_by" => out.updated_by = r.read(4u16, v)?,
-                    "update_date" => out.update_date = r.read(5u16, v)?,
-                    "language" => out.language = r.read(6u16, v)?,
-                    "scope" => out.scope = r.read(7u16, v)?,
-                    "row" => out.row = r.read(8u16, v)?,
-                    "link" => out.link = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "sub_system", &self.sub_system);
-        w.field(3u16, "patron_facing", &self.patron_facing);
-        w.field(4u16, "updated_by", &self.updated_by);
-        w.field(5u16, "update_date", &self.update_date);
-        w.field(6u16, "language", &self.language);
-        w.field(7u16, "scope", &self.scope);
-        w.field(8u16, "row", &self.row);
-        w.field(9u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CodeTable {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.name,
+                &self.description,
+                &self.sub_system,
+                &self.patron_facing,
+                &self.updated_by,
+                &self.update_date,
+                &self.language,
+                &self.scope,
+                &self.row,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.name,
+                &mut self.description,
+                &mut self.sub_system,
+                &mut self.patron_facing,
+                &mut self.updated_by,
+                &mut self.update_date,
+                &mut self.language,
+                &mut self.scope,
+                &mut self.row,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CodeTable);
@@ -1142,62 +1128,90 @@ impl alma_runtime::Model for CodeTable {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "code_table",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("sub_system", "sub_system", K::Element, None, false, V::Code),
-                F::new(
-                    "patron_facing",
-                    "patron_facing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "updated_by",
-                    "updated_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "update_date",
-                    "update_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("language", "language", K::Element, None, false, V::Code),
-                F::new(
-                    "scope",
-                    "scope",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sub_system",
+                    name: "sub_system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "patron_facing",
+                    name: "patron_facing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "updated_by",
+                    name: "updated_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "update_date",
+                    name: "update_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "language",
+                    name: "language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "scope",
+                    name: "scope",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::Scope as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "row",
-                    "row",
-                    K::Element,
-                    Some("rows"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "row",
+                    name: "row",
+                    kind: K::Element,
+                    wrapper: Some("rows"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::CodeTableRow as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1243,40 +1257,46 @@ impl alma_runtime::Codec for CodeTableRow {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CodeTableRow",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "default" => out.default = r.read(2u16, v)?,
-                    "enabled" => out.enabled = r.read(3u16, v)?,
-                    "updated_by" => out.updated_by = r.read(4u16, v)?,
-                    "update_date" => out.update_date = r.read(5u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "default", &self.default);
-        w.field(3u16, "enabled", &self.enabled);
-        w.field(4u16, "updated_by", &self.updated_by);
-        w.field(5u16, "update_date", &self.update_date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CodeTableRow {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.description,
+                &self.default,
+                &self.enabled,
+                &self.updated_by,
+                &self.update_date,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.description,
+                &mut self.default,
+                &mut self.enabled,
+                &mut self.updated_by,
+                &mut self.update_date,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CodeTableRow);
@@ -1289,47 +1309,54 @@ impl alma_runtime::Model for CodeTableRow {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "row",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "default",
-                    "default",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "enabled",
-                    "enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "updated_by",
-                    "updated_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "update_date",
-                    "update_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "default",
+                    name: "default",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "enabled",
+                    name: "enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "updated_by",
+                    name: "updated_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "update_date",
+                    name: "update_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1358,32 +1385,28 @@ impl alma_runtime::Codec for Scope {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Scope",
-            &mut |k, v, r| {
-                match k {
-                    "institution_id" => out.institution_id = r.read(0u16, v)?,
-                    "library_id" => out.library_id = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "institution_id", &self.institution_id);
-        w.field(1u16, "library_id", &self.library_id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Scope {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.institution_id, &self.library_id], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.institution_id, &mut self.library_id],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Scope);
@@ -1394,15 +1417,22 @@ impl alma_runtime::Model for Scope {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "scope",
             fields: &[
-                F::new(
-                    "institution_id",
-                    "institution_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("library_id", "library_id", K::Element, None, false, V::Code),
+                F {
+                    key: "institution_id",
+                    name: "institution_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "library_id",
+                    name: "library_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -1433,32 +1463,28 @@ impl alma_runtime::Codec for CodeTables {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CodeTables",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "code_table" => out.code_table = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "code_table", &self.code_table);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CodeTables {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.code_table], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.code_table],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CodeTables);
@@ -1471,24 +1497,24 @@ impl alma_runtime::Model for CodeTables {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "code_tables",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "code_table",
-                    "code_table",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "code_table",
+                    name: "code_table",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::CodeTable as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -1554,56 +1580,62 @@ impl alma_runtime::Codec for ContactInfoAddress {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoAddress",
-            &mut |k, v, r| {
-                match k {
-                    "line1" => out.line1 = r.read(0u16, v)?,
-                    "line2" => out.line2 = r.read(1u16, v)?,
-                    "line3" => out.line3 = r.read(2u16, v)?,
-                    "line4" => out.line4 = r.read(3u16, v)?,
-                    "line5" => out.line5 = r.read(4u16, v)?,
-                    "city" => out.city = r.read(5u16, v)?,
-                    "state_province" => out.state_province = r.read(6u16, v)?,
-                    "postal_code" => out.postal_code = r.read(7u16, v)?,
-                    "country" => out.country = r.read(8u16, v)?,
-                    "address_note" => out.address_note = r.read(9u16, v)?,
-                    "start_date" => out.start_date = r.read(10u16, v)?,
-                    "end_date" => out.end_date = r.read(11u16, v)?,
-                    "preferred" => out.preferred = r.read(12u16, v)?,
-                    "address_type" => out.address_type = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "line1", &self.line1);
-        w.field(1u16, "line2", &self.line2);
-        w.field(2u16, "line3", &self.line3);
-        w.field(3u16, "line4", &self.line4);
-        w.field(4u16, "line5", &self.line5);
-        w.field(5u16, "city", &self.city);
-        w.field(6u16, "state_province", &self.state_province);
-        w.field(7u16, "postal_code", &self.postal_code);
-        w.field(8u16, "country", &self.country);
-        w.field(9u16, "address_note", &self.address_note);
-        w.field(10u16, "start_date", &self.start_date);
-        w.field(11u16, "end_date", &self.end_date);
-        w.field(12u16, "preferred", &self.preferred);
-        w.field(13u16, "address_type", &self.address_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ContactInfoAddress {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.line1,
+                &self.line2,
+                &self.line3,
+                &self.line4,
+                &self.line5,
+                &self.city,
+                &self.state_province,
+                &self.postal_code,
+                &self.country,
+                &self.address_note,
+                &self.start_date,
+                &self.end_date,
+                &self.preferred,
+                &self.address_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.line1,
+                &mut self.line2,
+                &mut self.line3,
+                &mut self.line4,
+                &mut self.line5,
+                &mut self.city,
+                &mut self.state_province,
+                &mut self.postal_code,
+                &mut self.country,
+                &mut self.address_note,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.preferred,
+                &mut self.address_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoAddress);
@@ -1616,69 +1648,118 @@ impl alma_runtime::Model for ContactInfoAddress {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "state_province",
-                    "state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "postal_code",
-                    "postal_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("country", "country", K::Element, None, false, V::Code),
-                F::new(
-                    "address_note",
-                    "address_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "address_type",
-                    "address_type",
-                    K::Element,
-                    Some("address_types"),
-                    true,
-                    V::Scalar(S::Enum),
-                ),
+                F {
+                    key: "line1",
+                    name: "line1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line2",
+                    name: "line2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line3",
+                    name: "line3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line4",
+                    name: "line4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line5",
+                    name: "line5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "city",
+                    name: "city",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "state_province",
+                    name: "state_province",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "postal_code",
+                    name: "postal_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "country",
+                    name: "country",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "address_note",
+                    name: "address_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "address_type",
+                    name: "address_type",
+                    kind: K::Element,
+                    wrapper: Some("address_types"),
+                    array: true,
+                    value: V::Scalar(S::Enum),
+                },
             ],
         };
         &MODEL
@@ -1777,34 +1858,28 @@ impl alma_runtime::Codec for ContactInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfo",
-            &mut |k, v, r| {
-                match k {
-                    "address" => out.address = r.read(0u16, v)?,
-                    "phone" => out.phone = r.read(1u16, v)?,
-                    "email" => out.email = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address", &self.address);
-        w.field(1u16, "phone", &self.phone);
-        w.field(2u16, "email", &self.email);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ContactInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.address, &self.phone, &self.email], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.address, &mut self.phone, &mut self.email],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ContactInfo);
@@ -1815,36 +1890,36 @@ impl alma_runtime::Model for ContactInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "contact_info",
             fields: &[
-                F::new(
-                    "address",
-                    "address",
-                    K::Element,
-                    Some("addresses"),
-                    true,
-                    V::Model(
+                F {
+                    key: "address",
+                    name: "address",
+                    kind: K::Element,
+                    wrapper: Some("addresses"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ContactInfoAddress as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "phone",
-                    "phone",
-                    K::Element,
-                    Some("phones"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "phone",
+                    name: "phone",
+                    kind: K::Element,
+                    wrapper: Some("phones"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ContactInfoPhone as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "email",
-                    "email",
-                    K::Element,
-                    Some("emails"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: Some("emails"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ContactInfoEmail as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -1882,36 +1957,37 @@ impl alma_runtime::Codec for ContactInfoEmail {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoEmail",
-            &mut |k, v, r| {
-                match k {
-                    "email_address" => out.email_address = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "preferred" => out.preferred = r.read(2u16, v)?,
-                    "email_type" => out.email_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "email_address", &self.email_address);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "preferred", &self.preferred);
-        w.field(3u16, "email_type", &self.email_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ContactInfoEmail {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.email_address, &self.description, &self.preferred, &self.email_type],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.email_address,
+                &mut self.description,
+                &mut self.preferred,
+                &mut self.email_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoEmail);
@@ -1924,38 +2000,38 @@ impl alma_runtime::Model for ContactInfoEmail {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "email_type",
-                    "email_type",
-                    K::Element,
-                    Some("email_types"),
-                    true,
-                    V::Scalar(S::Enum),
-                ),
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "email_type",
+                    name: "email_type",
+                    kind: K::Element,
+                    wrapper: Some("email_types"),
+                    array: true,
+                    value: V::Scalar(S::Enum),
+                },
             ],
         };
         &MODEL
@@ -2077,36 +2153,42 @@ impl alma_runtime::Codec for ContactInfoPhone {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ContactInfoPhone",
-            &mut |k, v, r| {
-                match k {
-                    "phone_number" => out.phone_number = r.read(0u16, v)?,
-                    "preferred" => out.preferred = r.read(1u16, v)?,
-                    "preferredSMS" => out.preferred_sms = r.read(2u16, v)?,
-                    "phone_type" => out.phone_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "phone_number", &self.phone_number);
-        w.field(1u16, "preferred", &self.preferred);
-        w.field(2u16, "preferredSMS", &self.preferred_sms);
-        w.field(3u16, "phone_type", &self.phone_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ContactInfoPhone {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.phone_number,
+                &self.preferred,
+                &self.preferred_sms,
+                &self.phone_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.phone_number,
+                &mut self.preferred,
+                &mut self.preferred_sms,
+                &mut self.phone_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoPhone);
@@ -2119,38 +2201,38 @@ impl alma_runtime::Model for ContactInfoPhone {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
-                F::new(
-                    "phone_number",
-                    "phone_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "preferredSMS",
-                    "preferredSMS",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "phone_type",
-                    "phone_type",
-                    K::Element,
-                    Some("phone_types"),
-                    true,
-                    V::Scalar(S::Enum),
-                ),
+                F {
+                    key: "phone_number",
+                    name: "phone_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "preferredSMS",
+                    name: "preferredSMS",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "phone_type",
+                    name: "phone_type",
+                    kind: K::Element,
+                    wrapper: Some("phone_types"),
+                    array: true,
+                    value: V::Scalar(S::Enum),
+                },
             ],
         };
         &MODEL
@@ -2302,56 +2384,62 @@ impl alma_runtime::Codec for DepartmentAddress {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DepartmentAddress",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "line1" => out.line1 = r.read(1u16, v)?,
-                    "line2" => out.line2 = r.read(2u16, v)?,
-                    "line3" => out.line3 = r.read(3u16, v)?,
-                    "line4" => out.line4 = r.read(4u16, v)?,
-                    "line5" => out.line5 = r.read(5u16, v)?,
-                    "city" => out.city = r.read(6u16, v)?,
-                    "state_province" => out.state_province = r.read(7u16, v)?,
-                    "postal_code" => out.postal_code = r.read(8u16, v)?,
-                    "country" => out.country = r.read(9u16, v)?,
-                    "address_note" => out.address_note = r.read(10u16, v)?,
-                    "start_date" => out.start_date = r.read(11u16, v)?,
-                    "end_date" => out.end_date = r.read(12u16, v)?,
-                    "address_type" => out.address_type = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "line1", &self.line1);
-        w.field(2u16, "line2", &self.line2);
-        w.field(3u16, "line3", &self.line3);
-        w.field(4u16, "line4", &self.line4);
-        w.field(5u16, "line5", &self.line5);
-        w.field(6u16, "city", &self.city);
-        w.field(7u16, "state_province", &self.state_province);
-        w.field(8u16, "postal_code", &self.postal_code);
-        w.field(9u16, "country", &self.country);
-        w.field(10u16, "address_note", &self.address_note);
-        w.field(11u16, "start_date", &self.start_date);
-        w.field(12u16, "end_date", &self.end_date);
-        w.field(13u16, "address_type", &self.address_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for DepartmentAddress {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.preferred,
+                &self.line1,
+                &self.line2,
+                &self.line3,
+                &self.line4,
+                &self.line5,
+                &self.city,
+                &self.state_province,
+                &self.postal_code,
+                &self.country,
+                &self.address_note,
+                &self.start_date,
+                &self.end_date,
+                &self.address_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.preferred,
+                &mut self.line1,
+                &mut self.line2,
+                &mut self.line3,
+                &mut self.line4,
+                &mut self.line5,
+                &mut self.city,
+                &mut self.state_province,
+                &mut self.postal_code,
+                &mut self.country,
+                &mut self.address_note,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.address_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(DepartmentAddress);
@@ -2364,69 +2452,118 @@ impl alma_runtime::Model for DepartmentAddress {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "state_province",
-                    "state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "postal_code",
-                    "postal_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("country", "country", K::Element, None, false, V::Code),
-                F::new(
-                    "address_note",
-                    "address_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "address_type",
-                    "address_type",
-                    K::Element,
-                    Some("address_types"),
-                    true,
-                    V::Code,
-                ),
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "line1",
+                    name: "line1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line2",
+                    name: "line2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line3",
+                    name: "line3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line4",
+                    name: "line4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line5",
+                    name: "line5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "city",
+                    name: "city",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "state_province",
+                    name: "state_province",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "postal_code",
+                    name: "postal_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "country",
+                    name: "country",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "address_note",
+                    name: "address_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "address_type",
+                    name: "address_type",
+                    kind: K::Element,
+                    wrapper: Some("address_types"),
+                    array: true,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -2459,34 +2596,28 @@ impl alma_runtime::Codec for DepartmentContactInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DepartmentContactInfo",
-            &mut |k, v, r| {
-                match k {
-                    "address" => out.address = r.read(0u16, v)?,
-                    "email" => out.email = r.read(1u16, v)?,
-                    "phone" => out.phone = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address", &self.address);
-        w.field(1u16, "email", &self.email);
-        w.field(2u16, "phone", &self.phone);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for DepartmentContactInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.address, &self.email, &self.phone], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.address, &mut self.email, &mut self.phone],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(DepartmentContactInfo);
@@ -2497,36 +2628,36 @@ impl alma_runtime::Model for DepartmentContactInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "contact_info",
             fields: &[
-                F::new(
-                    "address",
-                    "address",
-                    K::Element,
-                    Some("addresses"),
-                    true,
-                    V::Model(
+                F {
+                    key: "address",
+                    name: "address",
+                    kind: K::Element,
+                    wrapper: Some("addresses"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::DepartmentAddress as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "email",
-                    "email",
-                    K::Element,
-                    Some("emails"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: Some("emails"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::DepartmentEmail as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "phone",
-                    "phone",
-                    K::Element,
-                    Some("phones"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "phone",
+                    name: "phone",
+                    kind: K::Element,
+                    wrapper: Some("phones"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::DepartmentPhone as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -2588,52 +2719,58 @@ impl alma_runtime::Codec for Department {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Department",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    "work_days" => out.work_days = r.read(4u16, v)?,
-                    "map" => out.map = r.read(5u16, v)?,
-                    "printer" => out.printer = r.read(6u16, v)?,
-                    "owner" => out.owner = r.read(7u16, v)?,
-                    "library" => out.library = r.read(8u16, v)?,
-                    "contact_info" => out.contact_info = r.read(9u16, v)?,
-                    "operator" => out.operator = r.read(10u16, v)?,
-                    "circ_desk" => out.circ_desk = r.read(11u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "type", &self.type_);
-        w.field(4u16, "work_days", &self.work_days);
-        w.field(5u16, "map", &self.map);
-        w.field(6u16, "printer", &self.printer);
-        w.field(7u16, "owner", &self.owner);
-        w.field(8u16, "library", &self.library);
-        w.field(9u16, "contact_info", &self.contact_info);
-        w.field(10u16, "operator", &self.operator);
-        w.field(11u16, "circ_desk", &self.circ_desk);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Department {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.description,
+                &self.type_,
+                &self.work_days,
+                &self.map,
+                &self.printer,
+                &self.owner,
+                &self.library,
+                &self.contact_info,
+                &self.operator,
+                &self.circ_desk,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.description,
+                &mut self.type_,
+                &mut self.work_days,
+                &mut self.map,
+                &mut self.printer,
+                &mut self.owner,
+                &mut self.library,
+                &mut self.contact_info,
+                &mut self.operator,
+                &mut self.circ_desk,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Department);
@@ -2646,57 +2783,106 @@ impl alma_runtime::Model for Department {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "department",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "work_days",
-                    "work_days",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("map", "map", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("printer", "printer", K::Element, None, false, V::Code),
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    Some("served_libraries"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "work_days",
+                    name: "work_days",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "map",
+                    name: "map",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "printer",
+                    name: "printer",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: Some("served_libraries"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::DepartmentContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "operator",
-                    "operator",
-                    K::Element,
-                    Some("operators"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "operator",
+                    name: "operator",
+                    kind: K::Element,
+                    wrapper: Some("operators"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Operator as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("circ_desk", "circ_desk", K::Element, None, false, V::Code),
+                },
+                F {
+                    key: "circ_desk",
+                    name: "circ_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -2738,36 +2924,37 @@ impl alma_runtime::Codec for DepartmentEmail {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DepartmentEmail",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "email_address" => out.email_address = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "email_type" => out.email_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "email_address", &self.email_address);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "email_type", &self.email_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for DepartmentEmail {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.preferred, &self.email_address, &self.description, &self.email_type],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.preferred,
+                &mut self.email_address,
+                &mut self.description,
+                &mut self.email_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(DepartmentEmail);
@@ -2780,38 +2967,38 @@ impl alma_runtime::Model for DepartmentEmail {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "email_type",
-                    "email_type",
-                    K::Element,
-                    Some("email_types"),
-                    true,
-                    V::Code,
-                ),
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "email_type",
+                    name: "email_type",
+                    kind: K::Element,
+                    wrapper: Some("email_types"),
+                    array: true,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -2850,34 +3037,28 @@ impl alma_runtime::Codec for Operator {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Operator",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "primary_id" => out.primary_id = r.read(1u16, v)?,
-                    "full_name" => out.full_name = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "primary_id", &self.primary_id);
-        w.field(2u16, "full_name", &self.full_name);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Operator {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.primary_id, &self.full_name], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.link, &mut self.primary_id, &mut self.full_name],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Operator);
@@ -2890,23 +3071,30 @@ impl alma_runtime::Model for Operator {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "operator",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "full_name",
-                    "full_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "full_name",
+                    name: "full_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2948,36 +3136,42 @@ impl alma_runtime::Codec for DepartmentPhone {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DepartmentPhone",
-            &mut |k, v, r| {
-                match k {
-                    "preferred" => out.preferred = r.read(0u16, v)?,
-                    "preferred_sms" => out.preferred_sms = r.read(1u16, v)?,
-                    "phone_number" => out.phone_number = r.read(2u16, v)?,
-                    "phone_type" => out.phone_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "preferred", &self.preferred);
-        w.field(1u16, "preferred_sms", &self.preferred_sms);
-        w.field(2u16, "phone_number", &self.phone_number);
-        w.field(3u16, "phone_type", &self.phone_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for DepartmentPhone {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.preferred,
+                &self.preferred_sms,
+                &self.phone_number,
+                &self.phone_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.preferred,
+                &mut self.preferred_sms,
+                &mut self.phone_number,
+                &mut self.phone_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(DepartmentPhone);
@@ -2990,38 +3184,38 @@ impl alma_runtime::Model for DepartmentPhone {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "preferred_sms",
-                    "preferred_sms",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "phone_number",
-                    "phone_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "phone_type",
-                    "phone_type",
-                    K::Element,
-                    Some("phone_types"),
-                    true,
-                    V::Code,
-                ),
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "preferred_sms",
+                    name: "preferred_sms",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "phone_number",
+                    name: "phone_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "phone_type",
+                    name: "phone_type",
+                    kind: K::Element,
+                    wrapper: Some("phone_types"),
+                    array: true,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -3052,32 +3246,28 @@ impl alma_runtime::Codec for Departments {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Departments",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "department" => out.department = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "department", &self.department);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Departments {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.department], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.department],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Departments);
@@ -3090,24 +3280,24 @@ impl alma_runtime::Model for Departments {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "departments",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "department",
-                    "department",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "department",
+                    name: "department",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Department as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3186,72 +3376,62 @@ impl alma_runtime::Codec for DepositProfile {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DepositProfile",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "active" => out.active = r.read(3u16, v)?,
-                    "description" => out.description = r.read(4u16, v)?,
-                    "instructions" => out.instructions = r.read(5u16, v)?,
-                    "target_format" => out.target_format = r.read(6u16, v)?,
-                    "collection_assignment" => {
-                        out.collection_assignment = r.read(7u16, v)?;
-                    }
-                    "access_rights_assignment_options" => {
-                        out.access_rights_assignment_options = r.read(8u16, v)?;
-                    }
-                    "access_rights_policy_assignment" => {
-                        out.access_rights_policy_assignment = r.read(9u16, v)?;
-                    }
-                    "library" => out.library = r.read(10u16, v)?,
-                    "approval_method" => out.approval_method = r.read(11u16, v)?,
-                    "unsuppress_on_approval" => {
-                        out.unsuppress_on_approval = r.read(12u16, v)?;
-                    }
-                    "user_groups" => out.user_groups = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "id", &self.id);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "active", &self.active);
-        w.field(4u16, "description", &self.description);
-        w.field(5u16, "instructions", &self.instructions);
-        w.field(6u16, "target_format", &self.target_format);
-        w.field(7u16, "collection_assignment", &self.collection_assignment);
-        w.field(
-            8u16,
-            "access_rights_assignment_options",
-            &self.access_rights_assignment_options,
-        );
-        w.field(
-            9u16,
-            "access_rights_policy_assignment",
-            &self.access_rights_policy_assignment,
-        );
-        w.field(10u16, "library", &self.library);
-        w.field(11u16, "approval_method", &self.approval_method);
-        w.field(12u16, "unsuppress_on_approval", &self.unsuppress_on_approval);
-        w.field(13u16, "user_groups", &self.user_groups);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for DepositProfile {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.id,
+                &self.name,
+                &self.active,
+                &self.description,
+                &self.instructions,
+                &self.target_format,
+                &self.collection_assignment,
+                &self.access_rights_assignment_options,
+                &self.access_rights_policy_assignment,
+                &self.library,
+                &self.approval_method,
+                &self.unsuppress_on_approval,
+                &self.user_groups,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.id,
+                &mut self.name,
+                &mut self.active,
+                &mut self.description,
+                &mut self.instructions,
+                &mut self.target_format,
+                &mut self.collection_assignment,
+                &mut self.access_rights_assignment_options,
+                &mut self.access_rights_policy_assignment,
+                &mut self.library,
+                &mut self.approval_method,
+                &mut self.unsuppress_on_approval,
+                &mut self.user_groups,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(DepositProfile);
@@ -3264,83 +3444,118 @@ impl alma_runtime::Model for DepositProfile {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "deposit_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("active", "active", K::Element, None, false, V::Scalar(S::Bool)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "instructions",
-                    "instructions",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "target_format",
-                    "target_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "collection_assignment",
-                    "collection_assignment",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "access_rights_assignment_options",
-                    "access_rights_assignment_option",
-                    K::Element,
-                    Some("access_rights_assignment_options"),
-                    true,
-                    V::Any,
-                ),
-                F::new(
-                    "access_rights_policy_assignment",
-                    "access_rights_policy_assignment",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "approval_method",
-                    "approval_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "unsuppress_on_approval",
-                    "unsuppress_on_approval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "user_groups",
-                    "user_group",
-                    K::Element,
-                    Some("user_groups"),
-                    true,
-                    V::Any,
-                ),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "active",
+                    name: "active",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "instructions",
+                    name: "instructions",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "target_format",
+                    name: "target_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "collection_assignment",
+                    name: "collection_assignment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "access_rights_assignment_options",
+                    name: "access_rights_assignment_option",
+                    kind: K::Element,
+                    wrapper: Some("access_rights_assignment_options"),
+                    array: true,
+                    value: V::Any,
+                },
+                F {
+                    key: "access_rights_policy_assignment",
+                    name: "access_rights_policy_assignment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "approval_method",
+                    name: "approval_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "unsuppress_on_approval",
+                    name: "unsuppress_on_approval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "user_groups",
+                    name: "user_group",
+                    kind: K::Element,
+                    wrapper: Some("user_groups"),
+                    array: true,
+                    value: V::Any,
+                },
             ],
         };
         &MODEL
@@ -3371,32 +3586,28 @@ impl alma_runtime::Codec for DepositProfiles {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DepositProfiles",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "deposit_profile" => out.deposit_profile = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "deposit_profile", &self.deposit_profile);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for DepositProfiles {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.deposit_profile], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.deposit_profile],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(DepositProfiles);
@@ -3409,24 +3620,24 @@ impl alma_runtime::Model for DepositProfiles {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "deposit_profiles",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "deposit_profile",
-                    "deposit_profile",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "deposit_profile",
+                    name: "deposit_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::DepositProfile as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3458,32 +3669,28 @@ impl alma_runtime::Codec for Event {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Event",
-            &mut |k, v, r| {
-                match k {
-                    "event_id" => out.event_id = r.read(0u16, v)?,
-                    "event_key" => out.event_key = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "event_id", &self.event_id);
-        w.field(1u16, "event_key", &self.event_key);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Event {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.event_id, &self.event_key], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.event_id, &mut self.event_key],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Event);
@@ -3496,24 +3703,24 @@ impl alma_runtime::Model for Event {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "event",
             fields: &[
-                F::new(
-                    "event_id",
-                    "event_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "event_key",
-                    "event_key",
-                    K::Element,
-                    Some("event_keys"),
-                    true,
-                    V::Model(
+                F {
+                    key: "event_id",
+                    name: "event_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "event_key",
+                    name: "event_key",
+                    kind: K::Element,
+                    wrapper: Some("event_keys"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::EventKey as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3547,32 +3754,24 @@ impl alma_runtime::Codec for EventKey {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EventKey",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for EventKey {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.code, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(EventKey);
@@ -3585,8 +3784,22 @@ impl alma_runtime::Model for EventKey {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "event_key",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3617,32 +3830,28 @@ impl alma_runtime::Codec for Events {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Events",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "event" => out.event = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "event", &self.event);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Events {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.event], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.event],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Events);
@@ -3655,24 +3864,24 @@ impl alma_runtime::Model for Events {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "events",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "event",
-                    "event",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "event",
+                    name: "event",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Event as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3716,38 +3925,44 @@ impl alma_runtime::Codec for Digital {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Digital",
-            &mut |k, v, r| {
-                match k {
-                    "bucket" => out.bucket = r.read(0u16, v)?,
-                    "region" => out.region = r.read(1u16, v)?,
-                    "ingest_url" => out.ingest_url = r.read(2u16, v)?,
-                    "delivery_url" => out.delivery_url = r.read(3u16, v)?,
-                    "ingest_form" => out.ingest_form = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "bucket", &self.bucket);
-        w.field(1u16, "region", &self.region);
-        w.field(2u16, "ingest_url", &self.ingest_url);
-        w.field(3u16, "delivery_url", &self.delivery_url);
-        w.field(4u16, "ingest_form", &self.ingest_form);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Digital {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.bucket,
+                &self.region,
+                &self.ingest_url,
+                &self.delivery_url,
+                &self.ingest_form,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.bucket,
+                &mut self.region,
+                &mut self.ingest_url,
+                &mut self.delivery_url,
+                &mut self.ingest_form,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Digital);
@@ -3760,34 +3975,48 @@ impl alma_runtime::Model for Digital {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "digital",
             fields: &[
-                F::new("bucket", "bucket", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("region", "region", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "ingest_url",
-                    "ingest_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "delivery_url",
-                    "delivery_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ingest_form",
-                    "ingest_form",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "bucket",
+                    name: "bucket",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "region",
+                    name: "region",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ingest_url",
+                    name: "ingest_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "delivery_url",
+                    name: "delivery_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ingest_form",
+                    name: "ingest_form",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::IngestForm as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3827,36 +4056,37 @@ impl alma_runtime::Codec for General {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "General",
-            &mut |k, v, r| {
-                match k {
-                    "institution" => out.institution = r.read(0u16, v)?,
-                    "alma_url" => out.alma_url = r.read(1u16, v)?,
-                    "environment_type" => out.environment_type = r.read(2u16, v)?,
-                    "digital" => out.digital = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "institution", &self.institution);
-        w.field(1u16, "alma_url", &self.alma_url);
-        w.field(2u16, "environment_type", &self.environment_type);
-        w.field(3u16, "digital", &self.digital);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for General {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.institution, &self.alma_url, &self.environment_type, &self.digital],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.institution,
+                &mut self.alma_url,
+                &mut self.environment_type,
+                &mut self.digital,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(General);
@@ -3869,33 +4099,40 @@ impl alma_runtime::Model for General {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "general",
             fields: &[
-                F::new("institution", "institution", K::Element, None, false, V::Code),
-                F::new(
-                    "alma_url",
-                    "alma_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "environment_type",
-                    "environment_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "digital",
-                    "digital",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "institution",
+                    name: "institution",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "alma_url",
+                    name: "alma_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "environment_type",
+                    name: "environment_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "digital",
+                    name: "digital",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::Digital as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3954,46 +4191,50 @@ impl alma_runtime::Codec for IngestForm {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IngestForm",
-            &mut |k, v, r| {
-                match k {
-                    "acl" => out.acl = r.read(0u16, v)?,
-                    "policy" => out.policy = r.read(1u16, v)?,
-                    "x-amz-algorithm" => out.x_amz_algorithm = r.read(2u16, v)?,
-                    "x-amz-credential" => out.x_amz_credential = r.read(3u16, v)?,
-                    "x-amz-signature" => out.x_amz_signature = r.read(4u16, v)?,
-                    "success_action_status" => {
-                        out.success_action_status = r.read(5u16, v)?;
-                    }
-                    "x-amz-date" => out.x_amz_date = r.read(6u16, v)?,
-                    "key" => out.key = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "acl", &self.acl);
-        w.field(1u16, "policy", &self.policy);
-        w.field(2u16, "x-amz-algorithm", &self.x_amz_algorithm);
-        w.field(3u16, "x-amz-credential", &self.x_amz_credential);
-        w.field(4u16, "x-amz-signature", &self.x_amz_signature);
-        w.field(5u16, "success_action_status", &self.success_action_status);
-        w.field(6u16, "x-amz-date", &self.x_amz_date);
-        w.field(7u16, "key", &self.key);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IngestForm {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.acl,
+                &self.policy,
+                &self.x_amz_algorithm,
+                &self.x_amz_credential,
+                &self.x_amz_signature,
+                &self.success_action_status,
+                &self.x_amz_date,
+                &self.key,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.acl,
+                &mut self.policy,
+                &mut self.x_amz_algorithm,
+                &mut self.x_amz_credential,
+                &mut self.x_amz_signature,
+                &mut self.success_action_status,
+                &mut self.x_amz_date,
+                &mut self.key,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(IngestForm);
@@ -4006,49 +4247,70 @@ impl alma_runtime::Model for IngestForm {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "ingest_form",
             fields: &[
-                F::new("acl", "acl", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("policy", "policy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "x-amz-algorithm",
-                    "x-amz-algorithm",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "x-amz-credential",
-                    "x-amz-credential",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "x-amz-signature",
-                    "x-amz-signature",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "success_action_status",
-                    "success_action_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "x-amz-date",
-                    "x-amz-date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("key", "key", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "acl",
+                    name: "acl",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "policy",
+                    name: "policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "x-amz-algorithm",
+                    name: "x-amz-algorithm",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "x-amz-credential",
+                    name: "x-amz-credential",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "x-amz-signature",
+                    name: "x-amz-signature",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "success_action_status",
+                    name: "success_action_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "x-amz-date",
+                    name: "x-amz-date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "key",
+                    name: "key",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4096,48 +4358,50 @@ impl alma_runtime::Codec for DigitalDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DigitalDetails",
-            &mut |k, v, r| {
-                match k {
-                    "remote" => out.remote = r.read(0u16, v)?,
-                    "remote_repository_instance" => {
-                        out.remote_repository_instance = r.read(1u16, v)?;
-                    }
-                    "ie_type" => out.ie_type = r.read(2u16, v)?,
-                    "ie_status" => out.ie_status = r.read(3u16, v)?,
-                    "collection_assignment" => {
-                        out.collection_assignment = r.read(4u16, v)?;
-                    }
-                    "active" => out.active = r.read(5u16, v)?,
-                    "library" => out.library = r.read(6u16, v)?,
-                    "representation" => out.representation = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "remote", &self.remote);
-        w.field(1u16, "remote_repository_instance", &self.remote_repository_instance);
-        w.field(2u16, "ie_type", &self.ie_type);
-        w.field(3u16, "ie_status", &self.ie_status);
-        w.field(4u16, "collection_assignment", &self.collection_assignment);
-        w.field(5u16, "active", &self.active);
-        w.field(6u16, "library", &self.library);
-        w.field(7u16, "representation", &self.representation);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for DigitalDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.remote,
+                &self.remote_repository_instance,
+                &self.ie_type,
+                &self.ie_status,
+                &self.collection_assignment,
+                &self.active,
+                &self.library,
+                &self.representation,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.remote,
+                &mut self.remote_repository_instance,
+                &mut self.ie_type,
+                &mut self.ie_status,
+                &mut self.collection_assignment,
+                &mut self.active,
+                &mut self.library,
+                &mut self.representation,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(DigitalDetails);
@@ -4150,37 +4414,72 @@ impl alma_runtime::Model for DigitalDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "digital_details",
             fields: &[
-                F::new("remote", "remote", K::Element, None, false, V::Scalar(S::Bool)),
-                F::new(
-                    "remote_repository_instance",
-                    "remote_repository_instance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("ie_type", "ie_type", K::Element, None, false, V::Code),
-                F::new("ie_status", "ie_status", K::Element, None, false, V::Code),
-                F::new(
-                    "collection_assignment",
-                    "collection_assignment",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("active", "active", K::Element, None, false, V::Code),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "representation",
-                    "representation",
-                    K::Element,
-                    Some("representations"),
-                    true,
-                    V::Model(
+                F {
+                    key: "remote",
+                    name: "remote",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "remote_repository_instance",
+                    name: "remote_repository_instance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "ie_type",
+                    name: "ie_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "ie_status",
+                    name: "ie_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "collection_assignment",
+                    name: "collection_assignment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "active",
+                    name: "active",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "representation",
+                    name: "representation",
+                    kind: K::Element,
+                    wrapper: Some("representations"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ImportProfileRepresentation as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -4256,60 +4555,66 @@ impl alma_runtime::Codec for ImportProfile {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ImportProfile",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "job_id" => out.job_id = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    "name" => out.name = r.read(3u16, v)?,
-                    "description" => out.description = r.read(4u16, v)?,
-                    "active" => out.active = r.read(5u16, v)?,
-                    "source_format" => out.source_format = r.read(6u16, v)?,
-                    "target_format" => out.target_format = r.read(7u16, v)?,
-                    "file_name_patterns" => out.file_name_patterns = r.read(8u16, v)?,
-                    "files_to_import" => out.files_to_import = r.read(9u16, v)?,
-                    "scheduler_status" => out.scheduler_status = r.read(10u16, v)?,
-                    "import_scheduler" => out.import_scheduler = r.read(11u16, v)?,
-                    "digital_details" => out.digital_details = r.read(12u16, v)?,
-                    "contributed_by" => out.contributed_by = r.read(13u16, v)?,
-                    "contribution_date" => out.contribution_date = r.read(14u16, v)?,
-                    "additional_info" => out.additional_info = r.read(15u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "job_id", &self.job_id);
-        w.field(2u16, "type", &self.type_);
-        w.field(3u16, "name", &self.name);
-        w.field(4u16, "description", &self.description);
-        w.field(5u16, "active", &self.active);
-        w.field(6u16, "source_format", &self.source_format);
-        w.field(7u16, "target_format", &self.target_format);
-        w.field(8u16, "file_name_patterns", &self.file_name_patterns);
-        w.field(9u16, "files_to_import", &self.files_to_import);
-        w.field(10u16, "scheduler_status", &self.scheduler_status);
-        w.field(11u16, "import_scheduler", &self.import_scheduler);
-        w.field(12u16, "digital_details", &self.digital_details);
-        w.field(13u16, "contributed_by", &self.contributed_by);
-        w.field(14u16, "contribution_date", &self.contribution_date);
-        w.field(15u16, "additional_info", &self.additional_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ImportProfile {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.job_id,
+                &self.type_,
+                &self.name,
+                &self.description,
+                &self.active,
+                &self.source_format,
+                &self.target_format,
+                &self.file_name_patterns,
+                &self.files_to_import,
+                &self.scheduler_status,
+                &self.import_scheduler,
+                &self.digital_details,
+                &self.contributed_by,
+                &self.contribution_date,
+                &self.additional_info,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.job_id,
+                &mut self.type_,
+                &mut self.name,
+                &mut self.description,
+                &mut self.active,
+                &mut self.source_format,
+                &mut self.target_format,
+                &mut self.file_name_patterns,
+                &mut self.files_to_import,
+                &mut self.scheduler_status,
+                &mut self.import_scheduler,
+                &mut self.digital_details,
+                &mut self.contributed_by,
+                &mut self.contribution_date,
+                &mut self.additional_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ImportProfile);
@@ -4322,110 +4627,138 @@ impl alma_runtime::Model for ImportProfile {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "import_profile",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "job_id",
-                    "job_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "job_id",
+                    name: "job_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::ImportProfileJobId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("active", "active", K::Element, None, false, V::Scalar(S::Bool)),
-                F::new(
-                    "source_format",
-                    "source_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "target_format",
-                    "target_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "file_name_patterns",
-                    "file_name_patterns",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "files_to_import",
-                    "files_to_import",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "scheduler_status",
-                    "scheduler_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "import_scheduler",
-                    "import_scheduler",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "digital_details",
-                    "digital_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "active",
+                    name: "active",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "source_format",
+                    name: "source_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "target_format",
+                    name: "target_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "file_name_patterns",
+                    name: "file_name_patterns",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "files_to_import",
+                    name: "files_to_import",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "scheduler_status",
+                    name: "scheduler_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "import_scheduler",
+                    name: "import_scheduler",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "digital_details",
+                    name: "digital_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::DigitalDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "contributed_by",
-                    "contributed_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "contribution_date",
-                    "contribution_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "contributed_by",
+                    name: "contributed_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "contribution_date",
+                    name: "contribution_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4457,32 +4790,24 @@ impl alma_runtime::Codec for ImportProfileJobId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ImportProfileJobId",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ImportProfileJobId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ImportProfileJobId);
@@ -4495,8 +4820,22 @@ impl alma_runtime::Model for ImportProfileJobId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "import_profile_job_id",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4533,36 +4872,37 @@ impl alma_runtime::Codec for ImportProfileRepresentation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ImportProfileRepresentation",
-            &mut |k, v, r| {
-                match k {
-                    "active" => out.active = r.read(0u16, v)?,
-                    "library" => out.library = r.read(1u16, v)?,
-                    "group_files_by" => out.group_files_by = r.read(2u16, v)?,
-                    "label" => out.label = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "active", &self.active);
-        w.field(1u16, "library", &self.library);
-        w.field(2u16, "group_files_by", &self.group_files_by);
-        w.field(3u16, "label", &self.label);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ImportProfileRepresentation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.active, &self.library, &self.group_files_by, &self.label],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.active,
+                &mut self.library,
+                &mut self.group_files_by,
+                &mut self.label,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ImportProfileRepresentation);
@@ -4575,17 +4915,38 @@ impl alma_runtime::Model for ImportProfileRepresentation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "representation",
             fields: &[
-                F::new("active", "active", K::Element, None, false, V::Code),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "group_files_by",
-                    "group_files_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("label", "label", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "active",
+                    name: "active",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "group_files_by",
+                    name: "group_files_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "label",
+                    name: "label",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4616,32 +4977,28 @@ impl alma_runtime::Codec for ImportProfiles {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ImportProfiles",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "import_profile" => out.import_profile = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "import_profile", &self.import_profile);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ImportProfiles {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.import_profile], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.import_profile],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ImportProfiles);
@@ -4654,24 +5011,24 @@ impl alma_runtime::Model for ImportProfiles {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "import_profiles",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "import_profile",
-                    "import_profile",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "import_profile",
+                    name: "import_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ImportProfile as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -4730,48 +5087,54 @@ impl alma_runtime::Codec for IntegrationProfilePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfilePost",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "code" => out.code = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    "system" => out.system = r.read(4u16, v)?,
-                    "ftp_connection" => out.ftp_connection = r.read(5u16, v)?,
-                    "default" => out.default = r.read(6u16, v)?,
-                    "system_description" => out.system_description = r.read(7u16, v)?,
-                    "description" => out.description = r.read(8u16, v)?,
-                    "contact_info" => out.contact_info = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "code", &self.code);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "type", &self.type_);
-        w.field(4u16, "system", &self.system);
-        w.field(5u16, "ftp_connection", &self.ftp_connection);
-        w.field(6u16, "default", &self.default);
-        w.field(7u16, "system_description", &self.system_description);
-        w.field(8u16, "description", &self.description);
-        w.field(9u16, "contact_info", &self.contact_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IntegrationProfilePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.code,
+                &self.name,
+                &self.type_,
+                &self.system,
+                &self.ftp_connection,
+                &self.default,
+                &self.system_description,
+                &self.description,
+                &self.contact_info,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.code,
+                &mut self.name,
+                &mut self.type_,
+                &mut self.system,
+                &mut self.ftp_connection,
+                &mut self.default,
+                &mut self.system_description,
+                &mut self.description,
+                &mut self.contact_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePost);
@@ -4784,73 +5147,94 @@ impl alma_runtime::Model for IntegrationProfilePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "type",
-                    "type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::IntegrationProfilePostType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "system",
-                    "system",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "system",
+                    name: "system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::IntegrationProfilePostSystem as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "ftp_connection",
-                    "ftp_connection",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "ftp_connection",
+                    name: "ftp_connection",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "default",
-                    "default",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "system_description",
-                    "system_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "default",
+                    name: "default",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "system_description",
+                    name: "system_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -4880,30 +5264,24 @@ impl alma_runtime::Codec for IntegrationProfilePostFtpConnection {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfilePostFtpConnection",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IntegrationProfilePostFtpConnection {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostFtpConnection);
@@ -4915,7 +5293,16 @@ impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile_post_ftp_connection",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -4944,30 +5331,24 @@ impl alma_runtime::Codec for IntegrationProfilePostSystem {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfilePostSystem",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IntegrationProfilePostSystem {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostSystem);
@@ -4979,7 +5360,16 @@ impl alma_runtime::Model for IntegrationProfilePostSystem {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile_post_system",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -5008,30 +5398,24 @@ impl alma_runtime::Codec for IntegrationProfilePostType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfilePostType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IntegrationProfilePostType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostType);
@@ -5043,7 +5427,16 @@ impl alma_runtime::Model for IntegrationProfilePostType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -5099,46 +5492,52 @@ impl alma_runtime::Codec for IntegrationProfilePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfilePut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "code" => out.code = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "system" => out.system = r.read(3u16, v)?,
-                    "ftp_connection" => out.ftp_connection = r.read(4u16, v)?,
-                    "default" => out.default = r.read(5u16, v)?,
-                    "system_description" => out.system_description = r.read(6u16, v)?,
-                    "description" => out.description = r.read(7u16, v)?,
-                    "contact_info" => out.contact_info = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "code", &self.code);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "system", &self.system);
-        w.field(4u16, "ftp_connection", &self.ftp_connection);
-        w.field(5u16, "default", &self.default);
-        w.field(6u16, "system_description", &self.system_description);
-        w.field(7u16, "description", &self.description);
-        w.field(8u16, "contact_info", &self.contact_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IntegrationProfilePut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.code,
+                &self.name,
+                &self.system,
+                &self.ftp_connection,
+                &self.default,
+                &self.system_description,
+                &self.description,
+                &self.contact_info,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.code,
+                &mut self.name,
+                &mut self.system,
+                &mut self.ftp_connection,
+                &mut self.default,
+                &mut self.system_description,
+                &mut self.description,
+                &mut self.contact_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePut);
@@ -5151,63 +5550,84 @@ impl alma_runtime::Model for IntegrationProfilePut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "system",
-                    "system",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "system",
+                    name: "system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::IntegrationProfilePostSystem as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "ftp_connection",
-                    "ftp_connection",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "ftp_connection",
+                    name: "ftp_connection",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "default",
-                    "default",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "system_description",
-                    "system_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "default",
+                    name: "default",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "system_description",
+                    name: "system_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -5273,52 +5693,58 @@ impl alma_runtime::Codec for IntegrationProfile {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfile",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    "code" => out.code = r.read(2u16, v)?,
-                    "name" => out.name = r.read(3u16, v)?,
-                    "type" => out.type_ = r.read(4u16, v)?,
-                    "system" => out.system = r.read(5u16, v)?,
-                    "ftp_connection" => out.ftp_connection = r.read(6u16, v)?,
-                    "default" => out.default = r.read(7u16, v)?,
-                    "system_description" => out.system_description = r.read(8u16, v)?,
-                    "description" => out.description = r.read(9u16, v)?,
-                    "parameter" => out.parameter = r.read(10u16, v)?,
-                    "contact_info" => out.contact_info = r.read(11u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "id", &self.id);
-        w.field(2u16, "code", &self.code);
-        w.field(3u16, "name", &self.name);
-        w.field(4u16, "type", &self.type_);
-        w.field(5u16, "system", &self.system);
-        w.field(6u16, "ftp_connection", &self.ftp_connection);
-        w.field(7u16, "default", &self.default);
-        w.field(8u16, "system_description", &self.system_description);
-        w.field(9u16, "description", &self.description);
-        w.field(10u16, "parameter", &self.parameter);
-        w.field(11u16, "contact_info", &self.contact_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IntegrationProfile {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.id,
+                &self.code,
+                &self.name,
+                &self.type_,
+                &self.system,
+                &self.ftp_connection,
+                &self.default,
+                &self.system_description,
+                &self.description,
+                &self.parameter,
+                &self.contact_info,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.id,
+                &mut self.code,
+                &mut self.name,
+                &mut self.type_,
+                &mut self.system,
+                &mut self.ftp_connection,
+                &mut self.default,
+                &mut self.system_description,
+                &mut self.description,
+                &mut self.parameter,
+                &mut self.contact_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfile);
@@ -5331,64 +5757,106 @@ impl alma_runtime::Model for IntegrationProfile {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "integration_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("system", "system", K::Element, None, false, V::Code),
-                F::new(
-                    "ftp_connection",
-                    "ftp_connection",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "default",
-                    "default",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "system_description",
-                    "system_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parameter",
-                    "parameter",
-                    K::Element,
-                    Some("parameters"),
-                    true,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "system",
+                    name: "system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "ftp_connection",
+                    name: "ftp_connection",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "default",
+                    name: "default",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "system_description",
+                    name: "system_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parameter",
+                    name: "parameter",
+                    kind: K::Element,
+                    wrapper: Some("parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::IntegrationProfileParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -5422,34 +5890,28 @@ impl alma_runtime::Codec for IntegrationProfileParameter {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IntegrationProfileParameter",
-            &mut |k, v, r| {
-                match k {
-                    "action" => out.action = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "value" => out.value = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "action", &self.action);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IntegrationProfileParameter {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.action, &self.name, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.action, &mut self.name, &mut self.value],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfileParameter);
@@ -5462,9 +5924,30 @@ impl alma_runtime::Model for IntegrationProfileParameter {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter",
             fields: &[
-                F::new("action", "action", K::Element, None, false, V::Code),
-                F::new("name", "name", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "action",
+                    name: "action",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5501,36 +5984,37 @@ impl alma_runtime::Codec for JobPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobPost",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "creator" => out.creator = r.read(1u16, v)?,
-                    "next_run" => out.next_run = r.read(2u16, v)?,
-                    "parameter" => out.parameter = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "creator", &self.creator);
-        w.field(2u16, "next_run", &self.next_run);
-        w.field(3u16, "parameter", &self.parameter);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for JobPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.link, &self.creator, &self.next_run, &self.parameter],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.creator,
+                &mut self.next_run,
+                &mut self.parameter,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(JobPost);
@@ -5543,26 +6027,40 @@ impl alma_runtime::Model for JobPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "next_run",
-                    "next_run",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parameter",
-                    "parameter",
-                    K::Element,
-                    Some("parameters"),
-                    true,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "creator",
+                    name: "creator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "next_run",
+                    name: "next_run",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parameter",
+                    name: "parameter",
+                    kind: K::Element,
+                    wrapper: Some("parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ParameterPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -5593,32 +6091,24 @@ impl alma_runtime::Codec for ParameterPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ParameterPost",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ParameterPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.name, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.name, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ParameterPost);
@@ -5631,17 +6121,24 @@ impl alma_runtime::Model for ParameterPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter",
             fields: &[
-                F::new(
-                    "name",
-                    "name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::ParameterPostName as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5669,30 +6166,24 @@ impl alma_runtime::Codec for ParameterPostName {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ParameterPostName",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ParameterPostName {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ParameterPostName);
@@ -5704,7 +6195,16 @@ impl alma_runtime::Model for ParameterPostName {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter_post_name",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -5769,54 +6269,60 @@ impl alma_runtime::Codec for Job {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Job",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "description" => out.description = r.read(3u16, v)?,
-                    "type" => out.type_ = r.read(4u16, v)?,
-                    "category" => out.category = r.read(5u16, v)?,
-                    "content" => out.content = r.read(6u16, v)?,
-                    "schedule" => out.schedule = r.read(7u16, v)?,
-                    "creator" => out.creator = r.read(8u16, v)?,
-                    "next_run" => out.next_run = r.read(9u16, v)?,
-                    "parameter" => out.parameter = r.read(10u16, v)?,
-                    "related_profile" => out.related_profile = r.read(11u16, v)?,
-                    "additional_info" => out.additional_info = r.read(12u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "id", &self.id);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "description", &self.description);
-        w.field(4u16, "type", &self.type_);
-        w.field(5u16, "category", &self.category);
-        w.field(6u16, "content", &self.content);
-        w.field(7u16, "schedule", &self.schedule);
-        w.field(8u16, "creator", &self.creator);
-        w.field(9u16, "next_run", &self.next_run);
-        w.field(10u16, "parameter", &self.parameter);
-        w.field(11u16, "related_profile", &self.related_profile);
-        w.field(12u16, "additional_info", &self.additional_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Job {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.id,
+                &self.name,
+                &self.description,
+                &self.type_,
+                &self.category,
+                &self.content,
+                &self.schedule,
+                &self.creator,
+                &self.next_run,
+                &self.parameter,
+                &self.related_profile,
+                &self.additional_info,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.id,
+                &mut self.name,
+                &mut self.description,
+                &mut self.type_,
+                &mut self.category,
+                &mut self.content,
+                &mut self.schedule,
+                &mut self.creator,
+                &mut self.next_run,
+                &mut self.parameter,
+                &mut self.related_profile,
+                &mut self.additional_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Job);
@@ -5829,60 +6335,116 @@ impl alma_runtime::Model for Job {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("category", "category", K::Element, None, false, V::Code),
-                F::new("content", "content", K::Element, None, false, V::Code),
-                F::new("schedule", "schedule", K::Element, None, false, V::Code),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "next_run",
-                    "next_run",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parameter",
-                    "parameter",
-                    K::Element,
-                    Some("parameters"),
-                    true,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "category",
+                    name: "category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "content",
+                    name: "content",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "schedule",
+                    name: "schedule",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "creator",
+                    name: "creator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "next_run",
+                    name: "next_run",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parameter",
+                    name: "parameter",
+                    kind: K::Element,
+                    wrapper: Some("parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::JobParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "related_profile",
-                    "related_profile",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "related_profile",
+                    name: "related_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::JobRelatedProfile as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::JobAdditionalInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -5912,32 +6474,24 @@ impl alma_runtime::Codec for JobAdditionalInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobAdditionalInfo",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for JobAdditionalInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(JobAdditionalInfo);
@@ -5950,8 +6504,22 @@ impl alma_runtime::Model for JobAdditionalInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_additional_info",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5983,32 +6551,24 @@ impl alma_runtime::Codec for JobRelatedProfile {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobRelatedProfile",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for JobRelatedProfile {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(JobRelatedProfile);
@@ -6021,8 +6581,22 @@ impl alma_runtime::Model for JobRelatedProfile {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_related_profile",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6053,32 +6627,24 @@ impl alma_runtime::Codec for JobParameter {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobParameter",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for JobParameter {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.name, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.name, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(JobParameter);
@@ -6091,8 +6657,22 @@ impl alma_runtime::Model for JobParameter {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "parameter",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6123,32 +6703,28 @@ impl alma_runtime::Codec for JobInstances {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobInstances",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "job_instance" => out.job_instance = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "job_instance", &self.job_instance);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for JobInstances {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.job_instance], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.job_instance],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(JobInstances);
@@ -6161,24 +6737,24 @@ impl alma_runtime::Model for JobInstances {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_instances",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "job_instance",
-                    "job_instance",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "job_instance",
+                    name: "job_instance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::shared::JobInstance as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -6208,32 +6784,28 @@ impl alma_runtime::Codec for Jobs {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Jobs",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "job" => out.job = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "job", &self.job);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Jobs {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.job], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.job],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Jobs);
@@ -6246,24 +6818,24 @@ impl alma_runtime::Model for Jobs {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "jobs",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "job",
-                    "job",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "job",
+                    name: "job",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Job as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -6293,32 +6865,24 @@ impl alma_runtime::Codec for LetterPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LetterPut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "xsl" => out.xsl = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "xsl", &self.xsl);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LetterPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.xsl], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.xsl], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LetterPut);
@@ -6331,8 +6895,22 @@ impl alma_runtime::Model for LetterPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "letter",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("xsl", "xsl", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "xsl",
+                    name: "xsl",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6401,54 +6979,60 @@ impl alma_runtime::Codec for Letter {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Letter",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "code" => out.code = r.read(1u16, v)?,
-                    "enabled" => out.enabled = r.read(2u16, v)?,
-                    "name" => out.name = r.read(3u16, v)?,
-                    "description" => out.description = r.read(4u16, v)?,
-                    "channel" => out.channel = r.read(5u16, v)?,
-                    "retention_period" => out.retention_period = r.read(6u16, v)?,
-                    "customized" => out.customized = r.read(7u16, v)?,
-                    "patron_facing" => out.patron_facing = r.read(8u16, v)?,
-                    "updated_by" => out.updated_by = r.read(9u16, v)?,
-                    "update_date" => out.update_date = r.read(10u16, v)?,
-                    "labels" => out.labels = r.read(11u16, v)?,
-                    "xsl" => out.xsl = r.read(12u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "code", &self.code);
-        w.field(2u16, "enabled", &self.enabled);
-        w.field(3u16, "name", &self.name);
-        w.field(4u16, "description", &self.description);
-        w.field(5u16, "channel", &self.channel);
-        w.field(6u16, "retention_period", &self.retention_period);
-        w.field(7u16, "customized", &self.customized);
-        w.field(8u16, "patron_facing", &self.patron_facing);
-        w.field(9u16, "updated_by", &self.updated_by);
-        w.field(10u16, "update_date", &self.update_date);
-        w.field(11u16, "labels", &self.labels);
-        w.field(12u16, "xsl", &self.xsl);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Letter {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.code,
+                &self.enabled,
+                &self.name,
+                &self.description,
+                &self.channel,
+                &self.retention_period,
+                &self.customized,
+                &self.patron_facing,
+                &self.updated_by,
+                &self.update_date,
+                &self.labels,
+                &self.xsl,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.code,
+                &mut self.enabled,
+                &mut self.name,
+                &mut self.description,
+                &mut self.channel,
+                &mut self.retention_period,
+                &mut self.customized,
+                &mut self.patron_facing,
+                &mut self.updated_by,
+                &mut self.update_date,
+                &mut self.labels,
+                &mut self.xsl,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Letter);
@@ -6461,47 +7045,110 @@ impl alma_runtime::Model for Letter {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "letter",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("enabled", "enabled", K::Element, None, false, V::Code),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("channel", "channel", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "retention_period",
-                    "retention_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("customized", "customized", K::Element, None, false, V::Code),
-                F::new(
-                    "patron_facing",
-                    "patron_facing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("updated_by", "updated_by", K::Element, None, false, V::Code),
-                F::new(
-                    "update_date",
-                    "update_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("labels", "labels", K::Element, None, false, V::Code),
-                F::new("xsl", "xsl", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enabled",
+                    name: "enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "channel",
+                    name: "channel",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "retention_period",
+                    name: "retention_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "customized",
+                    name: "customized",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "patron_facing",
+                    name: "patron_facing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "updated_by",
+                    name: "updated_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "update_date",
+                    name: "update_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "labels",
+                    name: "labels",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "xsl",
+                    name: "xsl",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6532,32 +7179,28 @@ impl alma_runtime::Codec for Letters {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Letters",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "letter" => out.letter = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "letter", &self.letter);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Letters {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.letter], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.letter],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Letters);
@@ -6570,24 +7213,24 @@ impl alma_runtime::Model for Letters {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "letters",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "letter",
-                    "letter",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "letter",
+                    name: "letter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Letter as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -6618,32 +7261,28 @@ impl alma_runtime::Codec for Libraries {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Libraries",
-            &mut |k, v, r| {
-                match k {
-                    "library" => out.library = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "library", &self.library);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Libraries {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.library, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.library, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Libraries);
@@ -6656,24 +7295,24 @@ impl alma_runtime::Model for Libraries {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "libraries",
             fields: &[
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Library as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -6740,54 +7379,58 @@ impl alma_runtime::Codec for Library {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Library",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "path" => out.path = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "description" => out.description = r.read(3u16, v)?,
-                    "resource_sharing" => out.resource_sharing = r.read(4u16, v)?,
-                    "campus" => out.campus = r.read(5u16, v)?,
-                    "proxy" => out.proxy = r.read(6u16, v)?,
-                    "default_location" => out.default_location = r.read(7u16, v)?,
-                    "link" => out.link = r.read(8u16, v)?,
-                    "id" => out.id = r.read(9u16, v)?,
-                    "number_of_locations" => out.number_of_locations = r.read(10u16, v)?,
-                    "number_of_circ_desks" => {
-                        out.number_of_circ_desks = r.read(11u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "path", &self.path);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "description", &self.description);
-        w.field(4u16, "resource_sharing", &self.resource_sharing);
-        w.field(5u16, "campus", &self.campus);
-        w.field(6u16, "proxy", &self.proxy);
-        w.field(7u16, "default_location", &self.default_location);
-        w.field(8u16, "link", &self.link);
-        w.field(9u16, "id", &self.id);
-        w.field(10u16, "number_of_locations", &self.number_of_locations);
-        w.field(11u16, "number_of_circ_desks", &self.number_of_circ_desks);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Library {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.path,
+                &self.name,
+                &self.description,
+                &self.resource_sharing,
+                &self.campus,
+                &self.proxy,
+                &self.default_location,
+                &self.link,
+                &self.id,
+                &self.number_of_locations,
+                &self.number_of_circ_desks,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.path,
+                &mut self.name,
+                &mut self.description,
+                &mut self.resource_sharing,
+                &mut self.campus,
+                &mut self.proxy,
+                &mut self.default_location,
+                &mut self.link,
+                &mut self.id,
+                &mut self.number_of_locations,
+                &mut self.number_of_circ_desks,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Library);
@@ -6800,57 +7443,106 @@ impl alma_runtime::Model for Library {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("path", "path", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_sharing",
-                    "resource_sharing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("campus", "campus", K::Element, None, false, V::Code),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "default_location",
-                    "default_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "number_of_locations",
-                    "number_of_locations",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "path",
+                    name: "path",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_sharing",
+                    name: "resource_sharing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "campus",
+                    name: "campus",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "default_location",
+                    name: "default_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "number_of_locations",
+                    name: "number_of_locations",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LibraryNumberOfLocations as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "number_of_circ_desks",
-                    "number_of_circ_desks",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "number_of_circ_desks",
+                    name: "number_of_circ_desks",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LibraryNumberOfCircDesks as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -6882,32 +7574,24 @@ impl alma_runtime::Codec for LibraryNumberOfCircDesks {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LibraryNumberOfCircDesks",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LibraryNumberOfCircDesks {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LibraryNumberOfCircDesks);
@@ -6920,8 +7604,22 @@ impl alma_runtime::Model for LibraryNumberOfCircDesks {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library_number_of_circ_desks",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -6953,32 +7651,24 @@ impl alma_runtime::Codec for LibraryNumberOfLocations {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LibraryNumberOfLocations",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LibraryNumberOfLocations {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LibraryNumberOfLocations);
@@ -6991,8 +7681,22 @@ impl alma_runtime::Model for LibraryNumberOfLocations {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "library_number_of_locations",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -7050,48 +7754,52 @@ impl alma_runtime::Codec for LicenseTermPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseTermPost",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "code" => out.code = r.read(2u16, v)?,
-                    "license_term_type" => out.license_term_type = r.read(3u16, v)?,
-                    "controlled_vocabulary_value" => {
-                        out.controlled_vocabulary_value = r.read(4u16, v)?;
-                    }
-                    "license_section" => out.license_section = r.read(5u16, v)?,
-                    "order" => out.order = r.read(6u16, v)?,
-                    "display" => out.display = r.read(7u16, v)?,
-                    "otb" => out.otb = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "code", &self.code);
-        w.field(3u16, "license_term_type", &self.license_term_type);
-        w.field(4u16, "controlled_vocabulary_value", &self.controlled_vocabulary_value);
-        w.field(5u16, "license_section", &self.license_section);
-        w.field(6u16, "order", &self.order);
-        w.field(7u16, "display", &self.display);
-        w.field(8u16, "otb", &self.otb);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicenseTermPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.name,
+                &self.code,
+                &self.license_term_type,
+                &self.controlled_vocabulary_value,
+                &self.license_section,
+                &self.order,
+                &self.display,
+                &self.otb,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.name,
+                &mut self.code,
+                &mut self.license_term_type,
+                &mut self.controlled_vocabulary_value,
+                &mut self.license_section,
+                &mut self.order,
+                &mut self.display,
+                &mut self.otb,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPost);
@@ -7104,49 +7812,84 @@ impl alma_runtime::Model for LicenseTermPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "license_term_type",
-                    "license_term_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "license_term_type",
+                    name: "license_term_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LicenseTermPostLicenseTermType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "controlled_vocabulary_value",
-                    "controlled_vocabulary_value",
-                    K::Element,
-                    Some("controlled_vocabulary_values"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "controlled_vocabulary_value",
+                    name: "controlled_vocabulary_value",
+                    kind: K::Element,
+                    wrapper: Some("controlled_vocabulary_values"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "license_section",
-                    "license_section",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "license_section",
+                    name: "license_section",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("order", "order", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "display",
-                    "display",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("otb", "otb", K::Element, None, false, V::Scalar(S::Bool)),
+                },
+                F {
+                    key: "order",
+                    name: "order",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "display",
+                    name: "display",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "otb",
+                    name: "otb",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -7176,30 +7919,24 @@ impl alma_runtime::Codec for LicenseTermPostLicenseSection {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseTermPostLicenseSection",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicenseTermPostLicenseSection {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPostLicenseSection);
@@ -7211,7 +7948,16 @@ impl alma_runtime::Model for LicenseTermPostLicenseSection {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term_post_license_section",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -7240,30 +7986,24 @@ impl alma_runtime::Codec for LicenseTermPostLicenseTermType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseTermPostLicenseTermType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicenseTermPostLicenseTermType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPostLicenseTermType);
@@ -7275,7 +8015,16 @@ impl alma_runtime::Model for LicenseTermPostLicenseTermType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term_post_license_term_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -7328,46 +8077,50 @@ impl alma_runtime::Codec for LicenseTermPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseTermPut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "code" => out.code = r.read(2u16, v)?,
-                    "license_term_type" => out.license_term_type = r.read(3u16, v)?,
-                    "controlled_vocabulary_value" => {
-                        out.controlled_vocabulary_value = r.read(4u16, v)?;
-                    }
-                    "license_section" => out.license_section = r.read(5u16, v)?,
-                    "order" => out.order = r.read(6u16, v)?,
-                    "display" => out.display = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "code", &self.code);
-        w.field(3u16, "license_term_type", &self.license_term_type);
-        w.field(4u16, "controlled_vocabulary_value", &self.controlled_vocabulary_value);
-        w.field(5u16, "license_section", &self.license_section);
-        w.field(6u16, "order", &self.order);
-        w.field(7u16, "display", &self.display);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicenseTermPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.name,
+                &self.code,
+                &self.license_term_type,
+                &self.controlled_vocabulary_value,
+                &self.license_section,
+                &self.order,
+                &self.display,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.name,
+                &mut self.code,
+                &mut self.license_term_type,
+                &mut self.controlled_vocabulary_value,
+                &mut self.license_section,
+                &mut self.order,
+                &mut self.display,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPut);
@@ -7380,41 +8133,76 @@ impl alma_runtime::Model for LicenseTermPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "license_term_type",
-                    "license_term_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "license_term_type",
+                    name: "license_term_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LicenseTermPostLicenseTermType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "controlled_vocabulary_value",
-                    "controlled_vocabulary_value",
-                    K::Element,
-                    Some("controlled_vocabulary_values"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "controlled_vocabulary_value",
+                    name: "controlled_vocabulary_value",
+                    kind: K::Element,
+                    wrapper: Some("controlled_vocabulary_values"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "license_section",
-                    "license_section",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "license_section",
+                    name: "license_section",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("order", "order", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("display", "display", K::Element, None, false, V::Scalar(S::Bool)),
+                },
+                F {
+                    key: "order",
+                    name: "order",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "display",
+                    name: "display",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -7472,48 +8260,52 @@ impl alma_runtime::Codec for LicenseTerm {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseTerm",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "code" => out.code = r.read(2u16, v)?,
-                    "license_term_type" => out.license_term_type = r.read(3u16, v)?,
-                    "controlled_vocabulary_value" => {
-                        out.controlled_vocabulary_value = r.read(4u16, v)?;
-                    }
-                    "license_section" => out.license_section = r.read(5u16, v)?,
-                    "order" => out.order = r.read(6u16, v)?,
-                    "display" => out.display = r.read(7u16, v)?,
-                    "otb" => out.otb = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "code", &self.code);
-        w.field(3u16, "license_term_type", &self.license_term_type);
-        w.field(4u16, "controlled_vocabulary_value", &self.controlled_vocabulary_value);
-        w.field(5u16, "license_section", &self.license_section);
-        w.field(6u16, "order", &self.order);
-        w.field(7u16, "display", &self.display);
-        w.field(8u16, "otb", &self.otb);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicenseTerm {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.name,
+                &self.code,
+                &self.license_term_type,
+                &self.controlled_vocabulary_value,
+                &self.license_section,
+                &self.order,
+                &self.display,
+                &self.otb,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.name,
+                &mut self.code,
+                &mut self.license_term_type,
+                &mut self.controlled_vocabulary_value,
+                &mut self.license_section,
+                &mut self.order,
+                &mut self.display,
+                &mut self.otb,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LicenseTerm);
@@ -7526,45 +8318,80 @@ impl alma_runtime::Model for LicenseTerm {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_term",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "license_term_type",
-                    "license_term_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "controlled_vocabulary_value",
-                    "controlled_vocabulary_value",
-                    K::Element,
-                    Some("controlled_vocabulary_values"),
-                    true,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "license_term_type",
+                    name: "license_term_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "controlled_vocabulary_value",
+                    name: "controlled_vocabulary_value",
+                    kind: K::Element,
+                    wrapper: Some("controlled_vocabulary_values"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "license_section",
-                    "license_section",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("order", "order", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "display",
-                    "display",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("otb", "otb", K::Element, None, false, V::Scalar(S::Bool)),
+                },
+                F {
+                    key: "license_section",
+                    name: "license_section",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "order",
+                    name: "order",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "display",
+                    name: "display",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "otb",
+                    name: "otb",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -7598,32 +8425,24 @@ impl alma_runtime::Codec for ControlledVocabularyValue {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ControlledVocabularyValue",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ControlledVocabularyValue {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.code, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ControlledVocabularyValue);
@@ -7636,8 +8455,22 @@ impl alma_runtime::Model for ControlledVocabularyValue {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "controlled_vocabulary_value",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -7668,32 +8501,28 @@ impl alma_runtime::Codec for LicenseTerms {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LicenseTerms",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "license_term" => out.license_term = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "license_term", &self.license_term);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LicenseTerms {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.license_term], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.license_term],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LicenseTerms);
@@ -7706,24 +8535,24 @@ impl alma_runtime::Model for LicenseTerms {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "license_terms",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "license_term",
-                    "license_term",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "license_term",
+                    name: "license_term",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::LicenseTerm as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -7779,52 +8608,56 @@ impl alma_runtime::Codec for LocationPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPost",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "external_name" => out.external_name = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    "remote_storage" => out.remote_storage = r.read(3u16, v)?,
-                    "map" => out.map = r.read(4u16, v)?,
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(5u16, v)?;
-                    }
-                    "fulfillment_unit" => out.fulfillment_unit = r.read(6u16, v)?,
-                    "accession_placement" => out.accession_placement = r.read(7u16, v)?,
-                    "call_number_type" => out.call_number_type = r.read(8u16, v)?,
-                    "link" => out.link = r.read(9u16, v)?,
-                    "circ_desk" => out.circ_desk = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "external_name", &self.external_name);
-        w.field(2u16, "type", &self.type_);
-        w.field(3u16, "remote_storage", &self.remote_storage);
-        w.field(4u16, "map", &self.map);
-        w.field(5u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(6u16, "fulfillment_unit", &self.fulfillment_unit);
-        w.field(7u16, "accession_placement", &self.accession_placement);
-        w.field(8u16, "call_number_type", &self.call_number_type);
-        w.field(9u16, "link", &self.link);
-        w.field(10u16, "circ_desk", &self.circ_desk);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LocationPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.name,
+                &self.external_name,
+                &self.type_,
+                &self.remote_storage,
+                &self.map,
+                &self.suppress_from_publishing,
+                &self.fulfillment_unit,
+                &self.accession_placement,
+                &self.call_number_type,
+                &self.link,
+                &self.circ_desk,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.name,
+                &mut self.external_name,
+                &mut self.type_,
+                &mut self.remote_storage,
+                &mut self.map,
+                &mut self.suppress_from_publishing,
+                &mut self.fulfillment_unit,
+                &mut self.accession_placement,
+                &mut self.call_number_type,
+                &mut self.link,
+                &mut self.circ_desk,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LocationPost);
@@ -7837,83 +8670,104 @@ impl alma_runtime::Model for LocationPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "external_name",
-                    "external_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "type",
-                    "type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_name",
+                    name: "external_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LocationPostType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "remote_storage",
-                    "remote_storage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("map", "map", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fulfillment_unit",
-                    "fulfillment_unit",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "remote_storage",
+                    name: "remote_storage",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "map",
+                    name: "map",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_publishing",
+                    name: "suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fulfillment_unit",
+                    name: "fulfillment_unit",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LocationPostFulfillmentUnit as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "accession_placement",
-                    "accession_placement",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "accession_placement",
+                    name: "accession_placement",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LocationPostAccessionPlacement as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "call_number_type",
-                    "call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "call_number_type",
+                    name: "call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::LocationPostCallNumberType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "circ_desk",
-                    "circ_desk",
-                    K::Element,
-                    Some("circulationDesksList"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "circ_desk",
+                    name: "circ_desk",
+                    kind: K::Element,
+                    wrapper: Some("circulationDesksList"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::CirculationDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -7943,30 +8797,24 @@ impl alma_runtime::Codec for LocationPostAccessionPlacement {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPostAccessionPlacement",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LocationPostAccessionPlacement {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LocationPostAccessionPlacement);
@@ -7978,7 +8826,16 @@ impl alma_runtime::Model for LocationPostAccessionPlacement {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_accession_placement",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -8007,30 +8864,24 @@ impl alma_runtime::Codec for LocationPostCallNumberType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPostCallNumberType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LocationPostCallNumberType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LocationPostCallNumberType);
@@ -8042,7 +8893,16 @@ impl alma_runtime::Model for LocationPostCallNumberType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_call_number_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -8071,30 +8931,24 @@ impl alma_runtime::Codec for LocationPostFulfillmentUnit {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPostFulfillmentUnit",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LocationPostFulfillmentUnit {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LocationPostFulfillmentUnit);
@@ -8106,7 +8960,16 @@ impl alma_runtime::Model for LocationPostFulfillmentUnit {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_fulfillment_unit",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -8135,30 +8998,24 @@ impl alma_runtime::Codec for LocationPostType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationPostType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LocationPostType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LocationPostType);
@@ -8170,7 +9027,16 @@ impl alma_runtime::Model for LocationPostType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -8216,44 +9082,48 @@ impl alma_runtime::Codec for CirculationDesk {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CirculationDesk",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "circ_desk_code" => out.circ_desk_code = r.read(1u16, v)?,
-                    "circ_desk_name" => out.circ_desk_name = r.read(2u16, v)?,
-                    "circulation_desk_link" => {
-                        out.circulation_desk_link = r.read(3u16, v)?;
-                    }
-                    "check_in" => out.check_in = r.read(4u16, v)?,
-                    "check_out" => out.check_out = r.read(5u16, v)?,
-                    "reshelve" => out.reshelve = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "circ_desk_code", &self.circ_desk_code);
-        w.field(2u16, "circ_desk_name", &self.circ_desk_name);
-        w.field(3u16, "circulation_desk_link", &self.circulation_desk_link);
-        w.field(4u16, "check_in", &self.check_in);
-        w.field(5u16, "check_out", &self.check_out);
-        w.field(6u16, "reshelve", &self.reshelve);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CirculationDesk {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.circ_desk_code,
+                &self.circ_desk_name,
+                &self.circulation_desk_link,
+                &self.check_in,
+                &self.check_out,
+                &self.reshelve,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.circ_desk_code,
+                &mut self.circ_desk_name,
+                &mut self.circulation_desk_link,
+                &mut self.check_in,
+                &mut self.check_out,
+                &mut self.reshelve,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CirculationDesk);
@@ -8266,55 +9136,62 @@ impl alma_runtime::Model for CirculationDesk {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "circ_desk",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "circ_desk_code",
-                    "circ_desk_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "circ_desk_name",
-                    "circ_desk_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "circulation_desk_link",
-                    "circulation_desk_link",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "check_in",
-                    "check_in",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "check_out",
-                    "check_out",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reshelve",
-                    "reshelve",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "circ_desk_code",
+                    name: "circ_desk_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "circ_desk_name",
+                    name: "circ_desk_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "circulation_desk_link",
+                    name: "circulation_desk_link",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "check_in",
+                    name: "check_in",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "check_out",
+                    name: "check_out",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reshelve",
+                    name: "reshelve",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -8379,56 +9256,60 @@ impl alma_runtime::Codec for Location {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Location",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "external_name" => out.external_name = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    "remote_storage" => out.remote_storage = r.read(4u16, v)?,
-                    "map" => out.map = r.read(5u16, v)?,
-                    "suppress_from_publishing" => {
-                        out.suppress_from_publishing = r.read(6u16, v)?;
-                    }
-                    "fulfillment_unit" => out.fulfillment_unit = r.read(7u16, v)?,
-                    "accession_placement" => out.accession_placement = r.read(8u16, v)?,
-                    "call_number_type" => out.call_number_type = r.read(9u16, v)?,
-                    "link" => out.link = r.read(10u16, v)?,
-                    "id" => out.id = r.read(11u16, v)?,
-                    "circ_desk" => out.circ_desk = r.read(12u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "external_name", &self.external_name);
-        w.field(3u16, "type", &self.type_);
-        w.field(4u16, "remote_storage", &self.remote_storage);
-        w.field(5u16, "map", &self.map);
-        w.field(6u16, "suppress_from_publishing", &self.suppress_from_publishing);
-        w.field(7u16, "fulfillment_unit", &self.fulfillment_unit);
-        w.field(8u16, "accession_placement", &self.accession_placement);
-        w.field(9u16, "call_number_type", &self.call_number_type);
-        w.field(10u16, "link", &self.link);
-        w.field(11u16, "id", &self.id);
-        w.field(12u16, "circ_desk", &self.circ_desk);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Location {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.external_name,
+                &self.type_,
+                &self.remote_storage,
+                &self.map,
+                &self.suppress_from_publishing,
+                &self.fulfillment_unit,
+                &self.accession_placement,
+                &self.call_number_type,
+                &self.link,
+                &self.id,
+                &self.circ_desk,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.external_name,
+                &mut self.type_,
+                &mut self.remote_storage,
+                &mut self.map,
+                &mut self.suppress_from_publishing,
+                &mut self.fulfillment_unit,
+                &mut self.accession_placement,
+                &mut self.call_number_type,
+                &mut self.link,
+                &mut self.id,
+                &mut self.circ_desk,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Location);
@@ -8441,70 +9322,112 @@ impl alma_runtime::Model for Location {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "external_name",
-                    "external_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "remote_storage",
-                    "remote_storage",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("map", "map", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "suppress_from_publishing",
-                    "suppress_from_publishing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fulfillment_unit",
-                    "fulfillment_unit",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "accession_placement",
-                    "accession_placement",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "call_number_type",
-                    "call_number_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "circ_desk",
-                    "circ_desk",
-                    K::Element,
-                    Some("circulationDesksList"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_name",
+                    name: "external_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "remote_storage",
+                    name: "remote_storage",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "map",
+                    name: "map",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_publishing",
+                    name: "suppress_from_publishing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fulfillment_unit",
+                    name: "fulfillment_unit",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "accession_placement",
+                    name: "accession_placement",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "call_number_type",
+                    name: "call_number_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "circ_desk",
+                    name: "circ_desk",
+                    kind: K::Element,
+                    wrapper: Some("circulationDesksList"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::CirculationDesk as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -8535,32 +9458,28 @@ impl alma_runtime::Codec for Locations {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Locations",
-            &mut |k, v, r| {
-                match k {
-                    "location" => out.location = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "location", &self.location);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Locations {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.location, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.location, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Locations);
@@ -8573,24 +9492,24 @@ impl alma_runtime::Model for Locations {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "locations",
             fields: &[
-                F::new(
-                    "location",
-                    "location",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Location as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -8623,34 +9542,28 @@ impl alma_runtime::Codec for MappingTablePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "MappingTablePut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "scope" => out.scope = r.read(1u16, v)?,
-                    "row" => out.row = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "scope", &self.scope);
-        w.field(2u16, "row", &self.row);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for MappingTablePut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.scope, &self.row], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.link, &mut self.scope, &mut self.row],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(MappingTablePut);
@@ -8663,27 +9576,34 @@ impl alma_runtime::Model for MappingTablePut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "mapping_table",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "scope",
-                    "scope",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "scope",
+                    name: "scope",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::ScopePut as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "row",
-                    "row",
-                    K::Element,
-                    Some("rows"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "row",
+                    name: "row",
+                    kind: K::Element,
+                    wrapper: Some("rows"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::RowPut as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -8730,44 +9650,50 @@ impl alma_runtime::Codec for RowPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RowPut",
-            &mut |k, v, r| {
-                match k {
-                    "column0" => out.column0 = r.read(0u16, v)?,
-                    "column1" => out.column1 = r.read(1u16, v)?,
-                    "column2" => out.column2 = r.read(2u16, v)?,
-                    "column3" => out.column3 = r.read(3u16, v)?,
-                    "column4" => out.column4 = r.read(4u16, v)?,
-                    "column5" => out.column5 = r.read(5u16, v)?,
-                    "column6" => out.column6 = r.read(6u16, v)?,
-                    "enabled" => out.enabled = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "column0", &self.column0);
-        w.field(1u16, "column1", &self.column1);
-        w.field(2u16, "column2", &self.column2);
-        w.field(3u16, "column3", &self.column3);
-        w.field(4u16, "column4", &self.column4);
-        w.field(5u16, "column5", &self.column5);
-        w.field(6u16, "column6", &self.column6);
-        w.field(7u16, "enabled", &self.enabled);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RowPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.column0,
+                &self.column1,
+                &self.column2,
+                &self.column3,
+                &self.column4,
+                &self.column5,
+                &self.column6,
+                &self.enabled,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.column0,
+                &mut self.column1,
+                &mut self.column2,
+                &mut self.column3,
+                &mut self.column4,
+                &mut self.column5,
+                &mut self.column6,
+                &mut self.enabled,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RowPut);
@@ -8780,14 +9706,70 @@ impl alma_runtime::Model for RowPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "row",
             fields: &[
-                F::new("column0", "column0", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column1", "column1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column2", "column2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column3", "column3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column4", "column4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column5", "column5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column6", "column6", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("enabled", "enabled", K::Element, None, false, V::Scalar(S::Bool)),
+                F {
+                    key: "column0",
+                    name: "column0",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column1",
+                    name: "column1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column2",
+                    name: "column2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column3",
+                    name: "column3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column4",
+                    name: "column4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column5",
+                    name: "column5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column6",
+                    name: "column6",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enabled",
+                    name: "enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -8813,30 +9795,24 @@ impl alma_runtime::Codec for ScopePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ScopePut",
-            &mut |k, v, r| {
-                match k {
-                    "library_id" => out.library_id = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "library_id", &self.library_id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ScopePut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.library_id], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.library_id], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ScopePut);
@@ -8847,16 +9823,16 @@ impl alma_runtime::Model for ScopePut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "scope",
             fields: &[
-                F::new(
-                    "library_id",
-                    "library_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "library_id",
+                    name: "library_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::ScopePutLibraryId as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -8884,30 +9860,24 @@ impl alma_runtime::Codec for ScopePutLibraryId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ScopePutLibraryId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ScopePutLibraryId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ScopePutLibraryId);
@@ -8919,7 +9889,16 @@ impl alma_runtime::Model for ScopePutLibraryId {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "scope_put_library_id",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -8951,36 +9930,37 @@ impl alma_runtime::Codec for Header {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Header",
-            &mut |k, v, r| {
-                match k {
-                    "number" => out.number = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "number", &self.number);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "type", &self.type_);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Header {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.number, &self.name, &self.description, &self.type_],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.number,
+                &mut self.name,
+                &mut self.description,
+                &mut self.type_,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Header);
@@ -8993,26 +9973,40 @@ impl alma_runtime::Model for Header {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "header",
             fields: &[
-                F::new("number", "number", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "type",
-                    "type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::HeaderType as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -9042,32 +10036,24 @@ impl alma_runtime::Codec for HeaderType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "HeaderType",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for HeaderType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(HeaderType);
@@ -9080,8 +10066,22 @@ impl alma_runtime::Model for HeaderType {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "header_type",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9138,50 +10138,56 @@ impl alma_runtime::Codec for MappingTable {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "MappingTable",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "code" => out.code = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "description" => out.description = r.read(3u16, v)?,
-                    "sub_system" => out.sub_system = r.read(4u16, v)?,
-                    "customized" => out.customized = r.read(5u16, v)?,
-                    "updated_by" => out.updated_by = r.read(6u16, v)?,
-                    "update_date" => out.update_date = r.read(7u16, v)?,
-                    "scope" => out.scope = r.read(8u16, v)?,
-                    "header" => out.header = r.read(9u16, v)?,
-                    "row" => out.row = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "code", &self.code);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "description", &self.description);
-        w.field(4u16, "sub_system", &self.sub_system);
-        w.field(5u16, "customized", &self.customized);
-        w.field(6u16, "updated_by", &self.updated_by);
-        w.field(7u16, "update_date", &self.update_date);
-        w.field(8u16, "scope", &self.scope);
-        w.field(9u16, "header", &self.header);
-        w.field(10u16, "row", &self.row);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for MappingTable {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.code,
+                &self.name,
+                &self.description,
+                &self.sub_system,
+                &self.customized,
+                &self.updated_by,
+                &self.update_date,
+                &self.scope,
+                &self.header,
+                &self.row,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.code,
+                &mut self.name,
+                &mut self.description,
+                &mut self.sub_system,
+                &mut self.customized,
+                &mut self.updated_by,
+                &mut self.update_date,
+                &mut self.scope,
+                &mut self.header,
+                &mut self.row,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(MappingTable);
@@ -9194,72 +10200,100 @@ impl alma_runtime::Model for MappingTable {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "mapping_table",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("sub_system", "sub_system", K::Element, None, false, V::Code),
-                F::new(
-                    "customized",
-                    "customized",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "updated_by",
-                    "updated_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "update_date",
-                    "update_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "scope",
-                    "scope",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sub_system",
+                    name: "sub_system",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "customized",
+                    name: "customized",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "updated_by",
+                    name: "updated_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "update_date",
+                    name: "update_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "scope",
+                    name: "scope",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::Scope as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "header",
-                    "header",
-                    K::Element,
-                    Some("headers"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "header",
+                    name: "header",
+                    kind: K::Element,
+                    wrapper: Some("headers"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Header as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "row",
-                    "row",
-                    K::Element,
-                    Some("rows"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "row",
+                    name: "row",
+                    kind: K::Element,
+                    wrapper: Some("rows"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::MappingTableRow as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -9318,50 +10352,56 @@ impl alma_runtime::Codec for MappingTableRow {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "MappingTableRow",
-            &mut |k, v, r| {
-                match k {
-                    "column0" => out.column0 = r.read(0u16, v)?,
-                    "column1" => out.column1 = r.read(1u16, v)?,
-                    "column2" => out.column2 = r.read(2u16, v)?,
-                    "column3" => out.column3 = r.read(3u16, v)?,
-                    "column4" => out.column4 = r.read(4u16, v)?,
-                    "column5" => out.column5 = r.read(5u16, v)?,
-                    "column6" => out.column6 = r.read(6u16, v)?,
-                    "enabled" => out.enabled = r.read(7u16, v)?,
-                    "managed_in_network" => out.managed_in_network = r.read(8u16, v)?,
-                    "updated_by" => out.updated_by = r.read(9u16, v)?,
-                    "update_date" => out.update_date = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "column0", &self.column0);
-        w.field(1u16, "column1", &self.column1);
-        w.field(2u16, "column2", &self.column2);
-        w.field(3u16, "column3", &self.column3);
-        w.field(4u16, "column4", &self.column4);
-        w.field(5u16, "column5", &self.column5);
-        w.field(6u16, "column6", &self.column6);
-        w.field(7u16, "enabled", &self.enabled);
-        w.field(8u16, "managed_in_network", &self.managed_in_network);
-        w.field(9u16, "updated_by", &self.updated_by);
-        w.field(10u16, "update_date", &self.update_date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for MappingTableRow {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.column0,
+                &self.column1,
+                &self.column2,
+                &self.column3,
+                &self.column4,
+                &self.column5,
+                &self.column6,
+                &self.enabled,
+                &self.managed_in_network,
+                &self.updated_by,
+                &self.update_date,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.column0,
+                &mut self.column1,
+                &mut self.column2,
+                &mut self.column3,
+                &mut self.column4,
+                &mut self.column5,
+                &mut self.column6,
+                &mut self.enabled,
+                &mut self.managed_in_network,
+                &mut self.updated_by,
+                &mut self.update_date,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(MappingTableRow);
@@ -9374,45 +10414,94 @@ impl alma_runtime::Model for MappingTableRow {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "row",
             fields: &[
-                F::new("column0", "column0", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column1", "column1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column2", "column2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column3", "column3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column4", "column4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column5", "column5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("column6", "column6", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "enabled",
-                    "enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "managed_in_network",
-                    "managed_in_network",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "updated_by",
-                    "updated_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "update_date",
-                    "update_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "column0",
+                    name: "column0",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column1",
+                    name: "column1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column2",
+                    name: "column2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column3",
+                    name: "column3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column4",
+                    name: "column4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column5",
+                    name: "column5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "column6",
+                    name: "column6",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enabled",
+                    name: "enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "managed_in_network",
+                    name: "managed_in_network",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "updated_by",
+                    name: "updated_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "update_date",
+                    name: "update_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9443,32 +10532,28 @@ impl alma_runtime::Codec for MappingTables {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "MappingTables",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "mapping_table" => out.mapping_table = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "mapping_table", &self.mapping_table);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for MappingTables {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.mapping_table], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.mapping_table],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(MappingTables);
@@ -9481,24 +10566,24 @@ impl alma_runtime::Model for MappingTables {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "mapping_tables",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "mapping_table",
-                    "mapping_table",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "mapping_table",
+                    name: "mapping_table",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::MappingTable as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -9537,34 +10622,36 @@ impl alma_runtime::Codec for Match {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Match",
-            &mut |k, v, r| {
-                match k {
-                    "incoming_record_id" => out.incoming_record_id = r.read(0u16, v)?,
-                    "mms_ids" => out.mms_ids = r.read(1u16, v)?,
-                    "match_method" => out.match_method = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "incoming_record_id", &self.incoming_record_id);
-        w.field(1u16, "mms_ids", &self.mms_ids);
-        w.field(2u16, "match_method", &self.match_method);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Match {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.incoming_record_id, &self.mms_ids, &self.match_method],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.incoming_record_id,
+                &mut self.mms_ids,
+                &mut self.match_method,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Match);
@@ -9577,23 +10664,30 @@ impl alma_runtime::Model for Match {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "match",
             fields: &[
-                F::new(
-                    "incoming_record_id",
-                    "incoming_record_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("mms_ids", "mms_ids", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "match_method",
-                    "match_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "incoming_record_id",
+                    name: "incoming_record_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "mms_ids",
+                    name: "mms_ids",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "match_method",
+                    name: "match_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9624,32 +10718,28 @@ impl alma_runtime::Codec for Matches {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Matches",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "match" => out.match_ = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "match", &self.match_);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Matches {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.match_], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.match_],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Matches);
@@ -9662,24 +10752,24 @@ impl alma_runtime::Model for Matches {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "matches",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "match",
-                    "match",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "match",
+                    name: "match",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Match as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -9711,32 +10801,24 @@ impl alma_runtime::Codec for MemberPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "MemberPost",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "id", &self.id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for MemberPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.id], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.id], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(MemberPost);
@@ -9749,8 +10831,22 @@ impl alma_runtime::Model for MemberPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "member",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9787,34 +10883,28 @@ impl alma_runtime::Codec for Member {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Member",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "id", &self.id);
-        w.field(2u16, "description", &self.description);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Member {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.id, &self.description], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.link, &mut self.id, &mut self.description],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Member);
@@ -9827,16 +10917,30 @@ impl alma_runtime::Model for Member {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "member",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -9867,32 +10971,28 @@ impl alma_runtime::Codec for MembersPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "MembersPost",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "member" => out.member = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "member", &self.member);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for MembersPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.member], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.member],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(MembersPost);
@@ -9905,24 +11005,24 @@ impl alma_runtime::Model for MembersPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "members",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "member",
-                    "member",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "member",
+                    name: "member",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::MemberPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -9953,32 +11053,28 @@ impl alma_runtime::Codec for Members {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Members",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "member" => out.member = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "member", &self.member);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Members {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.member], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.member],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Members);
@@ -9991,24 +11087,24 @@ impl alma_runtime::Model for Members {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "members",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "member",
-                    "member",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "member",
+                    name: "member",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Member as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10043,34 +11139,28 @@ impl alma_runtime::Codec for Day {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Day",
-            &mut |k, v, r| {
-                match k {
-                    "date" => out.date = r.read(0u16, v)?,
-                    "day_of_week" => out.day_of_week = r.read(1u16, v)?,
-                    "hour" => out.hour = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "date", &self.date);
-        w.field(1u16, "day_of_week", &self.day_of_week);
-        w.field(2u16, "hour", &self.hour);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Day {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.date, &self.day_of_week, &self.hour], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.date, &mut self.day_of_week, &mut self.hour],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Day);
@@ -10083,18 +11173,32 @@ impl alma_runtime::Model for Day {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "day",
             fields: &[
-                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("day_of_week", "day_of_week", K::Element, None, false, V::Code),
-                F::new(
-                    "hour",
-                    "hour",
-                    K::Element,
-                    Some("hours"),
-                    true,
-                    V::Model(
+                F {
+                    key: "date",
+                    name: "date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "day_of_week",
+                    name: "day_of_week",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "hour",
+                    name: "hour",
+                    kind: K::Element,
+                    wrapper: Some("hours"),
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Hour as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10122,30 +11226,24 @@ impl alma_runtime::Codec for Days {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Days",
-            &mut |k, v, r| {
-                match k {
-                    "day" => out.day = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "day", &self.day);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Days {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.day], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.day], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Days);
@@ -10156,16 +11254,16 @@ impl alma_runtime::Model for Days {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "days",
             fields: &[
-                F::new(
-                    "day",
-                    "day",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "day",
+                    name: "day",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Day as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10199,32 +11297,24 @@ impl alma_runtime::Codec for Hour {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Hour",
-            &mut |k, v, r| {
-                match k {
-                    "from" => out.from = r.read(0u16, v)?,
-                    "to" => out.to = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from", &self.from);
-        w.field(1u16, "to", &self.to);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Hour {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.from, &self.to], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.from, &mut self.to], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Hour);
@@ -10237,8 +11327,22 @@ impl alma_runtime::Model for Hour {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "hour",
             fields: &[
-                F::new("from", "from", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("to", "to", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "from",
+                    name: "from",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "to",
+                    name: "to",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -10298,48 +11402,54 @@ impl alma_runtime::Codec for OpenHourPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHourPut",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "inherited" => out.inherited = r.read(1u16, v)?,
-                    "desc" => out.desc = r.read(2u16, v)?,
-                    "recurrence_type" => out.recurrence_type = r.read(3u16, v)?,
-                    "from_date" => out.from_date = r.read(4u16, v)?,
-                    "to_date" => out.to_date = r.read(5u16, v)?,
-                    "from_hour" => out.from_hour = r.read(6u16, v)?,
-                    "to_hour" => out.to_hour = r.read(7u16, v)?,
-                    "day_of_week" => out.day_of_week = r.read(8u16, v)?,
-                    "status" => out.status = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "inherited", &self.inherited);
-        w.field(2u16, "desc", &self.desc);
-        w.field(3u16, "recurrence_type", &self.recurrence_type);
-        w.field(4u16, "from_date", &self.from_date);
-        w.field(5u16, "to_date", &self.to_date);
-        w.field(6u16, "from_hour", &self.from_hour);
-        w.field(7u16, "to_hour", &self.to_hour);
-        w.field(8u16, "day_of_week", &self.day_of_week);
-        w.field(9u16, "status", &self.status);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHourPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.inherited,
+                &self.desc,
+                &self.recurrence_type,
+                &self.from_date,
+                &self.to_date,
+                &self.from_hour,
+                &self.to_hour,
+                &self.day_of_week,
+                &self.status,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.inherited,
+                &mut self.desc,
+                &mut self.recurrence_type,
+                &mut self.from_date,
+                &mut self.to_date,
+                &mut self.from_hour,
+                &mut self.to_hour,
+                &mut self.day_of_week,
+                &mut self.status,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPut);
@@ -10352,73 +11462,94 @@ impl alma_runtime::Model for OpenHourPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour",
             fields: &[
-                F::new(
-                    "type",
-                    "type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::OpenHourPutType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "inherited",
-                    "inherited",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("desc", "desc", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "recurrence_type",
-                    "recurrence_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "inherited",
+                    name: "inherited",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "recurrence_type",
+                    name: "recurrence_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::OpenHourPutRecurrenceType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "from_date",
-                    "from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("to_date", "to_date", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "from_hour",
-                    "from_hour",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("to_hour", "to_hour", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "day_of_week",
-                    "day_of_week",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "from_date",
+                    name: "from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "to_date",
+                    name: "to_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "from_hour",
+                    name: "from_hour",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "to_hour",
+                    name: "to_hour",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "day_of_week",
+                    name: "day_of_week",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::OpenHourPutDayOfWeek as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "status",
-                    "status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::OpenHourPutStatus as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10448,30 +11579,24 @@ impl alma_runtime::Codec for OpenHourPutDayOfWeek {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHourPutDayOfWeek",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHourPutDayOfWeek {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutDayOfWeek);
@@ -10483,7 +11608,16 @@ impl alma_runtime::Model for OpenHourPutDayOfWeek {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour_put_day_of_week",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -10512,30 +11646,24 @@ impl alma_runtime::Codec for OpenHourPutRecurrenceType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHourPutRecurrenceType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHourPutRecurrenceType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutRecurrenceType);
@@ -10547,7 +11675,16 @@ impl alma_runtime::Model for OpenHourPutRecurrenceType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour_put_recurrence_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -10576,30 +11713,24 @@ impl alma_runtime::Codec for OpenHourPutStatus {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHourPutStatus",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHourPutStatus {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutStatus);
@@ -10611,7 +11742,16 @@ impl alma_runtime::Model for OpenHourPutStatus {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour_put_status",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -10640,30 +11780,24 @@ impl alma_runtime::Codec for OpenHourPutType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHourPutType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHourPutType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutType);
@@ -10675,7 +11809,16 @@ impl alma_runtime::Model for OpenHourPutType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour_put_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -10734,48 +11877,54 @@ impl alma_runtime::Codec for OpenHour {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHour",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "inherited" => out.inherited = r.read(1u16, v)?,
-                    "desc" => out.desc = r.read(2u16, v)?,
-                    "recurrence_type" => out.recurrence_type = r.read(3u16, v)?,
-                    "from_date" => out.from_date = r.read(4u16, v)?,
-                    "to_date" => out.to_date = r.read(5u16, v)?,
-                    "from_hour" => out.from_hour = r.read(6u16, v)?,
-                    "to_hour" => out.to_hour = r.read(7u16, v)?,
-                    "day_of_week" => out.day_of_week = r.read(8u16, v)?,
-                    "status" => out.status = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "inherited", &self.inherited);
-        w.field(2u16, "desc", &self.desc);
-        w.field(3u16, "recurrence_type", &self.recurrence_type);
-        w.field(4u16, "from_date", &self.from_date);
-        w.field(5u16, "to_date", &self.to_date);
-        w.field(6u16, "from_hour", &self.from_hour);
-        w.field(7u16, "to_hour", &self.to_hour);
-        w.field(8u16, "day_of_week", &self.day_of_week);
-        w.field(9u16, "status", &self.status);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHour {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.inherited,
+                &self.desc,
+                &self.recurrence_type,
+                &self.from_date,
+                &self.to_date,
+                &self.from_hour,
+                &self.to_hour,
+                &self.day_of_week,
+                &self.status,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.inherited,
+                &mut self.desc,
+                &mut self.recurrence_type,
+                &mut self.from_date,
+                &mut self.to_date,
+                &mut self.from_hour,
+                &mut self.to_hour,
+                &mut self.day_of_week,
+                &mut self.status,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(OpenHour);
@@ -10788,44 +11937,86 @@ impl alma_runtime::Model for OpenHour {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hour",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "inherited",
-                    "inherited",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("desc", "desc", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "recurrence_type",
-                    "recurrence_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "from_date",
-                    "from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("to_date", "to_date", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "from_hour",
-                    "from_hour",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("to_hour", "to_hour", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("day_of_week", "day_of_week", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "inherited",
+                    name: "inherited",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "recurrence_type",
+                    name: "recurrence_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "from_date",
+                    name: "from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "to_date",
+                    name: "to_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "from_hour",
+                    name: "from_hour",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "to_hour",
+                    name: "to_hour",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "day_of_week",
+                    name: "day_of_week",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -10856,32 +12047,28 @@ impl alma_runtime::Codec for OpenHoursPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHoursPut",
-            &mut |k, v, r| {
-                match k {
-                    "open_hour" => out.open_hour = r.read(0u16, v)?,
-                    "additional_info" => out.additional_info = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "open_hour", &self.open_hour);
-        w.field(1u16, "additional_info", &self.additional_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHoursPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.open_hour, &self.additional_info], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.open_hour, &mut self.additional_info],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(OpenHoursPut);
@@ -10892,26 +12079,26 @@ impl alma_runtime::Model for OpenHoursPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hours",
             fields: &[
-                F::new(
-                    "open_hour",
-                    "open_hour",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "open_hour",
+                    name: "open_hour",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::OpenHourPut as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::OpenHoursPutAdditionalInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -10939,30 +12126,24 @@ impl alma_runtime::Codec for OpenHoursPutAdditionalInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHoursPutAdditionalInfo",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHoursPutAdditionalInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(OpenHoursPutAdditionalInfo);
@@ -10974,7 +12155,16 @@ impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hours_put_additional_info",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -11004,32 +12194,28 @@ impl alma_runtime::Codec for OpenHours {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHours",
-            &mut |k, v, r| {
-                match k {
-                    "open_hour" => out.open_hour = r.read(0u16, v)?,
-                    "additional_info" => out.additional_info = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "open_hour", &self.open_hour);
-        w.field(1u16, "additional_info", &self.additional_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHours {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.open_hour, &self.additional_info], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.open_hour, &mut self.additional_info],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(OpenHours);
@@ -11040,26 +12226,26 @@ impl alma_runtime::Model for OpenHours {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hours",
             fields: &[
-                F::new(
-                    "open_hour",
-                    "open_hour",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "open_hour",
+                    name: "open_hour",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::OpenHour as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::OpenHoursAdditionalInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -11089,32 +12275,24 @@ impl alma_runtime::Codec for OpenHoursAdditionalInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OpenHoursAdditionalInfo",
-            &mut |k, v, r| {
-                match k {
-                    "jobId" => out.job_id = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "jobId", &self.job_id);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OpenHoursAdditionalInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.job_id, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.job_id, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(OpenHoursAdditionalInfo);
@@ -11127,8 +12305,22 @@ impl alma_runtime::Model for OpenHoursAdditionalInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "open_hours_additional_info",
             fields: &[
-                F::new("jobId", "jobId", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "jobId",
+                    name: "jobId",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -11185,44 +12377,50 @@ impl alma_runtime::Codec for Printer {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Printer",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    "code" => out.code = r.read(2u16, v)?,
-                    "name" => out.name = r.read(3u16, v)?,
-                    "description" => out.description = r.read(4u16, v)?,
-                    "email" => out.email = r.read(5u16, v)?,
-                    "printout_queue" => out.printout_queue = r.read(6u16, v)?,
-                    "library" => out.library = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "id", &self.id);
-        w.field(2u16, "code", &self.code);
-        w.field(3u16, "name", &self.name);
-        w.field(4u16, "description", &self.description);
-        w.field(5u16, "email", &self.email);
-        w.field(6u16, "printout_queue", &self.printout_queue);
-        w.field(7u16, "library", &self.library);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Printer {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.id,
+                &self.code,
+                &self.name,
+                &self.description,
+                &self.email,
+                &self.printout_queue,
+                &self.library,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.id,
+                &mut self.code,
+                &mut self.name,
+                &mut self.description,
+                &mut self.email,
+                &mut self.printout_queue,
+                &mut self.library,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Printer);
@@ -11235,28 +12433,70 @@ impl alma_runtime::Model for Printer {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "printer",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "printout_queue",
-                    "printout_queue",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "printout_queue",
+                    name: "printout_queue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -11287,32 +12527,28 @@ impl alma_runtime::Codec for Printers {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Printers",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "printer" => out.printer = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "printer", &self.printer);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Printers {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.printer], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.printer],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Printers);
@@ -11325,24 +12561,24 @@ impl alma_runtime::Model for Printers {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "printers",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "printer",
-                    "printer",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "printer",
+                    name: "printer",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Printer as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -11397,50 +12633,56 @@ impl alma_runtime::Codec for SetPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPost",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    "content" => out.content = r.read(4u16, v)?,
-                    "private" => out.private = r.read(5u16, v)?,
-                    "status" => out.status = r.read(6u16, v)?,
-                    "note" => out.note = r.read(7u16, v)?,
-                    "query" => out.query = r.read(8u16, v)?,
-                    "members" => out.members = r.read(9u16, v)?,
-                    "origin" => out.origin = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "type", &self.type_);
-        w.field(4u16, "content", &self.content);
-        w.field(5u16, "private", &self.private);
-        w.field(6u16, "status", &self.status);
-        w.field(7u16, "note", &self.note);
-        w.field(8u16, "query", &self.query);
-        w.field(9u16, "members", &self.members);
-        w.field(10u16, "origin", &self.origin);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.name,
+                &self.description,
+                &self.type_,
+                &self.content,
+                &self.private,
+                &self.status,
+                &self.note,
+                &self.query,
+                &self.members,
+                &self.origin,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.name,
+                &mut self.description,
+                &mut self.type_,
+                &mut self.content,
+                &mut self.private,
+                &mut self.status,
+                &mut self.note,
+                &mut self.query,
+                &mut self.members,
+                &mut self.origin,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(SetPost);
@@ -11453,87 +12695,108 @@ impl alma_runtime::Model for SetPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "type",
-                    "type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "content",
-                    "content",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "content",
+                    name: "content",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostContent as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "private",
-                    "private",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "private",
+                    name: "private",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostPrivate as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "status",
-                    "status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostStatus as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "query",
-                    "query",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "query",
+                    name: "query",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostQuery as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "members",
-                    "members",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "members",
+                    name: "members",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::MembersPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "origin",
-                    "origin",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "origin",
+                    name: "origin",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostOrigin as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -11563,30 +12826,24 @@ impl alma_runtime::Codec for SetPostContent {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPostContent",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetPostContent {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(SetPostContent);
@@ -11598,7 +12855,16 @@ impl alma_runtime::Model for SetPostContent {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_content",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -11627,30 +12893,24 @@ impl alma_runtime::Codec for SetPostOrigin {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPostOrigin",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetPostOrigin {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(SetPostOrigin);
@@ -11662,7 +12922,16 @@ impl alma_runtime::Model for SetPostOrigin {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_origin",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -11691,30 +12960,24 @@ impl alma_runtime::Codec for SetPostPrivate {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPostPrivate",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetPostPrivate {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(SetPostPrivate);
@@ -11726,7 +12989,16 @@ impl alma_runtime::Model for SetPostPrivate {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_private",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -11753,30 +13025,24 @@ impl alma_runtime::Codec for SetPostQuery {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPostQuery",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetPostQuery {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(SetPostQuery);
@@ -11788,7 +13054,16 @@ impl alma_runtime::Model for SetPostQuery {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_query",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -11817,30 +13092,24 @@ impl alma_runtime::Codec for SetPostStatus {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPostStatus",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetPostStatus {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(SetPostStatus);
@@ -11852,7 +13121,16 @@ impl alma_runtime::Model for SetPostStatus {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_status",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -11881,30 +13159,24 @@ impl alma_runtime::Codec for SetPostType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPostType",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetPostType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(SetPostType);
@@ -11916,7 +13188,16 @@ impl alma_runtime::Model for SetPostType {
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_post_type",
-            fields: &[F::new("value", "value", K::Text, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -11961,42 +13242,48 @@ impl alma_runtime::Codec for SetPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetPut",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "private" => out.private = r.read(3u16, v)?,
-                    "status" => out.status = r.read(4u16, v)?,
-                    "note" => out.note = r.read(5u16, v)?,
-                    "query" => out.query = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "private", &self.private);
-        w.field(4u16, "status", &self.status);
-        w.field(5u16, "note", &self.note);
-        w.field(6u16, "query", &self.query);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.name,
+                &self.description,
+                &self.private,
+                &self.status,
+                &self.note,
+                &self.query,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.name,
+                &mut self.description,
+                &mut self.private,
+                &mut self.status,
+                &mut self.note,
+                &mut self.query,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(SetPut);
@@ -12009,47 +13296,68 @@ impl alma_runtime::Model for SetPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "private",
-                    "private",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "private",
+                    name: "private",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostPrivate as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "status",
-                    "status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostStatus as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "query",
-                    "query",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "query",
+                    name: "query",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetPostQuery as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -12126,62 +13434,68 @@ impl alma_runtime::Codec for Set {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Set",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    "name" => out.name = r.read(2u16, v)?,
-                    "description" => out.description = r.read(3u16, v)?,
-                    "type" => out.type_ = r.read(4u16, v)?,
-                    "content" => out.content = r.read(5u16, v)?,
-                    "private" => out.private = r.read(6u16, v)?,
-                    "status" => out.status = r.read(7u16, v)?,
-                    "status_date" => out.status_date = r.read(8u16, v)?,
-                    "note" => out.note = r.read(9u16, v)?,
-                    "created_by" => out.created_by = r.read(10u16, v)?,
-                    "created_date" => out.created_date = r.read(11u16, v)?,
-                    "query" => out.query = r.read(12u16, v)?,
-                    "number_of_members" => out.number_of_members = r.read(13u16, v)?,
-                    "members" => out.members = r.read(14u16, v)?,
-                    "additional_info" => out.additional_info = r.read(15u16, v)?,
-                    "origin" => out.origin = r.read(16u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "id", &self.id);
-        w.field(2u16, "name", &self.name);
-        w.field(3u16, "description", &self.description);
-        w.field(4u16, "type", &self.type_);
-        w.field(5u16, "content", &self.content);
-        w.field(6u16, "private", &self.private);
-        w.field(7u16, "status", &self.status);
-        w.field(8u16, "status_date", &self.status_date);
-        w.field(9u16, "note", &self.note);
-        w.field(10u16, "created_by", &self.created_by);
-        w.field(11u16, "created_date", &self.created_date);
-        w.field(12u16, "query", &self.query);
-        w.field(13u16, "number_of_members", &self.number_of_members);
-        w.field(14u16, "members", &self.members);
-        w.field(15u16, "additional_info", &self.additional_info);
-        w.field(16u16, "origin", &self.origin);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Set {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.id,
+                &self.name,
+                &self.description,
+                &self.type_,
+                &self.content,
+                &self.private,
+                &self.status,
+                &self.status_date,
+                &self.note,
+                &self.created_by,
+                &self.created_date,
+                &self.query,
+                &self.number_of_members,
+                &self.members,
+                &self.additional_info,
+                &self.origin,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.id,
+                &mut self.name,
+                &mut self.description,
+                &mut self.type_,
+                &mut self.content,
+                &mut self.private,
+                &mut self.status,
+                &mut self.status_date,
+                &mut self.note,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.query,
+                &mut self.number_of_members,
+                &mut self.members,
+                &mut self.additional_info,
+                &mut self.origin,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Set);
@@ -12194,71 +13508,148 @@ impl alma_runtime::Model for Set {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("content", "content", K::Element, None, false, V::Code),
-                F::new("private", "private", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "status_date",
-                    "status_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("created_by", "created_by", K::Element, None, false, V::Code),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("query", "query", K::Element, None, false, V::Code),
-                F::new(
-                    "number_of_members",
-                    "number_of_members",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "content",
+                    name: "content",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "private",
+                    name: "private",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status_date",
+                    name: "status_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "query",
+                    name: "query",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "number_of_members",
+                    name: "number_of_members",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetNumberOfMembers as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "members",
-                    "members",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "members",
+                    name: "members",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::Members as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::SetAdditionalInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("origin", "origin", K::Element, None, false, V::Code),
+                },
+                F {
+                    key: "origin",
+                    name: "origin",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -12288,32 +13679,24 @@ impl alma_runtime::Codec for SetAdditionalInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetAdditionalInfo",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetAdditionalInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(SetAdditionalInfo);
@@ -12326,8 +13709,22 @@ impl alma_runtime::Model for SetAdditionalInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_additional_info",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -12359,32 +13756,24 @@ impl alma_runtime::Codec for SetNumberOfMembers {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SetNumberOfMembers",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SetNumberOfMembers {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(SetNumberOfMembers);
@@ -12397,8 +13786,22 @@ impl alma_runtime::Model for SetNumberOfMembers {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "set_number_of_members",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -12428,32 +13831,28 @@ impl alma_runtime::Codec for Sets {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Sets",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "set" => out.set = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "set", &self.set);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Sets {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.set], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.set],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Sets);
@@ -12466,24 +13865,24 @@ impl alma_runtime::Model for Sets {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "sets",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "set",
-                    "set",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "set",
+                    name: "set",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Set as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL

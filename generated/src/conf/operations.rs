@@ -2457,15 +2457,8 @@ pub struct ListCodeTables {
     req: alma_runtime::RequestBuilder,
 }
 impl ListCodeTables {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::CodeTables>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CodeTables> {
         self.req.send()
     }
 }
@@ -2491,15 +2484,8 @@ impl GetCodeTable {
         self.req = self.req.query("scope", scope.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::CodeTable>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CodeTable> {
         self.req.send()
     }
 }
@@ -2523,15 +2509,8 @@ impl UpdateCodeTable {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::CodeTable {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::CodeTable>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CodeTable> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2566,15 +2545,8 @@ impl ListDepartments {
         self.req = self.req.query("library", library.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Departments>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Departments> {
         self.req.send()
     }
 }
@@ -2629,15 +2601,10 @@ impl ListDepositProfiles {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::DepositProfiles>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::DepositProfiles> {
         self.req.send()
     }
 }
@@ -2649,15 +2616,10 @@ pub struct GetDepositProfile {
     req: alma_runtime::RequestBuilder,
 }
 impl GetDepositProfile {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::DepositProfile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::DepositProfile> {
         self.req.send()
     }
 }
@@ -2676,15 +2638,8 @@ impl GetGeneral {
         self.req = self.req.query("expand", expand.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::General>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::General> {
         self.req.send()
     }
 }
@@ -2740,15 +2695,10 @@ impl ListIntegrationProfiles {
             |page: crate::conf::models::IntegrationProfile| Ok(page.parameter),
         )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::IntegrationProfile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::IntegrationProfile> {
         self.req.send()
     }
 }
@@ -2765,15 +2715,10 @@ impl CreateIntegrationProfile {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::IntegrationProfilePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::IntegrationProfile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::IntegrationProfile> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2785,15 +2730,10 @@ pub struct GetIntegrationProfile {
     req: alma_runtime::RequestBuilder,
 }
 impl GetIntegrationProfile {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::IntegrationProfile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::IntegrationProfile> {
         self.req.send()
     }
 }
@@ -2810,15 +2750,10 @@ impl UpdateIntegrationProfile {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::IntegrationProfilePut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::IntegrationProfile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::IntegrationProfile> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2830,12 +2765,8 @@ pub struct DeleteIntegrationProfile {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteIntegrationProfile {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -2903,15 +2834,8 @@ impl ListJobs {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Jobs>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Jobs> {
         self.req.send()
     }
 }
@@ -2923,15 +2847,8 @@ pub struct GetJob {
     req: alma_runtime::RequestBuilder,
 }
 impl GetJob {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Job>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Job> {
         self.req.send()
     }
 }
@@ -2948,15 +2865,8 @@ impl SubmitJob {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::JobPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Job>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Job> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3004,15 +2914,10 @@ impl ListJobInstances {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::JobInstances>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::JobInstances> {
         self.req.send()
     }
 }
@@ -3024,15 +2929,8 @@ pub struct GetJobInstance {
     req: alma_runtime::RequestBuilder,
 }
 impl GetJobInstance {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::JobInstance>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::JobInstance> {
         self.req.send()
     }
 }
@@ -3058,15 +2956,8 @@ impl DownloadJobInstanceFile {
         self.req = self.req.query("line_type", line_type.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -3108,15 +2999,8 @@ impl ListJobInstanceEvents {
             |page: crate::conf::models::Events| Ok(page.event),
         )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Events>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Events> {
         self.req.send()
     }
 }
@@ -3175,15 +3059,8 @@ impl ListJobInstanceMatches {
             |page: crate::conf::models::Matches| Ok(page.match_),
         )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Matches>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Matches> {
         self.req.send()
     }
 }
@@ -3204,15 +3081,8 @@ impl ListLetters {
             .query("type", Into::<ListLettersType>::into(type_).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Letters>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Letters> {
         self.req.send()
     }
 }
@@ -3224,15 +3094,8 @@ pub struct GetLetter {
     req: alma_runtime::RequestBuilder,
 }
 impl GetLetter {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Letter>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Letter> {
         self.req.send()
     }
 }
@@ -3249,15 +3112,8 @@ impl UpdateLetter {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LetterPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Letter>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Letter> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3269,15 +3125,8 @@ pub struct ListLibraries {
     req: alma_runtime::RequestBuilder,
 }
 impl ListLibraries {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Libraries>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Libraries> {
         self.req.send()
     }
 }
@@ -3289,15 +3138,8 @@ pub struct GetLibrary {
     req: alma_runtime::RequestBuilder,
 }
 impl GetLibrary {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Library>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Library> {
         self.req.send()
     }
 }
@@ -3345,15 +3187,8 @@ impl ListCircDesks {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::CircDesks>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CircDesks> {
         self.req.send()
     }
 }
@@ -3365,15 +3200,8 @@ pub struct GetCircDesk {
     req: alma_runtime::RequestBuilder,
 }
 impl GetCircDesk {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::CircDesk>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CircDesk> {
         self.req.send()
     }
 }
@@ -3385,15 +3213,8 @@ pub struct ListLocations {
     req: alma_runtime::RequestBuilder,
 }
 impl ListLocations {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Locations>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Locations> {
         self.req.send()
     }
 }
@@ -3410,15 +3231,8 @@ impl CreateLocation {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LocationPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Location>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Location> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3430,15 +3244,8 @@ pub struct GetLocation {
     req: alma_runtime::RequestBuilder,
 }
 impl GetLocation {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Location>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Location> {
         self.req.send()
     }
 }
@@ -3455,15 +3262,8 @@ impl UpdateLocation {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LocationPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Location>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Location> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3475,12 +3275,8 @@ pub struct DeleteLocation {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteLocation {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3506,15 +3302,8 @@ impl ListLibraryOpenHours {
         self.req = self.req.query("to", to.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Days>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Days> {
         self.req.send()
     }
 }
@@ -3526,15 +3315,10 @@ pub struct ListLicenseTerms {
     req: alma_runtime::RequestBuilder,
 }
 impl ListLicenseTerms {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::LicenseTerms>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::LicenseTerms> {
         self.req.send()
     }
 }
@@ -3551,15 +3335,8 @@ impl CreateLicenseTerm {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LicenseTermPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::LicenseTerm>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::LicenseTerm> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3571,15 +3348,8 @@ pub struct GetLicenseTerm {
     req: alma_runtime::RequestBuilder,
 }
 impl GetLicenseTerm {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::LicenseTerm>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::LicenseTerm> {
         self.req.send()
     }
 }
@@ -3596,15 +3366,8 @@ impl UpdateLicenseTerm {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LicenseTermPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::LicenseTerm>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::LicenseTerm> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3616,12 +3379,8 @@ pub struct DeleteLicenseTerm {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteLicenseTerm {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3633,15 +3392,10 @@ pub struct ListMappingTables {
     req: alma_runtime::RequestBuilder,
 }
 impl ListMappingTables {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::MappingTables>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::MappingTables> {
         self.req.send()
     }
 }
@@ -3660,15 +3414,10 @@ impl GetMappingTable {
         self.req = self.req.query("scope", scope.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::MappingTable>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::MappingTable> {
         self.req.send()
     }
 }
@@ -3685,15 +3434,10 @@ impl UpdateMappingTable {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::MappingTablePut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::MappingTable>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::MappingTable> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3719,15 +3463,10 @@ impl ListMdImportProfiles {
         self.req = self.req.query("ie_type", ie_type.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::ImportProfiles>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::ImportProfiles> {
         self.req.send()
     }
 }
@@ -3739,15 +3478,10 @@ pub struct GetMdImportProfile {
     req: alma_runtime::RequestBuilder,
 }
 impl GetMdImportProfile {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::ImportProfile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::ImportProfile> {
         self.req.send()
     }
 }
@@ -3759,15 +3493,10 @@ pub struct RunMdImport {
     req: alma_runtime::RequestBuilder,
 }
 impl RunMdImport {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::ImportProfile>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::ImportProfile> {
         self.req.send()
     }
 }
@@ -3779,15 +3508,8 @@ pub struct ListConfOpenHours {
     req: alma_runtime::RequestBuilder,
 }
 impl ListConfOpenHours {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::OpenHours>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::OpenHours> {
         self.req.send()
     }
 }
@@ -3804,15 +3526,8 @@ impl UpdateOpenHours {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::OpenHoursPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::OpenHours>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::OpenHours> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3824,12 +3539,8 @@ pub struct DeleteOpenHours {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteOpenHours {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3905,15 +3616,8 @@ impl ListPrinters {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Printers>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Printers> {
         self.req.send()
     }
 }
@@ -3925,15 +3629,8 @@ pub struct GetPrinter {
     req: alma_runtime::RequestBuilder,
 }
 impl GetPrinter {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Printer>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Printer> {
         self.req.send()
     }
 }
@@ -3945,15 +3642,8 @@ pub struct ListRelations {
     req: alma_runtime::RequestBuilder,
 }
 impl ListRelations {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -3970,15 +3660,8 @@ impl ReplaceRelations {
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3990,12 +3673,8 @@ pub struct DeleteRelations {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteRelations {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4106,15 +3785,8 @@ impl ListReminders {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Reminders>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminders> {
         self.req.send()
     }
 }
@@ -4131,15 +3803,8 @@ impl CreateReminder {
     pub fn body_mut(&mut self) -> &mut crate::shared::ReminderPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Reminder>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4151,15 +3816,8 @@ pub struct GetReminder {
     req: alma_runtime::RequestBuilder,
 }
 impl GetReminder {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Reminder>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send()
     }
 }
@@ -4176,15 +3834,8 @@ impl UpdateReminder {
     pub fn body_mut(&mut self) -> &mut crate::shared::ReminderPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Reminder>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4196,12 +3847,8 @@ pub struct DeleteReminder {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteReminder {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4284,15 +3931,8 @@ impl ListSets {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Sets>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Sets> {
         self.req.send()
     }
 }
@@ -4377,15 +4017,8 @@ impl CreateSet {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::SetPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Set>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Set> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4397,15 +4030,8 @@ pub struct GetSet {
     req: alma_runtime::RequestBuilder,
 }
 impl GetSet {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Set>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Set> {
         self.req.send()
     }
 }
@@ -4442,15 +4068,8 @@ impl ManageSetMembers {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::SetPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Set>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Set> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4467,15 +4086,8 @@ impl UpdateSet {
     pub fn body_mut(&mut self) -> &mut crate::conf::models::SetPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Set>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Set> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -4487,12 +4099,8 @@ pub struct DeleteSet {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteSet {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -4540,15 +4148,8 @@ impl ListMembers {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Members>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Members> {
         self.req.send()
     }
 }
@@ -4560,15 +4161,8 @@ pub struct GetTest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -4580,15 +4174,8 @@ pub struct PostTest {
     req: alma_runtime::RequestBuilder,
 }
 impl PostTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -4686,12 +4273,8 @@ impl ListFeeTransactions {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Fees>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fees> {
         self.req.send()
     }
 }
@@ -4710,15 +4293,8 @@ impl RunWorkflow {
         self.req = self.req.query("test", test.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }

@@ -27,32 +27,28 @@ impl alma_runtime::Codec for Citations {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Citations",
-            &mut |k, v, r| {
-                match k {
-                    "citation" => out.citation = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "citation", &self.citation);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Citations {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.citation, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.citation, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Citations);
@@ -65,24 +61,24 @@ impl alma_runtime::Model for Citations {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citations",
             fields: &[
-                F::new(
-                    "citation",
-                    "citation",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "citation",
+                    name: "citation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::courses::models::Citation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -196,112 +192,104 @@ impl alma_runtime::Codec for Citation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Citation",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "status" => out.status = r.read(1u16, v)?,
-                    "copyrights_status" => out.copyrights_status = r.read(2u16, v)?,
-                    "secondary_type" => out.secondary_type = r.read(3u16, v)?,
-                    "type" => out.type_ = r.read(4u16, v)?,
-                    "metadata" => out.metadata = r.read(5u16, v)?,
-                    "open_url" => out.open_url = r.read(6u16, v)?,
-                    "leganto_permalink" => out.leganto_permalink = r.read(7u16, v)?,
-                    "file_link" => out.file_link = r.read(8u16, v)?,
-                    "public_note" => out.public_note = r.read(9u16, v)?,
-                    "note" => out.note = r.read(10u16, v)?,
-                    "due_date" => out.due_date = r.read(11u16, v)?,
-                    "license_type" => out.license_type = r.read(12u16, v)?,
-                    "visibility_start_date" => {
-                        out.visibility_start_date = r.read(13u16, v)?;
-                    }
-                    "visibility_end_date" => out.visibility_end_date = r.read(14u16, v)?,
-                    "material_visibility_start_date" => {
-                        out.material_visibility_start_date = r.read(15u16, v)?;
-                    }
-                    "material_visibility_end_date" => {
-                        out.material_visibility_end_date = r.read(16u16, v)?;
-                    }
-                    "sipx_doc_id" => out.sipx_doc_id = r.read(17u16, v)?,
-                    "sipx_user_price" => out.sipx_user_price = r.read(18u16, v)?,
-                    "sipx_list_price" => out.sipx_list_price = r.read(19u16, v)?,
-                    "sipx_funded" => out.sipx_funded = r.read(20u16, v)?,
-                    "source1" => out.source1 = r.read(21u16, v)?,
-                    "source2" => out.source2 = r.read(22u16, v)?,
-                    "source3" => out.source3 = r.read(23u16, v)?,
-                    "source4" => out.source4 = r.read(24u16, v)?,
-                    "source5" => out.source5 = r.read(25u16, v)?,
-                    "source6" => out.source6 = r.read(26u16, v)?,
-                    "source7" => out.source7 = r.read(27u16, v)?,
-                    "source8" => out.source8 = r.read(28u16, v)?,
-                    "source9" => out.source9 = r.read(29u16, v)?,
-                    "source10" => out.source10 = r.read(30u16, v)?,
-                    "type_attributes" => out.type_attributes = r.read(31u16, v)?,
-                    "section_info" => out.section_info = r.read(32u16, v)?,
-                    "citation_tags" => out.citation_tags = r.read(33u16, v)?,
-                    "link" => out.link = r.read(34u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "status", &self.status);
-        w.field(2u16, "copyrights_status", &self.copyrights_status);
-        w.field(3u16, "secondary_type", &self.secondary_type);
-        w.field(4u16, "type", &self.type_);
-        w.field(5u16, "metadata", &self.metadata);
-        w.field(6u16, "open_url", &self.open_url);
-        w.field(7u16, "leganto_permalink", &self.leganto_permalink);
-        w.field(8u16, "file_link", &self.file_link);
-        w.field(9u16, "public_note", &self.public_note);
-        w.field(10u16, "note", &self.note);
-        w.field(11u16, "due_date", &self.due_date);
-        w.field(12u16, "license_type", &self.license_type);
-        w.field(13u16, "visibility_start_date", &self.visibility_start_date);
-        w.field(14u16, "visibility_end_date", &self.visibility_end_date);
-        w.field(
-            15u16,
-            "material_visibility_start_date",
-            &self.material_visibility_start_date,
-        );
-        w.field(
-            16u16,
-            "material_visibility_end_date",
-            &self.material_visibility_end_date,
-        );
-        w.field(17u16, "sipx_doc_id", &self.sipx_doc_id);
-        w.field(18u16, "sipx_user_price", &self.sipx_user_price);
-        w.field(19u16, "sipx_list_price", &self.sipx_list_price);
-        w.field(20u16, "sipx_funded", &self.sipx_funded);
-        w.field(21u16, "source1", &self.source1);
-        w.field(22u16, "source2", &self.source2);
-        w.field(23u16, "source3", &self.source3);
-        w.field(24u16, "source4", &self.source4);
-        w.field(25u16, "source5", &self.source5);
-        w.field(26u16, "source6", &self.source6);
-        w.field(27u16, "source7", &self.source7);
-        w.field(28u16, "source8", &self.source8);
-        w.field(29u16, "source9", &self.source9);
-        w.field(30u16, "source10", &self.source10);
-        w.field(31u16, "type_attributes", &self.type_attributes);
-        w.field(32u16, "section_info", &self.section_info);
-        w.field(33u16, "citation_tags", &self.citation_tags);
-        w.field(34u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Citation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.status,
+                &self.copyrights_status,
+                &self.secondary_type,
+                &self.type_,
+                &self.metadata,
+                &self.open_url,
+                &self.leganto_permalink,
+                &self.file_link,
+                &self.public_note,
+                &self.note,
+                &self.due_date,
+                &self.license_type,
+                &self.visibility_start_date,
+                &self.visibility_end_date,
+                &self.material_visibility_start_date,
+                &self.material_visibility_end_date,
+                &self.sipx_doc_id,
+                &self.sipx_user_price,
+                &self.sipx_list_price,
+                &self.sipx_funded,
+                &self.source1,
+                &self.source2,
+                &self.source3,
+                &self.source4,
+                &self.source5,
+                &self.source6,
+                &self.source7,
+                &self.source8,
+                &self.source9,
+                &self.source10,
+                &self.type_attributes,
+                &self.section_info,
+                &self.citation_tags,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.status,
+                &mut self.copyrights_status,
+                &mut self.secondary_type,
+                &mut self.type_,
+                &mut self.metadata,
+                &mut self.open_url,
+                &mut self.leganto_permalink,
+                &mut self.file_link,
+                &mut self.public_note,
+                &mut self.note,
+                &mut self.due_date,
+                &mut self.license_type,
+                &mut self.visibility_start_date,
+                &mut self.visibility_end_date,
+                &mut self.material_visibility_start_date,
+                &mut self.material_visibility_end_date,
+                &mut self.sipx_doc_id,
+                &mut self.sipx_user_price,
+                &mut self.sipx_list_price,
+                &mut self.sipx_funded,
+                &mut self.source1,
+                &mut self.source2,
+                &mut self.source3,
+                &mut self.source4,
+                &mut self.source5,
+                &mut self.source6,
+                &mut self.source7,
+                &mut self.source8,
+                &mut self.source9,
+                &mut self.source10,
+                &mut self.type_attributes,
+                &mut self.section_info,
+                &mut self.citation_tags,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Citation);
@@ -314,205 +302,296 @@ impl alma_runtime::Model for Citation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "copyrights_status",
-                    "copyrights_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "secondary_type",
-                    "secondary_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "metadata",
-                    "metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyrights_status",
+                    name: "copyrights_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "secondary_type",
+                    name: "secondary_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "metadata",
+                    name: "metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::courses::models::Metadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "open_url",
-                    "open_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "leganto_permalink",
-                    "leganto_permalink",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "file_link",
-                    "file_link",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "open_url",
+                    name: "open_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "leganto_permalink",
+                    name: "leganto_permalink",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "file_link",
+                    name: "file_link",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "due_date",
-                    "due_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "license_type",
-                    "license_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "visibility_start_date",
-                    "visibility_start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "visibility_end_date",
-                    "visibility_end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "material_visibility_start_date",
-                    "material_visibility_start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "material_visibility_end_date",
-                    "material_visibility_end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sipx_doc_id",
-                    "sipx_doc_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sipx_user_price",
-                    "sipx_user_price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sipx_list_price",
-                    "sipx_list_price",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "sipx_funded",
-                    "sipx_funded",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("source1", "source1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source2", "source2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source3", "source3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source4", "source4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source5", "source5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source6", "source6", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source7", "source7", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source8", "source8", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source9", "source9", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "source10",
-                    "source10",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "type_attributes",
-                    "type_attributes",
-                    K::Element,
-                    Some("defined_fields"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "due_date",
+                    name: "due_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "license_type",
+                    name: "license_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "visibility_start_date",
+                    name: "visibility_start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "visibility_end_date",
+                    name: "visibility_end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "material_visibility_start_date",
+                    name: "material_visibility_start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "material_visibility_end_date",
+                    name: "material_visibility_end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sipx_doc_id",
+                    name: "sipx_doc_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sipx_user_price",
+                    name: "sipx_user_price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sipx_list_price",
+                    name: "sipx_list_price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "sipx_funded",
+                    name: "sipx_funded",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "source1",
+                    name: "source1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source2",
+                    name: "source2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source3",
+                    name: "source3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source4",
+                    name: "source4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source5",
+                    name: "source5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source6",
+                    name: "source6",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source7",
+                    name: "source7",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source8",
+                    name: "source8",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source9",
+                    name: "source9",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source10",
+                    name: "source10",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type_attributes",
+                    name: "type_attributes",
+                    kind: K::Element,
+                    wrapper: Some("defined_fields"),
+                    array: true,
+                    value: V::Model(
                         <crate::courses::models::TypeAttributes as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "section_info",
-                    "section_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "section_info",
+                    name: "section_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::courses::models::SectionInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "citation_tags",
-                    "citation_tags",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "citation_tags",
+                    name: "citation_tags",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::courses::models::CitationTags as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -541,32 +620,28 @@ impl alma_runtime::Codec for TypeAttributes {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TypeAttributes",
-            &mut |k, v, r| {
-                match k {
-                    "attribute" => out.attribute = r.read(0u16, v)?,
-                    "attribute_type" => out.attribute_type = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "attribute", &self.attribute);
-        w.field(1u16, "attribute_type", &self.attribute_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TypeAttributes {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.attribute, &self.attribute_type], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.attribute, &mut self.attribute_type],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(TypeAttributes);
@@ -577,15 +652,22 @@ impl alma_runtime::Model for TypeAttributes {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "type_attributes",
             fields: &[
-                F::new("attribute", "attribute", K::Element, None, false, V::Code),
-                F::new(
-                    "attribute_type",
-                    "attribute_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
+                F {
+                    key: "attribute",
+                    name: "attribute",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "attribute_type",
+                    name: "attribute_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -617,32 +699,24 @@ impl alma_runtime::Codec for CitationTag {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CitationTag",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CitationTag {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.type_, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.type_, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(CitationTag);
@@ -653,8 +727,22 @@ impl alma_runtime::Model for CitationTag {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation_tag",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("value", "value", K::Element, None, false, V::Code),
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -749,86 +837,90 @@ impl alma_runtime::Codec for Metadata {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Metadata",
-            &mut |k, v, r| {
-                match k {
-                    "title" => out.title = r.read(0u16, v)?,
-                    "author" => out.author = r.read(1u16, v)?,
-                    "publisher" => out.publisher = r.read(2u16, v)?,
-                    "publication_date" => out.publication_date = r.read(3u16, v)?,
-                    "edition" => out.edition = r.read(4u16, v)?,
-                    "isbn" => out.isbn = r.read(5u16, v)?,
-                    "issn" => out.issn = r.read(6u16, v)?,
-                    "additional_person_name" => {
-                        out.additional_person_name = r.read(7u16, v)?;
-                    }
-                    "place_of_publication" => out.place_of_publication = r.read(8u16, v)?,
-                    "call_number" => out.call_number = r.read(9u16, v)?,
-                    "note" => out.note = r.read(10u16, v)?,
-                    "journal_title" => out.journal_title = r.read(11u16, v)?,
-                    "article_title" => out.article_title = r.read(12u16, v)?,
-                    "issue" => out.issue = r.read(13u16, v)?,
-                    "chapter" => out.chapter = r.read(14u16, v)?,
-                    "chapter_title" => out.chapter_title = r.read(15u16, v)?,
-                    "chapter_author" => out.chapter_author = r.read(16u16, v)?,
-                    "year" => out.year = r.read(17u16, v)?,
-                    "pages" => out.pages = r.read(18u16, v)?,
-                    "source" => out.source = r.read(19u16, v)?,
-                    "series_title_number" => out.series_title_number = r.read(20u16, v)?,
-                    "pmid" => out.pmid = r.read(21u16, v)?,
-                    "doi" => out.doi = r.read(22u16, v)?,
-                    "volume" => out.volume = r.read(23u16, v)?,
-                    "start_page" => out.start_page = r.read(24u16, v)?,
-                    "end_page" => out.end_page = r.read(25u16, v)?,
-                    "author_initials" => out.author_initials = r.read(26u16, v)?,
-                    "part" => out.part = r.read(27u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "title", &self.title);
-        w.field(1u16, "author", &self.author);
-        w.field(2u16, "publisher", &self.publisher);
-        w.field(3u16, "publication_date", &self.publication_date);
-        w.field(4u16, "edition", &self.edition);
-        w.field(5u16, "isbn", &self.isbn);
-        w.field(6u16, "issn", &self.issn);
-        w.field(7u16, "additional_person_name", &self.additional_person_name);
-        w.field(8u16, "place_of_publication", &self.place_of_publication);
-        w.field(9u16, "call_number", &self.call_number);
-        w.field(10u16, "note", &self.note);
-        w.field(11u16, "journal_title", &self.journal_title);
-        w.field(12u16, "article_title", &self.article_title);
-        w.field(13u16, "issue", &self.issue);
-        w.field(14u16, "chapter", &self.chapter);
-        w.field(15u16, "chapter_title", &self.chapter_title);
-        w.field(16u16, "chapter_author", &self.chapter_author);
-        w.field(17u16, "year", &self.year);
-        w.field(18u16, "pages", &self.pages);
-        w.field(19u16, "source", &self.source);
-        w.field(20u16, "series_title_number", &self.series_title_number);
-        w.field(21u16, "pmid", &self.pmid);
-        w.field(22u16, "doi", &self.doi);
-        w.field(23u16, "volume", &self.volume);
-        w.field(24u16, "start_page", &self.start_page);
-        w.field(25u16, "end_page", &self.end_page);
-        w.field(26u16, "author_initials", &self.author_initials);
-        w.field(27u16, "part", &self.part);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Metadata {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.title,
+                &self.author,
+                &self.publisher,
+                &self.publication_date,
+                &self.edition,
+                &self.isbn,
+                &self.issn,
+                &self.additional_person_name,
+                &self.place_of_publication,
+                &self.call_number,
+                &self.note,
+                &self.journal_title,
+                &self.article_title,
+                &self.issue,
+                &self.chapter,
+                &self.chapter_title,
+                &self.chapter_author,
+                &self.year,
+                &self.pages,
+                &self.source,
+                &self.series_title_number,
+                &self.pmid,
+                &self.doi,
+                &self.volume,
+                &self.start_page,
+                &self.end_page,
+                &self.author_initials,
+                &self.part,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.title,
+                &mut self.author,
+                &mut self.publisher,
+                &mut self.publication_date,
+                &mut self.edition,
+                &mut self.isbn,
+                &mut self.issn,
+                &mut self.additional_person_name,
+                &mut self.place_of_publication,
+                &mut self.call_number,
+                &mut self.note,
+                &mut self.journal_title,
+                &mut self.article_title,
+                &mut self.issue,
+                &mut self.chapter,
+                &mut self.chapter_title,
+                &mut self.chapter_author,
+                &mut self.year,
+                &mut self.pages,
+                &mut self.source,
+                &mut self.series_title_number,
+                &mut self.pmid,
+                &mut self.doi,
+                &mut self.volume,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.author_initials,
+                &mut self.part,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Metadata);
@@ -841,125 +933,230 @@ impl alma_runtime::Model for Metadata {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "metadata",
             fields: &[
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publication_date",
-                    "publication_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_person_name",
-                    "additional_person_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "journal_title",
-                    "journal_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "article_title",
-                    "article_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "chapter_title",
-                    "chapter_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_author",
-                    "chapter_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "series_title_number",
-                    "series_title_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "author_initials",
-                    "author_initials",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publication_date",
+                    name: "publication_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "edition",
+                    name: "edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_person_name",
+                    name: "additional_person_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "journal_title",
+                    name: "journal_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "article_title",
+                    name: "article_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter",
+                    name: "chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_title",
+                    name: "chapter_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_author",
+                    name: "chapter_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "series_title_number",
+                    name: "series_title_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pmid",
+                    name: "pmid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "doi",
+                    name: "doi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author_initials",
+                    name: "author_initials",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1002,42 +1199,48 @@ impl alma_runtime::Codec for SectionInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "SectionInfo",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "start_date" => out.start_date = r.read(3u16, v)?,
-                    "end_date" => out.end_date = r.read(4u16, v)?,
-                    "visibility" => out.visibility = r.read(5u16, v)?,
-                    "section_tags" => out.section_tags = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "start_date", &self.start_date);
-        w.field(4u16, "end_date", &self.end_date);
-        w.field(5u16, "visibility", &self.visibility);
-        w.field(6u16, "section_tags", &self.section_tags);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for SectionInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.name,
+                &self.description,
+                &self.start_date,
+                &self.end_date,
+                &self.visibility,
+                &self.section_tags,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.name,
+                &mut self.description,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.visibility,
+                &mut self.section_tags,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(SectionInfo);
@@ -1050,50 +1253,64 @@ impl alma_runtime::Model for SectionInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "section_info",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "visibility",
-                    "visibility",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "section_tags",
-                    "section_tags",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "visibility",
+                    name: "visibility",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "section_tags",
+                    name: "section_tags",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::courses::models::CitationTags as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -1137,42 +1354,48 @@ impl alma_runtime::Codec for CitationPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CitationPost",
-            &mut |k, v, r| {
-                match k {
-                    "status" => out.status = r.read(0u16, v)?,
-                    "copyrights_status" => out.copyrights_status = r.read(1u16, v)?,
-                    "secondary_type" => out.secondary_type = r.read(2u16, v)?,
-                    "metadata" => out.metadata = r.read(3u16, v)?,
-                    "open_url" => out.open_url = r.read(4u16, v)?,
-                    "type_attributes" => out.type_attributes = r.read(5u16, v)?,
-                    "link" => out.link = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "status", &self.status);
-        w.field(1u16, "copyrights_status", &self.copyrights_status);
-        w.field(2u16, "secondary_type", &self.secondary_type);
-        w.field(3u16, "metadata", &self.metadata);
-        w.field(4u16, "open_url", &self.open_url);
-        w.field(5u16, "type_attributes", &self.type_attributes);
-        w.field(6u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CitationPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.status,
+                &self.copyrights_status,
+                &self.secondary_type,
+                &self.metadata,
+                &self.open_url,
+                &self.type_attributes,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.status,
+                &mut self.copyrights_status,
+                &mut self.secondary_type,
+                &mut self.metadata,
+                &mut self.open_url,
+                &mut self.type_attributes,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CitationPost);
@@ -1185,52 +1408,66 @@ impl alma_runtime::Model for CitationPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation",
             fields: &[
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "copyrights_status",
-                    "copyrights_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "secondary_type",
-                    "secondary_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "metadata",
-                    "metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyrights_status",
+                    name: "copyrights_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "secondary_type",
+                    name: "secondary_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "metadata",
+                    name: "metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::courses::models::MetadataPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "open_url",
-                    "open_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "type_attributes",
-                    "type_attributes",
-                    K::Element,
-                    Some("defined_fields"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "open_url",
+                    name: "open_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type_attributes",
+                    name: "type_attributes",
+                    kind: K::Element,
+                    wrapper: Some("defined_fields"),
+                    array: true,
+                    value: V::Model(
                         <crate::courses::models::TypeAttributes as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1327,88 +1564,92 @@ impl alma_runtime::Codec for MetadataPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "MetadataPost",
-            &mut |k, v, r| {
-                match k {
-                    "title" => out.title = r.read(0u16, v)?,
-                    "author" => out.author = r.read(1u16, v)?,
-                    "publisher" => out.publisher = r.read(2u16, v)?,
-                    "publication_date" => out.publication_date = r.read(3u16, v)?,
-                    "edition" => out.edition = r.read(4u16, v)?,
-                    "isbn" => out.isbn = r.read(5u16, v)?,
-                    "issn" => out.issn = r.read(6u16, v)?,
-                    "mms_id" => out.mms_id = r.read(7u16, v)?,
-                    "additional_person_name" => {
-                        out.additional_person_name = r.read(8u16, v)?;
-                    }
-                    "place_of_publication" => out.place_of_publication = r.read(9u16, v)?,
-                    "call_number" => out.call_number = r.read(10u16, v)?,
-                    "note" => out.note = r.read(11u16, v)?,
-                    "journal_title" => out.journal_title = r.read(12u16, v)?,
-                    "article_title" => out.article_title = r.read(13u16, v)?,
-                    "issue" => out.issue = r.read(14u16, v)?,
-                    "chapter" => out.chapter = r.read(15u16, v)?,
-                    "chapter_title" => out.chapter_title = r.read(16u16, v)?,
-                    "chapter_author" => out.chapter_author = r.read(17u16, v)?,
-                    "year" => out.year = r.read(18u16, v)?,
-                    "pages" => out.pages = r.read(19u16, v)?,
-                    "source" => out.source = r.read(20u16, v)?,
-                    "series_title_number" => out.series_title_number = r.read(21u16, v)?,
-                    "pmid" => out.pmid = r.read(22u16, v)?,
-                    "doi" => out.doi = r.read(23u16, v)?,
-                    "volume" => out.volume = r.read(24u16, v)?,
-                    "start_page" => out.start_page = r.read(25u16, v)?,
-                    "end_page" => out.end_page = r.read(26u16, v)?,
-                    "author_initials" => out.author_initials = r.read(27u16, v)?,
-                    "part" => out.part = r.read(28u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "title", &self.title);
-        w.field(1u16, "author", &self.author);
-        w.field(2u16, "publisher", &self.publisher);
-        w.field(3u16, "publication_date", &self.publication_date);
-        w.field(4u16, "edition", &self.edition);
-        w.field(5u16, "isbn", &self.isbn);
-        w.field(6u16, "issn", &self.issn);
-        w.field(7u16, "mms_id", &self.mms_id);
-        w.field(8u16, "additional_person_name", &self.additional_person_name);
-        w.field(9u16, "place_of_publication", &self.place_of_publication);
-        w.field(10u16, "call_number", &self.call_number);
-        w.field(11u16, "note", &self.note);
-        w.field(12u16, "journal_title", &self.journal_title);
-        w.field(13u16, "article_title", &self.article_title);
-        w.field(14u16, "issue", &self.issue);
-        w.field(15u16, "chapter", &self.chapter);
-        w.field(16u16, "chapter_title", &self.chapter_title);
-        w.field(17u16, "chapter_author", &self.chapter_author);
-        w.field(18u16, "year", &self.year);
-        w.field(19u16, "pages", &self.pages);
-        w.field(20u16, "source", &self.source);
-        w.field(21u16, "series_title_number", &self.series_title_number);
-        w.field(22u16, "pmid", &self.pmid);
-        w.field(23u16, "doi", &self.doi);
-        w.field(24u16, "volume", &self.volume);
-        w.field(25u16, "start_page", &self.start_page);
-        w.field(26u16, "end_page", &self.end_page);
-        w.field(27u16, "author_initials", &self.author_initials);
-        w.field(28u16, "part", &self.part);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for MetadataPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.title,
+                &self.author,
+                &self.publisher,
+                &self.publication_date,
+                &self.edition,
+                &self.isbn,
+                &self.issn,
+                &self.mms_id,
+                &self.additional_person_name,
+                &self.place_of_publication,
+                &self.call_number,
+                &self.note,
+                &self.journal_title,
+                &self.article_title,
+                &self.issue,
+                &self.chapter,
+                &self.chapter_title,
+                &self.chapter_author,
+                &self.year,
+                &self.pages,
+                &self.source,
+                &self.series_title_number,
+                &self.pmid,
+                &self.doi,
+                &self.volume,
+                &self.start_page,
+                &self.end_page,
+                &self.author_initials,
+                &self.part,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.title,
+                &mut self.author,
+                &mut self.publisher,
+                &mut self.publication_date,
+                &mut self.edition,
+                &mut self.isbn,
+                &mut self.issn,
+                &mut self.mms_id,
+                &mut self.additional_person_name,
+                &mut self.place_of_publication,
+                &mut self.call_number,
+                &mut self.note,
+                &mut self.journal_title,
+                &mut self.article_title,
+                &mut self.issue,
+                &mut self.chapter,
+                &mut self.chapter_title,
+                &mut self.chapter_author,
+                &mut self.year,
+                &mut self.pages,
+                &mut self.source,
+                &mut self.series_title_number,
+                &mut self.pmid,
+                &mut self.doi,
+                &mut self.volume,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.author_initials,
+                &mut self.part,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(MetadataPost);
@@ -1421,126 +1662,238 @@ impl alma_runtime::Model for MetadataPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "metadata",
             fields: &[
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publication_date",
-                    "publication_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_person_name",
-                    "additional_person_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "journal_title",
-                    "journal_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "article_title",
-                    "article_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "chapter_title",
-                    "chapter_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_author",
-                    "chapter_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "series_title_number",
-                    "series_title_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "author_initials",
-                    "author_initials",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publication_date",
+                    name: "publication_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "edition",
+                    name: "edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_person_name",
+                    name: "additional_person_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "journal_title",
+                    name: "journal_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "article_title",
+                    name: "article_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter",
+                    name: "chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_title",
+                    name: "chapter_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_author",
+                    name: "chapter_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "series_title_number",
+                    name: "series_title_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pmid",
+                    name: "pmid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "doi",
+                    name: "doi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author_initials",
+                    name: "author_initials",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1584,42 +1937,48 @@ impl alma_runtime::Codec for CitationPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CitationPut",
-            &mut |k, v, r| {
-                match k {
-                    "status" => out.status = r.read(0u16, v)?,
-                    "copyrights_status" => out.copyrights_status = r.read(1u16, v)?,
-                    "secondary_type" => out.secondary_type = r.read(2u16, v)?,
-                    "metadata" => out.metadata = r.read(3u16, v)?,
-                    "open_url" => out.open_url = r.read(4u16, v)?,
-                    "type_attributes" => out.type_attributes = r.read(5u16, v)?,
-                    "link" => out.link = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "status", &self.status);
-        w.field(1u16, "copyrights_status", &self.copyrights_status);
-        w.field(2u16, "secondary_type", &self.secondary_type);
-        w.field(3u16, "metadata", &self.metadata);
-        w.field(4u16, "open_url", &self.open_url);
-        w.field(5u16, "type_attributes", &self.type_attributes);
-        w.field(6u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CitationPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.status,
+                &self.copyrights_status,
+                &self.secondary_type,
+                &self.metadata,
+                &self.open_url,
+                &self.type_attributes,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.status,
+                &mut self.copyrights_status,
+                &mut self.secondary_type,
+                &mut self.metadata,
+                &mut self.open_url,
+                &mut self.type_attributes,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CitationPut);
@@ -1632,52 +1991,66 @@ impl alma_runtime::Model for CitationPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation",
             fields: &[
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "copyrights_status",
-                    "copyrights_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "secondary_type",
-                    "secondary_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "metadata",
-                    "metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyrights_status",
+                    name: "copyrights_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "secondary_type",
+                    name: "secondary_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "metadata",
+                    name: "metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::courses::models::Metadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "open_url",
-                    "open_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "type_attributes",
-                    "type_attributes",
-                    K::Element,
-                    Some("defined_fields"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "open_url",
+                    name: "open_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type_attributes",
+                    name: "type_attributes",
+                    kind: K::Element,
+                    wrapper: Some("defined_fields"),
+                    array: true,
+                    value: V::Model(
                         <crate::courses::models::TypeAttributes as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1710,34 +2083,32 @@ impl alma_runtime::Codec for CitationTags {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CitationTags",
-            &mut |k, v, r| {
-                match k {
-                    "citation_tag" => out.citation_tag = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "citation_tag", &self.citation_tag);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CitationTags {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.citation_tag, &self.total_record_count, &self.link],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.citation_tag, &mut self.total_record_count, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CitationTags);
@@ -1750,25 +2121,32 @@ impl alma_runtime::Model for CitationTags {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation_tags",
             fields: &[
-                F::new(
-                    "citation_tag",
-                    "citation_tag",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "citation_tag",
+                    name: "citation_tag",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::courses::models::CitationTag as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1801,34 +2179,32 @@ impl alma_runtime::Codec for CitationTagsPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CitationTagsPut",
-            &mut |k, v, r| {
-                match k {
-                    "citation_tag" => out.citation_tag = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "citation_tag", &self.citation_tag);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CitationTagsPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.citation_tag, &self.total_record_count, &self.link],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.citation_tag, &mut self.total_record_count, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(CitationTagsPut);
@@ -1841,16 +2217,30 @@ impl alma_runtime::Model for CitationTagsPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "citation_tags",
             fields: &[
-                F::new("citation_tag", "citation_tag", K::Element, None, true, V::Any),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "citation_tag",
+                    name: "citation_tag",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Any,
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1886,36 +2276,37 @@ impl alma_runtime::Codec for Owner {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Owner",
-            &mut |k, v, r| {
-                match k {
-                    "primary_id" => out.primary_id = r.read(0u16, v)?,
-                    "hierarchy" => out.hierarchy = r.read(1u16, v)?,
-                    "full_name" => out.full_name = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "primary_id", &self.primary_id);
-        w.field(1u16, "hierarchy", &self.hierarchy);
-        w.field(2u16, "full_name", &self.full_name);
-        w.field(3u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Owner {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.primary_id, &self.hierarchy, &self.full_name, &self.link],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.primary_id,
+                &mut self.hierarchy,
+                &mut self.full_name,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Owner);
@@ -1928,24 +2319,38 @@ impl alma_runtime::Model for Owner {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "owner",
             fields: &[
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("hierarchy", "hierarchy", K::Element, None, false, V::Code),
-                F::new(
-                    "full_name",
-                    "full_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "hierarchy",
+                    name: "hierarchy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "full_name",
+                    name: "full_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1976,32 +2381,24 @@ impl alma_runtime::Codec for OwnerPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "OwnerPost",
-            &mut |k, v, r| {
-                match k {
-                    "hierarchy" => out.hierarchy = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "hierarchy", &self.hierarchy);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for OwnerPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.hierarchy, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.hierarchy, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(OwnerPost);
@@ -2014,8 +2411,22 @@ impl alma_runtime::Model for OwnerPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "owner",
             fields: &[
-                F::new("hierarchy", "hierarchy", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "hierarchy",
+                    name: "hierarchy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2045,32 +2456,24 @@ impl alma_runtime::Codec for Owners {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Owners",
-            &mut |k, v, r| {
-                match k {
-                    "owner" => out.owner = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "owner", &self.owner);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Owners {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.owner, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.owner, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Owners);
@@ -2083,17 +2486,24 @@ impl alma_runtime::Model for Owners {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "owners",
             fields: &[
-                F::new(
-                    "owner",
-                    "owner",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::courses::models::Owner as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL

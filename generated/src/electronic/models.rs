@@ -212,128 +212,111 @@ impl alma_runtime::Codec for ElectronicCollectionPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPost",
-            &mut |k, v, r| {
-                match k {
-                    "public_name" => out.public_name = r.read(0u16, v)?,
-                    "public_name_override" => out.public_name_override = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "internal_description" => out.internal_description = r.read(3u16, v)?,
-                    "library" => out.library = r.read(4u16, v)?,
-                    "type" => out.type_ = r.read(5u16, v)?,
-                    "interface" => out.interface = r.read(6u16, v)?,
-                    "is_selective" => out.is_selective = r.read(7u16, v)?,
-                    "access_type" => out.access_type = r.read(8u16, v)?,
-                    "counter_platform" => out.counter_platform = r.read(9u16, v)?,
-                    "po_line" => out.po_line = r.read(10u16, v)?,
-                    "public_access_model" => out.public_access_model = r.read(11u16, v)?,
-                    "activation_date" => out.activation_date = r.read(12u16, v)?,
-                    "expected_activation_date" => {
-                        out.expected_activation_date = r.read(13u16, v)?;
-                    }
-                    "license" => out.license = r.read(14u16, v)?,
-                    "number" => out.number = r.read(15u16, v)?,
-                    "alternative_title" => out.alternative_title = r.read(16u16, v)?,
-                    "source" => out.source = r.read(17u16, v)?,
-                    "creator" => out.creator = r.read(18u16, v)?,
-                    "url" => out.url = r.read(19u16, v)?,
-                    "url_override" => out.url_override = r.read(20u16, v)?,
-                    "free" => out.free = r.read(21u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(22u16, v)?,
-                    "proxy" => out.proxy = r.read(23u16, v)?,
-                    "language" => out.language = r.read(24u16, v)?,
-                    "category" => out.category = r.read(25u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(26u16, v)?,
-                    "linking_parameter" => out.linking_parameter = r.read(27u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(28u16, v)?,
-                    "public_note" => out.public_note = r.read(29u16, v)?,
-                    "note" => out.note = r.read(30u16, v)?,
-                    "group_setting" => out.group_setting = r.read(31u16, v)?,
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
-                        out
-                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = r
-                            .read(32u16, v)?;
-                    }
-                    "cdi_search_activation_status" => {
-                        out.cdi_search_activation_status = r.read(33u16, v)?;
-                    }
-                    "cdi_only_full_text_activation" => {
-                        out.cdi_only_full_text_activation = r.read(34u16, v)?;
-                    }
-                    "cdi_local_notes" => out.cdi_local_notes = r.read(35u16, v)?,
-                    "provider_collection_name" => {
-                        out.provider_collection_name = r.read(36u16, v)?;
-                    }
-                    "link" => out.link = r.read(37u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "public_name", &self.public_name);
-        w.field(1u16, "public_name_override", &self.public_name_override);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "internal_description", &self.internal_description);
-        w.field(4u16, "library", &self.library);
-        w.field(5u16, "type", &self.type_);
-        w.field(6u16, "interface", &self.interface);
-        w.field(7u16, "is_selective", &self.is_selective);
-        w.field(8u16, "access_type", &self.access_type);
-        w.field(9u16, "counter_platform", &self.counter_platform);
-        w.field(10u16, "po_line", &self.po_line);
-        w.field(11u16, "public_access_model", &self.public_access_model);
-        w.field(12u16, "activation_date", &self.activation_date);
-        w.field(13u16, "expected_activation_date", &self.expected_activation_date);
-        w.field(14u16, "license", &self.license);
-        w.field(15u16, "number", &self.number);
-        w.field(16u16, "alternative_title", &self.alternative_title);
-        w.field(17u16, "source", &self.source);
-        w.field(18u16, "creator", &self.creator);
-        w.field(19u16, "url", &self.url);
-        w.field(20u16, "url_override", &self.url_override);
-        w.field(21u16, "free", &self.free);
-        w.field(22u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(23u16, "proxy", &self.proxy);
-        w.field(24u16, "language", &self.language);
-        w.field(25u16, "category", &self.category);
-        w.field(26u16, "resource_metadata", &self.resource_metadata);
-        w.field(27u16, "linking_parameter", &self.linking_parameter);
-        w.field(28u16, "authentication_note", &self.authentication_note);
-        w.field(29u16, "public_note", &self.public_note);
-        w.field(30u16, "note", &self.note);
-        w.field(31u16, "group_setting", &self.group_setting);
-        w.field(
-            32u16,
-            "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-            &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
-        );
-        w.field(
-            33u16,
-            "cdi_search_activation_status",
-            &self.cdi_search_activation_status,
-        );
-        w.field(
-            34u16,
-            "cdi_only_full_text_activation",
-            &self.cdi_only_full_text_activation,
-        );
-        w.field(35u16, "cdi_local_notes", &self.cdi_local_notes);
-        w.field(36u16, "provider_collection_name", &self.provider_collection_name);
-        w.field(37u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ElectronicCollectionPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.public_name,
+                &self.public_name_override,
+                &self.description,
+                &self.internal_description,
+                &self.library,
+                &self.type_,
+                &self.interface,
+                &self.is_selective,
+                &self.access_type,
+                &self.counter_platform,
+                &self.po_line,
+                &self.public_access_model,
+                &self.activation_date,
+                &self.expected_activation_date,
+                &self.license,
+                &self.number,
+                &self.alternative_title,
+                &self.source,
+                &self.creator,
+                &self.url,
+                &self.url_override,
+                &self.free,
+                &self.proxy_enabled,
+                &self.proxy,
+                &self.language,
+                &self.category,
+                &self.resource_metadata,
+                &self.linking_parameter,
+                &self.authentication_note,
+                &self.public_note,
+                &self.note,
+                &self.group_setting,
+                &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+                &self.cdi_search_activation_status,
+                &self.cdi_only_full_text_activation,
+                &self.cdi_local_notes,
+                &self.provider_collection_name,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.public_name,
+                &mut self.public_name_override,
+                &mut self.description,
+                &mut self.internal_description,
+                &mut self.library,
+                &mut self.type_,
+                &mut self.interface,
+                &mut self.is_selective,
+                &mut self.access_type,
+                &mut self.counter_platform,
+                &mut self.po_line,
+                &mut self.public_access_model,
+                &mut self.activation_date,
+                &mut self.expected_activation_date,
+                &mut self.license,
+                &mut self.number,
+                &mut self.alternative_title,
+                &mut self.source,
+                &mut self.creator,
+                &mut self.url,
+                &mut self.url_override,
+                &mut self.free,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+                &mut self.language,
+                &mut self.category,
+                &mut self.resource_metadata,
+                &mut self.linking_parameter,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self
+                    .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+                &mut self.cdi_search_activation_status,
+                &mut self.cdi_only_full_text_activation,
+                &mut self.cdi_local_notes,
+                &mut self.provider_collection_name,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ElectronicCollectionPost);
@@ -346,256 +329,328 @@ impl alma_runtime::Model for ElectronicCollectionPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection",
             fields: &[
-                F::new(
-                    "public_name",
-                    "public_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_name_override",
-                    "public_name_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "public_name",
+                    name: "public_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_name_override",
+                    name: "public_name_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "interface",
-                    "interface",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "interface",
+                    name: "interface",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("is_selective", "is_selective", K::Element, None, false, V::Code),
-                F::new("access_type", "access_type", K::Element, None, false, V::Code),
-                F::new(
-                    "counter_platform",
-                    "counter_platform",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "po_line",
-                    "po_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "is_selective",
+                    name: "is_selective",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "access_type",
+                    name: "access_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "counter_platform",
+                    name: "counter_platform",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "public_access_model",
-                    "public_access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "activation_date",
-                    "activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_activation_date",
-                    "expected_activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "license",
-                    "license",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "public_access_model",
+                    name: "public_access_model",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activation_date",
+                    name: "activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_activation_date",
+                    name: "expected_activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "number",
-                    "number",
-                    K::Element,
-                    Some("additional_po_lines"),
-                    true,
-                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "alternative_title",
-                    "alternative_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "url_override",
-                    "url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("free", "free", K::Element, None, false, V::Code),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("language", "language", K::Element, None, false, V::Code),
-                F::new(
-                    "category",
-                    "category",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: Some("additional_po_lines"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "alternative_title",
+                    name: "alternative_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "creator",
+                    name: "creator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url_override",
+                    name: "url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "free",
+                    name: "free",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "language",
+                    name: "language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "category",
+                    name: "category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "linking_parameter",
+                    name: "linking_parameter",
+                    kind: K::Element,
+                    wrapper: Some("linking_parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_search_activation_status",
-                    "cdi_search_activation_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_only_full_text_activation",
-                    "cdi_only_full_text_activation",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_local_notes",
-                    "cdi_local_notes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "provider_collection_name",
-                    "provider_collection_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    name: "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_search_activation_status",
+                    name: "cdi_search_activation_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_only_full_text_activation",
+                    name: "cdi_only_full_text_activation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_local_notes",
+                    name: "cdi_local_notes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "provider_collection_name",
+                    name: "provider_collection_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -845,140 +900,123 @@ impl alma_runtime::Codec for ElectronicCollectionPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicCollectionPut",
-            &mut |k, v, r| {
-                match k {
-                    "public_name" => out.public_name = r.read(0u16, v)?,
-                    "public_name_override" => out.public_name_override = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "description_override" => out.description_override = r.read(3u16, v)?,
-                    "internal_description" => out.internal_description = r.read(4u16, v)?,
-                    "library" => out.library = r.read(5u16, v)?,
-                    "type" => out.type_ = r.read(6u16, v)?,
-                    "type_override" => out.type_override = r.read(7u16, v)?,
-                    "interface" => out.interface = r.read(8u16, v)?,
-                    "interface_override" => out.interface_override = r.read(9u16, v)?,
-                    "is_selective" => out.is_selective = r.read(10u16, v)?,
-                    "access_type" => out.access_type = r.read(11u16, v)?,
-                    "counter_platform" => out.counter_platform = r.read(12u16, v)?,
-                    "po_line" => out.po_line = r.read(13u16, v)?,
-                    "public_access_model" => out.public_access_model = r.read(14u16, v)?,
-                    "activation_date" => out.activation_date = r.read(15u16, v)?,
-                    "expected_activation_date" => {
-                        out.expected_activation_date = r.read(16u16, v)?;
-                    }
-                    "license" => out.license = r.read(17u16, v)?,
-                    "number" => out.number = r.read(18u16, v)?,
-                    "alternative_title" => out.alternative_title = r.read(19u16, v)?,
-                    "source" => out.source = r.read(20u16, v)?,
-                    "creator" => out.creator = r.read(21u16, v)?,
-                    "url" => out.url = r.read(22u16, v)?,
-                    "url_override" => out.url_override = r.read(23u16, v)?,
-                    "free" => out.free = r.read(24u16, v)?,
-                    "free_override" => out.free_override = r.read(25u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(26u16, v)?,
-                    "proxy" => out.proxy = r.read(27u16, v)?,
-                    "language" => out.language = r.read(28u16, v)?,
-                    "language_override" => out.language_override = r.read(29u16, v)?,
-                    "category" => out.category = r.read(30u16, v)?,
-                    "category_override" => out.category_override = r.read(31u16, v)?,
-                    "resource_metadata" => out.resource_metadata = r.read(32u16, v)?,
-                    "linking_parameter" => out.linking_parameter = r.read(33u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(34u16, v)?,
-                    "public_note" => out.public_note = r.read(35u16, v)?,
-                    "note" => out.note = r.read(36u16, v)?,
-                    "group_setting" => out.group_setting = r.read(37u16, v)?,
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma" => {
-                        out
-                            .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma = r
-                            .read(38u16, v)?;
-                    }
-                    "cdi_search_activation_status" => {
-                        out.cdi_search_activation_status = r.read(39u16, v)?;
-                    }
-                    "cdi_only_full_text_activation" => {
-                        out.cdi_only_full_text_activation = r.read(40u16, v)?;
-                    }
-                    "cdi_local_notes" => out.cdi_local_notes = r.read(41u16, v)?,
-                    "provider_collection_name" => {
-                        out.provider_collection_name = r.read(42u16, v)?;
-                    }
-                    "link" => out.link = r.read(43u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "public_name", &self.public_name);
-        w.field(1u16, "public_name_override", &self.public_name_override);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "description_override", &self.description_override);
-        w.field(4u16, "internal_description", &self.internal_description);
-        w.field(5u16, "library", &self.library);
-        w.field(6u16, "type", &self.type_);
-        w.field(7u16, "type_override", &self.type_override);
-        w.field(8u16, "interface", &self.interface);
-        w.field(9u16, "interface_override", &self.interface_override);
-        w.field(10u16, "is_selective", &self.is_selective);
-        w.field(11u16, "access_type", &self.access_type);
-        w.field(12u16, "counter_platform", &self.counter_platform);
-        w.field(13u16, "po_line", &self.po_line);
-        w.field(14u16, "public_access_model", &self.public_access_model);
-        w.field(15u16, "activation_date", &self.activation_date);
-        w.field(16u16, "expected_activation_date", &self.expected_activation_date);
-        w.field(17u16, "license", &self.license);
-        w.field(18u16, "number", &self.number);
-        w.field(19u16, "alternative_title", &self.alternative_title);
-        w.field(20u16, "source", &self.source);
-        w.field(21u16, "creator", &self.creator);
-        w.field(22u16, "url", &self.url);
-        w.field(23u16, "url_override", &self.url_override);
-        w.field(24u16, "free", &self.free);
-        w.field(25u16, "free_override", &self.free_override);
-        w.field(26u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(27u16, "proxy", &self.proxy);
-        w.field(28u16, "language", &self.language);
-        w.field(29u16, "language_override", &self.language_override);
-        w.field(30u16, "category", &self.category);
-        w.field(31u16, "category_override", &self.category_override);
-        w.field(32u16, "resource_metadata", &self.resource_metadata);
-        w.field(33u16, "linking_parameter", &self.linking_parameter);
-        w.field(34u16, "authentication_note", &self.authentication_note);
-        w.field(35u16, "public_note", &self.public_note);
-        w.field(36u16, "note", &self.note);
-        w.field(37u16, "group_setting", &self.group_setting);
-        w.field(
-            38u16,
-            "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-            &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
-        );
-        w.field(
-            39u16,
-            "cdi_search_activation_status",
-            &self.cdi_search_activation_status,
-        );
-        w.field(
-            40u16,
-            "cdi_only_full_text_activation",
-            &self.cdi_only_full_text_activation,
-        );
-        w.field(41u16, "cdi_local_notes", &self.cdi_local_notes);
-        w.field(42u16, "provider_collection_name", &self.provider_collection_name);
-        w.field(43u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ElectronicCollectionPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.public_name,
+                &self.public_name_override,
+                &self.description,
+                &self.description_override,
+                &self.internal_description,
+                &self.library,
+                &self.type_,
+                &self.type_override,
+                &self.interface,
+                &self.interface_override,
+                &self.is_selective,
+                &self.access_type,
+                &self.counter_platform,
+                &self.po_line,
+                &self.public_access_model,
+                &self.activation_date,
+                &self.expected_activation_date,
+                &self.license,
+                &self.number,
+                &self.alternative_title,
+                &self.source,
+                &self.creator,
+                &self.url,
+                &self.url_override,
+                &self.free,
+                &self.free_override,
+                &self.proxy_enabled,
+                &self.proxy,
+                &self.language,
+                &self.language_override,
+                &self.category,
+                &self.category_override,
+                &self.resource_metadata,
+                &self.linking_parameter,
+                &self.authentication_note,
+                &self.public_note,
+                &self.note,
+                &self.group_setting,
+                &self.do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+                &self.cdi_search_activation_status,
+                &self.cdi_only_full_text_activation,
+                &self.cdi_local_notes,
+                &self.provider_collection_name,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.public_name,
+                &mut self.public_name_override,
+                &mut self.description,
+                &mut self.description_override,
+                &mut self.internal_description,
+                &mut self.library,
+                &mut self.type_,
+                &mut self.type_override,
+                &mut self.interface,
+                &mut self.interface_override,
+                &mut self.is_selective,
+                &mut self.access_type,
+                &mut self.counter_platform,
+                &mut self.po_line,
+                &mut self.public_access_model,
+                &mut self.activation_date,
+                &mut self.expected_activation_date,
+                &mut self.license,
+                &mut self.number,
+                &mut self.alternative_title,
+                &mut self.source,
+                &mut self.creator,
+                &mut self.url,
+                &mut self.url_override,
+                &mut self.free,
+                &mut self.free_override,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+                &mut self.language,
+                &mut self.language_override,
+                &mut self.category,
+                &mut self.category_override,
+                &mut self.resource_metadata,
+                &mut self.linking_parameter,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self
+                    .do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma,
+                &mut self.cdi_search_activation_status,
+                &mut self.cdi_only_full_text_activation,
+                &mut self.cdi_local_notes,
+                &mut self.provider_collection_name,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ElectronicCollectionPut);
@@ -991,306 +1029,378 @@ impl alma_runtime::Model for ElectronicCollectionPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_collection",
             fields: &[
-                F::new(
-                    "public_name",
-                    "public_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_name_override",
-                    "public_name_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description_override",
-                    "description_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "library",
-                    "library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "public_name",
+                    name: "public_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_name_override",
+                    name: "public_name_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description_override",
+                    name: "description_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "type_override",
-                    "type_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "interface",
-                    "interface",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "type_override",
+                    name: "type_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "interface",
+                    name: "interface",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "interface_override",
-                    "interface_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "interface_override",
+                    name: "interface_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("is_selective", "is_selective", K::Element, None, false, V::Code),
-                F::new("access_type", "access_type", K::Element, None, false, V::Code),
-                F::new(
-                    "counter_platform",
-                    "counter_platform",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "po_line",
-                    "po_line",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "is_selective",
+                    name: "is_selective",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "access_type",
+                    name: "access_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "counter_platform",
+                    name: "counter_platform",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "po_line",
+                    name: "po_line",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "public_access_model",
-                    "public_access_model",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "activation_date",
-                    "activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expected_activation_date",
-                    "expected_activation_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "license",
-                    "license",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "public_access_model",
+                    name: "public_access_model",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activation_date",
+                    name: "activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expected_activation_date",
+                    name: "expected_activation_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "license",
+                    name: "license",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "number",
-                    "number",
-                    K::Element,
-                    Some("additional_po_lines"),
-                    true,
-                    V::Model(<crate::shared::Number as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "alternative_title",
-                    "alternative_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("creator", "creator", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "url_override",
-                    "url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("free", "free", K::Element, None, false, V::Code),
-                F::new(
-                    "free_override",
-                    "free_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("language", "language", K::Element, None, false, V::Code),
-                F::new(
-                    "language_override",
-                    "language_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "category",
-                    "category",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "category_override",
-                    "category_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "number",
+                    name: "number",
+                    kind: K::Element,
+                    wrapper: Some("additional_po_lines"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "alternative_title",
+                    name: "alternative_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "creator",
+                    name: "creator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "url_override",
+                    name: "url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "free",
+                    name: "free",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "free_override",
+                    name: "free_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "language",
+                    name: "language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "language_override",
+                    name: "language_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "category",
+                    name: "category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "category_override",
+                    name: "category_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "linking_parameter",
+                    name: "linking_parameter",
+                    kind: K::Element,
+                    wrapper: Some("linking_parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-                    "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_search_activation_status",
-                    "cdi_search_activation_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_only_full_text_activation",
-                    "cdi_only_full_text_activation",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "cdi_local_notes",
-                    "cdi_local_notes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "provider_collection_name",
-                    "provider_collection_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    name: "do_not_show_as_full_text_available_in_cdi_even_if_active_in_alma",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_search_activation_status",
+                    name: "cdi_search_activation_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_only_full_text_activation",
+                    name: "cdi_only_full_text_activation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "cdi_local_notes",
+                    name: "cdi_local_notes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "provider_collection_name",
+                    name: "provider_collection_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1538,140 +1648,114 @@ impl alma_runtime::Codec for ElectronicService {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicService",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "is_local" => out.is_local = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    "public_description" => out.public_description = r.read(3u16, v)?,
-                    "internal_description" => out.internal_description = r.read(4u16, v)?,
-                    "public_description_override" => {
-                        out.public_description_override = r.read(5u16, v)?;
-                    }
-                    "activation_status" => out.activation_status = r.read(6u16, v)?,
-                    "activate_new_portfolios" => {
-                        out.activate_new_portfolios = r.read(7u16, v)?;
-                    }
-                    "delete_removed_portfolios" => {
-                        out.delete_removed_portfolios = r.read(8u16, v)?;
-                    }
-                    "active_from_date" => out.active_from_date = r.read(9u16, v)?,
-                    "active_until_date" => out.active_until_date = r.read(10u16, v)?,
-                    "service_temporarily_unavailable" => {
-                        out.service_temporarily_unavailable = r.read(11u16, v)?;
-                    }
-                    "service_unavailable_date" => {
-                        out.service_unavailable_date = r.read(12u16, v)?;
-                    }
-                    "service_unavailable_until_date" => {
-                        out.service_unavailable_until_date = r.read(13u16, v)?;
-                    }
-                    "service_unavailable_reason" => {
-                        out.service_unavailable_reason = r.read(14u16, v)?;
-                    }
-                    "parser" => out.parser = r.read(15u16, v)?,
-                    "parser_override" => out.parser_override = r.read(16u16, v)?,
-                    "parser_parameters" => out.parser_parameters = r.read(17u16, v)?,
-                    "parser_parameters_override" => {
-                        out.parser_parameters_override = r.read(18u16, v)?;
-                    }
-                    "link_resolver_plugin" => {
-                        out.link_resolver_plugin = r.read(19u16, v)?;
-                    }
-                    "url_type" => out.url_type = r.read(20u16, v)?,
-                    "url_type_override" => out.url_type_override = r.read(21u16, v)?,
-                    "dynamic_url" => out.dynamic_url = r.read(22u16, v)?,
-                    "dynamic_url_override" => {
-                        out.dynamic_url_override = r.read(23u16, v)?;
-                    }
-                    "free" => out.free = r.read(24u16, v)?,
-                    "free_override" => out.free_override = r.read(25u16, v)?,
-                    "crossref_supported" => out.crossref_supported = r.read(26u16, v)?,
-                    "crossref_supported_override" => {
-                        out.crossref_supported_override = r.read(27u16, v)?;
-                    }
-                    "crossref_enabled" => out.crossref_enabled = r.read(28u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(29u16, v)?,
-                    "proxy" => out.proxy = r.read(30u16, v)?,
-                    "linking_level" => out.linking_level = r.read(31u16, v)?,
-                    "linking_level_override" => {
-                        out.linking_level_override = r.read(32u16, v)?;
-                    }
-                    "linking_parameter" => out.linking_parameter = r.read(33u16, v)?,
-                    "portfolios" => out.portfolios = r.read(34u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(35u16, v)?,
-                    "public_note" => out.public_note = r.read(36u16, v)?,
-                    "note" => out.note = r.read(37u16, v)?,
-                    "group_setting" => out.group_setting = r.read(38u16, v)?,
-                    "link" => out.link = r.read(39u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "is_local", &self.is_local);
-        w.field(2u16, "type", &self.type_);
-        w.field(3u16, "public_description", &self.public_description);
-        w.field(4u16, "internal_description", &self.internal_description);
-        w.field(5u16, "public_description_override", &self.public_description_override);
-        w.field(6u16, "activation_status", &self.activation_status);
-        w.field(7u16, "activate_new_portfolios", &self.activate_new_portfolios);
-        w.field(8u16, "delete_removed_portfolios", &self.delete_removed_portfolios);
-        w.field(9u16, "active_from_date", &self.active_from_date);
-        w.field(10u16, "active_until_date", &self.active_until_date);
-        w.field(
-            11u16,
-            "service_temporarily_unavailable",
-            &self.service_temporarily_unavailable,
-        );
-        w.field(12u16, "service_unavailable_date", &self.service_unavailable_date);
-        w.field(
-            13u16,
-            "service_unavailable_until_date",
-            &self.service_unavailable_until_date,
-        );
-        w.field(14u16, "service_unavailable_reason", &self.service_unavailable_reason);
-        w.field(15u16, "parser", &self.parser);
-        w.field(16u16, "parser_override", &self.parser_override);
-        w.field(17u16, "parser_parameters", &self.parser_parameters);
-        w.field(18u16, "parser_parameters_override", &self.parser_parameters_override);
-        w.field(19u16, "link_resolver_plugin", &self.link_resolver_plugin);
-        w.field(20u16, "url_type", &self.url_type);
-        w.field(21u16, "url_type_override", &self.url_type_override);
-        w.field(22u16, "dynamic_url", &self.dynamic_url);
-        w.field(23u16, "dynamic_url_override", &self.dynamic_url_override);
-        w.field(24u16, "free", &self.free);
-        w.field(25u16, "free_override", &self.free_override);
-        w.field(26u16, "crossref_supported", &self.crossref_supported);
-        w.field(27u16, "crossref_supported_override", &self.crossref_supported_override);
-        w.field(28u16, "crossref_enabled", &self.crossref_enabled);
-        w.field(29u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(30u16, "proxy", &self.proxy);
-        w.field(31u16, "linking_level", &self.linking_level);
-        w.field(32u16, "linking_level_override", &self.linking_level_override);
-        w.field(33u16, "linking_parameter", &self.linking_parameter);
-        w.field(34u16, "portfolios", &self.portfolios);
-        w.field(35u16, "authentication_note", &self.authentication_note);
-        w.field(36u16, "public_note", &self.public_note);
-        w.field(37u16, "note", &self.note);
-        w.field(38u16, "group_setting", &self.group_setting);
-        w.field(39u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ElectronicService {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.is_local,
+                &self.type_,
+                &self.public_description,
+                &self.internal_description,
+                &self.public_description_override,
+                &self.activation_status,
+                &self.activate_new_portfolios,
+                &self.delete_removed_portfolios,
+                &self.active_from_date,
+                &self.active_until_date,
+                &self.service_temporarily_unavailable,
+                &self.service_unavailable_date,
+                &self.service_unavailable_until_date,
+                &self.service_unavailable_reason,
+                &self.parser,
+                &self.parser_override,
+                &self.parser_parameters,
+                &self.parser_parameters_override,
+                &self.link_resolver_plugin,
+                &self.url_type,
+                &self.url_type_override,
+                &self.dynamic_url,
+                &self.dynamic_url_override,
+                &self.free,
+                &self.free_override,
+                &self.crossref_supported,
+                &self.crossref_supported_override,
+                &self.crossref_enabled,
+                &self.proxy_enabled,
+                &self.proxy,
+                &self.linking_level,
+                &self.linking_level_override,
+                &self.linking_parameter,
+                &self.portfolios,
+                &self.authentication_note,
+                &self.public_note,
+                &self.note,
+                &self.group_setting,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.is_local,
+                &mut self.type_,
+                &mut self.public_description,
+                &mut self.internal_description,
+                &mut self.public_description_override,
+                &mut self.activation_status,
+                &mut self.activate_new_portfolios,
+                &mut self.delete_removed_portfolios,
+                &mut self.active_from_date,
+                &mut self.active_until_date,
+                &mut self.service_temporarily_unavailable,
+                &mut self.service_unavailable_date,
+                &mut self.service_unavailable_until_date,
+                &mut self.service_unavailable_reason,
+                &mut self.parser,
+                &mut self.parser_override,
+                &mut self.parser_parameters,
+                &mut self.parser_parameters_override,
+                &mut self.link_resolver_plugin,
+                &mut self.url_type,
+                &mut self.url_type_override,
+                &mut self.dynamic_url,
+                &mut self.dynamic_url_override,
+                &mut self.free,
+                &mut self.free_override,
+                &mut self.crossref_supported,
+                &mut self.crossref_supported_override,
+                &mut self.crossref_enabled,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+                &mut self.linking_level,
+                &mut self.linking_level_override,
+                &mut self.linking_parameter,
+                &mut self.portfolios,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ElectronicService);
@@ -1684,285 +1768,334 @@ impl alma_runtime::Model for ElectronicService {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_service",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "is_local",
-                    "is_local",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "public_description",
-                    "public_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_description_override",
-                    "public_description_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "activation_status",
-                    "activation_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "activate_new_portfolios",
-                    "activate_new_portfolios",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "delete_removed_portfolios",
-                    "delete_removed_portfolios",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "active_from_date",
-                    "active_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "active_until_date",
-                    "active_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_temporarily_unavailable",
-                    "service_temporarily_unavailable",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "service_unavailable_date",
-                    "service_unavailable_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_unavailable_until_date",
-                    "service_unavailable_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_unavailable_reason",
-                    "service_unavailable_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("parser", "parser", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "parser_override",
-                    "parser_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters",
-                    "parser_parameters",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters_override",
-                    "parser_parameters_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "link_resolver_plugin",
-                    "link_resolver_plugin",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("url_type", "url_type", K::Element, None, false, V::Code),
-                F::new(
-                    "url_type_override",
-                    "url_type_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "dynamic_url",
-                    "dynamic_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "dynamic_url_override",
-                    "dynamic_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("free", "free", K::Element, None, false, V::Code),
-                F::new(
-                    "free_override",
-                    "free_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "crossref_supported",
-                    "crossref_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "crossref_supported_override",
-                    "crossref_supported_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "crossref_enabled",
-                    "crossref_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "linking_level",
-                    "linking_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "linking_level_override",
-                    "linking_level_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_local",
+                    name: "is_local",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "public_description",
+                    name: "public_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_description_override",
+                    name: "public_description_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "activation_status",
+                    name: "activation_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activate_new_portfolios",
+                    name: "activate_new_portfolios",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "delete_removed_portfolios",
+                    name: "delete_removed_portfolios",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "active_from_date",
+                    name: "active_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "active_until_date",
+                    name: "active_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_temporarily_unavailable",
+                    name: "service_temporarily_unavailable",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "service_unavailable_date",
+                    name: "service_unavailable_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_unavailable_until_date",
+                    name: "service_unavailable_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_unavailable_reason",
+                    name: "service_unavailable_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser",
+                    name: "parser",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_override",
+                    name: "parser_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters",
+                    name: "parser_parameters",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters_override",
+                    name: "parser_parameters_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link_resolver_plugin",
+                    name: "link_resolver_plugin",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url_type",
+                    name: "url_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url_type_override",
+                    name: "url_type_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "dynamic_url",
+                    name: "dynamic_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "dynamic_url_override",
+                    name: "dynamic_url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "free",
+                    name: "free",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "free_override",
+                    name: "free_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "crossref_supported",
+                    name: "crossref_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "crossref_supported_override",
+                    name: "crossref_supported_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "crossref_enabled",
+                    name: "crossref_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_level",
+                    name: "linking_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_level_override",
+                    name: "linking_level_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_parameter",
+                    name: "linking_parameter",
+                    kind: K::Element,
+                    wrapper: Some("linking_parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "portfolios",
-                    "portfolios",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "portfolios",
+                    name: "portfolios",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::electronic::models::ElectronicServicePortfolios as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1992,32 +2125,24 @@ impl alma_runtime::Codec for ElectronicServicePortfolios {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicServicePortfolios",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ElectronicServicePortfolios {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePortfolios);
@@ -2030,8 +2155,22 @@ impl alma_runtime::Model for ElectronicServicePortfolios {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_service_portfolios",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2244,124 +2383,102 @@ impl alma_runtime::Codec for ElectronicServicePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicServicePost",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "public_description" => out.public_description = r.read(1u16, v)?,
-                    "internal_description" => out.internal_description = r.read(2u16, v)?,
-                    "public_description_override" => {
-                        out.public_description_override = r.read(3u16, v)?;
-                    }
-                    "activation_status" => out.activation_status = r.read(4u16, v)?,
-                    "activate_new_portfolios" => {
-                        out.activate_new_portfolios = r.read(5u16, v)?;
-                    }
-                    "delete_removed_portfolios" => {
-                        out.delete_removed_portfolios = r.read(6u16, v)?;
-                    }
-                    "active_from_date" => out.active_from_date = r.read(7u16, v)?,
-                    "active_until_date" => out.active_until_date = r.read(8u16, v)?,
-                    "service_temporarily_unavailable" => {
-                        out.service_temporarily_unavailable = r.read(9u16, v)?;
-                    }
-                    "service_unavailable_date" => {
-                        out.service_unavailable_date = r.read(10u16, v)?;
-                    }
-                    "service_unavailable_until_date" => {
-                        out.service_unavailable_until_date = r.read(11u16, v)?;
-                    }
-                    "service_unavailable_reason" => {
-                        out.service_unavailable_reason = r.read(12u16, v)?;
-                    }
-                    "parser" => out.parser = r.read(13u16, v)?,
-                    "parser_override" => out.parser_override = r.read(14u16, v)?,
-                    "parser_parameters" => out.parser_parameters = r.read(15u16, v)?,
-                    "parser_parameters_override" => {
-                        out.parser_parameters_override = r.read(16u16, v)?;
-                    }
-                    "link_resolver_plugin" => {
-                        out.link_resolver_plugin = r.read(17u16, v)?;
-                    }
-                    "url_type" => out.url_type = r.read(18u16, v)?,
-                    "url_type_override" => out.url_type_override = r.read(19u16, v)?,
-                    "dynamic_url" => out.dynamic_url = r.read(20u16, v)?,
-                    "dynamic_url_override" => {
-                        out.dynamic_url_override = r.read(21u16, v)?;
-                    }
-                    "free" => out.free = r.read(22u16, v)?,
-                    "crossref_supported" => out.crossref_supported = r.read(23u16, v)?,
-                    "crossref_enabled" => out.crossref_enabled = r.read(24u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(25u16, v)?,
-                    "proxy" => out.proxy = r.read(26u16, v)?,
-                    "linking_level" => out.linking_level = r.read(27u16, v)?,
-                    "linking_parameter" => out.linking_parameter = r.read(28u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(29u16, v)?,
-                    "public_note" => out.public_note = r.read(30u16, v)?,
-                    "note" => out.note = r.read(31u16, v)?,
-                    "group_setting" => out.group_setting = r.read(32u16, v)?,
-                    "link" => out.link = r.read(33u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "public_description", &self.public_description);
-        w.field(2u16, "internal_description", &self.internal_description);
-        w.field(3u16, "public_description_override", &self.public_description_override);
-        w.field(4u16, "activation_status", &self.activation_status);
-        w.field(5u16, "activate_new_portfolios", &self.activate_new_portfolios);
-        w.field(6u16, "delete_removed_portfolios", &self.delete_removed_portfolios);
-        w.field(7u16, "active_from_date", &self.active_from_date);
-        w.field(8u16, "active_until_date", &self.active_until_date);
-        w.field(
-            9u16,
-            "service_temporarily_unavailable",
-            &self.service_temporarily_unavailable,
-        );
-        w.field(10u16, "service_unavailable_date", &self.service_unavailable_date);
-        w.field(
-            11u16,
-            "service_unavailable_until_date",
-            &self.service_unavailable_until_date,
-        );
-        w.field(12u16, "service_unavailable_reason", &self.service_unavailable_reason);
-        w.field(13u16, "parser", &self.parser);
-        w.field(14u16, "parser_override", &self.parser_override);
-        w.field(15u16, "parser_parameters", &self.parser_parameters);
-        w.field(16u16, "parser_parameters_override", &self.parser_parameters_override);
-        w.field(17u16, "link_resolver_plugin", &self.link_resolver_plugin);
-        w.field(18u16, "url_type", &self.url_type);
-        w.field(19u16, "url_type_override", &self.url_type_override);
-        w.field(20u16, "dynamic_url", &self.dynamic_url);
-        w.field(21u16, "dynamic_url_override", &self.dynamic_url_override);
-        w.field(22u16, "free", &self.free);
-        w.field(23u16, "crossref_supported", &self.crossref_supported);
-        w.field(24u16, "crossref_enabled", &self.crossref_enabled);
-        w.field(25u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(26u16, "proxy", &self.proxy);
-        w.field(27u16, "linking_level", &self.linking_level);
-        w.field(28u16, "linking_parameter", &self.linking_parameter);
-        w.field(29u16, "authentication_note", &self.authentication_note);
-        w.field(30u16, "public_note", &self.public_note);
-        w.field(31u16, "note", &self.note);
-        w.field(32u16, "group_setting", &self.group_setting);
-        w.field(33u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ElectronicServicePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.public_description,
+                &self.internal_description,
+                &self.public_description_override,
+                &self.activation_status,
+                &self.activate_new_portfolios,
+                &self.delete_removed_portfolios,
+                &self.active_from_date,
+                &self.active_until_date,
+                &self.service_temporarily_unavailable,
+                &self.service_unavailable_date,
+                &self.service_unavailable_until_date,
+                &self.service_unavailable_reason,
+                &self.parser,
+                &self.parser_override,
+                &self.parser_parameters,
+                &self.parser_parameters_override,
+                &self.link_resolver_plugin,
+                &self.url_type,
+                &self.url_type_override,
+                &self.dynamic_url,
+                &self.dynamic_url_override,
+                &self.free,
+                &self.crossref_supported,
+                &self.crossref_enabled,
+                &self.proxy_enabled,
+                &self.proxy,
+                &self.linking_level,
+                &self.linking_parameter,
+                &self.authentication_note,
+                &self.public_note,
+                &self.note,
+                &self.group_setting,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.public_description,
+                &mut self.internal_description,
+                &mut self.public_description_override,
+                &mut self.activation_status,
+                &mut self.activate_new_portfolios,
+                &mut self.delete_removed_portfolios,
+                &mut self.active_from_date,
+                &mut self.active_until_date,
+                &mut self.service_temporarily_unavailable,
+                &mut self.service_unavailable_date,
+                &mut self.service_unavailable_until_date,
+                &mut self.service_unavailable_reason,
+                &mut self.parser,
+                &mut self.parser_override,
+                &mut self.parser_parameters,
+                &mut self.parser_parameters_override,
+                &mut self.link_resolver_plugin,
+                &mut self.url_type,
+                &mut self.url_type_override,
+                &mut self.dynamic_url,
+                &mut self.dynamic_url_override,
+                &mut self.free,
+                &mut self.crossref_supported,
+                &mut self.crossref_enabled,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+                &mut self.linking_level,
+                &mut self.linking_parameter,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePost);
@@ -2374,242 +2491,284 @@ impl alma_runtime::Model for ElectronicServicePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_service",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "public_description",
-                    "public_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_description_override",
-                    "public_description_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "activation_status",
-                    "activation_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "activate_new_portfolios",
-                    "activate_new_portfolios",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "delete_removed_portfolios",
-                    "delete_removed_portfolios",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "active_from_date",
-                    "active_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "active_until_date",
-                    "active_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_temporarily_unavailable",
-                    "service_temporarily_unavailable",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "service_unavailable_date",
-                    "service_unavailable_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_unavailable_until_date",
-                    "service_unavailable_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_unavailable_reason",
-                    "service_unavailable_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("parser", "parser", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "parser_override",
-                    "parser_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters",
-                    "parser_parameters",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters_override",
-                    "parser_parameters_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "link_resolver_plugin",
-                    "link_resolver_plugin",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("url_type", "url_type", K::Element, None, false, V::Code),
-                F::new(
-                    "url_type_override",
-                    "url_type_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "dynamic_url",
-                    "dynamic_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "dynamic_url_override",
-                    "dynamic_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("free", "free", K::Element, None, false, V::Code),
-                F::new(
-                    "crossref_supported",
-                    "crossref_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "crossref_enabled",
-                    "crossref_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "linking_level",
-                    "linking_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "public_description",
+                    name: "public_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_description_override",
+                    name: "public_description_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "activation_status",
+                    name: "activation_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activate_new_portfolios",
+                    name: "activate_new_portfolios",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "delete_removed_portfolios",
+                    name: "delete_removed_portfolios",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "active_from_date",
+                    name: "active_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "active_until_date",
+                    name: "active_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_temporarily_unavailable",
+                    name: "service_temporarily_unavailable",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "service_unavailable_date",
+                    name: "service_unavailable_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_unavailable_until_date",
+                    name: "service_unavailable_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_unavailable_reason",
+                    name: "service_unavailable_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser",
+                    name: "parser",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_override",
+                    name: "parser_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters",
+                    name: "parser_parameters",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters_override",
+                    name: "parser_parameters_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link_resolver_plugin",
+                    name: "link_resolver_plugin",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url_type",
+                    name: "url_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url_type_override",
+                    name: "url_type_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "dynamic_url",
+                    name: "dynamic_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "dynamic_url_override",
+                    name: "dynamic_url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "free",
+                    name: "free",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "crossref_supported",
+                    name: "crossref_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "crossref_enabled",
+                    name: "crossref_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_level",
+                    name: "linking_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_parameter",
+                    name: "linking_parameter",
+                    kind: K::Element,
+                    wrapper: Some("linking_parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2842,134 +3001,108 @@ impl alma_runtime::Codec for ElectronicServicePut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicServicePut",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "public_description" => out.public_description = r.read(1u16, v)?,
-                    "internal_description" => out.internal_description = r.read(2u16, v)?,
-                    "public_description_override" => {
-                        out.public_description_override = r.read(3u16, v)?;
-                    }
-                    "activation_status" => out.activation_status = r.read(4u16, v)?,
-                    "activate_new_portfolios" => {
-                        out.activate_new_portfolios = r.read(5u16, v)?;
-                    }
-                    "delete_removed_portfolios" => {
-                        out.delete_removed_portfolios = r.read(6u16, v)?;
-                    }
-                    "active_from_date" => out.active_from_date = r.read(7u16, v)?,
-                    "active_until_date" => out.active_until_date = r.read(8u16, v)?,
-                    "service_temporarily_unavailable" => {
-                        out.service_temporarily_unavailable = r.read(9u16, v)?;
-                    }
-                    "service_unavailable_date" => {
-                        out.service_unavailable_date = r.read(10u16, v)?;
-                    }
-                    "service_unavailable_until_date" => {
-                        out.service_unavailable_until_date = r.read(11u16, v)?;
-                    }
-                    "service_unavailable_reason" => {
-                        out.service_unavailable_reason = r.read(12u16, v)?;
-                    }
-                    "parser" => out.parser = r.read(13u16, v)?,
-                    "parser_override" => out.parser_override = r.read(14u16, v)?,
-                    "parser_parameters" => out.parser_parameters = r.read(15u16, v)?,
-                    "parser_parameters_override" => {
-                        out.parser_parameters_override = r.read(16u16, v)?;
-                    }
-                    "link_resolver_plugin" => {
-                        out.link_resolver_plugin = r.read(17u16, v)?;
-                    }
-                    "url_type" => out.url_type = r.read(18u16, v)?,
-                    "url_type_override" => out.url_type_override = r.read(19u16, v)?,
-                    "dynamic_url" => out.dynamic_url = r.read(20u16, v)?,
-                    "dynamic_url_override" => {
-                        out.dynamic_url_override = r.read(21u16, v)?;
-                    }
-                    "free" => out.free = r.read(22u16, v)?,
-                    "free_override" => out.free_override = r.read(23u16, v)?,
-                    "crossref_supported" => out.crossref_supported = r.read(24u16, v)?,
-                    "crossref_supported_override" => {
-                        out.crossref_supported_override = r.read(25u16, v)?;
-                    }
-                    "crossref_enabled" => out.crossref_enabled = r.read(26u16, v)?,
-                    "proxy_enabled" => out.proxy_enabled = r.read(27u16, v)?,
-                    "proxy" => out.proxy = r.read(28u16, v)?,
-                    "linking_level" => out.linking_level = r.read(29u16, v)?,
-                    "linking_level_override" => {
-                        out.linking_level_override = r.read(30u16, v)?;
-                    }
-                    "linking_parameter" => out.linking_parameter = r.read(31u16, v)?,
-                    "authentication_note" => out.authentication_note = r.read(32u16, v)?,
-                    "public_note" => out.public_note = r.read(33u16, v)?,
-                    "note" => out.note = r.read(34u16, v)?,
-                    "group_setting" => out.group_setting = r.read(35u16, v)?,
-                    "link" => out.link = r.read(36u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "public_description", &self.public_description);
-        w.field(2u16, "internal_description", &self.internal_description);
-        w.field(3u16, "public_description_override", &self.public_description_override);
-        w.field(4u16, "activation_status", &self.activation_status);
-        w.field(5u16, "activate_new_portfolios", &self.activate_new_portfolios);
-        w.field(6u16, "delete_removed_portfolios", &self.delete_removed_portfolios);
-        w.field(7u16, "active_from_date", &self.active_from_date);
-        w.field(8u16, "active_until_date", &self.active_until_date);
-        w.field(
-            9u16,
-            "service_temporarily_unavailable",
-            &self.service_temporarily_unavailable,
-        );
-        w.field(10u16, "service_unavailable_date", &self.service_unavailable_date);
-        w.field(
-            11u16,
-            "service_unavailable_until_date",
-            &self.service_unavailable_until_date,
-        );
-        w.field(12u16, "service_unavailable_reason", &self.service_unavailable_reason);
-        w.field(13u16, "parser", &self.parser);
-        w.field(14u16, "parser_override", &self.parser_override);
-        w.field(15u16, "parser_parameters", &self.parser_parameters);
-        w.field(16u16, "parser_parameters_override", &self.parser_parameters_override);
-        w.field(17u16, "link_resolver_plugin", &self.link_resolver_plugin);
-        w.field(18u16, "url_type", &self.url_type);
-        w.field(19u16, "url_type_override", &self.url_type_override);
-        w.field(20u16, "dynamic_url", &self.dynamic_url);
-        w.field(21u16, "dynamic_url_override", &self.dynamic_url_override);
-        w.field(22u16, "free", &self.free);
-        w.field(23u16, "free_override", &self.free_override);
-        w.field(24u16, "crossref_supported", &self.crossref_supported);
-        w.field(25u16, "crossref_supported_override", &self.crossref_supported_override);
-        w.field(26u16, "crossref_enabled", &self.crossref_enabled);
-        w.field(27u16, "proxy_enabled", &self.proxy_enabled);
-        w.field(28u16, "proxy", &self.proxy);
-        w.field(29u16, "linking_level", &self.linking_level);
-        w.field(30u16, "linking_level_override", &self.linking_level_override);
-        w.field(31u16, "linking_parameter", &self.linking_parameter);
-        w.field(32u16, "authentication_note", &self.authentication_note);
-        w.field(33u16, "public_note", &self.public_note);
-        w.field(34u16, "note", &self.note);
-        w.field(35u16, "group_setting", &self.group_setting);
-        w.field(36u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ElectronicServicePut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.public_description,
+                &self.internal_description,
+                &self.public_description_override,
+                &self.activation_status,
+                &self.activate_new_portfolios,
+                &self.delete_removed_portfolios,
+                &self.active_from_date,
+                &self.active_until_date,
+                &self.service_temporarily_unavailable,
+                &self.service_unavailable_date,
+                &self.service_unavailable_until_date,
+                &self.service_unavailable_reason,
+                &self.parser,
+                &self.parser_override,
+                &self.parser_parameters,
+                &self.parser_parameters_override,
+                &self.link_resolver_plugin,
+                &self.url_type,
+                &self.url_type_override,
+                &self.dynamic_url,
+                &self.dynamic_url_override,
+                &self.free,
+                &self.free_override,
+                &self.crossref_supported,
+                &self.crossref_supported_override,
+                &self.crossref_enabled,
+                &self.proxy_enabled,
+                &self.proxy,
+                &self.linking_level,
+                &self.linking_level_override,
+                &self.linking_parameter,
+                &self.authentication_note,
+                &self.public_note,
+                &self.note,
+                &self.group_setting,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.public_description,
+                &mut self.internal_description,
+                &mut self.public_description_override,
+                &mut self.activation_status,
+                &mut self.activate_new_portfolios,
+                &mut self.delete_removed_portfolios,
+                &mut self.active_from_date,
+                &mut self.active_until_date,
+                &mut self.service_temporarily_unavailable,
+                &mut self.service_unavailable_date,
+                &mut self.service_unavailable_until_date,
+                &mut self.service_unavailable_reason,
+                &mut self.parser,
+                &mut self.parser_override,
+                &mut self.parser_parameters,
+                &mut self.parser_parameters_override,
+                &mut self.link_resolver_plugin,
+                &mut self.url_type,
+                &mut self.url_type_override,
+                &mut self.dynamic_url,
+                &mut self.dynamic_url_override,
+                &mut self.free,
+                &mut self.free_override,
+                &mut self.crossref_supported,
+                &mut self.crossref_supported_override,
+                &mut self.crossref_enabled,
+                &mut self.proxy_enabled,
+                &mut self.proxy,
+                &mut self.linking_level,
+                &mut self.linking_level_override,
+                &mut self.linking_parameter,
+                &mut self.authentication_note,
+                &mut self.public_note,
+                &mut self.note,
+                &mut self.group_setting,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePut);
@@ -2982,266 +3115,308 @@ impl alma_runtime::Model for ElectronicServicePut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_service",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new(
-                    "public_description",
-                    "public_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "internal_description",
-                    "internal_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_description_override",
-                    "public_description_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "activation_status",
-                    "activation_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "activate_new_portfolios",
-                    "activate_new_portfolios",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "delete_removed_portfolios",
-                    "delete_removed_portfolios",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "active_from_date",
-                    "active_from_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "active_until_date",
-                    "active_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_temporarily_unavailable",
-                    "service_temporarily_unavailable",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "service_unavailable_date",
-                    "service_unavailable_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_unavailable_until_date",
-                    "service_unavailable_until_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "service_unavailable_reason",
-                    "service_unavailable_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("parser", "parser", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "parser_override",
-                    "parser_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters",
-                    "parser_parameters",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "parser_parameters_override",
-                    "parser_parameters_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "link_resolver_plugin",
-                    "link_resolver_plugin",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("url_type", "url_type", K::Element, None, false, V::Code),
-                F::new(
-                    "url_type_override",
-                    "url_type_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "dynamic_url",
-                    "dynamic_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "dynamic_url_override",
-                    "dynamic_url_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("free", "free", K::Element, None, false, V::Code),
-                F::new(
-                    "free_override",
-                    "free_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "crossref_supported",
-                    "crossref_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "crossref_supported_override",
-                    "crossref_supported_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "crossref_enabled",
-                    "crossref_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "proxy_enabled",
-                    "proxy_enabled",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("proxy", "proxy", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "linking_level",
-                    "linking_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "linking_level_override",
-                    "linking_level_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "linking_parameter",
-                    "linking_parameter",
-                    K::Element,
-                    Some("linking_parameters"),
-                    true,
-                    V::Model(
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "public_description",
+                    name: "public_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "internal_description",
+                    name: "internal_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_description_override",
+                    name: "public_description_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "activation_status",
+                    name: "activation_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "activate_new_portfolios",
+                    name: "activate_new_portfolios",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "delete_removed_portfolios",
+                    name: "delete_removed_portfolios",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "active_from_date",
+                    name: "active_from_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "active_until_date",
+                    name: "active_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_temporarily_unavailable",
+                    name: "service_temporarily_unavailable",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "service_unavailable_date",
+                    name: "service_unavailable_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_unavailable_until_date",
+                    name: "service_unavailable_until_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "service_unavailable_reason",
+                    name: "service_unavailable_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser",
+                    name: "parser",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_override",
+                    name: "parser_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters",
+                    name: "parser_parameters",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parser_parameters_override",
+                    name: "parser_parameters_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link_resolver_plugin",
+                    name: "link_resolver_plugin",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url_type",
+                    name: "url_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "url_type_override",
+                    name: "url_type_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "dynamic_url",
+                    name: "dynamic_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "dynamic_url_override",
+                    name: "dynamic_url_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "free",
+                    name: "free",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "free_override",
+                    name: "free_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "crossref_supported",
+                    name: "crossref_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "crossref_supported_override",
+                    name: "crossref_supported_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "crossref_enabled",
+                    name: "crossref_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy_enabled",
+                    name: "proxy_enabled",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "proxy",
+                    name: "proxy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_level",
+                    name: "linking_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_level_override",
+                    name: "linking_level_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "linking_parameter",
+                    name: "linking_parameter",
+                    kind: K::Element,
+                    wrapper: Some("linking_parameters"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "authentication_note",
-                    "authentication_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "public_note",
-                    "public_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "authentication_note",
+                    name: "authentication_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "public_note",
+                    name: "public_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "group_setting",
-                    "group_setting",
-                    K::Element,
-                    Some("group_settings"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "group_setting",
+                    name: "group_setting",
+                    kind: K::Element,
+                    wrapper: Some("group_settings"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3273,32 +3448,28 @@ impl alma_runtime::Codec for ElectronicServices {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ElectronicServices",
-            &mut |k, v, r| {
-                match k {
-                    "electronic_service" => out.electronic_service = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "electronic_service", &self.electronic_service);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ElectronicServices {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.electronic_service, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.electronic_service, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServices);
@@ -3311,24 +3482,24 @@ impl alma_runtime::Model for ElectronicServices {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "electronic_services",
             fields: &[
-                F::new(
-                    "electronic_service",
-                    "electronic_service",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "electronic_service",
+                    name: "electronic_service",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::electronic::models::ElectronicService as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL

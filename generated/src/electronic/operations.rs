@@ -790,15 +790,10 @@ impl ListECollections {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ElectronicCollections>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollections> {
         self.req.send()
     }
 }
@@ -817,15 +812,10 @@ impl CreateECollection {
     ) -> &mut crate::electronic::models::ElectronicCollectionPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ElectronicCollection>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollection> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -837,15 +827,10 @@ pub struct GetECollection {
     req: alma_runtime::RequestBuilder,
 }
 impl GetECollection {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ElectronicCollection>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollection> {
         self.req.send()
     }
 }
@@ -864,15 +849,10 @@ impl UpdateECollection {
     ) -> &mut crate::electronic::models::ElectronicCollectionPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ElectronicCollection>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollection> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -884,12 +864,8 @@ pub struct DeleteECollection {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteECollection {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -901,15 +877,10 @@ pub struct ListEServices {
     req: alma_runtime::RequestBuilder,
 }
 impl ListEServices {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::electronic::models::ElectronicServices>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::electronic::models::ElectronicServices> {
         self.req.send()
     }
 }
@@ -926,15 +897,10 @@ impl CreateEService {
     pub fn body_mut(&mut self) -> &mut crate::electronic::models::ElectronicServicePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::electronic::models::ElectronicService>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::electronic::models::ElectronicService> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -946,15 +912,10 @@ pub struct GetEService {
     req: alma_runtime::RequestBuilder,
 }
 impl GetEService {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::electronic::models::ElectronicService>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::electronic::models::ElectronicService> {
         self.req.send()
     }
 }
@@ -971,15 +932,10 @@ impl UpdateEService {
     pub fn body_mut(&mut self) -> &mut crate::electronic::models::ElectronicServicePut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::electronic::models::ElectronicService>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::electronic::models::ElectronicService> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -991,12 +947,8 @@ pub struct DeleteEService {
     req: alma_runtime::RequestBuilder,
 }
 impl DeleteEService {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -1041,15 +993,8 @@ impl ListPortfolios {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Portfolios>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolios> {
         self.req.send()
     }
 }
@@ -1066,15 +1011,8 @@ impl CreatePortfolio {
     pub fn body_mut(&mut self) -> &mut crate::shared::PortfolioPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Portfolio>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -1086,15 +1024,8 @@ pub struct GetPortfolio {
     req: alma_runtime::RequestBuilder,
 }
 impl GetPortfolio {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Portfolio>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send()
     }
 }
@@ -1111,15 +1042,8 @@ impl UpdatePortfolio {
     pub fn body_mut(&mut self) -> &mut crate::shared::PortfolioPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::Portfolio>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -1140,12 +1064,8 @@ impl DeletePortfolio {
             .query("bib", Into::<DeletePortfolioBib>::into(bib).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }

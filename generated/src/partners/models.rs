@@ -58,56 +58,62 @@ impl alma_runtime::Codec for PartnerAddress {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PartnerAddress",
-            &mut |k, v, r| {
-                match k {
-                    "line1" => out.line1 = r.read(0u16, v)?,
-                    "line2" => out.line2 = r.read(1u16, v)?,
-                    "line3" => out.line3 = r.read(2u16, v)?,
-                    "line4" => out.line4 = r.read(3u16, v)?,
-                    "line5" => out.line5 = r.read(4u16, v)?,
-                    "city" => out.city = r.read(5u16, v)?,
-                    "state_province" => out.state_province = r.read(6u16, v)?,
-                    "postal_code" => out.postal_code = r.read(7u16, v)?,
-                    "country" => out.country = r.read(8u16, v)?,
-                    "address_note" => out.address_note = r.read(9u16, v)?,
-                    "start_date" => out.start_date = r.read(10u16, v)?,
-                    "end_date" => out.end_date = r.read(11u16, v)?,
-                    "address_types" => out.address_types = r.read(12u16, v)?,
-                    "preferred" => out.preferred = r.read(13u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "line1", &self.line1);
-        w.field(1u16, "line2", &self.line2);
-        w.field(2u16, "line3", &self.line3);
-        w.field(3u16, "line4", &self.line4);
-        w.field(4u16, "line5", &self.line5);
-        w.field(5u16, "city", &self.city);
-        w.field(6u16, "state_province", &self.state_province);
-        w.field(7u16, "postal_code", &self.postal_code);
-        w.field(8u16, "country", &self.country);
-        w.field(9u16, "address_note", &self.address_note);
-        w.field(10u16, "start_date", &self.start_date);
-        w.field(11u16, "end_date", &self.end_date);
-        w.field(12u16, "address_types", &self.address_types);
-        w.field(13u16, "preferred", &self.preferred);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PartnerAddress {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.line1,
+                &self.line2,
+                &self.line3,
+                &self.line4,
+                &self.line5,
+                &self.city,
+                &self.state_province,
+                &self.postal_code,
+                &self.country,
+                &self.address_note,
+                &self.start_date,
+                &self.end_date,
+                &self.address_types,
+                &self.preferred,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.line1,
+                &mut self.line2,
+                &mut self.line3,
+                &mut self.line4,
+                &mut self.line5,
+                &mut self.city,
+                &mut self.state_province,
+                &mut self.postal_code,
+                &mut self.country,
+                &mut self.address_note,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.address_types,
+                &mut self.preferred,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PartnerAddress);
@@ -120,71 +126,120 @@ impl alma_runtime::Model for PartnerAddress {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address",
             fields: &[
-                F::new("line1", "line1", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line2", "line2", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line3", "line3", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line4", "line4", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("line5", "line5", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("city", "city", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "state_province",
-                    "state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "postal_code",
-                    "postal_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("country", "country", K::Element, None, false, V::Code),
-                F::new(
-                    "address_note",
-                    "address_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "address_types",
-                    "address_types",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "line1",
+                    name: "line1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line2",
+                    name: "line2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line3",
+                    name: "line3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line4",
+                    name: "line4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "line5",
+                    name: "line5",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "city",
+                    name: "city",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "state_province",
+                    name: "state_province",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "postal_code",
+                    name: "postal_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "country",
+                    name: "country",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "address_note",
+                    name: "address_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "address_types",
+                    name: "address_types",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::AddressAddressTypes as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -210,30 +265,24 @@ impl alma_runtime::Codec for AddressAddressTypes {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "AddressAddressTypes",
-            &mut |k, v, r| {
-                match k {
-                    "address_type" => out.address_type = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address_type", &self.address_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for AddressAddressTypes {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.address_type], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.address_type], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(AddressAddressTypes);
@@ -246,14 +295,14 @@ impl alma_runtime::Model for AddressAddressTypes {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "address_address_types",
             fields: &[
-                F::new(
-                    "address_type",
-                    "address_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "address_type",
+                    name: "address_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -294,46 +343,46 @@ impl alma_runtime::Codec for ArtEmailDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ArtEmailDetails",
-            &mut |k, v, r| {
-                match k {
-                    "email_address" => out.email_address = r.read(0u16, v)?,
-                    "alternative_document_delivery" => {
-                        out.alternative_document_delivery = r.read(1u16, v)?;
-                    }
-                    "customer_id" => out.customer_id = r.read(2u16, v)?,
-                    "service" => out.service = r.read(3u16, v)?,
-                    "delivery" => out.delivery = r.read(4u16, v)?,
-                    "queries" => out.queries = r.read(5u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "email_address", &self.email_address);
-        w.field(
-            1u16,
-            "alternative_document_delivery",
-            &self.alternative_document_delivery,
-        );
-        w.field(2u16, "customer_id", &self.customer_id);
-        w.field(3u16, "service", &self.service);
-        w.field(4u16, "delivery", &self.delivery);
-        w.field(5u16, "queries", &self.queries);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ArtEmailDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.email_address,
+                &self.alternative_document_delivery,
+                &self.customer_id,
+                &self.service,
+                &self.delivery,
+                &self.queries,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.email_address,
+                &mut self.alternative_document_delivery,
+                &mut self.customer_id,
+                &mut self.service,
+                &mut self.delivery,
+                &mut self.queries,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ArtEmailDetails);
@@ -346,56 +395,56 @@ impl alma_runtime::Model for ArtEmailDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "art_email_details",
             fields: &[
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "alternative_document_delivery",
-                    "alternative_document_delivery",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "customer_id",
-                    "customer_id",
-                    K::Element,
-                    Some("customer_ids"),
-                    true,
-                    V::Model(
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alternative_document_delivery",
+                    name: "alternative_document_delivery",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "customer_id",
+                    name: "customer_id",
+                    kind: K::Element,
+                    wrapper: Some("customer_ids"),
+                    array: true,
+                    value: V::Model(
                         <crate::partners::models::CustomerId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "service",
-                    "service",
-                    K::Element,
-                    Some("keywords_service"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "delivery",
-                    "delivery",
-                    K::Element,
-                    Some("keywords_delivery"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "queries",
-                    "queries",
-                    K::Element,
-                    Some("keywords_queries"),
-                    true,
-                    V::Code,
-                ),
+                },
+                F {
+                    key: "service",
+                    name: "service",
+                    kind: K::Element,
+                    wrapper: Some("keywords_service"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "delivery",
+                    name: "delivery",
+                    kind: K::Element,
+                    wrapper: Some("keywords_delivery"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "queries",
+                    name: "queries",
+                    kind: K::Element,
+                    wrapper: Some("keywords_queries"),
+                    array: true,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -436,40 +485,44 @@ impl alma_runtime::Codec for BldssDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "BldssDetails",
-            &mut |k, v, r| {
-                match k {
-                    "bldss_base_url" => out.bldss_base_url = r.read(0u16, v)?,
-                    "bldss_base_account" => out.bldss_base_account = r.read(1u16, v)?,
-                    "bldss_base_password" => out.bldss_base_password = r.read(2u16, v)?,
-                    "bldss_digital_format" => out.bldss_digital_format = r.read(3u16, v)?,
-                    "bldss_send_requester_info" => {
-                        out.bldss_send_requester_info = r.read(4u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "bldss_base_url", &self.bldss_base_url);
-        w.field(1u16, "bldss_base_account", &self.bldss_base_account);
-        w.field(2u16, "bldss_base_password", &self.bldss_base_password);
-        w.field(3u16, "bldss_digital_format", &self.bldss_digital_format);
-        w.field(4u16, "bldss_send_requester_info", &self.bldss_send_requester_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for BldssDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.bldss_base_url,
+                &self.bldss_base_account,
+                &self.bldss_base_password,
+                &self.bldss_digital_format,
+                &self.bldss_send_requester_info,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.bldss_base_url,
+                &mut self.bldss_base_account,
+                &mut self.bldss_base_password,
+                &mut self.bldss_digital_format,
+                &mut self.bldss_send_requester_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(BldssDetails);
@@ -482,46 +535,46 @@ impl alma_runtime::Model for BldssDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "bldss_details",
             fields: &[
-                F::new(
-                    "bldss_base_url",
-                    "bldss_base_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "bldss_base_account",
-                    "bldss_base_account",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "bldss_base_password",
-                    "bldss_base_password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "bldss_digital_format",
-                    "bldss_digital_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "bldss_send_requester_info",
-                    "bldss_send_requester_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "bldss_base_url",
+                    name: "bldss_base_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bldss_base_account",
+                    name: "bldss_base_account",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bldss_base_password",
+                    name: "bldss_base_password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bldss_digital_format",
+                    name: "bldss_digital_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "bldss_send_requester_info",
+                    name: "bldss_send_requester_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -554,34 +607,28 @@ impl alma_runtime::Codec for PartnerContactInfo {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PartnerContactInfo",
-            &mut |k, v, r| {
-                match k {
-                    "address" => out.address = r.read(0u16, v)?,
-                    "phone" => out.phone = r.read(1u16, v)?,
-                    "email" => out.email = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "address", &self.address);
-        w.field(1u16, "phone", &self.phone);
-        w.field(2u16, "email", &self.email);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PartnerContactInfo {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.address, &self.phone, &self.email], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.address, &mut self.phone, &mut self.email],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PartnerContactInfo);
@@ -592,36 +639,36 @@ impl alma_runtime::Model for PartnerContactInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "contact_info",
             fields: &[
-                F::new(
-                    "address",
-                    "address",
-                    K::Element,
-                    Some("addresses"),
-                    true,
-                    V::Model(
+                F {
+                    key: "address",
+                    name: "address",
+                    kind: K::Element,
+                    wrapper: Some("addresses"),
+                    array: true,
+                    value: V::Model(
                         <crate::partners::models::PartnerAddress as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "phone",
-                    "phone",
-                    K::Element,
-                    Some("phones"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "phone",
+                    name: "phone",
+                    kind: K::Element,
+                    wrapper: Some("phones"),
+                    array: true,
+                    value: V::Model(
                         <crate::partners::models::PartnerPhone as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "email",
-                    "email",
-                    K::Element,
-                    Some("emails"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: Some("emails"),
+                    array: true,
+                    value: V::Model(
                         <crate::partners::models::PartnerEmail as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -651,32 +698,24 @@ impl alma_runtime::Codec for CustomerId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "CustomerId",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "password" => out.password = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "password", &self.password);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for CustomerId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.password], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.code, &mut self.password], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(CustomerId);
@@ -689,15 +728,22 @@ impl alma_runtime::Model for CustomerId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "customer_id",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "password",
-                    "password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "password",
+                    name: "password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -733,36 +779,42 @@ impl alma_runtime::Codec for PartnerEmail {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PartnerEmail",
-            &mut |k, v, r| {
-                match k {
-                    "email_address" => out.email_address = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    "email_types" => out.email_types = r.read(2u16, v)?,
-                    "preferred" => out.preferred = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "email_address", &self.email_address);
-        w.field(1u16, "description", &self.description);
-        w.field(2u16, "email_types", &self.email_types);
-        w.field(3u16, "preferred", &self.preferred);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PartnerEmail {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.email_address,
+                &self.description,
+                &self.email_types,
+                &self.preferred,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.email_address,
+                &mut self.description,
+                &mut self.email_types,
+                &mut self.preferred,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PartnerEmail);
@@ -775,40 +827,40 @@ impl alma_runtime::Model for PartnerEmail {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email",
             fields: &[
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "email_types",
-                    "email_types",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "email_types",
+                    name: "email_types",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::EmailEmailTypes as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -836,30 +888,24 @@ impl alma_runtime::Codec for EmailEmailTypes {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EmailEmailTypes",
-            &mut |k, v, r| {
-                match k {
-                    "email_type" => out.email_type = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "email_type", &self.email_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for EmailEmailTypes {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.email_type], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.email_type], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(EmailEmailTypes);
@@ -872,14 +918,14 @@ impl alma_runtime::Model for EmailEmailTypes {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email_email_types",
             fields: &[
-                F::new(
-                    "email_type",
-                    "email_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "email_type",
+                    name: "email_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -910,38 +956,32 @@ impl alma_runtime::Codec for EmailDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "EmailDetails",
-            &mut |k, v, r| {
-                match k {
-                    "email" => out.email = r.read(0u16, v)?,
-                    "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = r.read(1u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "email", &self.email);
-        w.field(
-            1u16,
-            "resending_overdue_message_interval",
-            &self.resending_overdue_message_interval,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for EmailDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.email, &self.resending_overdue_message_interval],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.email, &mut self.resending_overdue_message_interval],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(EmailDetails);
@@ -954,15 +994,22 @@ impl alma_runtime::Model for EmailDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "email_details",
             fields: &[
-                F::new("email", "email", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "resending_overdue_message_interval",
-                    "resending_overdue_message_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "email",
+                    name: "email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resending_overdue_message_interval",
+                    name: "resending_overdue_message_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -999,44 +1046,42 @@ impl alma_runtime::Codec for FulfillmentNetworkDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "FulfillmentNetworkDetails",
-            &mut |k, v, r| {
-                match k {
-                    "fulfillment_network_customer_code" => {
-                        out.fulfillment_network_customer_code = r.read(0u16, v)?;
-                    }
-                    "fulfillment_network_url" => {
-                        out.fulfillment_network_url = r.read(1u16, v)?;
-                    }
-                    "request_expiry_type" => out.request_expiry_type = r.read(2u16, v)?,
-                    "expiry_time" => out.expiry_time = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(
-            0u16,
-            "fulfillment_network_customer_code",
-            &self.fulfillment_network_customer_code,
-        );
-        w.field(1u16, "fulfillment_network_url", &self.fulfillment_network_url);
-        w.field(2u16, "request_expiry_type", &self.request_expiry_type);
-        w.field(3u16, "expiry_time", &self.expiry_time);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for FulfillmentNetworkDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.fulfillment_network_customer_code,
+                &self.fulfillment_network_url,
+                &self.request_expiry_type,
+                &self.expiry_time,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.fulfillment_network_customer_code,
+                &mut self.fulfillment_network_url,
+                &mut self.request_expiry_type,
+                &mut self.expiry_time,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(FulfillmentNetworkDetails);
@@ -1049,38 +1094,38 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fulfillment_network_details",
             fields: &[
-                F::new(
-                    "fulfillment_network_customer_code",
-                    "fulfillment_network_customer_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "fulfillment_network_url",
-                    "fulfillment_network_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_expiry_type",
-                    "request_expiry_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "expiry_time",
-                    "expiry_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "fulfillment_network_customer_code",
+                    name: "fulfillment_network_customer_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "fulfillment_network_url",
+                    name: "fulfillment_network_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_expiry_type",
+                    name: "request_expiry_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "expiry_time",
+                    name: "expiry_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -1174,90 +1219,64 @@ impl alma_runtime::Codec for InnreachDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "InnreachDetails",
-            &mut |k, v, r| {
-                match k {
-                    "general_user_id_type" => out.general_user_id_type = r.read(0u16, v)?,
-                    "general_loan_period" => out.general_loan_period = r.read(1u16, v)?,
-                    "general_pushing_method" => {
-                        out.general_pushing_method = r.read(2u16, v)?;
-                    }
-                    "generalURL_template" => out.general_url_template = r.read(3u16, v)?,
-                    "general_library_owner" => {
-                        out.general_library_owner = r.read(4u16, v)?;
-                    }
-                    "general_enable_service_without_login" => {
-                        out.general_enable_service_without_login = r.read(5u16, v)?;
-                    }
-                    "request_item_support_borrowing" => {
-                        out.request_item_support_borrowing = r.read(6u16, v)?;
-                    }
-                    "request_item_pickup_library" => {
-                        out.request_item_pickup_library = r.read(7u16, v)?;
-                    }
-                    "request_item_location" => {
-                        out.request_item_location = r.read(8u16, v)?;
-                    }
-                    "shared_barcodes" => out.shared_barcodes = r.read(9u16, v)?,
-                    "check_out_location" => out.check_out_location = r.read(10u16, v)?,
-                    "check_out_item_policy" => {
-                        out.check_out_item_policy = r.read(11u16, v)?;
-                    }
-                    "look_up_user_authentication" => {
-                        out.look_up_user_authentication = r.read(12u16, v)?;
-                    }
-                    "innreach_integration_profile" => {
-                        out.innreach_integration_profile = r.read(13u16, v)?;
-                    }
-                    "share_patron_information" => {
-                        out.share_patron_information = r.read(14u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "general_user_id_type", &self.general_user_id_type);
-        w.field(1u16, "general_loan_period", &self.general_loan_period);
-        w.field(2u16, "general_pushing_method", &self.general_pushing_method);
-        w.field(3u16, "generalURL_template", &self.general_url_template);
-        w.field(4u16, "general_library_owner", &self.general_library_owner);
-        w.field(
-            5u16,
-            "general_enable_service_without_login",
-            &self.general_enable_service_without_login,
-        );
-        w.field(
-            6u16,
-            "request_item_support_borrowing",
-            &self.request_item_support_borrowing,
-        );
-        w.field(7u16, "request_item_pickup_library", &self.request_item_pickup_library);
-        w.field(8u16, "request_item_location", &self.request_item_location);
-        w.field(9u16, "shared_barcodes", &self.shared_barcodes);
-        w.field(10u16, "check_out_location", &self.check_out_location);
-        w.field(11u16, "check_out_item_policy", &self.check_out_item_policy);
-        w.field(12u16, "look_up_user_authentication", &self.look_up_user_authentication);
-        w.field(
-            13u16,
-            "innreach_integration_profile",
-            &self.innreach_integration_profile,
-        );
-        w.field(14u16, "share_patron_information", &self.share_patron_information);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for InnreachDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.general_user_id_type,
+                &self.general_loan_period,
+                &self.general_pushing_method,
+                &self.general_url_template,
+                &self.general_library_owner,
+                &self.general_enable_service_without_login,
+                &self.request_item_support_borrowing,
+                &self.request_item_pickup_library,
+                &self.request_item_location,
+                &self.shared_barcodes,
+                &self.check_out_location,
+                &self.check_out_item_policy,
+                &self.look_up_user_authentication,
+                &self.innreach_integration_profile,
+                &self.share_patron_information,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.general_user_id_type,
+                &mut self.general_loan_period,
+                &mut self.general_pushing_method,
+                &mut self.general_url_template,
+                &mut self.general_library_owner,
+                &mut self.general_enable_service_without_login,
+                &mut self.request_item_support_borrowing,
+                &mut self.request_item_pickup_library,
+                &mut self.request_item_location,
+                &mut self.shared_barcodes,
+                &mut self.check_out_location,
+                &mut self.check_out_item_policy,
+                &mut self.look_up_user_authentication,
+                &mut self.innreach_integration_profile,
+                &mut self.share_patron_information,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(InnreachDetails);
@@ -1270,126 +1289,126 @@ impl alma_runtime::Model for InnreachDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "innreach_details",
             fields: &[
-                F::new(
-                    "general_user_id_type",
-                    "general_user_id_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "general_loan_period",
-                    "general_loan_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "general_pushing_method",
-                    "general_pushing_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "generalURL_template",
-                    "generalURL_template",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "general_library_owner",
-                    "general_library_owner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "general_enable_service_without_login",
-                    "general_enable_service_without_login",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_item_support_borrowing",
-                    "request_item_support_borrowing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "request_item_pickup_library",
-                    "request_item_pickup_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "request_item_location",
-                    "request_item_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "shared_barcodes",
-                    "shared_barcodes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "check_out_location",
-                    "check_out_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "check_out_item_policy",
-                    "check_out_item_policy",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "look_up_user_authentication",
-                    "look_up_user_authentication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "innreach_integration_profile",
-                    "innreach_integration_profile",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "share_patron_information",
-                    "share_patron_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "general_user_id_type",
+                    name: "general_user_id_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "general_loan_period",
+                    name: "general_loan_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "general_pushing_method",
+                    name: "general_pushing_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "generalURL_template",
+                    name: "generalURL_template",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "general_library_owner",
+                    name: "general_library_owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "general_enable_service_without_login",
+                    name: "general_enable_service_without_login",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_item_support_borrowing",
+                    name: "request_item_support_borrowing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "request_item_pickup_library",
+                    name: "request_item_pickup_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "request_item_location",
+                    name: "request_item_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "shared_barcodes",
+                    name: "shared_barcodes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "check_out_location",
+                    name: "check_out_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "check_out_item_policy",
+                    name: "check_out_item_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "look_up_user_authentication",
+                    name: "look_up_user_authentication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "innreach_integration_profile",
+                    name: "innreach_integration_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "share_patron_information",
+                    name: "share_patron_information",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1432,56 +1451,48 @@ impl alma_runtime::Codec for Iso18626Details {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Iso18626Details",
-            &mut |k, v, r| {
-                match k {
-                    "alternative_document_delivery" => {
-                        out.alternative_document_delivery = r.read(0u16, v)?;
-                    }
-                    "ill_server" => out.ill_server = r.read(1u16, v)?,
-                    "iso_symbol" => out.iso_symbol = r.read(2u16, v)?,
-                    "send_requester_information" => {
-                        out.send_requester_information = r.read(3u16, v)?;
-                    }
-                    "shared_barcodes" => out.shared_barcodes = r.read(4u16, v)?,
-                    "return_info" => out.return_info = r.read(5u16, v)?,
-                    "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = r.read(6u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(
-            0u16,
-            "alternative_document_delivery",
-            &self.alternative_document_delivery,
-        );
-        w.field(1u16, "ill_server", &self.ill_server);
-        w.field(2u16, "iso_symbol", &self.iso_symbol);
-        w.field(3u16, "send_requester_information", &self.send_requester_information);
-        w.field(4u16, "shared_barcodes", &self.shared_barcodes);
-        w.field(5u16, "return_info", &self.return_info);
-        w.field(
-            6u16,
-            "resending_overdue_message_interval",
-            &self.resending_overdue_message_interval,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Iso18626Details {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.alternative_document_delivery,
+                &self.ill_server,
+                &self.iso_symbol,
+                &self.send_requester_information,
+                &self.shared_barcodes,
+                &self.return_info,
+                &self.resending_overdue_message_interval,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.alternative_document_delivery,
+                &mut self.ill_server,
+                &mut self.iso_symbol,
+                &mut self.send_requester_information,
+                &mut self.shared_barcodes,
+                &mut self.return_info,
+                &mut self.resending_overdue_message_interval,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Iso18626Details);
@@ -1494,62 +1505,62 @@ impl alma_runtime::Model for Iso18626Details {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "iso_18626_details",
             fields: &[
-                F::new(
-                    "alternative_document_delivery",
-                    "alternative_document_delivery",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "ill_server",
-                    "ill_server",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "iso_symbol",
-                    "iso_symbol",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "send_requester_information",
-                    "send_requester_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "shared_barcodes",
-                    "shared_barcodes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "return_info",
-                    "return_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "resending_overdue_message_interval",
-                    "resending_overdue_message_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "alternative_document_delivery",
+                    name: "alternative_document_delivery",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "ill_server",
+                    name: "ill_server",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "iso_symbol",
+                    name: "iso_symbol",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "send_requester_information",
+                    name: "send_requester_information",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "shared_barcodes",
+                    name: "shared_barcodes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "return_info",
+                    name: "return_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "resending_overdue_message_interval",
+                    name: "resending_overdue_message_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -1604,70 +1615,56 @@ impl alma_runtime::Codec for IsoDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "IsoDetails",
-            &mut |k, v, r| {
-                match k {
-                    "alternative_document_delivery" => {
-                        out.alternative_document_delivery = r.read(0u16, v)?;
-                    }
-                    "ill_server" => out.ill_server = r.read(1u16, v)?,
-                    "ill_port" => out.ill_port = r.read(2u16, v)?,
-                    "iso_symbol" => out.iso_symbol = r.read(3u16, v)?,
-                    "request_expiry_type" => out.request_expiry_type = r.read(4u16, v)?,
-                    "expiry_time" => out.expiry_time = r.read(5u16, v)?,
-                    "send_requester_information" => {
-                        out.send_requester_information = r.read(6u16, v)?;
-                    }
-                    "shared_barcodes" => out.shared_barcodes = r.read(7u16, v)?,
-                    "ignore_shipping_cost_override" => {
-                        out.ignore_shipping_cost_override = r.read(8u16, v)?;
-                    }
-                    "email_address" => out.email_address = r.read(9u16, v)?,
-                    "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = r.read(10u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(
-            0u16,
-            "alternative_document_delivery",
-            &self.alternative_document_delivery,
-        );
-        w.field(1u16, "ill_server", &self.ill_server);
-        w.field(2u16, "ill_port", &self.ill_port);
-        w.field(3u16, "iso_symbol", &self.iso_symbol);
-        w.field(4u16, "request_expiry_type", &self.request_expiry_type);
-        w.field(5u16, "expiry_time", &self.expiry_time);
-        w.field(6u16, "send_requester_information", &self.send_requester_information);
-        w.field(7u16, "shared_barcodes", &self.shared_barcodes);
-        w.field(
-            8u16,
-            "ignore_shipping_cost_override",
-            &self.ignore_shipping_cost_override,
-        );
-        w.field(9u16, "email_address", &self.email_address);
-        w.field(
-            10u16,
-            "resending_overdue_message_interval",
-            &self.resending_overdue_message_interval,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for IsoDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.alternative_document_delivery,
+                &self.ill_server,
+                &self.ill_port,
+                &self.iso_symbol,
+                &self.request_expiry_type,
+                &self.expiry_time,
+                &self.send_requester_information,
+                &self.shared_barcodes,
+                &self.ignore_shipping_cost_override,
+                &self.email_address,
+                &self.resending_overdue_message_interval,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.alternative_document_delivery,
+                &mut self.ill_server,
+                &mut self.ill_port,
+                &mut self.iso_symbol,
+                &mut self.request_expiry_type,
+                &mut self.expiry_time,
+                &mut self.send_requester_information,
+                &mut self.shared_barcodes,
+                &mut self.ignore_shipping_cost_override,
+                &mut self.email_address,
+                &mut self.resending_overdue_message_interval,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(IsoDetails);
@@ -1680,94 +1677,94 @@ impl alma_runtime::Model for IsoDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "iso_details",
             fields: &[
-                F::new(
-                    "alternative_document_delivery",
-                    "alternative_document_delivery",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "ill_server",
-                    "ill_server",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ill_port",
-                    "ill_port",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "iso_symbol",
-                    "iso_symbol",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_expiry_type",
-                    "request_expiry_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "expiry_time",
-                    "expiry_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "send_requester_information",
-                    "send_requester_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "shared_barcodes",
-                    "shared_barcodes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "ignore_shipping_cost_override",
-                    "ignore_shipping_cost_override",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resending_overdue_message_interval",
-                    "resending_overdue_message_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "alternative_document_delivery",
+                    name: "alternative_document_delivery",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "ill_server",
+                    name: "ill_server",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ill_port",
+                    name: "ill_port",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "iso_symbol",
+                    name: "iso_symbol",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_expiry_type",
+                    name: "request_expiry_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "expiry_time",
+                    name: "expiry_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "send_requester_information",
+                    name: "send_requester_information",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "shared_barcodes",
+                    name: "shared_barcodes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "ignore_shipping_cost_override",
+                    name: "ignore_shipping_cost_override",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resending_overdue_message_interval",
+                    name: "resending_overdue_message_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -1950,160 +1947,108 @@ impl alma_runtime::Codec for NcipDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "NcipDetails",
-            &mut |k, v, r| {
-                match k {
-                    "general_user_id_type" => out.general_user_id_type = r.read(0u16, v)?,
-                    "general_loan_period" => out.general_loan_period = r.read(1u16, v)?,
-                    "general_pushing_method" => {
-                        out.general_pushing_method = r.read(2u16, v)?;
-                    }
-                    "generalURL_template" => out.general_url_template = r.read(3u16, v)?,
-                    "general_broker_systemURL" => {
-                        out.general_broker_system_url = r.read(4u16, v)?;
-                    }
-                    "general_library_owner" => {
-                        out.general_library_owner = r.read(5u16, v)?;
-                    }
-                    "general_enable_service_without_login" => {
-                        out.general_enable_service_without_login = r.read(6u16, v)?;
-                    }
-                    "request_item_bib_type" => {
-                        out.request_item_bib_type = r.read(7u16, v)?;
-                    }
-                    "request_item_support_borrowing" => {
-                        out.request_item_support_borrowing = r.read(8u16, v)?;
-                    }
-                    "request_item_pickup_library" => {
-                        out.request_item_pickup_library = r.read(9u16, v)?;
-                    }
-                    "request_item_location" => {
-                        out.request_item_location = r.read(10u16, v)?;
-                    }
-                    "check_out_location" => out.check_out_location = r.read(11u16, v)?,
-                    "check_out_item_policy" => {
-                        out.check_out_item_policy = r.read(12u16, v)?;
-                    }
-                    "accept_item_location" => {
-                        out.accept_item_location = r.read(13u16, v)?;
-                    }
-                    "accept_item_pickup_library" => {
-                        out.accept_item_pickup_library = r.read(14u16, v)?;
-                    }
-                    "accept_item_automatic_receive" => {
-                        out.accept_item_automatic_receive = r.read(15u16, v)?;
-                    }
-                    "accept_item_receive_desk" => {
-                        out.accept_item_receive_desk = r.read(16u16, v)?;
-                    }
-                    "look_up_user_authentication" => {
-                        out.look_up_user_authentication = r.read(17u16, v)?;
-                    }
-                    "export_to_third_party" => {
-                        out.export_to_third_party = r.read(18u16, v)?;
-                    }
-                    "export_email_address" => {
-                        out.export_email_address = r.read(19u16, v)?;
-                    }
-                    "export_url" => out.export_url = r.read(20u16, v)?,
-                    "export_api_key" => out.export_api_key = r.read(21u16, v)?,
-                    "export_request_id_name_tag" => {
-                        out.export_request_id_name_tag = r.read(22u16, v)?;
-                    }
-                    "close_request_on_export" => {
-                        out.close_request_on_export = r.read(23u16, v)?;
-                    }
-                    "create_user_on_export" => {
-                        out.create_user_on_export = r.read(24u16, v)?;
-                    }
-                    "export_user_identifier" => {
-                        out.export_user_identifier = r.read(25u16, v)?;
-                    }
-                    "NVTGC" => out.nvtgc = r.read(26u16, v)?,
-                    "status" => out.status = r.read(27u16, v)?,
-                    "notification_preferences" => {
-                        out.notification_preferences = r.read(28u16, v)?;
-                    }
-                    "notification_method" => out.notification_method = r.read(29u16, v)?,
-                    "delivery_method" => out.delivery_method = r.read(30u16, v)?,
-                    "loan_delivery_method" => {
-                        out.loan_delivery_method = r.read(31u16, v)?;
-                    }
-                    "electronic_delivery" => out.electronic_delivery = r.read(32u16, v)?,
-                    "auth_type" => out.auth_type = r.read(33u16, v)?,
-                    "request_agency_id" => out.request_agency_id = r.read(34u16, v)?,
-                    "transfer_server" => out.transfer_server = r.read(35u16, v)?,
-                    "ncip_send_requester_info" => {
-                        out.ncip_send_requester_info = r.read(36u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "general_user_id_type", &self.general_user_id_type);
-        w.field(1u16, "general_loan_period", &self.general_loan_period);
-        w.field(2u16, "general_pushing_method", &self.general_pushing_method);
-        w.field(3u16, "generalURL_template", &self.general_url_template);
-        w.field(4u16, "general_broker_systemURL", &self.general_broker_system_url);
-        w.field(5u16, "general_library_owner", &self.general_library_owner);
-        w.field(
-            6u16,
-            "general_enable_service_without_login",
-            &self.general_enable_service_without_login,
-        );
-        w.field(7u16, "request_item_bib_type", &self.request_item_bib_type);
-        w.field(
-            8u16,
-            "request_item_support_borrowing",
-            &self.request_item_support_borrowing,
-        );
-        w.field(9u16, "request_item_pickup_library", &self.request_item_pickup_library);
-        w.field(10u16, "request_item_location", &self.request_item_location);
-        w.field(11u16, "check_out_location", &self.check_out_location);
-        w.field(12u16, "check_out_item_policy", &self.check_out_item_policy);
-        w.field(13u16, "accept_item_location", &self.accept_item_location);
-        w.field(14u16, "accept_item_pickup_library", &self.accept_item_pickup_library);
-        w.field(
-            15u16,
-            "accept_item_automatic_receive",
-            &self.accept_item_automatic_receive,
-        );
-        w.field(16u16, "accept_item_receive_desk", &self.accept_item_receive_desk);
-        w.field(17u16, "look_up_user_authentication", &self.look_up_user_authentication);
-        w.field(18u16, "export_to_third_party", &self.export_to_third_party);
-        w.field(19u16, "export_email_address", &self.export_email_address);
-        w.field(20u16, "export_url", &self.export_url);
-        w.field(21u16, "export_api_key", &self.export_api_key);
-        w.field(22u16, "export_request_id_name_tag", &self.export_request_id_name_tag);
-        w.field(23u16, "close_request_on_export", &self.close_request_on_export);
-        w.field(24u16, "create_user_on_export", &self.create_user_on_export);
-        w.field(25u16, "export_user_identifier", &self.export_user_identifier);
-        w.field(26u16, "NVTGC", &self.nvtgc);
-        w.field(27u16, "status", &self.status);
-        w.field(28u16, "notification_preferences", &self.notification_preferences);
-        w.field(29u16, "notification_method", &self.notification_method);
-        w.field(30u16, "delivery_method", &self.delivery_method);
-        w.field(31u16, "loan_delivery_method", &self.loan_delivery_method);
-        w.field(32u16, "electronic_delivery", &self.electronic_delivery);
-        w.field(33u16, "auth_type", &self.auth_type);
-        w.field(34u16, "request_agency_id", &self.request_agency_id);
-        w.field(35u16, "transfer_server", &self.transfer_server);
-        w.field(36u16, "ncip_send_requester_info", &self.ncip_send_requester_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for NcipDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.general_user_id_type,
+                &self.general_loan_period,
+                &self.general_pushing_method,
+                &self.general_url_template,
+                &self.general_broker_system_url,
+                &self.general_library_owner,
+                &self.general_enable_service_without_login,
+                &self.request_item_bib_type,
+                &self.request_item_support_borrowing,
+                &self.request_item_pickup_library,
+                &self.request_item_location,
+                &self.check_out_location,
+                &self.check_out_item_policy,
+                &self.accept_item_location,
+                &self.accept_item_pickup_library,
+                &self.accept_item_automatic_receive,
+                &self.accept_item_receive_desk,
+                &self.look_up_user_authentication,
+                &self.export_to_third_party,
+                &self.export_email_address,
+                &self.export_url,
+                &self.export_api_key,
+                &self.export_request_id_name_tag,
+                &self.close_request_on_export,
+                &self.create_user_on_export,
+                &self.export_user_identifier,
+                &self.nvtgc,
+                &self.status,
+                &self.notification_preferences,
+                &self.notification_method,
+                &self.delivery_method,
+                &self.loan_delivery_method,
+                &self.electronic_delivery,
+                &self.auth_type,
+                &self.request_agency_id,
+                &self.transfer_server,
+                &self.ncip_send_requester_info,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.general_user_id_type,
+                &mut self.general_loan_period,
+                &mut self.general_pushing_method,
+                &mut self.general_url_template,
+                &mut self.general_broker_system_url,
+                &mut self.general_library_owner,
+                &mut self.general_enable_service_without_login,
+                &mut self.request_item_bib_type,
+                &mut self.request_item_support_borrowing,
+                &mut self.request_item_pickup_library,
+                &mut self.request_item_location,
+                &mut self.check_out_location,
+                &mut self.check_out_item_policy,
+                &mut self.accept_item_location,
+                &mut self.accept_item_pickup_library,
+                &mut self.accept_item_automatic_receive,
+                &mut self.accept_item_receive_desk,
+                &mut self.look_up_user_authentication,
+                &mut self.export_to_third_party,
+                &mut self.export_email_address,
+                &mut self.export_url,
+                &mut self.export_api_key,
+                &mut self.export_request_id_name_tag,
+                &mut self.close_request_on_export,
+                &mut self.create_user_on_export,
+                &mut self.export_user_identifier,
+                &mut self.nvtgc,
+                &mut self.status,
+                &mut self.notification_preferences,
+                &mut self.notification_method,
+                &mut self.delivery_method,
+                &mut self.loan_delivery_method,
+                &mut self.electronic_delivery,
+                &mut self.auth_type,
+                &mut self.request_agency_id,
+                &mut self.transfer_server,
+                &mut self.ncip_send_requester_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(NcipDetails);
@@ -2116,288 +2061,302 @@ impl alma_runtime::Model for NcipDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "ncip_details",
             fields: &[
-                F::new(
-                    "general_user_id_type",
-                    "general_user_id_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "general_loan_period",
-                    "general_loan_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "general_pushing_method",
-                    "general_pushing_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "generalURL_template",
-                    "generalURL_template",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "general_broker_systemURL",
-                    "general_broker_systemURL",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "general_library_owner",
-                    "general_library_owner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "general_enable_service_without_login",
-                    "general_enable_service_without_login",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_item_bib_type",
-                    "request_item_bib_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_item_support_borrowing",
-                    "request_item_support_borrowing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "request_item_pickup_library",
-                    "request_item_pickup_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "request_item_location",
-                    "request_item_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "check_out_location",
-                    "check_out_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "check_out_item_policy",
-                    "check_out_item_policy",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "accept_item_location",
-                    "accept_item_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "accept_item_pickup_library",
-                    "accept_item_pickup_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "accept_item_automatic_receive",
-                    "accept_item_automatic_receive",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "accept_item_receive_desk",
-                    "accept_item_receive_desk",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "look_up_user_authentication",
-                    "look_up_user_authentication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "export_to_third_party",
-                    "export_to_third_party",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "export_email_address",
-                    "export_email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "export_url",
-                    "export_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "export_api_key",
-                    "export_api_key",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "export_request_id_name_tag",
-                    "export_request_id_name_tag",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "close_request_on_export",
-                    "close_request_on_export",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "create_user_on_export",
-                    "create_user_on_export",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "export_user_identifier",
-                    "export_user_identifier",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("NVTGC", "NVTGC", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("status", "status", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "notification_preferences",
-                    "notification_preferences",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "notification_method",
-                    "notification_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "delivery_method",
-                    "delivery_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "loan_delivery_method",
-                    "loan_delivery_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "electronic_delivery",
-                    "electronic_delivery",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "auth_type",
-                    "auth_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_agency_id",
-                    "request_agency_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "transfer_server",
-                    "transfer_server",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ncip_send_requester_info",
-                    "ncip_send_requester_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "general_user_id_type",
+                    name: "general_user_id_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "general_loan_period",
+                    name: "general_loan_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "general_pushing_method",
+                    name: "general_pushing_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "generalURL_template",
+                    name: "generalURL_template",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "general_broker_systemURL",
+                    name: "general_broker_systemURL",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "general_library_owner",
+                    name: "general_library_owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "general_enable_service_without_login",
+                    name: "general_enable_service_without_login",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_item_bib_type",
+                    name: "request_item_bib_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_item_support_borrowing",
+                    name: "request_item_support_borrowing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "request_item_pickup_library",
+                    name: "request_item_pickup_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "request_item_location",
+                    name: "request_item_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "check_out_location",
+                    name: "check_out_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "check_out_item_policy",
+                    name: "check_out_item_policy",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "accept_item_location",
+                    name: "accept_item_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "accept_item_pickup_library",
+                    name: "accept_item_pickup_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "accept_item_automatic_receive",
+                    name: "accept_item_automatic_receive",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "accept_item_receive_desk",
+                    name: "accept_item_receive_desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "look_up_user_authentication",
+                    name: "look_up_user_authentication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "export_to_third_party",
+                    name: "export_to_third_party",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "export_email_address",
+                    name: "export_email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "export_url",
+                    name: "export_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "export_api_key",
+                    name: "export_api_key",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "export_request_id_name_tag",
+                    name: "export_request_id_name_tag",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "close_request_on_export",
+                    name: "close_request_on_export",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "create_user_on_export",
+                    name: "create_user_on_export",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "export_user_identifier",
+                    name: "export_user_identifier",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "NVTGC",
+                    name: "NVTGC",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "notification_preferences",
+                    name: "notification_preferences",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "notification_method",
+                    name: "notification_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "delivery_method",
+                    name: "delivery_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "loan_delivery_method",
+                    name: "loan_delivery_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "electronic_delivery",
+                    name: "electronic_delivery",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "auth_type",
+                    name: "auth_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_agency_id",
+                    name: "request_agency_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "transfer_server",
+                    name: "transfer_server",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ncip_send_requester_info",
+                    name: "ncip_send_requester_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -2455,66 +2414,58 @@ impl alma_runtime::Codec for NcipP2pDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "NcipP2pDetails",
-            &mut |k, v, r| {
-                match k {
-                    "alternative_document_delivery" => {
-                        out.alternative_document_delivery = r.read(0u16, v)?;
-                    }
-                    "general_user_id_type" => out.general_user_id_type = r.read(1u16, v)?,
-                    "ill_server" => out.ill_server = r.read(2u16, v)?,
-                    "ncip_p2p_user_name" => out.ncip_p2p_user_name = r.read(3u16, v)?,
-                    "ncip_p2p_password" => out.ncip_p2p_password = r.read(4u16, v)?,
-                    "institution_code" => out.institution_code = r.read(5u16, v)?,
-                    "partner_symbol" => out.partner_symbol = r.read(6u16, v)?,
-                    "request_expiry_type" => out.request_expiry_type = r.read(7u16, v)?,
-                    "expiry_time" => out.expiry_time = r.read(8u16, v)?,
-                    "send_requester_information" => {
-                        out.send_requester_information = r.read(9u16, v)?;
-                    }
-                    "email_address" => out.email_address = r.read(10u16, v)?,
-                    "resending_overdue_message_interval" => {
-                        out.resending_overdue_message_interval = r.read(11u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(
-            0u16,
-            "alternative_document_delivery",
-            &self.alternative_document_delivery,
-        );
-        w.field(1u16, "general_user_id_type", &self.general_user_id_type);
-        w.field(2u16, "ill_server", &self.ill_server);
-        w.field(3u16, "ncip_p2p_user_name", &self.ncip_p2p_user_name);
-        w.field(4u16, "ncip_p2p_password", &self.ncip_p2p_password);
-        w.field(5u16, "institution_code", &self.institution_code);
-        w.field(6u16, "partner_symbol", &self.partner_symbol);
-        w.field(7u16, "request_expiry_type", &self.request_expiry_type);
-        w.field(8u16, "expiry_time", &self.expiry_time);
-        w.field(9u16, "send_requester_information", &self.send_requester_information);
-        w.field(10u16, "email_address", &self.email_address);
-        w.field(
-            11u16,
-            "resending_overdue_message_interval",
-            &self.resending_overdue_message_interval,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for NcipP2pDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.alternative_document_delivery,
+                &self.general_user_id_type,
+                &self.ill_server,
+                &self.ncip_p2p_user_name,
+                &self.ncip_p2p_password,
+                &self.institution_code,
+                &self.partner_symbol,
+                &self.request_expiry_type,
+                &self.expiry_time,
+                &self.send_requester_information,
+                &self.email_address,
+                &self.resending_overdue_message_interval,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.alternative_document_delivery,
+                &mut self.general_user_id_type,
+                &mut self.ill_server,
+                &mut self.ncip_p2p_user_name,
+                &mut self.ncip_p2p_password,
+                &mut self.institution_code,
+                &mut self.partner_symbol,
+                &mut self.request_expiry_type,
+                &mut self.expiry_time,
+                &mut self.send_requester_information,
+                &mut self.email_address,
+                &mut self.resending_overdue_message_interval,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(NcipP2pDetails);
@@ -2527,102 +2478,102 @@ impl alma_runtime::Model for NcipP2pDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "ncip_p2p_details",
             fields: &[
-                F::new(
-                    "alternative_document_delivery",
-                    "alternative_document_delivery",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "general_user_id_type",
-                    "general_user_id_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "ill_server",
-                    "ill_server",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ncip_p2p_user_name",
-                    "ncip_p2p_user_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "ncip_p2p_password",
-                    "ncip_p2p_password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "institution_code",
-                    "institution_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "partner_symbol",
-                    "partner_symbol",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_expiry_type",
-                    "request_expiry_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "expiry_time",
-                    "expiry_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "send_requester_information",
-                    "send_requester_information",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "resending_overdue_message_interval",
-                    "resending_overdue_message_interval",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                F {
+                    key: "alternative_document_delivery",
+                    name: "alternative_document_delivery",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "general_user_id_type",
+                    name: "general_user_id_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "ill_server",
+                    name: "ill_server",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ncip_p2p_user_name",
+                    name: "ncip_p2p_user_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "ncip_p2p_password",
+                    name: "ncip_p2p_password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "institution_code",
+                    name: "institution_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partner_symbol",
+                    name: "partner_symbol",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_expiry_type",
+                    name: "request_expiry_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "expiry_time",
+                    name: "expiry_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "send_requester_information",
+                    name: "send_requester_information",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "resending_overdue_message_interval",
+                    name: "resending_overdue_message_interval",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -2658,36 +2609,37 @@ impl alma_runtime::Codec for Partner {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Partner",
-            &mut |k, v, r| {
-                match k {
-                    "partner_details" => out.partner_details = r.read(0u16, v)?,
-                    "contact_info" => out.contact_info = r.read(1u16, v)?,
-                    "note" => out.note = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "partner_details", &self.partner_details);
-        w.field(1u16, "contact_info", &self.contact_info);
-        w.field(2u16, "note", &self.note);
-        w.field(3u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Partner {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.partner_details, &self.contact_info, &self.note, &self.link],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.partner_details,
+                &mut self.contact_info,
+                &mut self.note,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Partner);
@@ -2700,37 +2652,44 @@ impl alma_runtime::Model for Partner {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partner",
             fields: &[
-                F::new(
-                    "partner_details",
-                    "partner_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "partner_details",
+                    name: "partner_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::PartnerDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::PartnerContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2903,126 +2862,104 @@ impl alma_runtime::Codec for PartnerDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PartnerDetails",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "profile_details" => out.profile_details = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "system_type" => out.system_type = r.read(4u16, v)?,
-                    "avg_supply_time" => out.avg_supply_time = r.read(5u16, v)?,
-                    "delivery_delay" => out.delivery_delay = r.read(6u16, v)?,
-                    "currency" => out.currency = r.read(7u16, v)?,
-                    "alternate_symbol" => out.alternate_symbol = r.read(8u16, v)?,
-                    "borrowing_supported" => out.borrowing_supported = r.read(9u16, v)?,
-                    "borrowing_workflow" => out.borrowing_workflow = r.read(10u16, v)?,
-                    "lending_supported" => out.lending_supported = r.read(11u16, v)?,
-                    "lending_workflow" => out.lending_workflow = r.read(12u16, v)?,
-                    "self_registered_indicator" => {
-                        out.self_registered_indicator = r.read(13u16, v)?;
-                    }
-                    "create_new_request_alert" => {
-                        out.create_new_request_alert = r.read(14u16, v)?;
-                    }
-                    "copyright_payment_responsibility" => {
-                        out.copyright_payment_responsibility = r.read(15u16, v)?;
-                    }
-                    "use_consolidated_billing" => {
-                        out.use_consolidated_billing = r.read(16u16, v)?;
-                    }
-                    "billing_city" => out.billing_city = r.read(17u16, v)?,
-                    "billing_contact_name" => {
-                        out.billing_contact_name = r.read(18u16, v)?;
-                    }
-                    "billing_country" => out.billing_country = r.read(19u16, v)?,
-                    "billing_email" => out.billing_email = r.read(20u16, v)?,
-                    "billing_line1" => out.billing_line1 = r.read(21u16, v)?,
-                    "billing_line2" => out.billing_line2 = r.read(22u16, v)?,
-                    "billing_postal_code" => out.billing_postal_code = r.read(23u16, v)?,
-                    "billing_state_province" => {
-                        out.billing_state_province = r.read(24u16, v)?;
-                    }
-                    "auto_cancel_supported" => {
-                        out.auto_cancel_supported = r.read(25u16, v)?;
-                    }
-                    "auto_cancel_reason" => out.auto_cancel_reason = r.read(26u16, v)?,
-                    "auto_cancel_time" => out.auto_cancel_time = r.read(27u16, v)?,
-                    "auto_claim_supported" => {
-                        out.auto_claim_supported = r.read(28u16, v)?;
-                    }
-                    "auto_claim_time" => out.auto_claim_time = r.read(29u16, v)?,
-                    "locate_profile" => out.locate_profile = r.read(30u16, v)?,
-                    "institution_code" => out.institution_code = r.read(31u16, v)?,
-                    "holding_code" => out.holding_code = r.read(32u16, v)?,
-                    "enable_direct_charge_functionality" => {
-                        out.enable_direct_charge_functionality = r.read(33u16, v)?;
-                    }
-                    "maximum_request_cost" => {
-                        out.maximum_request_cost = r.read(34u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "profile_details", &self.profile_details);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "system_type", &self.system_type);
-        w.field(5u16, "avg_supply_time", &self.avg_supply_time);
-        w.field(6u16, "delivery_delay", &self.delivery_delay);
-        w.field(7u16, "currency", &self.currency);
-        w.field(8u16, "alternate_symbol", &self.alternate_symbol);
-        w.field(9u16, "borrowing_supported", &self.borrowing_supported);
-        w.field(10u16, "borrowing_workflow", &self.borrowing_workflow);
-        w.field(11u16, "lending_supported", &self.lending_supported);
-        w.field(12u16, "lending_workflow", &self.lending_workflow);
-        w.field(13u16, "self_registered_indicator", &self.self_registered_indicator);
-        w.field(14u16, "create_new_request_alert", &self.create_new_request_alert);
-        w.field(
-            15u16,
-            "copyright_payment_responsibility",
-            &self.copyright_payment_responsibility,
-        );
-        w.field(16u16, "use_consolidated_billing", &self.use_consolidated_billing);
-        w.field(17u16, "billing_city", &self.billing_city);
-        w.field(18u16, "billing_contact_name", &self.billing_contact_name);
-        w.field(19u16, "billing_country", &self.billing_country);
-        w.field(20u16, "billing_email", &self.billing_email);
-        w.field(21u16, "billing_line1", &self.billing_line1);
-        w.field(22u16, "billing_line2", &self.billing_line2);
-        w.field(23u16, "billing_postal_code", &self.billing_postal_code);
-        w.field(24u16, "billing_state_province", &self.billing_state_province);
-        w.field(25u16, "auto_cancel_supported", &self.auto_cancel_supported);
-        w.field(26u16, "auto_cancel_reason", &self.auto_cancel_reason);
-        w.field(27u16, "auto_cancel_time", &self.auto_cancel_time);
-        w.field(28u16, "auto_claim_supported", &self.auto_claim_supported);
-        w.field(29u16, "auto_claim_time", &self.auto_claim_time);
-        w.field(30u16, "locate_profile", &self.locate_profile);
-        w.field(31u16, "institution_code", &self.institution_code);
-        w.field(32u16, "holding_code", &self.holding_code);
-        w.field(
-            33u16,
-            "enable_direct_charge_functionality",
-            &self.enable_direct_charge_functionality,
-        );
-        w.field(34u16, "maximum_request_cost", &self.maximum_request_cost);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PartnerDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.profile_details,
+                &self.status,
+                &self.system_type,
+                &self.avg_supply_time,
+                &self.delivery_delay,
+                &self.currency,
+                &self.alternate_symbol,
+                &self.borrowing_supported,
+                &self.borrowing_workflow,
+                &self.lending_supported,
+                &self.lending_workflow,
+                &self.self_registered_indicator,
+                &self.create_new_request_alert,
+                &self.copyright_payment_responsibility,
+                &self.use_consolidated_billing,
+                &self.billing_city,
+                &self.billing_contact_name,
+                &self.billing_country,
+                &self.billing_email,
+                &self.billing_line1,
+                &self.billing_line2,
+                &self.billing_postal_code,
+                &self.billing_state_province,
+                &self.auto_cancel_supported,
+                &self.auto_cancel_reason,
+                &self.auto_cancel_time,
+                &self.auto_claim_supported,
+                &self.auto_claim_time,
+                &self.locate_profile,
+                &self.institution_code,
+                &self.holding_code,
+                &self.enable_direct_charge_functionality,
+                &self.maximum_request_cost,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.profile_details,
+                &mut self.status,
+                &mut self.system_type,
+                &mut self.avg_supply_time,
+                &mut self.delivery_delay,
+                &mut self.currency,
+                &mut self.alternate_symbol,
+                &mut self.borrowing_supported,
+                &mut self.borrowing_workflow,
+                &mut self.lending_supported,
+                &mut self.lending_workflow,
+                &mut self.self_registered_indicator,
+                &mut self.create_new_request_alert,
+                &mut self.copyright_payment_responsibility,
+                &mut self.use_consolidated_billing,
+                &mut self.billing_city,
+                &mut self.billing_contact_name,
+                &mut self.billing_country,
+                &mut self.billing_email,
+                &mut self.billing_line1,
+                &mut self.billing_line2,
+                &mut self.billing_postal_code,
+                &mut self.billing_state_province,
+                &mut self.auto_cancel_supported,
+                &mut self.auto_cancel_reason,
+                &mut self.auto_cancel_time,
+                &mut self.auto_claim_supported,
+                &mut self.auto_claim_time,
+                &mut self.locate_profile,
+                &mut self.institution_code,
+                &mut self.holding_code,
+                &mut self.enable_direct_charge_functionality,
+                &mut self.maximum_request_cost,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PartnerDetails);
@@ -3035,260 +2972,288 @@ impl alma_runtime::Model for PartnerDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partner_details",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "profile_details",
-                    "profile_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "profile_details",
+                    name: "profile_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::ProfileDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Scalar(S::Enum)),
-                F::new("system_type", "system_type", K::Element, None, false, V::Code),
-                F::new(
-                    "avg_supply_time",
-                    "avg_supply_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "delivery_delay",
-                    "delivery_delay",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "currency",
-                    "currency",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "alternate_symbol",
-                    "alternate_symbol",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "borrowing_supported",
-                    "borrowing_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "borrowing_workflow",
-                    "borrowing_workflow",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "lending_supported",
-                    "lending_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "lending_workflow",
-                    "lending_workflow",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "self_registered_indicator",
-                    "self_registered_indicator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "create_new_request_alert",
-                    "create_new_request_alert",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "copyright_payment_responsibility",
-                    "copyright_payment_responsibility",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "use_consolidated_billing",
-                    "use_consolidated_billing",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "billing_city",
-                    "billing_city",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_contact_name",
-                    "billing_contact_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_country",
-                    "billing_country",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_email",
-                    "billing_email",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_line1",
-                    "billing_line1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_line2",
-                    "billing_line2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_postal_code",
-                    "billing_postal_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_state_province",
-                    "billing_state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "auto_cancel_supported",
-                    "auto_cancel_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "auto_cancel_reason",
-                    "auto_cancel_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "auto_cancel_time",
-                    "auto_cancel_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "auto_claim_supported",
-                    "auto_claim_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "auto_claim_time",
-                    "auto_claim_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "locate_profile",
-                    "locate_profile",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "institution_code",
-                    "institution_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "holding_code",
-                    "holding_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "enable_direct_charge_functionality",
-                    "enable_direct_charge_functionality",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "maximum_request_cost",
-                    "maximum_request_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "system_type",
+                    name: "system_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "avg_supply_time",
+                    name: "avg_supply_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "delivery_delay",
+                    name: "delivery_delay",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alternate_symbol",
+                    name: "alternate_symbol",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "borrowing_supported",
+                    name: "borrowing_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "borrowing_workflow",
+                    name: "borrowing_workflow",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lending_supported",
+                    name: "lending_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "lending_workflow",
+                    name: "lending_workflow",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "self_registered_indicator",
+                    name: "self_registered_indicator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "create_new_request_alert",
+                    name: "create_new_request_alert",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "copyright_payment_responsibility",
+                    name: "copyright_payment_responsibility",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "use_consolidated_billing",
+                    name: "use_consolidated_billing",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "billing_city",
+                    name: "billing_city",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_contact_name",
+                    name: "billing_contact_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_country",
+                    name: "billing_country",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_email",
+                    name: "billing_email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_line1",
+                    name: "billing_line1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_line2",
+                    name: "billing_line2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_postal_code",
+                    name: "billing_postal_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_state_province",
+                    name: "billing_state_province",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "auto_cancel_supported",
+                    name: "auto_cancel_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "auto_cancel_reason",
+                    name: "auto_cancel_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "auto_cancel_time",
+                    name: "auto_cancel_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "auto_claim_supported",
+                    name: "auto_claim_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "auto_claim_time",
+                    name: "auto_claim_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "locate_profile",
+                    name: "locate_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "institution_code",
+                    name: "institution_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding_code",
+                    name: "holding_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "enable_direct_charge_functionality",
+                    name: "enable_direct_charge_functionality",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "maximum_request_cost",
+                    name: "maximum_request_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
             ],
         };
         &MODEL
@@ -3369,36 +3334,42 @@ impl alma_runtime::Codec for PartnerPhone {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PartnerPhone",
-            &mut |k, v, r| {
-                match k {
-                    "phone_number" => out.phone_number = r.read(0u16, v)?,
-                    "phone_types" => out.phone_types = r.read(1u16, v)?,
-                    "preferred" => out.preferred = r.read(2u16, v)?,
-                    "preferredSMS" => out.preferred_sms = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "phone_number", &self.phone_number);
-        w.field(1u16, "phone_types", &self.phone_types);
-        w.field(2u16, "preferred", &self.preferred);
-        w.field(3u16, "preferredSMS", &self.preferred_sms);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PartnerPhone {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.phone_number,
+                &self.phone_types,
+                &self.preferred,
+                &self.preferred_sms,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.phone_number,
+                &mut self.phone_types,
+                &mut self.preferred,
+                &mut self.preferred_sms,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PartnerPhone);
@@ -3411,40 +3382,40 @@ impl alma_runtime::Model for PartnerPhone {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone",
             fields: &[
-                F::new(
-                    "phone_number",
-                    "phone_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "phone_types",
-                    "phone_types",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "phone_number",
+                    name: "phone_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "phone_types",
+                    name: "phone_types",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::PhonePhoneTypes as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "preferred",
-                    "preferred",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "preferredSMS",
-                    "preferredSMS",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                },
+                F {
+                    key: "preferred",
+                    name: "preferred",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "preferredSMS",
+                    name: "preferredSMS",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -3472,30 +3443,24 @@ impl alma_runtime::Codec for PhonePhoneTypes {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PhonePhoneTypes",
-            &mut |k, v, r| {
-                match k {
-                    "phone_type" => out.phone_type = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "phone_type", &self.phone_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PhonePhoneTypes {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.phone_type], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.phone_type], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(PhonePhoneTypes);
@@ -3508,14 +3473,14 @@ impl alma_runtime::Model for PhonePhoneTypes {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "phone_phone_types",
             fields: &[
-                F::new(
-                    "phone_type",
-                    "phone_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "phone_type",
+                    name: "phone_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3572,52 +3537,56 @@ impl alma_runtime::Codec for ProfileDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ProfileDetails",
-            &mut |k, v, r| {
-                match k {
-                    "profile_type" => out.profile_type = r.read(0u16, v)?,
-                    "art_email_details" => out.art_email_details = r.read(1u16, v)?,
-                    "ncip_details" => out.ncip_details = r.read(2u16, v)?,
-                    "iso_details" => out.iso_details = r.read(3u16, v)?,
-                    "iso_18626_details" => out.iso_18626_details = r.read(4u16, v)?,
-                    "email_details" => out.email_details = r.read(5u16, v)?,
-                    "ncip_p2p_details" => out.ncip_p2p_details = r.read(6u16, v)?,
-                    "bldss_details" => out.bldss_details = r.read(7u16, v)?,
-                    "fulfillment_network_details" => {
-                        out.fulfillment_network_details = r.read(8u16, v)?;
-                    }
-                    "rapid_details" => out.rapid_details = r.read(9u16, v)?,
-                    "innreach_details" => out.innreach_details = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "profile_type", &self.profile_type);
-        w.field(1u16, "art_email_details", &self.art_email_details);
-        w.field(2u16, "ncip_details", &self.ncip_details);
-        w.field(3u16, "iso_details", &self.iso_details);
-        w.field(4u16, "iso_18626_details", &self.iso_18626_details);
-        w.field(5u16, "email_details", &self.email_details);
-        w.field(6u16, "ncip_p2p_details", &self.ncip_p2p_details);
-        w.field(7u16, "bldss_details", &self.bldss_details);
-        w.field(8u16, "fulfillment_network_details", &self.fulfillment_network_details);
-        w.field(9u16, "rapid_details", &self.rapid_details);
-        w.field(10u16, "innreach_details", &self.innreach_details);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ProfileDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.profile_type,
+                &self.art_email_details,
+                &self.ncip_details,
+                &self.iso_details,
+                &self.iso_18626_details,
+                &self.email_details,
+                &self.ncip_p2p_details,
+                &self.bldss_details,
+                &self.fulfillment_network_details,
+                &self.rapid_details,
+                &self.innreach_details,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.profile_type,
+                &mut self.art_email_details,
+                &mut self.ncip_details,
+                &mut self.iso_details,
+                &mut self.iso_18626_details,
+                &mut self.email_details,
+                &mut self.ncip_p2p_details,
+                &mut self.bldss_details,
+                &mut self.fulfillment_network_details,
+                &mut self.rapid_details,
+                &mut self.innreach_details,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ProfileDetails);
@@ -3630,114 +3599,114 @@ impl alma_runtime::Model for ProfileDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "profile_details",
             fields: &[
-                F::new(
-                    "profile_type",
-                    "profile_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new(
-                    "art_email_details",
-                    "art_email_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "profile_type",
+                    name: "profile_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "art_email_details",
+                    name: "art_email_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::ArtEmailDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "ncip_details",
-                    "ncip_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "ncip_details",
+                    name: "ncip_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::NcipDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "iso_details",
-                    "iso_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "iso_details",
+                    name: "iso_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::IsoDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "iso_18626_details",
-                    "iso_18626_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "iso_18626_details",
+                    name: "iso_18626_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::Iso18626Details as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "email_details",
-                    "email_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "email_details",
+                    name: "email_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::EmailDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "ncip_p2p_details",
-                    "ncip_p2p_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "ncip_p2p_details",
+                    name: "ncip_p2p_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::NcipP2pDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "bldss_details",
-                    "bldss_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "bldss_details",
+                    name: "bldss_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::BldssDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "fulfillment_network_details",
-                    "fulfillment_network_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "fulfillment_network_details",
+                    name: "fulfillment_network_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::FulfillmentNetworkDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rapid_details",
-                    "rapid_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "rapid_details",
+                    name: "rapid_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::RapidDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "innreach_details",
-                    "innreach_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "innreach_details",
+                    name: "innreach_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::InnreachDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3868,54 +3837,48 @@ impl alma_runtime::Codec for RapidDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RapidDetails",
-            &mut |k, v, r| {
-                match k {
-                    "rapid_url" => out.rapid_url = r.read(0u16, v)?,
-                    "rapid_user_name" => out.rapid_user_name = r.read(1u16, v)?,
-                    "rapid_password" => out.rapid_password = r.read(2u16, v)?,
-                    "requesting_rapid_code" => {
-                        out.requesting_rapid_code = r.read(3u16, v)?;
-                    }
-                    "rapid_requesting_branch_name" => {
-                        out.rapid_requesting_branch_name = r.read(4u16, v)?;
-                    }
-                    "close_request_on_export" => {
-                        out.close_request_on_export = r.read(5u16, v)?;
-                    }
-                    "rapid_default_library_owner" => {
-                        out.rapid_default_library_owner = r.read(6u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "rapid_url", &self.rapid_url);
-        w.field(1u16, "rapid_user_name", &self.rapid_user_name);
-        w.field(2u16, "rapid_password", &self.rapid_password);
-        w.field(3u16, "requesting_rapid_code", &self.requesting_rapid_code);
-        w.field(
-            4u16,
-            "rapid_requesting_branch_name",
-            &self.rapid_requesting_branch_name,
-        );
-        w.field(5u16, "close_request_on_export", &self.close_request_on_export);
-        w.field(6u16, "rapid_default_library_owner", &self.rapid_default_library_owner);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RapidDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.rapid_url,
+                &self.rapid_user_name,
+                &self.rapid_password,
+                &self.requesting_rapid_code,
+                &self.rapid_requesting_branch_name,
+                &self.close_request_on_export,
+                &self.rapid_default_library_owner,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.rapid_url,
+                &mut self.rapid_user_name,
+                &mut self.rapid_password,
+                &mut self.requesting_rapid_code,
+                &mut self.rapid_requesting_branch_name,
+                &mut self.close_request_on_export,
+                &mut self.rapid_default_library_owner,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RapidDetails);
@@ -3928,62 +3891,62 @@ impl alma_runtime::Model for RapidDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rapid_details",
             fields: &[
-                F::new(
-                    "rapid_url",
-                    "rapid_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "rapid_user_name",
-                    "rapid_user_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "rapid_password",
-                    "rapid_password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "requesting_rapid_code",
-                    "requesting_rapid_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "rapid_requesting_branch_name",
-                    "rapid_requesting_branch_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "close_request_on_export",
-                    "close_request_on_export",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "rapid_default_library_owner",
-                    "rapid_default_library_owner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
+                F {
+                    key: "rapid_url",
+                    name: "rapid_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "rapid_user_name",
+                    name: "rapid_user_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "rapid_password",
+                    name: "rapid_password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "requesting_rapid_code",
+                    name: "requesting_rapid_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "rapid_requesting_branch_name",
+                    name: "rapid_requesting_branch_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "close_request_on_export",
+                    name: "close_request_on_export",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "rapid_default_library_owner",
+                    name: "rapid_default_library_owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -4019,36 +3982,37 @@ impl alma_runtime::Codec for PartnerPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PartnerPost",
-            &mut |k, v, r| {
-                match k {
-                    "partner_details" => out.partner_details = r.read(0u16, v)?,
-                    "contact_info" => out.contact_info = r.read(1u16, v)?,
-                    "note" => out.note = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "partner_details", &self.partner_details);
-        w.field(1u16, "contact_info", &self.contact_info);
-        w.field(2u16, "note", &self.note);
-        w.field(3u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PartnerPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.partner_details, &self.contact_info, &self.note, &self.link],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.partner_details,
+                &mut self.contact_info,
+                &mut self.note,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PartnerPost);
@@ -4061,37 +4025,44 @@ impl alma_runtime::Model for PartnerPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partner",
             fields: &[
-                F::new(
-                    "partner_details",
-                    "partner_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "partner_details",
+                    name: "partner_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::PartnerDetailsPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::PartnerContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4245,106 +4216,96 @@ impl alma_runtime::Codec for PartnerDetailsPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PartnerDetailsPost",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "profile_details" => out.profile_details = r.read(2u16, v)?,
-                    "status" => out.status = r.read(3u16, v)?,
-                    "system_type" => out.system_type = r.read(4u16, v)?,
-                    "avg_supply_time" => out.avg_supply_time = r.read(5u16, v)?,
-                    "delivery_delay" => out.delivery_delay = r.read(6u16, v)?,
-                    "currency" => out.currency = r.read(7u16, v)?,
-                    "alternate_symbol" => out.alternate_symbol = r.read(8u16, v)?,
-                    "borrowing_supported" => out.borrowing_supported = r.read(9u16, v)?,
-                    "borrowing_workflow" => out.borrowing_workflow = r.read(10u16, v)?,
-                    "lending_supported" => out.lending_supported = r.read(11u16, v)?,
-                    "lending_workflow" => out.lending_workflow = r.read(12u16, v)?,
-                    "copyright_payment_responsibility" => {
-                        out.copyright_payment_responsibility = r.read(13u16, v)?;
-                    }
-                    "billing_city" => out.billing_city = r.read(14u16, v)?,
-                    "billing_contact_name" => {
-                        out.billing_contact_name = r.read(15u16, v)?;
-                    }
-                    "billing_country" => out.billing_country = r.read(16u16, v)?,
-                    "billing_email" => out.billing_email = r.read(17u16, v)?,
-                    "billing_line1" => out.billing_line1 = r.read(18u16, v)?,
-                    "billing_line2" => out.billing_line2 = r.read(19u16, v)?,
-                    "billing_postal_code" => out.billing_postal_code = r.read(20u16, v)?,
-                    "billing_state_province" => {
-                        out.billing_state_province = r.read(21u16, v)?;
-                    }
-                    "auto_cancel_supported" => {
-                        out.auto_cancel_supported = r.read(22u16, v)?;
-                    }
-                    "auto_cancel_reason" => out.auto_cancel_reason = r.read(23u16, v)?,
-                    "auto_cancel_time" => out.auto_cancel_time = r.read(24u16, v)?,
-                    "auto_claim_supported" => {
-                        out.auto_claim_supported = r.read(25u16, v)?;
-                    }
-                    "auto_claim_time" => out.auto_claim_time = r.read(26u16, v)?,
-                    "locate_profile" => out.locate_profile = r.read(27u16, v)?,
-                    "institution_code" => out.institution_code = r.read(28u16, v)?,
-                    "holding_code" => out.holding_code = r.read(29u16, v)?,
-                    "maximum_request_cost" => {
-                        out.maximum_request_cost = r.read(30u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "profile_details", &self.profile_details);
-        w.field(3u16, "status", &self.status);
-        w.field(4u16, "system_type", &self.system_type);
-        w.field(5u16, "avg_supply_time", &self.avg_supply_time);
-        w.field(6u16, "delivery_delay", &self.delivery_delay);
-        w.field(7u16, "currency", &self.currency);
-        w.field(8u16, "alternate_symbol", &self.alternate_symbol);
-        w.field(9u16, "borrowing_supported", &self.borrowing_supported);
-        w.field(10u16, "borrowing_workflow", &self.borrowing_workflow);
-        w.field(11u16, "lending_supported", &self.lending_supported);
-        w.field(12u16, "lending_workflow", &self.lending_workflow);
-        w.field(
-            13u16,
-            "copyright_payment_responsibility",
-            &self.copyright_payment_responsibility,
-        );
-        w.field(14u16, "billing_city", &self.billing_city);
-        w.field(15u16, "billing_contact_name", &self.billing_contact_name);
-        w.field(16u16, "billing_country", &self.billing_country);
-        w.field(17u16, "billing_email", &self.billing_email);
-        w.field(18u16, "billing_line1", &self.billing_line1);
-        w.field(19u16, "billing_line2", &self.billing_line2);
-        w.field(20u16, "billing_postal_code", &self.billing_postal_code);
-        w.field(21u16, "billing_state_province", &self.billing_state_province);
-        w.field(22u16, "auto_cancel_supported", &self.auto_cancel_supported);
-        w.field(23u16, "auto_cancel_reason", &self.auto_cancel_reason);
-        w.field(24u16, "auto_cancel_time", &self.auto_cancel_time);
-        w.field(25u16, "auto_claim_supported", &self.auto_claim_supported);
-        w.field(26u16, "auto_claim_time", &self.auto_claim_time);
-        w.field(27u16, "locate_profile", &self.locate_profile);
-        w.field(28u16, "institution_code", &self.institution_code);
-        w.field(29u16, "holding_code", &self.holding_code);
-        w.field(30u16, "maximum_request_cost", &self.maximum_request_cost);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PartnerDetailsPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.profile_details,
+                &self.status,
+                &self.system_type,
+                &self.avg_supply_time,
+                &self.delivery_delay,
+                &self.currency,
+                &self.alternate_symbol,
+                &self.borrowing_supported,
+                &self.borrowing_workflow,
+                &self.lending_supported,
+                &self.lending_workflow,
+                &self.copyright_payment_responsibility,
+                &self.billing_city,
+                &self.billing_contact_name,
+                &self.billing_country,
+                &self.billing_email,
+                &self.billing_line1,
+                &self.billing_line2,
+                &self.billing_postal_code,
+                &self.billing_state_province,
+                &self.auto_cancel_supported,
+                &self.auto_cancel_reason,
+                &self.auto_cancel_time,
+                &self.auto_claim_supported,
+                &self.auto_claim_time,
+                &self.locate_profile,
+                &self.institution_code,
+                &self.holding_code,
+                &self.maximum_request_cost,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.profile_details,
+                &mut self.status,
+                &mut self.system_type,
+                &mut self.avg_supply_time,
+                &mut self.delivery_delay,
+                &mut self.currency,
+                &mut self.alternate_symbol,
+                &mut self.borrowing_supported,
+                &mut self.borrowing_workflow,
+                &mut self.lending_supported,
+                &mut self.lending_workflow,
+                &mut self.copyright_payment_responsibility,
+                &mut self.billing_city,
+                &mut self.billing_contact_name,
+                &mut self.billing_country,
+                &mut self.billing_email,
+                &mut self.billing_line1,
+                &mut self.billing_line2,
+                &mut self.billing_postal_code,
+                &mut self.billing_state_province,
+                &mut self.auto_cancel_supported,
+                &mut self.auto_cancel_reason,
+                &mut self.auto_cancel_time,
+                &mut self.auto_claim_supported,
+                &mut self.auto_claim_time,
+                &mut self.locate_profile,
+                &mut self.institution_code,
+                &mut self.holding_code,
+                &mut self.maximum_request_cost,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(PartnerDetailsPost);
@@ -4357,228 +4318,256 @@ impl alma_runtime::Model for PartnerDetailsPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partner_details",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "profile_details",
-                    "profile_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "profile_details",
+                    name: "profile_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::partners::models::ProfileDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Scalar(S::Enum)),
-                F::new("system_type", "system_type", K::Element, None, false, V::Code),
-                F::new(
-                    "avg_supply_time",
-                    "avg_supply_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "delivery_delay",
-                    "delivery_delay",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "currency",
-                    "currency",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "alternate_symbol",
-                    "alternate_symbol",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "borrowing_supported",
-                    "borrowing_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "borrowing_workflow",
-                    "borrowing_workflow",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "lending_supported",
-                    "lending_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "lending_workflow",
-                    "lending_workflow",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "copyright_payment_responsibility",
-                    "copyright_payment_responsibility",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_city",
-                    "billing_city",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_contact_name",
-                    "billing_contact_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_country",
-                    "billing_country",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_email",
-                    "billing_email",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_line1",
-                    "billing_line1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_line2",
-                    "billing_line2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_postal_code",
-                    "billing_postal_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "billing_state_province",
-                    "billing_state_province",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "auto_cancel_supported",
-                    "auto_cancel_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "auto_cancel_reason",
-                    "auto_cancel_reason",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "auto_cancel_time",
-                    "auto_cancel_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "auto_claim_supported",
-                    "auto_claim_supported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "auto_claim_time",
-                    "auto_claim_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "locate_profile",
-                    "locate_profile",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "institution_code",
-                    "institution_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "holding_code",
-                    "holding_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "maximum_request_cost",
-                    "maximum_request_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "system_type",
+                    name: "system_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "avg_supply_time",
+                    name: "avg_supply_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "delivery_delay",
+                    name: "delivery_delay",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "alternate_symbol",
+                    name: "alternate_symbol",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "borrowing_supported",
+                    name: "borrowing_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "borrowing_workflow",
+                    name: "borrowing_workflow",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lending_supported",
+                    name: "lending_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "lending_workflow",
+                    name: "lending_workflow",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "copyright_payment_responsibility",
+                    name: "copyright_payment_responsibility",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_city",
+                    name: "billing_city",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_contact_name",
+                    name: "billing_contact_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_country",
+                    name: "billing_country",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_email",
+                    name: "billing_email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_line1",
+                    name: "billing_line1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_line2",
+                    name: "billing_line2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_postal_code",
+                    name: "billing_postal_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "billing_state_province",
+                    name: "billing_state_province",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "auto_cancel_supported",
+                    name: "auto_cancel_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "auto_cancel_reason",
+                    name: "auto_cancel_reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "auto_cancel_time",
+                    name: "auto_cancel_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "auto_claim_supported",
+                    name: "auto_claim_supported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "auto_claim_time",
+                    name: "auto_claim_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "locate_profile",
+                    name: "locate_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "institution_code",
+                    name: "institution_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "holding_code",
+                    name: "holding_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "maximum_request_cost",
+                    name: "maximum_request_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
             ],
         };
         &MODEL
@@ -4609,32 +4598,28 @@ impl alma_runtime::Codec for Partners {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Partners",
-            &mut |k, v, r| {
-                match k {
-                    "partner" => out.partner = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "partner", &self.partner);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Partners {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.partner, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.partner, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Partners);
@@ -4647,24 +4632,24 @@ impl alma_runtime::Model for Partners {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "partners",
             fields: &[
-                F::new(
-                    "partner",
-                    "partner",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "partner",
+                    name: "partner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::partners::models::Partner as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL

@@ -352,15 +352,10 @@ impl ListPartners {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::partners::models::Partners>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::partners::models::Partners> {
         self.req.send()
     }
 }
@@ -377,15 +372,8 @@ impl CreatePartner {
     pub fn body_mut(&mut self) -> &mut crate::partners::models::PartnerPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::partners::models::Partner>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::partners::models::Partner> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -397,15 +385,8 @@ pub struct GetTest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -417,15 +398,8 @@ pub struct PostTest {
     req: alma_runtime::RequestBuilder,
 }
 impl PostTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -437,15 +411,8 @@ pub struct GetPartner {
     req: alma_runtime::RequestBuilder,
 }
 impl GetPartner {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::partners::models::Partner>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::partners::models::Partner> {
         self.req.send()
     }
 }
@@ -462,15 +429,8 @@ impl UpdatePartner {
     pub fn body_mut(&mut self) -> &mut crate::partners::models::PartnerPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::partners::models::Partner>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::partners::models::Partner> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -482,12 +442,8 @@ pub struct DeletePartner {
     req: alma_runtime::RequestBuilder,
 }
 impl DeletePartner {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -504,15 +460,10 @@ impl CreateLendingRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserResourceSharingRequestPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserResourceSharingRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -524,15 +475,10 @@ pub struct GetLendingRequest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetLendingRequest {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserResourceSharingRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
         self.req.send()
     }
 }

@@ -27,32 +27,28 @@ impl alma_runtime::Codec for Printouts {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Printouts",
-            &mut |k, v, r| {
-                match k {
-                    "printout" => out.printout = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "printout", &self.printout);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Printouts {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.printout, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.printout, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Printouts);
@@ -65,24 +61,24 @@ impl alma_runtime::Model for Printouts {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "printouts",
             fields: &[
-                F::new(
-                    "printout",
-                    "printout",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "printout",
+                    name: "printout",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::tasklists::models::Printout as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -141,46 +137,52 @@ impl alma_runtime::Codec for Printout {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Printout",
-            &mut |k, v, r| {
-                match k {
-                    "date" => out.date = r.read(0u16, v)?,
-                    "id" => out.id = r.read(1u16, v)?,
-                    "letter" => out.letter = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    "printer" => out.printer = r.read(4u16, v)?,
-                    "printout" => out.printout = r.read(5u16, v)?,
-                    "size" => out.size = r.read(6u16, v)?,
-                    "source" => out.source = r.read(7u16, v)?,
-                    "status" => out.status = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "date", &self.date);
-        w.field(1u16, "id", &self.id);
-        w.field(2u16, "letter", &self.letter);
-        w.field(3u16, "link", &self.link);
-        w.field(4u16, "printer", &self.printer);
-        w.field(5u16, "printout", &self.printout);
-        w.field(6u16, "size", &self.size);
-        w.field(7u16, "source", &self.source);
-        w.field(8u16, "status", &self.status);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Printout {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.date,
+                &self.id,
+                &self.letter,
+                &self.link,
+                &self.printer,
+                &self.printout,
+                &self.size,
+                &self.source,
+                &self.status,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.date,
+                &mut self.id,
+                &mut self.letter,
+                &mut self.link,
+                &mut self.printer,
+                &mut self.printout,
+                &mut self.size,
+                &mut self.source,
+                &mut self.status,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Printout);
@@ -193,22 +195,78 @@ impl alma_runtime::Model for Printout {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "printout",
             fields: &[
-                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("letter", "letter", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("printer", "printer", K::Element, None, false, V::Code),
-                F::new(
-                    "printout",
-                    "printout",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("size", "size", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("status", "status", K::Element, None, false, V::Code),
+                F {
+                    key: "date",
+                    name: "date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "letter",
+                    name: "letter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "printer",
+                    name: "printer",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "printout",
+                    name: "printout",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "size",
+                    name: "size",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -239,32 +297,28 @@ impl alma_runtime::Codec for RequestedResources {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RequestedResources",
-            &mut |k, v, r| {
-                match k {
-                    "requested_resource" => out.requested_resource = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "requested_resource", &self.requested_resource);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RequestedResources {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.requested_resource, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.requested_resource, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RequestedResources);
@@ -277,24 +331,24 @@ impl alma_runtime::Model for RequestedResources {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "requested_resources",
             fields: &[
-                F::new(
-                    "requested_resource",
-                    "requested_resource",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "requested_resource",
+                    name: "requested_resource",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::tasklists::models::RequestedResource as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -327,34 +381,32 @@ impl alma_runtime::Codec for RequestedResource {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RequestedResource",
-            &mut |k, v, r| {
-                match k {
-                    "resource_metadata" => out.resource_metadata = r.read(0u16, v)?,
-                    "location" => out.location = r.read(1u16, v)?,
-                    "request" => out.request = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "resource_metadata", &self.resource_metadata);
-        w.field(1u16, "location", &self.location);
-        w.field(2u16, "request", &self.request);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RequestedResource {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.resource_metadata, &self.location, &self.request],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.resource_metadata, &mut self.location, &mut self.request],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RequestedResource);
@@ -365,36 +417,36 @@ impl alma_runtime::Model for RequestedResource {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "requested_resource",
             fields: &[
-                F::new(
-                    "resource_metadata",
-                    "resource_metadata",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "resource_metadata",
+                    name: "resource_metadata",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsResourceMetadata as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "location",
-                    "location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "location",
+                    name: "location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsLocation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "request",
-                    "request",
-                    K::Element,
-                    Some("requests"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "request",
+                    name: "request",
+                    kind: K::Element,
+                    wrapper: Some("requests"),
+                    array: true,
+                    value: V::Model(
                         <crate::tasklists::models::Request as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -436,38 +488,44 @@ impl alma_runtime::Codec for TasklistsLocation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TasklistsLocation",
-            &mut |k, v, r| {
-                match k {
-                    "call_number" => out.call_number = r.read(0u16, v)?,
-                    "copy" => out.copy = r.read(1u16, v)?,
-                    "holding_id" => out.holding_id = r.read(2u16, v)?,
-                    "library" => out.library = r.read(3u16, v)?,
-                    "shelving_location" => out.shelving_location = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "call_number", &self.call_number);
-        w.field(1u16, "copy", &self.copy);
-        w.field(2u16, "holding_id", &self.holding_id);
-        w.field(3u16, "library", &self.library);
-        w.field(4u16, "shelving_location", &self.shelving_location);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TasklistsLocation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.call_number,
+                &self.copy,
+                &self.holding_id,
+                &self.library,
+                &self.shelving_location,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.call_number,
+                &mut self.copy,
+                &mut self.holding_id,
+                &mut self.library,
+                &mut self.shelving_location,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(TasklistsLocation);
@@ -480,43 +538,50 @@ impl alma_runtime::Model for TasklistsLocation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location",
             fields: &[
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "copy",
-                    "copy",
-                    K::Element,
-                    Some("copies"),
-                    true,
-                    V::Model(
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "copy",
+                    name: "copy",
+                    kind: K::Element,
+                    wrapper: Some("copies"),
+                    array: true,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsCopy as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "holding_id",
-                    "holding_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "holding_id",
+                    name: "holding_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::LocationHoldingId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("library", "library", K::Element, None, false, V::Code),
-                F::new(
-                    "shelving_location",
-                    "shelving_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "library",
+                    name: "library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "shelving_location",
+                    name: "shelving_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -562,42 +627,46 @@ impl alma_runtime::Codec for TasklistsCopy {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TasklistsCopy",
-            &mut |k, v, r| {
-                match k {
-                    "alternative_call_number" => {
-                        out.alternative_call_number = r.read(0u16, v)?;
-                    }
-                    "barcode" => out.barcode = r.read(1u16, v)?,
-                    "base_status" => out.base_status = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    "pid" => out.pid = r.read(4u16, v)?,
-                    "storage_location_id" => out.storage_location_id = r.read(5u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "alternative_call_number", &self.alternative_call_number);
-        w.field(1u16, "barcode", &self.barcode);
-        w.field(2u16, "base_status", &self.base_status);
-        w.field(3u16, "link", &self.link);
-        w.field(4u16, "pid", &self.pid);
-        w.field(5u16, "storage_location_id", &self.storage_location_id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TasklistsCopy {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.alternative_call_number,
+                &self.barcode,
+                &self.base_status,
+                &self.link,
+                &self.pid,
+                &self.storage_location_id,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.alternative_call_number,
+                &mut self.barcode,
+                &mut self.base_status,
+                &mut self.link,
+                &mut self.pid,
+                &mut self.storage_location_id,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(TasklistsCopy);
@@ -610,26 +679,54 @@ impl alma_runtime::Model for TasklistsCopy {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "copy",
             fields: &[
-                F::new(
-                    "alternative_call_number",
-                    "alternative_call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("base_status", "base_status", K::Element, None, false, V::Code),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("pid", "pid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "storage_location_id",
-                    "storage_location_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "alternative_call_number",
+                    name: "alternative_call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "base_status",
+                    name: "base_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pid",
+                    name: "pid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "storage_location_id",
+                    name: "storage_location_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -661,32 +758,24 @@ impl alma_runtime::Codec for LocationHoldingId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LocationHoldingId",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LocationHoldingId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LocationHoldingId);
@@ -699,8 +788,22 @@ impl alma_runtime::Model for LocationHoldingId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "location_holding_id",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -764,50 +867,56 @@ impl alma_runtime::Codec for Request {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Request",
-            &mut |k, v, r| {
-                match k {
-                    "comment" => out.comment = r.read(0u16, v)?,
-                    "destination" => out.destination = r.read(1u16, v)?,
-                    "id" => out.id = r.read(2u16, v)?,
-                    "link" => out.link = r.read(3u16, v)?,
-                    "printed" => out.printed = r.read(4u16, v)?,
-                    "reported" => out.reported = r.read(5u16, v)?,
-                    "request_date" => out.request_date = r.read(6u16, v)?,
-                    "request_sub_type" => out.request_sub_type = r.read(7u16, v)?,
-                    "request_time" => out.request_time = r.read(8u16, v)?,
-                    "request_type" => out.request_type = r.read(9u16, v)?,
-                    "requester" => out.requester = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "comment", &self.comment);
-        w.field(1u16, "destination", &self.destination);
-        w.field(2u16, "id", &self.id);
-        w.field(3u16, "link", &self.link);
-        w.field(4u16, "printed", &self.printed);
-        w.field(5u16, "reported", &self.reported);
-        w.field(6u16, "request_date", &self.request_date);
-        w.field(7u16, "request_sub_type", &self.request_sub_type);
-        w.field(8u16, "request_time", &self.request_time);
-        w.field(9u16, "request_type", &self.request_type);
-        w.field(10u16, "requester", &self.requester);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Request {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.comment,
+                &self.destination,
+                &self.id,
+                &self.link,
+                &self.printed,
+                &self.reported,
+                &self.request_date,
+                &self.request_sub_type,
+                &self.request_time,
+                &self.request_type,
+                &self.requester,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.comment,
+                &mut self.destination,
+                &mut self.id,
+                &mut self.link,
+                &mut self.printed,
+                &mut self.reported,
+                &mut self.request_date,
+                &mut self.request_sub_type,
+                &mut self.request_time,
+                &mut self.request_type,
+                &mut self.requester,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Request);
@@ -820,59 +929,94 @@ impl alma_runtime::Model for Request {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "request",
             fields: &[
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("destination", "destination", K::Element, None, false, V::Code),
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "printed",
-                    "printed",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reported",
-                    "reported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "request_date",
-                    "request_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_sub_type",
-                    "request_sub_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "request_time",
-                    "request_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "request_type",
-                    "request_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Enum),
-                ),
-                F::new("requester", "requester", K::Element, None, false, V::Code),
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "destination",
+                    name: "destination",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "printed",
+                    name: "printed",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reported",
+                    name: "reported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "request_date",
+                    name: "request_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_sub_type",
+                    name: "request_sub_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "request_time",
+                    name: "request_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "request_type",
+                    name: "request_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "requester",
+                    name: "requester",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -983,44 +1127,50 @@ impl alma_runtime::Codec for TasklistsResourceMetadata {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TasklistsResourceMetadata",
-            &mut |k, v, r| {
-                match k {
-                    "author" => out.author = r.read(0u16, v)?,
-                    "isbn" => out.isbn = r.read(1u16, v)?,
-                    "issn" => out.issn = r.read(2u16, v)?,
-                    "mms_id" => out.mms_id = r.read(3u16, v)?,
-                    "publication_place" => out.publication_place = r.read(4u16, v)?,
-                    "publication_year" => out.publication_year = r.read(5u16, v)?,
-                    "publisher" => out.publisher = r.read(6u16, v)?,
-                    "title" => out.title = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "author", &self.author);
-        w.field(1u16, "isbn", &self.isbn);
-        w.field(2u16, "issn", &self.issn);
-        w.field(3u16, "mms_id", &self.mms_id);
-        w.field(4u16, "publication_place", &self.publication_place);
-        w.field(5u16, "publication_year", &self.publication_year);
-        w.field(6u16, "publisher", &self.publisher);
-        w.field(7u16, "title", &self.title);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TasklistsResourceMetadata {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.author,
+                &self.isbn,
+                &self.issn,
+                &self.mms_id,
+                &self.publication_place,
+                &self.publication_year,
+                &self.publisher,
+                &self.title,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.author,
+                &mut self.isbn,
+                &mut self.issn,
+                &mut self.mms_id,
+                &mut self.publication_place,
+                &mut self.publication_year,
+                &mut self.publisher,
+                &mut self.title,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(TasklistsResourceMetadata);
@@ -1033,44 +1183,72 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "resource_metadata",
             fields: &[
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "mms_id",
-                    "mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsResourceMetadataMmsId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "publication_place",
-                    "publication_place",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publication_year",
-                    "publication_year",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "publication_place",
+                    name: "publication_place",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publication_year",
+                    name: "publication_year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1102,32 +1280,24 @@ impl alma_runtime::Codec for TasklistsResourceMetadataMmsId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TasklistsResourceMetadataMmsId",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TasklistsResourceMetadataMmsId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(TasklistsResourceMetadataMmsId);
@@ -1140,8 +1310,22 @@ impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "tasklists_resource_metadata_mms_id",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1174,38 +1358,32 @@ impl alma_runtime::Codec for UserResourceSharingRequests {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserResourceSharingRequests",
-            &mut |k, v, r| {
-                match k {
-                    "user_resource_sharing_request" => {
-                        out.user_resource_sharing_request = r.read(0u16, v)?;
-                    }
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(
-            0u16,
-            "user_resource_sharing_request",
-            &self.user_resource_sharing_request,
-        );
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserResourceSharingRequests {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.user_resource_sharing_request, &self.total_record_count],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.user_resource_sharing_request, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserResourceSharingRequests);
@@ -1218,24 +1396,24 @@ impl alma_runtime::Model for UserResourceSharingRequests {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_requests",
             fields: &[
-                F::new(
-                    "user_resource_sharing_request",
-                    "user_resource_sharing_request",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "user_resource_sharing_request",
+                    name: "user_resource_sharing_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsUserResourceSharingRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -1551,198 +1729,192 @@ impl alma_runtime::Codec for TasklistsUserResourceSharingRequest {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TasklistsUserResourceSharingRequest",
-            &mut |k, v, r| {
-                match k {
-                    "request_id" => out.request_id = r.read(0u16, v)?,
-                    "external_id" => out.external_id = r.read(1u16, v)?,
-                    "created_date" => out.created_date = r.read(2u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(3u16, v)?,
-                    "created_time" => out.created_time = r.read(4u16, v)?,
-                    "last_modified_time" => out.last_modified_time = r.read(5u16, v)?,
-                    "status" => out.status = r.read(6u16, v)?,
-                    "owner" => out.owner = r.read(7u16, v)?,
-                    "partner" => out.partner = r.read(8u16, v)?,
-                    "user_request" => out.user_request = r.read(9u16, v)?,
-                    "requester" => out.requester = r.read(10u16, v)?,
-                    "requested_media" => out.requested_media = r.read(11u16, v)?,
-                    "format" => out.format = r.read(12u16, v)?,
-                    "allow_other_formats" => out.allow_other_formats = r.read(13u16, v)?,
-                    "supplied_format" => out.supplied_format = r.read(14u16, v)?,
-                    "preferred_send_method" => {
-                        out.preferred_send_method = r.read(15u16, v)?;
-                    }
-                    "requested_language" => out.requested_language = r.read(16u16, v)?,
-                    "pickup_location_type" => {
-                        out.pickup_location_type = r.read(17u16, v)?;
-                    }
-                    "pickup_location" => out.pickup_location = r.read(18u16, v)?,
-                    "reading_room" => out.reading_room = r.read(19u16, v)?,
-                    "last_interest_date" => out.last_interest_date = r.read(20u16, v)?,
-                    "use_alternative_address" => {
-                        out.use_alternative_address = r.read(21u16, v)?;
-                    }
-                    "text_email" => out.text_email = r.read(22u16, v)?,
-                    "text_postal_1" => out.text_postal_1 = r.read(23u16, v)?,
-                    "text_postal_2" => out.text_postal_2 = r.read(24u16, v)?,
-                    "text_postal_3" => out.text_postal_3 = r.read(25u16, v)?,
-                    "text_postal_4" => out.text_postal_4 = r.read(26u16, v)?,
-                    "shipping_cost" => out.shipping_cost = r.read(27u16, v)?,
-                    "lost_damaged_fee" => out.lost_damaged_fee = r.read(28u16, v)?,
-                    "request_cost" => out.request_cost = r.read(29u16, v)?,
-                    "receive_cost" => out.receive_cost = r.read(30u16, v)?,
-                    "fund" => out.fund = r.read(31u16, v)?,
-                    "copyright_status" => out.copyright_status = r.read(32u16, v)?,
-                    "agree_to_copyright_terms" => {
-                        out.agree_to_copyright_terms = r.read(33u16, v)?;
-                    }
-                    "need_patron_info" => out.need_patron_info = r.read(34u16, v)?,
-                    "willing_to_pay" => out.willing_to_pay = r.read(35u16, v)?,
-                    "citation_type" => out.citation_type = r.read(36u16, v)?,
-                    "note" => out.note = r.read(37u16, v)?,
-                    "maximum_fee" => out.maximum_fee = r.read(38u16, v)?,
-                    "has_active_notes" => out.has_active_notes = r.read(39u16, v)?,
-                    "rs_note" => out.rs_note = r.read(40u16, v)?,
-                    "printed" => out.printed = r.read(41u16, v)?,
-                    "reported" => out.reported = r.read(42u16, v)?,
-                    "level_of_service" => out.level_of_service = r.read(43u16, v)?,
-                    "mms_id" => out.mms_id = r.read(44u16, v)?,
-                    "barcode" => out.barcode = r.read(45u16, v)?,
-                    "additional_barcode" => out.additional_barcode = r.read(46u16, v)?,
-                    "title" => out.title = r.read(47u16, v)?,
-                    "issn" => out.issn = r.read(48u16, v)?,
-                    "isbn" => out.isbn = r.read(49u16, v)?,
-                    "author" => out.author = r.read(50u16, v)?,
-                    "author_initials" => out.author_initials = r.read(51u16, v)?,
-                    "year" => out.year = r.read(52u16, v)?,
-                    "publisher" => out.publisher = r.read(53u16, v)?,
-                    "place_of_publication" => {
-                        out.place_of_publication = r.read(54u16, v)?;
-                    }
-                    "edition" => out.edition = r.read(55u16, v)?,
-                    "specific_edition" => out.specific_edition = r.read(56u16, v)?,
-                    "volume" => out.volume = r.read(57u16, v)?,
-                    "journal_title" => out.journal_title = r.read(58u16, v)?,
-                    "issue" => out.issue = r.read(59u16, v)?,
-                    "chapter" => out.chapter = r.read(60u16, v)?,
-                    "chapter_title" => out.chapter_title = r.read(61u16, v)?,
-                    "chapter_author" => out.chapter_author = r.read(62u16, v)?,
-                    "editor" => out.editor = r.read(63u16, v)?,
-                    "pages" => out.pages = r.read(64u16, v)?,
-                    "start_page" => out.start_page = r.read(65u16, v)?,
-                    "end_page" => out.end_page = r.read(66u16, v)?,
-                    "part" => out.part = r.read(67u16, v)?,
-                    "source" => out.source = r.read(68u16, v)?,
-                    "series_title_number" => out.series_title_number = r.read(69u16, v)?,
-                    "doi" => out.doi = r.read(70u16, v)?,
-                    "pmid" => out.pmid = r.read(71u16, v)?,
-                    "additional_person_name" => {
-                        out.additional_person_name = r.read(72u16, v)?;
-                    }
-                    "call_number" => out.call_number = r.read(73u16, v)?,
-                    "bib_note" => out.bib_note = r.read(74u16, v)?,
-                    "lcc_number" => out.lcc_number = r.read(75u16, v)?,
-                    "oclc_number" => out.oclc_number = r.read(76u16, v)?,
-                    "other_standard_id" => out.other_standard_id = r.read(77u16, v)?,
-                    "remote_record_id" => out.remote_record_id = r.read(78u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "request_id", &self.request_id);
-        w.field(1u16, "external_id", &self.external_id);
-        w.field(2u16, "created_date", &self.created_date);
-        w.field(3u16, "last_modified_date", &self.last_modified_date);
-        w.field(4u16, "created_time", &self.created_time);
-        w.field(5u16, "last_modified_time", &self.last_modified_time);
-        w.field(6u16, "status", &self.status);
-        w.field(7u16, "owner", &self.owner);
-        w.field(8u16, "partner", &self.partner);
-        w.field(9u16, "user_request", &self.user_request);
-        w.field(10u16, "requester", &self.requester);
-        w.field(11u16, "requested_media", &self.requested_media);
-        w.field(12u16, "format", &self.format);
-        w.field(13u16, "allow_other_formats", &self.allow_other_formats);
-        w.field(14u16, "supplied_format", &self.supplied_format);
-        w.field(15u16, "preferred_send_method", &self.preferred_send_method);
-        w.field(16u16, "requested_language", &self.requested_language);
-        w.field(17u16, "pickup_location_type", &self.pickup_location_type);
-        w.field(18u16, "pickup_location", &self.pickup_location);
-        w.field(19u16, "reading_room", &self.reading_room);
-        w.field(20u16, "last_interest_date", &self.last_interest_date);
-        w.field(21u16, "use_alternative_address", &self.use_alternative_address);
-        w.field(22u16, "text_email", &self.text_email);
-        w.field(23u16, "text_postal_1", &self.text_postal_1);
-        w.field(24u16, "text_postal_2", &self.text_postal_2);
-        w.field(25u16, "text_postal_3", &self.text_postal_3);
-        w.field(26u16, "text_postal_4", &self.text_postal_4);
-        w.field(27u16, "shipping_cost", &self.shipping_cost);
-        w.field(28u16, "lost_damaged_fee", &self.lost_damaged_fee);
-        w.field(29u16, "request_cost", &self.request_cost);
-        w.field(30u16, "receive_cost", &self.receive_cost);
-        w.field(31u16, "fund", &self.fund);
-        w.field(32u16, "copyright_status", &self.copyright_status);
-        w.field(33u16, "agree_to_copyright_terms", &self.agree_to_copyright_terms);
-        w.field(34u16, "need_patron_info", &self.need_patron_info);
-        w.field(35u16, "willing_to_pay", &self.willing_to_pay);
-        w.field(36u16, "citation_type", &self.citation_type);
-        w.field(37u16, "note", &self.note);
-        w.field(38u16, "maximum_fee", &self.maximum_fee);
-        w.field(39u16, "has_active_notes", &self.has_active_notes);
-        w.field(40u16, "rs_note", &self.rs_note);
-        w.field(41u16, "printed", &self.printed);
-        w.field(42u16, "reported", &self.reported);
-        w.field(43u16, "level_of_service", &self.level_of_service);
-        w.field(44u16, "mms_id", &self.mms_id);
-        w.field(45u16, "barcode", &self.barcode);
-        w.field(46u16, "additional_barcode", &self.additional_barcode);
-        w.field(47u16, "title", &self.title);
-        w.field(48u16, "issn", &self.issn);
-        w.field(49u16, "isbn", &self.isbn);
-        w.field(50u16, "author", &self.author);
-        w.field(51u16, "author_initials", &self.author_initials);
-        w.field(52u16, "year", &self.year);
-        w.field(53u16, "publisher", &self.publisher);
-        w.field(54u16, "place_of_publication", &self.place_of_publication);
-        w.field(55u16, "edition", &self.edition);
-        w.field(56u16, "specific_edition", &self.specific_edition);
-        w.field(57u16, "volume", &self.volume);
-        w.field(58u16, "journal_title", &self.journal_title);
-        w.field(59u16, "issue", &self.issue);
-        w.field(60u16, "chapter", &self.chapter);
-        w.field(61u16, "chapter_title", &self.chapter_title);
-        w.field(62u16, "chapter_author", &self.chapter_author);
-        w.field(63u16, "editor", &self.editor);
-        w.field(64u16, "pages", &self.pages);
-        w.field(65u16, "start_page", &self.start_page);
-        w.field(66u16, "end_page", &self.end_page);
-        w.field(67u16, "part", &self.part);
-        w.field(68u16, "source", &self.source);
-        w.field(69u16, "series_title_number", &self.series_title_number);
-        w.field(70u16, "doi", &self.doi);
-        w.field(71u16, "pmid", &self.pmid);
-        w.field(72u16, "additional_person_name", &self.additional_person_name);
-        w.field(73u16, "call_number", &self.call_number);
-        w.field(74u16, "bib_note", &self.bib_note);
-        w.field(75u16, "lcc_number", &self.lcc_number);
-        w.field(76u16, "oclc_number", &self.oclc_number);
-        w.field(77u16, "other_standard_id", &self.other_standard_id);
-        w.field(78u16, "remote_record_id", &self.remote_record_id);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequest {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.request_id,
+                &self.external_id,
+                &self.created_date,
+                &self.last_modified_date,
+                &self.created_time,
+                &self.last_modified_time,
+                &self.status,
+                &self.owner,
+                &self.partner,
+                &self.user_request,
+                &self.requester,
+                &self.requested_media,
+                &self.format,
+                &self.allow_other_formats,
+                &self.supplied_format,
+                &self.preferred_send_method,
+                &self.requested_language,
+                &self.pickup_location_type,
+                &self.pickup_location,
+                &self.reading_room,
+                &self.last_interest_date,
+                &self.use_alternative_address,
+                &self.text_email,
+                &self.text_postal_1,
+                &self.text_postal_2,
+                &self.text_postal_3,
+                &self.text_postal_4,
+                &self.shipping_cost,
+                &self.lost_damaged_fee,
+                &self.request_cost,
+                &self.receive_cost,
+                &self.fund,
+                &self.copyright_status,
+                &self.agree_to_copyright_terms,
+                &self.need_patron_info,
+                &self.willing_to_pay,
+                &self.citation_type,
+                &self.note,
+                &self.maximum_fee,
+                &self.has_active_notes,
+                &self.rs_note,
+                &self.printed,
+                &self.reported,
+                &self.level_of_service,
+                &self.mms_id,
+                &self.barcode,
+                &self.additional_barcode,
+                &self.title,
+                &self.issn,
+                &self.isbn,
+                &self.author,
+                &self.author_initials,
+                &self.year,
+                &self.publisher,
+                &self.place_of_publication,
+                &self.edition,
+                &self.specific_edition,
+                &self.volume,
+                &self.journal_title,
+                &self.issue,
+                &self.chapter,
+                &self.chapter_title,
+                &self.chapter_author,
+                &self.editor,
+                &self.pages,
+                &self.start_page,
+                &self.end_page,
+                &self.part,
+                &self.source,
+                &self.series_title_number,
+                &self.doi,
+                &self.pmid,
+                &self.additional_person_name,
+                &self.call_number,
+                &self.bib_note,
+                &self.lcc_number,
+                &self.oclc_number,
+                &self.other_standard_id,
+                &self.remote_record_id,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.request_id,
+                &mut self.external_id,
+                &mut self.created_date,
+                &mut self.last_modified_date,
+                &mut self.created_time,
+                &mut self.last_modified_time,
+                &mut self.status,
+                &mut self.owner,
+                &mut self.partner,
+                &mut self.user_request,
+                &mut self.requester,
+                &mut self.requested_media,
+                &mut self.format,
+                &mut self.allow_other_formats,
+                &mut self.supplied_format,
+                &mut self.preferred_send_method,
+                &mut self.requested_language,
+                &mut self.pickup_location_type,
+                &mut self.pickup_location,
+                &mut self.reading_room,
+                &mut self.last_interest_date,
+                &mut self.use_alternative_address,
+                &mut self.text_email,
+                &mut self.text_postal_1,
+                &mut self.text_postal_2,
+                &mut self.text_postal_3,
+                &mut self.text_postal_4,
+                &mut self.shipping_cost,
+                &mut self.lost_damaged_fee,
+                &mut self.request_cost,
+                &mut self.receive_cost,
+                &mut self.fund,
+                &mut self.copyright_status,
+                &mut self.agree_to_copyright_terms,
+                &mut self.need_patron_info,
+                &mut self.willing_to_pay,
+                &mut self.citation_type,
+                &mut self.note,
+                &mut self.maximum_fee,
+                &mut self.has_active_notes,
+                &mut self.rs_note,
+                &mut self.printed,
+                &mut self.reported,
+                &mut self.level_of_service,
+                &mut self.mms_id,
+                &mut self.barcode,
+                &mut self.additional_barcode,
+                &mut self.title,
+                &mut self.issn,
+                &mut self.isbn,
+                &mut self.author,
+                &mut self.author_initials,
+                &mut self.year,
+                &mut self.publisher,
+                &mut self.place_of_publication,
+                &mut self.edition,
+                &mut self.specific_edition,
+                &mut self.volume,
+                &mut self.journal_title,
+                &mut self.issue,
+                &mut self.chapter,
+                &mut self.chapter_title,
+                &mut self.chapter_author,
+                &mut self.editor,
+                &mut self.pages,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.part,
+                &mut self.source,
+                &mut self.series_title_number,
+                &mut self.doi,
+                &mut self.pmid,
+                &mut self.additional_person_name,
+                &mut self.call_number,
+                &mut self.bib_note,
+                &mut self.lcc_number,
+                &mut self.oclc_number,
+                &mut self.other_standard_id,
+                &mut self.remote_record_id,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequest);
@@ -1755,475 +1927,650 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_resource_sharing_request",
             fields: &[
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_time",
-                    "created_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_time",
-                    "last_modified_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("owner", "owner", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("partner", "partner", K::Element, None, false, V::Code),
-                F::new(
-                    "user_request",
-                    "user_request",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_time",
+                    name: "created_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_time",
+                    name: "last_modified_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partner",
+                    name: "partner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "user_request",
+                    name: "user_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsUserResourceSharingRequestUserRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("requester", "requester", K::Element, None, false, V::Code),
-                F::new(
-                    "requested_media",
-                    "requested_media",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("format", "format", K::Element, None, false, V::Code),
-                F::new(
-                    "allow_other_formats",
-                    "allow_other_formats",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "supplied_format",
-                    "supplied_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred_send_method",
-                    "preferred_send_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "requested_language",
-                    "requested_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "pickup_location_type",
-                    "pickup_location_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pickup_location",
-                    "pickup_location",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("reading_room", "reading_room", K::Element, None, false, V::Code),
-                F::new(
-                    "last_interest_date",
-                    "last_interest_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "use_alternative_address",
-                    "use_alternative_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "text_email",
-                    "text_email",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_1",
-                    "text_postal_1",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_2",
-                    "text_postal_2",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_3",
-                    "text_postal_3",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_postal_4",
-                    "text_postal_4",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "shipping_cost",
-                    "shipping_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "requester",
+                    name: "requester",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "requested_media",
+                    name: "requested_media",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "format",
+                    name: "format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "allow_other_formats",
+                    name: "allow_other_formats",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "supplied_format",
+                    name: "supplied_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred_send_method",
+                    name: "preferred_send_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "requested_language",
+                    name: "requested_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "pickup_location_type",
+                    name: "pickup_location_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pickup_location",
+                    name: "pickup_location",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "reading_room",
+                    name: "reading_room",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "last_interest_date",
+                    name: "last_interest_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "use_alternative_address",
+                    name: "use_alternative_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "text_email",
+                    name: "text_email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_1",
+                    name: "text_postal_1",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_2",
+                    name: "text_postal_2",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_3",
+                    name: "text_postal_3",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_postal_4",
+                    name: "text_postal_4",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "shipping_cost",
+                    name: "shipping_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "lost_damaged_fee",
-                    "lost_damaged_fee",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "lost_damaged_fee",
+                    name: "lost_damaged_fee",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "request_cost",
-                    "request_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "request_cost",
+                    name: "request_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "receive_cost",
-                    "receive_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "receive_cost",
+                    name: "receive_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("fund", "fund", K::Element, None, false, V::Code),
-                F::new(
-                    "copyright_status",
-                    "copyright_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "agree_to_copyright_terms",
-                    "agree_to_copyright_terms",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "need_patron_info",
-                    "need_patron_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "willing_to_pay",
-                    "willing_to_pay",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "citation_type",
-                    "citation_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "maximum_fee",
-                    "maximum_fee",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "has_active_notes",
-                    "has_active_notes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "rs_note",
-                    "rs_note",
-                    K::Element,
-                    Some("rs_notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund",
+                    name: "fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyright_status",
+                    name: "copyright_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "agree_to_copyright_terms",
+                    name: "agree_to_copyright_terms",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "need_patron_info",
+                    name: "need_patron_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "willing_to_pay",
+                    name: "willing_to_pay",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "citation_type",
+                    name: "citation_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "maximum_fee",
+                    name: "maximum_fee",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "has_active_notes",
+                    name: "has_active_notes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "rs_note",
+                    name: "rs_note",
+                    kind: K::Element,
+                    wrapper: Some("rs_notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::tasklists::models::TasklistsRsNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "printed",
-                    "printed",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reported",
-                    "reported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "level_of_service",
-                    "level_of_service",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_barcode",
-                    "additional_barcode",
-                    K::Element,
-                    Some("additional_barcodes"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "author_initials",
-                    "author_initials",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "specific_edition",
-                    "specific_edition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "journal_title",
-                    "journal_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "chapter_title",
-                    "chapter_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_author",
-                    "chapter_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("editor", "editor", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "series_title_number",
-                    "series_title_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_person_name",
-                    "additional_person_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "bib_note",
-                    "bib_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "lcc_number",
-                    "lcc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "oclc_number",
-                    "oclc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "other_standard_id",
-                    "other_standard_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "remote_record_id",
-                    "remote_record_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "printed",
+                    name: "printed",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reported",
+                    name: "reported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "level_of_service",
+                    name: "level_of_service",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_barcode",
+                    name: "additional_barcode",
+                    kind: K::Element,
+                    wrapper: Some("additional_barcodes"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author_initials",
+                    name: "author_initials",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "edition",
+                    name: "edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "specific_edition",
+                    name: "specific_edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "journal_title",
+                    name: "journal_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter",
+                    name: "chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_title",
+                    name: "chapter_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_author",
+                    name: "chapter_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "editor",
+                    name: "editor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "series_title_number",
+                    name: "series_title_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "doi",
+                    name: "doi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pmid",
+                    name: "pmid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_person_name",
+                    name: "additional_person_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bib_note",
+                    name: "bib_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lcc_number",
+                    name: "lcc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "oclc_number",
+                    name: "oclc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "other_standard_id",
+                    name: "other_standard_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "remote_record_id",
+                    name: "remote_record_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2258,34 +2605,32 @@ impl alma_runtime::Codec for TasklistsRsNote {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TasklistsRsNote",
-            &mut |k, v, r| {
-                match k {
-                    "content" => out.content = r.read(0u16, v)?,
-                    "created_by" => out.created_by = r.read(1u16, v)?,
-                    "created_date" => out.created_date = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "content", &self.content);
-        w.field(1u16, "created_by", &self.created_by);
-        w.field(2u16, "created_date", &self.created_date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TasklistsRsNote {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.content, &self.created_by, &self.created_date],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.content, &mut self.created_by, &mut self.created_date],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(TasklistsRsNote);
@@ -2298,23 +2643,30 @@ impl alma_runtime::Model for TasklistsRsNote {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_note",
             fields: &[
-                F::new("content", "content", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "content",
+                    name: "content",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2345,32 +2697,24 @@ impl alma_runtime::Codec for TasklistsAmount {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TasklistsAmount",
-            &mut |k, v, r| {
-                match k {
-                    "currency" => out.currency = r.read(0u16, v)?,
-                    "sum" => out.sum = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "currency", &self.currency);
-        w.field(1u16, "sum", &self.sum);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TasklistsAmount {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.currency, &self.sum], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.currency, &mut self.sum], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(TasklistsAmount);
@@ -2383,8 +2727,22 @@ impl alma_runtime::Model for TasklistsAmount {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "amount",
             fields: &[
-                F::new("currency", "currency", K::Element, None, false, V::Code),
-                F::new("sum", "sum", K::Element, None, false, V::Scalar(S::Num)),
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "sum",
+                    name: "sum",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
             ],
         };
         &MODEL
@@ -2414,32 +2772,24 @@ impl alma_runtime::Codec for TasklistsUserResourceSharingRequestUserRequest {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TasklistsUserResourceSharingRequestUserRequest",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequestUserRequest {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.link, &self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequestUserRequest);
@@ -2452,8 +2802,22 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequestUserRequest {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "tasklists_user_resource_sharing_request_user_request",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL

@@ -365,15 +365,10 @@ impl ListPrintouts {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::tasklists::models::Printouts>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::tasklists::models::Printouts> {
         self.req.send()
     }
 }
@@ -415,15 +410,10 @@ impl ActOnPrintouts {
         self.req = self.req.query("printout_id", printout_id.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::tasklists::models::Printouts>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::tasklists::models::Printouts> {
         self.req.send()
     }
 }
@@ -435,15 +425,10 @@ pub struct GetPrintout {
     req: alma_runtime::RequestBuilder,
 }
 impl GetPrintout {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::tasklists::models::Printout>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::tasklists::models::Printout> {
         self.req.send()
     }
 }
@@ -455,15 +440,10 @@ pub struct OperateOnPrintout {
     req: alma_runtime::RequestBuilder,
 }
 impl OperateOnPrintout {
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::tasklists::models::Printout>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::tasklists::models::Printout> {
         self.req.send()
     }
 }
@@ -553,15 +533,10 @@ impl ListRequestedResources {
             ),
         )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::tasklists::models::RequestedResources>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::tasklists::models::RequestedResources> {
         self.req.send()
     }
 }
@@ -628,15 +603,10 @@ impl ActOnRequestedResources {
             .query("printed", Into::<Printed>::into(printed).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::tasklists::models::RequestedResources>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::tasklists::models::RequestedResources> {
         self.req.send()
     }
 }
@@ -701,17 +671,12 @@ impl ListLendingRequests {
         self.req = self.req.query("supplied_format", supplied_format.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<
-                crate::tasklists::models::UserResourceSharingRequests,
-            >,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<
+        crate::tasklists::models::UserResourceSharingRequests,
+    > {
         self.req.send()
     }
 }
@@ -785,17 +750,12 @@ impl ActOnLendingRequests {
         self.req = self.req.query("supplied_format", supplied_format.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<
-                crate::tasklists::models::TasklistsUserResourceSharingRequest,
-            >,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<
+        crate::tasklists::models::TasklistsUserResourceSharingRequest,
+    > {
         self.req.send()
     }
 }
@@ -807,15 +767,8 @@ pub struct GetTest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -827,15 +780,8 @@ pub struct PostTest {
     req: alma_runtime::RequestBuilder,
 }
 impl PostTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }

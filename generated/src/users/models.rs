@@ -69,54 +69,58 @@ impl alma_runtime::Codec for FeePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "FeePost",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "status" => out.status = r.read(1u16, v)?,
-                    "remaining_vat_amount" => out.remaining_vat_amount = r.read(2u16, v)?,
-                    "original_amount" => out.original_amount = r.read(3u16, v)?,
-                    "original_vat_amount" => out.original_vat_amount = r.read(4u16, v)?,
-                    "creation_time" => out.creation_time = r.read(5u16, v)?,
-                    "comment" => out.comment = r.read(6u16, v)?,
-                    "owner" => out.owner = r.read(7u16, v)?,
-                    "barcode" => out.barcode = r.read(8u16, v)?,
-                    "transaction" => out.transaction = r.read(9u16, v)?,
-                    "bursar_transaction_id" => {
-                        out.bursar_transaction_id = r.read(10u16, v)?;
-                    }
-                    "link" => out.link = r.read(11u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "status", &self.status);
-        w.field(2u16, "remaining_vat_amount", &self.remaining_vat_amount);
-        w.field(3u16, "original_amount", &self.original_amount);
-        w.field(4u16, "original_vat_amount", &self.original_vat_amount);
-        w.field(5u16, "creation_time", &self.creation_time);
-        w.field(6u16, "comment", &self.comment);
-        w.field(7u16, "owner", &self.owner);
-        w.field(8u16, "barcode", &self.barcode);
-        w.field(9u16, "transaction", &self.transaction);
-        w.field(10u16, "bursar_transaction_id", &self.bursar_transaction_id);
-        w.field(11u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for FeePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.status,
+                &self.remaining_vat_amount,
+                &self.original_amount,
+                &self.original_vat_amount,
+                &self.creation_time,
+                &self.comment,
+                &self.owner,
+                &self.barcode,
+                &self.transaction,
+                &self.bursar_transaction_id,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.status,
+                &mut self.remaining_vat_amount,
+                &mut self.original_amount,
+                &mut self.original_vat_amount,
+                &mut self.creation_time,
+                &mut self.comment,
+                &mut self.owner,
+                &mut self.barcode,
+                &mut self.transaction,
+                &mut self.bursar_transaction_id,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(FeePost);
@@ -129,71 +133,106 @@ impl alma_runtime::Model for FeePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "remaining_vat_amount",
-                    "remaining_vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "original_amount",
-                    "original_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "original_vat_amount",
-                    "original_vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "creation_time",
-                    "creation_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new(
-                    "barcode",
-                    "barcode",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "remaining_vat_amount",
+                    name: "remaining_vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "original_amount",
+                    name: "original_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "original_vat_amount",
+                    name: "original_vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "creation_time",
+                    name: "creation_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::FeePostBarcode as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "transaction",
-                    "transaction",
-                    K::Element,
-                    Some("transactions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "transaction",
+                    name: "transaction",
+                    kind: K::Element,
+                    wrapper: Some("transactions"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::TransactionPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "bursar_transaction_id",
-                    "bursar_transaction_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "bursar_transaction_id",
+                    name: "bursar_transaction_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -268,50 +307,54 @@ impl alma_runtime::Codec for TransactionPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "TransactionPost",
-            &mut |k, v, r| {
-                match k {
-                    "type" => out.type_ = r.read(0u16, v)?,
-                    "amount" => out.amount = r.read(1u16, v)?,
-                    "vat_amount" => out.vat_amount = r.read(2u16, v)?,
-                    "reason" => out.reason = r.read(3u16, v)?,
-                    "comment" => out.comment = r.read(4u16, v)?,
-                    "created_by" => out.created_by = r.read(5u16, v)?,
-                    "external_transaction_id" => {
-                        out.external_transaction_id = r.read(6u16, v)?;
-                    }
-                    "transaction_time" => out.transaction_time = r.read(7u16, v)?,
-                    "received_by" => out.received_by = r.read(8u16, v)?,
-                    "payment_method" => out.payment_method = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "type", &self.type_);
-        w.field(1u16, "amount", &self.amount);
-        w.field(2u16, "vat_amount", &self.vat_amount);
-        w.field(3u16, "reason", &self.reason);
-        w.field(4u16, "comment", &self.comment);
-        w.field(5u16, "created_by", &self.created_by);
-        w.field(6u16, "external_transaction_id", &self.external_transaction_id);
-        w.field(7u16, "transaction_time", &self.transaction_time);
-        w.field(8u16, "received_by", &self.received_by);
-        w.field(9u16, "payment_method", &self.payment_method);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for TransactionPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.type_,
+                &self.amount,
+                &self.vat_amount,
+                &self.reason,
+                &self.comment,
+                &self.created_by,
+                &self.external_transaction_id,
+                &self.transaction_time,
+                &self.received_by,
+                &self.payment_method,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.type_,
+                &mut self.amount,
+                &mut self.vat_amount,
+                &mut self.reason,
+                &mut self.comment,
+                &mut self.created_by,
+                &mut self.external_transaction_id,
+                &mut self.transaction_time,
+                &mut self.received_by,
+                &mut self.payment_method,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(TransactionPost);
@@ -324,51 +367,86 @@ impl alma_runtime::Model for TransactionPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "transaction",
             fields: &[
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("amount", "amount", K::Element, None, false, V::Scalar(S::Num)),
-                F::new(
-                    "vat_amount",
-                    "vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new("reason", "reason", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_transaction_id",
-                    "external_transaction_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "transaction_time",
-                    "transaction_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("received_by", "received_by", K::Element, None, false, V::Code),
-                F::new(
-                    "payment_method",
-                    "payment_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "amount",
+                    name: "amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "vat_amount",
+                    name: "vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "reason",
+                    name: "reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_transaction_id",
+                    name: "external_transaction_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "transaction_time",
+                    name: "transaction_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "received_by",
+                    name: "received_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "payment_method",
+                    name: "payment_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -433,60 +511,66 @@ impl alma_runtime::Codec for LegantoNotification {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LegantoNotification",
-            &mut |k, v, r| {
-                match k {
-                    "notification_type" => out.notification_type = r.read(0u16, v)?,
-                    "list_name" => out.list_name = r.read(1u16, v)?,
-                    "list_id" => out.list_id = r.read(2u16, v)?,
-                    "section_id" => out.section_id = r.read(3u16, v)?,
-                    "citation_id" => out.citation_id = r.read(4u16, v)?,
-                    "course_id" => out.course_id = r.read(5u16, v)?,
-                    "course_name" => out.course_name = r.read(6u16, v)?,
-                    "collaborator_name" => out.collaborator_name = r.read(7u16, v)?,
-                    "citation_title" => out.citation_title = r.read(8u16, v)?,
-                    "section_name" => out.section_name = r.read(9u16, v)?,
-                    "note" => out.note = r.read(10u16, v)?,
-                    "tag" => out.tag = r.read(11u16, v)?,
-                    "due_date" => out.due_date = r.read(12u16, v)?,
-                    "submit_by" => out.submit_by = r.read(13u16, v)?,
-                    "by_user" => out.by_user = r.read(14u16, v)?,
-                    "date" => out.date = r.read(15u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "notification_type", &self.notification_type);
-        w.field(1u16, "list_name", &self.list_name);
-        w.field(2u16, "list_id", &self.list_id);
-        w.field(3u16, "section_id", &self.section_id);
-        w.field(4u16, "citation_id", &self.citation_id);
-        w.field(5u16, "course_id", &self.course_id);
-        w.field(6u16, "course_name", &self.course_name);
-        w.field(7u16, "collaborator_name", &self.collaborator_name);
-        w.field(8u16, "citation_title", &self.citation_title);
-        w.field(9u16, "section_name", &self.section_name);
-        w.field(10u16, "note", &self.note);
-        w.field(11u16, "tag", &self.tag);
-        w.field(12u16, "due_date", &self.due_date);
-        w.field(13u16, "submit_by", &self.submit_by);
-        w.field(14u16, "by_user", &self.by_user);
-        w.field(15u16, "date", &self.date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LegantoNotification {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.notification_type,
+                &self.list_name,
+                &self.list_id,
+                &self.section_id,
+                &self.citation_id,
+                &self.course_id,
+                &self.course_name,
+                &self.collaborator_name,
+                &self.citation_title,
+                &self.section_name,
+                &self.note,
+                &self.tag,
+                &self.due_date,
+                &self.submit_by,
+                &self.by_user,
+                &self.date,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.notification_type,
+                &mut self.list_name,
+                &mut self.list_id,
+                &mut self.section_id,
+                &mut self.citation_id,
+                &mut self.course_id,
+                &mut self.course_name,
+                &mut self.collaborator_name,
+                &mut self.citation_title,
+                &mut self.section_name,
+                &mut self.note,
+                &mut self.tag,
+                &mut self.due_date,
+                &mut self.submit_by,
+                &mut self.by_user,
+                &mut self.date,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LegantoNotification);
@@ -499,99 +583,134 @@ impl alma_runtime::Model for LegantoNotification {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "leganto_notification",
             fields: &[
-                F::new(
-                    "notification_type",
-                    "notification_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "list_name",
-                    "list_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("list_id", "list_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "section_id",
-                    "section_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "citation_id",
-                    "citation_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "course_id",
-                    "course_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "course_name",
-                    "course_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "collaborator_name",
-                    "collaborator_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "citation_title",
-                    "citation_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "section_name",
-                    "section_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("tag", "tag", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "due_date",
-                    "due_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "submit_by",
-                    "submit_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("by_user", "by_user", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "notification_type",
+                    name: "notification_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "list_name",
+                    name: "list_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "list_id",
+                    name: "list_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "section_id",
+                    name: "section_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "citation_id",
+                    name: "citation_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "course_id",
+                    name: "course_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "course_name",
+                    name: "course_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "collaborator_name",
+                    name: "collaborator_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "citation_title",
+                    name: "citation_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "section_name",
+                    name: "section_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "tag",
+                    name: "tag",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "due_date",
+                    name: "due_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "submit_by",
+                    name: "submit_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "by_user",
+                    name: "by_user",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "date",
+                    name: "date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -735,139 +854,94 @@ impl alma_runtime::Codec for Researcher {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Researcher",
-            &mut |k, v, r| {
-                match k {
-                    "researcher_first_name" => {
-                        out.researcher_first_name = r.read(0u16, v)?;
-                    }
-                    "researcher_middle_name" => {
-                        out.researcher_middle_name = r.read(1u16, v)?;
-                    }
-                    "researcher_last_name" => out.researcher_last_name = r.read(2u16, v)?,
-                    "researcher_suffix" => out.researcher_suffix = r.read(3u16, v)?,
-                    "researcher_title" => out.researcher_title = r.read(4u16, v)?,
-                    "profile_image_url" => out.profile_image_url = r.read(5u16, v)?,
-                    "photo_url" => out.photo_url = r.read(6u16, v)?,
-                    "display_title" => out.display_title = r.read(7u16, v)?,
-                    "position" => out.position = r.read(8u16, v)?,
-                    "portal_profile" => out.portal_profile = r.read(9u16, v)?,
-                    "auto_capture" => out.auto_capture = r.read(10u16, v)?,
-                    "research_center" => out.research_center = r.read(11u16, v)?,
-                    "previous_affiliated" => out.previous_affiliated = r.read(12u16, v)?,
-                    "default_publication_language" => {
-                        out.default_publication_language = r.read(13u16, v)?;
-                    }
-                    "researcher_alternate_email" => {
-                        out.researcher_alternate_email = r.read(14u16, v)?;
-                    }
-                    "researcher_organization_affiliation" => {
-                        out.researcher_organization_affiliation = r.read(15u16, v)?;
-                    }
-                    "researcher_previous_organization_affiliation" => {
-                        out.researcher_previous_organization_affiliation = r
-                            .read(16u16, v)?;
-                    }
-                    "researcher_external_organization_affiliation" => {
-                        out.researcher_external_organization_affiliation = r
-                            .read(17u16, v)?;
-                    }
-                    "researcher_previous_external_organization_affiliation" => {
-                        out.researcher_previous_external_organization_affiliation = r
-                            .read(18u16, v)?;
-                    }
-                    "researcher_name_variant" => {
-                        out.researcher_name_variant = r.read(19u16, v)?;
-                    }
-                    "researcher_engagement_type" => {
-                        out.researcher_engagement_type = r.read(20u16, v)?;
-                    }
-                    "researcher_research_topic" => {
-                        out.researcher_research_topic = r.read(21u16, v)?;
-                    }
-                    "researcher_keyword" => out.researcher_keyword = r.read(22u16, v)?,
-                    "researcher_association" => {
-                        out.researcher_association = r.read(23u16, v)?;
-                    }
-                    "researcher_language" => out.researcher_language = r.read(24u16, v)?,
-                    "researcher_honor" => out.researcher_honor = r.read(25u16, v)?,
-                    "researcher_education" => {
-                        out.researcher_education = r.read(26u16, v)?;
-                    }
-                    "researcher_description" => {
-                        out.researcher_description = r.read(27u16, v)?;
-                    }
-                    "researcher_webpage" => out.researcher_webpage = r.read(28u16, v)?,
-                    "user_identifier" => out.user_identifier = r.read(29u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "researcher_first_name", &self.researcher_first_name);
-        w.field(1u16, "researcher_middle_name", &self.researcher_middle_name);
-        w.field(2u16, "researcher_last_name", &self.researcher_last_name);
-        w.field(3u16, "researcher_suffix", &self.researcher_suffix);
-        w.field(4u16, "researcher_title", &self.researcher_title);
-        w.field(5u16, "profile_image_url", &self.profile_image_url);
-        w.field(6u16, "photo_url", &self.photo_url);
-        w.field(7u16, "display_title", &self.display_title);
-        w.field(8u16, "position", &self.position);
-        w.field(9u16, "portal_profile", &self.portal_profile);
-        w.field(10u16, "auto_capture", &self.auto_capture);
-        w.field(11u16, "research_center", &self.research_center);
-        w.field(12u16, "previous_affiliated", &self.previous_affiliated);
-        w.field(
-            13u16,
-            "default_publication_language",
-            &self.default_publication_language,
-        );
-        w.field(14u16, "researcher_alternate_email", &self.researcher_alternate_email);
-        w.field(
-            15u16,
-            "researcher_organization_affiliation",
-            &self.researcher_organization_affiliation,
-        );
-        w.field(
-            16u16,
-            "researcher_previous_organization_affiliation",
-            &self.researcher_previous_organization_affiliation,
-        );
-        w.field(
-            17u16,
-            "researcher_external_organization_affiliation",
-            &self.researcher_external_organization_affiliation,
-        );
-        w.field(
-            18u16,
-            "researcher_previous_external_organization_affiliation",
-            &self.researcher_previous_external_organization_affiliation,
-        );
-        w.field(19u16, "researcher_name_variant", &self.researcher_name_variant);
-        w.field(20u16, "researcher_engagement_type", &self.researcher_engagement_type);
-        w.field(21u16, "researcher_research_topic", &self.researcher_research_topic);
-        w.field(22u16, "researcher_keyword", &self.researcher_keyword);
-        w.field(23u16, "researcher_association", &self.researcher_association);
-        w.field(24u16, "researcher_language", &self.researcher_language);
-        w.field(25u16, "researcher_honor", &self.researcher_honor);
-        w.field(26u16, "researcher_education", &self.researcher_education);
-        w.field(27u16, "researcher_description", &self.researcher_description);
-        w.field(28u16, "researcher_webpage", &self.researcher_webpage);
-        w.field(29u16, "user_identifier", &self.user_identifier);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Researcher {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.researcher_first_name,
+                &self.researcher_middle_name,
+                &self.researcher_last_name,
+                &self.researcher_suffix,
+                &self.researcher_title,
+                &self.profile_image_url,
+                &self.photo_url,
+                &self.display_title,
+                &self.position,
+                &self.portal_profile,
+                &self.auto_capture,
+                &self.research_center,
+                &self.previous_affiliated,
+                &self.default_publication_language,
+                &self.researcher_alternate_email,
+                &self.researcher_organization_affiliation,
+                &self.researcher_previous_organization_affiliation,
+                &self.researcher_external_organization_affiliation,
+                &self.researcher_previous_external_organization_affiliation,
+                &self.researcher_name_variant,
+                &self.researcher_engagement_type,
+                &self.researcher_research_topic,
+                &self.researcher_keyword,
+                &self.researcher_association,
+                &self.researcher_language,
+                &self.researcher_honor,
+                &self.researcher_education,
+                &self.researcher_description,
+                &self.researcher_webpage,
+                &self.user_identifier,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.researcher_first_name,
+                &mut self.researcher_middle_name,
+                &mut self.researcher_last_name,
+                &mut self.researcher_suffix,
+                &mut self.researcher_title,
+                &mut self.profile_image_url,
+                &mut self.photo_url,
+                &mut self.display_title,
+                &mut self.position,
+                &mut self.portal_profile,
+                &mut self.auto_capture,
+                &mut self.research_center,
+                &mut self.previous_affiliated,
+                &mut self.default_publication_language,
+                &mut self.researcher_alternate_email,
+                &mut self.researcher_organization_affiliation,
+                &mut self.researcher_previous_organization_affiliation,
+                &mut self.researcher_external_organization_affiliation,
+                &mut self.researcher_previous_external_organization_affiliation,
+                &mut self.researcher_name_variant,
+                &mut self.researcher_engagement_type,
+                &mut self.researcher_research_topic,
+                &mut self.researcher_keyword,
+                &mut self.researcher_association,
+                &mut self.researcher_language,
+                &mut self.researcher_honor,
+                &mut self.researcher_education,
+                &mut self.researcher_description,
+                &mut self.researcher_webpage,
+                &mut self.user_identifier,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Researcher);
@@ -880,267 +954,276 @@ impl alma_runtime::Model for Researcher {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher",
             fields: &[
-                F::new(
-                    "researcher_first_name",
-                    "researcher_first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_middle_name",
-                    "researcher_middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_last_name",
-                    "researcher_last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_suffix",
-                    "researcher_suffix",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_title",
-                    "researcher_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "profile_image_url",
-                    "profile_image_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "photo_url",
-                    "photo_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "display_title",
-                    "display_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("position", "position", K::Element, None, false, V::Code),
-                F::new(
-                    "portal_profile",
-                    "portal_profile",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "auto_capture",
-                    "auto_capture",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "research_center",
-                    "research_center",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "previous_affiliated",
-                    "previous_affiliated",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "default_publication_language",
-                    "default_publication_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "researcher_alternate_email",
-                    "researcher_alternate_email",
-                    K::Element,
-                    Some("researcher_alternate_emails"),
-                    true,
-                    V::Model(
+                F {
+                    key: "researcher_first_name",
+                    name: "researcher_first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_middle_name",
+                    name: "researcher_middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_last_name",
+                    name: "researcher_last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_suffix",
+                    name: "researcher_suffix",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_title",
+                    name: "researcher_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "profile_image_url",
+                    name: "profile_image_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "photo_url",
+                    name: "photo_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "display_title",
+                    name: "display_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "position",
+                    name: "position",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "portal_profile",
+                    name: "portal_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "auto_capture",
+                    name: "auto_capture",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "research_center",
+                    name: "research_center",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "previous_affiliated",
+                    name: "previous_affiliated",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "default_publication_language",
+                    name: "default_publication_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "researcher_alternate_email",
+                    name: "researcher_alternate_email",
+                    kind: K::Element,
+                    wrapper: Some("researcher_alternate_emails"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherAlternateEmail as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_organization_affiliation",
-                    "researcher_organization_affiliation",
-                    K::Element,
-                    Some("researcher_organization_affiliations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_organization_affiliation",
+                    name: "researcher_organization_affiliation",
+                    kind: K::Element,
+                    wrapper: Some("researcher_organization_affiliations"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_previous_organization_affiliation",
-                    "researcher_previous_organization_affiliation",
-                    K::Element,
-                    Some("researcher_previous_organization_affiliations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_previous_organization_affiliation",
+                    name: "researcher_previous_organization_affiliation",
+                    kind: K::Element,
+                    wrapper: Some("researcher_previous_organization_affiliations"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_external_organization_affiliation",
-                    "researcher_external_organization_affiliation",
-                    K::Element,
-                    Some("researcher_external_organization_affiliations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_external_organization_affiliation",
+                    name: "researcher_external_organization_affiliation",
+                    kind: K::Element,
+                    wrapper: Some("researcher_external_organization_affiliations"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_previous_external_organization_affiliation",
-                    "researcher_previous_external_organization_affiliation",
-                    K::Element,
-                    Some("researcher_previous_external_organization_affiliations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_previous_external_organization_affiliation",
+                    name: "researcher_previous_external_organization_affiliation",
+                    kind: K::Element,
+                    wrapper: Some(
+                        "researcher_previous_external_organization_affiliations",
+                    ),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_name_variant",
-                    "researcher_name_variant",
-                    K::Element,
-                    Some("researcher_name_variants"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_name_variant",
+                    name: "researcher_name_variant",
+                    kind: K::Element,
+                    wrapper: Some("researcher_name_variants"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherNameVariant as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_engagement_type",
-                    "researcher_engagement_type",
-                    K::Element,
-                    Some("researcher_engagement_types"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_engagement_type",
+                    name: "researcher_engagement_type",
+                    kind: K::Element,
+                    wrapper: Some("researcher_engagement_types"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherEngagementType as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_research_topic",
-                    "researcher_research_topic",
-                    K::Element,
-                    Some("researcher_research_topics"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "researcher_keyword",
-                    "researcher_keyword",
-                    K::Element,
-                    Some("researcher_keywords"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_research_topic",
+                    name: "researcher_research_topic",
+                    kind: K::Element,
+                    wrapper: Some("researcher_research_topics"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "researcher_keyword",
+                    name: "researcher_keyword",
+                    kind: K::Element,
+                    wrapper: Some("researcher_keywords"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherKeyword as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_association",
-                    "researcher_association",
-                    K::Element,
-                    Some("researcher_associations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_association",
+                    name: "researcher_association",
+                    kind: K::Element,
+                    wrapper: Some("researcher_associations"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherAssociation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_language",
-                    "researcher_language",
-                    K::Element,
-                    Some("researcher_languages"),
-                    true,
-                    V::Code,
-                ),
-                F::new(
-                    "researcher_honor",
-                    "researcher_honor",
-                    K::Element,
-                    Some("researcher_honors"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_language",
+                    name: "researcher_language",
+                    kind: K::Element,
+                    wrapper: Some("researcher_languages"),
+                    array: true,
+                    value: V::Code,
+                },
+                F {
+                    key: "researcher_honor",
+                    name: "researcher_honor",
+                    kind: K::Element,
+                    wrapper: Some("researcher_honors"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherHonor as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_education",
-                    "researcher_education",
-                    K::Element,
-                    Some("researcher_educations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_education",
+                    name: "researcher_education",
+                    kind: K::Element,
+                    wrapper: Some("researcher_educations"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherEducation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_description",
-                    "researcher_description",
-                    K::Element,
-                    Some("researcher_descriptions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_description",
+                    name: "researcher_description",
+                    kind: K::Element,
+                    wrapper: Some("researcher_descriptions"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherDescription as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "researcher_webpage",
-                    "researcher_webpage",
-                    K::Element,
-                    Some("researcher_webpages"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "researcher_webpage",
+                    name: "researcher_webpage",
+                    kind: K::Element,
+                    wrapper: Some("researcher_webpages"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherWebpage as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_identifier",
-                    "user_identifier",
-                    K::Element,
-                    Some("user_identifiers"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_identifier",
+                    name: "user_identifier",
+                    kind: K::Element,
+                    wrapper: Some("user_identifiers"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -1170,30 +1253,24 @@ impl alma_runtime::Codec for ResearcherAlternateEmail {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherAlternateEmail",
-            &mut |k, v, r| {
-                match k {
-                    "email_address" => out.email_address = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "email_address", &self.email_address);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherAlternateEmail {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.email_address], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.email_address], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ResearcherAlternateEmail);
@@ -1206,14 +1283,14 @@ impl alma_runtime::Model for ResearcherAlternateEmail {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_alternate_email",
             fields: &[
-                F::new(
-                    "email_address",
-                    "email_address",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "email_address",
+                    name: "email_address",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1242,30 +1319,24 @@ impl alma_runtime::Codec for ResearcherAssociation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherAssociation",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherAssociation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ResearcherAssociation);
@@ -1278,7 +1349,14 @@ impl alma_runtime::Model for ResearcherAssociation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_association",
             fields: &[
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1307,30 +1385,24 @@ impl alma_runtime::Codec for ResearcherDescription {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherDescription",
-            &mut |k, v, r| {
-                match k {
-                    "description" => out.description = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "description", &self.description);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherDescription {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.description], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.description], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ResearcherDescription);
@@ -1343,14 +1415,14 @@ impl alma_runtime::Model for ResearcherDescription {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_description",
             fields: &[
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1402,46 +1474,50 @@ impl alma_runtime::Codec for ResearcherEducation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherEducation",
-            &mut |k, v, r| {
-                match k {
-                    "organization_code" => out.organization_code = r.read(0u16, v)?,
-                    "organization_name" => out.organization_name = r.read(1u16, v)?,
-                    "degree" => out.degree = r.read(2u16, v)?,
-                    "from_year" => out.from_year = r.read(3u16, v)?,
-                    "to_year" => out.to_year = r.read(4u16, v)?,
-                    "field_of_study" => out.field_of_study = r.read(5u16, v)?,
-                    "additional_details" => out.additional_details = r.read(6u16, v)?,
-                    "suppress_from_public_portal" => {
-                        out.suppress_from_public_portal = r.read(7u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "organization_code", &self.organization_code);
-        w.field(1u16, "organization_name", &self.organization_name);
-        w.field(2u16, "degree", &self.degree);
-        w.field(3u16, "from_year", &self.from_year);
-        w.field(4u16, "to_year", &self.to_year);
-        w.field(5u16, "field_of_study", &self.field_of_study);
-        w.field(6u16, "additional_details", &self.additional_details);
-        w.field(7u16, "suppress_from_public_portal", &self.suppress_from_public_portal);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherEducation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.organization_code,
+                &self.organization_name,
+                &self.degree,
+                &self.from_year,
+                &self.to_year,
+                &self.field_of_study,
+                &self.additional_details,
+                &self.suppress_from_public_portal,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.organization_code,
+                &mut self.organization_name,
+                &mut self.degree,
+                &mut self.from_year,
+                &mut self.to_year,
+                &mut self.field_of_study,
+                &mut self.additional_details,
+                &mut self.suppress_from_public_portal,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ResearcherEducation);
@@ -1454,56 +1530,70 @@ impl alma_runtime::Model for ResearcherEducation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_education",
             fields: &[
-                F::new(
-                    "organization_code",
-                    "organization_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "organization_name",
-                    "organization_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("degree", "degree", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "from_year",
-                    "from_year",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("to_year", "to_year", K::Element, None, false, V::Scalar(S::Int)),
-                F::new(
-                    "field_of_study",
-                    "field_of_study",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "additional_details",
-                    "additional_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "suppress_from_public_portal",
-                    "suppress_from_public_portal",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "organization_code",
+                    name: "organization_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "organization_name",
+                    name: "organization_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "degree",
+                    name: "degree",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "from_year",
+                    name: "from_year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "to_year",
+                    name: "to_year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "field_of_study",
+                    name: "field_of_study",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_details",
+                    name: "additional_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "suppress_from_public_portal",
+                    name: "suppress_from_public_portal",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -1540,34 +1630,32 @@ impl alma_runtime::Codec for ResearcherEngagementType {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherEngagementType",
-            &mut |k, v, r| {
-                match k {
-                    "researcher_engagement" => {
-                        out.researcher_engagement = r.read(0u16, v)?;
-                    }
-                    "engagement_end_date" => out.engagement_end_date = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "researcher_engagement", &self.researcher_engagement);
-        w.field(1u16, "engagement_end_date", &self.engagement_end_date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherEngagementType {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.researcher_engagement, &self.engagement_end_date],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.researcher_engagement, &mut self.engagement_end_date],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ResearcherEngagementType);
@@ -1580,22 +1668,22 @@ impl alma_runtime::Model for ResearcherEngagementType {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_engagement_type",
             fields: &[
-                F::new(
-                    "researcher_engagement",
-                    "researcher_engagement",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "engagement_end_date",
-                    "engagement_end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "researcher_engagement",
+                    name: "researcher_engagement",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "engagement_end_date",
+                    name: "engagement_end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1635,36 +1723,42 @@ impl alma_runtime::Codec for ResearcherHonor {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherHonor",
-            &mut |k, v, r| {
-                match k {
-                    "organization_code" => out.organization_code = r.read(0u16, v)?,
-                    "organization_name" => out.organization_name = r.read(1u16, v)?,
-                    "title" => out.title = r.read(2u16, v)?,
-                    "time_period" => out.time_period = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "organization_code", &self.organization_code);
-        w.field(1u16, "organization_name", &self.organization_name);
-        w.field(2u16, "title", &self.title);
-        w.field(3u16, "time_period", &self.time_period);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherHonor {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.organization_code,
+                &self.organization_name,
+                &self.title,
+                &self.time_period,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.organization_code,
+                &mut self.organization_name,
+                &mut self.title,
+                &mut self.time_period,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ResearcherHonor);
@@ -1677,31 +1771,38 @@ impl alma_runtime::Model for ResearcherHonor {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_honor",
             fields: &[
-                F::new(
-                    "organization_code",
-                    "organization_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "organization_name",
-                    "organization_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "time_period",
-                    "time_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "organization_code",
+                    name: "organization_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "organization_name",
+                    name: "organization_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "time_period",
+                    name: "time_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1730,30 +1831,24 @@ impl alma_runtime::Codec for ResearcherKeyword {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherKeyword",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherKeyword {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ResearcherKeyword);
@@ -1766,7 +1861,14 @@ impl alma_runtime::Model for ResearcherKeyword {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_keyword",
             fields: &[
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1810,36 +1912,37 @@ impl alma_runtime::Codec for ResearcherNameVariant {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherNameVariant",
-            &mut |k, v, r| {
-                match k {
-                    "first_name" => out.first_name = r.read(0u16, v)?,
-                    "middle_name" => out.middle_name = r.read(1u16, v)?,
-                    "last_name" => out.last_name = r.read(2u16, v)?,
-                    "name_suffix" => out.name_suffix = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "first_name", &self.first_name);
-        w.field(1u16, "middle_name", &self.middle_name);
-        w.field(2u16, "last_name", &self.last_name);
-        w.field(3u16, "name_suffix", &self.name_suffix);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherNameVariant {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.first_name, &self.middle_name, &self.last_name, &self.name_suffix],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.first_name,
+                &mut self.middle_name,
+                &mut self.last_name,
+                &mut self.name_suffix,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ResearcherNameVariant);
@@ -1852,38 +1955,38 @@ impl alma_runtime::Model for ResearcherNameVariant {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_name_variant",
             fields: &[
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "middle_name",
-                    "middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "name_suffix",
-                    "name_suffix",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "middle_name",
+                    name: "middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name_suffix",
+                    name: "name_suffix",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1938,42 +2041,48 @@ impl alma_runtime::Codec for ResearcherOrganizationAffiliation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherOrganizationAffiliation",
-            &mut |k, v, r| {
-                match k {
-                    "organization_code" => out.organization_code = r.read(0u16, v)?,
-                    "organization_name" => out.organization_name = r.read(1u16, v)?,
-                    "start_date" => out.start_date = r.read(2u16, v)?,
-                    "end_date" => out.end_date = r.read(3u16, v)?,
-                    "position" => out.position = r.read(4u16, v)?,
-                    "title" => out.title = r.read(5u16, v)?,
-                    "positionOrder" => out.position_order = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "organization_code", &self.organization_code);
-        w.field(1u16, "organization_name", &self.organization_name);
-        w.field(2u16, "start_date", &self.start_date);
-        w.field(3u16, "end_date", &self.end_date);
-        w.field(4u16, "position", &self.position);
-        w.field(5u16, "title", &self.title);
-        w.field(6u16, "positionOrder", &self.position_order);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherOrganizationAffiliation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.organization_code,
+                &self.organization_name,
+                &self.start_date,
+                &self.end_date,
+                &self.position,
+                &self.title,
+                &self.position_order,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.organization_code,
+                &mut self.organization_name,
+                &mut self.start_date,
+                &mut self.end_date,
+                &mut self.position,
+                &mut self.title,
+                &mut self.position_order,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ResearcherOrganizationAffiliation);
@@ -1986,48 +2095,62 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_organization_affiliation",
             fields: &[
-                F::new(
-                    "organization_code",
-                    "organization_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "organization_name",
-                    "organization_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "start_date",
-                    "start_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_date",
-                    "end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("position", "position", K::Element, None, false, V::Code),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "positionOrder",
-                    "positionOrder",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "organization_code",
+                    name: "organization_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "organization_name",
+                    name: "organization_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_date",
+                    name: "start_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_date",
+                    name: "end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "position",
+                    name: "position",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "positionOrder",
+                    name: "positionOrder",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2066,36 +2189,37 @@ impl alma_runtime::Codec for ResearcherWebpage {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherWebpage",
-            &mut |k, v, r| {
-                match k {
-                    "url" => out.url = r.read(0u16, v)?,
-                    "title" => out.title = r.read(1u16, v)?,
-                    "description" => out.description = r.read(2u16, v)?,
-                    "type" => out.type_ = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "url", &self.url);
-        w.field(1u16, "title", &self.title);
-        w.field(2u16, "description", &self.description);
-        w.field(3u16, "type", &self.type_);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherWebpage {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.url, &self.title, &self.description, &self.type_],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.url,
+                &mut self.title,
+                &mut self.description,
+                &mut self.type_,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ResearcherWebpage);
@@ -2108,17 +2232,38 @@ impl alma_runtime::Model for ResearcherWebpage {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_webpage",
             fields: &[
-                F::new("url", "url", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "url",
+                    name: "url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2362,120 +2507,122 @@ impl alma_runtime::Codec for User {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "User",
-            &mut |k, v, r| {
-                match k {
-                    "record_type" => out.record_type = r.read(0u16, v)?,
-                    "primary_id" => out.primary_id = r.read(1u16, v)?,
-                    "first_name" => out.first_name = r.read(2u16, v)?,
-                    "middle_name" => out.middle_name = r.read(3u16, v)?,
-                    "last_name" => out.last_name = r.read(4u16, v)?,
-                    "full_name" => out.full_name = r.read(5u16, v)?,
-                    "job_category" => out.job_category = r.read(6u16, v)?,
-                    "job_description" => out.job_description = r.read(7u16, v)?,
-                    "gender" => out.gender = r.read(8u16, v)?,
-                    "user_group" => out.user_group = r.read(9u16, v)?,
-                    "campus_code" => out.campus_code = r.read(10u16, v)?,
-                    "web_site_url" => out.web_site_url = r.read(11u16, v)?,
-                    "cataloger_level" => out.cataloger_level = r.read(12u16, v)?,
-                    "preferred_language" => out.preferred_language = r.read(13u16, v)?,
-                    "birth_date" => out.birth_date = r.read(14u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(15u16, v)?,
-                    "purge_date" => out.purge_date = r.read(16u16, v)?,
-                    "account_type" => out.account_type = r.read(17u16, v)?,
-                    "external_id" => out.external_id = r.read(18u16, v)?,
-                    "status" => out.status = r.read(19u16, v)?,
-                    "status_date" => out.status_date = r.read(20u16, v)?,
-                    "last_patron_activity_date" => {
-                        out.last_patron_activity_date = r.read(21u16, v)?;
-                    }
-                    "requests" => out.requests = r.read(22u16, v)?,
-                    "loans" => out.loans = r.read(23u16, v)?,
-                    "fees" => out.fees = r.read(24u16, v)?,
-                    "contact_info" => out.contact_info = r.read(25u16, v)?,
-                    "user_identifier" => out.user_identifier = r.read(26u16, v)?,
-                    "user_role" => out.user_role = r.read(27u16, v)?,
-                    "user_block" => out.user_block = r.read(28u16, v)?,
-                    "user_note" => out.user_note = r.read(29u16, v)?,
-                    "user_statistic" => out.user_statistic = r.read(30u16, v)?,
-                    "proxy_for_user" => out.proxy_for_user = r.read(31u16, v)?,
-                    "rs_library" => out.rs_library = r.read(32u16, v)?,
-                    "library_notice" => out.library_notice = r.read(33u16, v)?,
-                    "source_link_id" => out.source_link_id = r.read(34u16, v)?,
-                    "source_institution_code" => {
-                        out.source_institution_code = r.read(35u16, v)?;
-                    }
-                    "linking_id" => out.linking_id = r.read(36u16, v)?,
-                    "pref_first_name" => out.pref_first_name = r.read(37u16, v)?,
-                    "pref_middle_name" => out.pref_middle_name = r.read(38u16, v)?,
-                    "pref_last_name" => out.pref_last_name = r.read(39u16, v)?,
-                    "pref_name_suffix" => out.pref_name_suffix = r.read(40u16, v)?,
-                    "is_researcher" => out.is_researcher = r.read(41u16, v)?,
-                    "researcher" => out.researcher = r.read(42u16, v)?,
-                    "link" => out.link = r.read(43u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "record_type", &self.record_type);
-        w.field(1u16, "primary_id", &self.primary_id);
-        w.field(2u16, "first_name", &self.first_name);
-        w.field(3u16, "middle_name", &self.middle_name);
-        w.field(4u16, "last_name", &self.last_name);
-        w.field(5u16, "full_name", &self.full_name);
-        w.field(6u16, "job_category", &self.job_category);
-        w.field(7u16, "job_description", &self.job_description);
-        w.field(8u16, "gender", &self.gender);
-        w.field(9u16, "user_group", &self.user_group);
-        w.field(10u16, "campus_code", &self.campus_code);
-        w.field(11u16, "web_site_url", &self.web_site_url);
-        w.field(12u16, "cataloger_level", &self.cataloger_level);
-        w.field(13u16, "preferred_language", &self.preferred_language);
-        w.field(14u16, "birth_date", &self.birth_date);
-        w.field(15u16, "expiry_date", &self.expiry_date);
-        w.field(16u16, "purge_date", &self.purge_date);
-        w.field(17u16, "account_type", &self.account_type);
-        w.field(18u16, "external_id", &self.external_id);
-        w.field(19u16, "status", &self.status);
-        w.field(20u16, "status_date", &self.status_date);
-        w.field(21u16, "last_patron_activity_date", &self.last_patron_activity_date);
-        w.field(22u16, "requests", &self.requests);
-        w.field(23u16, "loans", &self.loans);
-        w.field(24u16, "fees", &self.fees);
-        w.field(25u16, "contact_info", &self.contact_info);
-        w.field(26u16, "user_identifier", &self.user_identifier);
-        w.field(27u16, "user_role", &self.user_role);
-        w.field(28u16, "user_block", &self.user_block);
-        w.field(29u16, "user_note", &self.user_note);
-        w.field(30u16, "user_statistic", &self.user_statistic);
-        w.field(31u16, "proxy_for_user", &self.proxy_for_user);
-        w.field(32u16, "rs_library", &self.rs_library);
-        w.field(33u16, "library_notice", &self.library_notice);
-        w.field(34u16, "source_link_id", &self.source_link_id);
-        w.field(35u16, "source_institution_code", &self.source_institution_code);
-        w.field(36u16, "linking_id", &self.linking_id);
-        w.field(37u16, "pref_first_name", &self.pref_first_name);
-        w.field(38u16, "pref_middle_name", &self.pref_middle_name);
-        w.field(39u16, "pref_last_name", &self.pref_last_name);
-        w.field(40u16, "pref_name_suffix", &self.pref_name_suffix);
-        w.field(41u16, "is_researcher", &self.is_researcher);
-        w.field(42u16, "researcher", &self.researcher);
-        w.field(43u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for User {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.record_type,
+                &self.primary_id,
+                &self.first_name,
+                &self.middle_name,
+                &self.last_name,
+                &self.full_name,
+                &self.job_category,
+                &self.job_description,
+                &self.gender,
+                &self.user_group,
+                &self.campus_code,
+                &self.web_site_url,
+                &self.cataloger_level,
+                &self.preferred_language,
+                &self.birth_date,
+                &self.expiry_date,
+                &self.purge_date,
+                &self.account_type,
+                &self.external_id,
+                &self.status,
+                &self.status_date,
+                &self.last_patron_activity_date,
+                &self.requests,
+                &self.loans,
+                &self.fees,
+                &self.contact_info,
+                &self.user_identifier,
+                &self.user_role,
+                &self.user_block,
+                &self.user_note,
+                &self.user_statistic,
+                &self.proxy_for_user,
+                &self.rs_library,
+                &self.library_notice,
+                &self.source_link_id,
+                &self.source_institution_code,
+                &self.linking_id,
+                &self.pref_first_name,
+                &self.pref_middle_name,
+                &self.pref_last_name,
+                &self.pref_name_suffix,
+                &self.is_researcher,
+                &self.researcher,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.record_type,
+                &mut self.primary_id,
+                &mut self.first_name,
+                &mut self.middle_name,
+                &mut self.last_name,
+                &mut self.full_name,
+                &mut self.job_category,
+                &mut self.job_description,
+                &mut self.gender,
+                &mut self.user_group,
+                &mut self.campus_code,
+                &mut self.web_site_url,
+                &mut self.cataloger_level,
+                &mut self.preferred_language,
+                &mut self.birth_date,
+                &mut self.expiry_date,
+                &mut self.purge_date,
+                &mut self.account_type,
+                &mut self.external_id,
+                &mut self.status,
+                &mut self.status_date,
+                &mut self.last_patron_activity_date,
+                &mut self.requests,
+                &mut self.loans,
+                &mut self.fees,
+                &mut self.contact_info,
+                &mut self.user_identifier,
+                &mut self.user_role,
+                &mut self.user_block,
+                &mut self.user_note,
+                &mut self.user_statistic,
+                &mut self.proxy_for_user,
+                &mut self.rs_library,
+                &mut self.library_notice,
+                &mut self.source_link_id,
+                &mut self.source_institution_code,
+                &mut self.linking_id,
+                &mut self.pref_first_name,
+                &mut self.pref_middle_name,
+                &mut self.pref_last_name,
+                &mut self.pref_name_suffix,
+                &mut self.is_researcher,
+                &mut self.researcher,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(User);
@@ -2488,326 +2635,384 @@ impl alma_runtime::Model for User {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user",
             fields: &[
-                F::new("record_type", "record_type", K::Element, None, false, V::Code),
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "middle_name",
-                    "middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "full_name",
-                    "full_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("job_category", "job_category", K::Element, None, false, V::Code),
-                F::new(
-                    "job_description",
-                    "job_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("gender", "gender", K::Element, None, false, V::Code),
-                F::new("user_group", "user_group", K::Element, None, false, V::Code),
-                F::new("campus_code", "campus_code", K::Element, None, false, V::Code),
-                F::new(
-                    "web_site_url",
-                    "web_site_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cataloger_level",
-                    "cataloger_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred_language",
-                    "preferred_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "birth_date",
-                    "birth_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "purge_date",
-                    "purge_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("account_type", "account_type", K::Element, None, false, V::Code),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "status_date",
-                    "status_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_patron_activity_date",
-                    "last_patron_activity_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "requests",
-                    "requests",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "record_type",
+                    name: "record_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "middle_name",
+                    name: "middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "full_name",
+                    name: "full_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "job_category",
+                    name: "job_category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "job_description",
+                    name: "job_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "gender",
+                    name: "gender",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "user_group",
+                    name: "user_group",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "campus_code",
+                    name: "campus_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "web_site_url",
+                    name: "web_site_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cataloger_level",
+                    name: "cataloger_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred_language",
+                    name: "preferred_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "birth_date",
+                    name: "birth_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "purge_date",
+                    name: "purge_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "account_type",
+                    name: "account_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status_date",
+                    name: "status_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_patron_activity_date",
+                    name: "last_patron_activity_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "requests",
+                    name: "requests",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::users::models::UserRequestCount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "loans",
-                    "loans",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "loans",
+                    name: "loans",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::users::models::UserLoans as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "fees",
-                    "fees",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "fees",
+                    name: "fees",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::users::models::UserFees as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_identifier",
-                    "user_identifier",
-                    K::Element,
-                    Some("user_identifiers"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_identifier",
+                    name: "user_identifier",
+                    kind: K::Element,
+                    wrapper: Some("user_identifiers"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_role",
-                    "user_role",
-                    K::Element,
-                    Some("user_roles"),
-                    true,
-                    V::Model(<crate::shared::UserRole as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "user_block",
-                    "user_block",
-                    K::Element,
-                    Some("user_blocks"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_role",
+                    name: "user_role",
+                    kind: K::Element,
+                    wrapper: Some("user_roles"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::UserRole as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "user_block",
+                    name: "user_block",
+                    kind: K::Element,
+                    wrapper: Some("user_blocks"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserBlock as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_note",
-                    "user_note",
-                    K::Element,
-                    Some("user_notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_note",
+                    name: "user_note",
+                    kind: K::Element,
+                    wrapper: Some("user_notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_statistic",
-                    "user_statistic",
-                    K::Element,
-                    Some("user_statistics"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_statistic",
+                    name: "user_statistic",
+                    kind: K::Element,
+                    wrapper: Some("user_statistics"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserStatistic as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "proxy_for_user",
-                    "proxy_for_user",
-                    K::Element,
-                    Some("proxy_for_users"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "proxy_for_user",
+                    name: "proxy_for_user",
+                    kind: K::Element,
+                    wrapper: Some("proxy_for_users"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::ProxyForUser as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rs_library",
-                    "rs_library",
-                    K::Element,
-                    Some("rs_libraries"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "rs_library",
+                    name: "rs_library",
+                    kind: K::Element,
+                    wrapper: Some("rs_libraries"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::RsLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "library_notice",
-                    "library_notice",
-                    K::Element,
-                    Some("library_notices"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "library_notice",
+                    name: "library_notice",
+                    kind: K::Element,
+                    wrapper: Some("library_notices"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LibraryNotice as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "source_link_id",
-                    "source_link_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "source_institution_code",
-                    "source_institution_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_id",
-                    "linking_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_first_name",
-                    "pref_first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_middle_name",
-                    "pref_middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_last_name",
-                    "pref_last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_name_suffix",
-                    "pref_name_suffix",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_researcher",
-                    "is_researcher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "researcher",
-                    "researcher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "source_link_id",
+                    name: "source_link_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source_institution_code",
+                    name: "source_institution_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_id",
+                    name: "linking_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_first_name",
+                    name: "pref_first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_middle_name",
+                    name: "pref_middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_last_name",
+                    name: "pref_last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_name_suffix",
+                    name: "pref_name_suffix",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_researcher",
+                    name: "is_researcher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "researcher",
+                    name: "researcher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::users::models::Researcher as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2838,32 +3043,24 @@ impl alma_runtime::Codec for UserFees {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserFees",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserFees {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(UserFees);
@@ -2876,8 +3073,22 @@ impl alma_runtime::Model for UserFees {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_fees",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Num)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2908,32 +3119,24 @@ impl alma_runtime::Codec for UserLoans {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserLoans",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserLoans {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(UserLoans);
@@ -2946,8 +3149,22 @@ impl alma_runtime::Model for UserLoans {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_loans",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2978,32 +3195,24 @@ impl alma_runtime::Codec for UserRequestCount {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserRequestCount",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserRequestCount {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(UserRequestCount);
@@ -3016,8 +3225,22 @@ impl alma_runtime::Model for UserRequestCount {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_request_count",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Int)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3083,46 +3306,52 @@ impl alma_runtime::Codec for UserBlock {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserBlock",
-            &mut |k, v, r| {
-                match k {
-                    "block_type" => out.block_type = r.read(0u16, v)?,
-                    "block_description" => out.block_description = r.read(1u16, v)?,
-                    "block_status" => out.block_status = r.read(2u16, v)?,
-                    "block_note" => out.block_note = r.read(3u16, v)?,
-                    "created_by" => out.created_by = r.read(4u16, v)?,
-                    "created_date" => out.created_date = r.read(5u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(6u16, v)?,
-                    "item_loan_id" => out.item_loan_id = r.read(7u16, v)?,
-                    "segment_type" => out.segment_type = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "block_type", &self.block_type);
-        w.field(1u16, "block_description", &self.block_description);
-        w.field(2u16, "block_status", &self.block_status);
-        w.field(3u16, "block_note", &self.block_note);
-        w.field(4u16, "created_by", &self.created_by);
-        w.field(5u16, "created_date", &self.created_date);
-        w.field(6u16, "expiry_date", &self.expiry_date);
-        w.field(7u16, "item_loan_id", &self.item_loan_id);
-        w.field(8u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserBlock {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.block_type,
+                &self.block_description,
+                &self.block_status,
+                &self.block_note,
+                &self.created_by,
+                &self.created_date,
+                &self.expiry_date,
+                &self.item_loan_id,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.block_type,
+                &mut self.block_description,
+                &mut self.block_status,
+                &mut self.block_note,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.expiry_date,
+                &mut self.item_loan_id,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserBlock);
@@ -3135,71 +3364,78 @@ impl alma_runtime::Model for UserBlock {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_block",
             fields: &[
-                F::new("block_type", "block_type", K::Element, None, false, V::Code),
-                F::new(
-                    "block_description",
-                    "block_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "block_status",
-                    "block_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "block_note",
-                    "block_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "item_loan_id",
-                    "item_loan_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "block_type",
+                    name: "block_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "block_description",
+                    name: "block_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "block_status",
+                    name: "block_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "block_note",
+                    name: "block_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_loan_id",
+                    name: "item_loan_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3254,42 +3490,48 @@ impl alma_runtime::Codec for UserNote {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserNote",
-            &mut |k, v, r| {
-                match k {
-                    "note_type" => out.note_type = r.read(0u16, v)?,
-                    "note_text" => out.note_text = r.read(1u16, v)?,
-                    "user_viewable" => out.user_viewable = r.read(2u16, v)?,
-                    "popup_note" => out.popup_note = r.read(3u16, v)?,
-                    "created_by" => out.created_by = r.read(4u16, v)?,
-                    "created_date" => out.created_date = r.read(5u16, v)?,
-                    "segment_type" => out.segment_type = r.read(6u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "note_type", &self.note_type);
-        w.field(1u16, "note_text", &self.note_text);
-        w.field(2u16, "user_viewable", &self.user_viewable);
-        w.field(3u16, "popup_note", &self.popup_note);
-        w.field(4u16, "created_by", &self.created_by);
-        w.field(5u16, "created_date", &self.created_date);
-        w.field(6u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserNote {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.note_type,
+                &self.note_text,
+                &self.user_viewable,
+                &self.popup_note,
+                &self.created_by,
+                &self.created_date,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.note_type,
+                &mut self.note_text,
+                &mut self.user_viewable,
+                &mut self.popup_note,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserNote);
@@ -3302,55 +3544,62 @@ impl alma_runtime::Model for UserNote {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_note",
             fields: &[
-                F::new("note_type", "note_type", K::Element, None, false, V::Code),
-                F::new(
-                    "note_text",
-                    "note_text",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "user_viewable",
-                    "user_viewable",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "popup_note",
-                    "popup_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "note_type",
+                    name: "note_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note_text",
+                    name: "note_text",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_viewable",
+                    name: "user_viewable",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "popup_note",
+                    name: "popup_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3396,36 +3645,42 @@ impl alma_runtime::Codec for UserStatistic {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserStatistic",
-            &mut |k, v, r| {
-                match k {
-                    "statistic_category" => out.statistic_category = r.read(0u16, v)?,
-                    "category_type" => out.category_type = r.read(1u16, v)?,
-                    "statistic_note" => out.statistic_note = r.read(2u16, v)?,
-                    "segment_type" => out.segment_type = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "statistic_category", &self.statistic_category);
-        w.field(1u16, "category_type", &self.category_type);
-        w.field(2u16, "statistic_note", &self.statistic_note);
-        w.field(3u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserStatistic {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.statistic_category,
+                &self.category_type,
+                &self.statistic_note,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.statistic_category,
+                &mut self.category_type,
+                &mut self.statistic_note,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserStatistic);
@@ -3438,38 +3693,38 @@ impl alma_runtime::Model for UserStatistic {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_statistic",
             fields: &[
-                F::new(
-                    "statistic_category",
-                    "statistic_category",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "category_type",
-                    "category_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "statistic_note",
-                    "statistic_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "statistic_category",
+                    name: "statistic_category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "category_type",
+                    name: "category_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "statistic_note",
+                    name: "statistic_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3533,54 +3788,54 @@ impl alma_runtime::Codec for ResearcherPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherPost",
-            &mut |k, v, r| {
-                match k {
-                    "researcher_first_name" => {
-                        out.researcher_first_name = r.read(0u16, v)?;
-                    }
-                    "researcher_middle_name" => {
-                        out.researcher_middle_name = r.read(1u16, v)?;
-                    }
-                    "researcher_last_name" => out.researcher_last_name = r.read(2u16, v)?,
-                    "researcher_suffix" => out.researcher_suffix = r.read(3u16, v)?,
-                    "researcher_title" => out.researcher_title = r.read(4u16, v)?,
-                    "profile_image_url" => out.profile_image_url = r.read(5u16, v)?,
-                    "photo_url" => out.photo_url = r.read(6u16, v)?,
-                    "display_title" => out.display_title = r.read(7u16, v)?,
-                    "researcher_engagement_type" => {
-                        out.researcher_engagement_type = r.read(8u16, v)?;
-                    }
-                    "user_identifier" => out.user_identifier = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "researcher_first_name", &self.researcher_first_name);
-        w.field(1u16, "researcher_middle_name", &self.researcher_middle_name);
-        w.field(2u16, "researcher_last_name", &self.researcher_last_name);
-        w.field(3u16, "researcher_suffix", &self.researcher_suffix);
-        w.field(4u16, "researcher_title", &self.researcher_title);
-        w.field(5u16, "profile_image_url", &self.profile_image_url);
-        w.field(6u16, "photo_url", &self.photo_url);
-        w.field(7u16, "display_title", &self.display_title);
-        w.field(8u16, "researcher_engagement_type", &self.researcher_engagement_type);
-        w.field(9u16, "user_identifier", &self.user_identifier);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.researcher_first_name,
+                &self.researcher_middle_name,
+                &self.researcher_last_name,
+                &self.researcher_suffix,
+                &self.researcher_title,
+                &self.profile_image_url,
+                &self.photo_url,
+                &self.display_title,
+                &self.researcher_engagement_type,
+                &self.user_identifier,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.researcher_first_name,
+                &mut self.researcher_middle_name,
+                &mut self.researcher_last_name,
+                &mut self.researcher_suffix,
+                &mut self.researcher_title,
+                &mut self.profile_image_url,
+                &mut self.photo_url,
+                &mut self.display_title,
+                &mut self.researcher_engagement_type,
+                &mut self.user_identifier,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(ResearcherPost);
@@ -3593,90 +3848,90 @@ impl alma_runtime::Model for ResearcherPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher",
             fields: &[
-                F::new(
-                    "researcher_first_name",
-                    "researcher_first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_middle_name",
-                    "researcher_middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_last_name",
-                    "researcher_last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_suffix",
-                    "researcher_suffix",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_title",
-                    "researcher_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "profile_image_url",
-                    "profile_image_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "photo_url",
-                    "photo_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "display_title",
-                    "display_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "researcher_engagement_type",
-                    "researcher_engagement_type",
-                    K::Element,
-                    Some("researcher_engagement_types"),
-                    true,
-                    V::Model(
+                F {
+                    key: "researcher_first_name",
+                    name: "researcher_first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_middle_name",
+                    name: "researcher_middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_last_name",
+                    name: "researcher_last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_suffix",
+                    name: "researcher_suffix",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_title",
+                    name: "researcher_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "profile_image_url",
+                    name: "profile_image_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "photo_url",
+                    name: "photo_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "display_title",
+                    name: "display_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "researcher_engagement_type",
+                    name: "researcher_engagement_type",
+                    kind: K::Element,
+                    wrapper: Some("researcher_engagement_types"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::ResearcherEngagementTypePost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_identifier",
-                    "user_identifier",
-                    K::Element,
-                    Some("user_identifiers"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_identifier",
+                    name: "user_identifier",
+                    kind: K::Element,
+                    wrapper: Some("user_identifiers"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -3706,30 +3961,24 @@ impl alma_runtime::Codec for ResearcherEngagementTypePost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "ResearcherEngagementTypePost",
-            &mut |k, v, r| {
-                match k {
-                    "engagement_end_date" => out.engagement_end_date = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "engagement_end_date", &self.engagement_end_date);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for ResearcherEngagementTypePost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.engagement_end_date], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.engagement_end_date], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(ResearcherEngagementTypePost);
@@ -3742,14 +3991,14 @@ impl alma_runtime::Model for ResearcherEngagementTypePost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "researcher_engagement_type",
             fields: &[
-                F::new(
-                    "engagement_end_date",
-                    "engagement_end_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "engagement_end_date",
+                    name: "engagement_end_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3969,106 +4218,110 @@ impl alma_runtime::Codec for UserPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserPost",
-            &mut |k, v, r| {
-                match k {
-                    "record_type" => out.record_type = r.read(0u16, v)?,
-                    "primary_id" => out.primary_id = r.read(1u16, v)?,
-                    "first_name" => out.first_name = r.read(2u16, v)?,
-                    "middle_name" => out.middle_name = r.read(3u16, v)?,
-                    "last_name" => out.last_name = r.read(4u16, v)?,
-                    "pin_number" => out.pin_number = r.read(5u16, v)?,
-                    "user_title" => out.user_title = r.read(6u16, v)?,
-                    "job_category" => out.job_category = r.read(7u16, v)?,
-                    "job_description" => out.job_description = r.read(8u16, v)?,
-                    "gender" => out.gender = r.read(9u16, v)?,
-                    "user_group" => out.user_group = r.read(10u16, v)?,
-                    "campus_code" => out.campus_code = r.read(11u16, v)?,
-                    "web_site_url" => out.web_site_url = r.read(12u16, v)?,
-                    "cataloger_level" => out.cataloger_level = r.read(13u16, v)?,
-                    "preferred_language" => out.preferred_language = r.read(14u16, v)?,
-                    "birth_date" => out.birth_date = r.read(15u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(16u16, v)?,
-                    "purge_date" => out.purge_date = r.read(17u16, v)?,
-                    "account_type" => out.account_type = r.read(18u16, v)?,
-                    "external_id" => out.external_id = r.read(19u16, v)?,
-                    "password" => out.password = r.read(20u16, v)?,
-                    "force_password_change" => {
-                        out.force_password_change = r.read(21u16, v)?;
-                    }
-                    "status" => out.status = r.read(22u16, v)?,
-                    "contact_info" => out.contact_info = r.read(23u16, v)?,
-                    "user_identifier" => out.user_identifier = r.read(24u16, v)?,
-                    "user_role" => out.user_role = r.read(25u16, v)?,
-                    "user_block" => out.user_block = r.read(26u16, v)?,
-                    "user_note" => out.user_note = r.read(27u16, v)?,
-                    "user_statistic" => out.user_statistic = r.read(28u16, v)?,
-                    "rs_library" => out.rs_library = r.read(29u16, v)?,
-                    "library_notice" => out.library_notice = r.read(30u16, v)?,
-                    "pref_first_name" => out.pref_first_name = r.read(31u16, v)?,
-                    "pref_middle_name" => out.pref_middle_name = r.read(32u16, v)?,
-                    "pref_last_name" => out.pref_last_name = r.read(33u16, v)?,
-                    "pref_name_suffix" => out.pref_name_suffix = r.read(34u16, v)?,
-                    "is_researcher" => out.is_researcher = r.read(35u16, v)?,
-                    "researcher" => out.researcher = r.read(36u16, v)?,
-                    "link" => out.link = r.read(37u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "record_type", &self.record_type);
-        w.field(1u16, "primary_id", &self.primary_id);
-        w.field(2u16, "first_name", &self.first_name);
-        w.field(3u16, "middle_name", &self.middle_name);
-        w.field(4u16, "last_name", &self.last_name);
-        w.field(5u16, "pin_number", &self.pin_number);
-        w.field(6u16, "user_title", &self.user_title);
-        w.field(7u16, "job_category", &self.job_category);
-        w.field(8u16, "job_description", &self.job_description);
-        w.field(9u16, "gender", &self.gender);
-        w.field(10u16, "user_group", &self.user_group);
-        w.field(11u16, "campus_code", &self.campus_code);
-        w.field(12u16, "web_site_url", &self.web_site_url);
-        w.field(13u16, "cataloger_level", &self.cataloger_level);
-        w.field(14u16, "preferred_language", &self.preferred_language);
-        w.field(15u16, "birth_date", &self.birth_date);
-        w.field(16u16, "expiry_date", &self.expiry_date);
-        w.field(17u16, "purge_date", &self.purge_date);
-        w.field(18u16, "account_type", &self.account_type);
-        w.field(19u16, "external_id", &self.external_id);
-        w.field(20u16, "password", &self.password);
-        w.field(21u16, "force_password_change", &self.force_password_change);
-        w.field(22u16, "status", &self.status);
-        w.field(23u16, "contact_info", &self.contact_info);
-        w.field(24u16, "user_identifier", &self.user_identifier);
-        w.field(25u16, "user_role", &self.user_role);
-        w.field(26u16, "user_block", &self.user_block);
-        w.field(27u16, "user_note", &self.user_note);
-        w.field(28u16, "user_statistic", &self.user_statistic);
-        w.field(29u16, "rs_library", &self.rs_library);
-        w.field(30u16, "library_notice", &self.library_notice);
-        w.field(31u16, "pref_first_name", &self.pref_first_name);
-        w.field(32u16, "pref_middle_name", &self.pref_middle_name);
-        w.field(33u16, "pref_last_name", &self.pref_last_name);
-        w.field(34u16, "pref_name_suffix", &self.pref_name_suffix);
-        w.field(35u16, "is_researcher", &self.is_researcher);
-        w.field(36u16, "researcher", &self.researcher);
-        w.field(37u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.record_type,
+                &self.primary_id,
+                &self.first_name,
+                &self.middle_name,
+                &self.last_name,
+                &self.pin_number,
+                &self.user_title,
+                &self.job_category,
+                &self.job_description,
+                &self.gender,
+                &self.user_group,
+                &self.campus_code,
+                &self.web_site_url,
+                &self.cataloger_level,
+                &self.preferred_language,
+                &self.birth_date,
+                &self.expiry_date,
+                &self.purge_date,
+                &self.account_type,
+                &self.external_id,
+                &self.password,
+                &self.force_password_change,
+                &self.status,
+                &self.contact_info,
+                &self.user_identifier,
+                &self.user_role,
+                &self.user_block,
+                &self.user_note,
+                &self.user_statistic,
+                &self.rs_library,
+                &self.library_notice,
+                &self.pref_first_name,
+                &self.pref_middle_name,
+                &self.pref_last_name,
+                &self.pref_name_suffix,
+                &self.is_researcher,
+                &self.researcher,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.record_type,
+                &mut self.primary_id,
+                &mut self.first_name,
+                &mut self.middle_name,
+                &mut self.last_name,
+                &mut self.pin_number,
+                &mut self.user_title,
+                &mut self.job_category,
+                &mut self.job_description,
+                &mut self.gender,
+                &mut self.user_group,
+                &mut self.campus_code,
+                &mut self.web_site_url,
+                &mut self.cataloger_level,
+                &mut self.preferred_language,
+                &mut self.birth_date,
+                &mut self.expiry_date,
+                &mut self.purge_date,
+                &mut self.account_type,
+                &mut self.external_id,
+                &mut self.password,
+                &mut self.force_password_change,
+                &mut self.status,
+                &mut self.contact_info,
+                &mut self.user_identifier,
+                &mut self.user_role,
+                &mut self.user_block,
+                &mut self.user_note,
+                &mut self.user_statistic,
+                &mut self.rs_library,
+                &mut self.library_notice,
+                &mut self.pref_first_name,
+                &mut self.pref_middle_name,
+                &mut self.pref_last_name,
+                &mut self.pref_name_suffix,
+                &mut self.is_researcher,
+                &mut self.researcher,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserPost);
@@ -4081,263 +4334,328 @@ impl alma_runtime::Model for UserPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user",
             fields: &[
-                F::new("record_type", "record_type", K::Element, None, false, V::Code),
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "middle_name",
-                    "middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pin_number",
-                    "pin_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("user_title", "user_title", K::Element, None, false, V::Code),
-                F::new("job_category", "job_category", K::Element, None, false, V::Code),
-                F::new(
-                    "job_description",
-                    "job_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("gender", "gender", K::Element, None, false, V::Code),
-                F::new("user_group", "user_group", K::Element, None, false, V::Code),
-                F::new("campus_code", "campus_code", K::Element, None, false, V::Code),
-                F::new(
-                    "web_site_url",
-                    "web_site_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cataloger_level",
-                    "cataloger_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred_language",
-                    "preferred_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "birth_date",
-                    "birth_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "purge_date",
-                    "purge_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("account_type", "account_type", K::Element, None, false, V::Code),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "password",
-                    "password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "force_password_change",
-                    "force_password_change",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "record_type",
+                    name: "record_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "middle_name",
+                    name: "middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pin_number",
+                    name: "pin_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_title",
+                    name: "user_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "job_category",
+                    name: "job_category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "job_description",
+                    name: "job_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "gender",
+                    name: "gender",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "user_group",
+                    name: "user_group",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "campus_code",
+                    name: "campus_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "web_site_url",
+                    name: "web_site_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cataloger_level",
+                    name: "cataloger_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred_language",
+                    name: "preferred_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "birth_date",
+                    name: "birth_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "purge_date",
+                    name: "purge_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "account_type",
+                    name: "account_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "password",
+                    name: "password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "force_password_change",
+                    name: "force_password_change",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_identifier",
-                    "user_identifier",
-                    K::Element,
-                    Some("user_identifiers"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_identifier",
+                    name: "user_identifier",
+                    kind: K::Element,
+                    wrapper: Some("user_identifiers"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_role",
-                    "user_role",
-                    K::Element,
-                    Some("user_roles"),
-                    true,
-                    V::Model(<crate::shared::UserRole as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "user_block",
-                    "user_block",
-                    K::Element,
-                    Some("user_blocks"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_role",
+                    name: "user_role",
+                    kind: K::Element,
+                    wrapper: Some("user_roles"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::UserRole as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "user_block",
+                    name: "user_block",
+                    kind: K::Element,
+                    wrapper: Some("user_blocks"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserBlockPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_note",
-                    "user_note",
-                    K::Element,
-                    Some("user_notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_note",
+                    name: "user_note",
+                    kind: K::Element,
+                    wrapper: Some("user_notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_statistic",
-                    "user_statistic",
-                    K::Element,
-                    Some("user_statistics"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_statistic",
+                    name: "user_statistic",
+                    kind: K::Element,
+                    wrapper: Some("user_statistics"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserStatistic as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rs_library",
-                    "rs_library",
-                    K::Element,
-                    Some("rs_libraries"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "rs_library",
+                    name: "rs_library",
+                    kind: K::Element,
+                    wrapper: Some("rs_libraries"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::RsLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "library_notice",
-                    "library_notice",
-                    K::Element,
-                    Some("library_notices"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "library_notice",
+                    name: "library_notice",
+                    kind: K::Element,
+                    wrapper: Some("library_notices"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LibraryNotice as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "pref_first_name",
-                    "pref_first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_middle_name",
-                    "pref_middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_last_name",
-                    "pref_last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_name_suffix",
-                    "pref_name_suffix",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_researcher",
-                    "is_researcher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "researcher",
-                    "researcher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "pref_first_name",
+                    name: "pref_first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_middle_name",
+                    name: "pref_middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_last_name",
+                    name: "pref_last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_name_suffix",
+                    name: "pref_name_suffix",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_researcher",
+                    name: "is_researcher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "researcher",
+                    name: "researcher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::users::models::ResearcherPost as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4399,44 +4717,50 @@ impl alma_runtime::Codec for UserBlockPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserBlockPost",
-            &mut |k, v, r| {
-                match k {
-                    "block_type" => out.block_type = r.read(0u16, v)?,
-                    "block_description" => out.block_description = r.read(1u16, v)?,
-                    "block_status" => out.block_status = r.read(2u16, v)?,
-                    "block_note" => out.block_note = r.read(3u16, v)?,
-                    "created_by" => out.created_by = r.read(4u16, v)?,
-                    "created_date" => out.created_date = r.read(5u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(6u16, v)?,
-                    "segment_type" => out.segment_type = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "block_type", &self.block_type);
-        w.field(1u16, "block_description", &self.block_description);
-        w.field(2u16, "block_status", &self.block_status);
-        w.field(3u16, "block_note", &self.block_note);
-        w.field(4u16, "created_by", &self.created_by);
-        w.field(5u16, "created_date", &self.created_date);
-        w.field(6u16, "expiry_date", &self.expiry_date);
-        w.field(7u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserBlockPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.block_type,
+                &self.block_description,
+                &self.block_status,
+                &self.block_note,
+                &self.created_by,
+                &self.created_date,
+                &self.expiry_date,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.block_type,
+                &mut self.block_description,
+                &mut self.block_status,
+                &mut self.block_note,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.expiry_date,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserBlockPost);
@@ -4449,63 +4773,70 @@ impl alma_runtime::Model for UserBlockPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_block",
             fields: &[
-                F::new("block_type", "block_type", K::Element, None, false, V::Code),
-                F::new(
-                    "block_description",
-                    "block_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "block_status",
-                    "block_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "block_note",
-                    "block_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "block_type",
+                    name: "block_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "block_description",
+                    name: "block_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "block_status",
+                    name: "block_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "block_note",
+                    name: "block_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4725,106 +5056,110 @@ impl alma_runtime::Codec for UserPut {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserPut",
-            &mut |k, v, r| {
-                match k {
-                    "record_type" => out.record_type = r.read(0u16, v)?,
-                    "primary_id" => out.primary_id = r.read(1u16, v)?,
-                    "first_name" => out.first_name = r.read(2u16, v)?,
-                    "middle_name" => out.middle_name = r.read(3u16, v)?,
-                    "last_name" => out.last_name = r.read(4u16, v)?,
-                    "pin_number" => out.pin_number = r.read(5u16, v)?,
-                    "user_title" => out.user_title = r.read(6u16, v)?,
-                    "job_category" => out.job_category = r.read(7u16, v)?,
-                    "job_description" => out.job_description = r.read(8u16, v)?,
-                    "gender" => out.gender = r.read(9u16, v)?,
-                    "user_group" => out.user_group = r.read(10u16, v)?,
-                    "campus_code" => out.campus_code = r.read(11u16, v)?,
-                    "web_site_url" => out.web_site_url = r.read(12u16, v)?,
-                    "cataloger_level" => out.cataloger_level = r.read(13u16, v)?,
-                    "preferred_language" => out.preferred_language = r.read(14u16, v)?,
-                    "birth_date" => out.birth_date = r.read(15u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(16u16, v)?,
-                    "purge_date" => out.purge_date = r.read(17u16, v)?,
-                    "account_type" => out.account_type = r.read(18u16, v)?,
-                    "external_id" => out.external_id = r.read(19u16, v)?,
-                    "password" => out.password = r.read(20u16, v)?,
-                    "force_password_change" => {
-                        out.force_password_change = r.read(21u16, v)?;
-                    }
-                    "status" => out.status = r.read(22u16, v)?,
-                    "contact_info" => out.contact_info = r.read(23u16, v)?,
-                    "user_identifier" => out.user_identifier = r.read(24u16, v)?,
-                    "user_role" => out.user_role = r.read(25u16, v)?,
-                    "user_block" => out.user_block = r.read(26u16, v)?,
-                    "user_note" => out.user_note = r.read(27u16, v)?,
-                    "user_statistic" => out.user_statistic = r.read(28u16, v)?,
-                    "rs_library" => out.rs_library = r.read(29u16, v)?,
-                    "library_notice" => out.library_notice = r.read(30u16, v)?,
-                    "pref_first_name" => out.pref_first_name = r.read(31u16, v)?,
-                    "pref_middle_name" => out.pref_middle_name = r.read(32u16, v)?,
-                    "pref_last_name" => out.pref_last_name = r.read(33u16, v)?,
-                    "pref_name_suffix" => out.pref_name_suffix = r.read(34u16, v)?,
-                    "is_researcher" => out.is_researcher = r.read(35u16, v)?,
-                    "researcher" => out.researcher = r.read(36u16, v)?,
-                    "link" => out.link = r.read(37u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "record_type", &self.record_type);
-        w.field(1u16, "primary_id", &self.primary_id);
-        w.field(2u16, "first_name", &self.first_name);
-        w.field(3u16, "middle_name", &self.middle_name);
-        w.field(4u16, "last_name", &self.last_name);
-        w.field(5u16, "pin_number", &self.pin_number);
-        w.field(6u16, "user_title", &self.user_title);
-        w.field(7u16, "job_category", &self.job_category);
-        w.field(8u16, "job_description", &self.job_description);
-        w.field(9u16, "gender", &self.gender);
-        w.field(10u16, "user_group", &self.user_group);
-        w.field(11u16, "campus_code", &self.campus_code);
-        w.field(12u16, "web_site_url", &self.web_site_url);
-        w.field(13u16, "cataloger_level", &self.cataloger_level);
-        w.field(14u16, "preferred_language", &self.preferred_language);
-        w.field(15u16, "birth_date", &self.birth_date);
-        w.field(16u16, "expiry_date", &self.expiry_date);
-        w.field(17u16, "purge_date", &self.purge_date);
-        w.field(18u16, "account_type", &self.account_type);
-        w.field(19u16, "external_id", &self.external_id);
-        w.field(20u16, "password", &self.password);
-        w.field(21u16, "force_password_change", &self.force_password_change);
-        w.field(22u16, "status", &self.status);
-        w.field(23u16, "contact_info", &self.contact_info);
-        w.field(24u16, "user_identifier", &self.user_identifier);
-        w.field(25u16, "user_role", &self.user_role);
-        w.field(26u16, "user_block", &self.user_block);
-        w.field(27u16, "user_note", &self.user_note);
-        w.field(28u16, "user_statistic", &self.user_statistic);
-        w.field(29u16, "rs_library", &self.rs_library);
-        w.field(30u16, "library_notice", &self.library_notice);
-        w.field(31u16, "pref_first_name", &self.pref_first_name);
-        w.field(32u16, "pref_middle_name", &self.pref_middle_name);
-        w.field(33u16, "pref_last_name", &self.pref_last_name);
-        w.field(34u16, "pref_name_suffix", &self.pref_name_suffix);
-        w.field(35u16, "is_researcher", &self.is_researcher);
-        w.field(36u16, "researcher", &self.researcher);
-        w.field(37u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserPut {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.record_type,
+                &self.primary_id,
+                &self.first_name,
+                &self.middle_name,
+                &self.last_name,
+                &self.pin_number,
+                &self.user_title,
+                &self.job_category,
+                &self.job_description,
+                &self.gender,
+                &self.user_group,
+                &self.campus_code,
+                &self.web_site_url,
+                &self.cataloger_level,
+                &self.preferred_language,
+                &self.birth_date,
+                &self.expiry_date,
+                &self.purge_date,
+                &self.account_type,
+                &self.external_id,
+                &self.password,
+                &self.force_password_change,
+                &self.status,
+                &self.contact_info,
+                &self.user_identifier,
+                &self.user_role,
+                &self.user_block,
+                &self.user_note,
+                &self.user_statistic,
+                &self.rs_library,
+                &self.library_notice,
+                &self.pref_first_name,
+                &self.pref_middle_name,
+                &self.pref_last_name,
+                &self.pref_name_suffix,
+                &self.is_researcher,
+                &self.researcher,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.record_type,
+                &mut self.primary_id,
+                &mut self.first_name,
+                &mut self.middle_name,
+                &mut self.last_name,
+                &mut self.pin_number,
+                &mut self.user_title,
+                &mut self.job_category,
+                &mut self.job_description,
+                &mut self.gender,
+                &mut self.user_group,
+                &mut self.campus_code,
+                &mut self.web_site_url,
+                &mut self.cataloger_level,
+                &mut self.preferred_language,
+                &mut self.birth_date,
+                &mut self.expiry_date,
+                &mut self.purge_date,
+                &mut self.account_type,
+                &mut self.external_id,
+                &mut self.password,
+                &mut self.force_password_change,
+                &mut self.status,
+                &mut self.contact_info,
+                &mut self.user_identifier,
+                &mut self.user_role,
+                &mut self.user_block,
+                &mut self.user_note,
+                &mut self.user_statistic,
+                &mut self.rs_library,
+                &mut self.library_notice,
+                &mut self.pref_first_name,
+                &mut self.pref_middle_name,
+                &mut self.pref_last_name,
+                &mut self.pref_name_suffix,
+                &mut self.is_researcher,
+                &mut self.researcher,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserPut);
@@ -4837,263 +5172,328 @@ impl alma_runtime::Model for UserPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user",
             fields: &[
-                F::new("record_type", "record_type", K::Element, None, false, V::Code),
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "middle_name",
-                    "middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pin_number",
-                    "pin_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("user_title", "user_title", K::Element, None, false, V::Code),
-                F::new("job_category", "job_category", K::Element, None, false, V::Code),
-                F::new(
-                    "job_description",
-                    "job_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("gender", "gender", K::Element, None, false, V::Code),
-                F::new("user_group", "user_group", K::Element, None, false, V::Code),
-                F::new("campus_code", "campus_code", K::Element, None, false, V::Code),
-                F::new(
-                    "web_site_url",
-                    "web_site_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cataloger_level",
-                    "cataloger_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred_language",
-                    "preferred_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "birth_date",
-                    "birth_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "purge_date",
-                    "purge_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("account_type", "account_type", K::Element, None, false, V::Code),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "password",
-                    "password",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "force_password_change",
-                    "force_password_change",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "record_type",
+                    name: "record_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "middle_name",
+                    name: "middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pin_number",
+                    name: "pin_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_title",
+                    name: "user_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "job_category",
+                    name: "job_category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "job_description",
+                    name: "job_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "gender",
+                    name: "gender",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "user_group",
+                    name: "user_group",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "campus_code",
+                    name: "campus_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "web_site_url",
+                    name: "web_site_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cataloger_level",
+                    name: "cataloger_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred_language",
+                    name: "preferred_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "birth_date",
+                    name: "birth_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "purge_date",
+                    name: "purge_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "account_type",
+                    name: "account_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "password",
+                    name: "password",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "force_password_change",
+                    name: "force_password_change",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_identifier",
-                    "user_identifier",
-                    K::Element,
-                    Some("user_identifiers"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_identifier",
+                    name: "user_identifier",
+                    kind: K::Element,
+                    wrapper: Some("user_identifiers"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_role",
-                    "user_role",
-                    K::Element,
-                    Some("user_roles"),
-                    true,
-                    V::Model(<crate::shared::UserRole as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "user_block",
-                    "user_block",
-                    K::Element,
-                    Some("user_blocks"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_role",
+                    name: "user_role",
+                    kind: K::Element,
+                    wrapper: Some("user_roles"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::UserRole as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "user_block",
+                    name: "user_block",
+                    kind: K::Element,
+                    wrapper: Some("user_blocks"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserBlock as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_note",
-                    "user_note",
-                    K::Element,
-                    Some("user_notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_note",
+                    name: "user_note",
+                    kind: K::Element,
+                    wrapper: Some("user_notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_statistic",
-                    "user_statistic",
-                    K::Element,
-                    Some("user_statistics"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_statistic",
+                    name: "user_statistic",
+                    kind: K::Element,
+                    wrapper: Some("user_statistics"),
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserStatistic as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rs_library",
-                    "rs_library",
-                    K::Element,
-                    Some("rs_libraries"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "rs_library",
+                    name: "rs_library",
+                    kind: K::Element,
+                    wrapper: Some("rs_libraries"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::RsLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "library_notice",
-                    "library_notice",
-                    K::Element,
-                    Some("library_notices"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "library_notice",
+                    name: "library_notice",
+                    kind: K::Element,
+                    wrapper: Some("library_notices"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LibraryNotice as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "pref_first_name",
-                    "pref_first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_middle_name",
-                    "pref_middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_last_name",
-                    "pref_last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_name_suffix",
-                    "pref_name_suffix",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "is_researcher",
-                    "is_researcher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "researcher",
-                    "researcher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "pref_first_name",
+                    name: "pref_first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_middle_name",
+                    name: "pref_middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_last_name",
+                    name: "pref_last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_name_suffix",
+                    name: "pref_name_suffix",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "is_researcher",
+                    name: "is_researcher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "researcher",
+                    name: "researcher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::users::models::Researcher as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5148,52 +5548,58 @@ impl alma_runtime::Codec for UserDeposit {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserDeposit",
-            &mut |k, v, r| {
-                match k {
-                    "user_primary_id" => out.user_primary_id = r.read(0u16, v)?,
-                    "deposit_id" => out.deposit_id = r.read(1u16, v)?,
-                    "title" => out.title = r.read(2u16, v)?,
-                    "deposit_profile" => out.deposit_profile = r.read(3u16, v)?,
-                    "status" => out.status = r.read(4u16, v)?,
-                    "note" => out.note = r.read(5u16, v)?,
-                    "mms_id" => out.mms_id = r.read(6u16, v)?,
-                    "rep_id" => out.rep_id = r.read(7u16, v)?,
-                    "delivery_url" => out.delivery_url = r.read(8u16, v)?,
-                    "submission_date" => out.submission_date = r.read(9u16, v)?,
-                    "modification_date" => out.modification_date = r.read(10u16, v)?,
-                    "link" => out.link = r.read(11u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user_primary_id", &self.user_primary_id);
-        w.field(1u16, "deposit_id", &self.deposit_id);
-        w.field(2u16, "title", &self.title);
-        w.field(3u16, "deposit_profile", &self.deposit_profile);
-        w.field(4u16, "status", &self.status);
-        w.field(5u16, "note", &self.note);
-        w.field(6u16, "mms_id", &self.mms_id);
-        w.field(7u16, "rep_id", &self.rep_id);
-        w.field(8u16, "delivery_url", &self.delivery_url);
-        w.field(9u16, "submission_date", &self.submission_date);
-        w.field(10u16, "modification_date", &self.modification_date);
-        w.field(11u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserDeposit {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.user_primary_id,
+                &self.deposit_id,
+                &self.title,
+                &self.deposit_profile,
+                &self.status,
+                &self.note,
+                &self.mms_id,
+                &self.rep_id,
+                &self.delivery_url,
+                &self.submission_date,
+                &self.modification_date,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.user_primary_id,
+                &mut self.deposit_id,
+                &mut self.title,
+                &mut self.deposit_profile,
+                &mut self.status,
+                &mut self.note,
+                &mut self.mms_id,
+                &mut self.rep_id,
+                &mut self.delivery_url,
+                &mut self.submission_date,
+                &mut self.modification_date,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserDeposit);
@@ -5206,69 +5612,104 @@ impl alma_runtime::Model for UserDeposit {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_deposit",
             fields: &[
-                F::new(
-                    "user_primary_id",
-                    "user_primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "deposit_id",
-                    "deposit_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "deposit_profile",
-                    "deposit_profile",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                F {
+                    key: "user_primary_id",
+                    name: "user_primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "deposit_id",
+                    name: "deposit_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "deposit_profile",
+                    name: "deposit_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("rep_id", "rep_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "delivery_url",
-                    "delivery_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "submission_date",
-                    "submission_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "modification_date",
-                    "modification_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "rep_id",
+                    name: "rep_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "delivery_url",
+                    name: "delivery_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "submission_date",
+                    name: "submission_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "modification_date",
+                    name: "modification_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5321,50 +5762,56 @@ impl alma_runtime::Codec for UserDepositPost {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserDepositPost",
-            &mut |k, v, r| {
-                match k {
-                    "user_primary_id" => out.user_primary_id = r.read(0u16, v)?,
-                    "deposit_id" => out.deposit_id = r.read(1u16, v)?,
-                    "title" => out.title = r.read(2u16, v)?,
-                    "deposit_profile" => out.deposit_profile = r.read(3u16, v)?,
-                    "status" => out.status = r.read(4u16, v)?,
-                    "note" => out.note = r.read(5u16, v)?,
-                    "mms_id" => out.mms_id = r.read(6u16, v)?,
-                    "rep_id" => out.rep_id = r.read(7u16, v)?,
-                    "delivery_url" => out.delivery_url = r.read(8u16, v)?,
-                    "submission_date" => out.submission_date = r.read(9u16, v)?,
-                    "link" => out.link = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user_primary_id", &self.user_primary_id);
-        w.field(1u16, "deposit_id", &self.deposit_id);
-        w.field(2u16, "title", &self.title);
-        w.field(3u16, "deposit_profile", &self.deposit_profile);
-        w.field(4u16, "status", &self.status);
-        w.field(5u16, "note", &self.note);
-        w.field(6u16, "mms_id", &self.mms_id);
-        w.field(7u16, "rep_id", &self.rep_id);
-        w.field(8u16, "delivery_url", &self.delivery_url);
-        w.field(9u16, "submission_date", &self.submission_date);
-        w.field(10u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserDepositPost {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.user_primary_id,
+                &self.deposit_id,
+                &self.title,
+                &self.deposit_profile,
+                &self.status,
+                &self.note,
+                &self.mms_id,
+                &self.rep_id,
+                &self.delivery_url,
+                &self.submission_date,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.user_primary_id,
+                &mut self.deposit_id,
+                &mut self.title,
+                &mut self.deposit_profile,
+                &mut self.status,
+                &mut self.note,
+                &mut self.mms_id,
+                &mut self.rep_id,
+                &mut self.delivery_url,
+                &mut self.submission_date,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserDepositPost);
@@ -5377,61 +5824,96 @@ impl alma_runtime::Model for UserDepositPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_deposit",
             fields: &[
-                F::new(
-                    "user_primary_id",
-                    "user_primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "deposit_id",
-                    "deposit_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "deposit_profile",
-                    "deposit_profile",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    Some("notes"),
-                    true,
-                    V::Model(
+                F {
+                    key: "user_primary_id",
+                    name: "user_primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "deposit_id",
+                    name: "deposit_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "deposit_profile",
+                    name: "deposit_profile",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: Some("notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("rep_id", "rep_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "delivery_url",
-                    "delivery_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "submission_date",
-                    "submission_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "rep_id",
+                    name: "rep_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "delivery_url",
+                    name: "delivery_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "submission_date",
+                    name: "submission_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -5462,32 +5944,28 @@ impl alma_runtime::Codec for UserDeposits {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "UserDeposits",
-            &mut |k, v, r| {
-                match k {
-                    "user_deposit" => out.user_deposit = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user_deposit", &self.user_deposit);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for UserDeposits {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.user_deposit, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.user_deposit, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(UserDeposits);
@@ -5500,24 +5978,24 @@ impl alma_runtime::Model for UserDeposits {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_deposits",
             fields: &[
-                F::new(
-                    "user_deposit",
-                    "user_deposit",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "user_deposit",
+                    name: "user_deposit",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::UserDeposit as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -5549,32 +6027,28 @@ impl alma_runtime::Codec for Users {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Users",
-            &mut |k, v, r| {
-                match k {
-                    "user" => out.user = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "user", &self.user);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Users {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.user, &self.total_record_count], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.user, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Users);
@@ -5587,24 +6061,24 @@ impl alma_runtime::Model for Users {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "users",
             fields: &[
-                F::new(
-                    "user",
-                    "user",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "user",
+                    name: "user",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::users::models::User as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL

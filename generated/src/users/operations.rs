@@ -1764,15 +1764,8 @@ impl ListUsers {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::Users>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::Users> {
         self.req.send()
     }
 }
@@ -1844,15 +1837,8 @@ impl CreateUser {
     pub fn body_mut(&mut self) -> &mut crate::users::models::UserPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::User>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::User> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -1864,15 +1850,8 @@ pub struct GetMyDetails {
     req: alma_runtime::RequestBuilder,
 }
 impl GetMyDetails {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::User>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::User> {
         self.req.send()
     }
 }
@@ -1884,15 +1863,8 @@ pub struct GetTest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -1904,15 +1876,8 @@ pub struct PostTest {
     req: alma_runtime::RequestBuilder,
 }
 impl PostTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -1964,15 +1929,8 @@ impl GetStaffLoginReport {
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -2019,15 +1977,8 @@ impl GetUser {
             .query("source_institution_code", source_institution_code.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::User>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::User> {
         self.req.send()
     }
 }
@@ -2058,15 +2009,8 @@ impl AuthenticateOrRefreshUser {
             );
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -2136,15 +2080,8 @@ impl UpdateUser {
     pub fn body_mut(&mut self) -> &mut crate::users::models::UserPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::User>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::User> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2163,12 +2100,8 @@ impl DeleteUser {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -2192,15 +2125,8 @@ impl CreateAttachment {
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2231,15 +2157,8 @@ impl GetAttachment {
             );
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -2320,15 +2239,10 @@ impl ListDeposits {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::UserDeposits>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::users::models::UserDeposits> {
         self.req.send()
     }
 }
@@ -2359,15 +2273,10 @@ impl CreateDeposit {
     pub fn body_mut(&mut self) -> &mut crate::users::models::UserDepositPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::UserDeposit>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::users::models::UserDeposit> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2386,15 +2295,10 @@ impl GetDeposit {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::UserDeposit>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::users::models::UserDeposit> {
         self.req.send()
     }
 }
@@ -2427,15 +2331,10 @@ impl OperateOnDeposit {
     pub fn body_mut(&mut self) -> &mut crate::users::models::UserDepositPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::UserDeposit>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::users::models::UserDeposit> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2461,12 +2360,8 @@ impl ListFees {
         self.req = self.req.query("status", status.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Fees>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fees> {
         self.req.send()
     }
 }
@@ -2483,12 +2378,8 @@ impl CreateFee {
     pub fn body_mut(&mut self) -> &mut crate::users::models::FeePost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Fee>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fee> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2542,12 +2433,8 @@ impl PayAllFees {
             .query("external_transaction_id", external_transaction_id.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Fees>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fees> {
         self.req.send()
     }
 }
@@ -2566,12 +2453,8 @@ impl GetFee {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Fee>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fee> {
         self.req.send()
     }
 }
@@ -2632,12 +2515,8 @@ impl OperateOnFee {
             .query("external_transaction_id", external_transaction_id.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<crate::shared::Fee>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fee> {
         self.req.send()
     }
 }
@@ -2727,15 +2606,8 @@ impl ListLoans {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoans>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoans> {
         self.req.send()
     }
 }
@@ -2783,15 +2655,8 @@ impl CreateLoan {
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemLoanPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2803,15 +2668,8 @@ pub struct GetLoan {
     req: alma_runtime::RequestBuilder,
 }
 impl GetLoan {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
 }
@@ -2830,15 +2688,8 @@ impl RenewLoan {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
 }
@@ -2862,15 +2713,8 @@ impl UpdateLoan {
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemLoanPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::ItemLoan>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2889,15 +2733,8 @@ impl GetPersonalData {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -2951,15 +2788,8 @@ impl ListPurchaseRequests {
             |page: crate::shared::PurchaseRequests| Ok(page.purchase_request),
         )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::PurchaseRequests>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequests> {
         self.req.send()
     }
 }
@@ -2976,15 +2806,8 @@ impl CreatePurchaseRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::PurchaseRequestPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::PurchaseRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -2996,15 +2819,8 @@ pub struct GetPurchaseRequest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetPurchaseRequest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::PurchaseRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send()
     }
 }
@@ -3028,15 +2844,8 @@ impl OperateOnPurchaseRequest {
             );
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -3096,15 +2905,8 @@ impl ListRequests {
             );
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequests>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequests> {
         self.req.send()
     }
 }
@@ -3149,15 +2951,8 @@ impl CreateRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3176,15 +2971,8 @@ impl GetRequest {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
 }
@@ -3212,15 +3000,8 @@ impl OperateOnRequest {
         self.req = self.req.query("release_item", release_item.into());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
 }
@@ -3237,15 +3018,8 @@ impl UpdateRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3271,12 +3045,8 @@ impl DeleteRequest {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3300,15 +3070,10 @@ impl CreateResourceSharingRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserResourceSharingRequestPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserResourceSharingRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3327,15 +3092,10 @@ impl GetResourceSharingRequest {
         self.req = self.req.query("request_id_type", request_id_type.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserResourceSharingRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
         self.req.send()
     }
 }
@@ -3385,15 +3145,10 @@ impl OperateOnResourceSharingRequest {
     pub fn body_mut(&mut self) -> &mut crate::shared::UserResourceSharingRequestPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::UserResourceSharingRequest>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -3433,12 +3188,8 @@ impl DeleteResourceSharingRequest {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -3464,15 +3215,10 @@ impl ListLegantoNotifications {
         self.req = self.req.query("unread", unread.into());
         self
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::users::models::LegantoNotification>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::users::models::LegantoNotification> {
         self.req.send()
     }
 }

@@ -369,206 +369,194 @@ impl alma_runtime::Codec for LendingResourceSharingRequest {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LendingResourceSharingRequest",
-            &mut |k, v, r| {
-                match k {
-                    "request_id" => out.request_id = r.read(0u16, v)?,
-                    "external_id" => out.external_id = r.read(1u16, v)?,
-                    "created_date" => out.created_date = r.read(2u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(3u16, v)?,
-                    "shipping_date" => out.shipping_date = r.read(4u16, v)?,
-                    "created_time" => out.created_time = r.read(5u16, v)?,
-                    "last_modified_time" => out.last_modified_time = r.read(6u16, v)?,
-                    "status" => out.status = r.read(7u16, v)?,
-                    "owner" => out.owner = r.read(8u16, v)?,
-                    "partner" => out.partner = r.read(9u16, v)?,
-                    "user_request" => out.user_request = r.read(10u16, v)?,
-                    "requested_media" => out.requested_media = r.read(11u16, v)?,
-                    "format" => out.format = r.read(12u16, v)?,
-                    "allow_other_formats" => out.allow_other_formats = r.read(13u16, v)?,
-                    "supplied_format" => out.supplied_format = r.read(14u16, v)?,
-                    "requested_language" => out.requested_language = r.read(15u16, v)?,
-                    "pickup_location_type" => {
-                        out.pickup_location_type = r.read(16u16, v)?;
-                    }
-                    "last_interest_date" => out.last_interest_date = r.read(17u16, v)?,
-                    "text_email" => out.text_email = r.read(18u16, v)?,
-                    "shipping_cost" => out.shipping_cost = r.read(19u16, v)?,
-                    "lost_damaged_fee" => out.lost_damaged_fee = r.read(20u16, v)?,
-                    "request_cost" => out.request_cost = r.read(21u16, v)?,
-                    "receive_cost" => out.receive_cost = r.read(22u16, v)?,
-                    "fund" => out.fund = r.read(23u16, v)?,
-                    "copyright_status" => out.copyright_status = r.read(24u16, v)?,
-                    "citation_type" => out.citation_type = r.read(25u16, v)?,
-                    "note" => out.note = r.read(26u16, v)?,
-                    "has_active_notes" => out.has_active_notes = r.read(27u16, v)?,
-                    "rs_note" => out.rs_note = r.read(28u16, v)?,
-                    "printed" => out.printed = r.read(29u16, v)?,
-                    "reported" => out.reported = r.read(30u16, v)?,
-                    "level_of_service" => out.level_of_service = r.read(31u16, v)?,
-                    "mms_id" => out.mms_id = r.read(32u16, v)?,
-                    "barcode" => out.barcode = r.read(33u16, v)?,
-                    "title" => out.title = r.read(34u16, v)?,
-                    "issn" => out.issn = r.read(35u16, v)?,
-                    "isbn" => out.isbn = r.read(36u16, v)?,
-                    "author" => out.author = r.read(37u16, v)?,
-                    "author_initials" => out.author_initials = r.read(38u16, v)?,
-                    "year" => out.year = r.read(39u16, v)?,
-                    "publisher" => out.publisher = r.read(40u16, v)?,
-                    "place_of_publication" => {
-                        out.place_of_publication = r.read(41u16, v)?;
-                    }
-                    "edition" => out.edition = r.read(42u16, v)?,
-                    "specific_edition" => out.specific_edition = r.read(43u16, v)?,
-                    "volume" => out.volume = r.read(44u16, v)?,
-                    "journal_title" => out.journal_title = r.read(45u16, v)?,
-                    "issue" => out.issue = r.read(46u16, v)?,
-                    "chapter" => out.chapter = r.read(47u16, v)?,
-                    "chapter_title" => out.chapter_title = r.read(48u16, v)?,
-                    "chapter_author" => out.chapter_author = r.read(49u16, v)?,
-                    "editor" => out.editor = r.read(50u16, v)?,
-                    "pages" => out.pages = r.read(51u16, v)?,
-                    "start_page" => out.start_page = r.read(52u16, v)?,
-                    "end_page" => out.end_page = r.read(53u16, v)?,
-                    "part" => out.part = r.read(54u16, v)?,
-                    "source" => out.source = r.read(55u16, v)?,
-                    "series_title_number" => out.series_title_number = r.read(56u16, v)?,
-                    "doi" => out.doi = r.read(57u16, v)?,
-                    "pmid" => out.pmid = r.read(58u16, v)?,
-                    "additional_person_name" => {
-                        out.additional_person_name = r.read(59u16, v)?;
-                    }
-                    "call_number" => out.call_number = r.read(60u16, v)?,
-                    "borrowing_Library" => out.borrowing_library = r.read(61u16, v)?,
-                    "bib_note" => out.bib_note = r.read(62u16, v)?,
-                    "lcc_number" => out.lcc_number = r.read(63u16, v)?,
-                    "oclc_number" => out.oclc_number = r.read(64u16, v)?,
-                    "other_standard_id" => out.other_standard_id = r.read(65u16, v)?,
-                    "remote_record_id" => out.remote_record_id = r.read(66u16, v)?,
-                    "rs_offer_details" => out.rs_offer_details = r.read(67u16, v)?,
-                    "rapido_attributes" => out.rapido_attributes = r.read(68u16, v)?,
-                    "rs_request_costs" => out.rs_request_costs = r.read(69u16, v)?,
-                    "invoice_ind" => out.invoice_ind = r.read(70u16, v)?,
-                    "invoice_sent_date" => out.invoice_sent_date = r.read(71u16, v)?,
-                    "invoice_number" => out.invoice_number = r.read(72u16, v)?,
-                    "invoice_paid" => out.invoice_paid = r.read(73u16, v)?,
-                    "lost_damaged_invoice_ind" => {
-                        out.lost_damaged_invoice_ind = r.read(74u16, v)?;
-                    }
-                    "lost_damaged_invoice_sent_date" => {
-                        out.lost_damaged_invoice_sent_date = r.read(75u16, v)?;
-                    }
-                    "lost_damaged_invoice_number" => {
-                        out.lost_damaged_invoice_number = r.read(76u16, v)?;
-                    }
-                    "lost_damaged_invoice_paid" => {
-                        out.lost_damaged_invoice_paid = r.read(77u16, v)?;
-                    }
-                    "ebook_indicator" => out.ebook_indicator = r.read(78u16, v)?,
-                    "tracking_number" => out.tracking_number = r.read(79u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "request_id", &self.request_id);
-        w.field(1u16, "external_id", &self.external_id);
-        w.field(2u16, "created_date", &self.created_date);
-        w.field(3u16, "last_modified_date", &self.last_modified_date);
-        w.field(4u16, "shipping_date", &self.shipping_date);
-        w.field(5u16, "created_time", &self.created_time);
-        w.field(6u16, "last_modified_time", &self.last_modified_time);
-        w.field(7u16, "status", &self.status);
-        w.field(8u16, "owner", &self.owner);
-        w.field(9u16, "partner", &self.partner);
-        w.field(10u16, "user_request", &self.user_request);
-        w.field(11u16, "requested_media", &self.requested_media);
-        w.field(12u16, "format", &self.format);
-        w.field(13u16, "allow_other_formats", &self.allow_other_formats);
-        w.field(14u16, "supplied_format", &self.supplied_format);
-        w.field(15u16, "requested_language", &self.requested_language);
-        w.field(16u16, "pickup_location_type", &self.pickup_location_type);
-        w.field(17u16, "last_interest_date", &self.last_interest_date);
-        w.field(18u16, "text_email", &self.text_email);
-        w.field(19u16, "shipping_cost", &self.shipping_cost);
-        w.field(20u16, "lost_damaged_fee", &self.lost_damaged_fee);
-        w.field(21u16, "request_cost", &self.request_cost);
-        w.field(22u16, "receive_cost", &self.receive_cost);
-        w.field(23u16, "fund", &self.fund);
-        w.field(24u16, "copyright_status", &self.copyright_status);
-        w.field(25u16, "citation_type", &self.citation_type);
-        w.field(26u16, "note", &self.note);
-        w.field(27u16, "has_active_notes", &self.has_active_notes);
-        w.field(28u16, "rs_note", &self.rs_note);
-        w.field(29u16, "printed", &self.printed);
-        w.field(30u16, "reported", &self.reported);
-        w.field(31u16, "level_of_service", &self.level_of_service);
-        w.field(32u16, "mms_id", &self.mms_id);
-        w.field(33u16, "barcode", &self.barcode);
-        w.field(34u16, "title", &self.title);
-        w.field(35u16, "issn", &self.issn);
-        w.field(36u16, "isbn", &self.isbn);
-        w.field(37u16, "author", &self.author);
-        w.field(38u16, "author_initials", &self.author_initials);
-        w.field(39u16, "year", &self.year);
-        w.field(40u16, "publisher", &self.publisher);
-        w.field(41u16, "place_of_publication", &self.place_of_publication);
-        w.field(42u16, "edition", &self.edition);
-        w.field(43u16, "specific_edition", &self.specific_edition);
-        w.field(44u16, "volume", &self.volume);
-        w.field(45u16, "journal_title", &self.journal_title);
-        w.field(46u16, "issue", &self.issue);
-        w.field(47u16, "chapter", &self.chapter);
-        w.field(48u16, "chapter_title", &self.chapter_title);
-        w.field(49u16, "chapter_author", &self.chapter_author);
-        w.field(50u16, "editor", &self.editor);
-        w.field(51u16, "pages", &self.pages);
-        w.field(52u16, "start_page", &self.start_page);
-        w.field(53u16, "end_page", &self.end_page);
-        w.field(54u16, "part", &self.part);
-        w.field(55u16, "source", &self.source);
-        w.field(56u16, "series_title_number", &self.series_title_number);
-        w.field(57u16, "doi", &self.doi);
-        w.field(58u16, "pmid", &self.pmid);
-        w.field(59u16, "additional_person_name", &self.additional_person_name);
-        w.field(60u16, "call_number", &self.call_number);
-        w.field(61u16, "borrowing_Library", &self.borrowing_library);
-        w.field(62u16, "bib_note", &self.bib_note);
-        w.field(63u16, "lcc_number", &self.lcc_number);
-        w.field(64u16, "oclc_number", &self.oclc_number);
-        w.field(65u16, "other_standard_id", &self.other_standard_id);
-        w.field(66u16, "remote_record_id", &self.remote_record_id);
-        w.field(67u16, "rs_offer_details", &self.rs_offer_details);
-        w.field(68u16, "rapido_attributes", &self.rapido_attributes);
-        w.field(69u16, "rs_request_costs", &self.rs_request_costs);
-        w.field(70u16, "invoice_ind", &self.invoice_ind);
-        w.field(71u16, "invoice_sent_date", &self.invoice_sent_date);
-        w.field(72u16, "invoice_number", &self.invoice_number);
-        w.field(73u16, "invoice_paid", &self.invoice_paid);
-        w.field(74u16, "lost_damaged_invoice_ind", &self.lost_damaged_invoice_ind);
-        w.field(
-            75u16,
-            "lost_damaged_invoice_sent_date",
-            &self.lost_damaged_invoice_sent_date,
-        );
-        w.field(76u16, "lost_damaged_invoice_number", &self.lost_damaged_invoice_number);
-        w.field(77u16, "lost_damaged_invoice_paid", &self.lost_damaged_invoice_paid);
-        w.field(78u16, "ebook_indicator", &self.ebook_indicator);
-        w.field(79u16, "tracking_number", &self.tracking_number);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LendingResourceSharingRequest {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.request_id,
+                &self.external_id,
+                &self.created_date,
+                &self.last_modified_date,
+                &self.shipping_date,
+                &self.created_time,
+                &self.last_modified_time,
+                &self.status,
+                &self.owner,
+                &self.partner,
+                &self.user_request,
+                &self.requested_media,
+                &self.format,
+                &self.allow_other_formats,
+                &self.supplied_format,
+                &self.requested_language,
+                &self.pickup_location_type,
+                &self.last_interest_date,
+                &self.text_email,
+                &self.shipping_cost,
+                &self.lost_damaged_fee,
+                &self.request_cost,
+                &self.receive_cost,
+                &self.fund,
+                &self.copyright_status,
+                &self.citation_type,
+                &self.note,
+                &self.has_active_notes,
+                &self.rs_note,
+                &self.printed,
+                &self.reported,
+                &self.level_of_service,
+                &self.mms_id,
+                &self.barcode,
+                &self.title,
+                &self.issn,
+                &self.isbn,
+                &self.author,
+                &self.author_initials,
+                &self.year,
+                &self.publisher,
+                &self.place_of_publication,
+                &self.edition,
+                &self.specific_edition,
+                &self.volume,
+                &self.journal_title,
+                &self.issue,
+                &self.chapter,
+                &self.chapter_title,
+                &self.chapter_author,
+                &self.editor,
+                &self.pages,
+                &self.start_page,
+                &self.end_page,
+                &self.part,
+                &self.source,
+                &self.series_title_number,
+                &self.doi,
+                &self.pmid,
+                &self.additional_person_name,
+                &self.call_number,
+                &self.borrowing_library,
+                &self.bib_note,
+                &self.lcc_number,
+                &self.oclc_number,
+                &self.other_standard_id,
+                &self.remote_record_id,
+                &self.rs_offer_details,
+                &self.rapido_attributes,
+                &self.rs_request_costs,
+                &self.invoice_ind,
+                &self.invoice_sent_date,
+                &self.invoice_number,
+                &self.invoice_paid,
+                &self.lost_damaged_invoice_ind,
+                &self.lost_damaged_invoice_sent_date,
+                &self.lost_damaged_invoice_number,
+                &self.lost_damaged_invoice_paid,
+                &self.ebook_indicator,
+                &self.tracking_number,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.request_id,
+                &mut self.external_id,
+                &mut self.created_date,
+                &mut self.last_modified_date,
+                &mut self.shipping_date,
+                &mut self.created_time,
+                &mut self.last_modified_time,
+                &mut self.status,
+                &mut self.owner,
+                &mut self.partner,
+                &mut self.user_request,
+                &mut self.requested_media,
+                &mut self.format,
+                &mut self.allow_other_formats,
+                &mut self.supplied_format,
+                &mut self.requested_language,
+                &mut self.pickup_location_type,
+                &mut self.last_interest_date,
+                &mut self.text_email,
+                &mut self.shipping_cost,
+                &mut self.lost_damaged_fee,
+                &mut self.request_cost,
+                &mut self.receive_cost,
+                &mut self.fund,
+                &mut self.copyright_status,
+                &mut self.citation_type,
+                &mut self.note,
+                &mut self.has_active_notes,
+                &mut self.rs_note,
+                &mut self.printed,
+                &mut self.reported,
+                &mut self.level_of_service,
+                &mut self.mms_id,
+                &mut self.barcode,
+                &mut self.title,
+                &mut self.issn,
+                &mut self.isbn,
+                &mut self.author,
+                &mut self.author_initials,
+                &mut self.year,
+                &mut self.publisher,
+                &mut self.place_of_publication,
+                &mut self.edition,
+                &mut self.specific_edition,
+                &mut self.volume,
+                &mut self.journal_title,
+                &mut self.issue,
+                &mut self.chapter,
+                &mut self.chapter_title,
+                &mut self.chapter_author,
+                &mut self.editor,
+                &mut self.pages,
+                &mut self.start_page,
+                &mut self.end_page,
+                &mut self.part,
+                &mut self.source,
+                &mut self.series_title_number,
+                &mut self.doi,
+                &mut self.pmid,
+                &mut self.additional_person_name,
+                &mut self.call_number,
+                &mut self.borrowing_library,
+                &mut self.bib_note,
+                &mut self.lcc_number,
+                &mut self.oclc_number,
+                &mut self.other_standard_id,
+                &mut self.remote_record_id,
+                &mut self.rs_offer_details,
+                &mut self.rapido_attributes,
+                &mut self.rs_request_costs,
+                &mut self.invoice_ind,
+                &mut self.invoice_sent_date,
+                &mut self.invoice_number,
+                &mut self.invoice_paid,
+                &mut self.lost_damaged_invoice_ind,
+                &mut self.lost_damaged_invoice_sent_date,
+                &mut self.lost_damaged_invoice_number,
+                &mut self.lost_damaged_invoice_paid,
+                &mut self.ebook_indicator,
+                &mut self.tracking_number,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequest);
@@ -581,512 +569,666 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "lending_resource_sharing_request",
             fields: &[
-                F::new(
-                    "request_id",
-                    "request_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "shipping_date",
-                    "shipping_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_time",
-                    "created_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_time",
-                    "last_modified_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("owner", "owner", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "partner",
-                    "partner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "request_id",
+                    name: "request_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "shipping_date",
+                    name: "shipping_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_time",
+                    name: "created_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_time",
+                    name: "last_modified_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "partner",
+                    name: "partner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::LendingResourceSharingRequestPartner as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_request",
-                    "user_request",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "user_request",
+                    name: "user_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::LendingResourceSharingRequestUserRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "requested_media",
-                    "requested_media",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("format", "format", K::Element, None, false, V::Code),
-                F::new(
-                    "allow_other_formats",
-                    "allow_other_formats",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "supplied_format",
-                    "supplied_format",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "requested_language",
-                    "requested_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "pickup_location_type",
-                    "pickup_location_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_interest_date",
-                    "last_interest_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "text_email",
-                    "text_email",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "shipping_cost",
-                    "shipping_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "requested_media",
+                    name: "requested_media",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "format",
+                    name: "format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "allow_other_formats",
+                    name: "allow_other_formats",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "supplied_format",
+                    name: "supplied_format",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "requested_language",
+                    name: "requested_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "pickup_location_type",
+                    name: "pickup_location_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_interest_date",
+                    name: "last_interest_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "text_email",
+                    name: "text_email",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "shipping_cost",
+                    name: "shipping_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "lost_damaged_fee",
-                    "lost_damaged_fee",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "lost_damaged_fee",
+                    name: "lost_damaged_fee",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "request_cost",
-                    "request_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "request_cost",
+                    name: "request_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "receive_cost",
-                    "receive_cost",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "receive_cost",
+                    name: "receive_cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("fund", "fund", K::Element, None, false, V::Code),
-                F::new(
-                    "copyright_status",
-                    "copyright_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "citation_type",
-                    "citation_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("note", "note", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "has_active_notes",
-                    "has_active_notes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "rs_note",
-                    "rs_note",
-                    K::Element,
-                    Some("rs_notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "fund",
+                    name: "fund",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "copyright_status",
+                    name: "copyright_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "citation_type",
+                    name: "citation_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "has_active_notes",
+                    name: "has_active_notes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "rs_note",
+                    name: "rs_note",
+                    kind: K::Element,
+                    wrapper: Some("rs_notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "printed",
-                    "printed",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "reported",
-                    "reported",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "level_of_service",
-                    "level_of_service",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new("mms_id", "mms_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("barcode", "barcode", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("issn", "issn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("isbn", "isbn", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("author", "author", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "author_initials",
-                    "author_initials",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("year", "year", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "publisher",
-                    "publisher",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "place_of_publication",
-                    "place_of_publication",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("edition", "edition", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "specific_edition",
-                    "specific_edition",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "journal_title",
-                    "journal_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("issue", "issue", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("chapter", "chapter", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "chapter_title",
-                    "chapter_title",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "chapter_author",
-                    "chapter_author",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("editor", "editor", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pages", "pages", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "start_page",
-                    "start_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "end_page",
-                    "end_page",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("part", "part", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("source", "source", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "series_title_number",
-                    "series_title_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("doi", "doi", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("pmid", "pmid", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "additional_person_name",
-                    "additional_person_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "call_number",
-                    "call_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "borrowing_Library",
-                    "borrowing_Library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "bib_note",
-                    "bib_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "lcc_number",
-                    "lcc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "oclc_number",
-                    "oclc_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "other_standard_id",
-                    "other_standard_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "remote_record_id",
-                    "remote_record_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "rs_offer_details",
-                    "rs_offer_details",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "printed",
+                    name: "printed",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "reported",
+                    name: "reported",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "level_of_service",
+                    name: "level_of_service",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "mms_id",
+                    name: "mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issn",
+                    name: "issn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "isbn",
+                    name: "isbn",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author",
+                    name: "author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "author_initials",
+                    name: "author_initials",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "year",
+                    name: "year",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "publisher",
+                    name: "publisher",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "place_of_publication",
+                    name: "place_of_publication",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "edition",
+                    name: "edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "specific_edition",
+                    name: "specific_edition",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "journal_title",
+                    name: "journal_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "issue",
+                    name: "issue",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter",
+                    name: "chapter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_title",
+                    name: "chapter_title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "chapter_author",
+                    name: "chapter_author",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "editor",
+                    name: "editor",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pages",
+                    name: "pages",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "start_page",
+                    name: "start_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "end_page",
+                    name: "end_page",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source",
+                    name: "source",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "series_title_number",
+                    name: "series_title_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "doi",
+                    name: "doi",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pmid",
+                    name: "pmid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "additional_person_name",
+                    name: "additional_person_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "call_number",
+                    name: "call_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "borrowing_Library",
+                    name: "borrowing_Library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "bib_note",
+                    name: "bib_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lcc_number",
+                    name: "lcc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "oclc_number",
+                    name: "oclc_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "other_standard_id",
+                    name: "other_standard_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "remote_record_id",
+                    name: "remote_record_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "rs_offer_details",
+                    name: "rs_offer_details",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::RsOfferDetails as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rapido_attributes",
-                    "rapido_attributes",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "rapido_attributes",
+                    name: "rapido_attributes",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::RapidoAttributes as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rs_request_costs",
-                    "rs_request_costs",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "rs_request_costs",
+                    name: "rs_request_costs",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::RsRequestCosts as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "invoice_ind",
-                    "invoice_ind",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "invoice_sent_date",
-                    "invoice_sent_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "invoice_number",
-                    "invoice_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "invoice_paid",
-                    "invoice_paid",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "lost_damaged_invoice_ind",
-                    "lost_damaged_invoice_ind",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "lost_damaged_invoice_sent_date",
-                    "lost_damaged_invoice_sent_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "lost_damaged_invoice_number",
-                    "lost_damaged_invoice_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "lost_damaged_invoice_paid",
-                    "lost_damaged_invoice_paid",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "ebook_indicator",
-                    "ebook_indicator",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "tracking_number",
-                    "tracking_number",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "invoice_ind",
+                    name: "invoice_ind",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "invoice_sent_date",
+                    name: "invoice_sent_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_number",
+                    name: "invoice_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "invoice_paid",
+                    name: "invoice_paid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "lost_damaged_invoice_ind",
+                    name: "lost_damaged_invoice_ind",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "lost_damaged_invoice_sent_date",
+                    name: "lost_damaged_invoice_sent_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lost_damaged_invoice_number",
+                    name: "lost_damaged_invoice_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "lost_damaged_invoice_paid",
+                    name: "lost_damaged_invoice_paid",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "ebook_indicator",
+                    name: "ebook_indicator",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "tracking_number",
+                    name: "tracking_number",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1120,34 +1262,28 @@ impl alma_runtime::Codec for LendingResourceSharingRequestPartner {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LendingResourceSharingRequestPartner",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "desc" => out.desc = r.read(1u16, v)?,
-                    "link" => out.link = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "desc", &self.desc);
-        w.field(2u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LendingResourceSharingRequestPartner {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.value, &mut self.desc, &mut self.link],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequestPartner);
@@ -1160,9 +1296,30 @@ impl alma_runtime::Model for LendingResourceSharingRequestPartner {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "lending_resource_sharing_request_partner",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("desc", "desc", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "desc",
+                    name: "desc",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1193,32 +1350,24 @@ impl alma_runtime::Codec for LendingResourceSharingRequestUserRequest {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "LendingResourceSharingRequestUserRequest",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for LendingResourceSharingRequestUserRequest {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequestUserRequest);
@@ -1231,8 +1380,22 @@ impl alma_runtime::Model for LendingResourceSharingRequestUserRequest {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "lending_resource_sharing_request_user_request",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1262,30 +1425,24 @@ impl alma_runtime::Codec for RapidoAttributes {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RapidoAttributes",
-            &mut |k, v, r| {
-                match k {
-                    "label" => out.label = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "label", &self.label);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RapidoAttributes {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.label], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.label], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(RapidoAttributes);
@@ -1298,14 +1455,14 @@ impl alma_runtime::Model for RapidoAttributes {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rapido_attributes",
             fields: &[
-                F::new(
-                    "label",
-                    "label",
-                    K::Element,
-                    Some("request_labels"),
-                    true,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "label",
+                    name: "label",
+                    kind: K::Element,
+                    wrapper: Some("request_labels"),
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1418,81 +1575,74 @@ impl alma_runtime::Codec for RsOfferDetails {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RsOfferDetails",
-            &mut |k, v, r| {
-                match k {
-                    "policy_id" => out.policy_id = r.read(0u16, v)?,
-                    "policy_type" => out.policy_type = r.read(1u16, v)?,
-                    "supply_time" => out.supply_time = r.read(2u16, v)?,
-                    "loan_period" => out.loan_period = r.read(3u16, v)?,
-                    "expiry_time" => out.expiry_time = r.read(4u16, v)?,
-                    "cost" => out.cost = r.read(5u16, v)?,
-                    "currency" => out.currency = r.read(6u16, v)?,
-                    "allow_renewal" => out.allow_renewal = r.read(7u16, v)?,
-                    "maximum_renewals_allowed" => {
-                        out.maximum_renewals_allowed = r.read(8u16, v)?;
-                    }
-                    "allow_automatic_renewal" => {
-                        out.allow_automatic_renewal = r.read(9u16, v)?;
-                    }
-                    "available_mms_id" => out.available_mms_id = r.read(10u16, v)?,
-                    "pod_id" => out.pod_id = r.read(11u16, v)?,
-                    "pod_name" => out.pod_name = r.read(12u16, v)?,
-                    "rapido_ind" => out.rapido_ind = r.read(13u16, v)?,
-                    "unavailable_resource" => {
-                        out.unavailable_resource = r.read(14u16, v)?;
-                    }
-                    "eBookOffer" => out.e_book_offer = r.read(15u16, v)?,
-                    "extend_due_date_on_close_borrowing_library" => {
-                        out.extend_due_date_on_close_borrowing_library = r
-                            .read(16u16, v)?;
-                    }
-                    "pua_pod" => out.pua_pod = r.read(17u16, v)?,
-                    "pickup_member" => out.pickup_member = r.read(18u16, v)?,
-                    "pickup_location" => out.pickup_location = r.read(19u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "policy_id", &self.policy_id);
-        w.field(1u16, "policy_type", &self.policy_type);
-        w.field(2u16, "supply_time", &self.supply_time);
-        w.field(3u16, "loan_period", &self.loan_period);
-        w.field(4u16, "expiry_time", &self.expiry_time);
-        w.field(5u16, "cost", &self.cost);
-        w.field(6u16, "currency", &self.currency);
-        w.field(7u16, "allow_renewal", &self.allow_renewal);
-        w.field(8u16, "maximum_renewals_allowed", &self.maximum_renewals_allowed);
-        w.field(9u16, "allow_automatic_renewal", &self.allow_automatic_renewal);
-        w.field(10u16, "available_mms_id", &self.available_mms_id);
-        w.field(11u16, "pod_id", &self.pod_id);
-        w.field(12u16, "pod_name", &self.pod_name);
-        w.field(13u16, "rapido_ind", &self.rapido_ind);
-        w.field(14u16, "unavailable_resource", &self.unavailable_resource);
-        w.field(15u16, "eBookOffer", &self.e_book_offer);
-        w.field(
-            16u16,
-            "extend_due_date_on_close_borrowing_library",
-            &self.extend_due_date_on_close_borrowing_library,
-        );
-        w.field(17u16, "pua_pod", &self.pua_pod);
-        w.field(18u16, "pickup_member", &self.pickup_member);
-        w.field(19u16, "pickup_location", &self.pickup_location);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RsOfferDetails {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.policy_id,
+                &self.policy_type,
+                &self.supply_time,
+                &self.loan_period,
+                &self.expiry_time,
+                &self.cost,
+                &self.currency,
+                &self.allow_renewal,
+                &self.maximum_renewals_allowed,
+                &self.allow_automatic_renewal,
+                &self.available_mms_id,
+                &self.pod_id,
+                &self.pod_name,
+                &self.rapido_ind,
+                &self.unavailable_resource,
+                &self.e_book_offer,
+                &self.extend_due_date_on_close_borrowing_library,
+                &self.pua_pod,
+                &self.pickup_member,
+                &self.pickup_location,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.policy_id,
+                &mut self.policy_type,
+                &mut self.supply_time,
+                &mut self.loan_period,
+                &mut self.expiry_time,
+                &mut self.cost,
+                &mut self.currency,
+                &mut self.allow_renewal,
+                &mut self.maximum_renewals_allowed,
+                &mut self.allow_automatic_renewal,
+                &mut self.available_mms_id,
+                &mut self.pod_id,
+                &mut self.pod_name,
+                &mut self.rapido_ind,
+                &mut self.unavailable_resource,
+                &mut self.e_book_offer,
+                &mut self.extend_due_date_on_close_borrowing_library,
+                &mut self.pua_pod,
+                &mut self.pickup_member,
+                &mut self.pickup_location,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RsOfferDetails);
@@ -1505,156 +1655,170 @@ impl alma_runtime::Model for RsOfferDetails {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_offer_details",
             fields: &[
-                F::new(
-                    "policy_id",
-                    "policy_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "policy_type",
-                    "policy_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "supply_time",
-                    "supply_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "loan_period",
-                    "loan_period",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "expiry_time",
-                    "expiry_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("cost", "cost", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "currency",
-                    "currency",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "allow_renewal",
-                    "allow_renewal",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "maximum_renewals_allowed",
-                    "maximum_renewals_allowed",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "allow_automatic_renewal",
-                    "allow_automatic_renewal",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "available_mms_id",
-                    "available_mms_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("pod_id", "pod_id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "pod_name",
-                    "pod_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "rapido_ind",
-                    "rapido_ind",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "unavailable_resource",
-                    "unavailable_resource",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "eBookOffer",
-                    "eBookOffer",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "extend_due_date_on_close_borrowing_library",
-                    "extend_due_date_on_close_borrowing_library",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "pua_pod",
-                    "pua_pod",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "pickup_member",
-                    "pickup_member",
-                    K::Element,
-                    Some("pickup_members"),
-                    true,
-                    V::Model(
+                F {
+                    key: "policy_id",
+                    name: "policy_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "policy_type",
+                    name: "policy_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "supply_time",
+                    name: "supply_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "loan_period",
+                    name: "loan_period",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "expiry_time",
+                    name: "expiry_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "cost",
+                    name: "cost",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "currency",
+                    name: "currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "allow_renewal",
+                    name: "allow_renewal",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "maximum_renewals_allowed",
+                    name: "maximum_renewals_allowed",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "allow_automatic_renewal",
+                    name: "allow_automatic_renewal",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "available_mms_id",
+                    name: "available_mms_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pod_id",
+                    name: "pod_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pod_name",
+                    name: "pod_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "rapido_ind",
+                    name: "rapido_ind",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "unavailable_resource",
+                    name: "unavailable_resource",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "eBookOffer",
+                    name: "eBookOffer",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "extend_due_date_on_close_borrowing_library",
+                    name: "extend_due_date_on_close_borrowing_library",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "pua_pod",
+                    name: "pua_pod",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "pickup_member",
+                    name: "pickup_member",
+                    kind: K::Element,
+                    wrapper: Some("pickup_members"),
+                    array: true,
+                    value: V::Model(
                         <crate::webhooks::models::PickupMember as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "pickup_location",
-                    "pickup_location",
-                    K::Element,
-                    Some("pickup_locations"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "pickup_location",
+                    name: "pickup_location",
+                    kind: K::Element,
+                    wrapper: Some("pickup_locations"),
+                    array: true,
+                    value: V::Model(
                         <crate::webhooks::models::PickupLocation as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -1682,32 +1846,24 @@ impl alma_runtime::Codec for PickupLocation {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PickupLocation",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "description", &self.description);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PickupLocation {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.description], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.description], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(PickupLocation);
@@ -1720,15 +1876,22 @@ impl alma_runtime::Model for PickupLocation {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "pickup_location",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1756,32 +1919,24 @@ impl alma_runtime::Codec for PickupMember {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "PickupMember",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "description" => out.description = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "description", &self.description);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for PickupMember {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.description], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.description], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(PickupMember);
@@ -1794,15 +1949,22 @@ impl alma_runtime::Model for PickupMember {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "pickup_member",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "description",
-                    "description",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "description",
+                    name: "description",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -1876,54 +2038,52 @@ impl alma_runtime::Codec for RsRequestCosts {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "RsRequestCosts",
-            &mut |k, v, r| {
-                match k {
-                    "base_fee_amount" => out.base_fee_amount = r.read(0u16, v)?,
-                    "service_level_fee_amount" => {
-                        out.service_level_fee_amount = r.read(1u16, v)?;
-                    }
-                    "copyright_fee_amount" => out.copyright_fee_amount = r.read(2u16, v)?,
-                    "page_overage_fee_amount" => {
-                        out.page_overage_fee_amount = r.read(3u16, v)?;
-                    }
-                    "vat_amount" => out.vat_amount = r.read(4u16, v)?,
-                    "costs_currency" => out.costs_currency = r.read(5u16, v)?,
-                    "override_max_cost_amount" => {
-                        out.override_max_cost_amount = r.read(6u16, v)?;
-                    }
-                    "override_max_cost_ind" => {
-                        out.override_max_cost_ind = r.read(7u16, v)?;
-                    }
-                    "override_fees" => out.override_fees = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "base_fee_amount", &self.base_fee_amount);
-        w.field(1u16, "service_level_fee_amount", &self.service_level_fee_amount);
-        w.field(2u16, "copyright_fee_amount", &self.copyright_fee_amount);
-        w.field(3u16, "page_overage_fee_amount", &self.page_overage_fee_amount);
-        w.field(4u16, "vat_amount", &self.vat_amount);
-        w.field(5u16, "costs_currency", &self.costs_currency);
-        w.field(6u16, "override_max_cost_amount", &self.override_max_cost_amount);
-        w.field(7u16, "override_max_cost_ind", &self.override_max_cost_ind);
-        w.field(8u16, "override_fees", &self.override_fees);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for RsRequestCosts {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.base_fee_amount,
+                &self.service_level_fee_amount,
+                &self.copyright_fee_amount,
+                &self.page_overage_fee_amount,
+                &self.vat_amount,
+                &self.costs_currency,
+                &self.override_max_cost_amount,
+                &self.override_max_cost_ind,
+                &self.override_fees,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.base_fee_amount,
+                &mut self.service_level_fee_amount,
+                &mut self.copyright_fee_amount,
+                &mut self.page_overage_fee_amount,
+                &mut self.vat_amount,
+                &mut self.costs_currency,
+                &mut self.override_max_cost_amount,
+                &mut self.override_max_cost_ind,
+                &mut self.override_fees,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(RsRequestCosts);
@@ -1936,78 +2096,78 @@ impl alma_runtime::Model for RsRequestCosts {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "rs_request_costs",
             fields: &[
-                F::new(
-                    "base_fee_amount",
-                    "base_fee_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "service_level_fee_amount",
-                    "service_level_fee_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "copyright_fee_amount",
-                    "copyright_fee_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "page_overage_fee_amount",
-                    "page_overage_fee_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "vat_amount",
-                    "vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "costs_currency",
-                    "costs_currency",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "override_max_cost_amount",
-                    "override_max_cost_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "override_max_cost_ind",
-                    "override_max_cost_ind",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "override_fees",
-                    "override_fees",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
+                F {
+                    key: "base_fee_amount",
+                    name: "base_fee_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "service_level_fee_amount",
+                    name: "service_level_fee_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "copyright_fee_amount",
+                    name: "copyright_fee_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "page_overage_fee_amount",
+                    name: "page_overage_fee_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "vat_amount",
+                    name: "vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "costs_currency",
+                    name: "costs_currency",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "override_max_cost_amount",
+                    name: "override_max_cost_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "override_max_cost_ind",
+                    name: "override_max_cost_ind",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "override_fees",
+                    name: "override_fees",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
             ],
         };
         &MODEL
@@ -2105,64 +2265,68 @@ impl alma_runtime::Codec for WebhookFee {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebhookFee",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    "status" => out.status = r.read(2u16, v)?,
-                    "user_primary_id" => out.user_primary_id = r.read(3u16, v)?,
-                    "balance" => out.balance = r.read(4u16, v)?,
-                    "remaining_vat_amount" => out.remaining_vat_amount = r.read(5u16, v)?,
-                    "original_amount" => out.original_amount = r.read(6u16, v)?,
-                    "original_vat_amount" => out.original_vat_amount = r.read(7u16, v)?,
-                    "creation_time" => out.creation_time = r.read(8u16, v)?,
-                    "status_time" => out.status_time = r.read(9u16, v)?,
-                    "comment" => out.comment = r.read(10u16, v)?,
-                    "owner" => out.owner = r.read(11u16, v)?,
-                    "title" => out.title = r.read(12u16, v)?,
-                    "barcode" => out.barcode = r.read(13u16, v)?,
-                    "transaction" => out.transaction = r.read(14u16, v)?,
-                    "bursar_transaction_id" => {
-                        out.bursar_transaction_id = r.read(15u16, v)?;
-                    }
-                    "link" => out.link = r.read(16u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "type", &self.type_);
-        w.field(2u16, "status", &self.status);
-        w.field(3u16, "user_primary_id", &self.user_primary_id);
-        w.field(4u16, "balance", &self.balance);
-        w.field(5u16, "remaining_vat_amount", &self.remaining_vat_amount);
-        w.field(6u16, "original_amount", &self.original_amount);
-        w.field(7u16, "original_vat_amount", &self.original_vat_amount);
-        w.field(8u16, "creation_time", &self.creation_time);
-        w.field(9u16, "status_time", &self.status_time);
-        w.field(10u16, "comment", &self.comment);
-        w.field(11u16, "owner", &self.owner);
-        w.field(12u16, "title", &self.title);
-        w.field(13u16, "barcode", &self.barcode);
-        w.field(14u16, "transaction", &self.transaction);
-        w.field(15u16, "bursar_transaction_id", &self.bursar_transaction_id);
-        w.field(16u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebhookFee {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.type_,
+                &self.status,
+                &self.user_primary_id,
+                &self.balance,
+                &self.remaining_vat_amount,
+                &self.original_amount,
+                &self.original_vat_amount,
+                &self.creation_time,
+                &self.status_time,
+                &self.comment,
+                &self.owner,
+                &self.title,
+                &self.barcode,
+                &self.transaction,
+                &self.bursar_transaction_id,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.type_,
+                &mut self.status,
+                &mut self.user_primary_id,
+                &mut self.balance,
+                &mut self.remaining_vat_amount,
+                &mut self.original_amount,
+                &mut self.original_vat_amount,
+                &mut self.creation_time,
+                &mut self.status_time,
+                &mut self.comment,
+                &mut self.owner,
+                &mut self.title,
+                &mut self.barcode,
+                &mut self.transaction,
+                &mut self.bursar_transaction_id,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WebhookFee);
@@ -2175,92 +2339,148 @@ impl alma_runtime::Model for WebhookFee {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "fee",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "user_primary_id",
-                    "user_primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "user_primary_id",
+                    name: "user_primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookFeeUserPrimaryId as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("balance", "balance", K::Element, None, false, V::Scalar(S::Num)),
-                F::new(
-                    "remaining_vat_amount",
-                    "remaining_vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "original_amount",
-                    "original_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "original_vat_amount",
-                    "original_vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new(
-                    "creation_time",
-                    "creation_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "status_time",
-                    "status_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("owner", "owner", K::Element, None, false, V::Code),
-                F::new("title", "title", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "barcode",
-                    "barcode",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "balance",
+                    name: "balance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "remaining_vat_amount",
+                    name: "remaining_vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "original_amount",
+                    name: "original_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "original_vat_amount",
+                    name: "original_vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "creation_time",
+                    name: "creation_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status_time",
+                    name: "status_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "owner",
+                    name: "owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "title",
+                    name: "title",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "barcode",
+                    name: "barcode",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::FeePostBarcode as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "transaction",
-                    "transaction",
-                    K::Element,
-                    Some("transactions"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "transaction",
+                    name: "transaction",
+                    kind: K::Element,
+                    wrapper: Some("transactions"),
+                    array: true,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookTransaction as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "bursar_transaction_id",
-                    "bursar_transaction_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "bursar_transaction_id",
+                    name: "bursar_transaction_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2290,32 +2510,24 @@ impl alma_runtime::Codec for WebhookFeeUserPrimaryId {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebhookFeeUserPrimaryId",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebhookFeeUserPrimaryId {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(WebhookFeeUserPrimaryId);
@@ -2328,8 +2540,22 @@ impl alma_runtime::Model for WebhookFeeUserPrimaryId {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "webhook_fee_user_primary_id",
             fields: &[
-                F::new("value", "value", K::Text, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Text,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2363,34 +2589,32 @@ impl alma_runtime::Codec for GeneralData {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "GeneralData",
-            &mut |k, v, r| {
-                match k {
-                    "letter_name" => out.letter_name = r.read(0u16, v)?,
-                    "letter_type" => out.letter_type = r.read(1u16, v)?,
-                    "subject" => out.subject = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "letter_name", &self.letter_name);
-        w.field(1u16, "letter_type", &self.letter_type);
-        w.field(2u16, "subject", &self.subject);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for GeneralData {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.letter_name, &self.letter_type, &self.subject],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.letter_name, &mut self.letter_type, &mut self.subject],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(GeneralData);
@@ -2403,23 +2627,30 @@ impl alma_runtime::Model for GeneralData {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "general_data",
             fields: &[
-                F::new(
-                    "letter_name",
-                    "letter_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "letter_type",
-                    "letter_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("subject", "subject", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "letter_name",
+                    name: "letter_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "letter_type",
+                    name: "letter_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "subject",
+                    name: "subject",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2521,74 +2752,68 @@ impl alma_runtime::Codec for Notification {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Notification",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "action" => out.action = r.read(1u16, v)?,
-                    "event" => out.event = r.read(2u16, v)?,
-                    "institution" => out.institution = r.read(3u16, v)?,
-                    "time" => out.time = r.read(4u16, v)?,
-                    "job_instance" => out.job_instance = r.read(5u16, v)?,
-                    "notification_data" => out.notification_data = r.read(6u16, v)?,
-                    "webhook_user" => out.webhook_user = r.read(7u16, v)?,
-                    "user_request" => out.user_request = r.read(8u16, v)?,
-                    "item_loan" => out.item_loan = r.read(9u16, v)?,
-                    "bib" => out.bib = r.read(10u16, v)?,
-                    "holding" => out.holding = r.read(11u16, v)?,
-                    "item" => out.item = r.read(12u16, v)?,
-                    "portfolio" => out.portfolio = r.read(13u16, v)?,
-                    "representation" => out.representation = r.read(14u16, v)?,
-                    "rapido_lending_resource_sharing_request" => {
-                        out.rapido_lending_resource_sharing_request = r.read(15u16, v)?;
-                    }
-                    "lending_resource_sharing_request" => {
-                        out.lending_resource_sharing_request = r.read(16u16, v)?;
-                    }
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "action", &self.action);
-        w.field(2u16, "event", &self.event);
-        w.field(3u16, "institution", &self.institution);
-        w.field(4u16, "time", &self.time);
-        w.field(5u16, "job_instance", &self.job_instance);
-        w.field(6u16, "notification_data", &self.notification_data);
-        w.field(7u16, "webhook_user", &self.webhook_user);
-        w.field(8u16, "user_request", &self.user_request);
-        w.field(9u16, "item_loan", &self.item_loan);
-        w.field(10u16, "bib", &self.bib);
-        w.field(11u16, "holding", &self.holding);
-        w.field(12u16, "item", &self.item);
-        w.field(13u16, "portfolio", &self.portfolio);
-        w.field(14u16, "representation", &self.representation);
-        w.field(
-            15u16,
-            "rapido_lending_resource_sharing_request",
-            &self.rapido_lending_resource_sharing_request,
-        );
-        w.field(
-            16u16,
-            "lending_resource_sharing_request",
-            &self.lending_resource_sharing_request,
-        );
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for Notification {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.id,
+                &self.action,
+                &self.event,
+                &self.institution,
+                &self.time,
+                &self.job_instance,
+                &self.notification_data,
+                &self.webhook_user,
+                &self.user_request,
+                &self.item_loan,
+                &self.bib,
+                &self.holding,
+                &self.item,
+                &self.portfolio,
+                &self.representation,
+                &self.rapido_lending_resource_sharing_request,
+                &self.lending_resource_sharing_request,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.action,
+                &mut self.event,
+                &mut self.institution,
+                &mut self.time,
+                &mut self.job_instance,
+                &mut self.notification_data,
+                &mut self.webhook_user,
+                &mut self.user_request,
+                &mut self.item_loan,
+                &mut self.bib,
+                &mut self.holding,
+                &mut self.item,
+                &mut self.portfolio,
+                &mut self.representation,
+                &mut self.rapido_lending_resource_sharing_request,
+                &mut self.lending_resource_sharing_request,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Notification);
@@ -2601,123 +2826,166 @@ impl alma_runtime::Model for Notification {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "notification",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("action", "action", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("event", "event", K::Element, None, false, V::Code),
-                F::new("institution", "institution", K::Element, None, false, V::Code),
-                F::new("time", "time", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "job_instance",
-                    "job_instance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "action",
+                    name: "action",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "event",
+                    name: "event",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "institution",
+                    name: "institution",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "time",
+                    name: "time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "job_instance",
+                    name: "job_instance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::JobInstance as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "notification_data",
-                    "notification_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "notification_data",
+                    name: "notification_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::NotificationData as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "webhook_user",
-                    "webhook_user",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "webhook_user",
+                    name: "webhook_user",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookUserExtended as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_request",
-                    "user_request",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "user_request",
+                    name: "user_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "item_loan",
-                    "item_loan",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(<crate::shared::ItemLoan as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "bib",
-                    "bib",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(<crate::shared::Bib as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "holding",
-                    "holding",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(<crate::shared::Holding as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "item",
-                    "item",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(<crate::shared::Item as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "portfolio",
-                    "portfolio",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "item_loan",
+                    name: "item_loan",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
+                        <crate::shared::ItemLoan as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "bib",
+                    name: "bib",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
+                        <crate::shared::Bib as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "holding",
+                    name: "holding",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
+                        <crate::shared::Holding as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "item",
+                    name: "item",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
+                        <crate::shared::Item as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "portfolio",
+                    name: "portfolio",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::Portfolio as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "representation",
-                    "representation",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "representation",
+                    name: "representation",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::Representation as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rapido_lending_resource_sharing_request",
-                    "rapido_lending_resource_sharing_request",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "rapido_lending_resource_sharing_request",
+                    name: "rapido_lending_resource_sharing_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::LendingResourceSharingRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "lending_resource_sharing_request",
-                    "lending_resource_sharing_request",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "lending_resource_sharing_request",
+                    name: "lending_resource_sharing_request",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -2769,58 +3037,52 @@ impl alma_runtime::Codec for NotificationData {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "NotificationData",
-            &mut |k, v, r| {
-                match k {
-                    "general_data" => out.general_data = r.read(0u16, v)?,
-                    "item_loan" => out.item_loan = r.read(1u16, v)?,
-                    "item" => out.item = r.read(2u16, v)?,
-                    "fee" => out.fee = r.read(3u16, v)?,
-                    "receiver" => out.receiver = r.read(4u16, v)?,
-                    "user_resource_sharing_request" => {
-                        out.user_resource_sharing_request = r.read(5u16, v)?;
-                    }
-                    "lending_resource_sharing_request" => {
-                        out.lending_resource_sharing_request = r.read(6u16, v)?;
-                    }
-                    "user_request" => out.user_request = r.read(7u16, v)?,
-                    "sms_content" => out.sms_content = r.read(8u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "general_data", &self.general_data);
-        w.field(1u16, "item_loan", &self.item_loan);
-        w.field(2u16, "item", &self.item);
-        w.field(3u16, "fee", &self.fee);
-        w.field(4u16, "receiver", &self.receiver);
-        w.field(
-            5u16,
-            "user_resource_sharing_request",
-            &self.user_resource_sharing_request,
-        );
-        w.field(
-            6u16,
-            "lending_resource_sharing_request",
-            &self.lending_resource_sharing_request,
-        );
-        w.field(7u16, "user_request", &self.user_request);
-        w.field(8u16, "sms_content", &self.sms_content);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for NotificationData {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.general_data,
+                &self.item_loan,
+                &self.item,
+                &self.fee,
+                &self.receiver,
+                &self.user_resource_sharing_request,
+                &self.lending_resource_sharing_request,
+                &self.user_request,
+                &self.sms_content,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.general_data,
+                &mut self.item_loan,
+                &mut self.item,
+                &mut self.fee,
+                &mut self.receiver,
+                &mut self.user_resource_sharing_request,
+                &mut self.lending_resource_sharing_request,
+                &mut self.user_request,
+                &mut self.sms_content,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(NotificationData);
@@ -2833,90 +3095,94 @@ impl alma_runtime::Model for NotificationData {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "notification_data",
             fields: &[
-                F::new(
-                    "general_data",
-                    "general_data",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "general_data",
+                    name: "general_data",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::GeneralData as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "item_loan",
-                    "item_loan",
-                    K::Element,
-                    Some("item_loans"),
-                    true,
-                    V::Model(<crate::shared::ItemLoan as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "item",
-                    "item",
-                    K::Element,
-                    Some("items"),
-                    true,
-                    V::Model(<crate::shared::Item as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "fee",
-                    "fee",
-                    K::Element,
-                    Some("fees"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "item_loan",
+                    name: "item_loan",
+                    kind: K::Element,
+                    wrapper: Some("item_loans"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::ItemLoan as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "item",
+                    name: "item",
+                    kind: K::Element,
+                    wrapper: Some("items"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::Item as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "fee",
+                    name: "fee",
+                    kind: K::Element,
+                    wrapper: Some("fees"),
+                    array: true,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookFee as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "receiver",
-                    "receiver",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "receiver",
+                    name: "receiver",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookUser as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_resource_sharing_request",
-                    "user_resource_sharing_request",
-                    K::Element,
-                    Some("user_resource_sharing_requests"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_resource_sharing_request",
+                    name: "user_resource_sharing_request",
+                    kind: K::Element,
+                    wrapper: Some("user_resource_sharing_requests"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserResourceSharingRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "lending_resource_sharing_request",
-                    "lending_resource_sharing_request",
-                    K::Element,
-                    Some("lending_resource_sharing_requests"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "lending_resource_sharing_request",
+                    name: "lending_resource_sharing_request",
+                    kind: K::Element,
+                    wrapper: Some("lending_resource_sharing_requests"),
+                    array: true,
+                    value: V::Model(
                         <crate::webhooks::models::LendingResourceSharingRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_request",
-                    "user_request",
-                    K::Element,
-                    Some("user_requests"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_request",
+                    name: "user_request",
+                    kind: K::Element,
+                    wrapper: Some("user_requests"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserRequest as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "sms_content",
-                    "sms_content",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                },
+                F {
+                    key: "sms_content",
+                    name: "sms_content",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -2993,52 +3259,56 @@ impl alma_runtime::Codec for WebhookTransaction {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebhookTransaction",
-            &mut |k, v, r| {
-                match k {
-                    "transaction_id" => out.transaction_id = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    "amount" => out.amount = r.read(2u16, v)?,
-                    "vat_amount" => out.vat_amount = r.read(3u16, v)?,
-                    "reason" => out.reason = r.read(4u16, v)?,
-                    "comment" => out.comment = r.read(5u16, v)?,
-                    "created_by" => out.created_by = r.read(6u16, v)?,
-                    "external_transaction_id" => {
-                        out.external_transaction_id = r.read(7u16, v)?;
-                    }
-                    "transaction_time" => out.transaction_time = r.read(8u16, v)?,
-                    "received_by" => out.received_by = r.read(9u16, v)?,
-                    "payment_method" => out.payment_method = r.read(10u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "transaction_id", &self.transaction_id);
-        w.field(1u16, "type", &self.type_);
-        w.field(2u16, "amount", &self.amount);
-        w.field(3u16, "vat_amount", &self.vat_amount);
-        w.field(4u16, "reason", &self.reason);
-        w.field(5u16, "comment", &self.comment);
-        w.field(6u16, "created_by", &self.created_by);
-        w.field(7u16, "external_transaction_id", &self.external_transaction_id);
-        w.field(8u16, "transaction_time", &self.transaction_time);
-        w.field(9u16, "received_by", &self.received_by);
-        w.field(10u16, "payment_method", &self.payment_method);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebhookTransaction {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.transaction_id,
+                &self.type_,
+                &self.amount,
+                &self.vat_amount,
+                &self.reason,
+                &self.comment,
+                &self.created_by,
+                &self.external_transaction_id,
+                &self.transaction_time,
+                &self.received_by,
+                &self.payment_method,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.transaction_id,
+                &mut self.type_,
+                &mut self.amount,
+                &mut self.vat_amount,
+                &mut self.reason,
+                &mut self.comment,
+                &mut self.created_by,
+                &mut self.external_transaction_id,
+                &mut self.transaction_time,
+                &mut self.received_by,
+                &mut self.payment_method,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WebhookTransaction);
@@ -3051,59 +3321,94 @@ impl alma_runtime::Model for WebhookTransaction {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "transaction",
             fields: &[
-                F::new(
-                    "transaction_id",
-                    "transaction_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("type", "type", K::Element, None, false, V::Code),
-                F::new("amount", "amount", K::Element, None, false, V::Scalar(S::Num)),
-                F::new(
-                    "vat_amount",
-                    "vat_amount",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Num),
-                ),
-                F::new("reason", "reason", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("comment", "comment", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "external_transaction_id",
-                    "external_transaction_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "transaction_time",
-                    "transaction_time",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("received_by", "received_by", K::Element, None, false, V::Code),
-                F::new(
-                    "payment_method",
-                    "payment_method",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
+                F {
+                    key: "transaction_id",
+                    name: "transaction_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "amount",
+                    name: "amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "vat_amount",
+                    name: "vat_amount",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "reason",
+                    name: "reason",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "comment",
+                    name: "comment",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "external_transaction_id",
+                    name: "external_transaction_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "transaction_time",
+                    name: "transaction_time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "received_by",
+                    name: "received_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "payment_method",
+                    name: "payment_method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL
@@ -3340,118 +3645,120 @@ impl alma_runtime::Codec for WebhookUser {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebhookUser",
-            &mut |k, v, r| {
-                match k {
-                    "record_type" => out.record_type = r.read(0u16, v)?,
-                    "primary_id" => out.primary_id = r.read(1u16, v)?,
-                    "first_name" => out.first_name = r.read(2u16, v)?,
-                    "middle_name" => out.middle_name = r.read(3u16, v)?,
-                    "last_name" => out.last_name = r.read(4u16, v)?,
-                    "full_name" => out.full_name = r.read(5u16, v)?,
-                    "created_by" => out.created_by = r.read(6u16, v)?,
-                    "created_date" => out.created_date = r.read(7u16, v)?,
-                    "last_modified_by" => out.last_modified_by = r.read(8u16, v)?,
-                    "last_modified_date" => out.last_modified_date = r.read(9u16, v)?,
-                    "job_category" => out.job_category = r.read(10u16, v)?,
-                    "job_description" => out.job_description = r.read(11u16, v)?,
-                    "gender" => out.gender = r.read(12u16, v)?,
-                    "user_group" => out.user_group = r.read(13u16, v)?,
-                    "campus_code" => out.campus_code = r.read(14u16, v)?,
-                    "web_site_url" => out.web_site_url = r.read(15u16, v)?,
-                    "cataloger_level" => out.cataloger_level = r.read(16u16, v)?,
-                    "preferred_language" => out.preferred_language = r.read(17u16, v)?,
-                    "birth_date" => out.birth_date = r.read(18u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(19u16, v)?,
-                    "purge_date" => out.purge_date = r.read(20u16, v)?,
-                    "account_type" => out.account_type = r.read(21u16, v)?,
-                    "external_id" => out.external_id = r.read(22u16, v)?,
-                    "status" => out.status = r.read(23u16, v)?,
-                    "status_date" => out.status_date = r.read(24u16, v)?,
-                    "last_patron_activity_date" => {
-                        out.last_patron_activity_date = r.read(25u16, v)?;
-                    }
-                    "contact_info" => out.contact_info = r.read(26u16, v)?,
-                    "user_identifier" => out.user_identifier = r.read(27u16, v)?,
-                    "user_role" => out.user_role = r.read(28u16, v)?,
-                    "user_block" => out.user_block = r.read(29u16, v)?,
-                    "user_note" => out.user_note = r.read(30u16, v)?,
-                    "user_statistic" => out.user_statistic = r.read(31u16, v)?,
-                    "proxy_for_user" => out.proxy_for_user = r.read(32u16, v)?,
-                    "rs_library" => out.rs_library = r.read(33u16, v)?,
-                    "library_notice" => out.library_notice = r.read(34u16, v)?,
-                    "source_link_id" => out.source_link_id = r.read(35u16, v)?,
-                    "source_institution_code" => {
-                        out.source_institution_code = r.read(36u16, v)?;
-                    }
-                    "linking_id" => out.linking_id = r.read(37u16, v)?,
-                    "pref_first_name" => out.pref_first_name = r.read(38u16, v)?,
-                    "pref_middle_name" => out.pref_middle_name = r.read(39u16, v)?,
-                    "pref_last_name" => out.pref_last_name = r.read(40u16, v)?,
-                    "pref_name_suffix" => out.pref_name_suffix = r.read(41u16, v)?,
-                    "link" => out.link = r.read(42u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "record_type", &self.record_type);
-        w.field(1u16, "primary_id", &self.primary_id);
-        w.field(2u16, "first_name", &self.first_name);
-        w.field(3u16, "middle_name", &self.middle_name);
-        w.field(4u16, "last_name", &self.last_name);
-        w.field(5u16, "full_name", &self.full_name);
-        w.field(6u16, "created_by", &self.created_by);
-        w.field(7u16, "created_date", &self.created_date);
-        w.field(8u16, "last_modified_by", &self.last_modified_by);
-        w.field(9u16, "last_modified_date", &self.last_modified_date);
-        w.field(10u16, "job_category", &self.job_category);
-        w.field(11u16, "job_description", &self.job_description);
-        w.field(12u16, "gender", &self.gender);
-        w.field(13u16, "user_group", &self.user_group);
-        w.field(14u16, "campus_code", &self.campus_code);
-        w.field(15u16, "web_site_url", &self.web_site_url);
-        w.field(16u16, "cataloger_level", &self.cataloger_level);
-        w.field(17u16, "preferred_language", &self.preferred_language);
-        w.field(18u16, "birth_date", &self.birth_date);
-        w.field(19u16, "expiry_date", &self.expiry_date);
-        w.field(20u16, "purge_date", &self.purge_date);
-        w.field(21u16, "account_type", &self.account_type);
-        w.field(22u16, "external_id", &self.external_id);
-        w.field(23u16, "status", &self.status);
-        w.field(24u16, "status_date", &self.status_date);
-        w.field(25u16, "last_patron_activity_date", &self.last_patron_activity_date);
-        w.field(26u16, "contact_info", &self.contact_info);
-        w.field(27u16, "user_identifier", &self.user_identifier);
-        w.field(28u16, "user_role", &self.user_role);
-        w.field(29u16, "user_block", &self.user_block);
-        w.field(30u16, "user_note", &self.user_note);
-        w.field(31u16, "user_statistic", &self.user_statistic);
-        w.field(32u16, "proxy_for_user", &self.proxy_for_user);
-        w.field(33u16, "rs_library", &self.rs_library);
-        w.field(34u16, "library_notice", &self.library_notice);
-        w.field(35u16, "source_link_id", &self.source_link_id);
-        w.field(36u16, "source_institution_code", &self.source_institution_code);
-        w.field(37u16, "linking_id", &self.linking_id);
-        w.field(38u16, "pref_first_name", &self.pref_first_name);
-        w.field(39u16, "pref_middle_name", &self.pref_middle_name);
-        w.field(40u16, "pref_last_name", &self.pref_last_name);
-        w.field(41u16, "pref_name_suffix", &self.pref_name_suffix);
-        w.field(42u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebhookUser {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.record_type,
+                &self.primary_id,
+                &self.first_name,
+                &self.middle_name,
+                &self.last_name,
+                &self.full_name,
+                &self.created_by,
+                &self.created_date,
+                &self.last_modified_by,
+                &self.last_modified_date,
+                &self.job_category,
+                &self.job_description,
+                &self.gender,
+                &self.user_group,
+                &self.campus_code,
+                &self.web_site_url,
+                &self.cataloger_level,
+                &self.preferred_language,
+                &self.birth_date,
+                &self.expiry_date,
+                &self.purge_date,
+                &self.account_type,
+                &self.external_id,
+                &self.status,
+                &self.status_date,
+                &self.last_patron_activity_date,
+                &self.contact_info,
+                &self.user_identifier,
+                &self.user_role,
+                &self.user_block,
+                &self.user_note,
+                &self.user_statistic,
+                &self.proxy_for_user,
+                &self.rs_library,
+                &self.library_notice,
+                &self.source_link_id,
+                &self.source_institution_code,
+                &self.linking_id,
+                &self.pref_first_name,
+                &self.pref_middle_name,
+                &self.pref_last_name,
+                &self.pref_name_suffix,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.record_type,
+                &mut self.primary_id,
+                &mut self.first_name,
+                &mut self.middle_name,
+                &mut self.last_name,
+                &mut self.full_name,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.last_modified_by,
+                &mut self.last_modified_date,
+                &mut self.job_category,
+                &mut self.job_description,
+                &mut self.gender,
+                &mut self.user_group,
+                &mut self.campus_code,
+                &mut self.web_site_url,
+                &mut self.cataloger_level,
+                &mut self.preferred_language,
+                &mut self.birth_date,
+                &mut self.expiry_date,
+                &mut self.purge_date,
+                &mut self.account_type,
+                &mut self.external_id,
+                &mut self.status,
+                &mut self.status_date,
+                &mut self.last_patron_activity_date,
+                &mut self.contact_info,
+                &mut self.user_identifier,
+                &mut self.user_role,
+                &mut self.user_block,
+                &mut self.user_note,
+                &mut self.user_statistic,
+                &mut self.proxy_for_user,
+                &mut self.rs_library,
+                &mut self.library_notice,
+                &mut self.source_link_id,
+                &mut self.source_institution_code,
+                &mut self.linking_id,
+                &mut self.pref_first_name,
+                &mut self.pref_middle_name,
+                &mut self.pref_last_name,
+                &mut self.pref_name_suffix,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WebhookUser);
@@ -3464,310 +3771,368 @@ impl alma_runtime::Model for WebhookUser {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user",
             fields: &[
-                F::new("record_type", "record_type", K::Element, None, false, V::Code),
-                F::new(
-                    "primary_id",
-                    "primary_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "first_name",
-                    "first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "middle_name",
-                    "middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_name",
-                    "last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "full_name",
-                    "full_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_by",
-                    "last_modified_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_modified_date",
-                    "last_modified_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("job_category", "job_category", K::Element, None, false, V::Code),
-                F::new(
-                    "job_description",
-                    "job_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("gender", "gender", K::Element, None, false, V::Code),
-                F::new("user_group", "user_group", K::Element, None, false, V::Code),
-                F::new("campus_code", "campus_code", K::Element, None, false, V::Code),
-                F::new(
-                    "web_site_url",
-                    "web_site_url",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "cataloger_level",
-                    "cataloger_level",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "preferred_language",
-                    "preferred_language",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "birth_date",
-                    "birth_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "purge_date",
-                    "purge_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("account_type", "account_type", K::Element, None, false, V::Code),
-                F::new(
-                    "external_id",
-                    "external_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "status_date",
-                    "status_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "last_patron_activity_date",
-                    "last_patron_activity_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "contact_info",
-                    "contact_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "record_type",
+                    name: "record_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "primary_id",
+                    name: "primary_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "first_name",
+                    name: "first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "middle_name",
+                    name: "middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_name",
+                    name: "last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "full_name",
+                    name: "full_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_by",
+                    name: "last_modified_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_modified_date",
+                    name: "last_modified_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "job_category",
+                    name: "job_category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "job_description",
+                    name: "job_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "gender",
+                    name: "gender",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "user_group",
+                    name: "user_group",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "campus_code",
+                    name: "campus_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "web_site_url",
+                    name: "web_site_url",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cataloger_level",
+                    name: "cataloger_level",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "preferred_language",
+                    name: "preferred_language",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "birth_date",
+                    name: "birth_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "purge_date",
+                    name: "purge_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "account_type",
+                    name: "account_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "external_id",
+                    name: "external_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "status_date",
+                    name: "status_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "last_patron_activity_date",
+                    name: "last_patron_activity_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "contact_info",
+                    name: "contact_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::UserContactInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_identifier",
-                    "user_identifier",
-                    K::Element,
-                    Some("user_identifiers"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_identifier",
+                    name: "user_identifier",
+                    kind: K::Element,
+                    wrapper: Some("user_identifiers"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_role",
-                    "user_role",
-                    K::Element,
-                    Some("user_roles"),
-                    true,
-                    V::Model(<crate::shared::UserRole as alma_runtime::Model>::xml_model),
-                ),
-                F::new(
-                    "user_block",
-                    "user_block",
-                    K::Element,
-                    Some("user_blocks"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_role",
+                    name: "user_role",
+                    kind: K::Element,
+                    wrapper: Some("user_roles"),
+                    array: true,
+                    value: V::Model(
+                        <crate::shared::UserRole as alma_runtime::Model>::xml_model,
+                    ),
+                },
+                F {
+                    key: "user_block",
+                    name: "user_block",
+                    kind: K::Element,
+                    wrapper: Some("user_blocks"),
+                    array: true,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookUserBlock as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_note",
-                    "user_note",
-                    K::Element,
-                    Some("user_notes"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_note",
+                    name: "user_note",
+                    kind: K::Element,
+                    wrapper: Some("user_notes"),
+                    array: true,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookUserNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "user_statistic",
-                    "user_statistic",
-                    K::Element,
-                    Some("user_statistics"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "user_statistic",
+                    name: "user_statistic",
+                    kind: K::Element,
+                    wrapper: Some("user_statistics"),
+                    array: true,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookUserStatistic as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "proxy_for_user",
-                    "proxy_for_user",
-                    K::Element,
-                    Some("proxy_for_users"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "proxy_for_user",
+                    name: "proxy_for_user",
+                    kind: K::Element,
+                    wrapper: Some("proxy_for_users"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::ProxyForUser as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "rs_library",
-                    "rs_library",
-                    K::Element,
-                    Some("rs_libraries"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "rs_library",
+                    name: "rs_library",
+                    kind: K::Element,
+                    wrapper: Some("rs_libraries"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::RsLibrary as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "library_notice",
-                    "library_notice",
-                    K::Element,
-                    Some("library_notices"),
-                    true,
-                    V::Model(
+                },
+                F {
+                    key: "library_notice",
+                    name: "library_notice",
+                    kind: K::Element,
+                    wrapper: Some("library_notices"),
+                    array: true,
+                    value: V::Model(
                         <crate::shared::LibraryNotice as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "source_link_id",
-                    "source_link_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "source_institution_code",
-                    "source_institution_code",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "linking_id",
-                    "linking_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_first_name",
-                    "pref_first_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_middle_name",
-                    "pref_middle_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_last_name",
-                    "pref_last_name",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "pref_name_suffix",
-                    "pref_name_suffix",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "source_link_id",
+                    name: "source_link_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "source_institution_code",
+                    name: "source_institution_code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "linking_id",
+                    name: "linking_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_first_name",
+                    name: "pref_first_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_middle_name",
+                    name: "pref_middle_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_last_name",
+                    name: "pref_last_name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "pref_name_suffix",
+                    name: "pref_name_suffix",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -3838,48 +4203,54 @@ impl alma_runtime::Codec for WebhookUserBlock {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebhookUserBlock",
-            &mut |k, v, r| {
-                match k {
-                    "block_type" => out.block_type = r.read(0u16, v)?,
-                    "block_description" => out.block_description = r.read(1u16, v)?,
-                    "block_status" => out.block_status = r.read(2u16, v)?,
-                    "block_note" => out.block_note = r.read(3u16, v)?,
-                    "created_by" => out.created_by = r.read(4u16, v)?,
-                    "created_date" => out.created_date = r.read(5u16, v)?,
-                    "expiry_date" => out.expiry_date = r.read(6u16, v)?,
-                    "item_loan_id" => out.item_loan_id = r.read(7u16, v)?,
-                    "block_owner" => out.block_owner = r.read(8u16, v)?,
-                    "segment_type" => out.segment_type = r.read(9u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "block_type", &self.block_type);
-        w.field(1u16, "block_description", &self.block_description);
-        w.field(2u16, "block_status", &self.block_status);
-        w.field(3u16, "block_note", &self.block_note);
-        w.field(4u16, "created_by", &self.created_by);
-        w.field(5u16, "created_date", &self.created_date);
-        w.field(6u16, "expiry_date", &self.expiry_date);
-        w.field(7u16, "item_loan_id", &self.item_loan_id);
-        w.field(8u16, "block_owner", &self.block_owner);
-        w.field(9u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebhookUserBlock {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.block_type,
+                &self.block_description,
+                &self.block_status,
+                &self.block_note,
+                &self.created_by,
+                &self.created_date,
+                &self.expiry_date,
+                &self.item_loan_id,
+                &self.block_owner,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.block_type,
+                &mut self.block_description,
+                &mut self.block_status,
+                &mut self.block_note,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.expiry_date,
+                &mut self.item_loan_id,
+                &mut self.block_owner,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserBlock);
@@ -3892,79 +4263,86 @@ impl alma_runtime::Model for WebhookUserBlock {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_block",
             fields: &[
-                F::new("block_type", "block_type", K::Element, None, false, V::Code),
-                F::new(
-                    "block_description",
-                    "block_description",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "block_status",
-                    "block_status",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "block_note",
-                    "block_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "expiry_date",
-                    "expiry_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "item_loan_id",
-                    "item_loan_id",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "block_owner",
-                    "block_owner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "block_type",
+                    name: "block_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "block_description",
+                    name: "block_description",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "block_status",
+                    name: "block_status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "block_note",
+                    name: "block_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "expiry_date",
+                    name: "expiry_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "item_loan_id",
+                    name: "item_loan_id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "block_owner",
+                    name: "block_owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4024,44 +4402,50 @@ impl alma_runtime::Codec for WebhookUserNote {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebhookUserNote",
-            &mut |k, v, r| {
-                match k {
-                    "note_type" => out.note_type = r.read(0u16, v)?,
-                    "note_text" => out.note_text = r.read(1u16, v)?,
-                    "user_viewable" => out.user_viewable = r.read(2u16, v)?,
-                    "popup_note" => out.popup_note = r.read(3u16, v)?,
-                    "created_by" => out.created_by = r.read(4u16, v)?,
-                    "created_date" => out.created_date = r.read(5u16, v)?,
-                    "note_owner" => out.note_owner = r.read(6u16, v)?,
-                    "segment_type" => out.segment_type = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "note_type", &self.note_type);
-        w.field(1u16, "note_text", &self.note_text);
-        w.field(2u16, "user_viewable", &self.user_viewable);
-        w.field(3u16, "popup_note", &self.popup_note);
-        w.field(4u16, "created_by", &self.created_by);
-        w.field(5u16, "created_date", &self.created_date);
-        w.field(6u16, "note_owner", &self.note_owner);
-        w.field(7u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebhookUserNote {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.note_type,
+                &self.note_text,
+                &self.user_viewable,
+                &self.popup_note,
+                &self.created_by,
+                &self.created_date,
+                &self.note_owner,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.note_type,
+                &mut self.note_text,
+                &mut self.user_viewable,
+                &mut self.popup_note,
+                &mut self.created_by,
+                &mut self.created_date,
+                &mut self.note_owner,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserNote);
@@ -4074,63 +4458,70 @@ impl alma_runtime::Model for WebhookUserNote {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_note",
             fields: &[
-                F::new("note_type", "note_type", K::Element, None, false, V::Code),
-                F::new(
-                    "note_text",
-                    "note_text",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "user_viewable",
-                    "user_viewable",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "popup_note",
-                    "popup_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Bool),
-                ),
-                F::new(
-                    "created_by",
-                    "created_by",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "created_date",
-                    "created_date",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "note_owner",
-                    "note_owner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "note_type",
+                    name: "note_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "note_text",
+                    name: "note_text",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user_viewable",
+                    name: "user_viewable",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "popup_note",
+                    name: "popup_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "created_by",
+                    name: "created_by",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created_date",
+                    name: "created_date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "note_owner",
+                    name: "note_owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4181,38 +4572,44 @@ impl alma_runtime::Codec for WebhookUserStatistic {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebhookUserStatistic",
-            &mut |k, v, r| {
-                match k {
-                    "statistic_category" => out.statistic_category = r.read(0u16, v)?,
-                    "category_type" => out.category_type = r.read(1u16, v)?,
-                    "statistic_owner" => out.statistic_owner = r.read(2u16, v)?,
-                    "statistic_note" => out.statistic_note = r.read(3u16, v)?,
-                    "segment_type" => out.segment_type = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "statistic_category", &self.statistic_category);
-        w.field(1u16, "category_type", &self.category_type);
-        w.field(2u16, "statistic_owner", &self.statistic_owner);
-        w.field(3u16, "statistic_note", &self.statistic_note);
-        w.field(4u16, "segment_type", &self.segment_type);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebhookUserStatistic {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.statistic_category,
+                &self.category_type,
+                &self.statistic_owner,
+                &self.statistic_note,
+                &self.segment_type,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.statistic_category,
+                &mut self.category_type,
+                &mut self.statistic_owner,
+                &mut self.statistic_note,
+                &mut self.segment_type,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserStatistic);
@@ -4225,46 +4622,46 @@ impl alma_runtime::Model for WebhookUserStatistic {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "user_statistic",
             fields: &[
-                F::new(
-                    "statistic_category",
-                    "statistic_category",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "category_type",
-                    "category_type",
-                    K::Element,
-                    None,
-                    false,
-                    V::Code,
-                ),
-                F::new(
-                    "statistic_owner",
-                    "statistic_owner",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "statistic_note",
-                    "statistic_note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
-                F::new(
-                    "segment_type",
-                    "segment_type",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Str),
-                ),
+                F {
+                    key: "statistic_category",
+                    name: "statistic_category",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "category_type",
+                    name: "category_type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "statistic_owner",
+                    name: "statistic_owner",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "statistic_note",
+                    name: "statistic_note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "segment_type",
+                    name: "segment_type",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -4298,34 +4695,28 @@ impl alma_runtime::Codec for WebhookUserExtended {
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WebhookUserExtended",
-            &mut |k, v, r| {
-                match k {
-                    "method" => out.method = r.read(0u16, v)?,
-                    "cause" => out.cause = r.read(1u16, v)?,
-                    "user" => out.user = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "method", &self.method);
-        w.field(1u16, "cause", &self.cause);
-        w.field(2u16, "user", &self.user);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl alma_runtime::codec::Object for WebhookUserExtended {
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.method, &self.cause, &self.user], &self.extra, &self.wire)
+    }
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.method, &mut self.cause, &mut self.user],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserExtended);
@@ -4338,18 +4729,32 @@ impl alma_runtime::Model for WebhookUserExtended {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "webhook_user",
             fields: &[
-                F::new("method", "method", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("cause", "cause", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "user",
-                    "user",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "method",
+                    name: "method",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "cause",
+                    name: "cause",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "user",
+                    name: "user",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::WebhookUser as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL

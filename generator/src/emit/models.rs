@@ -87,44 +87,17 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         Some(checks) => quote! { #(#checks &&)* self.extra.is_empty() },
         None => quote! { false },
     };
-    let keys: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     let idents: Vec<_> = fields
         .iter()
         .map(|f| format_ident!("{}", f.rust_name))
         .collect();
-    // Field numbers for the wire memory (`alma_runtime::Wire`): the reader records each field by
-    // its number, the writer looks it up by the same number.
-    let indices: Vec<u16> = (0..fields.len() as u16).collect();
-    // With no fields there is nothing to match, to default or to write.
-    let (decode_body, writer) = if fields.is_empty() {
-        (
-            quote! {
-                let (extra, wire) = alma_runtime::codec::decode_object(node, #model_name, &mut |_, v, _| Ok(Some(v)))?;
-                Ok(Self { extra, wire })
-            },
-            quote! { let w = alma_runtime::codec::ObjectWriter::new(&self.wire); },
-        )
-    } else {
-        (
-            quote! {
-                let mut out = Self::default();
-                let (extra, wire) = alma_runtime::codec::decode_object(node, #model_name, &mut |k, v, r| {
-                    match k {
-                        #( #keys => out.#idents = r.read(#indices, v)?, )*
-                        _ => return Ok(Some(v)),
-                    }
-                    Ok(None)
-                })?;
-                Ok(Self { extra, wire, ..out })
-            },
-            quote! { let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire); },
-        )
-    };
     // Not `#[non_exhaustive]`: `Model { field, ..Default::default() }` must work for users, and
     // that form keeps compiling when a regeneration adds fields.
-    // The codec is two plain functions per model over the runtime's `Node`, not serde derives:
-    // derived serde code is instantiated once per model and per deserializer, which made the
-    // crate several times slower to compile. `serde_via_codec!` still gives users serde.
+    // The codec is the runtime's, over two functions per model that list its fields (in the
+    // order of the XML description, whose keys name them): not serde derives, which are
+    // instantiated once per model and per deserializer, nor a `match` on keys and a call per
+    // field, which was most of the crate's compile time. `serde_via_codec!` still gives users
+    // serde.
     quote! {
         #doc
         #cfg
@@ -148,13 +121,11 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         #cfg
         impl alma_runtime::Codec for #name {
             fn from_node(node: alma_runtime::Node<'_>) -> Result<Self, alma_runtime::DecodeError> {
-                #decode_body
+                alma_runtime::codec::read_object(node)
             }
 
             fn to_value(&self) -> serde_json::Value {
-                #writer
-                #( w.field(#indices, #keys, &self.#idents); )*
-                w.finish(&self.extra)
+                alma_runtime::codec::write_object(self)
             }
 
             fn is_absent(&self) -> bool {
@@ -163,6 +134,17 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
 
             fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
                 alma_runtime::codec::object_to_wire(self, form)
+            }
+        }
+
+        #cfg
+        impl alma_runtime::codec::Object for #name {
+            fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+                f(&[#(&self.#idents),*], &self.extra, &self.wire)
+            }
+
+            fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+                f(&mut [#(&mut self.#idents),*], &mut self.extra, &mut self.wire)
             }
         }
 
@@ -348,7 +330,8 @@ fn xml_field(api: &Api, f: &Field) -> TokenStream {
         TypeRef::Model(_) => quote! { V::Scalar(S::Enum) },
         _ => quote! { V::Scalar(S::Str) },
     };
-    quote! { F::new(#key, #name, #kind, #wrapper, #array, #value) }
+    // A struct literal, not a `const fn` call: cheaper for the compiler to check, per field.
+    quote! { F { key: #key, name: #name, kind: #kind, wrapper: #wrapper, array: #array, value: #value } }
 }
 
 /// The `is_empty` test of one field, matching how `field` declares it; `None` when the field

@@ -469,10 +469,11 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             #body_accessor
             #paginator
 
-            /// Sends the request and decodes the response.
-            // The runtime's future, not an `async fn` of our own: one state machine per
-            // operation was a large part of the crate's compile time.
-            pub fn send(self) -> impl std::future::Future<Output = Result<alma_runtime::Response<#response>, alma_runtime::Error>> + Send {
+            /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+            // The runtime's boxed future, not an `async fn` or `impl Future` of our own: a
+            // state machine per operation, or proving an opaque type `Send` per operation, was
+            // a large part of the crate's compile time.
+            pub fn send(self) -> alma_runtime::ResponseFuture<#response> {
                 #send
             }
         }

@@ -1,8 +1,8 @@
 //! How generated models read and write Alma's JSON shape, in both wire formats.
 //!
-//! Every model implements [`Codec`] with two small generated functions: `from_node` (a `match`
-//! on the keys of a parsed [`Node`]) and `to_value` (one [`ObjectWriter::field`] call per
-//! field). Everything else — lenient scalars, arrays that arrive as a lone element, unknown
+//! Every model implements [`Codec`] through [`Object`]: two small generated functions that list
+//! its fields as `&dyn Field`, read by [`read_object`] from a parsed [`Node`] and written by
+//! [`write_object`]. Everything else — lenient scalars, arrays that arrive as a lone element, unknown
 //! fields, error paths — lives here, compiled once, instead of in serde-derived code that the
 //! compiler would instantiate again for every model and every deserializer. That is what keeps
 //! the generated crate quick to compile.
@@ -74,17 +74,36 @@ pub trait Codec: Sized {
     }
 }
 
-/// What writing needs of a [`Codec`] value, object-safe: the code that writes (fields, wire
-/// forms, lists) takes `&dyn Encode` and is compiled once in this crate instead of once per
-/// model type in the generated one, which was most of its LLVM IR (`cargo llvm-lines`).
-trait Encode {
+/// A [`Codec`] value as a generated model's field, object-safe: the code that reads and writes
+/// fields (objects, wire forms, lists) takes `&dyn Field` and is compiled once in this crate
+/// instead of once per model type in the generated one, which was most of its compile time
+/// (`cargo llvm-lines`, rustc's self-profile).
+#[doc(hidden)]
+pub trait Field {
+    /// Reads the field (number `index` of its model) from `node`, noting its spelling in `r`.
+    fn read(&mut self, node: Node<'_>, r: &mut Recorder, index: u16) -> Result<(), DecodeError>;
+    /// [`Codec::to_value`].
     fn encode(&self) -> Value;
+    /// [`Codec::to_wire`].
     fn encode_wire(&self, form: &Form) -> Option<Value>;
+    /// [`Codec::is_absent`].
     fn absent(&self) -> bool;
+    /// [`Codec::is_unset`].
     fn unset(&self) -> bool;
 }
 
-impl<T: Codec> Encode for T {
+impl<T: Codec> Field for T {
+    fn read(&mut self, node: Node<'_>, r: &mut Recorder, index: u16) -> Result<(), DecodeError> {
+        // Plain code rather than `Recorder::read` and `?`: this is instantiated per field type.
+        r.note(index, &node, T::SHAPE, T::ITEM_SHAPE);
+        match T::from_node(node) {
+            Ok(value) => {
+                *self = value;
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
     fn encode(&self) -> Value {
         self.to_value()
     }
@@ -99,6 +118,118 @@ impl<T: Codec> Encode for T {
     }
 }
 
+/// A generated model's fields by number (their order in [`XmlModel::fields`], whose `key` is
+/// each one's JSON key), with its unknown fields and its wire memory. A generated model's
+/// [`Codec`] is [`read_object`] and [`write_object`] over this: two functions per model that
+/// list its fields, where a `match` on the keys and a call per field used to be compiled.
+///
+/// [`XmlModel::fields`]: crate::xml::XmlModel::fields
+#[doc(hidden)]
+pub trait Object {
+    /// Calls `f` with every field in order, `extra` and `wire`.
+    fn fields(&self, f: &mut VisitFields<'_>);
+    /// Calls `f` with every field in order, `extra` and `wire`, to be set.
+    fn fields_mut(&mut self, f: &mut VisitFieldsMut<'_>);
+}
+
+/// What [`Object::fields`] calls.
+#[doc(hidden)]
+pub type VisitFields<'f> = dyn FnMut(&[&dyn Field], &Extra, &Wire) + 'f;
+
+/// What [`Object::fields_mut`] calls.
+#[doc(hidden)]
+pub type VisitFieldsMut<'f> = dyn FnMut(&mut [&mut dyn Field], &mut Extra, &mut Wire) + 'f;
+
+/// [`Codec::from_node`] of a generated model (see [`Object`] and [`decode_object`]). Only the
+/// default value depends on `T`; the rest is compiled once.
+#[doc(hidden)]
+pub fn read_object<T: Object + crate::body::Model + Default>(
+    node: Node<'_>,
+) -> Result<T, DecodeError> {
+    let mut out = T::default();
+    match read_into(node, T::NAME, T::xml_model(), &mut out) {
+        Ok(()) => Ok(out),
+        Err(e) => Err(e),
+    }
+}
+
+fn read_into(
+    node: Node<'_>,
+    name: &'static str,
+    model: &crate::xml::XmlModel,
+    object: &mut dyn Object,
+) -> Result<(), DecodeError> {
+    let mut node = Some(node);
+    let mut result = Ok(());
+    object.fields_mut(&mut |fields, extra, wire| {
+        if let Some(node) = node.take() {
+            result = read_fields(node, name, model, fields, extra, wire);
+        }
+    });
+    result
+}
+
+fn read_fields(
+    node: Node<'_>,
+    name: &'static str,
+    model: &crate::xml::XmlModel,
+    fields: &mut [&mut dyn Field],
+    extra: &mut Extra,
+    wire: &mut Wire,
+) -> Result<(), DecodeError> {
+    debug_assert_eq!(
+        model.fields.len(),
+        fields.len(),
+        "{name}: one description per field"
+    );
+    // Keys usually arrive in the schema's order: the search starts after the last one found.
+    let mut next = 0;
+    let (e, w) = decode_object(node, name, &mut |key, value, r| match find_key(
+        model.fields,
+        key,
+        next,
+    ) {
+        Some(i) => {
+            next = i + 1;
+            fields[i].read(value, r, i as u16)?;
+            Ok(None)
+        }
+        None => Ok(Some(value)),
+    })?;
+    *extra = e;
+    *wire = w;
+    Ok(())
+}
+
+/// The number of the field whose key is `key`, searching from `from` round to it.
+fn find_key(fields: &[crate::xml::XmlField], key: &str, from: usize) -> Option<usize> {
+    let from = from.min(fields.len());
+    let (before, after) = fields.split_at(from);
+    after
+        .iter()
+        .position(|f| f.key == key)
+        .map(|i| i + from)
+        .or_else(|| before.iter().position(|f| f.key == key))
+}
+
+/// [`Codec::to_value`] of a generated model (see [`Object`] and [`ObjectWriter`]).
+#[doc(hidden)]
+pub fn write_object<T: Object + crate::body::Model>(value: &T) -> Value {
+    write_from(T::xml_model(), value)
+}
+
+fn write_from(model: &crate::xml::XmlModel, value: &dyn Object) -> Value {
+    let mut out = Value::Null;
+    value.fields(&mut |fields, extra, wire| {
+        let mut w = ObjectWriter::new(wire);
+        for (i, (field, x)) in fields.iter().zip(model.fields).enumerate() {
+            w.put(i as u16, x.key, *field);
+        }
+        out = w.finish(extra);
+    });
+    out
+}
+
 /// [`Codec::to_wire`] of a generated model: as it arrived (`null` while unset), else written
 /// afresh. Only scalars are ever kept as spelled, so no re-reading is compiled per model.
 #[doc(hidden)]
@@ -106,7 +237,7 @@ pub fn object_to_wire<T: Codec>(value: &T, form: &Form) -> Option<Value> {
     object_wire(value, form)
 }
 
-fn object_wire(value: &dyn Encode, form: &Form) -> Option<Value> {
+fn object_wire(value: &dyn Field, form: &Form) -> Option<Value> {
     match form {
         Form::Null if value.unset() => Some(Value::Null),
         _ => Some(value.encode()),
@@ -118,7 +249,7 @@ fn object_wire(value: &dyn Encode, form: &Form) -> Option<Value> {
 /// of this module: each combinator is one more function instantiated per model type.
 fn default_to_wire(
     form: &Form,
-    value: &dyn Encode,
+    value: &dyn Field,
     reread: &dyn Fn(&Value) -> Option<Value>,
 ) -> Option<Value> {
     Some(match form {
@@ -336,7 +467,7 @@ impl<'w> ObjectWriter<'w> {
         self.put(index, key, value);
     }
 
-    fn put(&mut self, index: u16, key: &'static str, value: &dyn Encode) {
+    fn put(&mut self, index: u16, key: &'static str, value: &dyn Field) {
         let v = match &mut self.wire {
             None if value.absent() => None,
             None => Some(value.encode()),

@@ -220,7 +220,7 @@ impl Recorder {
     }
 
     /// [`Recorder::read`]'s bookkeeping, apart so that it is compiled once, not per field type.
-    fn note(&mut self, index: u16, node: &Node<'_>, shape: Shape, item: Shape) {
+    pub(super) fn note(&mut self, index: u16, node: &Node<'_>, shape: Shape, item: Shape) {
         let form = note_field(node, shape, item, self.object.xml);
         self.object.entries.push((Slot::Field(index), form));
     }
