@@ -1004,46 +1004,55 @@ impl Client {
     }
     /// The Acquisitions API (59 operations).
     #[cfg(feature = "acq")]
+    #[inline]
     pub fn acq(&self) -> acq::AcqApi {
         acq::AcqApi::new(self.inner.clone())
     }
     /// The Analytics API (5 operations).
     #[cfg(feature = "analytics")]
+    #[inline]
     pub fn analytics(&self) -> analytics::AnalyticsApi {
         analytics::AnalyticsApi::new(self.inner.clone())
     }
     /// The Bibliographic Records and Inventory API (78 operations).
     #[cfg(feature = "bibs")]
+    #[inline]
     pub fn bibs(&self) -> bibs::BibsApi {
         bibs::BibsApi::new(self.inner.clone())
     }
     /// The Configuration and Administration API (68 operations).
     #[cfg(feature = "conf")]
+    #[inline]
     pub fn conf(&self) -> conf::ConfApi {
         conf::ConfApi::new(self.inner.clone())
     }
     /// The Courses API (29 operations).
     #[cfg(feature = "courses")]
+    #[inline]
     pub fn courses(&self) -> courses::CoursesApi {
         courses::CoursesApi::new(self.inner.clone())
     }
     /// The Electronic Resources API (15 operations).
     #[cfg(feature = "electronic")]
+    #[inline]
     pub fn electronic(&self) -> electronic::ElectronicApi {
         electronic::ElectronicApi::new(self.inner.clone())
     }
     /// The Resource Sharing Partners API (9 operations).
     #[cfg(feature = "partners")]
+    #[inline]
     pub fn partners(&self) -> partners::PartnersApi {
         partners::PartnersApi::new(self.inner.clone())
     }
     /// The Task Lists API (10 operations).
     #[cfg(feature = "tasklists")]
+    #[inline]
     pub fn tasklists(&self) -> tasklists::TasklistsApi {
         tasklists::TasklistsApi::new(self.inner.clone())
     }
     /// The Users and Fulfillment API (42 operations).
     #[cfg(feature = "users")]
+    #[inline]
     pub fn users(&self) -> users::UsersApi {
         users::UsersApi::new(self.inner.clone())
     }

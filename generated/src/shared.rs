@@ -5,7 +5,7 @@
 ///
 /// Schema: `derived/rest_portfolios.json#/portfolios`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Portfolios {
     /// `portfolio` (XML element `portfolio`).
     pub portfolio: Vec<crate::shared::Portfolio>,
@@ -19,6 +19,7 @@ pub struct Portfolios {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for Portfolios {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.portfolio.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
@@ -26,26 +27,38 @@ impl alma_runtime::IsEmpty for Portfolios {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for Portfolios {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for Portfolios {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for Portfolios {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.portfolio, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.portfolio, &mut self.total_record_count],
@@ -59,6 +72,7 @@ alma_runtime::serde_via_codec!(Portfolios);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for Portfolios {
     const NAME: &'static str = "Portfolios";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -93,7 +107,7 @@ impl alma_runtime::Model for Portfolios {
 ///
 /// Schema: `schemas/rest_fee.json#/fee`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Fee {
     /// Identifier of the fee in Alma. Should be used in subsequent queries regarding the fee. Output parameter.
     ///
@@ -153,6 +167,7 @@ pub struct Fee {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for Fee {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.type_.is_none() && self.status.is_none()
             && self.user_primary_id.is_none() && self.balance.is_none()
@@ -166,23 +181,34 @@ impl alma_runtime::IsEmpty for Fee {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Codec for Fee {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
+impl std::fmt::Debug for Fee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::codec::Object for Fee {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -208,6 +234,7 @@ impl alma_runtime::codec::Object for Fee {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -239,6 +266,7 @@ alma_runtime::serde_via_codec!(Fee);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Fee {
     const NAME: &'static str = "Fee";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -397,7 +425,7 @@ impl alma_runtime::Model for Fee {
 ///
 /// Schema: `schemas/rest_fee.json#/fee/properties/barcode`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct FeeBarcode {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -413,32 +441,45 @@ pub struct FeeBarcode {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for FeeBarcode {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Codec for FeeBarcode {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
+impl std::fmt::Debug for FeeBarcode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::codec::Object for FeeBarcode {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -448,6 +489,7 @@ alma_runtime::serde_via_codec!(FeeBarcode);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for FeeBarcode {
     const NAME: &'static str = "FeeBarcode";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -480,7 +522,7 @@ impl alma_runtime::Model for FeeBarcode {
 ///
 /// Schema: `schemas/rest_fee.json#/fee/properties/user_primary_id`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct FeeUserPrimaryId {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -496,32 +538,45 @@ pub struct FeeUserPrimaryId {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for FeeUserPrimaryId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Codec for FeeUserPrimaryId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
+impl std::fmt::Debug for FeeUserPrimaryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::codec::Object for FeeUserPrimaryId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -531,6 +586,7 @@ alma_runtime::serde_via_codec!(FeeUserPrimaryId);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for FeeUserPrimaryId {
     const NAME: &'static str = "FeeUserPrimaryId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -563,7 +619,7 @@ impl alma_runtime::Model for FeeUserPrimaryId {
 ///
 /// Schema: `schemas/rest_fee.json#/transaction`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Transaction {
     /// Identifier of the transaction in Alma.
     pub transaction_id: Option<String>,
@@ -609,6 +665,7 @@ pub struct Transaction {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for Transaction {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.transaction_id.is_none() && self.type_.is_none() && self.amount.is_none()
             && self.vat_amount.is_none() && self.reason.is_none()
@@ -620,23 +677,34 @@ impl alma_runtime::IsEmpty for Transaction {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Codec for Transaction {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::codec::Object for Transaction {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -656,6 +724,7 @@ impl alma_runtime::codec::Object for Transaction {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -681,6 +750,7 @@ alma_runtime::serde_via_codec!(Transaction);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Transaction {
     const NAME: &'static str = "Transaction";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -785,7 +855,7 @@ impl alma_runtime::Model for Transaction {
 ///
 /// Schema: `schemas/rest_fees.json#/fees`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Fees {
     /// The total number of fees. This can be used when retrieving the fees list using pagination.
     pub total_record_count: Option<i64>,
@@ -803,6 +873,7 @@ pub struct Fees {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::IsEmpty for Fees {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.total_sum.is_none()
             && self.currency.is_none() && self.fee.is_empty() && self.extra.is_empty()
@@ -810,23 +881,34 @@ impl alma_runtime::IsEmpty for Fees {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Codec for Fees {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
+impl std::fmt::Debug for Fees {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::codec::Object for Fees {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.total_record_count, &self.total_sum, &self.currency, &self.fee],
@@ -834,6 +916,7 @@ impl alma_runtime::codec::Object for Fees {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -852,6 +935,7 @@ alma_runtime::serde_via_codec!(Fees);
 #[cfg(any(feature = "conf", feature = "users"))]
 impl alma_runtime::Model for Fees {
     const NAME: &'static str = "Fees";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -902,7 +986,7 @@ impl alma_runtime::Model for Fees {
 ///
 /// Schema: `schemas/rest_job_instance.json#/action`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Action {
     /// The action type. Currently, only CREATE\_SET is supported. This action is parallel to the create title set option from the Alma UI for MD import job instance. Note that in order to submit this action, you can use the link URL with POST.
     pub type_: alma_runtime::CodeValue,
@@ -920,6 +1004,7 @@ pub struct Action {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Action {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.type_)
             && alma_runtime::IsEmpty::is_empty(&self.population)
@@ -928,23 +1013,34 @@ impl alma_runtime::IsEmpty for Action {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Codec for Action {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
+impl std::fmt::Debug for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Action {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.type_, &self.population, &self.members, &self.link],
@@ -952,6 +1048,7 @@ impl alma_runtime::codec::Object for Action {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -970,6 +1067,7 @@ alma_runtime::serde_via_codec!(Action);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Model for Action {
     const NAME: &'static str = "Action";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1018,7 +1116,7 @@ impl alma_runtime::Model for Action {
 ///
 /// Schema: `schemas/rest_job_instance.json#/counter`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Counter {
     /// The counter type. Mandatory.
     pub type_: alma_runtime::CodeValue,
@@ -1032,6 +1130,7 @@ pub struct Counter {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Counter {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.type_) && self.value.is_empty()
             && self.extra.is_empty()
@@ -1039,26 +1138,38 @@ impl alma_runtime::IsEmpty for Counter {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Codec for Counter {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
+impl std::fmt::Debug for Counter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Counter {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.type_, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.type_, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -1068,6 +1179,7 @@ alma_runtime::serde_via_codec!(Counter);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Model for Counter {
     const NAME: &'static str = "Counter";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1100,7 +1212,7 @@ impl alma_runtime::Model for Counter {
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_info`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct JobInfo {
     /// The job id.
     ///
@@ -1126,6 +1238,7 @@ pub struct JobInfo {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for JobInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.name.is_none() && self.description.is_none()
             && self.type_.is_none() && self.category.is_none() && self.link.is_none()
@@ -1134,23 +1247,34 @@ impl alma_runtime::IsEmpty for JobInfo {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Codec for JobInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
+impl std::fmt::Debug for JobInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::codec::Object for JobInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1165,6 +1289,7 @@ impl alma_runtime::codec::Object for JobInfo {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1185,6 +1310,7 @@ alma_runtime::serde_via_codec!(JobInfo);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Model for JobInfo {
     const NAME: &'static str = "JobInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1249,7 +1375,7 @@ impl alma_runtime::Model for JobInfo {
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_instance`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct JobInstance {
     /// Unique id of the specific job instance. Should be used in subsequent queries.
     ///
@@ -1305,6 +1431,7 @@ pub struct JobInstance {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for JobInstance {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.external_id.is_none() && self.name.is_none()
             && self.submitted_by.is_none() && self.submit_time.is_none()
@@ -1317,23 +1444,34 @@ impl alma_runtime::IsEmpty for JobInstance {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Codec for JobInstance {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
+impl std::fmt::Debug for JobInstance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::codec::Object for JobInstance {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1357,6 +1495,7 @@ impl alma_runtime::codec::Object for JobInstance {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1386,6 +1525,7 @@ alma_runtime::serde_via_codec!(JobInstance);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Model for JobInstance {
     const NAME: &'static str = "JobInstance";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1528,7 +1668,7 @@ impl alma_runtime::Model for JobInstance {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/entity`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EntityPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -1546,6 +1686,7 @@ pub struct EntityPost {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for EntityPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.entity_type.is_none() && self.entity_id.is_none()
             && self.extra.is_empty()
@@ -1553,26 +1694,38 @@ impl alma_runtime::IsEmpty for EntityPost {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for EntityPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for EntityPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for EntityPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.entity_type, &self.entity_id], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.link, &mut self.entity_type, &mut self.entity_id],
@@ -1586,6 +1739,7 @@ alma_runtime::serde_via_codec!(EntityPost);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for EntityPost {
     const NAME: &'static str = "EntityPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1628,7 +1782,7 @@ impl alma_runtime::Model for EntityPost {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/entity/properties/entity_type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EntityPostEntityType {
     /// `value` (XML text).
     ///
@@ -1642,32 +1796,45 @@ pub struct EntityPostEntityType {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for EntityPostEntityType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for EntityPostEntityType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for EntityPostEntityType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for EntityPostEntityType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -1677,6 +1844,7 @@ alma_runtime::serde_via_codec!(EntityPostEntityType);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for EntityPostEntityType {
     const NAME: &'static str = "EntityPostEntityType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1701,7 +1869,7 @@ impl alma_runtime::Model for EntityPostEntityType {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ReminderPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -1727,6 +1895,7 @@ pub struct ReminderPost {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.entity.is_none() && self.type_.is_none()
             && self.status.is_none() && self.text.is_none()
@@ -1735,23 +1904,34 @@ impl alma_runtime::IsEmpty for ReminderPost {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for ReminderPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for ReminderPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for ReminderPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1766,6 +1946,7 @@ impl alma_runtime::codec::Object for ReminderPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1786,6 +1967,7 @@ alma_runtime::serde_via_codec!(ReminderPost);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPost {
     const NAME: &'static str = "ReminderPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1856,7 +2038,7 @@ impl alma_runtime::Model for ReminderPost {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/status`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ReminderPostStatus {
     /// `value` (XML text).
     ///
@@ -1870,32 +2052,45 @@ pub struct ReminderPostStatus {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPostStatus {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for ReminderPostStatus {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for ReminderPostStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for ReminderPostStatus {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -1905,6 +2100,7 @@ alma_runtime::serde_via_codec!(ReminderPostStatus);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPostStatus {
     const NAME: &'static str = "ReminderPostStatus";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1929,7 +2125,7 @@ impl alma_runtime::Model for ReminderPostStatus {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ReminderPostType {
     /// `value` (XML text).
     ///
@@ -1943,32 +2139,45 @@ pub struct ReminderPostType {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPostType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for ReminderPostType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for ReminderPostType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for ReminderPostType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -1978,6 +2187,7 @@ alma_runtime::serde_via_codec!(ReminderPostType);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPostType {
     const NAME: &'static str = "ReminderPostType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2002,7 +2212,7 @@ impl alma_runtime::Model for ReminderPostType {
 ///
 /// Schema: `schemas/rest_reminder-put.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ReminderPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -2026,6 +2236,7 @@ pub struct ReminderPut {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for ReminderPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.type_.is_none() && self.status.is_none()
             && self.text.is_none() && self.reminder_date.is_none()
@@ -2034,23 +2245,34 @@ impl alma_runtime::IsEmpty for ReminderPut {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for ReminderPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for ReminderPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for ReminderPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.link, &self.type_, &self.status, &self.text, &self.reminder_date],
@@ -2058,6 +2280,7 @@ impl alma_runtime::codec::Object for ReminderPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2077,6 +2300,7 @@ alma_runtime::serde_via_codec!(ReminderPut);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for ReminderPut {
     const NAME: &'static str = "ReminderPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2137,7 +2361,7 @@ impl alma_runtime::Model for ReminderPut {
 ///
 /// Schema: `schemas/rest_reminder.json#/entity`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Entity {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -2159,6 +2383,7 @@ pub struct Entity {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for Entity {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.entity_type.is_none() && self.entity_id.is_none()
             && self.description.is_none() && self.extra.is_empty()
@@ -2166,23 +2391,34 @@ impl alma_runtime::IsEmpty for Entity {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for Entity {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for Entity {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.link, &self.entity_type, &self.entity_id, &self.description],
@@ -2190,6 +2426,7 @@ impl alma_runtime::codec::Object for Entity {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2208,6 +2445,7 @@ alma_runtime::serde_via_codec!(Entity);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Entity {
     const NAME: &'static str = "Entity";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2256,7 +2494,7 @@ impl alma_runtime::Model for Entity {
 ///
 /// Schema: `schemas/rest_reminder.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Reminder {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -2298,6 +2536,7 @@ pub struct Reminder {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for Reminder {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.id.is_none() && self.entity.is_none()
             && self.type_.is_none() && self.status.is_none() && self.text.is_none()
@@ -2308,23 +2547,34 @@ impl alma_runtime::IsEmpty for Reminder {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for Reminder {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for Reminder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for Reminder {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2344,6 +2594,7 @@ impl alma_runtime::codec::Object for Reminder {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2369,6 +2620,7 @@ alma_runtime::serde_via_codec!(Reminder);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Reminder {
     const NAME: &'static str = "Reminder";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2475,7 +2727,7 @@ impl alma_runtime::Model for Reminder {
 ///
 /// Schema: `schemas/rest_reminders.json#/reminders`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Reminders {
     /// The total number of reminders.
     pub total_record_count: Option<i64>,
@@ -2489,6 +2741,7 @@ pub struct Reminders {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::IsEmpty for Reminders {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.reminder.is_empty()
             && self.extra.is_empty()
@@ -2496,26 +2749,38 @@ impl alma_runtime::IsEmpty for Reminders {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Codec for Reminders {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
+impl std::fmt::Debug for Reminders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::codec::Object for Reminders {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.reminder], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.reminder],
@@ -2529,6 +2794,7 @@ alma_runtime::serde_via_codec!(Reminders);
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl alma_runtime::Model for Reminders {
     const NAME: &'static str = "Reminders";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2563,7 +2829,7 @@ impl alma_runtime::Model for Reminders {
 ///
 /// Schema: `xsd/rest_authority.xsd#/warning`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Warning {
     /// Validation warning message.
     pub message: Option<String>,
@@ -2575,32 +2841,45 @@ pub struct Warning {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Warning {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.message.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for Warning {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Warning {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.message], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.message], &mut self.extra, &mut self.wire)
     }
@@ -2610,6 +2889,7 @@ alma_runtime::serde_via_codec!(Warning);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for Warning {
     const NAME: &'static str = "Warning";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2634,7 +2914,7 @@ impl alma_runtime::Model for Warning {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Bib {
     /// Bibliographic record identifier. Output parameter.
     ///
@@ -2766,6 +3046,7 @@ pub struct Bib {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Bib {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_none() && self.record_format.is_none()
             && self.linked_record_id.is_none() && self.title.is_none()
@@ -2789,23 +3070,34 @@ impl alma_runtime::IsEmpty for Bib {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for Bib {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for Bib {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Bib {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2847,6 +3139,7 @@ impl alma_runtime::codec::Object for Bib {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2894,6 +3187,7 @@ alma_runtime::serde_via_codec!(Bib);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for Bib {
     const NAME: &'static str = "Bib";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3182,7 +3476,7 @@ impl alma_runtime::Model for Bib {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/holdings`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct BibHoldings {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -3196,32 +3490,45 @@ pub struct BibHoldings {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for BibHoldings {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for BibHoldings {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for BibHoldings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for BibHoldings {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -3231,6 +3538,7 @@ alma_runtime::serde_via_codec!(BibHoldings);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for BibHoldings {
     const NAME: &'static str = "BibHoldings";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3263,7 +3571,7 @@ impl alma_runtime::Model for BibHoldings {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/linked_record_id`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct BibLinkedRecordId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -3277,32 +3585,45 @@ pub struct BibLinkedRecordId {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for BibLinkedRecordId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.type_.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for BibLinkedRecordId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for BibLinkedRecordId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for BibLinkedRecordId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.type_], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.type_], &mut self.extra, &mut self.wire)
     }
@@ -3312,6 +3633,7 @@ alma_runtime::serde_via_codec!(BibLinkedRecordId);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for BibLinkedRecordId {
     const NAME: &'static str = "BibLinkedRecordId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3344,7 +3666,7 @@ impl alma_runtime::Model for BibLinkedRecordId {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/requests`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct BibRequests {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -3358,32 +3680,45 @@ pub struct BibRequests {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for BibRequests {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for BibRequests {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for BibRequests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for BibRequests {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -3393,6 +3728,7 @@ alma_runtime::serde_via_codec!(BibRequests);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for BibRequests {
     const NAME: &'static str = "BibRequests";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3435,7 +3771,7 @@ impl alma_runtime::Model for BibRequests {
         feature = "webhooks"
     )
 )]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CitationNote {
     /// The note's text. Mandatory.
     ///
@@ -3471,6 +3807,7 @@ pub struct CitationNote {
     )
 )]
 impl alma_runtime::IsEmpty for CitationNote {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.content.is_none() && self.creation_date.is_none()
             && self.created_by.is_none() && self.type_.is_none() && self.extra.is_empty()
@@ -3488,17 +3825,21 @@ impl alma_runtime::IsEmpty for CitationNote {
     )
 )]
 impl alma_runtime::Codec for CitationNote {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
@@ -3514,7 +3855,24 @@ impl alma_runtime::Codec for CitationNote {
         feature = "webhooks"
     )
 )]
+impl std::fmt::Debug for CitationNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "courses",
+        feature = "electronic",
+        feature = "partners",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
 impl alma_runtime::codec::Object for CitationNote {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.content, &self.creation_date, &self.created_by, &self.type_],
@@ -3522,6 +3880,7 @@ impl alma_runtime::codec::Object for CitationNote {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3560,6 +3919,7 @@ alma_runtime::serde_via_codec!(CitationNote);
 )]
 impl alma_runtime::Model for CitationNote {
     const NAME: &'static str = "CitationNote";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3608,7 +3968,7 @@ impl alma_runtime::Model for CitationNote {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CdiGroupSetting {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
@@ -3637,6 +3997,7 @@ pub struct CdiGroupSetting {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for CdiGroupSetting {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.group.is_none() && self.cdi_search_activation_status.is_none()
             && self.cdi_only_full_text_activation.is_none()
@@ -3648,23 +4009,34 @@ impl alma_runtime::IsEmpty for CdiGroupSetting {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for CdiGroupSetting {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for CdiGroupSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for CdiGroupSetting {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3678,6 +4050,7 @@ impl alma_runtime::codec::Object for CdiGroupSetting {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3698,6 +4071,7 @@ alma_runtime::serde_via_codec!(CdiGroupSetting);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CdiGroupSetting {
     const NAME: &'static str = "CdiGroupSetting";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3754,7 +4128,7 @@ impl alma_runtime::Model for CdiGroupSetting {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_info`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CdiInfo {
     /// Used when publishing the CDI holdings file of the
     /// institution.
@@ -3816,6 +4190,7 @@ pub struct CdiInfo {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for CdiInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.cdi_collection_id.is_none() && self.cdi_collection_id_override.is_none()
             && self.number_of_records_in_cdi.is_none()
@@ -3830,23 +4205,34 @@ impl alma_runtime::IsEmpty for CdiInfo {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for CdiInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for CdiInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for CdiInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3869,6 +4255,7 @@ impl alma_runtime::codec::Object for CdiInfo {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3897,6 +4284,7 @@ alma_runtime::serde_via_codec!(CdiInfo);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for CdiInfo {
     const NAME: &'static str = "CdiInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4025,7 +4413,7 @@ impl alma_runtime::Model for CdiInfo {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollection {
     /// Identifier of the electronic collection in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the collection.
@@ -4276,6 +4664,7 @@ pub struct ElectronicCollection {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollection {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.is_local.is_none() && self.public_name.is_empty()
             && self.public_name_override.is_none() && self.description.is_none()
@@ -4313,23 +4702,34 @@ impl alma_runtime::IsEmpty for ElectronicCollection {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for ElectronicCollection {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for ElectronicCollection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for ElectronicCollection {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4393,6 +4793,7 @@ impl alma_runtime::codec::Object for ElectronicCollection {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4463,6 +4864,7 @@ alma_runtime::serde_via_codec!(ElectronicCollection);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollection {
     const NAME: &'static str = "ElectronicCollection";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4947,7 +5349,7 @@ impl alma_runtime::Model for ElectronicCollection {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionLibrary {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -4961,32 +5363,45 @@ pub struct ElectronicCollectionLibrary {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionLibrary {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for ElectronicCollectionLibrary {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for ElectronicCollectionLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for ElectronicCollectionLibrary {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -4996,6 +5411,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionLibrary);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionLibrary {
     const NAME: &'static str = "ElectronicCollectionLibrary";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5030,7 +5446,7 @@ impl alma_runtime::Model for ElectronicCollectionLibrary {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionLicense {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5044,32 +5460,45 @@ pub struct ElectronicCollectionLicense {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionLicense {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for ElectronicCollectionLicense {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for ElectronicCollectionLicense {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for ElectronicCollectionLicense {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -5079,6 +5508,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionLicense);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionLicense {
     const NAME: &'static str = "ElectronicCollectionLicense";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5111,7 +5541,7 @@ impl alma_runtime::Model for ElectronicCollectionLicense {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/number/items`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Number {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5125,32 +5555,45 @@ pub struct Number {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Number {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for Number {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for Number {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Number {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -5160,6 +5603,7 @@ alma_runtime::serde_via_codec!(Number);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for Number {
     const NAME: &'static str = "Number";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5194,7 +5638,7 @@ impl alma_runtime::Model for Number {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPoLine {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5208,32 +5652,45 @@ pub struct ElectronicCollectionPoLine {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionPoLine {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for ElectronicCollectionPoLine {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for ElectronicCollectionPoLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for ElectronicCollectionPoLine {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -5243,6 +5700,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionPoLine);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPoLine {
     const NAME: &'static str = "ElectronicCollectionPoLine";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5275,7 +5733,7 @@ impl alma_runtime::Model for ElectronicCollectionPoLine {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/portfolios`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPortfolios {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -5289,32 +5747,45 @@ pub struct ElectronicCollectionPortfolios {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionPortfolios {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for ElectronicCollectionPortfolios {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for ElectronicCollectionPortfolios {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for ElectronicCollectionPortfolios {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -5324,6 +5795,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionPortfolios);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionPortfolios {
     const NAME: &'static str = "ElectronicCollectionPortfolios";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5356,7 +5828,7 @@ impl alma_runtime::Model for ElectronicCollectionPortfolios {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct GroupSetting {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
@@ -5395,6 +5867,7 @@ pub struct GroupSetting {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for GroupSetting {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.group.is_none() && self.proxy_enabled.is_none() && self.proxy.is_none()
             && self.public_name.is_empty() && self.authentication_note.is_none()
@@ -5404,23 +5877,34 @@ impl alma_runtime::IsEmpty for GroupSetting {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for GroupSetting {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for GroupSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for GroupSetting {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5437,6 +5921,7 @@ impl alma_runtime::codec::Object for GroupSetting {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5459,6 +5944,7 @@ alma_runtime::serde_via_codec!(GroupSetting);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for GroupSetting {
     const NAME: &'static str = "GroupSetting";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5541,7 +6027,7 @@ impl alma_runtime::Model for GroupSetting {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionInterface {
     /// Name of the related interface.
     ///
@@ -5559,32 +6045,45 @@ pub struct ElectronicCollectionInterface {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionInterface {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_none() && self.vendor.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for ElectronicCollectionInterface {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for ElectronicCollectionInterface {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ElectronicCollectionInterface {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.name, &self.vendor], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.name, &mut self.vendor], &mut self.extra, &mut self.wire)
     }
@@ -5594,6 +6093,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionInterface);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for ElectronicCollectionInterface {
     const NAME: &'static str = "ElectronicCollectionInterface";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5628,7 +6128,7 @@ impl alma_runtime::Model for ElectronicCollectionInterface {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface/properties/vendor`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InterfaceVendor {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5642,32 +6142,45 @@ pub struct InterfaceVendor {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for InterfaceVendor {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for InterfaceVendor {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for InterfaceVendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for InterfaceVendor {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -5677,6 +6190,7 @@ alma_runtime::serde_via_codec!(InterfaceVendor);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for InterfaceVendor {
     const NAME: &'static str = "InterfaceVendor";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5709,7 +6223,7 @@ impl alma_runtime::Model for InterfaceVendor {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/linking_parameter`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LinkingParameter {
     /// The parameter name.
     pub name: Option<String>,
@@ -5723,32 +6237,45 @@ pub struct LinkingParameter {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for LinkingParameter {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for LinkingParameter {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for LinkingParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for LinkingParameter {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.name, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.name, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -5758,6 +6285,7 @@ alma_runtime::serde_via_codec!(LinkingParameter);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for LinkingParameter {
     const NAME: &'static str = "LinkingParameter";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5791,7 +6319,7 @@ impl alma_runtime::Model for LinkingParameter {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionResourceMetadata {
     /// The mms\_id.
     ///
@@ -5815,6 +6343,7 @@ pub struct ElectronicCollectionResourceMetadata {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadata {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_none() && self.title.is_none() && self.author.is_none()
             && self.issn.is_none() && self.extra.is_empty()
@@ -5822,23 +6351,34 @@ impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadata {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for ElectronicCollectionResourceMetadata {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for ElectronicCollectionResourceMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for ElectronicCollectionResourceMetadata {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.mms_id, &self.title, &self.author, &self.issn],
@@ -5846,6 +6386,7 @@ impl alma_runtime::codec::Object for ElectronicCollectionResourceMetadata {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.mms_id, &mut self.title, &mut self.author, &mut self.issn],
@@ -5859,6 +6400,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadata);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
     const NAME: &'static str = "ElectronicCollectionResourceMetadata";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5917,7 +6459,7 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
         feature = "webhooks"
     )
 )]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionResourceMetadataMmsId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5939,6 +6481,7 @@ pub struct ElectronicCollectionResourceMetadataMmsId {
     )
 )]
 impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadataMmsId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
@@ -5953,17 +6496,21 @@ impl alma_runtime::IsEmpty for ElectronicCollectionResourceMetadataMmsId {
     )
 )]
 impl alma_runtime::Codec for ElectronicCollectionResourceMetadataMmsId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
@@ -5977,10 +6524,26 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadataMmsId {
         feature = "webhooks"
     )
 )]
+impl std::fmt::Debug for ElectronicCollectionResourceMetadataMmsId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "electronic",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
 impl alma_runtime::codec::Object for ElectronicCollectionResourceMetadataMmsId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -6006,6 +6569,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadataMmsId);
 )]
 impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
     const NAME: &'static str = "ElectronicCollectionResourceMetadataMmsId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6038,7 +6602,7 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InterfacePost {
     /// Name of the related interface.
     ///
@@ -6052,32 +6616,45 @@ pub struct InterfacePost {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for InterfacePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for InterfacePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for InterfacePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for InterfacePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.name], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.name], &mut self.extra, &mut self.wire)
     }
@@ -6087,6 +6664,7 @@ alma_runtime::serde_via_codec!(InterfacePost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for InterfacePost {
     const NAME: &'static str = "InterfacePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6112,7 +6690,7 @@ impl alma_runtime::Model for InterfacePost {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResourceMetadataPost {
     /// The mms\_id.
     ///
@@ -6126,32 +6704,45 @@ pub struct ResourceMetadataPost {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ResourceMetadataPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for ResourceMetadataPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for ResourceMetadataPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for ResourceMetadataPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.mms_id], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.mms_id], &mut self.extra, &mut self.wire)
     }
@@ -6161,6 +6752,7 @@ alma_runtime::serde_via_codec!(ResourceMetadataPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ResourceMetadataPost {
     const NAME: &'static str = "ResourceMetadataPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -6185,7 +6777,7 @@ impl alma_runtime::Model for ResourceMetadataPost {
 ///
 /// Schema: `xsd/rest_electronic_collections.xsd#/electronic_collections`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollections {
     /// Electronic collection object.
     pub electronic_collection: Vec<crate::shared::ElectronicCollection>,
@@ -6200,6 +6792,7 @@ pub struct ElectronicCollections {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for ElectronicCollections {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.electronic_collection.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
@@ -6207,23 +6800,34 @@ impl alma_runtime::IsEmpty for ElectronicCollections {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for ElectronicCollections {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for ElectronicCollections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for ElectronicCollections {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.electronic_collection, &self.total_record_count],
@@ -6231,6 +6835,7 @@ impl alma_runtime::codec::Object for ElectronicCollections {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.electronic_collection, &mut self.total_record_count],
@@ -6244,6 +6849,7 @@ alma_runtime::serde_via_codec!(ElectronicCollections);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for ElectronicCollections {
     const NAME: &'static str = "ElectronicCollections";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6278,7 +6884,7 @@ impl alma_runtime::Model for ElectronicCollections {
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee/properties/barcode`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct FeePostBarcode {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -6292,32 +6898,45 @@ pub struct FeePostBarcode {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for FeePostBarcode {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for FeePostBarcode {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for FeePostBarcode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for FeePostBarcode {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -6327,6 +6946,7 @@ alma_runtime::serde_via_codec!(FeePostBarcode);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for FeePostBarcode {
     const NAME: &'static str = "FeePostBarcode";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6359,7 +6979,7 @@ impl alma_runtime::Model for FeePostBarcode {
 ///
 /// Schema: `xsd/rest_holding.xsd#/holding`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Holding {
     /// Holding record identifier. Output parameter.
     ///
@@ -6403,6 +7023,7 @@ pub struct Holding {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Holding {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.holding_id.is_empty() && self.created_by.is_none()
             && self.created_date.is_none() && self.last_modified_by.is_none()
@@ -6415,23 +7036,34 @@ impl alma_runtime::IsEmpty for Holding {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for Holding {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for Holding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Holding {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -6450,6 +7082,7 @@ impl alma_runtime::codec::Object for Holding {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6474,6 +7107,7 @@ alma_runtime::serde_via_codec!(Holding);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for Holding {
     const NAME: &'static str = "Holding";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6570,7 +7204,7 @@ impl alma_runtime::Model for Holding {
 ///
 /// Schema: `xsd/rest_item.xsd#/bib_data`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemBibData {
     /// mms\_id. Output parameter.
     ///
@@ -6618,6 +7252,7 @@ pub struct ItemBibData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemBibData {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_empty() && self.bib_suppress_from_publishing.is_none()
             && self.title.is_none() && self.author.is_none() && self.issn.is_none()
@@ -6629,23 +7264,34 @@ impl alma_runtime::IsEmpty for ItemBibData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemBibData {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for ItemBibData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemBibData {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -6666,6 +7312,7 @@ impl alma_runtime::codec::Object for ItemBibData {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6692,6 +7339,7 @@ alma_runtime::serde_via_codec!(ItemBibData);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for ItemBibData {
     const NAME: &'static str = "ItemBibData";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6804,7 +7452,7 @@ impl alma_runtime::Model for ItemBibData {
 ///
 /// Schema: `xsd/rest_item.xsd#/holding_data`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct HoldingData {
     /// Holding pid, a unique holding id that the item is associated with.
     /// Currently, cannot be updated for an existing item.
@@ -6884,6 +7532,7 @@ pub struct HoldingData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for HoldingData {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.holding_id.is_empty() && self.holding_suppress_from_publishing.is_none()
             && self.calculated_suppress_from_publishing.is_none()
@@ -6900,23 +7549,34 @@ impl alma_runtime::IsEmpty for HoldingData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for HoldingData {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for HoldingData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for HoldingData {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -6943,6 +7603,7 @@ impl alma_runtime::codec::Object for HoldingData {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6975,6 +7636,7 @@ alma_runtime::serde_via_codec!(HoldingData);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for HoldingData {
     const NAME: &'static str = "HoldingData";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7135,7 +7797,7 @@ impl alma_runtime::Model for HoldingData {
 ///
 /// Schema: `xsd/rest_item.xsd#/item`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Item {
     /// Bibliographic data of the Physical Item. Output parameter.
     pub bib_data: Option<crate::shared::ItemBibData>,
@@ -7155,6 +7817,7 @@ pub struct Item {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Item {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.bib_data.is_none() && alma_runtime::IsEmpty::is_empty(&self.holding_data)
             && alma_runtime::IsEmpty::is_empty(&self.item_data)
@@ -7164,23 +7827,34 @@ impl alma_runtime::IsEmpty for Item {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for Item {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Item {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -7194,6 +7868,7 @@ impl alma_runtime::codec::Object for Item {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -7213,6 +7888,7 @@ alma_runtime::serde_via_codec!(Item);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for Item {
     const NAME: &'static str = "Item";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7275,7 +7951,7 @@ impl alma_runtime::Model for Item {
 ///
 /// Schema: `xsd/rest_item.xsd#/item_data`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemData {
     /// Physical item pid. Output parameter.
     ///
@@ -7556,6 +8232,7 @@ pub struct ItemData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemData {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.pid.is_none() && self.barcode.is_none() && self.creation_date.is_none()
             && self.modification_date.is_none() && self.base_status.is_none()
@@ -7600,23 +8277,34 @@ impl alma_runtime::IsEmpty for ItemData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemData {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for ItemData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemData {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -7701,6 +8389,7 @@ impl alma_runtime::codec::Object for ItemData {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -7791,6 +8480,7 @@ alma_runtime::serde_via_codec!(ItemData);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for ItemData {
     const NAME: &'static str = "ItemData";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8418,7 +9108,7 @@ impl alma_runtime::Model for ItemData {
 ///
 /// Schema: `xsd/rest_item.xsd#/library_address`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LibraryAddress {
     /// Line 1 of the address. Output parameter.
     /// Returned only when view=label.
@@ -8484,6 +9174,7 @@ pub struct LibraryAddress {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for LibraryAddress {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.line1.is_none() && self.line2.is_none() && self.line3.is_none()
             && self.line4.is_none() && self.line5.is_none() && self.city.is_none()
@@ -8494,23 +9185,34 @@ impl alma_runtime::IsEmpty for LibraryAddress {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for LibraryAddress {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for LibraryAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for LibraryAddress {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8530,6 +9232,7 @@ impl alma_runtime::codec::Object for LibraryAddress {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -8555,6 +9258,7 @@ alma_runtime::serde_via_codec!(LibraryAddress);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for LibraryAddress {
     const NAME: &'static str = "LibraryAddress";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8660,7 +9364,7 @@ impl alma_runtime::Model for LibraryAddress {
 ///
 /// Schema: `xsd/rest_item.xsd#/library_details`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LibraryDetails {
     /// The library's related address. Output parameter.
     /// Returned only when view=label.
@@ -8673,32 +9377,45 @@ pub struct LibraryDetails {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for LibraryDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.address.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for LibraryDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for LibraryDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for LibraryDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.address], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.address], &mut self.extra, &mut self.wire)
     }
@@ -8708,6 +9425,7 @@ alma_runtime::serde_via_codec!(LibraryDetails);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for LibraryDetails {
     const NAME: &'static str = "LibraryDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -8732,7 +9450,7 @@ impl alma_runtime::Model for LibraryDetails {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/holding_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct HoldingDataPost {
     /// Holding pid, a unique holding id that the item is associated with.
     /// Currently, cannot be updated for an existing item.
@@ -8788,6 +9506,7 @@ pub struct HoldingDataPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for HoldingDataPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.holding_id.is_empty() && self.copy_id.is_none()
             && self.in_temp_location.is_none() && self.temp_library.is_none()
@@ -8799,23 +9518,34 @@ impl alma_runtime::IsEmpty for HoldingDataPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Codec for HoldingDataPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
+impl std::fmt::Debug for HoldingDataPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::codec::Object for HoldingDataPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8835,6 +9565,7 @@ impl alma_runtime::codec::Object for HoldingDataPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -8860,6 +9591,7 @@ alma_runtime::serde_via_codec!(HoldingDataPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for HoldingDataPost {
     const NAME: &'static str = "HoldingDataPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8964,7 +9696,7 @@ impl alma_runtime::Model for HoldingDataPost {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/item`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemPost {
     /// Information of the Holding that this Physical Item belongs to.
     pub holding_data: crate::shared::HoldingDataPost,
@@ -8980,6 +9712,7 @@ pub struct ItemPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for ItemPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.holding_data)
             && alma_runtime::IsEmpty::is_empty(&self.item_data) && self.link.is_none()
@@ -8988,26 +9721,38 @@ impl alma_runtime::IsEmpty for ItemPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Codec for ItemPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
+impl std::fmt::Debug for ItemPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::codec::Object for ItemPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.holding_data, &self.item_data, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.holding_data, &mut self.item_data, &mut self.link],
@@ -9021,6 +9766,7 @@ alma_runtime::serde_via_codec!(ItemPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemPost {
     const NAME: &'static str = "ItemPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9065,7 +9811,7 @@ impl alma_runtime::Model for ItemPost {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/item_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemDataPost {
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
@@ -9257,6 +10003,7 @@ pub struct ItemDataPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for ItemDataPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.barcode.is_none() && self.physical_material_type.is_none()
             && self.policy.is_none() && self.provenance.is_none()
@@ -9290,23 +10037,34 @@ impl alma_runtime::IsEmpty for ItemDataPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Codec for ItemDataPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
+impl std::fmt::Debug for ItemDataPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::codec::Object for ItemDataPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -9368,6 +10126,7 @@ impl alma_runtime::codec::Object for ItemDataPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9435,6 +10194,7 @@ alma_runtime::serde_via_codec!(ItemDataPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for ItemDataPost {
     const NAME: &'static str = "ItemDataPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9873,7 +10633,7 @@ impl alma_runtime::Model for ItemDataPost {
 }
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoan {
     /// Identifier of the loan in Alma. Should be used in subsequent queries regarding the loan.
     ///
@@ -9995,6 +10755,7 @@ pub struct ItemLoan {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemLoan {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.loan_id.is_none() && alma_runtime::IsEmpty::is_empty(&self.circ_desk)
             && alma_runtime::IsEmpty::is_empty(&self.return_circ_desk)
@@ -10015,23 +10776,34 @@ impl alma_runtime::IsEmpty for ItemLoan {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemLoan {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ItemLoan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemLoan {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -10067,6 +10839,7 @@ impl alma_runtime::codec::Object for ItemLoan {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10108,6 +10881,7 @@ alma_runtime::serde_via_codec!(ItemLoan);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ItemLoan {
     const NAME: &'static str = "ItemLoan";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10352,7 +11126,7 @@ impl alma_runtime::Model for ItemLoan {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoanCircDesk {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -10368,6 +11142,7 @@ pub struct ItemLoanCircDesk {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemLoanCircDesk {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.desc.is_none() && self.link.is_none()
             && self.extra.is_empty()
@@ -10375,26 +11150,38 @@ impl alma_runtime::IsEmpty for ItemLoanCircDesk {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemLoanCircDesk {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ItemLoanCircDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemLoanCircDesk {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.value, &mut self.desc, &mut self.link],
@@ -10408,6 +11195,7 @@ alma_runtime::serde_via_codec!(ItemLoanCircDesk);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ItemLoanCircDesk {
     const NAME: &'static str = "ItemLoanCircDesk";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10448,7 +11236,7 @@ impl alma_runtime::Model for ItemLoanCircDesk {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/item_policy`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoanItemPolicy {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -10462,32 +11250,45 @@ pub struct ItemLoanItemPolicy {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemLoanItemPolicy {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.description.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemLoanItemPolicy {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ItemLoanItemPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemLoanItemPolicy {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.description], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.description], &mut self.extra, &mut self.wire)
     }
@@ -10497,6 +11298,7 @@ alma_runtime::serde_via_codec!(ItemLoanItemPolicy);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ItemLoanItemPolicy {
     const NAME: &'static str = "ItemLoanItemPolicy";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10544,6 +11346,7 @@ pub enum ItemLoanLoanStatus {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl ItemLoanLoanStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "Active",
@@ -10554,6 +11357,7 @@ impl ItemLoanLoanStatus {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl From<&str> for ItemLoanLoanStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "Active" => Self::Active,
@@ -10565,11 +11369,13 @@ impl From<&str> for ItemLoanLoanStatus {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemLoanLoanStatus {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -10580,7 +11386,7 @@ alma_runtime::serde_via_codec!(ItemLoanLoanStatus);
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/location_code`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoanLocationCode {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -10594,32 +11400,45 @@ pub struct ItemLoanLocationCode {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemLoanLocationCode {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.name.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemLoanLocationCode {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ItemLoanLocationCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemLoanLocationCode {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.name], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.name], &mut self.extra, &mut self.wire)
     }
@@ -10629,6 +11448,7 @@ alma_runtime::serde_via_codec!(ItemLoanLocationCode);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ItemLoanLocationCode {
     const NAME: &'static str = "ItemLoanLocationCode";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10663,7 +11483,7 @@ impl alma_runtime::Model for ItemLoanLocationCode {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/request_id`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoanRequestId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -10677,32 +11497,45 @@ pub struct ItemLoanRequestId {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemLoanRequestId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemLoanRequestId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ItemLoanRequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemLoanRequestId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -10712,6 +11545,7 @@ alma_runtime::serde_via_codec!(ItemLoanRequestId);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ItemLoanRequestId {
     const NAME: &'static str = "ItemLoanRequestId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10744,7 +11578,7 @@ impl alma_runtime::Model for ItemLoanRequestId {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/return_circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoanReturnCircDesk {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -10760,6 +11594,7 @@ pub struct ItemLoanReturnCircDesk {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemLoanReturnCircDesk {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.desc.is_none() && self.link.is_none()
             && self.extra.is_empty()
@@ -10767,26 +11602,38 @@ impl alma_runtime::IsEmpty for ItemLoanReturnCircDesk {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemLoanReturnCircDesk {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ItemLoanReturnCircDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemLoanReturnCircDesk {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.value, &mut self.desc, &mut self.link],
@@ -10800,6 +11647,7 @@ alma_runtime::serde_via_codec!(ItemLoanReturnCircDesk);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ItemLoanReturnCircDesk {
     const NAME: &'static str = "ItemLoanReturnCircDesk";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10840,7 +11688,7 @@ impl alma_runtime::Model for ItemLoanReturnCircDesk {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/returned_by`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoanReturnedBy {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -10854,32 +11702,45 @@ pub struct ItemLoanReturnedBy {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ItemLoanReturnedBy {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ItemLoanReturnedBy {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ItemLoanReturnedBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ItemLoanReturnedBy {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -10889,6 +11750,7 @@ alma_runtime::serde_via_codec!(ItemLoanReturnedBy);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ItemLoanReturnedBy {
     const NAME: &'static str = "ItemLoanReturnedBy";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10919,7 +11781,7 @@ impl alma_runtime::Model for ItemLoanReturnedBy {
 }
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoanPost {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
@@ -10945,6 +11807,7 @@ pub struct ItemLoanPost {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.circ_desk)
             && alma_runtime::IsEmpty::is_empty(&self.return_circ_desk)
@@ -10954,23 +11817,34 @@ impl alma_runtime::IsEmpty for ItemLoanPost {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for ItemLoanPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
+impl std::fmt::Debug for ItemLoanPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::codec::Object for ItemLoanPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.circ_desk, &self.return_circ_desk, &self.library, &self.request_id],
@@ -10978,6 +11852,7 @@ impl alma_runtime::codec::Object for ItemLoanPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10996,6 +11871,7 @@ alma_runtime::serde_via_codec!(ItemLoanPost);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPost {
     const NAME: &'static str = "ItemLoanPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -11046,7 +11922,7 @@ impl alma_runtime::Model for ItemLoanPost {
 }
 /// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoanPut {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
@@ -11076,6 +11952,7 @@ pub struct ItemLoanPut {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoanPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.circ_desk)
             && alma_runtime::IsEmpty::is_empty(&self.return_circ_desk)
@@ -11085,23 +11962,34 @@ impl alma_runtime::IsEmpty for ItemLoanPut {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for ItemLoanPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
+impl std::fmt::Debug for ItemLoanPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::codec::Object for ItemLoanPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -11115,6 +12003,7 @@ impl alma_runtime::codec::Object for ItemLoanPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -11134,6 +12023,7 @@ alma_runtime::serde_via_codec!(ItemLoanPut);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoanPut {
     const NAME: &'static str = "ItemLoanPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11196,7 +12086,7 @@ impl alma_runtime::Model for ItemLoanPut {
 ///
 /// Schema: `xsd/rest_item_loans.xsd#/item_loans`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemLoans {
     /// Loan object.
     pub item_loan: Vec<crate::shared::ItemLoan>,
@@ -11211,6 +12101,7 @@ pub struct ItemLoans {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for ItemLoans {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.item_loan.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
@@ -11218,26 +12109,38 @@ impl alma_runtime::IsEmpty for ItemLoans {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for ItemLoans {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
+impl std::fmt::Debug for ItemLoans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::codec::Object for ItemLoans {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.item_loan, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.item_loan, &mut self.total_record_count],
@@ -11251,6 +12154,7 @@ alma_runtime::serde_via_codec!(ItemLoans);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for ItemLoans {
     const NAME: &'static str = "ItemLoans";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11285,7 +12189,7 @@ impl alma_runtime::Model for ItemLoans {
 ///
 /// Schema: `xsd/rest_items.xsd#/items`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Items {
     /// A Physical item.
     pub item: Vec<crate::shared::Item>,
@@ -11300,6 +12204,7 @@ pub struct Items {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::IsEmpty for Items {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.item.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
@@ -11307,26 +12212,38 @@ impl alma_runtime::IsEmpty for Items {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Codec for Items {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
+impl std::fmt::Debug for Items {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::codec::Object for Items {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.item, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.item, &mut self.total_record_count],
@@ -11340,6 +12257,7 @@ alma_runtime::serde_via_codec!(Items);
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl alma_runtime::Model for Items {
     const NAME: &'static str = "Items";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11374,7 +12292,7 @@ impl alma_runtime::Model for Items {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/coverage_details`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CoverageDetails {
     /// Specifies the coverage statement within an electronic collection.
     /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -11407,6 +12325,7 @@ pub struct CoverageDetails {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for CoverageDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.coverage_in_use.is_none() && self.global_date_coverage_parameters.is_empty()
             && self.local_date_coverage_parameters.is_empty()
@@ -11418,23 +12337,34 @@ impl alma_runtime::IsEmpty for CoverageDetails {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for CoverageDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for CoverageDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for CoverageDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -11450,6 +12380,7 @@ impl alma_runtime::codec::Object for CoverageDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -11471,6 +12402,7 @@ alma_runtime::serde_via_codec!(CoverageDetails);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for CoverageDetails {
     const NAME: &'static str = "CoverageDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -11553,7 +12485,7 @@ impl alma_runtime::Model for CoverageDetails {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/date_coverage_parameters`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DateCoverageParameters {
     /// The year of the coverage start date of the title (in YYYY format).
     ///
@@ -11606,6 +12538,7 @@ pub struct DateCoverageParameters {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for DateCoverageParameters {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.from_year.is_none() && self.from_month.is_none() && self.from_day.is_none()
             && self.from_volume.is_none() && self.from_issue.is_none()
@@ -11616,23 +12549,34 @@ impl alma_runtime::IsEmpty for DateCoverageParameters {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for DateCoverageParameters {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for DateCoverageParameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for DateCoverageParameters {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -11651,6 +12595,7 @@ impl alma_runtime::codec::Object for DateCoverageParameters {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -11675,6 +12620,7 @@ alma_runtime::serde_via_codec!(DateCoverageParameters);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for DateCoverageParameters {
     const NAME: &'static str = "DateCoverageParameters";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11774,7 +12720,7 @@ impl alma_runtime::Model for DateCoverageParameters {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PortfolioElectronicCollection {
     /// Related collection id.
     ///
@@ -11792,32 +12738,45 @@ pub struct PortfolioElectronicCollection {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for PortfolioElectronicCollection {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.service.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for PortfolioElectronicCollection {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for PortfolioElectronicCollection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for PortfolioElectronicCollection {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.id, &self.service], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.id, &mut self.service], &mut self.extra, &mut self.wire)
     }
@@ -11827,6 +12786,7 @@ alma_runtime::serde_via_codec!(PortfolioElectronicCollection);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for PortfolioElectronicCollection {
     const NAME: &'static str = "PortfolioElectronicCollection";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -11861,7 +12821,7 @@ impl alma_runtime::Model for PortfolioElectronicCollection {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/id`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -11875,32 +12835,45 @@ pub struct ElectronicCollectionId {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for ElectronicCollectionId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for ElectronicCollectionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ElectronicCollectionId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -11910,6 +12883,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionId);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for ElectronicCollectionId {
     const NAME: &'static str = "ElectronicCollectionId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11942,7 +12916,7 @@ impl alma_runtime::Model for ElectronicCollectionId {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/service`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionService {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -11956,32 +12930,45 @@ pub struct ElectronicCollectionService {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ElectronicCollectionService {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for ElectronicCollectionService {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for ElectronicCollectionService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ElectronicCollectionService {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -11991,6 +12978,7 @@ alma_runtime::serde_via_codec!(ElectronicCollectionService);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for ElectronicCollectionService {
     const NAME: &'static str = "ElectronicCollectionService";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12023,7 +13011,7 @@ impl alma_runtime::Model for ElectronicCollectionService {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/embargo_information`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EmbargoInformation {
     /// Embargo date operator.
     /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -12046,6 +13034,7 @@ pub struct EmbargoInformation {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for EmbargoInformation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.embargo_operator.is_none() && self.number_of_years.is_none()
             && self.number_of_months.is_none() && self.extra.is_empty()
@@ -12053,23 +13042,34 @@ impl alma_runtime::IsEmpty for EmbargoInformation {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for EmbargoInformation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for EmbargoInformation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for EmbargoInformation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.embargo_operator, &self.number_of_years, &self.number_of_months],
@@ -12077,6 +13077,7 @@ impl alma_runtime::codec::Object for EmbargoInformation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -12094,6 +13095,7 @@ alma_runtime::serde_via_codec!(EmbargoInformation);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for EmbargoInformation {
     const NAME: &'static str = "EmbargoInformation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12134,7 +13136,7 @@ impl alma_runtime::Model for EmbargoInformation {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LinkingDetails {
     /// The URL for accessing the portfolio.
     pub url: Option<String>,
@@ -12188,6 +13190,7 @@ pub struct LinkingDetails {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for LinkingDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.url.is_none() && self.url_type.is_none() && self.url_type_override.is_none()
             && self.dynamic_url.is_none() && self.dynamic_url_override.is_none()
@@ -12199,23 +13202,34 @@ impl alma_runtime::IsEmpty for LinkingDetails {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for LinkingDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for LinkingDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for LinkingDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -12235,6 +13249,7 @@ impl alma_runtime::codec::Object for LinkingDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -12260,6 +13275,7 @@ alma_runtime::serde_via_codec!(LinkingDetails);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for LinkingDetails {
     const NAME: &'static str = "LinkingDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12364,7 +13380,7 @@ impl alma_runtime::Model for LinkingDetails {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Portfolio {
     /// Identifier of the portfolio in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the portfolio.
@@ -12504,6 +13520,7 @@ pub struct Portfolio {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Portfolio {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.is_local.is_none() && self.is_standalone.is_none()
             && self.resource_metadata.is_none() && self.electronic_collection.is_none()
@@ -12523,23 +13540,34 @@ impl alma_runtime::IsEmpty for Portfolio {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for Portfolio {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for Portfolio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Portfolio {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -12578,6 +13606,7 @@ impl alma_runtime::codec::Object for Portfolio {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -12622,6 +13651,7 @@ alma_runtime::serde_via_codec!(Portfolio);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for Portfolio {
     const NAME: &'static str = "Portfolio";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12904,7 +13934,7 @@ impl alma_runtime::Model for Portfolio {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PortfolioLibrary {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -12918,32 +13948,45 @@ pub struct PortfolioLibrary {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for PortfolioLibrary {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for PortfolioLibrary {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for PortfolioLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for PortfolioLibrary {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -12953,6 +13996,7 @@ alma_runtime::serde_via_codec!(PortfolioLibrary);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for PortfolioLibrary {
     const NAME: &'static str = "PortfolioLibrary";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12986,7 +14030,7 @@ impl alma_runtime::Model for PortfolioLibrary {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PortfolioLicense {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -13000,32 +14044,45 @@ pub struct PortfolioLicense {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for PortfolioLicense {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for PortfolioLicense {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for PortfolioLicense {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for PortfolioLicense {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -13035,6 +14092,7 @@ alma_runtime::serde_via_codec!(PortfolioLicense);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for PortfolioLicense {
     const NAME: &'static str = "PortfolioLicense";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13068,7 +14126,7 @@ impl alma_runtime::Model for PortfolioLicense {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/pda`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PortfolioPda {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -13082,32 +14140,45 @@ pub struct PortfolioPda {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for PortfolioPda {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for PortfolioPda {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for PortfolioPda {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for PortfolioPda {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -13117,6 +14188,7 @@ alma_runtime::serde_via_codec!(PortfolioPda);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for PortfolioPda {
     const NAME: &'static str = "PortfolioPda";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13150,7 +14222,7 @@ impl alma_runtime::Model for PortfolioPda {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PortfolioPoLine {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -13164,32 +14236,45 @@ pub struct PortfolioPoLine {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for PortfolioPoLine {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for PortfolioPoLine {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for PortfolioPoLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for PortfolioPoLine {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -13199,6 +14284,7 @@ alma_runtime::serde_via_codec!(PortfolioPoLine);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for PortfolioPoLine {
     const NAME: &'static str = "PortfolioPoLine";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13231,7 +14317,7 @@ impl alma_runtime::Model for PortfolioPoLine {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PortfolioResourceMetadata {
     /// The mms\_id.
     /// Mandatory in POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios.
@@ -13251,32 +14337,45 @@ pub struct PortfolioResourceMetadata {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for PortfolioResourceMetadata {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_none() && self.title.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Codec for PortfolioResourceMetadata {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl std::fmt::Debug for PortfolioResourceMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::codec::Object for PortfolioResourceMetadata {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.mms_id, &self.title], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.mms_id, &mut self.title], &mut self.extra, &mut self.wire)
     }
@@ -13286,6 +14385,7 @@ alma_runtime::serde_via_codec!(PortfolioResourceMetadata);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl alma_runtime::Model for PortfolioResourceMetadata {
     const NAME: &'static str = "PortfolioResourceMetadata";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13320,7 +14420,7 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PortfolioPost {
     /// Indication whether the portfolio is part of a collection or a standalone.
     /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates a portfolio that is part of a collection.
@@ -13447,6 +14547,7 @@ pub struct PortfolioPost {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.is_standalone.is_none() && self.resource_metadata.is_none()
             && self.electronic_collection.is_none() && self.availability.is_none()
@@ -13466,23 +14567,34 @@ impl alma_runtime::IsEmpty for PortfolioPost {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for PortfolioPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for PortfolioPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for PortfolioPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -13518,6 +14630,7 @@ impl alma_runtime::codec::Object for PortfolioPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -13559,6 +14672,7 @@ alma_runtime::serde_via_codec!(PortfolioPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPost {
     const NAME: &'static str = "PortfolioPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13815,7 +14929,7 @@ impl alma_runtime::Model for PortfolioPost {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LinkingDetailsPut {
     /// The type of URL that is used for this portfolio:
     /// Dynamic URL - Alma selects a linking URL dynamically at the portfolio level based on the list of conditions defined in the Dynamic URL field.
@@ -13863,6 +14977,7 @@ pub struct LinkingDetailsPut {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for LinkingDetailsPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.url_type.is_none() && self.url_type_override.is_none()
             && self.dynamic_url.is_none() && self.dynamic_url_override.is_none()
@@ -13873,23 +14988,34 @@ impl alma_runtime::IsEmpty for LinkingDetailsPut {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for LinkingDetailsPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for LinkingDetailsPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for LinkingDetailsPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -13907,6 +15033,7 @@ impl alma_runtime::codec::Object for LinkingDetailsPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -13930,6 +15057,7 @@ alma_runtime::serde_via_codec!(LinkingDetailsPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for LinkingDetailsPut {
     const NAME: &'static str = "LinkingDetailsPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -14018,7 +15146,7 @@ impl alma_runtime::Model for LinkingDetailsPut {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PortfolioPut {
     /// Whether the portfolio is Available. Default is available (11).
     /// If the portfolio is standalone, it will be automatically set to Not Available (10) if it has no link URL.
@@ -14133,6 +15261,7 @@ pub struct PortfolioPut {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::IsEmpty for PortfolioPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.availability.is_none() && self.available_from_date.is_none()
             && self.available_until_date.is_none() && self.material_type.is_none()
@@ -14150,23 +15279,34 @@ impl alma_runtime::IsEmpty for PortfolioPut {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Codec for PortfolioPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
+impl std::fmt::Debug for PortfolioPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::codec::Object for PortfolioPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -14199,6 +15339,7 @@ impl alma_runtime::codec::Object for PortfolioPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -14237,6 +15378,7 @@ alma_runtime::serde_via_codec!(PortfolioPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl alma_runtime::Model for PortfolioPut {
     const NAME: &'static str = "PortfolioPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -14465,7 +15607,7 @@ impl alma_runtime::Model for PortfolioPut {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/amount`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PurchaseRequestAmount {
     /// The sum.
     pub sum: String,
@@ -14480,32 +15622,45 @@ pub struct PurchaseRequestAmount {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestAmount {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.sum.is_empty() && self.currency.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Codec for PurchaseRequestAmount {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
+impl std::fmt::Debug for PurchaseRequestAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::codec::Object for PurchaseRequestAmount {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.sum, &self.currency], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.sum, &mut self.currency], &mut self.extra, &mut self.wire)
     }
@@ -14515,6 +15670,7 @@ alma_runtime::serde_via_codec!(PurchaseRequestAmount);
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Model for PurchaseRequestAmount {
     const NAME: &'static str = "PurchaseRequestAmount";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -14547,7 +15703,7 @@ impl alma_runtime::Model for PurchaseRequestAmount {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/location`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PurchaseRequestLocation {
     /// The quantity per location.
     pub quantity: Option<i64>,
@@ -14563,6 +15719,7 @@ pub struct PurchaseRequestLocation {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestLocation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.quantity.is_none() && self.library.is_none()
             && self.shelving_location.is_none() && self.extra.is_empty()
@@ -14570,23 +15727,34 @@ impl alma_runtime::IsEmpty for PurchaseRequestLocation {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Codec for PurchaseRequestLocation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
+impl std::fmt::Debug for PurchaseRequestLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::codec::Object for PurchaseRequestLocation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.quantity, &self.library, &self.shelving_location],
@@ -14594,6 +15762,7 @@ impl alma_runtime::codec::Object for PurchaseRequestLocation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.quantity, &mut self.library, &mut self.shelving_location],
@@ -14607,6 +15776,7 @@ alma_runtime::serde_via_codec!(PurchaseRequestLocation);
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Model for PurchaseRequestLocation {
     const NAME: &'static str = "PurchaseRequestLocation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -14647,7 +15817,7 @@ impl alma_runtime::Model for PurchaseRequestLocation {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/purchase_request`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PurchaseRequest {
     /// Internal identifier of the request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
@@ -14711,6 +15881,7 @@ pub struct PurchaseRequest {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.request_id.is_none() && self.created_date.is_none()
             && self.last_modified_date.is_none() && self.format.is_none()
@@ -14726,23 +15897,34 @@ impl alma_runtime::IsEmpty for PurchaseRequest {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Codec for PurchaseRequest {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
+impl std::fmt::Debug for PurchaseRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::codec::Object for PurchaseRequest {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -14769,6 +15951,7 @@ impl alma_runtime::codec::Object for PurchaseRequest {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -14801,6 +15984,7 @@ alma_runtime::serde_via_codec!(PurchaseRequest);
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Model for PurchaseRequest {
     const NAME: &'static str = "PurchaseRequest";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -14971,7 +16155,7 @@ impl alma_runtime::Model for PurchaseRequest {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/purchase_request/properties/requester`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PurchaseRequestRequester {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -14987,6 +16171,7 @@ pub struct PurchaseRequestRequester {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestRequester {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.desc.is_none() && self.link.is_none()
             && self.extra.is_empty()
@@ -14994,26 +16179,38 @@ impl alma_runtime::IsEmpty for PurchaseRequestRequester {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Codec for PurchaseRequestRequester {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
+impl std::fmt::Debug for PurchaseRequestRequester {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::codec::Object for PurchaseRequestRequester {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.value, &mut self.desc, &mut self.link],
@@ -15027,6 +16224,7 @@ alma_runtime::serde_via_codec!(PurchaseRequestRequester);
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Model for PurchaseRequestRequester {
     const NAME: &'static str = "PurchaseRequestRequester";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -15074,7 +16272,7 @@ impl alma_runtime::Model for PurchaseRequestRequester {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/resource_metadata`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PurchaseRequestResourceMetadata {
     /// mms\_id.
     /// If supplied in the POST action, The purchase order will be created for this bibliographic record.
@@ -15115,6 +16313,7 @@ pub struct PurchaseRequestResourceMetadata {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestResourceMetadata {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_none() && self.citation_type.is_none() && self.title.is_none()
             && self.author.is_none() && self.edition.is_none() && self.isbn.is_none()
@@ -15126,23 +16325,34 @@ impl alma_runtime::IsEmpty for PurchaseRequestResourceMetadata {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Codec for PurchaseRequestResourceMetadata {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
+impl std::fmt::Debug for PurchaseRequestResourceMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::codec::Object for PurchaseRequestResourceMetadata {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -15165,6 +16375,7 @@ impl alma_runtime::codec::Object for PurchaseRequestResourceMetadata {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -15193,6 +16404,7 @@ alma_runtime::serde_via_codec!(PurchaseRequestResourceMetadata);
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Model for PurchaseRequestResourceMetadata {
     const NAME: &'static str = "PurchaseRequestResourceMetadata";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -15323,7 +16535,7 @@ impl alma_runtime::Model for PurchaseRequestResourceMetadata {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=post#/purchase_request`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PurchaseRequestPost {
     /// Whether the item should be acquired in electronic or physical format.
     /// Possible values are listed in 'PR\_RequestedFormat' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -15367,6 +16579,7 @@ pub struct PurchaseRequestPost {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequestPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.format.is_none() && self.owning_library.is_none()
             && self.estimated_cost.is_none() && self.fund.is_none()
@@ -15378,23 +16591,34 @@ impl alma_runtime::IsEmpty for PurchaseRequestPost {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Codec for PurchaseRequestPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
+impl std::fmt::Debug for PurchaseRequestPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::codec::Object for PurchaseRequestPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -15413,6 +16637,7 @@ impl alma_runtime::codec::Object for PurchaseRequestPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -15437,6 +16662,7 @@ alma_runtime::serde_via_codec!(PurchaseRequestPost);
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Model for PurchaseRequestPost {
     const NAME: &'static str = "PurchaseRequestPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -15541,7 +16767,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
 ///
 /// Schema: `xsd/rest_purchase_requests.xsd#/purchase_requests`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PurchaseRequests {
     /// purchase\_request object.
     pub purchase_request: Vec<crate::shared::PurchaseRequest>,
@@ -15556,6 +16782,7 @@ pub struct PurchaseRequests {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::IsEmpty for PurchaseRequests {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.purchase_request.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
@@ -15563,26 +16790,38 @@ impl alma_runtime::IsEmpty for PurchaseRequests {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Codec for PurchaseRequests {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
+impl std::fmt::Debug for PurchaseRequests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::codec::Object for PurchaseRequests {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.purchase_request, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.purchase_request, &mut self.total_record_count],
@@ -15596,6 +16835,7 @@ alma_runtime::serde_via_codec!(PurchaseRequests);
 #[cfg(any(feature = "acq", feature = "users"))]
 impl alma_runtime::Model for PurchaseRequests {
     const NAME: &'static str = "PurchaseRequests";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -15630,7 +16870,7 @@ impl alma_runtime::Model for PurchaseRequests {
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Representation {
     /// Internal representation ID.
     ///
@@ -15784,6 +17024,7 @@ pub struct Representation {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for Representation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && alma_runtime::IsEmpty::is_empty(&self.library)
             && self.label.is_none() && self.public_note.is_none()
@@ -15810,23 +17051,34 @@ impl alma_runtime::IsEmpty for Representation {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for Representation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for Representation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for Representation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -15877,6 +17129,7 @@ impl alma_runtime::codec::Object for Representation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -15933,6 +17186,7 @@ alma_runtime::serde_via_codec!(Representation);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for Representation {
     const NAME: &'static str = "Representation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -16287,7 +17541,7 @@ impl alma_runtime::Model for Representation {
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation/properties/files`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RepresentationFiles2 {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -16303,6 +17557,7 @@ pub struct RepresentationFiles2 {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for RepresentationFiles2 {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.total_record_count.is_none() && self.link.is_none()
             && self.extra.is_empty()
@@ -16310,26 +17565,38 @@ impl alma_runtime::IsEmpty for RepresentationFiles2 {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Codec for RepresentationFiles2 {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl std::fmt::Debug for RepresentationFiles2 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::codec::Object for RepresentationFiles2 {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.total_record_count, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.value, &mut self.total_record_count, &mut self.link],
@@ -16343,6 +17610,7 @@ alma_runtime::serde_via_codec!(RepresentationFiles2);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl alma_runtime::Model for RepresentationFiles2 {
     const NAME: &'static str = "RepresentationFiles2";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -16383,7 +17651,7 @@ impl alma_runtime::Model for RepresentationFiles2 {
 ///
 /// Schema: `xsd/rest_user.xsd#/address`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserAddress {
     /// Line 1 of the address.
     /// Mandatory.
@@ -16441,6 +17709,7 @@ pub struct UserAddress {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserAddress {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.line1.is_none() && self.line2.is_none() && self.line3.is_none()
             && self.line4.is_none() && self.line5.is_none() && self.city.is_none()
@@ -16453,23 +17722,34 @@ impl alma_runtime::IsEmpty for UserAddress {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserAddress {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserAddress {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -16493,6 +17773,7 @@ impl alma_runtime::codec::Object for UserAddress {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -16522,6 +17803,7 @@ alma_runtime::serde_via_codec!(UserAddress);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserAddress {
     const NAME: &'static str = "UserAddress";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -16664,7 +17946,7 @@ impl alma_runtime::Model for UserAddress {
 ///
 /// Schema: `xsd/rest_user.xsd#/contact_info`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserContactInfo {
     /// List of user's addresses.
     pub address: Vec<crate::shared::UserAddress>,
@@ -16680,6 +17962,7 @@ pub struct UserContactInfo {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserContactInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.address.is_empty() && self.email.is_empty() && self.phone.is_empty()
             && self.extra.is_empty()
@@ -16687,26 +17970,38 @@ impl alma_runtime::IsEmpty for UserContactInfo {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserContactInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserContactInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserContactInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.address, &self.email, &self.phone], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.address, &mut self.email, &mut self.phone],
@@ -16720,6 +18015,7 @@ alma_runtime::serde_via_codec!(UserContactInfo);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserContactInfo {
     const NAME: &'static str = "UserContactInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -16764,7 +18060,7 @@ impl alma_runtime::Model for UserContactInfo {
 ///
 /// Schema: `xsd/rest_user.xsd#/email`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserEmail {
     /// The email address. Mandatory.
     ///
@@ -16790,6 +18086,7 @@ pub struct UserEmail {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserEmail {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.email_address.is_empty() && self.description.is_none()
             && self.email_type.is_empty() && self.preferred.is_none()
@@ -16798,23 +18095,34 @@ impl alma_runtime::IsEmpty for UserEmail {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserEmail {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserEmail {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -16828,6 +18136,7 @@ impl alma_runtime::codec::Object for UserEmail {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -16847,6 +18156,7 @@ alma_runtime::serde_via_codec!(UserEmail);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserEmail {
     const NAME: &'static str = "UserEmail";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -16903,7 +18213,7 @@ impl alma_runtime::Model for UserEmail {
 ///
 /// Schema: `xsd/rest_user.xsd#/library_notice`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LibraryNotice {
     /// The code of the library notice.
     /// Possible codes are listed in 'Library Notices Opt In Display' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -16920,32 +18230,45 @@ pub struct LibraryNotice {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for LibraryNotice {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for LibraryNotice {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for LibraryNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for LibraryNotice {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.code, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.code, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -16955,6 +18278,7 @@ alma_runtime::serde_via_codec!(LibraryNotice);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for LibraryNotice {
     const NAME: &'static str = "LibraryNotice";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -16987,7 +18311,7 @@ impl alma_runtime::Model for LibraryNotice {
 ///
 /// Schema: `xsd/rest_user.xsd#/parameter`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserParameter {
     /// The parameter's type.
     /// Possible values: CirculationDesk, MetadataType, ServiceUnit, CantEditRestrictedUsers.
@@ -17010,6 +18334,7 @@ pub struct UserParameter {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserParameter {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_none() && self.scope.is_none() && self.value.is_none()
             && self.extra.is_empty()
@@ -17017,26 +18342,38 @@ impl alma_runtime::IsEmpty for UserParameter {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserParameter {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserParameter {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.type_, &self.scope, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.type_, &mut self.scope, &mut self.value],
@@ -17050,6 +18387,7 @@ alma_runtime::serde_via_codec!(UserParameter);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserParameter {
     const NAME: &'static str = "UserParameter";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -17088,7 +18426,7 @@ impl alma_runtime::Model for UserParameter {
 ///
 /// Schema: `xsd/rest_user.xsd#/phone`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserPhone {
     /// The phone number.
     /// Mandatory.
@@ -17117,6 +18455,7 @@ pub struct UserPhone {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserPhone {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.phone_number.is_empty() && self.phone_type.is_empty()
             && self.preferred.is_none() && self.preferred_sms.is_none()
@@ -17125,23 +18464,34 @@ impl alma_runtime::IsEmpty for UserPhone {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserPhone {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserPhone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserPhone {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -17155,6 +18505,7 @@ impl alma_runtime::codec::Object for UserPhone {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -17174,6 +18525,7 @@ alma_runtime::serde_via_codec!(UserPhone);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserPhone {
     const NAME: &'static str = "UserPhone";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -17230,7 +18582,7 @@ impl alma_runtime::Model for UserPhone {
 ///
 /// Schema: `xsd/rest_user.xsd#/proxy_for_user`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ProxyForUser {
     /// The primary identifier.
     ///
@@ -17250,6 +18602,7 @@ pub struct ProxyForUser {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ProxyForUser {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.primary_id.is_none() && self.full_name.is_none() && self.link.is_none()
             && self.extra.is_empty()
@@ -17257,26 +18610,38 @@ impl alma_runtime::IsEmpty for ProxyForUser {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ProxyForUser {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ProxyForUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ProxyForUser {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.primary_id, &self.full_name, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.primary_id, &mut self.full_name, &mut self.link],
@@ -17290,6 +18655,7 @@ alma_runtime::serde_via_codec!(ProxyForUser);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ProxyForUser {
     const NAME: &'static str = "ProxyForUser";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -17330,7 +18696,7 @@ impl alma_runtime::Model for ProxyForUser {
 ///
 /// Schema: `xsd/rest_user.xsd#/rs_library`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RsLibrary {
     /// The code of the resource sharing library.
     /// Possible codes are libraries which are defined as "Resource Sharing".
@@ -17343,32 +18709,45 @@ pub struct RsLibrary {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for RsLibrary {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for RsLibrary {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for RsLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for RsLibrary {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.code], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.code], &mut self.extra, &mut self.wire)
     }
@@ -17378,6 +18757,7 @@ alma_runtime::serde_via_codec!(RsLibrary);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for RsLibrary {
     const NAME: &'static str = "RsLibrary";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -17400,7 +18780,7 @@ impl alma_runtime::Model for RsLibrary {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_identifier`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserIdentifier {
     /// The identifier type.
     /// Possible codes are listed in 'User Identifier Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -17431,6 +18811,7 @@ pub struct UserIdentifier {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserIdentifier {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.id_type) && self.value.is_empty()
             && self.note.is_none() && self.status.is_none()
@@ -17439,23 +18820,34 @@ impl alma_runtime::IsEmpty for UserIdentifier {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserIdentifier {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserIdentifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserIdentifier {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.id_type, &self.value, &self.note, &self.status, &self.segment_type],
@@ -17463,6 +18855,7 @@ impl alma_runtime::codec::Object for UserIdentifier {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -17482,6 +18875,7 @@ alma_runtime::serde_via_codec!(UserIdentifier);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserIdentifier {
     const NAME: &'static str = "UserIdentifier";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -17538,7 +18932,7 @@ impl alma_runtime::Model for UserIdentifier {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_role`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserRole {
     /// The user's role status.
     /// Possible codes are listed in 'User Roles Status Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -17565,6 +18959,7 @@ pub struct UserRole {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserRole {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.status.is_none() && self.scope.is_none() && self.role_type.is_none()
             && self.expiry_date.is_none() && self.parameter.is_empty()
@@ -17573,23 +18968,34 @@ impl alma_runtime::IsEmpty for UserRole {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserRole {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserRole {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -17603,6 +19009,7 @@ impl alma_runtime::codec::Object for UserRole {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -17622,6 +19029,7 @@ alma_runtime::serde_via_codec!(UserRole);
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserRole {
     const NAME: &'static str = "UserRole";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -17680,7 +19088,7 @@ impl alma_runtime::Model for UserRole {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/page_range`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PageRange {
     /// `from_page` (XML element `from_page`).
     pub from_page: Option<String>,
@@ -17694,32 +19102,45 @@ pub struct PageRange {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for PageRange {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.from_page.is_none() && self.to_page.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for PageRange {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for PageRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for PageRange {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.from_page, &self.to_page], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.from_page, &mut self.to_page], &mut self.extra, &mut self.wire)
     }
@@ -17729,6 +19150,7 @@ alma_runtime::serde_via_codec!(PageRange);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for PageRange {
     const NAME: &'static str = "PageRange";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -17761,7 +19183,7 @@ impl alma_runtime::Model for PageRange {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResourceSharing {
     /// The identifier of the resource sharing request in Alma.
     ///
@@ -17790,6 +19212,7 @@ pub struct ResourceSharing {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ResourceSharing {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_empty() && self.external_id.is_none() && self.partner.is_none()
             && self.status.is_none() && self.link.is_none() && self.extra.is_empty()
@@ -17797,23 +19220,34 @@ impl alma_runtime::IsEmpty for ResourceSharing {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ResourceSharing {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ResourceSharing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ResourceSharing {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.id, &self.external_id, &self.partner, &self.status, &self.link],
@@ -17821,6 +19255,7 @@ impl alma_runtime::codec::Object for ResourceSharing {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -17840,6 +19275,7 @@ alma_runtime::serde_via_codec!(ResourceSharing);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ResourceSharing {
     const NAME: &'static str = "ResourceSharing";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -17898,7 +19334,7 @@ impl alma_runtime::Model for ResourceSharing {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing/properties/partner`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResourceSharingPartner {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -17914,6 +19350,7 @@ pub struct ResourceSharingPartner {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for ResourceSharingPartner {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.desc.is_none() && self.link.is_none()
             && self.extra.is_empty()
@@ -17921,26 +19358,38 @@ impl alma_runtime::IsEmpty for ResourceSharingPartner {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for ResourceSharingPartner {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for ResourceSharingPartner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for ResourceSharingPartner {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.value, &mut self.desc, &mut self.link],
@@ -17954,6 +19403,7 @@ alma_runtime::serde_via_codec!(ResourceSharingPartner);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for ResourceSharingPartner {
     const NAME: &'static str = "ResourceSharingPartner";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -17994,7 +19444,7 @@ impl alma_runtime::Model for ResourceSharingPartner {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserRequest {
     /// The primary identifier of the requesting user. Output parameter.
     ///
@@ -18238,6 +19688,7 @@ pub struct UserRequest {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_primary_id.is_none() && self.request_id.is_none()
             && self.additional_id.is_none() && self.request_type.is_none()
@@ -18277,23 +19728,34 @@ impl alma_runtime::IsEmpty for UserRequest {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserRequest {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserRequest {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -18354,6 +19816,7 @@ impl alma_runtime::codec::Object for UserRequest {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -18420,6 +19883,7 @@ alma_runtime::serde_via_codec!(UserRequest);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserRequest {
     const NAME: &'static str = "UserRequest";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -18897,6 +20361,7 @@ pub enum UserRequestPickupLocationType {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl UserRequestPickupLocationType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Library => "LIBRARY",
@@ -18920,6 +20385,7 @@ impl UserRequestPickupLocationType {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl From<&str> for UserRequestPickupLocationType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "LIBRARY" => Self::Library,
@@ -18944,11 +20410,13 @@ impl From<&str> for UserRequestPickupLocationType {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserRequestPickupLocationType {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -18978,6 +20446,7 @@ pub enum UserRequestRequestStatus {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl UserRequestRequestStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::InProcess => "In Process",
@@ -18990,6 +20459,7 @@ impl UserRequestRequestStatus {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl From<&str> for UserRequestRequestStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "In Process" => Self::InProcess,
@@ -19003,11 +20473,13 @@ impl From<&str> for UserRequestRequestStatus {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserRequestRequestStatus {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -19041,6 +20513,7 @@ pub enum UserRequestRequestType {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl UserRequestRequestType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Hold => "HOLD",
@@ -19054,6 +20527,7 @@ impl UserRequestRequestType {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl From<&str> for UserRequestRequestType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "HOLD" => Self::Hold,
@@ -19068,11 +20542,13 @@ impl From<&str> for UserRequestRequestType {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserRequestRequestType {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -19083,7 +20559,7 @@ alma_runtime::serde_via_codec!(UserRequestRequestType);
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserRequestPost {
     /// The type of the request. Mandatory.
     /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
@@ -19221,6 +20697,7 @@ pub struct UserRequestPost {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequestPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.request_type.is_none() && self.description.is_none()
             && self.manual_description.is_none() && self.holding_id.is_empty()
@@ -19245,23 +20722,34 @@ impl alma_runtime::IsEmpty for UserRequestPost {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequestPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
+impl std::fmt::Debug for UserRequestPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::codec::Object for UserRequestPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -19299,6 +20787,7 @@ impl alma_runtime::codec::Object for UserRequestPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -19342,6 +20831,7 @@ alma_runtime::serde_via_codec!(UserRequestPost);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequestPost {
     const NAME: &'static str = "UserRequestPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -19592,7 +21082,7 @@ impl alma_runtime::Model for UserRequestPost {
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserRequestPut {
     /// The type of the request. Mandatory.
     /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
@@ -19726,6 +21216,7 @@ pub struct UserRequestPut {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequestPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.request_type.is_none() && self.description.is_none()
             && self.holding_id.is_empty() && self.pickup_location_type.is_none()
@@ -19749,23 +21240,34 @@ impl alma_runtime::IsEmpty for UserRequestPut {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequestPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
+impl std::fmt::Debug for UserRequestPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::codec::Object for UserRequestPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -19802,6 +21304,7 @@ impl alma_runtime::codec::Object for UserRequestPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -19844,6 +21347,7 @@ alma_runtime::serde_via_codec!(UserRequestPut);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequestPut {
     const NAME: &'static str = "UserRequestPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -20086,7 +21590,7 @@ impl alma_runtime::Model for UserRequestPut {
 ///
 /// Schema: `xsd/rest_user_requests.xsd#/user_requests`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserRequests {
     /// A User Request.
     pub user_request: Vec<crate::shared::UserRequest>,
@@ -20101,6 +21605,7 @@ pub struct UserRequests {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::IsEmpty for UserRequests {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_request.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
@@ -20108,26 +21613,38 @@ impl alma_runtime::IsEmpty for UserRequests {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Codec for UserRequests {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
+impl std::fmt::Debug for UserRequests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::codec::Object for UserRequests {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.user_request, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.user_request, &mut self.total_record_count],
@@ -20141,6 +21658,7 @@ alma_runtime::serde_via_codec!(UserRequests);
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl alma_runtime::Model for UserRequests {
     const NAME: &'static str = "UserRequests";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -20175,7 +21693,7 @@ impl alma_runtime::Model for UserRequests {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/amount`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestAmount {
     /// The total sum.
     ///
@@ -20193,6 +21711,7 @@ pub struct UserResourceSharingRequestAmount {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestAmount {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.sum.is_none() && alma_runtime::IsEmpty::is_empty(&self.currency)
             && self.extra.is_empty()
@@ -20200,26 +21719,38 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestAmount {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserResourceSharingRequestAmount {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserResourceSharingRequestAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserResourceSharingRequestAmount {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.sum, &self.currency], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.sum, &mut self.currency], &mut self.extra, &mut self.wire)
     }
@@ -20229,6 +21760,7 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestAmount);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserResourceSharingRequestAmount {
     const NAME: &'static str = "UserResourceSharingRequestAmount";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -20261,7 +21793,7 @@ impl alma_runtime::Model for UserResourceSharingRequestAmount {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/rs_note`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestRsNote {
     /// The note's text. Mandatory.
     pub content: Option<String>,
@@ -20277,6 +21809,7 @@ pub struct UserResourceSharingRequestRsNote {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestRsNote {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.content.is_none() && self.created_date.is_none()
             && self.created_by.is_none() && self.extra.is_empty()
@@ -20284,23 +21817,34 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestRsNote {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserResourceSharingRequestRsNote {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserResourceSharingRequestRsNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserResourceSharingRequestRsNote {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.content, &self.created_date, &self.created_by],
@@ -20308,6 +21852,7 @@ impl alma_runtime::codec::Object for UserResourceSharingRequestRsNote {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.content, &mut self.created_date, &mut self.created_by],
@@ -20321,6 +21866,7 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestRsNote);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserResourceSharingRequestRsNote {
     const NAME: &'static str = "UserResourceSharingRequestRsNote";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -20361,7 +21907,7 @@ impl alma_runtime::Model for UserResourceSharingRequestRsNote {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequest {
     /// Internal identifier of the resource sharing request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
@@ -20707,6 +22253,7 @@ pub struct UserResourceSharingRequest {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.request_id.is_none() && self.external_id.is_none()
             && self.created_date.is_none() && self.last_modified_date.is_none()
@@ -20753,23 +22300,34 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequest {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserResourceSharingRequest {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserResourceSharingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserResourceSharingRequest {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -20860,6 +22418,7 @@ impl alma_runtime::codec::Object for UserResourceSharingRequest {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -20956,6 +22515,7 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequest);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserResourceSharingRequest {
     const NAME: &'static str = "UserResourceSharingRequest";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -21645,7 +23205,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/partner`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestPartner {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -21661,6 +23221,7 @@ pub struct UserResourceSharingRequestPartner {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestPartner {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.desc.is_none() && self.link.is_none()
             && self.extra.is_empty()
@@ -21668,26 +23229,38 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestPartner {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserResourceSharingRequestPartner {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserResourceSharingRequestPartner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserResourceSharingRequestPartner {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.value, &mut self.desc, &mut self.link],
@@ -21701,6 +23274,7 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestPartner);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserResourceSharingRequestPartner {
     const NAME: &'static str = "UserResourceSharingRequestPartner";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -21742,7 +23316,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPartner {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/requester`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestRequester {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -21758,6 +23332,7 @@ pub struct UserResourceSharingRequestRequester {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestRequester {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.desc.is_none() && self.link.is_none()
             && self.extra.is_empty()
@@ -21765,26 +23340,38 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestRequester {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserResourceSharingRequestRequester {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserResourceSharingRequestRequester {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserResourceSharingRequestRequester {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.desc, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.value, &mut self.desc, &mut self.link],
@@ -21798,6 +23385,7 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestRequester);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserResourceSharingRequestRequester {
     const NAME: &'static str = "UserResourceSharingRequestRequester";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -21841,7 +23429,7 @@ impl alma_runtime::Model for UserResourceSharingRequestRequester {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/user_request`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestUserRequest {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -21855,32 +23443,45 @@ pub struct UserResourceSharingRequestUserRequest {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestUserRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Codec for UserResourceSharingRequestUserRequest {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl std::fmt::Debug for UserResourceSharingRequestUserRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::codec::Object for UserResourceSharingRequestUserRequest {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -21890,6 +23491,7 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestUserRequest);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
     const NAME: &'static str = "UserResourceSharingRequestUserRequest";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -21922,7 +23524,7 @@ impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequestPost {
     /// External identifier of the resource sharing request.
     /// Mandatory when creating a lending request.
@@ -22192,6 +23794,7 @@ pub struct UserResourceSharingRequestPost {
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::IsEmpty for UserResourceSharingRequestPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.external_id.is_none() && self.owner.is_none() && self.partner.is_none()
             && self.requester.is_none() && self.requested_media.is_none()
@@ -22229,23 +23832,34 @@ impl alma_runtime::IsEmpty for UserResourceSharingRequestPost {
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Codec for UserResourceSharingRequestPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
 #[cfg(any(feature = "partners", feature = "users"))]
+impl std::fmt::Debug for UserResourceSharingRequestPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::codec::Object for UserResourceSharingRequestPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -22317,6 +23931,7 @@ impl alma_runtime::codec::Object for UserResourceSharingRequestPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -22394,6 +24009,7 @@ alma_runtime::serde_via_codec!(UserResourceSharingRequestPost);
 #[cfg(any(feature = "partners", feature = "users"))]
 impl alma_runtime::Model for UserResourceSharingRequestPost {
     const NAME: &'static str = "UserResourceSharingRequestPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

@@ -107,18 +107,21 @@ macro_rules! request_options {
     ($builder:ty) => {
         impl $builder {
             /// Wire format for this request (overrides the client's).
+            #[inline]
             pub fn with_format(mut self, format: $crate::Format) -> Self {
                 self.req = self.req.format(format);
                 self
             }
 
             /// Language (2-letter code) of texts in the answer, for this request.
+            #[inline]
             pub fn with_lang(mut self, lang: impl Into<String>) -> Self {
                 self.req = self.req.lang(lang);
                 self
             }
 
             /// Timeout for this request (overrides the client's request timeout).
+            #[inline]
             pub fn with_timeout(mut self, timeout: std::time::Duration) -> Self {
                 self.req = self.req.timeout(timeout);
                 self
@@ -126,6 +129,7 @@ macro_rules! request_options {
 
             /// The class of this request (overrides the client's): `Interactive` requests do
             /// not queue behind `Batch` ones.
+            #[inline]
             pub fn with_priority(mut self, priority: $crate::Priority) -> Self {
                 self.req = self.req.priority(priority);
                 self

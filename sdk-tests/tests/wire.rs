@@ -471,3 +471,33 @@ fn list_items_keep_their_own_spelling() {
     let user = User::from_json(json.as_bytes()).unwrap();
     assert_eq!(user.to_json().unwrap(), json);
 }
+
+/// A model's `Debug` goes through the codec's field list: every field under its Alma name, the
+/// fields the SDK does not know when there are any, never the wire memory.
+#[test]
+fn debug_shows_fields_by_alma_name_and_unknown_fields() {
+    let built = Library {
+        code: "MAIN".into(),
+        link: Some("https://api/lib/MAIN".into()),
+        ..Default::default()
+    };
+    let text = format!("{built:?}");
+    assert!(text.starts_with("Library { "), "{text}");
+    assert!(text.contains(r#"code: "MAIN""#), "{text}");
+    assert!(
+        text.contains(r#"link: Some("https://api/lib/MAIN")"#),
+        "{text}"
+    );
+    assert!(!text.contains("extra"), "{text}");
+    assert!(!text.contains("wire"), "{text}");
+
+    let decoded: Library =
+        serde_json::from_value(json!({"code": "MAIN", "name": "Main", "surprise": 7})).unwrap();
+    let text = format!("{decoded:?}");
+    assert!(text.contains(r#"name: "Main""#), "{text}");
+    assert!(
+        text.contains("extra") && text.contains("surprise"),
+        "{text}"
+    );
+    assert!(!text.contains("wire"), "{text}");
+}

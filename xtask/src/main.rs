@@ -442,6 +442,12 @@ fn lean_bench(cargo: &str) -> Result<(), String> {
 /// conf area and with all areas; progenitor's client for the conf area, the reference
 /// ([`progenitor`]); and, with `--baseline REV`, the generated crate of that revision, so a
 /// change's before and after are measured in one run.
+///
+/// The builds are interleaved: each round builds every configuration once, progenitor first,
+/// and each configuration's time relative to progenitor's is taken within its round. This
+/// machine's speed drifts by a third over minutes; a slow spell then slows both sides of a
+/// ratio instead of one. The table gives each configuration's median time and the median of its
+/// per-round ratios.
 fn compile_time(
     cargo: &str,
     root: &Path,
@@ -454,44 +460,55 @@ fn compile_time(
     let pg_dir = root.join("target/bench-progenitor/crate");
     let pg_ops = progenitor::write_crate(&bundle, "conf", &pg_dir)?;
     let pg_manifest = pg_dir.join("Cargo.toml").to_string_lossy().into_owned();
-    let pg_target = root.join("target/bench-progenitor/target");
-    let pg = clean_build_secs(cargo, &pg_manifest, "bench-progenitor", &pg_target, &[])?;
-    let pg_per_op = pg / pg_ops.max(1) as f64;
-
-    let mut rows = vec![(
+    let mut builds = vec![CleanBuild::prepare(
+        cargo,
         format!("progenitor {} conf", progenitor::VERSION),
-        pg,
         pg_ops,
-    )];
-    let mut measure = |label: &str, crate_root: &Path, target: &Path| -> Result<(), String> {
+        &pg_manifest,
+        "bench-progenitor",
+        &root.join("target/bench-progenitor/target"),
+        &[],
+    )?];
+    let mut configs = |label: &str, crate_root: &Path, target: &Path| -> Result<(), String> {
         let manifest = crate_root.join("Cargo.toml").to_string_lossy().into_owned();
         // Since the lean-build change the operations need `client`; before it there was none.
         let has_client = std::fs::read_to_string(crate_root.join("generated/Cargo.toml"))
             .map(|t| t.contains("\nclient = "))
             .unwrap_or(false);
         let conf_features = if has_client { "conf,client" } else { "conf" };
-        let conf = clean_build_secs(
+        builds.push(CleanBuild::prepare(
             cargo,
+            format!("{label} conf area"),
+            conf_ops,
             &manifest,
             "alma-sdk",
             target,
             &["--no-default-features", "--features", conf_features],
-        )?;
-        let all = clean_build_secs(cargo, &manifest, "alma-sdk", target, &[])?;
-        rows.push((format!("{label} conf area"), conf, conf_ops));
-        rows.push((format!("{label} all areas"), all, all_ops));
+        )?);
+        builds.push(CleanBuild::prepare(
+            cargo,
+            format!("{label} all areas"),
+            all_ops,
+            &manifest,
+            "alma-sdk",
+            target,
+            &[],
+        )?);
         Ok(())
     };
-    if let Some(rev) = baseline {
-        let dir = root.join("target/bench-baseline");
+    let baseline_dir = root.join("target/bench-baseline");
+    let remove_worktree = || {
         let _ = Command::new("git")
             .args(["worktree", "remove", "--force"])
-            .arg(&dir)
+            .arg(&baseline_dir)
             .current_dir(root)
             .status();
+    };
+    if let Some(rev) = baseline {
+        remove_worktree();
         let ok = Command::new("git")
             .args(["worktree", "add", "--detach", "--force"])
-            .arg(&dir)
+            .arg(&baseline_dir)
             .arg(rev)
             .current_dir(root)
             .status()
@@ -502,81 +519,120 @@ fn compile_time(
         }
         let short = &rev[..rev.len().min(12)];
         // The target directory outlives the worktree: dependencies are built once.
-        let measured = measure(
+        configs(
             &format!("alma-sdk at {short}"),
-            &dir,
+            &baseline_dir,
             &root.join("target/bench-compile-baseline"),
-        );
-        let _ = Command::new("git")
-            .args(["worktree", "remove", "--force"])
-            .arg(&dir)
-            .current_dir(root)
-            .status();
-        measured?;
+        )?;
     }
-    measure("alma-sdk now", root, &root.join("target/bench-compile"))?;
+    configs("alma-sdk now", root, &root.join("target/bench-compile"))?;
+    let measured = (|| -> Result<Vec<Vec<f64>>, String> {
+        let mut times = vec![Vec::new(); builds.len()];
+        for _ in 0..COMPILE_SAMPLES {
+            for (build, t) in builds.iter().zip(&mut times) {
+                t.push(build.time()?);
+            }
+        }
+        Ok(times)
+    })();
+    if baseline.is_some() {
+        remove_worktree();
+    }
+    let times = measured?;
+    let pg_per_op = |round: usize| times[0][round] / pg_ops.max(1) as f64;
     println!(
-        "compile time (debug, crate only, from clean, median of {COMPILE_SAMPLES}; progenitor on the same area, same run)"
+        "compile time (debug, crate only, from clean; {COMPILE_SAMPLES} interleaved rounds, progenitor on the same area in each; median time, median of the rounds' ratios)"
     );
-    for (name, secs, ops) in &rows {
-        let per_op = secs / (*ops).max(1) as f64;
+    for (build, t) in builds.iter().zip(&times) {
+        let per_op = |round: usize| t[round] / build.operations.max(1) as f64;
+        let ratios: Vec<f64> = (0..t.len()).map(|r| per_op(r) / pg_per_op(r)).collect();
+        let secs = median(t);
         println!(
-            "  {name:<32} {secs:>6.1} s  {ops:>3} operations  {per_op:.3} s/operation = {:.2}x progenitor",
-            per_op / pg_per_op
+            "  {:<32} {secs:>6.1} s  {:>3} operations  {:.3} s/operation = {:.2}x progenitor (rounds: {})",
+            build.label,
+            build.operations,
+            secs / build.operations.max(1) as f64,
+            median(&ratios),
+            ratios
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         );
     }
     Ok(())
 }
 
-/// Builds `package` of `manifest` (dependencies first, untimed), then cleans the package alone
-/// and times its build from clean, [`COMPILE_SAMPLES`] times: the median (a 2-core machine's
-/// builds of one crate vary by a third from run to run).
-fn clean_build_secs(
-    cargo: &str,
-    manifest: &str,
-    package: &str,
-    target: &Path,
-    features: &[&str],
-) -> Result<f64, String> {
-    let target = target.to_string_lossy().into_owned();
-    let mut args = vec![
-        "build",
-        "-q",
-        "--manifest-path",
-        manifest,
-        "-p",
-        package,
-        "--target-dir",
-        &target,
-    ];
-    args.extend_from_slice(features);
-    run(cargo, &args, &[])?;
-    let clean = [
-        "clean",
-        "-q",
-        "--manifest-path",
-        manifest,
-        "-p",
-        package,
-        "--target-dir",
-        &target,
-    ];
-    run(cargo, &clean, &[])?;
-    let mut samples = Vec::new();
-    for i in 0..COMPILE_SAMPLES {
-        if i > 0 {
-            run(cargo, &clean, &[])?;
-        }
-        let t = Instant::now();
-        run(cargo, &args, &[])?;
-        samples.push(t.elapsed().as_secs_f64());
-    }
-    samples.sort_by(f64::total_cmp);
-    Ok(samples[samples.len() / 2])
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
-/// Timed builds per configuration in `cargo xtask bench --only compile`.
-const COMPILE_SAMPLES: usize = 3;
+/// One configuration of [`compile_time`]: its dependencies are built when it is prepared, and
+/// each [`CleanBuild::time`] cleans the package alone and times its build.
+struct CleanBuild {
+    label: String,
+    operations: usize,
+    cargo: String,
+    build: Vec<String>,
+    clean: Vec<String>,
+}
+
+impl CleanBuild {
+    fn prepare(
+        cargo: &str,
+        label: String,
+        operations: usize,
+        manifest: &str,
+        package: &str,
+        target: &Path,
+        features: &[&str],
+    ) -> Result<CleanBuild, String> {
+        let target = target.to_string_lossy().into_owned();
+        let common = |verb: &str| -> Vec<String> {
+            [
+                verb,
+                "-q",
+                "--manifest-path",
+                manifest,
+                "-p",
+                package,
+                "--target-dir",
+                &target,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        };
+        let mut build = common("build");
+        build.extend(features.iter().map(|s| s.to_string()));
+        let b = CleanBuild {
+            label,
+            operations,
+            cargo: cargo.to_string(),
+            build,
+            clean: common("clean"),
+        };
+        b.run(&b.build)?;
+        Ok(b)
+    }
+
+    fn run(&self, args: &[String]) -> Result<(), String> {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&self.cargo, &args, &[])
+    }
+
+    fn time(&self) -> Result<f64, String> {
+        self.run(&self.clean)?;
+        let t = Instant::now();
+        self.run(&self.build)?;
+        Ok(t.elapsed().as_secs_f64())
+    }
+}
+
+/// Interleaved rounds in `cargo xtask bench --only compile`.
+const COMPILE_SAMPLES: usize = 5;
 
 /// Runs one of our own steps of `cargo xtask test`, with its time.
 fn step(name: &str, f: impl FnOnce() -> Result<(), String>) -> Result<(), String> {

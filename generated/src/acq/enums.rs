@@ -19,6 +19,7 @@ pub enum CancelPoLineBib {
 }
 impl CancelPoLineBib {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Retain => "retain",
@@ -29,6 +30,7 @@ impl CancelPoLineBib {
     }
 }
 impl From<&str> for CancelPoLineBib {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "retain" => Self::Retain,
@@ -39,6 +41,7 @@ impl From<&str> for CancelPoLineBib {
     }
 }
 impl From<String> for CancelPoLineBib {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -58,6 +61,7 @@ pub enum ListAcqInvoicesBaseStatus {
 }
 impl ListAcqInvoicesBaseStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "ACTIVE",
@@ -67,6 +71,7 @@ impl ListAcqInvoicesBaseStatus {
     }
 }
 impl From<&str> for ListAcqInvoicesBaseStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "ACTIVE" => Self::Active,
@@ -76,6 +81,7 @@ impl From<&str> for ListAcqInvoicesBaseStatus {
     }
 }
 impl From<String> for ListAcqInvoicesBaseStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -99,6 +105,7 @@ pub enum ListAcqPoLinesOrderBy {
 }
 impl ListAcqPoLinesOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Number => "number",
@@ -110,6 +117,7 @@ impl ListAcqPoLinesOrderBy {
     }
 }
 impl From<&str> for ListAcqPoLinesOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "number" => Self::Number,
@@ -121,6 +129,7 @@ impl From<&str> for ListAcqPoLinesOrderBy {
     }
 }
 impl From<String> for ListAcqPoLinesOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -146,6 +155,7 @@ pub enum ListAcqPoLinesStatus {
 }
 impl ListAcqPoLinesStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Closed => "CLOSED",
@@ -158,6 +168,7 @@ impl ListAcqPoLinesStatus {
     }
 }
 impl From<&str> for ListAcqPoLinesStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "CLOSED" => Self::Closed,
@@ -170,6 +181,7 @@ impl From<&str> for ListAcqPoLinesStatus {
     }
 }
 impl From<String> for ListAcqPoLinesStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -191,6 +203,7 @@ pub enum ListCurrenciesMode {
 }
 impl ListCurrenciesMode {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "ALL",
@@ -201,6 +214,7 @@ impl ListCurrenciesMode {
     }
 }
 impl From<&str> for ListCurrenciesMode {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "ALL" => Self::All,
@@ -211,6 +225,7 @@ impl From<&str> for ListCurrenciesMode {
     }
 }
 impl From<String> for ListCurrenciesMode {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -230,6 +245,7 @@ pub enum ListFiscalPeriodsMode {
 }
 impl ListFiscalPeriodsMode {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "ALL",
@@ -239,6 +255,7 @@ impl ListFiscalPeriodsMode {
     }
 }
 impl From<&str> for ListFiscalPeriodsMode {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "ALL" => Self::All,
@@ -248,6 +265,7 @@ impl From<&str> for ListFiscalPeriodsMode {
     }
 }
 impl From<String> for ListFiscalPeriodsMode {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -275,6 +293,7 @@ pub enum ListLicensesStatus {
 }
 impl ListLicensesStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "ACTIVE",
@@ -288,6 +307,7 @@ impl ListLicensesStatus {
     }
 }
 impl From<&str> for ListLicensesStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "ACTIVE" => Self::Active,
@@ -301,6 +321,7 @@ impl From<&str> for ListLicensesStatus {
     }
 }
 impl From<String> for ListLicensesStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -324,6 +345,7 @@ pub enum ListLicensesType {
 }
 impl ListLicensesType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::License => "LICENSE",
@@ -335,6 +357,7 @@ impl ListLicensesType {
     }
 }
 impl From<&str> for ListLicensesType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "LICENSE" => Self::License,
@@ -346,6 +369,7 @@ impl From<&str> for ListLicensesType {
     }
 }
 impl From<String> for ListLicensesType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -365,6 +389,7 @@ pub enum ListVendorsStatus {
 }
 impl ListVendorsStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -374,6 +399,7 @@ impl ListVendorsStatus {
     }
 }
 impl From<&str> for ListVendorsStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "active" => Self::Active,
@@ -383,6 +409,7 @@ impl From<&str> for ListVendorsStatus {
     }
 }
 impl From<String> for ListVendorsStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -406,6 +433,7 @@ pub enum ListVendorsType {
 }
 impl ListVendorsType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MaterialSupplier => "material_supplier",
@@ -417,6 +445,7 @@ impl ListVendorsType {
     }
 }
 impl From<&str> for ListVendorsType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "material_supplier" => Self::MaterialSupplier,
@@ -428,6 +457,7 @@ impl From<&str> for ListVendorsType {
     }
 }
 impl From<String> for ListVendorsType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -447,6 +477,7 @@ pub enum OperateOnFundOp {
 }
 impl OperateOnFundOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Activate => "activate",
@@ -456,6 +487,7 @@ impl OperateOnFundOp {
     }
 }
 impl From<&str> for OperateOnFundOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "activate" => Self::Activate,
@@ -465,6 +497,7 @@ impl From<&str> for OperateOnFundOp {
     }
 }
 impl From<String> for OperateOnFundOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -488,6 +521,7 @@ pub enum OperateOnInvoiceOp {
 }
 impl OperateOnInvoiceOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MarkInErp => "mark_in_erp",
@@ -499,6 +533,7 @@ impl OperateOnInvoiceOp {
     }
 }
 impl From<&str> for OperateOnInvoiceOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "mark_in_erp" => Self::MarkInErp,
@@ -510,6 +545,7 @@ impl From<&str> for OperateOnInvoiceOp {
     }
 }
 impl From<String> for OperateOnInvoiceOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -529,6 +565,7 @@ pub enum OperateOnPurchaseRequestOp {
 }
 impl OperateOnPurchaseRequestOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Approve => "approve",
@@ -538,6 +575,7 @@ impl OperateOnPurchaseRequestOp {
     }
 }
 impl From<&str> for OperateOnPurchaseRequestOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "approve" => Self::Approve,
@@ -547,6 +585,7 @@ impl From<&str> for OperateOnPurchaseRequestOp {
     }
 }
 impl From<String> for OperateOnPurchaseRequestOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -564,6 +603,7 @@ pub enum ReceiveExistingItemOp {
 }
 impl ReceiveExistingItemOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Receive => "receive",
@@ -572,6 +612,7 @@ impl ReceiveExistingItemOp {
     }
 }
 impl From<&str> for ReceiveExistingItemOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "receive" => Self::Receive,
@@ -580,6 +621,7 @@ impl From<&str> for ReceiveExistingItemOp {
     }
 }
 impl From<String> for ReceiveExistingItemOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -599,6 +641,7 @@ pub enum View {
 }
 impl View {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Full => "full",
@@ -608,6 +651,7 @@ impl View {
     }
 }
 impl From<&str> for View {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "full" => Self::Full,
@@ -617,6 +661,7 @@ impl From<&str> for View {
     }
 }
 impl From<String> for View {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -636,6 +681,7 @@ pub enum ListCurrenciesError {
 }
 impl ListCurrenciesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CurrencyParameterNotValid => "40166410",
@@ -646,6 +692,7 @@ impl ListCurrenciesError {
     }
 }
 impl alma_runtime::OperationError for ListCurrenciesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166410" => Self::CurrencyParameterNotValid,
@@ -668,6 +715,7 @@ pub enum ListFiscalPeriodsError {
 }
 impl ListFiscalPeriodsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ThereNoCurrentFiscalPeriod => "401873",
@@ -677,6 +725,7 @@ impl ListFiscalPeriodsError {
     }
 }
 impl alma_runtime::OperationError for ListFiscalPeriodsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401873" => Self::ThereNoCurrentFiscalPeriod,
@@ -702,6 +751,7 @@ pub enum ListFundsError {
 }
 impl ListFundsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -713,6 +763,7 @@ impl ListFundsError {
     }
 }
 impl alma_runtime::OperationError for ListFundsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -738,6 +789,7 @@ pub enum CreateFundError {
 }
 impl CreateFundError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::RequestFailedSeeErrorMessage => "410873",
@@ -748,6 +800,7 @@ impl CreateFundError {
     }
 }
 impl alma_runtime::OperationError for CreateFundError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "410873" => Self::RequestFailedSeeErrorMessage,
@@ -772,6 +825,7 @@ pub enum OperateOnFundError {
 }
 impl OperateOnFundError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::RequestFailedSeeErrorMessage => "410873",
@@ -782,6 +836,7 @@ impl OperateOnFundError {
     }
 }
 impl alma_runtime::OperationError for OperateOnFundError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "410873" => Self::RequestFailedSeeErrorMessage,
@@ -806,6 +861,7 @@ pub enum UpdateFundError {
 }
 impl UpdateFundError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::RequestFailedSeeErrorMessage => "410873",
@@ -816,6 +872,7 @@ impl UpdateFundError {
     }
 }
 impl alma_runtime::OperationError for UpdateFundError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "410873" => Self::RequestFailedSeeErrorMessage,
@@ -840,6 +897,7 @@ pub enum DeleteFundError {
 }
 impl DeleteFundError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::RequestFailedSeeErrorMessage => "410873",
@@ -850,6 +908,7 @@ impl DeleteFundError {
     }
 }
 impl alma_runtime::OperationError for DeleteFundError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "410873" => Self::RequestFailedSeeErrorMessage,
@@ -878,6 +937,7 @@ pub enum ListTransactionsError {
 }
 impl ListTransactionsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -890,6 +950,7 @@ impl ListTransactionsError {
     }
 }
 impl alma_runtime::OperationError for ListTransactionsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -928,6 +989,7 @@ pub enum CreateTransactionError {
 }
 impl CreateTransactionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::MissingMandatoryField => "4018841",
@@ -944,6 +1006,7 @@ impl CreateTransactionError {
     }
 }
 impl alma_runtime::OperationError for CreateTransactionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "4018841" => Self::MissingMandatoryField,
@@ -974,6 +1037,7 @@ pub enum ListAcqInvoicesError {
 }
 impl ListAcqInvoicesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -984,6 +1048,7 @@ impl ListAcqInvoicesError {
     }
 }
 impl alma_runtime::OperationError for ListAcqInvoicesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1042,6 +1107,7 @@ pub enum CreateInvoiceError {
 }
 impl CreateInvoiceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1069,6 +1135,7 @@ impl CreateInvoiceError {
     }
 }
 impl alma_runtime::OperationError for CreateInvoiceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1112,6 +1179,7 @@ pub enum GetInvoiceError {
 }
 impl GetInvoiceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1123,6 +1191,7 @@ impl GetInvoiceError {
     }
 }
 impl alma_runtime::OperationError for GetInvoiceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1152,6 +1221,7 @@ pub enum OperateOnInvoiceError {
 }
 impl OperateOnInvoiceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterOpNotValid => "40166410",
@@ -1164,6 +1234,7 @@ impl OperateOnInvoiceError {
     }
 }
 impl alma_runtime::OperationError for OperateOnInvoiceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166410" => Self::ParameterOpNotValid,
@@ -1230,6 +1301,7 @@ pub enum UpdateInvoiceError {
 }
 impl UpdateInvoiceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1260,6 +1332,7 @@ impl UpdateInvoiceError {
     }
 }
 impl alma_runtime::OperationError for UpdateInvoiceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1304,6 +1377,7 @@ pub enum ListInvoiceAttachmentsError {
 }
 impl ListInvoiceAttachmentsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::SearchAttachmentsFailed => "60323",
@@ -1314,6 +1388,7 @@ impl ListInvoiceAttachmentsError {
     }
 }
 impl alma_runtime::OperationError for ListInvoiceAttachmentsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60323" => Self::SearchAttachmentsFailed,
@@ -1338,6 +1413,7 @@ pub enum CreateInvoiceAttachmentError {
 }
 impl CreateInvoiceAttachmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterMustNumberGreaterThan => "60100",
@@ -1348,6 +1424,7 @@ impl CreateInvoiceAttachmentError {
     }
 }
 impl alma_runtime::OperationError for CreateInvoiceAttachmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60100" => Self::ParameterMustNumberGreaterThan,
@@ -1374,6 +1451,7 @@ pub enum GetInvoiceAttachmentError {
 }
 impl GetInvoiceAttachmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterMustNumberGreaterThan => "60100",
@@ -1385,6 +1463,7 @@ impl GetInvoiceAttachmentError {
     }
 }
 impl alma_runtime::OperationError for GetInvoiceAttachmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60100" => Self::ParameterMustNumberGreaterThan,
@@ -1414,6 +1493,7 @@ pub enum ListLinesError {
 }
 impl ListLinesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1426,6 +1506,7 @@ impl ListLinesError {
     }
 }
 impl alma_runtime::OperationError for ListLinesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1476,6 +1557,7 @@ pub enum CreateLineError {
 }
 impl CreateLineError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1498,6 +1580,7 @@ impl CreateLineError {
     }
 }
 impl alma_runtime::OperationError for CreateLineError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1530,6 +1613,7 @@ pub enum GetLineError {
 }
 impl GetLineError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1538,6 +1622,7 @@ impl GetLineError {
     }
 }
 impl alma_runtime::OperationError for GetLineError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1588,6 +1673,7 @@ pub enum UpdateLineError {
 }
 impl UpdateLineError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1612,6 +1698,7 @@ impl UpdateLineError {
     }
 }
 impl alma_runtime::OperationError for UpdateLineError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1652,6 +1739,7 @@ pub enum ListLicensesError {
 }
 impl ListLicensesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1663,6 +1751,7 @@ impl ListLicensesError {
     }
 }
 impl alma_runtime::OperationError for ListLicensesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1712,6 +1801,7 @@ pub enum CreateLicenseError {
 }
 impl CreateLicenseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LicenseNameRequired => "60186",
@@ -1734,6 +1824,7 @@ impl CreateLicenseError {
     }
 }
 impl alma_runtime::OperationError for CreateLicenseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60186" => Self::LicenseNameRequired,
@@ -1770,6 +1861,7 @@ pub enum GetLicenseError {
 }
 impl GetLicenseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1780,6 +1872,7 @@ impl GetLicenseError {
     }
 }
 impl alma_runtime::OperationError for GetLicenseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1830,6 +1923,7 @@ pub enum UpdateLicenseError {
 }
 impl UpdateLicenseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1853,6 +1947,7 @@ impl UpdateLicenseError {
     }
 }
 impl alma_runtime::OperationError for UpdateLicenseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1888,6 +1983,7 @@ pub enum DeleteLicenseError {
 }
 impl DeleteLicenseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1897,6 +1993,7 @@ impl DeleteLicenseError {
     }
 }
 impl alma_runtime::OperationError for DeleteLicenseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1920,6 +2017,7 @@ pub enum ListAmendmentsError {
 }
 impl ListAmendmentsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1930,6 +2028,7 @@ impl ListAmendmentsError {
     }
 }
 impl alma_runtime::OperationError for ListAmendmentsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1976,6 +2075,7 @@ pub enum CreateAmendmentError {
 }
 impl CreateAmendmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LicenseNameRequired => "60186",
@@ -1997,6 +2097,7 @@ impl CreateAmendmentError {
     }
 }
 impl alma_runtime::OperationError for CreateAmendmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60186" => Self::LicenseNameRequired,
@@ -2032,6 +2133,7 @@ pub enum GetAmendmentError {
 }
 impl GetAmendmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2042,6 +2144,7 @@ impl GetAmendmentError {
     }
 }
 impl alma_runtime::OperationError for GetAmendmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2090,6 +2193,7 @@ pub enum UpdateAmendmentError {
 }
 impl UpdateAmendmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2112,6 +2216,7 @@ impl UpdateAmendmentError {
     }
 }
 impl alma_runtime::OperationError for UpdateAmendmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2146,6 +2251,7 @@ pub enum DeleteAmendmentError {
 }
 impl DeleteAmendmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2155,6 +2261,7 @@ impl DeleteAmendmentError {
     }
 }
 impl alma_runtime::OperationError for DeleteAmendmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2176,6 +2283,7 @@ pub enum ListLicenseAttachmentsError {
 }
 impl ListLicenseAttachmentsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::SearchAttachmentsFailed => "60323",
@@ -2185,6 +2293,7 @@ impl ListLicenseAttachmentsError {
     }
 }
 impl alma_runtime::OperationError for ListLicenseAttachmentsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60323" => Self::SearchAttachmentsFailed,
@@ -2206,6 +2315,7 @@ pub enum CreateLicenseAttachmentError {
 }
 impl CreateLicenseAttachmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterMustNumberGreaterThan => "60100",
@@ -2215,6 +2325,7 @@ impl CreateLicenseAttachmentError {
     }
 }
 impl alma_runtime::OperationError for CreateLicenseAttachmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60100" => Self::ParameterMustNumberGreaterThan,
@@ -2238,6 +2349,7 @@ pub enum GetLicenseAttachmentError {
 }
 impl GetLicenseAttachmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterMustNumberGreaterThan => "60100",
@@ -2248,6 +2360,7 @@ impl GetLicenseAttachmentError {
     }
 }
 impl alma_runtime::OperationError for GetLicenseAttachmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60100" => Self::ParameterMustNumberGreaterThan,
@@ -2276,6 +2389,7 @@ pub enum UpdateAttachmentError {
 }
 impl UpdateAttachmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::AttachmentContentSizeExceedsAllowed => "60345",
@@ -2288,6 +2402,7 @@ impl UpdateAttachmentError {
     }
 }
 impl alma_runtime::OperationError for UpdateAttachmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60345" => Self::AttachmentContentSizeExceedsAllowed,
@@ -2314,6 +2429,7 @@ pub enum DeleteAttachmentError {
 }
 impl DeleteAttachmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterMustNumberGreaterThan => "60100",
@@ -2324,6 +2440,7 @@ impl DeleteAttachmentError {
     }
 }
 impl alma_runtime::OperationError for DeleteAttachmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60100" => Self::ParameterMustNumberGreaterThan,
@@ -2354,6 +2471,7 @@ pub enum ListAcqPoLinesError {
 }
 impl ListAcqPoLinesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2367,6 +2485,7 @@ impl ListAcqPoLinesError {
     }
 }
 impl alma_runtime::OperationError for ListAcqPoLinesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2398,6 +2517,7 @@ pub enum CreatePoLineError {
 }
 impl CreatePoLineError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2410,6 +2530,7 @@ impl CreatePoLineError {
     }
 }
 impl alma_runtime::OperationError for CreatePoLineError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2434,6 +2555,7 @@ pub enum GetPoLineError {
 }
 impl GetPoLineError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2443,6 +2565,7 @@ impl GetPoLineError {
     }
 }
 impl alma_runtime::OperationError for GetPoLineError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2468,6 +2591,7 @@ pub enum UpdatePoLineError {
 }
 impl UpdatePoLineError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::RequestBodyNotFound => "401676",
@@ -2479,6 +2603,7 @@ impl UpdatePoLineError {
     }
 }
 impl alma_runtime::OperationError for UpdatePoLineError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401676" => Self::RequestBodyNotFound,
@@ -2508,6 +2633,7 @@ pub enum CancelPoLineError {
 }
 impl CancelPoLineError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2520,6 +2646,7 @@ impl CancelPoLineError {
     }
 }
 impl alma_runtime::OperationError for CancelPoLineError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2544,6 +2671,7 @@ pub enum ListItemsError {
 }
 impl ListItemsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2553,6 +2681,7 @@ impl ListItemsError {
     }
 }
 impl alma_runtime::OperationError for ListItemsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2580,6 +2709,7 @@ pub enum ReceiveNewItemError {
 }
 impl ReceiveNewItemError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParamValueInvalid => "40166411",
@@ -2592,6 +2722,7 @@ impl ReceiveNewItemError {
     }
 }
 impl alma_runtime::OperationError for ReceiveNewItemError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166411" => Self::ParamValueInvalid,
@@ -2620,6 +2751,7 @@ pub enum ReceiveExistingItemError {
 }
 impl ReceiveExistingItemError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParamValueInvalid => "40166411",
@@ -2631,6 +2763,7 @@ impl ReceiveExistingItemError {
     }
 }
 impl alma_runtime::OperationError for ReceiveExistingItemError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166411" => Self::ParamValueInvalid,
@@ -2656,6 +2789,7 @@ pub enum ListPurchaseRequestsError {
 }
 impl ListPurchaseRequestsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2666,6 +2800,7 @@ impl ListPurchaseRequestsError {
     }
 }
 impl alma_runtime::OperationError for ListPurchaseRequestsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2688,6 +2823,7 @@ pub enum GetPurchaseRequestError {
 }
 impl GetPurchaseRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2697,6 +2833,7 @@ impl GetPurchaseRequestError {
     }
 }
 impl alma_runtime::OperationError for GetPurchaseRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2736,6 +2873,7 @@ pub enum OperateOnPurchaseRequestError {
 }
 impl OperateOnPurchaseRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2754,6 +2892,7 @@ impl OperateOnPurchaseRequestError {
     }
 }
 impl alma_runtime::OperationError for OperateOnPurchaseRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2812,6 +2951,7 @@ pub enum UpdatePurchaseRequestError {
 }
 impl UpdatePurchaseRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2835,6 +2975,7 @@ impl UpdatePurchaseRequestError {
     }
 }
 impl alma_runtime::OperationError for UpdatePurchaseRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2870,6 +3011,7 @@ pub enum DeletePurchaseRequestError {
 }
 impl DeletePurchaseRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2879,6 +3021,7 @@ impl DeletePurchaseRequestError {
     }
 }
 impl alma_runtime::OperationError for DeletePurchaseRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2898,6 +3041,7 @@ pub enum ListVendorsError {
 }
 impl ListVendorsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2906,6 +3050,7 @@ impl ListVendorsError {
     }
 }
 impl alma_runtime::OperationError for ListVendorsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2932,6 +3077,7 @@ pub enum CreateVendorError {
 }
 impl CreateVendorError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2944,6 +3090,7 @@ impl CreateVendorError {
     }
 }
 impl alma_runtime::OperationError for CreateVendorError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2968,6 +3115,7 @@ pub enum GetVendorError {
 }
 impl GetVendorError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2977,6 +3125,7 @@ impl GetVendorError {
     }
 }
 impl alma_runtime::OperationError for GetVendorError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2998,6 +3147,7 @@ pub enum UpdateVendorError {
 }
 impl UpdateVendorError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -3007,6 +3157,7 @@ impl UpdateVendorError {
     }
 }
 impl alma_runtime::OperationError for UpdateVendorError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -3026,6 +3177,7 @@ pub enum DeleteVendorError {
 }
 impl DeleteVendorError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -3034,6 +3186,7 @@ impl DeleteVendorError {
     }
 }
 impl alma_runtime::OperationError for DeleteVendorError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -3054,6 +3207,7 @@ pub enum ListVendorInvoicesError {
 }
 impl ListVendorInvoicesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -3063,6 +3217,7 @@ impl ListVendorInvoicesError {
     }
 }
 impl alma_runtime::OperationError for ListVendorInvoicesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -3084,6 +3239,7 @@ pub enum ListVendorPoLinesError {
 }
 impl ListVendorPoLinesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -3093,6 +3249,7 @@ impl ListVendorPoLinesError {
     }
 }
 impl alma_runtime::OperationError for ListVendorPoLinesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,

@@ -5,7 +5,7 @@
 /// A list of invoice\_line objects (derived: Ex Libris has not published rest\_invoice\_lines.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_invoice_lines.json#/invoice_lines`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceLines {
     /// `invoice_line` (XML element `invoice_line`).
     pub invoice_line: Vec<crate::acq::models::InvoiceLine>,
@@ -18,31 +18,43 @@ pub struct InvoiceLines {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceLines {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.invoice_line.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for InvoiceLines {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceLines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceLines {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.invoice_line, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.invoice_line, &mut self.total_record_count],
@@ -54,6 +66,7 @@ impl alma_runtime::codec::Object for InvoiceLines {
 alma_runtime::serde_via_codec!(InvoiceLines);
 impl alma_runtime::Model for InvoiceLines {
     const NAME: &'static str = "InvoiceLines";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -87,7 +100,7 @@ impl alma_runtime::Model for InvoiceLines {
 /// A list of invoice objects (derived: Ex Libris has not published rest\_invoices.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_invoices.json#/invoices`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Invoices {
     /// `invoice` (XML element `invoice`).
     pub invoice: Vec<crate::acq::models::Invoice>,
@@ -100,31 +113,43 @@ pub struct Invoices {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Invoices {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.invoice.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Invoices {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Invoices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Invoices {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.invoice, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.invoice, &mut self.total_record_count],
@@ -136,6 +161,7 @@ impl alma_runtime::codec::Object for Invoices {
 alma_runtime::serde_via_codec!(Invoices);
 impl alma_runtime::Model for Invoices {
     const NAME: &'static str = "Invoices";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -169,7 +195,7 @@ impl alma_runtime::Model for Invoices {
 /// Fund Object.
 ///
 /// Schema: `xsd/rest_fund.xsd#/fund`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Fund {
     /// Identifier of the fund in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the fund.
@@ -205,6 +231,7 @@ pub struct Fund {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Fund {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.code.is_empty() && self.name.is_none()
             && self.external_id.is_none() && self.type_.is_none()
@@ -215,22 +242,32 @@ impl alma_runtime::IsEmpty for Fund {
     }
 }
 impl alma_runtime::Codec for Fund {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Fund {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Fund {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -250,6 +287,7 @@ impl alma_runtime::codec::Object for Fund {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -273,6 +311,7 @@ impl alma_runtime::codec::Object for Fund {
 alma_runtime::serde_via_codec!(Fund);
 impl alma_runtime::Model for Fund {
     const NAME: &'static str = "Fund";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -376,7 +415,7 @@ impl alma_runtime::Model for Fund {
 /// Fund Object.
 ///
 /// Schema: `xsd/rest_fund.xsd?tags=post#/fund`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct FundPost {
     /// The fund code.
     pub code: String,
@@ -395,28 +434,39 @@ pub struct FundPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FundPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && alma_runtime::IsEmpty::is_empty(&self.fiscal_period)
             && self.currency.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for FundPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for FundPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for FundPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.code, &self.fiscal_period, &self.currency, &self.link],
@@ -424,6 +474,7 @@ impl alma_runtime::codec::Object for FundPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -440,6 +491,7 @@ impl alma_runtime::codec::Object for FundPost {
 alma_runtime::serde_via_codec!(FundPost);
 impl alma_runtime::Model for FundPost {
     const NAME: &'static str = "FundPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -487,7 +539,7 @@ impl alma_runtime::Model for FundPost {
 /// A list of funds.
 ///
 /// Schema: `xsd/rest_funds.xsd#/funds`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Funds {
     /// Fund object.
     pub fund: Vec<crate::acq::models::Fund>,
@@ -501,31 +553,43 @@ pub struct Funds {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Funds {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.fund.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Funds {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Funds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Funds {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.fund, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.fund, &mut self.total_record_count],
@@ -537,6 +601,7 @@ impl alma_runtime::codec::Object for Funds {
 alma_runtime::serde_via_codec!(Funds);
 impl alma_runtime::Model for Funds {
     const NAME: &'static str = "Funds";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -570,7 +635,7 @@ impl alma_runtime::Model for Funds {
 /// Additional charges that are included in the invoice.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/additional_charges`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AdditionalCharges {
     /// Indication whether additional charges should be prorate over all invoice lines.
     /// Default is according to invoice\_use\_pro\_rata parameter setup.
@@ -590,6 +655,7 @@ pub struct AdditionalCharges {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdditionalCharges {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.use_pro_rata.is_none() && self.shipment.is_none() && self.overhead.is_none()
             && self.insurance.is_none() && self.discount.is_none()
@@ -597,22 +663,32 @@ impl alma_runtime::IsEmpty for AdditionalCharges {
     }
 }
 impl alma_runtime::Codec for AdditionalCharges {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for AdditionalCharges {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for AdditionalCharges {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -626,6 +702,7 @@ impl alma_runtime::codec::Object for AdditionalCharges {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -643,6 +720,7 @@ impl alma_runtime::codec::Object for AdditionalCharges {
 alma_runtime::serde_via_codec!(AdditionalCharges);
 impl alma_runtime::Model for AdditionalCharges {
     const NAME: &'static str = "AdditionalCharges";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -698,7 +776,7 @@ impl alma_runtime::Model for AdditionalCharges {
 /// The contact person at the vendor dealing with this invoice. Output parameter.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/contact_person`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceContactPerson {
     /// The contact person's first name. Output parameter.
     pub first_name: Option<String>,
@@ -711,30 +789,42 @@ pub struct InvoiceContactPerson {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceContactPerson {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.first_name.is_none() && self.last_name.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for InvoiceContactPerson {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceContactPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceContactPerson {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.first_name, &self.last_name], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.first_name, &mut self.last_name],
@@ -746,6 +836,7 @@ impl alma_runtime::codec::Object for InvoiceContactPerson {
 alma_runtime::serde_via_codec!(InvoiceContactPerson);
 impl alma_runtime::Model for InvoiceContactPerson {
     const NAME: &'static str = "InvoiceContactPerson";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -778,7 +869,7 @@ impl alma_runtime::Model for InvoiceContactPerson {
 /// Relevant only if the institution has ledgers in more than one currency.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/explicit_ratio`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ExplicitRatio {
     /// The foreign currency.
     /// Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -792,31 +883,43 @@ pub struct ExplicitRatio {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ExplicitRatio {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.foreign_currency) && self.rate.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ExplicitRatio {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ExplicitRatio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ExplicitRatio {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.foreign_currency, &self.rate], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.foreign_currency, &mut self.rate],
@@ -828,6 +931,7 @@ impl alma_runtime::codec::Object for ExplicitRatio {
 alma_runtime::serde_via_codec!(ExplicitRatio);
 impl alma_runtime::Model for ExplicitRatio {
     const NAME: &'static str = "ExplicitRatio";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -859,7 +963,7 @@ impl alma_runtime::Model for ExplicitRatio {
 /// Specific Fund Distribution.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/fund_distribution`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceFundDistribution {
     /// The fund code.
     pub fund_code: alma_runtime::CodeValue,
@@ -876,31 +980,43 @@ pub struct InvoiceFundDistribution {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceFundDistribution {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.fund_code) && self.percent.is_none()
             && self.amount.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for InvoiceFundDistribution {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceFundDistribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceFundDistribution {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.fund_code, &self.percent, &self.amount], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.fund_code, &mut self.percent, &mut self.amount],
@@ -912,6 +1028,7 @@ impl alma_runtime::codec::Object for InvoiceFundDistribution {
 alma_runtime::serde_via_codec!(InvoiceFundDistribution);
 impl alma_runtime::Model for InvoiceFundDistribution {
     const NAME: &'static str = "InvoiceFundDistribution";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -951,7 +1068,7 @@ impl alma_runtime::Model for InvoiceFundDistribution {
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Invoice {
     /// Unique identifier of the invoice. Output parameter.
     /// Should be used in subsequent queries regarding the invoice.
@@ -1028,6 +1145,7 @@ pub struct Invoice {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Invoice {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.number.is_empty() && self.invoice_date.is_empty()
             && self.total_amount.is_none() && self.total_invoice_lines_amount.is_none()
@@ -1046,22 +1164,32 @@ impl alma_runtime::IsEmpty for Invoice {
     }
 }
 impl alma_runtime::Codec for Invoice {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Invoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Invoice {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1096,6 +1224,7 @@ impl alma_runtime::codec::Object for Invoice {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1134,6 +1263,7 @@ impl alma_runtime::codec::Object for Invoice {
 alma_runtime::serde_via_codec!(Invoice);
 impl alma_runtime::Model for Invoice {
     const NAME: &'static str = "Invoice";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1374,7 +1504,7 @@ impl alma_runtime::Model for Invoice {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice/properties/number_of_lines`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceNumberOfLines {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -1387,30 +1517,42 @@ pub struct InvoiceNumberOfLines {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceNumberOfLines {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for InvoiceNumberOfLines {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceNumberOfLines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceNumberOfLines {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -1418,6 +1560,7 @@ impl alma_runtime::codec::Object for InvoiceNumberOfLines {
 alma_runtime::serde_via_codec!(InvoiceNumberOfLines);
 impl alma_runtime::Model for InvoiceNumberOfLines {
     const NAME: &'static str = "InvoiceNumberOfLines";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1450,7 +1593,7 @@ impl alma_runtime::Model for InvoiceNumberOfLines {
 /// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice_line_vat`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceLineVat {
     /// VAT code to assign to the invoice.
     /// If supplied, percentage and vat\_amount will be defined accordingly.
@@ -1471,31 +1614,43 @@ pub struct InvoiceLineVat {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceLineVat {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.vat_code.is_none() && self.percentage.is_none() && self.vat_amount.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for InvoiceLineVat {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceLineVat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceLineVat {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.vat_code, &self.percentage, &self.vat_amount], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.vat_code, &mut self.percentage, &mut self.vat_amount],
@@ -1507,6 +1662,7 @@ impl alma_runtime::codec::Object for InvoiceLineVat {
 alma_runtime::serde_via_codec!(InvoiceLineVat);
 impl alma_runtime::Model for InvoiceLineVat {
     const NAME: &'static str = "InvoiceLineVat";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1546,7 +1702,7 @@ impl alma_runtime::Model for InvoiceLineVat {
 /// VAT charge that is included in the invoice.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice_vat`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceVat {
     /// Indication whether governmental vendor can be configured to receive use tax (VAT) on this invoice.
     /// Default is false.
@@ -1581,6 +1737,7 @@ pub struct InvoiceVat {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceVat {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.report_tax.is_none() && self.vat_per_invoice_line.is_none()
             && self.vat_code.is_none() && self.percentage.is_none()
@@ -1590,22 +1747,32 @@ impl alma_runtime::IsEmpty for InvoiceVat {
     }
 }
 impl alma_runtime::Codec for InvoiceVat {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceVat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceVat {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1622,6 +1789,7 @@ impl alma_runtime::codec::Object for InvoiceVat {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1642,6 +1810,7 @@ impl alma_runtime::codec::Object for InvoiceVat {
 alma_runtime::serde_via_codec!(InvoiceVat);
 impl alma_runtime::Model for InvoiceVat {
     const NAME: &'static str = "InvoiceVat";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1721,7 +1890,7 @@ impl alma_runtime::Model for InvoiceVat {
 /// Payment information.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/payment`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Payment {
     /// Indication if the invoice is already paid.
     /// True is valid only when the  payment method is not Accounting department, and the invoice is not an internal copy.
@@ -1753,6 +1922,7 @@ pub struct Payment {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Payment {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.prepaid.is_none() && self.internal_copy.is_none()
             && self.export_to_erp.is_none() && self.payment_status.is_none()
@@ -1762,22 +1932,32 @@ impl alma_runtime::IsEmpty for Payment {
     }
 }
 impl alma_runtime::Codec for Payment {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Payment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Payment {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1794,6 +1974,7 @@ impl alma_runtime::codec::Object for Payment {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1814,6 +1995,7 @@ impl alma_runtime::codec::Object for Payment {
 alma_runtime::serde_via_codec!(Payment);
 impl alma_runtime::Model for Payment {
     const NAME: &'static str = "Payment";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1893,7 +2075,7 @@ impl alma_runtime::Model for Payment {
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd?tags=post#/invoice`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoicePost {
     /// The invoice number as received from the vendor. Mandatory.
     pub number: String,
@@ -1946,6 +2128,7 @@ pub struct InvoicePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoicePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.number.is_empty() && self.invoice_date.is_empty()
             && self.total_amount.is_none() && self.currency.is_none()
@@ -1961,22 +2144,32 @@ impl alma_runtime::IsEmpty for InvoicePost {
     }
 }
 impl alma_runtime::Codec for InvoicePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoicePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoicePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2002,6 +2195,7 @@ impl alma_runtime::codec::Object for InvoicePost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2031,6 +2225,7 @@ impl alma_runtime::codec::Object for InvoicePost {
 alma_runtime::serde_via_codec!(InvoicePost);
 impl alma_runtime::Model for InvoicePost {
     const NAME: &'static str = "InvoicePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2194,7 +2389,7 @@ impl alma_runtime::Model for InvoicePost {
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd?tags=put#/invoice`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoicePut {
     /// The invoice number as received from the vendor. Mandatory.
     pub number: String,
@@ -2244,6 +2439,7 @@ pub struct InvoicePut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoicePut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.number.is_empty() && self.invoice_date.is_empty()
             && self.total_amount.is_none() && self.currency.is_none()
@@ -2258,22 +2454,32 @@ impl alma_runtime::IsEmpty for InvoicePut {
     }
 }
 impl alma_runtime::Codec for InvoicePut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoicePut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoicePut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2298,6 +2504,7 @@ impl alma_runtime::codec::Object for InvoicePut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2326,6 +2533,7 @@ impl alma_runtime::codec::Object for InvoicePut {
 alma_runtime::serde_via_codec!(InvoicePut);
 impl alma_runtime::Model for InvoicePut {
     const NAME: &'static str = "InvoicePut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2481,7 +2689,7 @@ impl alma_runtime::Model for InvoicePut {
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd#/invoice_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceLine {
     /// Unique identifier of the invoice line.
     /// Output parameter.
@@ -2554,6 +2762,7 @@ pub struct InvoiceLine {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceLine {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.type_.is_none() && self.number.is_none()
             && self.status.is_none() && self.po_line.is_none() && self.price.is_none()
@@ -2569,22 +2778,32 @@ impl alma_runtime::IsEmpty for InvoiceLine {
     }
 }
 impl alma_runtime::Codec for InvoiceLine {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceLine {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2614,6 +2833,7 @@ impl alma_runtime::codec::Object for InvoiceLine {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2647,6 +2867,7 @@ impl alma_runtime::codec::Object for InvoiceLine {
 alma_runtime::serde_via_codec!(InvoiceLine);
 impl alma_runtime::Model for InvoiceLine {
     const NAME: &'static str = "InvoiceLine";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2834,7 +3055,7 @@ impl alma_runtime::Model for InvoiceLine {
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd?tags=post#/invoice_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceLinePost {
     /// The type of invoice line.
     /// Possible codes are listed in 'InvoiceLinesTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Regular'.
@@ -2898,6 +3119,7 @@ pub struct InvoiceLinePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceLinePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_none() && self.number.is_none() && self.po_line.is_none()
             && self.price.is_none() && self.quantity.is_none() && self.vat_note.is_none()
@@ -2912,22 +3134,32 @@ impl alma_runtime::IsEmpty for InvoiceLinePost {
     }
 }
 impl alma_runtime::Codec for InvoiceLinePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceLinePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceLinePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2954,6 +3186,7 @@ impl alma_runtime::codec::Object for InvoiceLinePost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2984,6 +3217,7 @@ impl alma_runtime::codec::Object for InvoiceLinePost {
 alma_runtime::serde_via_codec!(InvoiceLinePost);
 impl alma_runtime::Model for InvoiceLinePost {
     const NAME: &'static str = "InvoiceLinePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3147,7 +3381,7 @@ impl alma_runtime::Model for InvoiceLinePost {
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd?tags=put#/invoice_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InvoiceLinePut {
     /// The type of invoice line.
     /// Possible codes are listed in 'InvoiceLinesTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Regular'.
@@ -3207,6 +3441,7 @@ pub struct InvoiceLinePut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InvoiceLinePut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_none() && self.po_line.is_none() && self.price.is_none()
             && self.quantity.is_none() && self.vat_note.is_none()
@@ -3221,22 +3456,32 @@ impl alma_runtime::IsEmpty for InvoiceLinePut {
     }
 }
 impl alma_runtime::Codec for InvoiceLinePut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InvoiceLinePut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InvoiceLinePut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3262,6 +3507,7 @@ impl alma_runtime::codec::Object for InvoiceLinePut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3291,6 +3537,7 @@ impl alma_runtime::codec::Object for InvoiceLinePut {
 alma_runtime::serde_via_codec!(InvoiceLinePut);
 impl alma_runtime::Model for InvoiceLinePut {
     const NAME: &'static str = "InvoiceLinePut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3446,7 +3693,7 @@ impl alma_runtime::Model for InvoiceLinePut {
 /// Specific administrator.
 ///
 /// Schema: `xsd/rest_license.xsd#/administrator`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Administrator {
     /// Administrator's primary identifier.
     pub primary_id: String,
@@ -3465,6 +3712,7 @@ pub struct Administrator {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Administrator {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.primary_id.is_empty() && self.first_name.is_empty()
             && self.last_name.is_empty() && self.email.is_empty() && self.link.is_none()
@@ -3472,22 +3720,32 @@ impl alma_runtime::IsEmpty for Administrator {
     }
 }
 impl alma_runtime::Codec for Administrator {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Administrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Administrator {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3501,6 +3759,7 @@ impl alma_runtime::codec::Object for Administrator {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3518,6 +3777,7 @@ impl alma_runtime::codec::Object for Administrator {
 alma_runtime::serde_via_codec!(Administrator);
 impl alma_runtime::Model for Administrator {
     const NAME: &'static str = "Administrator";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3573,7 +3833,7 @@ impl alma_runtime::Model for Administrator {
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd#/license`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct License {
     /// The license unique code. Mandatory.
     pub code: String,
@@ -3634,6 +3894,7 @@ pub struct License {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for License {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty() && self.type_.is_none()
             && self.status.is_none() && self.licensor.is_none()
@@ -3649,22 +3910,32 @@ impl alma_runtime::IsEmpty for License {
     }
 }
 impl alma_runtime::Codec for License {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for License {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for License {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3694,6 +3965,7 @@ impl alma_runtime::codec::Object for License {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3727,6 +3999,7 @@ impl alma_runtime::codec::Object for License {
 alma_runtime::serde_via_codec!(License);
 impl alma_runtime::Model for License {
     const NAME: &'static str = "License";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3920,7 +4193,7 @@ impl alma_runtime::Model for License {
 /// The number of amendments attached to the license.
 ///
 /// Schema: `xsd/rest_license.xsd#/license/properties/amendments`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicenseAmendments {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -3933,30 +4206,42 @@ pub struct LicenseAmendments {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseAmendments {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LicenseAmendments {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicenseAmendments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicenseAmendments {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -3964,6 +4249,7 @@ impl alma_runtime::codec::Object for LicenseAmendments {
 alma_runtime::serde_via_codec!(LicenseAmendments);
 impl alma_runtime::Model for LicenseAmendments {
     const NAME: &'static str = "LicenseAmendments";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3996,7 +4282,7 @@ impl alma_runtime::Model for LicenseAmendments {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_license.xsd#/resource`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Resource {
     /// The resource's pid.
     /// Output parameter.
@@ -4016,6 +4302,7 @@ pub struct Resource {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Resource {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.pid.is_empty() && self.name.is_empty()
             && alma_runtime::IsEmpty::is_empty(&self.type_) && self.link.is_none()
@@ -4023,25 +4310,36 @@ impl alma_runtime::IsEmpty for Resource {
     }
 }
 impl alma_runtime::Codec for Resource {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Resource {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.pid, &self.name, &self.type_, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.pid, &mut self.name, &mut self.type_, &mut self.link],
@@ -4053,6 +4351,7 @@ impl alma_runtime::codec::Object for Resource {
 alma_runtime::serde_via_codec!(Resource);
 impl alma_runtime::Model for Resource {
     const NAME: &'static str = "Resource";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4100,7 +4399,7 @@ impl alma_runtime::Model for Resource {
 /// A specific license's term.
 ///
 /// Schema: `xsd/rest_license.xsd#/term`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Term {
     /// Possible codes are listed in the 'LicenseTerms' code table.
     pub code: alma_runtime::CodeValue,
@@ -4113,31 +4412,43 @@ pub struct Term {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Term {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.code)
             && alma_runtime::IsEmpty::is_empty(&self.value) && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Term {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Term {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Term {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.code, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.code, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -4145,6 +4456,7 @@ impl alma_runtime::codec::Object for Term {
 alma_runtime::serde_via_codec!(Term);
 impl alma_runtime::Model for Term {
     const NAME: &'static str = "Term";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -4174,7 +4486,7 @@ impl alma_runtime::Model for Term {
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd?tags=post#/license`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicensePost {
     /// The license unique code. Mandatory.
     pub code: String,
@@ -4230,6 +4542,7 @@ pub struct LicensePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicensePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty() && self.type_.is_none()
             && self.status.is_none() && self.licensor.is_none()
@@ -4244,22 +4557,32 @@ impl alma_runtime::IsEmpty for LicensePost {
     }
 }
 impl alma_runtime::Codec for LicensePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicensePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicensePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4287,6 +4610,7 @@ impl alma_runtime::codec::Object for LicensePost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4318,6 +4642,7 @@ impl alma_runtime::codec::Object for LicensePost {
 alma_runtime::serde_via_codec!(LicensePost);
 impl alma_runtime::Model for LicensePost {
     const NAME: &'static str = "LicensePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4491,7 +4816,7 @@ impl alma_runtime::Model for LicensePost {
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd?tags=put#/license`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicensePut {
     /// The license unique code. Mandatory.
     pub code: String,
@@ -4543,6 +4868,7 @@ pub struct LicensePut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicensePut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty() && self.status.is_none()
             && self.licensor.is_none() && self.signed_by.is_none()
@@ -4556,22 +4882,32 @@ impl alma_runtime::IsEmpty for LicensePut {
     }
 }
 impl alma_runtime::Codec for LicensePut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicensePut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicensePut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4598,6 +4934,7 @@ impl alma_runtime::codec::Object for LicensePut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4628,6 +4965,7 @@ impl alma_runtime::codec::Object for LicensePut {
 alma_runtime::serde_via_codec!(LicensePut);
 impl alma_runtime::Model for LicensePut {
     const NAME: &'static str = "LicensePut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4793,7 +5131,7 @@ impl alma_runtime::Model for LicensePut {
 /// A list of licenses.
 ///
 /// Schema: `xsd/rest_licenses.xsd#/licenses`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Licenses {
     /// license object.
     pub license: Vec<crate::acq::models::License>,
@@ -4806,31 +5144,43 @@ pub struct Licenses {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Licenses {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.license.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Licenses {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Licenses {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Licenses {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.license, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.license, &mut self.total_record_count],
@@ -4842,6 +5192,7 @@ impl alma_runtime::codec::Object for Licenses {
 alma_runtime::serde_via_codec!(Licenses);
 impl alma_runtime::Model for Licenses {
     const NAME: &'static str = "Licenses";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4877,7 +5228,7 @@ impl alma_runtime::Model for Licenses {
 /// Mandatory for processing the PO line. If not supplied, the PO line will be created as "In Review".
 ///
 /// Schema: `xsd/rest_po_line.xsd#/amount`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLineAmount {
     /// The sum.
     pub sum: String,
@@ -4891,31 +5242,43 @@ pub struct PoLineAmount {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineAmount {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.sum.is_empty() && alma_runtime::IsEmpty::is_empty(&self.currency)
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PoLineAmount {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLineAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLineAmount {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.sum, &self.currency], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.sum, &mut self.currency], &mut self.extra, &mut self.wire)
     }
@@ -4923,6 +5286,7 @@ impl alma_runtime::codec::Object for PoLineAmount {
 alma_runtime::serde_via_codec!(PoLineAmount);
 impl alma_runtime::Model for PoLineAmount {
     const NAME: &'static str = "PoLineAmount";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4954,7 +5318,7 @@ impl alma_runtime::Model for PoLineAmount {
 /// Specific copy of item in a specific location.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/copy`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLineCopy {
     /// The item's pid. Output parameter.
     pub pid: Option<String>,
@@ -5003,6 +5367,7 @@ pub struct PoLineCopy {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineCopy {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.pid.is_none() && self.holding_id.is_none() && self.barcode.is_none()
             && self.item_policy.is_none() && self.receive_date.is_none()
@@ -5017,22 +5382,32 @@ impl alma_runtime::IsEmpty for PoLineCopy {
     }
 }
 impl alma_runtime::Codec for PoLineCopy {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLineCopy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLineCopy {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5059,6 +5434,7 @@ impl alma_runtime::codec::Object for PoLineCopy {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5089,6 +5465,7 @@ impl alma_runtime::codec::Object for PoLineCopy {
 alma_runtime::serde_via_codec!(PoLineCopy);
 impl alma_runtime::Model for PoLineCopy {
     const NAME: &'static str = "PoLineCopy";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5248,7 +5625,7 @@ impl alma_runtime::Model for PoLineCopy {
 /// Specific Fund Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/fund_distribution`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLineFundDistribution {
     /// The fund code.
     pub fund_code: alma_runtime::CodeValue,
@@ -5262,31 +5639,43 @@ pub struct PoLineFundDistribution {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineFundDistribution {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.fund_code) && self.amount.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PoLineFundDistribution {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLineFundDistribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLineFundDistribution {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.fund_code, &self.amount], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.fund_code, &mut self.amount], &mut self.extra, &mut self.wire)
     }
@@ -5294,6 +5683,7 @@ impl alma_runtime::codec::Object for PoLineFundDistribution {
 alma_runtime::serde_via_codec!(PoLineFundDistribution);
 impl alma_runtime::Model for PoLineFundDistribution {
     const NAME: &'static str = "PoLineFundDistribution";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -5325,7 +5715,7 @@ impl alma_runtime::Model for PoLineFundDistribution {
 /// Specific holding record.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/holding`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLineHolding {
     /// The holding record's id. Output parameter.
     pub id: Option<String>,
@@ -5338,30 +5728,42 @@ pub struct PoLineHolding {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineHolding {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PoLineHolding {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLineHolding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLineHolding {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.id, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.id, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -5369,6 +5771,7 @@ impl alma_runtime::codec::Object for PoLineHolding {
 alma_runtime::serde_via_codec!(PoLineHolding);
 impl alma_runtime::Model for PoLineHolding {
     const NAME: &'static str = "PoLineHolding";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5400,7 +5803,7 @@ impl alma_runtime::Model for PoLineHolding {
 /// Specific user to be annotated.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/interested_user`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InterestedUser {
     /// User's primary identifier.
     pub primary_id: String,
@@ -5417,6 +5820,7 @@ pub struct InterestedUser {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InterestedUser {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.primary_id.is_empty() && self.first_name.is_empty()
             && self.last_name.is_empty() && self.email.is_empty()
@@ -5424,22 +5828,32 @@ impl alma_runtime::IsEmpty for InterestedUser {
     }
 }
 impl alma_runtime::Codec for InterestedUser {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InterestedUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InterestedUser {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.primary_id, &self.first_name, &self.last_name, &self.email],
@@ -5447,6 +5861,7 @@ impl alma_runtime::codec::Object for InterestedUser {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5463,6 +5878,7 @@ impl alma_runtime::codec::Object for InterestedUser {
 alma_runtime::serde_via_codec!(InterestedUser);
 impl alma_runtime::Model for InterestedUser {
     const NAME: &'static str = "InterestedUser";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5510,7 +5926,7 @@ impl alma_runtime::Model for InterestedUser {
 /// Specific location Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/location`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLineLocation {
     /// The quantity per location.
     pub quantity: Option<i64>,
@@ -5529,6 +5945,7 @@ pub struct PoLineLocation {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineLocation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.quantity.is_none() && self.library.is_none()
             && self.shelving_location.is_none() && self.holding.is_empty()
@@ -5536,22 +5953,32 @@ impl alma_runtime::IsEmpty for PoLineLocation {
     }
 }
 impl alma_runtime::Codec for PoLineLocation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLineLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLineLocation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5565,6 +5992,7 @@ impl alma_runtime::codec::Object for PoLineLocation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5582,6 +6010,7 @@ impl alma_runtime::codec::Object for PoLineLocation {
 alma_runtime::serde_via_codec!(PoLineLocation);
 impl alma_runtime::Model for PoLineLocation {
     const NAME: &'static str = "PoLineLocation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5641,7 +6070,7 @@ impl alma_runtime::Model for PoLineLocation {
 /// Specific PO line related note.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/note`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLineNote {
     /// The note's text.
     pub note_text: Option<String>,
@@ -5652,30 +6081,42 @@ pub struct PoLineNote {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineNote {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.note_text.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PoLineNote {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLineNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLineNote {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.note_text], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.note_text], &mut self.extra, &mut self.wire)
     }
@@ -5683,6 +6124,7 @@ impl alma_runtime::codec::Object for PoLineNote {
 alma_runtime::serde_via_codec!(PoLineNote);
 impl alma_runtime::Model for PoLineNote {
     const NAME: &'static str = "PoLineNote";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5706,7 +6148,7 @@ impl alma_runtime::Model for PoLineNote {
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/po_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLine {
     /// The PO line number. Output parameter.
     /// Should be used in subsequent queries regarding the PO line.
@@ -5851,6 +6293,7 @@ pub struct PoLine {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLine {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.number.is_none() && self.status.is_none() && self.owner.is_none()
             && self.type_.is_none() && self.vendor.is_none()
@@ -5878,22 +6321,32 @@ impl alma_runtime::IsEmpty for PoLine {
     }
 }
 impl alma_runtime::Codec for PoLine {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLine {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5945,6 +6398,7 @@ impl alma_runtime::codec::Object for PoLine {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6000,6 +6454,7 @@ impl alma_runtime::codec::Object for PoLine {
 alma_runtime::serde_via_codec!(PoLine);
 impl alma_runtime::Model for PoLine {
     const NAME: &'static str = "PoLine";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6373,7 +6828,7 @@ impl alma_runtime::Model for PoLine {
 /// See [here](https://developers.exlibrisgroup.com/blog/Create-PO-line-API-how-the-bibliographic-record-is-determined) for more details regarding the matching process.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/resource_metadata`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLineResourceMetadata {
     /// The mms\_id. Cannot be updated by the PUT action.
     /// If supplied in the POST action, match will be done based on it.
@@ -6404,6 +6859,7 @@ pub struct PoLineResourceMetadata {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineResourceMetadata {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_none() && self.title.is_none() && self.author.is_none()
             && self.issn.is_none() && self.isbn.is_none() && self.publisher.is_none()
@@ -6413,22 +6869,32 @@ impl alma_runtime::IsEmpty for PoLineResourceMetadata {
     }
 }
 impl alma_runtime::Codec for PoLineResourceMetadata {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLineResourceMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLineResourceMetadata {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -6447,6 +6913,7 @@ impl alma_runtime::codec::Object for PoLineResourceMetadata {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6469,6 +6936,7 @@ impl alma_runtime::codec::Object for PoLineResourceMetadata {
 alma_runtime::serde_via_codec!(PoLineResourceMetadata);
 impl alma_runtime::Model for PoLineResourceMetadata {
     const NAME: &'static str = "PoLineResourceMetadata";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6566,7 +7034,7 @@ impl alma_runtime::Model for PoLineResourceMetadata {
 /// Specific copy of item in a specific location.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/copy`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CopyPost {
     /// The item's barcode.
     pub barcode: Option<String>,
@@ -6609,6 +7077,7 @@ pub struct CopyPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CopyPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.barcode.is_none() && self.item_policy.is_none()
             && self.receive_date.is_none() && self.enumeration_a.is_none()
@@ -6622,22 +7091,32 @@ impl alma_runtime::IsEmpty for CopyPost {
     }
 }
 impl alma_runtime::Codec for CopyPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CopyPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CopyPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -6661,6 +7140,7 @@ impl alma_runtime::codec::Object for CopyPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6688,6 +7168,7 @@ impl alma_runtime::codec::Object for CopyPost {
 alma_runtime::serde_via_codec!(CopyPost);
 impl alma_runtime::Model for CopyPost {
     const NAME: &'static str = "CopyPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6823,7 +7304,7 @@ impl alma_runtime::Model for CopyPost {
 /// Specific location Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/location`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLineLocationPost {
     /// The quantity per location.
     pub quantity: Option<i64>,
@@ -6840,6 +7321,7 @@ pub struct PoLineLocationPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLineLocationPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.quantity.is_none() && self.library.is_none()
             && self.shelving_location.is_none() && self.copy.is_empty()
@@ -6847,22 +7329,32 @@ impl alma_runtime::IsEmpty for PoLineLocationPost {
     }
 }
 impl alma_runtime::Codec for PoLineLocationPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLineLocationPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLineLocationPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.quantity, &self.library, &self.shelving_location, &self.copy],
@@ -6870,6 +7362,7 @@ impl alma_runtime::codec::Object for PoLineLocationPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6886,6 +7379,7 @@ impl alma_runtime::codec::Object for PoLineLocationPost {
 alma_runtime::serde_via_codec!(PoLineLocationPost);
 impl alma_runtime::Model for PoLineLocationPost {
     const NAME: &'static str = "PoLineLocationPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6935,7 +7429,7 @@ impl alma_runtime::Model for PoLineLocationPost {
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/po_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLinePost {
     /// The organization unit that is responsible of the PO line.
     /// Mandatory in POST.
@@ -7067,6 +7561,7 @@ pub struct PoLinePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLinePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.owner.is_none() && self.type_.is_none() && self.vendor.is_none()
             && self.vendor_account.is_none() && self.acquisition_method.is_none()
@@ -7091,22 +7586,32 @@ impl alma_runtime::IsEmpty for PoLinePost {
     }
 }
 impl alma_runtime::Codec for PoLinePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLinePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLinePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -7153,6 +7658,7 @@ impl alma_runtime::codec::Object for PoLinePost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -7203,6 +7709,7 @@ impl alma_runtime::codec::Object for PoLinePost {
 alma_runtime::serde_via_codec!(PoLinePost);
 impl alma_runtime::Model for PoLinePost {
     const NAME: &'static str = "PoLinePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7532,7 +8039,7 @@ impl alma_runtime::Model for PoLinePost {
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=put#/po_line`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLinePut {
     /// The vendors code. Mandatory for processing the PO line.
     /// If not supplied, the PO line will be created as "In Review". In the PUT action, a vendor can be changed only before the PO line was attached to a PO (i.e. statuses: "In Review", "Deferred", "Packaging").
@@ -7637,6 +8144,7 @@ pub struct PoLinePut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLinePut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.vendor.is_none() && self.vendor_account.is_none()
             && self.acquisition_method.is_none() && self.rush.is_none()
@@ -7660,22 +8168,32 @@ impl alma_runtime::IsEmpty for PoLinePut {
     }
 }
 impl alma_runtime::Codec for PoLinePut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLinePut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLinePut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -7714,6 +8232,7 @@ impl alma_runtime::codec::Object for PoLinePut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -7756,6 +8275,7 @@ impl alma_runtime::codec::Object for PoLinePut {
 alma_runtime::serde_via_codec!(PoLinePut);
 impl alma_runtime::Model for PoLinePut {
     const NAME: &'static str = "PoLinePut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8021,7 +8541,7 @@ impl alma_runtime::Model for PoLinePut {
 /// See [here](https://developers.exlibrisgroup.com/blog/Create-PO-line-API-how-the-bibliographic-record-is-determined) for more details regarding the matching process.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=put#/resource_metadata`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResourceMetadataPut {
     /// List of system control numbers, corresponding to the MARC 035 filed.
     pub system_control_number: Vec<String>,
@@ -8032,30 +8552,42 @@ pub struct ResourceMetadataPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResourceMetadataPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.system_control_number.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ResourceMetadataPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResourceMetadataPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResourceMetadataPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.system_control_number], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.system_control_number], &mut self.extra, &mut self.wire)
     }
@@ -8063,6 +8595,7 @@ impl alma_runtime::codec::Object for ResourceMetadataPut {
 alma_runtime::serde_via_codec!(ResourceMetadataPut);
 impl alma_runtime::Model for ResourceMetadataPut {
     const NAME: &'static str = "ResourceMetadataPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8086,7 +8619,7 @@ impl alma_runtime::Model for ResourceMetadataPut {
 /// A list of po\_lines.
 ///
 /// Schema: `xsd/rest_po_lines.xsd#/po_lines`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PoLines {
     /// po\_line object.
     pub po_line: Vec<crate::acq::models::PoLine>,
@@ -8100,31 +8633,43 @@ pub struct PoLines {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PoLines {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.po_line.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PoLines {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PoLines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PoLines {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.po_line, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.po_line, &mut self.total_record_count],
@@ -8136,6 +8681,7 @@ impl alma_runtime::codec::Object for PoLines {
 alma_runtime::serde_via_codec!(PoLines);
 impl alma_runtime::Model for PoLines {
     const NAME: &'static str = "PoLines";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8169,7 +8715,7 @@ impl alma_runtime::Model for PoLines {
 /// An estimated cost for the item, including the currency.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=put#/amount`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AmountPut {
     /// The sum.
     pub sum: String,
@@ -8180,30 +8726,42 @@ pub struct AmountPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AmountPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.sum.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for AmountPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for AmountPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for AmountPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.sum], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.sum], &mut self.extra, &mut self.wire)
     }
@@ -8211,6 +8769,7 @@ impl alma_runtime::codec::Object for AmountPut {
 alma_runtime::serde_via_codec!(AmountPut);
 impl alma_runtime::Model for AmountPut {
     const NAME: &'static str = "AmountPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8234,7 +8793,7 @@ impl alma_runtime::Model for AmountPut {
 /// Purchase request Object.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=put#/purchase_request`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PurchaseRequestPut {
     /// Whether the item should be acquired in electronic or physical format.
     /// Possible values are listed in 'PR\_RequestedFormat' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -8277,6 +8836,7 @@ pub struct PurchaseRequestPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PurchaseRequestPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.format.is_none() && self.owning_library.is_none()
             && self.estimated_cost.is_none() && self.fund.is_none()
@@ -8286,22 +8846,32 @@ impl alma_runtime::IsEmpty for PurchaseRequestPut {
     }
 }
 impl alma_runtime::Codec for PurchaseRequestPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PurchaseRequestPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PurchaseRequestPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8320,6 +8890,7 @@ impl alma_runtime::codec::Object for PurchaseRequestPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -8342,6 +8913,7 @@ impl alma_runtime::codec::Object for PurchaseRequestPut {
 alma_runtime::serde_via_codec!(PurchaseRequestPut);
 impl alma_runtime::Model for PurchaseRequestPut {
     const NAME: &'static str = "PurchaseRequestPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8441,7 +9013,7 @@ impl alma_runtime::Model for PurchaseRequestPut {
     }
 }
 /// Schema: `xsd/rest_vendor.xsd#/access_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AccessInfo {
     /// The user id for security purposes.
     pub user_id: Option<String>,
@@ -8474,6 +9046,7 @@ pub struct AccessInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AccessInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_id.is_none() && self.user_password.is_none()
             && self.user_pass_note.is_none() && self.ip_address_reg_method.is_none()
@@ -8485,22 +9058,32 @@ impl alma_runtime::IsEmpty for AccessInfo {
     }
 }
 impl alma_runtime::Codec for AccessInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for AccessInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for AccessInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8520,6 +9103,7 @@ impl alma_runtime::codec::Object for AccessInfo {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -8543,6 +9127,7 @@ impl alma_runtime::codec::Object for AccessInfo {
 alma_runtime::serde_via_codec!(AccessInfo);
 impl alma_runtime::Model for AccessInfo {
     const NAME: &'static str = "AccessInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8646,7 +9231,7 @@ impl alma_runtime::Model for AccessInfo {
 /// A specific vendor account.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/account`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Account {
     /// A code for the account. Mandatory.
     pub code: String,
@@ -8691,6 +9276,7 @@ pub struct Account {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Account {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.description.is_empty()
             && self.financial_sys_code.is_none() && self.status.is_none()
@@ -8706,22 +9292,32 @@ impl alma_runtime::IsEmpty for Account {
     }
 }
 impl alma_runtime::Codec for Account {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Account {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Account {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8745,6 +9341,7 @@ impl alma_runtime::codec::Object for Account {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -8772,6 +9369,7 @@ impl alma_runtime::codec::Object for Account {
 alma_runtime::serde_via_codec!(Account);
 impl alma_runtime::Model for Account {
     const NAME: &'static str = "Account";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8911,7 +9509,7 @@ impl alma_runtime::Model for Account {
 /// Specific vendor's address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/address`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct VendorAddress {
     /// Line 1 of the address. Mandatory.
     pub line1: Option<String>,
@@ -8950,6 +9548,7 @@ pub struct VendorAddress {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorAddress {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.line1.is_none() && self.line2.is_none() && self.line3.is_none()
             && self.line4.is_none() && self.line5.is_none() && self.city.is_none()
@@ -8961,22 +9560,32 @@ impl alma_runtime::IsEmpty for VendorAddress {
     }
 }
 impl alma_runtime::Codec for VendorAddress {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for VendorAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for VendorAddress {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8999,6 +9608,7 @@ impl alma_runtime::codec::Object for VendorAddress {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9025,6 +9635,7 @@ impl alma_runtime::codec::Object for VendorAddress {
 alma_runtime::serde_via_codec!(VendorAddress);
 impl alma_runtime::Model for VendorAddress {
     const NAME: &'static str = "VendorAddress";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9152,7 +9763,7 @@ impl alma_runtime::Model for VendorAddress {
 /// Administrative details about the interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/admin_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AdminInfo {
     /// The user id for security purposes.
     pub user_id: Option<String>,
@@ -9193,6 +9804,7 @@ pub struct AdminInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdminInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_id.is_none() && self.user_password.is_none()
             && self.user_password_note.is_none() && self.online_admin_module.is_none()
@@ -9205,22 +9817,32 @@ impl alma_runtime::IsEmpty for AdminInfo {
     }
 }
 impl alma_runtime::Codec for AdminInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for AdminInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for AdminInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -9244,6 +9866,7 @@ impl alma_runtime::codec::Object for AdminInfo {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9271,6 +9894,7 @@ impl alma_runtime::codec::Object for AdminInfo {
 alma_runtime::serde_via_codec!(AdminInfo);
 impl alma_runtime::Model for AdminInfo {
     const NAME: &'static str = "AdminInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9407,7 +10031,7 @@ impl alma_runtime::Model for AdminInfo {
 /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct VendorContactInfo {
     /// List of addresses.
     pub address: Vec<crate::acq::models::VendorAddress>,
@@ -9425,28 +10049,39 @@ pub struct VendorContactInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorContactInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.address.is_empty() && self.email.is_empty() && self.phone.is_empty()
             && self.web_address.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for VendorContactInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for VendorContactInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for VendorContactInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.address, &self.email, &self.phone, &self.web_address],
@@ -9454,6 +10089,7 @@ impl alma_runtime::codec::Object for VendorContactInfo {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9470,6 +10106,7 @@ impl alma_runtime::codec::Object for VendorContactInfo {
 alma_runtime::serde_via_codec!(VendorContactInfo);
 impl alma_runtime::Model for VendorContactInfo {
     const NAME: &'static str = "VendorContactInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -9521,7 +10158,7 @@ impl alma_runtime::Model for VendorContactInfo {
     }
 }
 /// Schema: `xsd/rest_vendor.xsd#/contact_person`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct VendorContactPerson {
     /// The contact person's first name.
     pub first_name: Option<String>,
@@ -9534,30 +10171,42 @@ pub struct VendorContactPerson {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorContactPerson {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.first_name.is_none() && self.last_name.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for VendorContactPerson {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for VendorContactPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for VendorContactPerson {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.first_name, &self.last_name], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.first_name, &mut self.last_name],
@@ -9569,6 +10218,7 @@ impl alma_runtime::codec::Object for VendorContactPerson {
 alma_runtime::serde_via_codec!(VendorContactPerson);
 impl alma_runtime::Model for VendorContactPerson {
     const NAME: &'static str = "VendorContactPerson";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9600,7 +10250,7 @@ impl alma_runtime::Model for VendorContactPerson {
 /// Mapping of EAN (Envelope Address Node) code to the vendor account.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/ean_account`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EanAccount {
     /// The code of the vendor account to map. Should be a valid account of this vendor.
     pub account: String,
@@ -9613,30 +10263,42 @@ pub struct EanAccount {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EanAccount {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.account.is_empty() && self.ean_code.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for EanAccount {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for EanAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for EanAccount {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.account, &self.ean_code], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.account, &mut self.ean_code], &mut self.extra, &mut self.wire)
     }
@@ -9644,6 +10306,7 @@ impl alma_runtime::codec::Object for EanAccount {
 alma_runtime::serde_via_codec!(EanAccount);
 impl alma_runtime::Model for EanAccount {
     const NAME: &'static str = "EanAccount";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9675,7 +10338,7 @@ impl alma_runtime::Model for EanAccount {
 /// The vendor's EDI related information.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/edi_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EdiInfo {
     /// A unique code for the vendor, per institution.
     pub code: String,
@@ -9742,6 +10405,7 @@ pub struct EdiInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EdiInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.type_.is_none() && self.naming_convention.is_none()
             && self.vendor_format.is_none() && self.invoices.is_none()
@@ -9758,22 +10422,32 @@ impl alma_runtime::IsEmpty for EdiInfo {
     }
 }
 impl alma_runtime::Codec for EdiInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for EdiInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for EdiInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -9806,6 +10480,7 @@ impl alma_runtime::codec::Object for EdiInfo {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9842,6 +10517,7 @@ impl alma_runtime::codec::Object for EdiInfo {
 alma_runtime::serde_via_codec!(EdiInfo);
 impl alma_runtime::Model for EdiInfo {
     const NAME: &'static str = "EdiInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10053,7 +10729,7 @@ impl alma_runtime::Model for EdiInfo {
 /// Specific vendor's email address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/email`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct VendorEmail {
     /// The email address. Mandatory.
     pub email_address: String,
@@ -10071,6 +10747,7 @@ pub struct VendorEmail {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorEmail {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.email_address.is_empty() && self.description.is_none()
             && self.email_type.is_empty() && self.preferred.is_none()
@@ -10078,22 +10755,32 @@ impl alma_runtime::IsEmpty for VendorEmail {
     }
 }
 impl alma_runtime::Codec for VendorEmail {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for VendorEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for VendorEmail {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.email_address, &self.description, &self.email_type, &self.preferred],
@@ -10101,6 +10788,7 @@ impl alma_runtime::codec::Object for VendorEmail {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10117,6 +10805,7 @@ impl alma_runtime::codec::Object for VendorEmail {
 alma_runtime::serde_via_codec!(VendorEmail);
 impl alma_runtime::Model for VendorEmail {
     const NAME: &'static str = "VendorEmail";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10164,7 +10853,7 @@ impl alma_runtime::Model for VendorEmail {
 /// A specific vendor interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/interface`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct VendorInterface {
     /// The interface name. Mandatory.
     pub name: Option<String>,
@@ -10193,6 +10882,7 @@ pub struct VendorInterface {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorInterface {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_none() && self.description.is_none() && self.status.is_none()
             && self.main_note.is_none() && self.contact_info.is_none()
@@ -10202,22 +10892,32 @@ impl alma_runtime::IsEmpty for VendorInterface {
     }
 }
 impl alma_runtime::Codec for VendorInterface {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for VendorInterface {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for VendorInterface {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -10235,6 +10935,7 @@ impl alma_runtime::codec::Object for VendorInterface {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10256,6 +10957,7 @@ impl alma_runtime::codec::Object for VendorInterface {
 alma_runtime::serde_via_codec!(VendorInterface);
 impl alma_runtime::Model for VendorInterface {
     const NAME: &'static str = "VendorInterface";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10354,7 +11056,7 @@ impl alma_runtime::Model for VendorInterface {
 /// Note that the include\_sub\_units attribute is mandatory.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/library`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct VendorLibrary {
     /// Code of the specific library.
     pub code: Option<alma_runtime::CodeValue>,
@@ -10367,30 +11069,42 @@ pub struct VendorLibrary {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorLibrary {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_none() && self.include_sub_units.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for VendorLibrary {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for VendorLibrary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for VendorLibrary {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.code, &self.include_sub_units], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.code, &mut self.include_sub_units],
@@ -10402,6 +11116,7 @@ impl alma_runtime::codec::Object for VendorLibrary {
 alma_runtime::serde_via_codec!(VendorLibrary);
 impl alma_runtime::Model for VendorLibrary {
     const NAME: &'static str = "VendorLibrary";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10433,7 +11148,7 @@ impl alma_runtime::Model for VendorLibrary {
 /// EDI code and type for specific library/institution.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/per_organization_unit`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PerOrganizationUnit {
     /// The organization unit for which the edi code and type are defined.
     pub organization_unit: alma_runtime::CodeValue,
@@ -10449,6 +11164,7 @@ pub struct PerOrganizationUnit {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PerOrganizationUnit {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.organization_unit)
             && self.edi_code.is_empty() && self.edi_type.is_none()
@@ -10456,22 +11172,32 @@ impl alma_runtime::IsEmpty for PerOrganizationUnit {
     }
 }
 impl alma_runtime::Codec for PerOrganizationUnit {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PerOrganizationUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PerOrganizationUnit {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.organization_unit, &self.edi_code, &self.edi_type],
@@ -10479,6 +11205,7 @@ impl alma_runtime::codec::Object for PerOrganizationUnit {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.organization_unit, &mut self.edi_code, &mut self.edi_type],
@@ -10490,6 +11217,7 @@ impl alma_runtime::codec::Object for PerOrganizationUnit {
 alma_runtime::serde_via_codec!(PerOrganizationUnit);
 impl alma_runtime::Model for PerOrganizationUnit {
     const NAME: &'static str = "PerOrganizationUnit";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10529,7 +11257,7 @@ impl alma_runtime::Model for PerOrganizationUnit {
 /// Specific vendor's phone number.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/phone`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct VendorPhone {
     /// The phone number. Mandatory.
     pub phone_number: String,
@@ -10548,6 +11276,7 @@ pub struct VendorPhone {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorPhone {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.phone_number.is_empty() && self.phone_type.is_empty()
             && self.preferred.is_none() && self.preferred_sms.is_none()
@@ -10555,22 +11284,32 @@ impl alma_runtime::IsEmpty for VendorPhone {
     }
 }
 impl alma_runtime::Codec for VendorPhone {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for VendorPhone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for VendorPhone {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -10583,6 +11322,7 @@ impl alma_runtime::codec::Object for VendorPhone {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10599,6 +11339,7 @@ impl alma_runtime::codec::Object for VendorPhone {
 alma_runtime::serde_via_codec!(VendorPhone);
 impl alma_runtime::Model for VendorPhone {
     const NAME: &'static str = "VendorPhone";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10646,7 +11387,7 @@ impl alma_runtime::Model for VendorPhone {
 /// Statistical details about the interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/statistics`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Statistics {
     /// The user id for security purposes.
     pub user_id: Option<String>,
@@ -10680,6 +11421,7 @@ pub struct Statistics {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Statistics {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_id.is_none() && self.user_password.is_none()
             && self.user_pass_note.is_none() && self.available.is_none()
@@ -10690,22 +11432,32 @@ impl alma_runtime::IsEmpty for Statistics {
     }
 }
 impl alma_runtime::Codec for Statistics {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Statistics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Statistics {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -10725,6 +11477,7 @@ impl alma_runtime::codec::Object for Statistics {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10748,6 +11501,7 @@ impl alma_runtime::codec::Object for Statistics {
 alma_runtime::serde_via_codec!(Statistics);
 impl alma_runtime::Model for Statistics {
     const NAME: &'static str = "Statistics";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10851,7 +11605,7 @@ impl alma_runtime::Model for Statistics {
 /// Vendor Object.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/vendor`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Vendor {
     /// The vendor code. Mandatory.
     pub code: String,
@@ -10924,6 +11678,7 @@ pub struct Vendor {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Vendor {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty() && self.additional_code.is_none()
             && self.financial_sys_code.is_none() && self.national_tax_id.is_none()
@@ -10939,22 +11694,32 @@ impl alma_runtime::IsEmpty for Vendor {
     }
 }
 impl alma_runtime::Codec for Vendor {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Vendor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Vendor {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -10985,6 +11750,7 @@ impl alma_runtime::codec::Object for Vendor {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -11019,6 +11785,7 @@ impl alma_runtime::codec::Object for Vendor {
 alma_runtime::serde_via_codec!(Vendor);
 impl alma_runtime::Model for Vendor {
     const NAME: &'static str = "Vendor";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11224,7 +11991,7 @@ impl alma_runtime::Model for Vendor {
 /// Specific vendor's web address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/web_address`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct WebAddress {
     /// The URL. Mandatory.
     pub url: String,
@@ -11242,28 +12009,39 @@ pub struct WebAddress {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for WebAddress {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.url.is_empty() && self.url_type.is_none() && self.description.is_empty()
             && self.note.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for WebAddress {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for WebAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for WebAddress {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.url, &self.url_type, &self.description, &self.note],
@@ -11271,6 +12049,7 @@ impl alma_runtime::codec::Object for WebAddress {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -11287,6 +12066,7 @@ impl alma_runtime::codec::Object for WebAddress {
 alma_runtime::serde_via_codec!(WebAddress);
 impl alma_runtime::Model for WebAddress {
     const NAME: &'static str = "WebAddress";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11334,7 +12114,7 @@ impl alma_runtime::Model for WebAddress {
 /// Vendor Object.
 ///
 /// Schema: `xsd/rest_vendor.xsd?tags=put#/vendor`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct VendorPut {
     /// The vendor code. Mandatory.
     pub code: String,
@@ -11405,6 +12185,7 @@ pub struct VendorPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for VendorPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty() && self.additional_code.is_none()
             && self.financial_sys_code.is_none() && self.national_tax_id.is_none()
@@ -11419,22 +12200,32 @@ impl alma_runtime::IsEmpty for VendorPut {
     }
 }
 impl alma_runtime::Codec for VendorPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for VendorPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for VendorPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -11464,6 +12255,7 @@ impl alma_runtime::codec::Object for VendorPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -11497,6 +12289,7 @@ impl alma_runtime::codec::Object for VendorPut {
 alma_runtime::serde_via_codec!(VendorPut);
 impl alma_runtime::Model for VendorPut {
     const NAME: &'static str = "VendorPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11692,7 +12485,7 @@ impl alma_runtime::Model for VendorPut {
 /// A list of Vendors.
 ///
 /// Schema: `xsd/rest_vendors.xsd#/vendors`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Vendors {
     /// vendor object.
     pub vendor: Vec<crate::acq::models::Vendor>,
@@ -11706,31 +12499,43 @@ pub struct Vendors {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Vendors {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.vendor.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Vendors {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Vendors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Vendors {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.vendor, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.vendor, &mut self.total_record_count],
@@ -11742,6 +12547,7 @@ impl alma_runtime::codec::Object for Vendors {
 alma_runtime::serde_via_codec!(Vendors);
 impl alma_runtime::Model for Vendors {
     const NAME: &'static str = "Vendors";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

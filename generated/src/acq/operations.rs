@@ -29,6 +29,7 @@ impl AcqApi {
     /// - `40166410` (400): A currency parameter is not valid.
     /// - `401666` (400): A parameter is not valid.
     /// - `60348` (400): The exchange rate cannot be determined.
+    #[inline]
     pub fn list_currencies(
         &self,
         source_currency: impl Into<String>,
@@ -65,6 +66,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListFiscalPeriodsError>()` ([`ListFiscalPeriodsError`]):
     /// - `401873` (400): There is no current fiscal period.
     /// - `401666` (400): The mode parameter is not valid.
+    #[inline]
     pub fn list_fiscal_periods(&self) -> ListFiscalPeriods {
         ListFiscalPeriods {
             req: self
@@ -95,6 +97,7 @@ impl AcqApi {
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166419` (400): Parameter has no valid options.
     /// - `401873` (400): Filter not supported when mode=POL.
+    #[inline]
     pub fn list_funds(&self) -> ListFunds {
         ListFunds {
             req: self
@@ -122,6 +125,7 @@ impl AcqApi {
     /// - `410873` (400): Request Failed. See error message for details.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166404` (400): Invalid field with valid options.
+    #[inline]
     pub fn create_fund(&self, body: crate::acq::models::FundPost) -> CreateFund {
         CreateFund {
             req: self
@@ -146,6 +150,7 @@ impl AcqApi {
     ///
     /// # Arguments
     /// - `fund_id`: The fund identifier.
+    #[inline]
     pub fn get_fund(&self, fund_id: impl Into<String>) -> GetFund {
         GetFund {
             req: self
@@ -178,6 +183,7 @@ impl AcqApi {
     /// - `410873` (400): Request Failed. See error message for details.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166404` (400): Invalid field with valid options.
+    #[inline]
     pub fn operate_on_fund(
         &self,
         fund_id: impl Into<String>,
@@ -214,6 +220,7 @@ impl AcqApi {
     /// - `410873` (400): Request Failed. See error message for details.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166404` (400): Invalid field with valid options.
+    #[inline]
     pub fn update_fund(
         &self,
         fund_id: impl Into<String>,
@@ -250,6 +257,7 @@ impl AcqApi {
     /// - `410873` (400): Request Failed. See error message for details.
     /// - `40166410` (400): Parameter invalid with valid options.
     /// - `40166404` (400): Invalid field with valid options.
+    #[inline]
     pub fn delete_fund(&self, fund_id: impl Into<String>) -> DeleteFund {
         DeleteFund {
             req: self
@@ -283,6 +291,7 @@ impl AcqApi {
     /// - `401873` (400): The fund identifier is not valid.
     /// - `40166404` (400): The filter parameter is not valid.
     /// - `60106` (400): The query parameter is not valid.
+    #[inline]
     pub fn list_transactions(&self, fund_id: impl Into<String>) -> ListTransactions {
         ListTransactions {
             req: self
@@ -322,6 +331,7 @@ impl AcqApi {
     /// - `4018848` (400): Selected fund id in 'related\_fund' field is inactive.
     /// - `4018850` (400): Fund code not valid.
     /// - `4018851` (400): Selected Fund code is a ledger / summary fund, transaction could not be created.
+    #[inline]
     pub fn create_transaction(
         &self,
         fund_id: impl Into<String>,
@@ -355,6 +365,7 @@ impl AcqApi {
     /// - `402119` (400): General error.
     /// - `412400` (400): Invoice X not found.
     /// - `401873` (400): Request failed: X
+    #[inline]
     pub fn list_acq_invoices(&self) -> ListAcqInvoices {
         ListAcqInvoices {
             req: self
@@ -399,6 +410,7 @@ impl AcqApi {
     /// - `60253` (400): Invoice vat code not valid.
     /// - `4028805` (400): Invoice vendor not in payload.
     /// - `60256` (400): Invoice not created.
+    #[inline]
     pub fn create_invoice(
         &self,
         body: crate::acq::models::InvoicePost,
@@ -434,6 +446,7 @@ impl AcqApi {
     /// - `412400` (400): Invoice X not found.
     /// - `402459` (400): Error while trying to retrieve invoice X.
     /// - `60100` (400): The parameter X must be a number greater than zero.
+    #[inline]
     pub fn get_invoice(&self, invoice_id: impl Into<String>) -> GetInvoice {
         GetInvoice {
             req: self
@@ -472,6 +485,7 @@ impl AcqApi {
     /// - `60260` (400): Failed to start invoice process and workflow.
     /// - `60267` (400): Failed to process invoice in ERP.
     /// - `60268` (400): The invoice note is mandatory.
+    #[inline]
     pub fn operate_on_invoice(
         &self,
         invoice_id: impl Into<String>,
@@ -530,6 +544,7 @@ impl AcqApi {
     /// - `4028805` (400): Invoice vendor not in payload.
     /// - `60291` (400): Invoice update not allowed due to status.
     /// - `60256` (400): Invoice not updated.
+    #[inline]
     pub fn update_invoice(
         &self,
         invoice_id: impl Into<String>,
@@ -566,6 +581,7 @@ impl AcqApi {
     /// - `60323` (400): Search for attachments failed.
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `412400` (400): Invoice X not found.
+    #[inline]
     pub fn list_invoice_attachments(
         &self,
         invoice_id: impl Into<String>,
@@ -602,6 +618,7 @@ impl AcqApi {
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `402401` (400): Invoice X not found.
     /// - `60322` (400): Attachment content could not be processed.
+    #[inline]
     pub fn create_invoice_attachment(
         &self,
         invoice_id: impl Into<String>,
@@ -640,6 +657,7 @@ impl AcqApi {
     /// - `402401` (400): Invoice X not found.
     /// - `60321` (400): Attachment X not found.
     /// - `60322` (400): Attachment content could not be processed.
+    #[inline]
     pub fn get_invoice_attachment(
         &self,
         invoice_id: impl Into<String>,
@@ -678,6 +696,7 @@ impl AcqApi {
     /// - `402459` (400): Error while trying to retrieve invoice X.
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `401873` (400): The search query parameter is not valid.
+    #[inline]
     pub fn list_lines(&self, invoice_id: impl Into<String>) -> ListLines {
         ListLines {
             req: self
@@ -721,6 +740,7 @@ impl AcqApi {
     /// - `60255` (400): Invoice line not created.
     /// - `60257` (400): Fund percent or amount is required.
     /// - `60306` (400): Invoice line number is not valid.
+    #[inline]
     pub fn create_line(
         &self,
         invoice_id: impl Into<String>,
@@ -756,6 +776,7 @@ impl AcqApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetLineError>()` ([`GetLineError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn get_line(
         &self,
         invoice_id: impl Into<String>,
@@ -807,6 +828,7 @@ impl AcqApi {
     /// - `60254` (400): Fund code not valid.
     /// - `60255` (400): Invoice line not created.
     /// - `60257` (400): Fund percent or amount is required.
+    #[inline]
     pub fn update_line(
         &self,
         invoice_id: impl Into<String>,
@@ -845,6 +867,7 @@ impl AcqApi {
     /// - `40166411` (400): Param value is invalid.
     /// - `40166404` (400): Given field X has invalid value Y, please use one of the valid values listed under the Z code table.
     /// - `401873` (400): Request failed: X
+    #[inline]
     pub fn list_licenses(&self) -> ListLicenses {
         ListLicenses {
             req: self
@@ -884,6 +907,7 @@ impl AcqApi {
     /// - `60198` (400): License code not unique.
     /// - `60201` (400): License end date before start date.
     /// - `60220` (400): License administrator is not valid.
+    #[inline]
     pub fn create_license(
         &self,
         body: crate::acq::models::LicensePost,
@@ -918,6 +942,7 @@ impl AcqApi {
     /// - `402119` (400): General error.
     /// - `403401` (400): Failed to retrieve license with code X.
     /// - `403400` (400): License with code X not found.
+    #[inline]
     pub fn get_license(&self, license_code: impl Into<String>) -> GetLicense {
         GetLicense {
             req: self
@@ -962,6 +987,7 @@ impl AcqApi {
     /// - `60198` (400): License code not unique.
     /// - `60201` (400): License end date before start date.
     /// - `60220` (400): License administrator is not valid.
+    #[inline]
     pub fn update_license(
         &self,
         license_code: impl Into<String>,
@@ -997,6 +1023,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteLicenseError>()` ([`DeleteLicenseError`]):
     /// - `402119` (400): General error.
     /// - `60200` (400): License could not be deleted.
+    #[inline]
     pub fn delete_license(&self, license_code: impl Into<String>) -> DeleteLicense {
         DeleteLicense {
             req: self
@@ -1028,6 +1055,7 @@ impl AcqApi {
     /// - `402119` (400): General error.
     /// - `403401` (400): Failed to retrieve license with code X.
     /// - `403400` (400): License with code X not found.
+    #[inline]
     pub fn list_amendments(&self, license_code: impl Into<String>) -> ListAmendments {
         ListAmendments {
             req: self
@@ -1070,6 +1098,7 @@ impl AcqApi {
     /// - `60197` (400): License code required.
     /// - `60198` (400): License code not unique.
     /// - `60201` (400): License end date before start date.
+    #[inline]
     pub fn create_amendment(
         &self,
         license_code: impl Into<String>,
@@ -1107,6 +1136,7 @@ impl AcqApi {
     /// - `402119` (400): General error.
     /// - `403401` (400): Failed to retrieve license with code X.
     /// - `403400` (400): License with code X not found.
+    #[inline]
     pub fn get_amendment(
         &self,
         license_code: impl Into<String>,
@@ -1156,6 +1186,7 @@ impl AcqApi {
     /// - `60197` (400): License code required.
     /// - `60198` (400): License code not unique.
     /// - `60201` (400): License end date before start date.
+    #[inline]
     pub fn update_amendment(
         &self,
         license_code: impl Into<String>,
@@ -1194,6 +1225,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteAmendmentError>()` ([`DeleteAmendmentError`]):
     /// - `402119` (400): General error.
     /// - `60200` (400): License could not be deleted.
+    #[inline]
     pub fn delete_amendment(
         &self,
         license_code: impl Into<String>,
@@ -1229,6 +1261,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListLicenseAttachmentsError>()` ([`ListLicenseAttachmentsError`]):
     /// - `60323` (400): Search for attachments failed.
     /// - `60100` (400): The parameter X must be a number greater than zero.
+    #[inline]
     pub fn list_license_attachments(
         &self,
         license_code: impl Into<String>,
@@ -1264,6 +1297,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<CreateLicenseAttachmentError>()` ([`CreateLicenseAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60322` (400): Attachment content could not be processed.
+    #[inline]
     pub fn create_license_attachment(
         &self,
         license_code: impl Into<String>,
@@ -1301,6 +1335,7 @@ impl AcqApi {
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60321` (400): Attachment X not found.
     /// - `60322` (400): Attachment content could not be processed.
+    #[inline]
     pub fn get_license_attachment(
         &self,
         license_code: impl Into<String>,
@@ -1342,6 +1377,7 @@ impl AcqApi {
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60321` (400): Attachment was not found
     /// - `60322` (400): Attachment content could not be processed.
+    #[inline]
     pub fn update_attachment(
         &self,
         license_code: impl Into<String>,
@@ -1381,6 +1417,7 @@ impl AcqApi {
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60321` (400): Attachment was not found
     /// - `60322` (400): Attachment content could not be processed.
+    #[inline]
     pub fn delete_attachment(
         &self,
         license_code: impl Into<String>,
@@ -1417,6 +1454,7 @@ impl AcqApi {
     /// - `40188603` (400): Results can be sorted by one or more item attributes OR one Poline attribute.
     /// - `40188604` (400): order\_by value X is invalid. Valid sort values are: \[list of valid sort values\].
     /// - `40188605` (400): The provided search query returns more than X items. Please narrow your search.
+    #[inline]
     pub fn list_acq_po_lines(&self) -> ListAcqPoLines {
         ListAcqPoLines {
             req: self
@@ -1456,6 +1494,7 @@ impl AcqApi {
     /// - `401664` (400): Mandatory field is missing: X
     /// - `60320` (400): No charge is not allowed for this PO line configuration.
     /// - `401872` (400): Given X is illegal.
+    #[inline]
     pub fn create_po_line(&self, body: crate::acq::models::PoLinePost) -> CreatePoLine {
         CreatePoLine {
             req: self
@@ -1486,6 +1525,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetPoLineError>()` ([`GetPoLineError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Po-Line X not found.
+    #[inline]
     pub fn get_po_line(&self, po_line_id: impl Into<String>) -> GetPoLine {
         GetPoLine {
             req: self
@@ -1520,6 +1560,7 @@ impl AcqApi {
     /// - `401871` (400): PO Line not found.
     /// - `60320` (400): No charge is not allowed for this PO line configuration.
     /// - `401876` (400): Failed to update PO Line (with error message).
+    #[inline]
     pub fn update_po_line(
         &self,
         po_line_id: impl Into<String>,
@@ -1559,6 +1600,7 @@ impl AcqApi {
     /// - `401881` (400): Failed to cancel the PO Line. (With error message)
     /// - `401874` (400): Failed to cancel the PO Line.
     /// - `401871` (400): Po-Line X not found.
+    #[inline]
     pub fn cancel_po_line(
         &self,
         po_line_id: impl Into<String>,
@@ -1596,6 +1638,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListItemsError>()` ([`ListItemsError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Po-Line X not found.
+    #[inline]
     pub fn list_items(&self, po_line_id: impl Into<String>) -> ListItems {
         ListItems {
             req: self
@@ -1629,6 +1672,7 @@ impl AcqApi {
     /// - `401871` (400): Failed to find the PO Line.
     /// - `401878` (400): Failed to update the item after the receive.
     /// - `401877` (400): Failed to receive PO Line (with error message).
+    #[inline]
     pub fn receive_new_item(
         &self,
         po_line_id: impl Into<String>,
@@ -1668,6 +1712,7 @@ impl AcqApi {
     /// - `401875` (400): Failed to find the department.
     /// - `401871` (400): Failed to find the PO Line.
     /// - `401877` (400): Failed to receive PO Line (with error message).
+    #[inline]
     pub fn receive_existing_item(
         &self,
         po_line_id: impl Into<String>,
@@ -1708,6 +1753,7 @@ impl AcqApi {
     /// - `402119` (400): General error.
     /// - `40166410` (400): Parameter value is invalid, please choose one of the valid options.
     /// - `60269` (400): Search for purchase requests failed.
+    #[inline]
     pub fn list_purchase_requests(&self) -> ListPurchaseRequests {
         ListPurchaseRequests {
             req: self
@@ -1737,6 +1783,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetPurchaseRequestError>()` ([`GetPurchaseRequestError`]):
     /// - `402119` (400): General error.
     /// - `60276` (400): The purchase request identifier is not valid.
+    #[inline]
     pub fn get_purchase_request(&self, id: impl Into<String>) -> GetPurchaseRequest {
         GetPurchaseRequest {
             req: self
@@ -1777,6 +1824,7 @@ impl AcqApi {
     /// - `60316` (400): Purchase request MMS record not found.
     /// - `60312` (400): Purchase request invalid status.
     /// - `60319` (400): Purchase request operation failed
+    #[inline]
     pub fn operate_on_purchase_request(
         &self,
         id: impl Into<String>,
@@ -1831,6 +1879,7 @@ impl AcqApi {
     /// - `60186` (400): License name is required.
     /// - `60271` (400): Currency is not valid.
     /// - `60329` (400): Purchase requested material type is not valid.
+    #[inline]
     pub fn update_purchase_request(
         &self,
         id: impl Into<String>,
@@ -1866,6 +1915,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeletePurchaseRequestError>()` ([`DeletePurchaseRequestError`]):
     /// - `402119` (400): General error.
     /// - `60276` (400): Purchase request id is not valid.
+    #[inline]
     pub fn delete_purchase_request(
         &self,
         id: impl Into<String>,
@@ -1890,6 +1940,7 @@ impl AcqApi {
     /// This API is used to test if the API key was configured correctly.It returns a short XML (no schema available - the output is subject to changes) with the following structure:&lt;test&gt;GET - OK - institutionCode: 01ABC\_INST&lt;/test&gt;
     ///
     /// `GET /almaws/v1/acq/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL3Rlc3Q=/)
+    #[inline]
     pub fn get_test(&self) -> GetTest {
         GetTest {
             req: self
@@ -1910,6 +1961,7 @@ impl AcqApi {
     /// This API is used to test if the API key was configured correctly, including read/write permissions.It returns a short XML (no schema available - the output is subject to changes) with the following structure:&lt;test&gt;POST - OK&lt;/test&gt;
     ///
     /// `POST /almaws/v1/acq/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/acq/UE9TVCAvYWxtYXdzL3YxL2FjcS90ZXN0/)
+    #[inline]
     pub fn post_test(&self) -> PostTest {
         PostTest {
             req: self
@@ -1935,6 +1987,7 @@ impl AcqApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListVendorsError>()` ([`ListVendorsError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn list_vendors(&self) -> ListVendors {
         ListVendors {
             req: self
@@ -1964,6 +2017,7 @@ impl AcqApi {
     /// - `402892` (400): Vendor EDI field not found.
     /// - `60337` (400): Vendor Account library has incorrect scope.
     /// - `60338` (400): Vendor Account library is required.
+    #[inline]
     pub fn create_vendor(&self, body: crate::acq::models::Vendor) -> CreateVendor {
         CreateVendor {
             req: self
@@ -1994,6 +2048,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetVendorError>()` ([`GetVendorError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Vendor X not found.
+    #[inline]
     pub fn get_vendor(&self, vendor_code: impl Into<String>) -> GetVendor {
         GetVendor {
             req: self
@@ -2024,6 +2079,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<UpdateVendorError>()` ([`UpdateVendorError`]):
     /// - `402119` (400): General error.
     /// - `402880` (400): Vendor X not found.
+    #[inline]
     pub fn update_vendor(
         &self,
         vendor_code: impl Into<String>,
@@ -2058,6 +2114,7 @@ impl AcqApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteVendorError>()` ([`DeleteVendorError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn delete_vendor(&self, vendor_code: impl Into<String>) -> DeleteVendor {
         DeleteVendor {
             req: self
@@ -2088,6 +2145,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListVendorInvoicesError>()` ([`ListVendorInvoicesError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Vendor X not found.
+    #[inline]
     pub fn list_vendor_invoices(
         &self,
         vendor_code: impl Into<String>,
@@ -2121,6 +2179,7 @@ impl AcqApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListVendorPoLinesError>()` ([`ListVendorPoLinesError`]):
     /// - `402119` (400): General error.
     /// - `401871` (400): Vendor X not found.
+    #[inline]
     pub fn list_vendor_po_lines(
         &self,
         vendor_code: impl Into<String>,
@@ -2308,6 +2367,7 @@ impl ListCurrencies {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2315,6 +2375,7 @@ impl ListCurrencies {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2322,6 +2383,7 @@ impl ListCurrencies {
     /// The mode for currency display. May be ALL, Subset or Ratio. ALL by default.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn mode(mut self, mode: impl Into<ListCurrenciesMode>) -> Self {
         self.req = self
             .req
@@ -2332,12 +2394,14 @@ impl ListCurrencies {
     /// schema), page by page (`limit=100` and a rising `offset`, set for you), stopping
     /// at the first short page: `total_record_count` is not trusted. The records are
     /// the page's one array field; the pages are asked for in JSON.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2353,6 +2417,7 @@ impl ListFiscalPeriods {
     /// The mode for fiscal period display. May be ALL or Current. ALL by default.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn mode(mut self, mode: impl Into<ListFiscalPeriodsMode>) -> Self {
         self.req = self
             .req
@@ -2363,6 +2428,7 @@ impl ListFiscalPeriods {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2378,6 +2444,7 @@ impl ListFunds {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2385,6 +2452,7 @@ impl ListFunds {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2392,6 +2460,7 @@ impl ListFunds {
     /// Search query. Optional. If the mode parameter is POL, then searching is limited to fund\_code. Otherwise, available search options: all, fund\_code, description, external\_id, name. For example: q=fund\_code~FU1 (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -2399,6 +2468,7 @@ impl ListFunds {
     /// Filter by library or institution code that the fund is available for. All by default.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -2406,6 +2476,7 @@ impl ListFunds {
     /// The view format, possible values: full / brief (used for vendors). Default is full
     ///
     /// Default: `"full"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<View>) -> Self {
         self.req = self.req.query("view", Into::<View>::into(view).as_str().to_owned());
         self
@@ -2413,6 +2484,7 @@ impl ListFunds {
     /// POL - ready to be used for a PO-Line, allocated and active in the current fiscal period. ALL - all funds and ledgers.
     ///
     /// Default: `"POL"`.
+    #[inline]
     pub fn mode(mut self, mode: impl Into<String>) -> Self {
         self.req = self.req.query("mode", mode.into());
         self
@@ -2420,6 +2492,7 @@ impl ListFunds {
     /// Filter by status: ACTIVE/INACTIVE. All by default.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -2427,6 +2500,7 @@ impl ListFunds {
     /// Filter by fund entity type: LEDGER/SUMMARY/ALLOCATED. All by default.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn entity_type(mut self, entity_type: impl Into<String>) -> Self {
         self.req = self.req.query("entity_type", entity_type.into());
         self
@@ -2434,6 +2508,7 @@ impl ListFunds {
     /// Filter by fiscal period.  Note: this should be the ID and not the description.  All by default.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn fiscal_period(mut self, fiscal_period: impl Into<String>) -> Self {
         self.req = self.req.query("fiscal_period", fiscal_period.into());
         self
@@ -2441,6 +2516,7 @@ impl ListFunds {
     /// Filter for funds by the ID of their parent (which can be a ledger or a summary fund). All by default.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
         self.req = self.req.query("parent_id", parent_id.into());
         self
@@ -2448,6 +2524,7 @@ impl ListFunds {
     /// Filter by the fund owner: library or the institution code. All by default.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn owner(mut self, owner: impl Into<String>) -> Self {
         self.req = self.req.query("owner", owner.into());
         self
@@ -2457,6 +2534,7 @@ impl ListFunds {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::acq::models::Funds, crate::acq::models::Fund> {
@@ -2472,6 +2550,7 @@ impl ListFunds {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Funds> {
         self.req.send()
     }
@@ -2488,15 +2567,18 @@ impl CreateFund {
     /// This parameter will be used to indicate whether rules are defined in parent or fund. Default: fund
     ///
     /// Default: `"fund"`.
+    #[inline]
     pub fn rules_level(mut self, rules_level: impl Into<String>) -> Self {
         self.req = self.req.query("rules_level", rules_level.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::FundPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Fund> {
         self.req.send_with_body(&self.body)
     }
@@ -2512,11 +2594,13 @@ impl GetFund {
     /// The view format, possible values: full / brief (used for vendors). Default is full
     ///
     /// Default: `"full"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<View>) -> Self {
         self.req = self.req.query("view", Into::<View>::into(view).as_str().to_owned());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Fund> {
         self.req.send()
     }
@@ -2530,6 +2614,7 @@ pub struct OperateOnFund {
 }
 impl OperateOnFund {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Fund> {
         self.req.send()
     }
@@ -2546,15 +2631,18 @@ impl UpdateFund {
     /// This parameter will be used to indicate whether rules are defined in parent or fund. Default: fund
     ///
     /// Default: `"fund"`.
+    #[inline]
     pub fn rules_level(mut self, rules_level: impl Into<String>) -> Self {
         self.req = self.req.query("rules_level", rules_level.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::FundPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Fund> {
         self.req.send_with_body(&self.body)
     }
@@ -2568,6 +2656,7 @@ pub struct DeleteFund {
 }
 impl DeleteFund {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -2583,6 +2672,7 @@ impl ListTransactions {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2590,6 +2680,7 @@ impl ListTransactions {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2597,6 +2688,7 @@ impl ListTransactions {
     /// Search query. Optional.  Available search options: amount, po\_line, invoice\_number, borrowing\_request\_id. For example: q=amount=25 (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -2604,6 +2696,7 @@ impl ListTransactions {
     /// Filter by ALLOCATION, EXPENDITURE, ENCUMBRANCE, DISENCUMBRANCE, TRANSFER. All by default.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.req = self.req.query("filter", filter.into());
         self
@@ -2612,12 +2705,14 @@ impl ListTransactions {
     /// schema), page by page (`limit=100` and a rising `offset`, set for you), stopping
     /// at the first short page: `total_record_count` is not trusted. The records are
     /// the page's one array field; the pages are asked for in JSON.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2632,10 +2727,12 @@ pub struct CreateTransaction {
 }
 impl CreateTransaction {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -2651,6 +2748,7 @@ impl ListAcqInvoices {
     /// Search query. Optional. Searched fields: invoice\_number, vendor\_code, additional\_pol\_reference, invoice\_reference\_number, pol\_number, pol\_title, po\_number, vendor\_name, all. Note that some combinations of search fields cannot be used together. (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `"all"`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -2658,6 +2756,7 @@ impl ListAcqInvoices {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2665,6 +2764,7 @@ impl ListAcqInvoices {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2672,6 +2772,7 @@ impl ListAcqInvoices {
     /// Invoice view. If view=brief, invoices will be returned without lines.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -2679,6 +2780,7 @@ impl ListAcqInvoices {
     /// This parameter allows for expanding on some information. Currently only one option is available: attachments.
     ///
     /// Default: `"none"`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -2686,6 +2788,7 @@ impl ListAcqInvoices {
     /// Invoice base status. Possible values are ACTIVE, CLOSED. All by default.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn base_status(
         mut self,
         base_status: impl Into<ListAcqInvoicesBaseStatus>,
@@ -2701,6 +2804,7 @@ impl ListAcqInvoices {
     /// Invoice workflow status. Possible codes are listed in 'InvoiceStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). All by default.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn invoice_workflow_status(
         mut self,
         invoice_workflow_status: impl Into<String>,
@@ -2713,6 +2817,7 @@ impl ListAcqInvoices {
     /// Invoice owner. Can be the institution code or a library code. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed). All by default.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn owner(mut self, owner: impl Into<String>) -> Self {
         self.req = self.req.query("owner", owner.into());
         self
@@ -2720,6 +2825,7 @@ impl ListAcqInvoices {
     /// Invoice creation form. Possible codes are listed in 'InvoiceCreationForm' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). All by default.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn creation_form(mut self, creation_form: impl Into<String>) -> Self {
         self.req = self.req.query("creation_form", creation_form.into());
         self
@@ -2729,6 +2835,7 @@ impl ListAcqInvoices {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -2747,6 +2854,7 @@ impl ListAcqInvoices {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoices> {
         self.req.send()
     }
@@ -2761,10 +2869,12 @@ pub struct CreateInvoice {
 }
 impl CreateInvoice {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoicePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoice> {
         self.req.send_with_body(&self.body)
     }
@@ -2780,6 +2890,7 @@ impl GetInvoice {
     /// Invoice view. If view=brief, invoices will be returned without lines.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -2787,11 +2898,13 @@ impl GetInvoice {
     /// This parameter allows for expanding on some information. Currently only one option is available: attachments.
     ///
     /// Default: `"none"`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoice> {
         self.req.send()
     }
@@ -2808,15 +2921,18 @@ impl OperateOnInvoice {
     /// Indication whether to create \_RT invoice for VAT management.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn create_rt_invoice(mut self, create_rt_invoice: bool) -> Self {
         self.req = self.req.query("create_rt_invoice", create_rt_invoice.to_string());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoicePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoice> {
         self.req.send_with_body(&self.body)
     }
@@ -2831,10 +2947,12 @@ pub struct UpdateInvoice {
 }
 impl UpdateInvoice {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoicePut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoice> {
         self.req.send_with_body(&self.body)
     }
@@ -2850,6 +2968,7 @@ impl ListInvoiceAttachments {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2857,6 +2976,7 @@ impl ListInvoiceAttachments {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2865,12 +2985,14 @@ impl ListInvoiceAttachments {
     /// schema), page by page (`limit=100` and a rising `offset`, set for you), stopping
     /// at the first short page: `total_record_count` is not trusted. The records are
     /// the page's one array field; the pages are asked for in JSON.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2885,10 +3007,12 @@ pub struct CreateInvoiceAttachment {
 }
 impl CreateInvoiceAttachment {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -2904,11 +3028,13 @@ impl GetInvoiceAttachment {
     /// The expand parameter. Optional. Default value: content.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2924,6 +3050,7 @@ impl ListLines {
     /// Search query. Optional. Searching for fields: invoice\_line\_number. Example (note the tilde between the code and text): q=invoice\_line\_number~101 (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -2931,6 +3058,7 @@ impl ListLines {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2938,6 +3066,7 @@ impl ListLines {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2947,6 +3076,7 @@ impl ListLines {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -2965,6 +3095,7 @@ impl ListLines {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::InvoiceLines> {
         self.req.send()
     }
@@ -2979,10 +3110,12 @@ pub struct CreateLine {
 }
 impl CreateLine {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoiceLinePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::InvoiceLine> {
         self.req.send_with_body(&self.body)
     }
@@ -2996,6 +3129,7 @@ pub struct GetLine {
 }
 impl GetLine {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::InvoiceLine> {
         self.req.send()
     }
@@ -3010,10 +3144,12 @@ pub struct UpdateLine {
 }
 impl UpdateLine {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::InvoiceLinePut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::InvoiceLine> {
         self.req.send_with_body(&self.body)
     }
@@ -3029,6 +3165,7 @@ impl ListLicenses {
     /// Search query. Optional. Searched fields: name, code, licensor. (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `"all"`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -3036,6 +3173,7 @@ impl ListLicenses {
     /// License status. Optional. Valid values are ACTIVE, DELETED, DRAFT, EXPIRED, RETIRED, ALL. Unless specified, deleted records are excluded.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<ListLicensesStatus>) -> Self {
         self.req = self
             .req
@@ -3048,6 +3186,7 @@ impl ListLicenses {
     /// License type. Optional. Valid values are LICENSE, NEGOTIATION, ADDENDUM, ALL. Default: LICENSE
     ///
     /// Default: `"LICENSE"`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<ListLicensesType>) -> Self {
         self.req = self
             .req
@@ -3057,6 +3196,7 @@ impl ListLicenses {
     /// License review status. Optional. Valid values are ALL, and the listed values in LicenseReviewStatuses code table. Default: ALL
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn review_status(mut self, review_status: impl Into<String>) -> Self {
         self.req = self.req.query("review_status", review_status.into());
         self
@@ -3064,6 +3204,7 @@ impl ListLicenses {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3071,6 +3212,7 @@ impl ListLicenses {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3078,6 +3220,7 @@ impl ListLicenses {
     /// This parameter allows for expanding on some information. Currently only one option is available: attachments.
     ///
     /// Default: `"none"`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -3085,6 +3228,7 @@ impl ListLicenses {
     /// Retrieve licenses with create date after this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn create_date_from(mut self, create_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("create_date_from", create_date_from.into());
         self
@@ -3092,6 +3236,7 @@ impl ListLicenses {
     /// Retrieve licenses with create date before this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn create_date_to(mut self, create_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("create_date_to", create_date_to.into());
         self
@@ -3099,6 +3244,7 @@ impl ListLicenses {
     /// Retrieve licenses with modify date after this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn modify_date_from(mut self, modify_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_from", modify_date_from.into());
         self
@@ -3106,6 +3252,7 @@ impl ListLicenses {
     /// Retrieve licenses with modify date before this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn modify_date_to(mut self, modify_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_to", modify_date_to.into());
         self
@@ -3115,6 +3262,7 @@ impl ListLicenses {
     ///
     /// Records are told apart by `code`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -3133,6 +3281,7 @@ impl ListLicenses {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Licenses> {
         self.req.send()
     }
@@ -3147,10 +3296,12 @@ pub struct CreateLicense {
 }
 impl CreateLicense {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::LicensePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send_with_body(&self.body)
     }
@@ -3166,6 +3317,7 @@ impl GetLicense {
     /// This parameter allows for expanding on some information. Currently only one option is available: attachments.
     ///
     /// Default: `"none"`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -3173,6 +3325,7 @@ impl GetLicense {
     /// Include license terms for which no value was set.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn include_blank_terms(
         mut self,
         include_blank_terms: impl Into<String>,
@@ -3181,6 +3334,7 @@ impl GetLicense {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send()
     }
@@ -3195,10 +3349,12 @@ pub struct UpdateLicense {
 }
 impl UpdateLicense {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::LicensePut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send_with_body(&self.body)
     }
@@ -3214,11 +3370,13 @@ impl DeleteLicense {
     /// Indication whether to permanently delete the license from Alma. When set to false, the license will get the status Inactive.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn permanent_delete(mut self, permanent_delete: bool) -> Self {
         self.req = self.req.query("permanent_delete", permanent_delete.to_string());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3232,6 +3390,7 @@ pub struct ListAmendments {
 }
 impl ListAmendments {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Licenses> {
         self.req.send()
     }
@@ -3246,10 +3405,12 @@ pub struct CreateAmendment {
 }
 impl CreateAmendment {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::LicensePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send_with_body(&self.body)
     }
@@ -3263,6 +3424,7 @@ pub struct GetAmendment {
 }
 impl GetAmendment {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Licenses> {
         self.req.send()
     }
@@ -3277,10 +3439,12 @@ pub struct UpdateAmendment {
 }
 impl UpdateAmendment {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::LicensePut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::License> {
         self.req.send_with_body(&self.body)
     }
@@ -3294,6 +3458,7 @@ pub struct DeleteAmendment {
 }
 impl DeleteAmendment {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3309,6 +3474,7 @@ impl ListLicenseAttachments {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3316,6 +3482,7 @@ impl ListLicenseAttachments {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3324,12 +3491,14 @@ impl ListLicenseAttachments {
     /// schema), page by page (`limit=100` and a rising `offset`, set for you), stopping
     /// at the first short page: `total_record_count` is not trusted. The records are
     /// the page's one array field; the pages are asked for in JSON.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -3344,10 +3513,12 @@ pub struct CreateLicenseAttachment {
 }
 impl CreateLicenseAttachment {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -3363,11 +3534,13 @@ impl GetLicenseAttachment {
     /// The expand parameter. Optional. Default value: content.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -3382,10 +3555,12 @@ pub struct UpdateAttachment {
 }
 impl UpdateAttachment {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -3399,6 +3574,7 @@ pub struct DeleteAttachment {
 }
 impl DeleteAttachment {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3414,6 +3590,7 @@ impl ListAcqPoLines {
     /// Search query. Optional. Searching for words from: title, author, mms\_id, publisher, publication\_year, publication\_place, issn\_isbn, shelving\_location, vendor\_code, vendor\_name, vendor\_account, fund\_code, fund\_name, number, po\_number, invoice\_reference &amp; all (for searching in all the above fields). It is also possible to search on fields from the related items (relevant for libraries who have one PO-Line per Item, and the maximum number of records which can be retrieved is limited): enumeration\_a/b/c, chronology\_i/j/k, item\_description and item\_library. Example (note the tilde between the code and text): q=author~Mark (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -3421,6 +3598,7 @@ impl ListAcqPoLines {
     /// PO-Line Status. Optional. Valid values are CLOSED, CANCELLED, ACTIVE, ALL, ALL\_WITH\_CLOSED. Default: ALL (retrieves all PO lines except CLOSED).
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<ListAcqPoLinesStatus>) -> Self {
         self.req = self
             .req
@@ -3433,6 +3611,7 @@ impl ListAcqPoLines {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3440,6 +3619,7 @@ impl ListAcqPoLines {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3447,6 +3627,7 @@ impl ListAcqPoLines {
     /// Order by parameter. Optional. The default is title. The Order by options are number, title, created\_date and po\_number. It is also possible to sort by fields from the related items (relevant for libraries who have one PO-Line per Item, and only works when the search query included item related fields): enumeration\_a/b/c, chronology\_i/j/k &amp; item\_description. The secondary sort is on number.
     ///
     /// Default: `"title"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListAcqPoLinesOrderBy>) -> Self {
         self.req = self
             .req
@@ -3459,6 +3640,7 @@ impl ListAcqPoLines {
     /// Direction of ordering. Optional. The choices are asc, desc. The default is desc.
     ///
     /// Default: `"desc"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
@@ -3466,6 +3648,7 @@ impl ListAcqPoLines {
     /// Filter by acquisition method, e.g. PURCHASE. Optional. The default is to do no filtering.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn acquisition_method(mut self, acquisition_method: impl Into<String>) -> Self {
         self.req = self.req.query("acquisition_method", acquisition_method.into());
         self
@@ -3479,6 +3662,7 @@ impl ListAcqPoLines {
     /// To get more than one, use a comma separator. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -3486,6 +3670,7 @@ impl ListAcqPoLines {
     /// The code of the library that owns the PO lines. Optional. If supplied, only the PO Lines for this library will be retrieved. If not supplied, all the PO Lines that match the other parameters will be retrieved.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -3493,6 +3678,7 @@ impl ListAcqPoLines {
     /// Retrieve PO lines with expected arrival date starting this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn min_expected_arrival_date(
         mut self,
         min_expected_arrival_date: impl Into<String>,
@@ -3505,6 +3691,7 @@ impl ListAcqPoLines {
     /// Retrieve PO lines with expected arrival date until this Date (YYYY-MM-DD), included. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn max_expected_arrival_date(
         mut self,
         max_expected_arrival_date: impl Into<String>,
@@ -3519,6 +3706,7 @@ impl ListAcqPoLines {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -3531,6 +3719,7 @@ impl ListAcqPoLines {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLines> {
         self.req.send()
     }
@@ -3547,6 +3736,7 @@ impl CreatePoLine {
     /// New Order API profile code. Optional. If multiple profiles exist and no profile parameter is passed in the querystring, the default profile is used.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn profile_code(mut self, profile_code: impl Into<String>) -> Self {
         self.req = self.req.query("profile_code", profile_code.into());
         self
@@ -3554,6 +3744,7 @@ impl CreatePoLine {
     /// Requires manual review. Optional.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn requires_manual_review(
         mut self,
         requires_manual_review: impl Into<String>,
@@ -3564,10 +3755,12 @@ impl CreatePoLine {
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::PoLinePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLine> {
         self.req.send_with_body(&self.body)
     }
@@ -3581,6 +3774,7 @@ pub struct GetPoLine {
 }
 impl GetPoLine {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLine> {
         self.req.send()
     }
@@ -3597,6 +3791,7 @@ impl UpdatePoLine {
     /// Flag for updating the PO Line's inventory. Options: true, false. Default: true.
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn update_inventory(mut self, update_inventory: impl Into<String>) -> Self {
         self.req = self.req.query("update_inventory", update_inventory.into());
         self
@@ -3604,15 +3799,18 @@ impl UpdatePoLine {
     /// Indication if the total amount will be distributed. Optional. Default is False. When true - the API will ignore funding information in the payload and calculate funding based on existing funds.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn redistribute_funds(mut self, redistribute_funds: impl Into<String>) -> Self {
         self.req = self.req.query("redistribute_funds", redistribute_funds.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::PoLinePut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLine> {
         self.req.send_with_body(&self.body)
     }
@@ -3628,6 +3826,7 @@ impl CancelPoLine {
     /// Comment regarding cancellation.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.req = self.req.query("comment", comment.into());
         self
@@ -3635,6 +3834,7 @@ impl CancelPoLine {
     /// Inform vendor of cancellation flag. Defaults to false.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn inform_vendor(mut self, inform_vendor: bool) -> Self {
         self.req = self.req.query("inform_vendor", inform_vendor.to_string());
         self
@@ -3642,6 +3842,7 @@ impl CancelPoLine {
     /// Override errors flag. Defaults to false.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn override_(mut self, override_: bool) -> Self {
         self.req = self.req.query("override", override_.to_string());
         self
@@ -3649,6 +3850,7 @@ impl CancelPoLine {
     /// Method for handling standalone Bib record: retain, delete or suppress. Optional. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn bib(mut self, bib: impl Into<CancelPoLineBib>) -> Self {
         self.req = self
             .req
@@ -3656,6 +3858,7 @@ impl CancelPoLine {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3671,6 +3874,7 @@ impl ListItems {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: Retrieve all items.
     ///
     /// Default: `1000000`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3678,6 +3882,7 @@ impl ListItems {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3687,6 +3892,7 @@ impl ListItems {
     ///
     /// Records are told apart by `item_data.pid`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::Items, crate::shared::Item> {
@@ -3702,6 +3908,7 @@ impl ListItems {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Items> {
         self.req.send()
     }
@@ -3718,6 +3925,7 @@ impl ReceiveNewItem {
     /// The receive date. Default value is current time.  Expected Format: YYYY-MM-DDZ
     ///
     /// Default: `""`.
+    #[inline]
     pub fn receive_date(mut self, receive_date: impl Into<String>) -> Self {
         self.req = self.req.query("receive_date", receive_date.into());
         self
@@ -3725,6 +3933,7 @@ impl ReceiveNewItem {
     /// The code of the department where the item is being received. If not supplied, a random department will be chosen from the owning library's acquisition departments.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn department(mut self, department: impl Into<String>) -> Self {
         self.req = self.req.query("department", department.into());
         self
@@ -3732,15 +3941,18 @@ impl ReceiveNewItem {
     /// The library code of the department where the item is being received.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn department_library(mut self, department_library: impl Into<String>) -> Self {
         self.req = self.req.query("department_library", department_library.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send_with_body(&self.body)
     }
@@ -3757,6 +3969,7 @@ impl ReceiveExistingItem {
     /// The receive date. Default value is current time.  Expected Format: YYYY-MM-DDZ
     ///
     /// Default: `""`.
+    #[inline]
     pub fn receive_date(mut self, receive_date: impl Into<String>) -> Self {
         self.req = self.req.query("receive_date", receive_date.into());
         self
@@ -3764,6 +3977,7 @@ impl ReceiveExistingItem {
     /// The code of the department where the item is being received. If not supplied, a random department will be chosen from the owning library's acquisition departments.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn department(mut self, department: impl Into<String>) -> Self {
         self.req = self.req.query("department", department.into());
         self
@@ -3771,15 +3985,18 @@ impl ReceiveExistingItem {
     /// The library code of the department where the item is being received.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn department_library(mut self, department_library: impl Into<String>) -> Self {
         self.req = self.req.query("department_library", department_library.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send_with_body(&self.body)
     }
@@ -3795,6 +4012,7 @@ impl ListPurchaseRequests {
     /// Format. Optional. By default all formats will be returned. Possible values according to PR\_RequestedFormat code table.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn format(mut self, format: impl Into<String>) -> Self {
         self.req = self.req.query("format", format.into());
         self
@@ -3802,6 +4020,7 @@ impl ListPurchaseRequests {
     /// Owning Library. Optional. By default all libraries will be returned. Possible values are valid library values
     ///
     /// Default: `""`.
+    #[inline]
     pub fn owning_library(mut self, owning_library: impl Into<String>) -> Self {
         self.req = self.req.query("owning_library", owning_library.into());
         self
@@ -3809,6 +4028,7 @@ impl ListPurchaseRequests {
     /// Status. Optional. By default all statuses will be returned. Possible values according to PurchaseRequestStatus code table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -3816,6 +4036,7 @@ impl ListPurchaseRequests {
     /// Citation Type. Optional. By default all citation types will be returned. Possible values according to PR\_CitationType code table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn citation_type(mut self, citation_type: impl Into<String>) -> Self {
         self.req = self.req.query("citation_type", citation_type.into());
         self
@@ -3823,6 +4044,7 @@ impl ListPurchaseRequests {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3830,6 +4052,7 @@ impl ListPurchaseRequests {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3839,6 +4062,7 @@ impl ListPurchaseRequests {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -3851,6 +4075,7 @@ impl ListPurchaseRequests {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequests> {
         self.req.send()
     }
@@ -3864,6 +4089,7 @@ pub struct GetPurchaseRequest {
 }
 impl GetPurchaseRequest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send()
     }
@@ -3878,10 +4104,12 @@ pub struct OperateOnPurchaseRequest {
 }
 impl OperateOnPurchaseRequest {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::PurchaseRequestPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -3896,10 +4124,12 @@ pub struct UpdatePurchaseRequest {
 }
 impl UpdatePurchaseRequest {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::PurchaseRequestPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -3913,6 +4143,7 @@ pub struct DeletePurchaseRequest {
 }
 impl DeletePurchaseRequest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3926,6 +4157,7 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -3939,6 +4171,7 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -3954,6 +4187,7 @@ impl ListVendors {
     /// Vendor Status. Optional. Valid values: active, inactive
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<ListVendorsStatus>) -> Self {
         self.req = self
             .req
@@ -3966,6 +4200,7 @@ impl ListVendors {
     /// Vendor Type. Optional. Valid values: material\_supplier, access\_provider, licensor, governmental.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<ListVendorsType>) -> Self {
         self.req = self
             .req
@@ -3975,6 +4210,7 @@ impl ListVendors {
     /// Search query. Optional. Searching for words from: interface\_name, name, code, library  &amp; all (for searching in all the above fields). Example (note the tilde between the code and text): q=name~Association (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -3982,6 +4218,7 @@ impl ListVendors {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3989,6 +4226,7 @@ impl ListVendors {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3998,6 +4236,7 @@ impl ListVendors {
     ///
     /// Records are told apart by `code`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -4016,6 +4255,7 @@ impl ListVendors {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Vendors> {
         self.req.send()
     }
@@ -4030,10 +4270,12 @@ pub struct CreateVendor {
 }
 impl CreateVendor {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::Vendor {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Vendor> {
         self.req.send_with_body(&self.body)
     }
@@ -4047,6 +4289,7 @@ pub struct GetVendor {
 }
 impl GetVendor {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Vendor> {
         self.req.send()
     }
@@ -4061,10 +4304,12 @@ pub struct UpdateVendor {
 }
 impl UpdateVendor {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::acq::models::VendorPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Vendor> {
         self.req.send_with_body(&self.body)
     }
@@ -4078,6 +4323,7 @@ pub struct DeleteVendor {
 }
 impl DeleteVendor {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -4093,6 +4339,7 @@ impl ListVendorInvoices {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -4100,6 +4347,7 @@ impl ListVendorInvoices {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4109,6 +4357,7 @@ impl ListVendorInvoices {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -4127,6 +4376,7 @@ impl ListVendorInvoices {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::Invoices> {
         self.req.send()
     }
@@ -4142,6 +4392,7 @@ impl ListVendorPoLines {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -4149,6 +4400,7 @@ impl ListVendorPoLines {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4158,6 +4410,7 @@ impl ListVendorPoLines {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -4170,6 +4423,7 @@ impl ListVendorPoLines {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::acq::models::PoLines> {
         self.req.send()
     }

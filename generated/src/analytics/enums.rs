@@ -13,6 +13,7 @@ pub enum ListPathsError {
 }
 impl ListPathsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -21,6 +22,7 @@ impl ListPathsError {
     }
 }
 impl alma_runtime::OperationError for ListPathsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -41,6 +43,7 @@ pub enum GetPathError {
 }
 impl GetPathError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -50,6 +53,7 @@ impl GetPathError {
     }
 }
 impl alma_runtime::OperationError for GetPathError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -71,6 +75,7 @@ pub enum GetReportError {
 }
 impl GetReportError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::AccessDeniedUserPathMake => "500",
@@ -80,6 +85,7 @@ impl GetReportError {
     }
 }
 impl alma_runtime::OperationError for GetReportError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "500" => Self::AccessDeniedUserPathMake,

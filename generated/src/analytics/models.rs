@@ -5,7 +5,7 @@
 /// A list of directories and reports
 ///
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Paths {
     /// Path content
     pub path: Vec<crate::analytics::models::PathsPath>,
@@ -16,30 +16,42 @@ pub struct Paths {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Paths {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.path.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Paths {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Paths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Paths {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.path], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.path], &mut self.extra, &mut self.wire)
     }
@@ -47,6 +59,7 @@ impl alma_runtime::codec::Object for Paths {
 alma_runtime::serde_via_codec!(Paths);
 impl alma_runtime::Model for Paths {
     const NAME: &'static str = "Paths";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -68,7 +81,7 @@ impl alma_runtime::Model for Paths {
     }
 }
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths/properties/path/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PathsPath {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -83,31 +96,43 @@ pub struct PathsPath {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PathsPath {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.type_.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PathsPath {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PathsPath {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PathsPath {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link, &self.type_], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.value, &mut self.link, &mut self.type_],
@@ -119,6 +144,7 @@ impl alma_runtime::codec::Object for PathsPath {
 alma_runtime::serde_via_codec!(PathsPath);
 impl alma_runtime::Model for PathsPath {
     const NAME: &'static str = "PathsPath";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -158,7 +184,7 @@ impl alma_runtime::Model for PathsPath {
 /// Analytics Report object
 ///
 /// Schema: `xsd/rest_analyt_report.xsd#/report`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Report {
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
     pub anies: Vec<String>,
@@ -169,30 +195,42 @@ pub struct Report {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Report {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.anies.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Report {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Report {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.anies], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.anies], &mut self.extra, &mut self.wire)
     }
@@ -200,6 +238,7 @@ impl alma_runtime::codec::Object for Report {
 alma_runtime::serde_via_codec!(Report);
 impl alma_runtime::Model for Report {
     const NAME: &'static str = "Report";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

@@ -19,6 +19,7 @@ pub enum BibParam {
 }
 impl BibParam {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Retain => "retain",
@@ -29,6 +30,7 @@ impl BibParam {
     }
 }
 impl From<&str> for BibParam {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "retain" => Self::Retain,
@@ -39,6 +41,7 @@ impl From<&str> for BibParam {
     }
 }
 impl From<String> for BibParam {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -70,6 +73,7 @@ pub enum CreateCollectionRecordFormat {
 }
 impl CreateCollectionRecordFormat {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Marc21 => "marc21",
@@ -85,6 +89,7 @@ impl CreateCollectionRecordFormat {
     }
 }
 impl From<&str> for CreateCollectionRecordFormat {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "marc21" => Self::Marc21,
@@ -100,6 +105,7 @@ impl From<&str> for CreateCollectionRecordFormat {
     }
 }
 impl From<String> for CreateCollectionRecordFormat {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -121,6 +127,7 @@ pub enum DeleteFileBibs {
 }
 impl DeleteFileBibs {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Retain => "retain",
@@ -131,6 +138,7 @@ impl DeleteFileBibs {
     }
 }
 impl From<&str> for DeleteFileBibs {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "retain" => Self::Retain,
@@ -141,6 +149,7 @@ impl From<&str> for DeleteFileBibs {
     }
 }
 impl From<String> for DeleteFileBibs {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -160,6 +169,7 @@ pub enum DeleteFileRepresentations {
 }
 impl DeleteFileRepresentations {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Retain => "retain",
@@ -169,6 +179,7 @@ impl DeleteFileRepresentations {
     }
 }
 impl From<&str> for DeleteFileRepresentations {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "retain" => Self::Retain,
@@ -178,6 +189,7 @@ impl From<&str> for DeleteFileRepresentations {
     }
 }
 impl From<String> for DeleteFileRepresentations {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -197,6 +209,7 @@ pub enum Direction {
 }
 impl Direction {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "asc",
@@ -206,6 +219,7 @@ impl Direction {
     }
 }
 impl From<&str> for Direction {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "asc" => Self::Asc,
@@ -215,6 +229,7 @@ impl From<&str> for Direction {
     }
 }
 impl From<String> for Direction {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -242,6 +257,7 @@ pub enum ListBibLoansOrderBy {
 }
 impl ListBibLoansOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::LoanDate => "loan_date",
@@ -255,6 +271,7 @@ impl ListBibLoansOrderBy {
     }
 }
 impl From<&str> for ListBibLoansOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "loan_date" => Self::LoanDate,
@@ -268,6 +285,7 @@ impl From<&str> for ListBibLoansOrderBy {
     }
 }
 impl From<String> for ListBibLoansOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -293,6 +311,7 @@ pub enum ListBibRequestsRequestType {
 }
 impl ListBibRequestsRequestType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Hold => "HOLD",
@@ -305,6 +324,7 @@ impl ListBibRequestsRequestType {
     }
 }
 impl From<&str> for ListBibRequestsRequestType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "HOLD" => Self::Hold,
@@ -317,6 +337,7 @@ impl From<&str> for ListBibRequestsRequestType {
     }
 }
 impl From<String> for ListBibRequestsRequestType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -338,6 +359,7 @@ pub enum ListItemRequestsRequestType {
 }
 impl ListItemRequestsRequestType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Hold => "HOLD",
@@ -348,6 +370,7 @@ impl ListItemRequestsRequestType {
     }
 }
 impl From<&str> for ListItemRequestsRequestType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "HOLD" => Self::Hold,
@@ -358,6 +381,7 @@ impl From<&str> for ListItemRequestsRequestType {
     }
 }
 impl From<String> for ListItemRequestsRequestType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -393,6 +417,7 @@ pub enum ListItemsOrderBy {
 }
 impl ListItemsOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ChronI => "chron_i",
@@ -410,6 +435,7 @@ impl ListItemsOrderBy {
     }
 }
 impl From<&str> for ListItemsOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "chron_i" => Self::ChronI,
@@ -427,6 +453,7 @@ impl From<&str> for ListItemsOrderBy {
     }
 }
 impl From<String> for ListItemsOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -448,6 +475,7 @@ pub enum ListRemindersOrderBy {
 }
 impl ListRemindersOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Type => "type",
@@ -458,6 +486,7 @@ impl ListRemindersOrderBy {
     }
 }
 impl From<&str> for ListRemindersOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "type" => Self::Type,
@@ -468,6 +497,7 @@ impl From<&str> for ListRemindersOrderBy {
     }
 }
 impl From<String> for ListRemindersOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -487,6 +517,7 @@ pub enum LoanStatus {
 }
 impl LoanStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "Active",
@@ -496,6 +527,7 @@ impl LoanStatus {
     }
 }
 impl From<&str> for LoanStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "Active" => Self::Active,
@@ -505,6 +537,7 @@ impl From<&str> for LoanStatus {
     }
 }
 impl From<String> for LoanStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -522,6 +555,7 @@ pub enum OperateOnBibOp {
 }
 impl OperateOnBibOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UnlinkFromNz => "unlink_from_nz",
@@ -530,6 +564,7 @@ impl OperateOnBibOp {
     }
 }
 impl From<&str> for OperateOnBibOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "unlink_from_nz" => Self::UnlinkFromNz,
@@ -538,6 +573,7 @@ impl From<&str> for OperateOnBibOp {
     }
 }
 impl From<String> for OperateOnBibOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -555,6 +591,7 @@ pub enum OperateOnItemLoanOp {
 }
 impl OperateOnItemLoanOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Renew => "renew",
@@ -563,6 +600,7 @@ impl OperateOnItemLoanOp {
     }
 }
 impl From<&str> for OperateOnItemLoanOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "renew" => Self::Renew,
@@ -571,6 +609,7 @@ impl From<&str> for OperateOnItemLoanOp {
     }
 }
 impl From<String> for OperateOnItemLoanOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -588,6 +627,7 @@ pub enum OperateOnItemRequestOp {
 }
 impl OperateOnItemRequestOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NextStep => "next_step",
@@ -596,6 +636,7 @@ impl OperateOnItemRequestOp {
     }
 }
 impl From<&str> for OperateOnItemRequestOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "next_step" => Self::NextStep,
@@ -604,6 +645,7 @@ impl From<&str> for OperateOnItemRequestOp {
     }
 }
 impl From<String> for OperateOnItemRequestOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -625,6 +667,7 @@ pub enum PeriodType {
 }
 impl PeriodType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Days => "days",
@@ -635,6 +678,7 @@ impl PeriodType {
     }
 }
 impl From<&str> for PeriodType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "days" => Self::Days,
@@ -645,6 +689,7 @@ impl From<&str> for PeriodType {
     }
 }
 impl From<String> for PeriodType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -662,6 +707,7 @@ pub enum ScanInItemOp {
 }
 impl ScanInItemOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Scan => "scan",
@@ -670,6 +716,7 @@ impl ScanInItemOp {
     }
 }
 impl From<&str> for ScanInItemOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "scan" => Self::Scan,
@@ -678,6 +725,7 @@ impl From<&str> for ScanInItemOp {
     }
 }
 impl From<String> for ScanInItemOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -697,6 +745,7 @@ pub enum Status {
 }
 impl Status {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -706,6 +755,7 @@ impl Status {
     }
 }
 impl From<&str> for Status {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "active" => Self::Active,
@@ -715,6 +765,7 @@ impl From<&str> for Status {
     }
 }
 impl From<String> for Status {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -734,6 +785,7 @@ pub enum UpdateRepresentationBibs {
 }
 impl UpdateRepresentationBibs {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Retain => "retain",
@@ -743,6 +795,7 @@ impl UpdateRepresentationBibs {
     }
 }
 impl From<&str> for UpdateRepresentationBibs {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "retain" => Self::Retain,
@@ -752,6 +805,7 @@ impl From<&str> for UpdateRepresentationBibs {
     }
 }
 impl From<String> for UpdateRepresentationBibs {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -773,6 +827,7 @@ pub enum WithdrawItemHoldings {
 }
 impl WithdrawItemHoldings {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Retain => "retain",
@@ -783,6 +838,7 @@ impl WithdrawItemHoldings {
     }
 }
 impl From<&str> for WithdrawItemHoldings {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "retain" => Self::Retain,
@@ -793,6 +849,7 @@ impl From<&str> for WithdrawItemHoldings {
     }
 }
 impl From<String> for WithdrawItemHoldings {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -810,6 +867,7 @@ pub enum ListBibsError {
 }
 impl ListBibsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -819,6 +877,7 @@ impl ListBibsError {
     }
 }
 impl alma_runtime::OperationError for ListBibsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -864,6 +923,7 @@ pub enum CreateBibError {
 }
 impl CreateBibError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -885,6 +945,7 @@ impl CreateBibError {
     }
 }
 impl alma_runtime::OperationError for CreateBibError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -918,6 +979,7 @@ pub enum ListAuthoritiesError {
 }
 impl ListAuthoritiesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::OneSystemParametersRequired => "60292",
@@ -927,6 +989,7 @@ impl ListAuthoritiesError {
     }
 }
 impl alma_runtime::OperationError for ListAuthoritiesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60292" => Self::OneSystemParametersRequired,
@@ -968,6 +1031,7 @@ pub enum CreateAuthorityError {
 }
 impl CreateAuthorityError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::AuthorityXmlInvalid => "402209",
@@ -987,6 +1051,7 @@ impl CreateAuthorityError {
     }
 }
 impl alma_runtime::OperationError for CreateAuthorityError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402209" => Self::AuthorityXmlInvalid,
@@ -1016,6 +1081,7 @@ pub enum GetAuthorityError {
 }
 impl GetAuthorityError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InputAuthorityIdNotValid => "402203",
@@ -1024,6 +1090,7 @@ impl GetAuthorityError {
     }
 }
 impl alma_runtime::OperationError for GetAuthorityError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402203" => Self::InputAuthorityIdNotValid,
@@ -1066,6 +1133,7 @@ pub enum UpdateAuthorityError {
 }
 impl UpdateAuthorityError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1086,6 +1154,7 @@ impl UpdateAuthorityError {
     }
 }
 impl alma_runtime::OperationError for UpdateAuthorityError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1126,6 +1195,7 @@ pub enum DeleteAuthorityError {
 }
 impl DeleteAuthorityError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ErrorOccuredWhileValidatingMms => "402203",
@@ -1139,6 +1209,7 @@ impl DeleteAuthorityError {
     }
 }
 impl alma_runtime::OperationError for DeleteAuthorityError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402203" => Self::ErrorOccuredWhileValidatingMms,
@@ -1164,6 +1235,7 @@ pub enum ListCollectionsError {
 }
 impl ListCollectionsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidQueryFormat => "60106",
@@ -1173,6 +1245,7 @@ impl ListCollectionsError {
     }
 }
 impl alma_runtime::OperationError for ListCollectionsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60106" => Self::InvalidQueryFormat,
@@ -1204,6 +1277,7 @@ pub enum CreateCollectionError {
 }
 impl CreateCollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InputParameterNotValid => "402215",
@@ -1218,6 +1292,7 @@ impl CreateCollectionError {
     }
 }
 impl alma_runtime::OperationError for CreateCollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402215" => Self::InputParameterNotValid,
@@ -1254,6 +1329,7 @@ pub enum UpdateCollectionError {
 }
 impl UpdateCollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParamValueInvalid => "40166411",
@@ -1268,6 +1344,7 @@ impl UpdateCollectionError {
     }
 }
 impl alma_runtime::OperationError for UpdateCollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166411" => Self::ParamValueInvalid,
@@ -1298,6 +1375,7 @@ pub enum DeleteCollectionError {
 }
 impl DeleteCollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParamValueInvalid => "40166411",
@@ -1309,6 +1387,7 @@ impl DeleteCollectionError {
     }
 }
 impl alma_runtime::OperationError for DeleteCollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166411" => Self::ParamValueInvalid,
@@ -1332,6 +1411,7 @@ pub enum AddBibToCollectionError {
 }
 impl AddBibToCollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::BibRecordAlreadyAssignedCollection => "701115",
@@ -1341,6 +1421,7 @@ impl AddBibToCollectionError {
     }
 }
 impl alma_runtime::OperationError for AddBibToCollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "701115" => Self::BibRecordAlreadyAssignedCollection,
@@ -1362,6 +1443,7 @@ pub enum RemoveBibFromCollectionError {
 }
 impl RemoveBibFromCollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::BibRecordNotAssignedCollection => "701116",
@@ -1371,6 +1453,7 @@ impl RemoveBibFromCollectionError {
     }
 }
 impl alma_runtime::OperationError for RemoveBibFromCollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "701116" => Self::BibRecordNotAssignedCollection,
@@ -1394,6 +1477,7 @@ pub enum CancelItemRequestError {
 }
 impl CancelItemRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1404,6 +1488,7 @@ impl CancelItemRequestError {
     }
 }
 impl alma_runtime::OperationError for CancelItemRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1428,6 +1513,7 @@ pub enum CancelTitleRequestError {
 }
 impl CancelTitleRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1438,6 +1524,7 @@ impl CancelTitleRequestError {
     }
 }
 impl alma_runtime::OperationError for CancelTitleRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1462,6 +1549,7 @@ pub enum GetBibError {
 }
 impl GetBibError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1472,6 +1560,7 @@ impl GetBibError {
     }
 }
 impl alma_runtime::OperationError for GetBibError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1504,6 +1593,7 @@ pub enum OperateOnBibError {
 }
 impl OperateOnBibError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1518,6 +1608,7 @@ impl OperateOnBibError {
     }
 }
 impl alma_runtime::OperationError for OperateOnBibError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1570,6 +1661,7 @@ pub enum UpdateBibError {
 }
 impl UpdateBibError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1592,6 +1684,7 @@ impl UpdateBibError {
     }
 }
 impl alma_runtime::OperationError for UpdateBibError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1636,6 +1729,7 @@ pub enum DeleteBibError {
 }
 impl DeleteBibError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ErrorOccuredWhileValidatingMms => "402203",
@@ -1650,6 +1744,7 @@ impl DeleteBibError {
     }
 }
 impl alma_runtime::OperationError for DeleteBibError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402203" => Self::ErrorOccuredWhileValidatingMms,
@@ -1678,6 +1773,7 @@ pub enum GetBibBookingAvailabilityError {
 }
 impl GetBibBookingAvailabilityError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -1688,6 +1784,7 @@ impl GetBibBookingAvailabilityError {
     }
 }
 impl alma_runtime::OperationError for GetBibBookingAvailabilityError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -1708,6 +1805,7 @@ pub enum ListECollectionsError {
 }
 impl ListECollectionsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InputParameterMmsIdNot => "402203",
@@ -1716,6 +1814,7 @@ impl ListECollectionsError {
     }
 }
 impl alma_runtime::OperationError for ListECollectionsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402203" => Self::InputParameterMmsIdNot,
@@ -1734,6 +1833,7 @@ pub enum GetECollectionError {
 }
 impl GetECollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedFindElectronicCollectionId => "60151",
@@ -1742,6 +1842,7 @@ impl GetECollectionError {
     }
 }
 impl alma_runtime::OperationError for GetECollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60151" => Self::FailedFindElectronicCollectionId,
@@ -1760,6 +1861,7 @@ pub enum ListHoldingsError {
 }
 impl ListHoldingsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1768,6 +1870,7 @@ impl ListHoldingsError {
     }
 }
 impl alma_runtime::OperationError for ListHoldingsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1800,6 +1903,7 @@ pub enum CreateHoldingError {
 }
 impl CreateHoldingError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1815,6 +1919,7 @@ impl CreateHoldingError {
     }
 }
 impl alma_runtime::OperationError for CreateHoldingError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1842,6 +1947,7 @@ pub enum GetHoldingError {
 }
 impl GetHoldingError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1851,6 +1957,7 @@ impl GetHoldingError {
     }
 }
 impl alma_runtime::OperationError for GetHoldingError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1872,6 +1979,7 @@ pub enum UpdateHoldingError {
 }
 impl UpdateHoldingError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1881,6 +1989,7 @@ impl UpdateHoldingError {
     }
 }
 impl alma_runtime::OperationError for UpdateHoldingError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1910,6 +2019,7 @@ pub enum DeleteHoldingError {
 }
 impl DeleteHoldingError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1923,6 +2033,7 @@ impl DeleteHoldingError {
     }
 }
 impl alma_runtime::OperationError for DeleteHoldingError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1962,6 +2073,7 @@ pub enum ListItemsError {
 }
 impl ListItemsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1978,6 +2090,7 @@ impl ListItemsError {
     }
 }
 impl alma_runtime::OperationError for ListItemsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2008,6 +2121,7 @@ pub enum CreateItemError {
 }
 impl CreateItemError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2018,6 +2132,7 @@ impl CreateItemError {
     }
 }
 impl alma_runtime::OperationError for CreateItemError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2042,6 +2157,7 @@ pub enum ListItemLoansError {
 }
 impl ListItemLoansError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2052,6 +2168,7 @@ impl ListItemLoansError {
     }
 }
 impl alma_runtime::OperationError for ListItemLoansError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2080,6 +2197,7 @@ pub enum ListItemRequestsError {
 }
 impl ListItemRequestsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2092,6 +2210,7 @@ impl ListItemRequestsError {
     }
 }
 impl alma_runtime::OperationError for ListItemRequestsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2118,6 +2237,7 @@ pub enum GetItemRequestError {
 }
 impl GetItemRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2128,6 +2248,7 @@ impl GetItemRequestError {
     }
 }
 impl alma_runtime::OperationError for GetItemRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2148,6 +2269,7 @@ pub enum GetItemError {
 }
 impl GetItemError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2156,6 +2278,7 @@ impl GetItemError {
     }
 }
 impl alma_runtime::OperationError for GetItemError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2180,6 +2303,7 @@ pub enum ScanInItemError {
 }
 impl ScanInItemError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2191,6 +2315,7 @@ impl ScanInItemError {
     }
 }
 impl alma_runtime::OperationError for ScanInItemError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2216,6 +2341,7 @@ pub enum UpdateItemError {
 }
 impl UpdateItemError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2226,6 +2352,7 @@ impl UpdateItemError {
     }
 }
 impl alma_runtime::OperationError for UpdateItemError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2248,6 +2375,7 @@ pub enum WithdrawItemError {
 }
 impl WithdrawItemError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2257,6 +2385,7 @@ impl WithdrawItemError {
     }
 }
 impl alma_runtime::OperationError for WithdrawItemError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2280,6 +2409,7 @@ pub enum GetItemBookingAvailabilityError {
 }
 impl GetItemBookingAvailabilityError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2290,6 +2420,7 @@ impl GetItemBookingAvailabilityError {
     }
 }
 impl alma_runtime::OperationError for GetItemBookingAvailabilityError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2320,6 +2451,7 @@ pub enum CreateLoanError {
 }
 impl CreateLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2333,6 +2465,7 @@ impl CreateLoanError {
     }
 }
 impl alma_runtime::OperationError for CreateLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2360,6 +2493,7 @@ pub enum GetItemLoanError {
 }
 impl GetItemLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2370,6 +2504,7 @@ impl GetItemLoanError {
     }
 }
 impl alma_runtime::OperationError for GetItemLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2398,6 +2533,7 @@ pub enum OperateOnItemLoanError {
 }
 impl OperateOnItemLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LoanIdXxxDoesNot => "401823",
@@ -2410,6 +2546,7 @@ impl OperateOnItemLoanError {
     }
 }
 impl alma_runtime::OperationError for OperateOnItemLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401823" => Self::LoanIdXxxDoesNot,
@@ -2440,6 +2577,7 @@ pub enum UpdateLoanError {
 }
 impl UpdateLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LoanIdXxxDoesNot => "401823",
@@ -2452,6 +2590,7 @@ impl UpdateLoanError {
     }
 }
 impl alma_runtime::OperationError for UpdateLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401823" => Self::LoanIdXxxDoesNot,
@@ -2474,6 +2613,7 @@ pub enum ListItemRequestOptionsError {
 }
 impl ListItemRequestOptionsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2482,6 +2622,7 @@ impl ListItemRequestOptionsError {
     }
 }
 impl alma_runtime::OperationError for ListItemRequestOptionsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2530,6 +2671,7 @@ pub enum CreateItemRequestError {
 }
 impl CreateItemRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2553,6 +2695,7 @@ impl CreateItemRequestError {
     }
 }
 impl alma_runtime::OperationError for CreateItemRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2602,6 +2745,7 @@ pub enum OperateOnItemRequestError {
 }
 impl OperateOnItemRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2618,6 +2762,7 @@ impl OperateOnItemRequestError {
     }
 }
 impl alma_runtime::OperationError for OperateOnItemRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2648,6 +2793,7 @@ pub enum UpdateItemRequestError {
 }
 impl UpdateItemRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidPartialDigitizationVolumeIssue => "60330",
@@ -2658,6 +2804,7 @@ impl UpdateItemRequestError {
     }
 }
 impl alma_runtime::OperationError for UpdateItemRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60330" => Self::InvalidPartialDigitizationVolumeIssue,
@@ -2682,6 +2829,7 @@ pub enum ListBibLoansError {
 }
 impl ListBibLoansError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2692,6 +2840,7 @@ impl ListBibLoansError {
     }
 }
 impl alma_runtime::OperationError for ListBibLoansError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2716,6 +2865,7 @@ pub enum GetBibLoanError {
 }
 impl GetBibLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2726,6 +2876,7 @@ impl GetBibLoanError {
     }
 }
 impl alma_runtime::OperationError for GetBibLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2746,6 +2897,7 @@ pub enum ListPortfoliosError {
 }
 impl ListPortfoliosError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InputParameterMmsIdNot => "402203",
@@ -2754,6 +2906,7 @@ impl ListPortfoliosError {
     }
 }
 impl alma_runtime::OperationError for ListPortfoliosError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402203" => Self::InputParameterMmsIdNot,
@@ -2802,6 +2955,7 @@ pub enum CreatePortfolioError {
 }
 impl CreatePortfolioError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::MmsIdNotValid => "60221",
@@ -2825,6 +2979,7 @@ impl CreatePortfolioError {
     }
 }
 impl alma_runtime::OperationError for CreatePortfolioError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60221" => Self::MmsIdNotValid,
@@ -2860,6 +3015,7 @@ pub enum GetPortfolioError {
 }
 impl GetPortfolioError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InputParameterMmsIdNot => "402203",
@@ -2869,6 +3025,7 @@ impl GetPortfolioError {
     }
 }
 impl alma_runtime::OperationError for GetPortfolioError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402203" => Self::InputParameterMmsIdNot,
@@ -2914,6 +3071,7 @@ pub enum UpdatePortfolioError {
 }
 impl UpdatePortfolioError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::MmsIdNotValid => "60221",
@@ -2935,6 +3093,7 @@ impl UpdatePortfolioError {
     }
 }
 impl alma_runtime::OperationError for UpdatePortfolioError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60221" => Self::MmsIdNotValid,
@@ -2968,6 +3127,7 @@ pub enum DeletePortfolioError {
 }
 impl DeletePortfolioError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::MmsIdNotValid => "60221",
@@ -2977,6 +3137,7 @@ impl DeletePortfolioError {
     }
 }
 impl alma_runtime::OperationError for DeletePortfolioError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60221" => Self::MmsIdNotValid,
@@ -2996,6 +3157,7 @@ pub enum ListRemindersError {
 }
 impl ListRemindersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueMmsIdNot => "60221",
@@ -3004,6 +3166,7 @@ impl ListRemindersError {
     }
 }
 impl alma_runtime::OperationError for ListRemindersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60221" => Self::ParameterValueMmsIdNot,
@@ -3030,6 +3193,7 @@ pub enum CreateReminderError {
 }
 impl CreateReminderError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueMmsIdNot => "60221",
@@ -3042,6 +3206,7 @@ impl CreateReminderError {
     }
 }
 impl alma_runtime::OperationError for CreateReminderError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60221" => Self::ParameterValueMmsIdNot,
@@ -3066,6 +3231,7 @@ pub enum GetReminderError {
 }
 impl GetReminderError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ReminderIdNotValid => "60177",
@@ -3075,6 +3241,7 @@ impl GetReminderError {
     }
 }
 impl alma_runtime::OperationError for GetReminderError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60177" => Self::ReminderIdNotValid,
@@ -3100,6 +3267,7 @@ pub enum UpdateReminderError {
 }
 impl UpdateReminderError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ReminderIdNotValid => "60177",
@@ -3111,6 +3279,7 @@ impl UpdateReminderError {
     }
 }
 impl alma_runtime::OperationError for UpdateReminderError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60177" => Self::ReminderIdNotValid,
@@ -3132,6 +3301,7 @@ pub enum DeleteReminderError {
 }
 impl DeleteReminderError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ReminderIdNotValid => "60177",
@@ -3140,6 +3310,7 @@ impl DeleteReminderError {
     }
 }
 impl alma_runtime::OperationError for DeleteReminderError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60177" => Self::ReminderIdNotValid,
@@ -3158,6 +3329,7 @@ pub enum ListRepresentationsError {
 }
 impl ListRepresentationsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3166,6 +3338,7 @@ impl ListRepresentationsError {
     }
 }
 impl alma_runtime::OperationError for ListRepresentationsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3186,6 +3359,7 @@ pub enum CreateRepresentationError {
 }
 impl CreateRepresentationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::BibRecordNotAssignedCollection => "402260",
@@ -3195,6 +3369,7 @@ impl CreateRepresentationError {
     }
 }
 impl alma_runtime::OperationError for CreateRepresentationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402260" => Self::BibRecordNotAssignedCollection,
@@ -3214,6 +3389,7 @@ pub enum GetRepresentationError {
 }
 impl GetRepresentationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3222,6 +3398,7 @@ impl GetRepresentationError {
     }
 }
 impl alma_runtime::OperationError for GetRepresentationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3240,6 +3417,7 @@ pub enum UpdateRepresentationError {
 }
 impl UpdateRepresentationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3248,6 +3426,7 @@ impl UpdateRepresentationError {
     }
 }
 impl alma_runtime::OperationError for UpdateRepresentationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3266,6 +3445,7 @@ pub enum DeleteRepresentationError {
 }
 impl DeleteRepresentationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3274,6 +3454,7 @@ impl DeleteRepresentationError {
     }
 }
 impl alma_runtime::OperationError for DeleteRepresentationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3292,6 +3473,7 @@ pub enum ListFilesError {
 }
 impl ListFilesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3300,6 +3482,7 @@ impl ListFilesError {
     }
 }
 impl alma_runtime::OperationError for ListFilesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3318,6 +3501,7 @@ pub enum CreateFileError {
 }
 impl CreateFileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3326,6 +3510,7 @@ impl CreateFileError {
     }
 }
 impl alma_runtime::OperationError for CreateFileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3344,6 +3529,7 @@ pub enum GetFileError {
 }
 impl GetFileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3352,6 +3538,7 @@ impl GetFileError {
     }
 }
 impl alma_runtime::OperationError for GetFileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3370,6 +3557,7 @@ pub enum UpdateFileError {
 }
 impl UpdateFileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3378,6 +3566,7 @@ impl UpdateFileError {
     }
 }
 impl alma_runtime::OperationError for UpdateFileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3396,6 +3585,7 @@ pub enum DeleteFileError {
 }
 impl DeleteFileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3404,6 +3594,7 @@ impl DeleteFileError {
     }
 }
 impl alma_runtime::OperationError for DeleteFileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3422,6 +3613,7 @@ pub enum ListBibRequestOptionsError {
 }
 impl ListBibRequestOptionsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3430,6 +3622,7 @@ impl ListBibRequestOptionsError {
     }
 }
 impl alma_runtime::OperationError for ListBibRequestOptionsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3456,6 +3649,7 @@ pub enum ListBibRequestsError {
 }
 impl ListBibRequestsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3468,6 +3662,7 @@ impl ListBibRequestsError {
     }
 }
 impl alma_runtime::OperationError for ListBibRequestsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3512,6 +3707,7 @@ pub enum CreateBibRequestError {
 }
 impl CreateBibRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -3531,6 +3727,7 @@ impl CreateBibRequestError {
     }
 }
 impl alma_runtime::OperationError for CreateBibRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -3568,6 +3765,7 @@ pub enum GetBibRequestError {
 }
 impl GetBibRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3580,6 +3778,7 @@ impl GetBibRequestError {
     }
 }
 impl alma_runtime::OperationError for GetBibRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3618,6 +3817,7 @@ pub enum OperateOnTitleRequestError {
 }
 impl OperateOnTitleRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -3634,6 +3834,7 @@ impl OperateOnTitleRequestError {
     }
 }
 impl alma_runtime::OperationError for OperateOnTitleRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -3664,6 +3865,7 @@ pub enum UpdateBibRequestError {
 }
 impl UpdateBibRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidPartialDigitizationVolumeIssue => "60330",
@@ -3674,6 +3876,7 @@ impl UpdateBibRequestError {
     }
 }
 impl alma_runtime::OperationError for UpdateBibRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60330" => Self::InvalidPartialDigitizationVolumeIssue,
@@ -3696,6 +3899,7 @@ pub enum GetItemByBarcodeError {
 }
 impl GetItemByBarcodeError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::NoItemsFoundBarcode => "401689",
@@ -3705,6 +3909,7 @@ impl GetItemByBarcodeError {
     }
 }
 impl alma_runtime::OperationError for GetItemByBarcodeError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401689" => Self::NoItemsFoundBarcode,

@@ -5,7 +5,7 @@
 /// A list of authority objects (derived: Ex Libris has not published rest\_authorities.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_authorities.json#/authorities`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Authorities {
     /// `authority` (XML element `authority`).
     pub authority: Vec<crate::bibs::models::Authority>,
@@ -18,31 +18,43 @@ pub struct Authorities {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Authorities {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.authority.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Authorities {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Authorities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Authorities {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.authority, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.authority, &mut self.total_record_count],
@@ -54,6 +66,7 @@ impl alma_runtime::codec::Object for Authorities {
 alma_runtime::serde_via_codec!(Authorities);
 impl alma_runtime::Model for Authorities {
     const NAME: &'static str = "Authorities";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -87,7 +100,7 @@ impl alma_runtime::Model for Authorities {
 /// A list of collection objects (derived: Ex Libris has not published rest\_collections.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_collections.json#/collections`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Collections {
     /// `collection` (XML element `collection`).
     pub collection: Vec<crate::bibs::models::Collection>,
@@ -100,31 +113,43 @@ pub struct Collections {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Collections {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.collection.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Collections {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Collections {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Collections {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.collection, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.collection, &mut self.total_record_count],
@@ -136,6 +161,7 @@ impl alma_runtime::codec::Object for Collections {
 alma_runtime::serde_via_codec!(Collections);
 impl alma_runtime::Model for Collections {
     const NAME: &'static str = "Collections";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -169,7 +195,7 @@ impl alma_runtime::Model for Collections {
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd#/authority`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Authority {
     /// authority record identifier.
     /// Output parameter.
@@ -206,6 +232,7 @@ pub struct Authority {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Authority {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_none() && self.record_format.is_none() && self.title.is_empty()
             && self.created_by.is_none() && self.created_date.is_none()
@@ -215,22 +242,32 @@ impl alma_runtime::IsEmpty for Authority {
     }
 }
 impl alma_runtime::Codec for Authority {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Authority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Authority {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -250,6 +287,7 @@ impl alma_runtime::codec::Object for Authority {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -273,6 +311,7 @@ impl alma_runtime::codec::Object for Authority {
 alma_runtime::serde_via_codec!(Authority);
 impl alma_runtime::Model for Authority {
     const NAME: &'static str = "Authority";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -378,7 +417,7 @@ impl alma_runtime::Model for Authority {
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd?tags=post#/authority`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AuthorityPost {
     /// Catalog format: marc21\_authority, unimarc\_authority, kormarc, cnmarc\_authority or dc. Default is marc21\_authority.
     pub record_format: Option<String>,
@@ -398,6 +437,7 @@ pub struct AuthorityPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AuthorityPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.record_format.is_none() && self.title.is_empty()
             && self.vocabulary.is_none() && self.anies.is_empty() && self.link.is_none()
@@ -405,22 +445,32 @@ impl alma_runtime::IsEmpty for AuthorityPost {
     }
 }
 impl alma_runtime::Codec for AuthorityPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for AuthorityPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for AuthorityPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -434,6 +484,7 @@ impl alma_runtime::codec::Object for AuthorityPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -451,6 +502,7 @@ impl alma_runtime::codec::Object for AuthorityPost {
 alma_runtime::serde_via_codec!(AuthorityPost);
 impl alma_runtime::Model for AuthorityPost {
     const NAME: &'static str = "AuthorityPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -506,7 +558,7 @@ impl alma_runtime::Model for AuthorityPost {
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd?tags=put#/authority`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AuthorityPut {
     /// The title of the authority record.
     /// Output parameter.
@@ -522,31 +574,43 @@ pub struct AuthorityPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AuthorityPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.title.is_empty() && self.anies.is_empty() && self.link.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for AuthorityPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for AuthorityPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for AuthorityPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.title, &self.anies, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.title, &mut self.anies, &mut self.link],
@@ -558,6 +622,7 @@ impl alma_runtime::codec::Object for AuthorityPut {
 alma_runtime::serde_via_codec!(AuthorityPut);
 impl alma_runtime::Model for AuthorityPut {
     const NAME: &'static str = "AuthorityPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -597,7 +662,7 @@ impl alma_runtime::Model for AuthorityPut {
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=post#/bib`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct BibPost {
     /// Bibliographic format: marc21, unimarc, kormarc, cnmarc, dc, dcap01, dcap02, dcap-etd, mods, lcbf\_work or lcbf\_instance. Default is marc21.
     ///
@@ -647,6 +712,7 @@ pub struct BibPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BibPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.record_format.is_none() && self.suppress_from_publishing.is_none()
             && self.suppress_from_external_search.is_none()
@@ -657,22 +723,32 @@ impl alma_runtime::IsEmpty for BibPost {
     }
 }
 impl alma_runtime::Codec for BibPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for BibPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for BibPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -691,6 +767,7 @@ impl alma_runtime::codec::Object for BibPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -713,6 +790,7 @@ impl alma_runtime::codec::Object for BibPost {
 alma_runtime::serde_via_codec!(BibPost);
 impl alma_runtime::Model for BibPost {
     const NAME: &'static str = "BibPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -808,7 +886,7 @@ impl alma_runtime::Model for BibPost {
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=put#/bib`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct BibPut {
     /// Indication whether the record should be published to Primo.
     /// Note that the default is true which means that the record will NOT be published.
@@ -854,6 +932,7 @@ pub struct BibPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BibPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.suppress_from_publishing.is_none()
             && self.suppress_from_external_search.is_none()
@@ -864,22 +943,32 @@ impl alma_runtime::IsEmpty for BibPut {
     }
 }
 impl alma_runtime::Codec for BibPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for BibPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for BibPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -897,6 +986,7 @@ impl alma_runtime::codec::Object for BibPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -918,6 +1008,7 @@ impl alma_runtime::codec::Object for BibPut {
 alma_runtime::serde_via_codec!(BibPut);
 impl alma_runtime::Model for BibPut {
     const NAME: &'static str = "BibPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1005,7 +1096,7 @@ impl alma_runtime::Model for BibPut {
 /// A list of records in a collection.
 ///
 /// Schema: `xsd/rest_bibs.xsd#/bibs`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Bibs {
     /// Record.
     pub bib: Vec<crate::shared::Bib>,
@@ -1019,30 +1110,42 @@ pub struct Bibs {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Bibs {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.bib.is_empty() && self.total_record_count.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Bibs {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Bibs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Bibs {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.bib, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.bib, &mut self.total_record_count],
@@ -1054,6 +1157,7 @@ impl alma_runtime::codec::Object for Bibs {
 alma_runtime::serde_via_codec!(Bibs);
 impl alma_runtime::Model for Bibs {
     const NAME: &'static str = "Bibs";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1087,7 +1191,7 @@ impl alma_runtime::Model for Bibs {
 /// List of periods when the resource is unavailable.
 ///
 /// Schema: `xsd/rest_booking_availability.xsd#/booking_availabilities`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct BookingAvailabilities {
     /// `booking_availability` (XML element `booking_availability`).
     pub booking_availability: Vec<crate::bibs::models::BookingAvailability>,
@@ -1098,30 +1202,42 @@ pub struct BookingAvailabilities {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BookingAvailabilities {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.booking_availability.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for BookingAvailabilities {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for BookingAvailabilities {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for BookingAvailabilities {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.booking_availability], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.booking_availability], &mut self.extra, &mut self.wire)
     }
@@ -1129,6 +1245,7 @@ impl alma_runtime::codec::Object for BookingAvailabilities {
 alma_runtime::serde_via_codec!(BookingAvailabilities);
 impl alma_runtime::Model for BookingAvailabilities {
     const NAME: &'static str = "BookingAvailabilities";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -1152,7 +1269,7 @@ impl alma_runtime::Model for BookingAvailabilities {
 /// Details regarding a specific time period when the resource is unavailable.
 ///
 /// Schema: `xsd/rest_booking_availability.xsd#/booking_availability`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct BookingAvailability {
     /// From when this resource is unavailable.
     pub from_time: String,
@@ -1171,6 +1288,7 @@ pub struct BookingAvailability {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BookingAvailability {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.from_time.is_empty() && self.to_time.is_empty() && self.user_id.is_none()
             && self.user_full_name.is_none() && self.reason.is_none()
@@ -1178,22 +1296,32 @@ impl alma_runtime::IsEmpty for BookingAvailability {
     }
 }
 impl alma_runtime::Codec for BookingAvailability {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for BookingAvailability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for BookingAvailability {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1207,6 +1335,7 @@ impl alma_runtime::codec::Object for BookingAvailability {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1224,6 +1353,7 @@ impl alma_runtime::codec::Object for BookingAvailability {
 alma_runtime::serde_via_codec!(BookingAvailability);
 impl alma_runtime::Model for BookingAvailability {
     const NAME: &'static str = "BookingAvailability";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1279,7 +1409,7 @@ impl alma_runtime::Model for BookingAvailability {
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Collection {
     /// Collection Id.
     pub pid: Option<crate::bibs::models::CollectionPid>,
@@ -1310,6 +1440,7 @@ pub struct Collection {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Collection {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.pid.is_none() && self.parent_pid.is_none() && self.mms_id.is_none()
             && self.name.is_empty() && self.description.is_none()
@@ -1320,22 +1451,32 @@ impl alma_runtime::IsEmpty for Collection {
     }
 }
 impl alma_runtime::Codec for Collection {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Collection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Collection {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1355,6 +1496,7 @@ impl alma_runtime::codec::Object for Collection {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1378,6 +1520,7 @@ impl alma_runtime::codec::Object for Collection {
 alma_runtime::serde_via_codec!(Collection);
 impl alma_runtime::Model for Collection {
     const NAME: &'static str = "Collection";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1489,7 +1632,7 @@ impl alma_runtime::Model for Collection {
 /// Link to the collection Bib record.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/mms_id`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CollectionMmsId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -1502,30 +1645,42 @@ pub struct CollectionMmsId {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionMmsId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CollectionMmsId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CollectionMmsId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CollectionMmsId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -1533,6 +1688,7 @@ impl alma_runtime::codec::Object for CollectionMmsId {
 alma_runtime::serde_via_codec!(CollectionMmsId);
 impl alma_runtime::Model for CollectionMmsId {
     const NAME: &'static str = "CollectionMmsId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1564,7 +1720,7 @@ impl alma_runtime::Model for CollectionMmsId {
 /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/parent_pid`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CollectionParentPid {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -1577,30 +1733,42 @@ pub struct CollectionParentPid {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionParentPid {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CollectionParentPid {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CollectionParentPid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CollectionParentPid {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -1608,6 +1776,7 @@ impl alma_runtime::codec::Object for CollectionParentPid {
 alma_runtime::serde_via_codec!(CollectionParentPid);
 impl alma_runtime::Model for CollectionParentPid {
     const NAME: &'static str = "CollectionParentPid";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1639,7 +1808,7 @@ impl alma_runtime::Model for CollectionParentPid {
 /// Collection Id.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/pid`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CollectionPid {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -1652,30 +1821,42 @@ pub struct CollectionPid {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionPid {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CollectionPid {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CollectionPid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CollectionPid {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -1683,6 +1864,7 @@ impl alma_runtime::codec::Object for CollectionPid {
 alma_runtime::serde_via_codec!(CollectionPid);
 impl alma_runtime::Model for CollectionPid {
     const NAME: &'static str = "CollectionPid";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1714,7 +1896,7 @@ impl alma_runtime::Model for CollectionPid {
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd?tags=post#/collection`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CollectionPost {
     /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
     pub parent_pid: Option<crate::bibs::models::CollectionParentPid>,
@@ -1739,6 +1921,7 @@ pub struct CollectionPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.parent_pid.is_none() && self.name.is_empty() && self.description.is_none()
             && self.library.is_none() && self.collection.is_empty()
@@ -1747,22 +1930,32 @@ impl alma_runtime::IsEmpty for CollectionPost {
     }
 }
 impl alma_runtime::Codec for CollectionPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CollectionPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CollectionPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1779,6 +1972,7 @@ impl alma_runtime::codec::Object for CollectionPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1799,6 +1993,7 @@ impl alma_runtime::codec::Object for CollectionPost {
 alma_runtime::serde_via_codec!(CollectionPost);
 impl alma_runtime::Model for CollectionPost {
     const NAME: &'static str = "CollectionPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1882,7 +2077,7 @@ impl alma_runtime::Model for CollectionPost {
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd?tags=put#/collection`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CollectionPut {
     /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
     pub parent_pid: Option<crate::bibs::models::CollectionParentPid>,
@@ -1907,6 +2102,7 @@ pub struct CollectionPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CollectionPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.parent_pid.is_none() && self.name.is_empty() && self.description.is_none()
             && self.library.is_none() && self.collection.is_empty()
@@ -1915,22 +2111,32 @@ impl alma_runtime::IsEmpty for CollectionPut {
     }
 }
 impl alma_runtime::Codec for CollectionPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CollectionPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CollectionPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1947,6 +2153,7 @@ impl alma_runtime::codec::Object for CollectionPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1967,6 +2174,7 @@ impl alma_runtime::codec::Object for CollectionPut {
 alma_runtime::serde_via_codec!(CollectionPut);
 impl alma_runtime::Model for CollectionPut {
     const NAME: &'static str = "CollectionPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2050,7 +2258,7 @@ impl alma_runtime::Model for CollectionPut {
 /// Holding Record
 ///
 /// Schema: `xsd/rest_holding.xsd?tags=post#/holding`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct HoldingPost {
     /// Holding record identifier. Output parameter.
     ///
@@ -2069,28 +2277,39 @@ pub struct HoldingPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HoldingPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.holding_id.is_empty() && self.suppress_from_publishing.is_none()
             && self.anies.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for HoldingPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for HoldingPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for HoldingPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.holding_id, &self.suppress_from_publishing, &self.anies],
@@ -2098,6 +2317,7 @@ impl alma_runtime::codec::Object for HoldingPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2113,6 +2333,7 @@ impl alma_runtime::codec::Object for HoldingPost {
 alma_runtime::serde_via_codec!(HoldingPost);
 impl alma_runtime::Model for HoldingPost {
     const NAME: &'static str = "HoldingPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2152,7 +2373,7 @@ impl alma_runtime::Model for HoldingPost {
 /// Bibliographic data of the Physical Item
 ///
 /// Schema: `xsd/rest_holdings.xsd#/bib_data`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct HoldingsBibData {
     /// mms\_id
     ///
@@ -2197,6 +2418,7 @@ pub struct HoldingsBibData {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HoldingsBibData {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.mms_id.is_empty() && self.title.is_empty() && self.author.is_empty()
             && self.issn.is_none() && self.isbn.is_empty()
@@ -2207,22 +2429,32 @@ impl alma_runtime::IsEmpty for HoldingsBibData {
     }
 }
 impl alma_runtime::Codec for HoldingsBibData {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for HoldingsBibData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for HoldingsBibData {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2242,6 +2474,7 @@ impl alma_runtime::codec::Object for HoldingsBibData {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2265,6 +2498,7 @@ impl alma_runtime::codec::Object for HoldingsBibData {
 alma_runtime::serde_via_codec!(HoldingsBibData);
 impl alma_runtime::Model for HoldingsBibData {
     const NAME: &'static str = "HoldingsBibData";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2368,7 +2602,7 @@ impl alma_runtime::Model for HoldingsBibData {
 /// Information for a specific Holding record
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holding`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct HoldingsHolding {
     /// Holding record identifier
     ///
@@ -2403,6 +2637,7 @@ pub struct HoldingsHolding {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HoldingsHolding {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.holding_id.is_empty() && self.library.is_none() && self.location.is_none()
             && self.call_number.is_empty() && self.accession_number.is_none()
@@ -2411,22 +2646,32 @@ impl alma_runtime::IsEmpty for HoldingsHolding {
     }
 }
 impl alma_runtime::Codec for HoldingsHolding {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for HoldingsHolding {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for HoldingsHolding {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2442,6 +2687,7 @@ impl alma_runtime::codec::Object for HoldingsHolding {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2461,6 +2707,7 @@ impl alma_runtime::codec::Object for HoldingsHolding {
 alma_runtime::serde_via_codec!(HoldingsHolding);
 impl alma_runtime::Model for HoldingsHolding {
     const NAME: &'static str = "HoldingsHolding";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2532,7 +2779,7 @@ impl alma_runtime::Model for HoldingsHolding {
 /// Holding Records
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holdings`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Holdings {
     /// Information for a specific Holding record
     pub holding: Vec<crate::bibs::models::HoldingsHolding>,
@@ -2547,28 +2794,39 @@ pub struct Holdings {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Holdings {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.holding.is_empty() && alma_runtime::IsEmpty::is_empty(&self.bib_data)
             && self.total_record_count.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Holdings {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Holdings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Holdings {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.holding, &self.bib_data, &self.total_record_count],
@@ -2576,6 +2834,7 @@ impl alma_runtime::codec::Object for Holdings {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.holding, &mut self.bib_data, &mut self.total_record_count],
@@ -2587,6 +2846,7 @@ impl alma_runtime::codec::Object for Holdings {
 alma_runtime::serde_via_codec!(Holdings);
 impl alma_runtime::Model for Holdings {
     const NAME: &'static str = "Holdings";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2630,7 +2890,7 @@ impl alma_runtime::Model for Holdings {
 /// A Physical item.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemPut {
     /// Information of the Holding that this Physical Item belongs to.
     pub holding_data: crate::shared::HoldingDataPost,
@@ -2645,6 +2905,7 @@ pub struct ItemPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ItemPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.holding_data)
             && alma_runtime::IsEmpty::is_empty(&self.item_data) && self.link.is_none()
@@ -2652,25 +2913,36 @@ impl alma_runtime::IsEmpty for ItemPut {
     }
 }
 impl alma_runtime::Codec for ItemPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ItemPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ItemPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.holding_data, &self.item_data, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.holding_data, &mut self.item_data, &mut self.link],
@@ -2682,6 +2954,7 @@ impl alma_runtime::codec::Object for ItemPut {
 alma_runtime::serde_via_codec!(ItemPut);
 impl alma_runtime::Model for ItemPut {
     const NAME: &'static str = "ItemPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2725,7 +2998,7 @@ impl alma_runtime::Model for ItemPut {
 /// Physical Item data.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item_data`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ItemDataPut {
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
@@ -2930,6 +3203,7 @@ pub struct ItemDataPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ItemDataPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.barcode.is_none() && self.physical_material_type.is_none()
             && self.policy.is_none() && self.provenance.is_none()
@@ -2963,22 +3237,32 @@ impl alma_runtime::IsEmpty for ItemDataPut {
     }
 }
 impl alma_runtime::Codec for ItemDataPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ItemDataPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ItemDataPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3042,6 +3326,7 @@ impl alma_runtime::codec::Object for ItemDataPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3109,6 +3394,7 @@ impl alma_runtime::codec::Object for ItemDataPut {
 alma_runtime::serde_via_codec!(ItemDataPut);
 impl alma_runtime::Model for ItemDataPut {
     const NAME: &'static str = "ItemDataPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3564,7 +3850,7 @@ impl alma_runtime::Model for ItemDataPut {
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=post#/representation`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RepresentationPost {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
@@ -3685,6 +3971,7 @@ pub struct RepresentationPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.library) && self.label.is_none()
             && self.public_note.is_none()
@@ -3706,22 +3993,32 @@ impl alma_runtime::IsEmpty for RepresentationPost {
     }
 }
 impl alma_runtime::Codec for RepresentationPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RepresentationPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RepresentationPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3763,6 +4060,7 @@ impl alma_runtime::codec::Object for RepresentationPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3808,6 +4106,7 @@ impl alma_runtime::codec::Object for RepresentationPost {
 alma_runtime::serde_via_codec!(RepresentationPost);
 impl alma_runtime::Model for RepresentationPost {
     const NAME: &'static str = "RepresentationPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4087,7 +4386,7 @@ impl alma_runtime::Model for RepresentationPost {
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=put#/representation`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RepresentationPut {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
@@ -4196,6 +4495,7 @@ pub struct RepresentationPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.library) && self.label.is_none()
             && self.public_note.is_none()
@@ -4216,22 +4516,32 @@ impl alma_runtime::IsEmpty for RepresentationPut {
     }
 }
 impl alma_runtime::Codec for RepresentationPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RepresentationPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RepresentationPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4270,6 +4580,7 @@ impl alma_runtime::codec::Object for RepresentationPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4312,6 +4623,7 @@ impl alma_runtime::codec::Object for RepresentationPut {
 alma_runtime::serde_via_codec!(RepresentationPut);
 impl alma_runtime::Model for RepresentationPut {
     const NAME: &'static str = "RepresentationPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4567,7 +4879,7 @@ impl alma_runtime::Model for RepresentationPut {
 /// Fulltext information.
 ///
 /// Schema: `xsd/rest_representation_file.xsd#/fulltext`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Fulltext {
     /// Format of fulltext.
     pub fulltext_format: String,
@@ -4580,31 +4892,43 @@ pub struct Fulltext {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Fulltext {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.fulltext_format.is_empty() && self.fulltext_url.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Fulltext {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Fulltext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Fulltext {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.fulltext_format, &self.fulltext_url], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.fulltext_format, &mut self.fulltext_url],
@@ -4616,6 +4940,7 @@ impl alma_runtime::codec::Object for Fulltext {
 alma_runtime::serde_via_codec!(Fulltext);
 impl alma_runtime::Model for Fulltext {
     const NAME: &'static str = "Fulltext";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4647,7 +4972,7 @@ impl alma_runtime::Model for Fulltext {
 /// File.
 ///
 /// Schema: `xsd/rest_representation_file.xsd#/representation_file`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RepresentationFile {
     /// File Id.
     pub pid: String,
@@ -4670,6 +4995,7 @@ pub struct RepresentationFile {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationFile {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.pid.is_empty() && self.thumbnail_url.is_empty() && self.label.is_none()
             && self.size.is_none() && self.path.is_empty() && self.url.is_none()
@@ -4677,22 +5003,32 @@ impl alma_runtime::IsEmpty for RepresentationFile {
     }
 }
 impl alma_runtime::Codec for RepresentationFile {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RepresentationFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RepresentationFile {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4708,6 +5044,7 @@ impl alma_runtime::codec::Object for RepresentationFile {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4727,6 +5064,7 @@ impl alma_runtime::codec::Object for RepresentationFile {
 alma_runtime::serde_via_codec!(RepresentationFile);
 impl alma_runtime::Model for RepresentationFile {
     const NAME: &'static str = "RepresentationFile";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4800,7 +5138,7 @@ impl alma_runtime::Model for RepresentationFile {
 /// File.
 ///
 /// Schema: `xsd/rest_representation_file.xsd?tags=post#/representation_file`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RepresentationFilePost {
     /// File Id.
     pub pid: String,
@@ -4819,28 +5157,39 @@ pub struct RepresentationFilePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationFilePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.pid.is_empty() && self.thumbnail_url.is_empty() && self.label.is_none()
             && self.size.is_none() && self.path.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for RepresentationFilePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RepresentationFilePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RepresentationFilePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.pid, &self.thumbnail_url, &self.label, &self.size, &self.path],
@@ -4848,6 +5197,7 @@ impl alma_runtime::codec::Object for RepresentationFilePost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4865,6 +5215,7 @@ impl alma_runtime::codec::Object for RepresentationFilePost {
 alma_runtime::serde_via_codec!(RepresentationFilePost);
 impl alma_runtime::Model for RepresentationFilePost {
     const NAME: &'static str = "RepresentationFilePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4920,7 +5271,7 @@ impl alma_runtime::Model for RepresentationFilePost {
 /// A list of files.
 ///
 /// Schema: `xsd/rest_representation_files.xsd#/representation_files`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RepresentationFiles {
     /// File object.
     pub representation_file: Vec<crate::bibs::models::RepresentationFile>,
@@ -4933,28 +5284,39 @@ pub struct RepresentationFiles {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RepresentationFiles {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.representation_file.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for RepresentationFiles {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RepresentationFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RepresentationFiles {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.representation_file, &self.total_record_count],
@@ -4962,6 +5324,7 @@ impl alma_runtime::codec::Object for RepresentationFiles {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.representation_file, &mut self.total_record_count],
@@ -4973,6 +5336,7 @@ impl alma_runtime::codec::Object for RepresentationFiles {
 alma_runtime::serde_via_codec!(RepresentationFiles);
 impl alma_runtime::Model for RepresentationFiles {
     const NAME: &'static str = "RepresentationFiles";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5006,7 +5370,7 @@ impl alma_runtime::Model for RepresentationFiles {
 /// A list of Representations.
 ///
 /// Schema: `xsd/rest_representations.xsd#/representations`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Representations {
     /// Representation object.
     pub representation: Vec<crate::shared::Representation>,
@@ -5019,31 +5383,43 @@ pub struct Representations {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Representations {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.representation.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Representations {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Representations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Representations {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.representation, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.representation, &mut self.total_record_count],
@@ -5055,6 +5431,7 @@ impl alma_runtime::codec::Object for Representations {
 alma_runtime::serde_via_codec!(Representations);
 impl alma_runtime::Model for Representations {
     const NAME: &'static str = "Representations";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5089,7 +5466,7 @@ impl alma_runtime::Model for Representations {
 /// Relevant when type is GES.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/general_electronic_service_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct GeneralElectronicServiceDetails {
     /// The internal code for the service.
     pub code: Option<String>,
@@ -5112,6 +5489,7 @@ pub struct GeneralElectronicServiceDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for GeneralElectronicServiceDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_none() && self.name.is_none() && self.description.is_none()
             && self.public_name.is_none() && self.public_note.is_none()
@@ -5120,22 +5498,32 @@ impl alma_runtime::IsEmpty for GeneralElectronicServiceDetails {
     }
 }
 impl alma_runtime::Codec for GeneralElectronicServiceDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for GeneralElectronicServiceDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for GeneralElectronicServiceDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5151,6 +5539,7 @@ impl alma_runtime::codec::Object for GeneralElectronicServiceDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5170,6 +5559,7 @@ impl alma_runtime::codec::Object for GeneralElectronicServiceDetails {
 alma_runtime::serde_via_codec!(GeneralElectronicServiceDetails);
 impl alma_runtime::Model for GeneralElectronicServiceDetails {
     const NAME: &'static str = "GeneralElectronicServiceDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5241,7 +5631,7 @@ impl alma_runtime::Model for GeneralElectronicServiceDetails {
 /// An allowed request option.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/request_option`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RequestOption {
     /// The type of request.
     /// Possible codes are listed in 'RequestOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -5263,6 +5653,7 @@ pub struct RequestOption {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RequestOption {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_none() && self.request_url.is_empty()
             && self.general_electronic_service_details.is_none()
@@ -5270,22 +5661,32 @@ impl alma_runtime::IsEmpty for RequestOption {
     }
 }
 impl alma_runtime::Codec for RequestOption {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RequestOption {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RequestOption {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5298,6 +5699,7 @@ impl alma_runtime::codec::Object for RequestOption {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5314,6 +5716,7 @@ impl alma_runtime::codec::Object for RequestOption {
 alma_runtime::serde_via_codec!(RequestOption);
 impl alma_runtime::Model for RequestOption {
     const NAME: &'static str = "RequestOption";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5365,7 +5768,7 @@ impl alma_runtime::Model for RequestOption {
 /// A request options object.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/request_options`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RequestOptions {
     /// An allowed request option.
     pub request_option: Vec<crate::bibs::models::RequestOption>,
@@ -5376,30 +5779,42 @@ pub struct RequestOptions {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RequestOptions {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.request_option.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for RequestOptions {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RequestOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RequestOptions {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.request_option], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.request_option], &mut self.extra, &mut self.wire)
     }
@@ -5407,6 +5822,7 @@ impl alma_runtime::codec::Object for RequestOptions {
 alma_runtime::serde_via_codec!(RequestOptions);
 impl alma_runtime::Model for RequestOptions {
     const NAME: &'static str = "RequestOptions";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -5431,7 +5847,7 @@ impl alma_runtime::Model for RequestOptions {
 /// Relevant when type is RS\_BROKER.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/rs_broker_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RsBrokerDetails {
     /// The internal code for the partner.
     pub code: Option<String>,
@@ -5446,31 +5862,43 @@ pub struct RsBrokerDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RsBrokerDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_none() && self.name.is_none() && self.loan_period.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for RsBrokerDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RsBrokerDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RsBrokerDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.code, &self.name, &self.loan_period], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.code, &mut self.name, &mut self.loan_period],
@@ -5482,6 +5910,7 @@ impl alma_runtime::codec::Object for RsBrokerDetails {
 alma_runtime::serde_via_codec!(RsBrokerDetails);
 impl alma_runtime::Model for RsBrokerDetails {
     const NAME: &'static str = "RsBrokerDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

@@ -87,6 +87,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListBibsError>()` ([`ListBibsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402203` (400): Input parameter mmsId list is not valid.
+    #[inline]
     pub fn list_bibs(&self) -> ListBibs {
         ListBibs {
             req: self
@@ -131,6 +132,7 @@ impl BibsApi {
     /// - `60307` (400): The given bib object has matching records.
     /// - `10106` (400): Matching work record not found.
     /// - `10114` (400): Mandatory field Instance of is missing
+    #[inline]
     pub fn create_bib(&self, body: crate::bibs::models::BibPost) -> CreateBib {
         CreateBib {
             req: self
@@ -158,6 +160,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListAuthoritiesError>()` ([`ListAuthoritiesError`]):
     /// - `60292` (400): One of the system parameters is required.
     /// - `60293` (400): The originating system was supplied without the system ID.
+    #[inline]
     pub fn list_authorities(&self) -> ListAuthorities {
         ListAuthorities {
             req: self
@@ -198,6 +201,7 @@ impl BibsApi {
     /// - `60295` (400): The authority record element is not in the payload.
     /// - `60341` (400): The import profile is not correct for authority.
     /// - `60342` (400): The converted authority element is not valid.
+    #[inline]
     pub fn create_authority(
         &self,
         body: crate::bibs::models::AuthorityPost,
@@ -230,6 +234,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetAuthorityError>()` ([`GetAuthorityError`]):
     /// - `402203` (400): Input authority ID is not valid.
+    #[inline]
     pub fn get_authority(&self, authority_record_id: impl Into<String>) -> GetAuthority {
         GetAuthority {
             req: self
@@ -277,6 +282,7 @@ impl BibsApi {
     /// - `60265` (400): Authority update failed.
     /// - `4022040` (400): Cataloging level is not enabled for your institution.
     /// - `4022041` (400): Cannot update this record due to insufficient cataloger level privileges.
+    #[inline]
     pub fn update_authority(
         &self,
         authority_record_id: impl Into<String>,
@@ -318,6 +324,7 @@ impl BibsApi {
     /// - `40166454` (400): Delete Authority error. Community Zone Authority cannot be deleted.
     /// - `4022040` (400): Cataloging level is not enabled for your institution.
     /// - `60303` (400): Cannot delete this record due to insufficient cataloger level privileges.
+    #[inline]
     pub fn delete_authority(
         &self,
         authority_record_id: impl Into<String>,
@@ -348,6 +355,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListCollectionsError>()` ([`ListCollectionsError`]):
     /// - `60106` (400): Invalid query format.
     /// - `402469` (400): The library query was not valid.
+    #[inline]
     pub fn list_collections(&self) -> ListCollections {
         ListCollections {
             req: self
@@ -379,6 +387,7 @@ impl BibsApi {
     /// - `402550` (400): The Parent Pid of the collection was not found.
     /// - `402551` (400): The collection creation failed.
     /// - `702266` (400): Collection order must be greater than or equal to 0.
+    #[inline]
     pub fn create_collection(
         &self,
         body: crate::bibs::models::CollectionPost,
@@ -406,6 +415,7 @@ impl BibsApi {
     ///
     /// # Arguments
     /// - `pid`: The collection ID.
+    #[inline]
     pub fn get_collection(&self, pid: impl Into<String>) -> GetCollection {
         GetCollection {
             req: self
@@ -441,6 +451,7 @@ impl BibsApi {
     /// - `402468` (400): An update or partial update failed.
     /// - `402554` (400): The collection parent is not valid.
     /// - `702266` (400): Collection order must be greater than or equal to 0.
+    #[inline]
     pub fn update_collection(
         &self,
         pid: impl Into<String>,
@@ -478,6 +489,7 @@ impl BibsApi {
     /// - `402552` (400): The deletion failed.
     /// - `402553` (400): The collection has a Bib attached.
     /// - `402555` (400): The collection has sub collections.
+    #[inline]
     pub fn delete_collection(&self, pid: impl Into<String>) -> DeleteCollection {
         DeleteCollection {
             req: self
@@ -502,6 +514,7 @@ impl BibsApi {
     ///
     /// # Arguments
     /// - `pid`: The collection ID.
+    #[inline]
     pub fn list_collection_bibs(&self, pid: impl Into<String>) -> ListCollectionBibs {
         ListCollectionBibs {
             req: self
@@ -532,6 +545,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<AddBibToCollectionError>()` ([`AddBibToCollectionError`]):
     /// - `701115` (400): Bib record is already assigned to this collection.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn add_bib_to_collection(
         &self,
         pid: impl Into<String>,
@@ -568,6 +582,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<RemoveBibFromCollectionError>()` ([`RemoveBibFromCollectionError`]):
     /// - `701116` (400): Bib record is not assigned to this collection.
     /// - `701117` (400): Can not remove bib record from this collection.
+    #[inline]
     pub fn remove_bib_from_collection(
         &self,
         pid: impl Into<String>,
@@ -594,6 +609,7 @@ impl BibsApi {
     /// This API is used to test if the API key was configured correctly.
     ///
     /// `GET /almaws/v1/bibs/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/bibs/R0VUIC9hbG1hd3MvdjEvYmlicy90ZXN0/)
+    #[inline]
     pub fn get_test(&self) -> GetTest {
         GetTest {
             req: self
@@ -614,6 +630,7 @@ impl BibsApi {
     /// This API is used to test if the API key was configured correctly, including read/write permissions.
     ///
     /// `POST /almaws/v1/bibs/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/bibs/UE9TVCAvYWxtYXdzL3YxL2JpYnMvdGVzdA==/)
+    #[inline]
     pub fn post_test(&self) -> PostTest {
         PostTest {
             req: self
@@ -648,6 +665,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn cancel_item_request(
         &self,
         mms_id: impl Into<String>,
@@ -692,6 +710,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn cancel_title_request(
         &self,
         mms_id: impl Into<String>,
@@ -794,6 +813,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402204` (400): Input parameters mmsId X is not numeric.
     /// - `402203` (400): Input parameters mmsId X is not valid.
+    #[inline]
     pub fn get_bib(&self, mms_id: impl Into<String>) -> GetBib {
         GetBib {
             req: self
@@ -832,6 +852,7 @@ impl BibsApi {
     /// - `402204` (400): Input parameters mmsId X is not numeric.
     /// - `33007` (400): No record found for MMS id X
     /// - `60105` (400): JSON is not supported for this API.
+    #[inline]
     pub fn operate_on_bib(
         &self,
         mms_id: impl Into<String>,
@@ -894,6 +915,7 @@ impl BibsApi {
     /// - `10111` (400): Alma URI cannot be changed.
     /// - `10112` (400): InstanceOf does not match hasInstance in work
     /// - `10114` (400): Mandatory field Instance of is missing
+    #[inline]
     pub fn update_bib(
         &self,
         mms_id: impl Into<String>,
@@ -936,6 +958,7 @@ impl BibsApi {
     /// - `4022040` (400): Cataloging level is not enabled for your institution.
     /// - `60303` (400): Cannot delete this record due to insufficient cataloger level privileges.
     /// - `10109` (400): Work associated with an instance cannot be deleted.
+    #[inline]
     pub fn delete_bib(&self, mms_id: impl Into<String>) -> DeleteBib {
         DeleteBib {
             req: self
@@ -969,6 +992,7 @@ impl BibsApi {
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `4018990` (400): Unsupported period type.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn get_bib_booking_availability(
         &self,
         mms_id: impl Into<String>,
@@ -1008,6 +1032,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListECollectionsError>()` ([`ListECollectionsError`]):
     /// - `402203` (400): Input parameter mms Id is not valid.
+    #[inline]
     pub fn list_e_collections(&self, mms_id: impl Into<String>) -> ListECollections {
         ListECollections {
             req: self
@@ -1038,6 +1063,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetECollectionError>()` ([`GetECollectionError`]):
     /// - `60151` (400): Failed to find the Electronic Collection ID.
+    #[inline]
     pub fn get_e_collection(
         &self,
         mms_id: impl Into<String>,
@@ -1072,6 +1098,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListHoldingsError>()` ([`ListHoldingsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn list_holdings(&self, mms_id: impl Into<String>) -> ListHoldings {
         ListHoldings {
             req: self
@@ -1112,6 +1139,7 @@ impl BibsApi {
     /// - `33008` (400): Failed to create holding due to errors: X
     /// - `33009` (400): Failed to create holding.
     /// - `60105` (400): JSON is not supported for this API.
+    #[inline]
     pub fn create_holding(
         &self,
         mms_id: impl Into<String>,
@@ -1148,6 +1176,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetHoldingError>()` ([`GetHoldingError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `402208` (400): Search failed for Holdings ID: X
+    #[inline]
     pub fn get_holding(
         &self,
         mms_id: impl Into<String>,
@@ -1188,6 +1217,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<UpdateHoldingError>()` ([`UpdateHoldingError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60105` (400): JSON is not supported for this API.
+    #[inline]
     pub fn update_holding(
         &self,
         mms_id: impl Into<String>,
@@ -1230,6 +1260,7 @@ impl BibsApi {
     /// - `60213` (400): Holding ID not valid.
     /// - `60214` (400): Holding has been deleted or cannot be deleted.
     /// - `60218` (400): Invalid action on Bib record without holdings.
+    #[inline]
     pub fn delete_holding(
         &self,
         mms_id: impl Into<String>,
@@ -1275,6 +1306,7 @@ impl BibsApi {
     /// - `60106` (400): Invalid query format.
     /// - `60217` (400): The offset is too large.
     /// - `402217` (400): Invalid date format for item filter.
+    #[inline]
     pub fn list_items(
         &self,
         mms_id: impl Into<String>,
@@ -1312,6 +1344,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `40166404` (400): An invalid field has been entered in the item object.
     /// - `401885` (400): Given poline does not fit item; POLine's type must be physical one time.
+    #[inline]
     pub fn create_item(
         &self,
         mms_id: impl Into<String>,
@@ -1352,6 +1385,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn list_item_loans(
         &self,
         mms_id: impl Into<String>,
@@ -1394,6 +1428,7 @@ impl BibsApi {
     /// - `402203` (400): Input parameters mmsId X is not valid.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn list_item_requests(
         &self,
         mms_id: impl Into<String>,
@@ -1436,6 +1471,7 @@ impl BibsApi {
     /// - `402204` (400): Input parameters mmsId X is not numeric.
     /// - `402203` (400): Input parameters mmsId X is not valid.
     /// - `402204` (400): Input parameters requestId X is not numeric.
+    #[inline]
     pub fn get_item_request(
         &self,
         mms_id: impl Into<String>,
@@ -1478,6 +1514,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetItemError>()` ([`GetItemError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn get_item(
         &self,
         mms_id: impl Into<String>,
@@ -1526,6 +1563,7 @@ impl BibsApi {
     /// - `402502` (400): Scan in of item failed.
     /// - `402504` (400): Scan in has failed due to item retrieve issue.
     /// - `4800090` (400): Request cost exceeds maximum borrowing cost allowed.
+    #[inline]
     pub fn scan_in_item(
         &self,
         mms_id: impl Into<String>,
@@ -1580,6 +1618,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `40166404` (400): An invalid field has been entered in the item object.
     /// - `401885` (400): Given poline does not fit item; POLine's type must be physical one time.
+    #[inline]
     pub fn update_item(
         &self,
         mms_id: impl Into<String>,
@@ -1621,6 +1660,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<WithdrawItemError>()` ([`WithdrawItemError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `401849` (400): Item delete errors: {description of the specific case}
+    #[inline]
     pub fn withdraw_item(
         &self,
         mms_id: impl Into<String>,
@@ -1663,6 +1703,7 @@ impl BibsApi {
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `4018990` (400): Unsupported period type.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn get_item_booking_availability(
         &self,
         mms_id: impl Into<String>,
@@ -1714,6 +1755,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn create_loan(
         &self,
         mms_id: impl Into<String>,
@@ -1759,6 +1801,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn get_item_loan(
         &self,
         mms_id: impl Into<String>,
@@ -1805,6 +1848,7 @@ impl BibsApi {
     /// - `60211` (400): Loan operation not valid.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn operate_on_item_loan(
         &self,
         mms_id: impl Into<String>,
@@ -1852,6 +1896,7 @@ impl BibsApi {
     /// - `401681` (400): Due date cannot be in the past.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn update_loan(
         &self,
         mms_id: impl Into<String>,
@@ -1894,6 +1939,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListItemRequestOptionsError>()` ([`ListItemRequestOptionsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn list_item_request_options(
         &self,
         mms_id: impl Into<String>,
@@ -1947,6 +1993,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn create_item_request(
         &self,
         mms_id: impl Into<String>,
@@ -1996,6 +2043,7 @@ impl BibsApi {
     /// - `401666` (400): X parameter is not valid.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn operate_on_item_request(
         &self,
         mms_id: impl Into<String>,
@@ -2039,6 +2087,7 @@ impl BibsApi {
     /// - `60330` (400): Invalid partial digitization volume or issue.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn update_item_request(
         &self,
         mms_id: impl Into<String>,
@@ -2081,6 +2130,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn list_bib_loans(&self, mms_id: impl Into<String>) -> ListBibLoans {
         ListBibLoans {
             req: self
@@ -2113,6 +2163,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn get_bib_loan(
         &self,
         mms_id: impl Into<String>,
@@ -2147,6 +2198,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListPortfoliosError>()` ([`ListPortfoliosError`]):
     /// - `402203` (400): Input parameter mms Id is not valid.
+    #[inline]
     pub fn list_portfolios(&self, mms_id: impl Into<String>) -> ListPortfolios {
         ListPortfolios {
             req: self
@@ -2191,6 +2243,7 @@ impl BibsApi {
     /// - `402469` (400): The library code is not valid.
     /// - `60223` (400): The interface name is not valid.
     /// - `60360` (400): The provenance code is not valid.
+    #[inline]
     pub fn create_portfolio(
         &self,
         mms_id: impl Into<String>,
@@ -2227,6 +2280,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetPortfolioError>()` ([`GetPortfolioError`]):
     /// - `402203` (400): Input parameter mms Id is not valid.
     /// - `60123` (400): Failed to find the Portfolio ID.
+    #[inline]
     pub fn get_portfolio(
         &self,
         mms_id: impl Into<String>,
@@ -2275,6 +2329,7 @@ impl BibsApi {
     /// - `402469` (400): The library code is not valid.
     /// - `60223` (400): The interface name is not valid.
     /// - `60360` (400): The provenance code is not valid.
+    #[inline]
     pub fn update_portfolio(
         &self,
         mms_id: impl Into<String>,
@@ -2313,6 +2368,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeletePortfolioError>()` ([`DeletePortfolioError`]):
     /// - `60221` (400): The MMS ID is not valid.
     /// - `60123` (400): Failed to find the Portfolio ID.
+    #[inline]
     pub fn delete_portfolio(
         &self,
         mms_id: impl Into<String>,
@@ -2347,6 +2403,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListRemindersError>()` ([`ListRemindersError`]):
     /// - `60221` (400): Parameter value mms\_id is not valid.
+    #[inline]
     pub fn list_reminders(&self, mms_id: impl Into<String>) -> ListReminders {
         ListReminders {
             req: self
@@ -2380,6 +2437,7 @@ impl BibsApi {
     /// - `60179` (400): Reminder Status is not valid.
     /// - `60180` (400): Reminder not created.
     /// - `60185` (400): Reminder Date is required.
+    #[inline]
     pub fn create_reminder(
         &self,
         mms_id: impl Into<String>,
@@ -2416,6 +2474,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetReminderError>()` ([`GetReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
     /// - `60221` (400): Parameter value mms\_id is not valid.
+    #[inline]
     pub fn get_reminder(
         &self,
         mms_id: impl Into<String>,
@@ -2454,6 +2513,7 @@ impl BibsApi {
     /// - `60178` (400): Reminder Type is not valid.
     /// - `60179` (400): Reminder Status is not valid.
     /// - `60181` (400): Reminder not updated.
+    #[inline]
     pub fn update_reminder(
         &self,
         mms_id: impl Into<String>,
@@ -2491,6 +2551,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteReminderError>()` ([`DeleteReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
+    #[inline]
     pub fn delete_reminder(
         &self,
         mms_id: impl Into<String>,
@@ -2525,6 +2586,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListRepresentationsError>()` ([`ListRepresentationsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn list_representations(
         &self,
         mms_id: impl Into<String>,
@@ -2558,6 +2620,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<CreateRepresentationError>()` ([`CreateRepresentationError`]):
     /// - `402260` (400): Bib record is not assigned to a collection.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn create_representation(
         &self,
         mms_id: impl Into<String>,
@@ -2593,6 +2656,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetRepresentationError>()` ([`GetRepresentationError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn get_representation(
         &self,
         mms_id: impl Into<String>,
@@ -2628,6 +2692,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<UpdateRepresentationError>()` ([`UpdateRepresentationError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn update_representation(
         &self,
         mms_id: impl Into<String>,
@@ -2665,6 +2730,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteRepresentationError>()` ([`DeleteRepresentationError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn delete_representation(
         &self,
         mms_id: impl Into<String>,
@@ -2700,6 +2766,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListFilesError>()` ([`ListFilesError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn list_files(
         &self,
         mms_id: impl Into<String>,
@@ -2737,6 +2804,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<CreateFileError>()` ([`CreateFileError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn create_file(
         &self,
         mms_id: impl Into<String>,
@@ -2775,6 +2843,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetFileError>()` ([`GetFileError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn get_file(
         &self,
         mms_id: impl Into<String>,
@@ -2813,6 +2882,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<UpdateFileError>()` ([`UpdateFileError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn update_file(
         &self,
         mms_id: impl Into<String>,
@@ -2853,6 +2923,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteFileError>()` ([`DeleteFileError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn delete_file(
         &self,
         mms_id: impl Into<String>,
@@ -2889,6 +2960,7 @@ impl BibsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListBibRequestOptionsError>()` ([`ListBibRequestOptionsError`]):
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn list_bib_request_options(
         &self,
         mms_id: impl Into<String>,
@@ -2925,6 +2997,7 @@ impl BibsApi {
     /// - `402203` (400): Input parameters mmsId X is not valid.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn list_bib_requests(&self, mms_id: impl Into<String>) -> ListBibRequests {
         ListBibRequests {
             req: self
@@ -2965,6 +3038,7 @@ impl BibsApi {
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60330` (400): Invalid partial digitization volume or issue.
     /// - `60331` (400): Failed to create request.
+    #[inline]
     pub fn create_bib_request(
         &self,
         mms_id: impl Into<String>,
@@ -3005,6 +3079,7 @@ impl BibsApi {
     /// - `402204` (400): Input parameters requestId X is not numeric.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn get_bib_request(
         &self,
         mms_id: impl Into<String>,
@@ -3048,6 +3123,7 @@ impl BibsApi {
     /// - `401666` (400): X parameter is not valid.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn operate_on_title_request(
         &self,
         mms_id: impl Into<String>,
@@ -3085,6 +3161,7 @@ impl BibsApi {
     /// - `60330` (400): Invalid partial digitization volume or issue.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn update_bib_request(
         &self,
         mms_id: impl Into<String>,
@@ -3122,6 +3199,7 @@ impl BibsApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetItemByBarcodeError>()` ([`GetItemByBarcodeError`]):
     /// - `401689` (400): No items found for barcode.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn get_item_by_barcode(
         &self,
         item_barcode: impl Into<String>,
@@ -3397,6 +3475,7 @@ impl ListBibs {
     /// A list of Bib Record IDs (for example: 99939650000541,99939680000541) from 1 to the limit of 100
     ///
     /// Default: `""`.
+    #[inline]
     pub fn mms_id(mut self, mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("mms_id", mms_id.into());
         self
@@ -3404,6 +3483,7 @@ impl ListBibs {
     /// IE identifier (IEP, IED etc.)
     ///
     /// Default: `""`.
+    #[inline]
     pub fn ie_id(mut self, ie_id: impl Into<String>) -> Self {
         self.req = self.req.query("ie_id", ie_id.into());
         self
@@ -3411,6 +3491,7 @@ impl ListBibs {
     /// Holdings ID
     ///
     /// Default: `""`.
+    #[inline]
     pub fn holdings_id(mut self, holdings_id: impl Into<String>) -> Self {
         self.req = self.req.query("holdings_id", holdings_id.into());
         self
@@ -3418,6 +3499,7 @@ impl ListBibs {
     /// Representation ID
     ///
     /// Default: `""`.
+    #[inline]
     pub fn representation_id(mut self, representation_id: impl Into<String>) -> Self {
         self.req = self.req.query("representation_id", representation_id.into());
         self
@@ -3425,6 +3507,7 @@ impl ListBibs {
     /// Network Zone ID
     ///
     /// Default: `""`.
+    #[inline]
     pub fn nz_mms_id(mut self, nz_mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("nz_mms_id", nz_mms_id.into());
         self
@@ -3432,6 +3515,7 @@ impl ListBibs {
     /// Community Zone ID
     ///
     /// Default: `""`.
+    #[inline]
     pub fn cz_mms_id(mut self, cz_mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("cz_mms_id", cz_mms_id.into());
         self
@@ -3439,6 +3523,7 @@ impl ListBibs {
     /// Use view=brief to retrieve without the full record.
     ///
     /// Default: `"full"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -3456,6 +3541,7 @@ impl ListBibs {
     /// To use more than one, use a comma separator.
     ///
     /// Default: `"None"`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -3463,6 +3549,7 @@ impl ListBibs {
     /// An Other System Id. An additional ID stored as part of the record's network numbers. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn other_system_id(mut self, other_system_id: impl Into<String>) -> Self {
         self.req = self.req.query("other_system_id", other_system_id.into());
         self
@@ -3470,11 +3557,13 @@ impl ListBibs {
     /// URI of the BIBFRAME record (work or instance)
     ///
     /// Default: `""`.
+    #[inline]
     pub fn lod_uri(mut self, lod_uri: impl Into<String>) -> Self {
         self.req = self.req.query("lod_uri", lod_uri.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Bibs> {
         self.req.send()
     }
@@ -3491,6 +3580,7 @@ impl CreateBib {
     /// The MMS\_ID of the Network-Zone record. Leave empty when creating a regular local record.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn from_nz_mms_id(mut self, from_nz_mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("from_nz_mms_id", from_nz_mms_id.into());
         self
@@ -3498,6 +3588,7 @@ impl CreateBib {
     /// The MMS\_ID of the Community-Zone record. Leave empty when creating a regular local record.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn from_cz_mms_id(mut self, from_cz_mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("from_cz_mms_id", from_cz_mms_id.into());
         self
@@ -3505,6 +3596,7 @@ impl CreateBib {
     /// The id of the normalization process to run. Note: Add BIB to collection is not supported.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn normalization(mut self, normalization: impl Into<String>) -> Self {
         self.req = self.req.query("normalization", normalization.into());
         self
@@ -3512,6 +3604,7 @@ impl CreateBib {
     /// Indicating whether to check for errors. Default: false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn validate(mut self, validate: impl Into<String>) -> Self {
         self.req = self.req.query("validate", validate.into());
         self
@@ -3519,6 +3612,7 @@ impl CreateBib {
     /// Indicating whether to ignore warnings. Default: true (record will be saved and the warnings will be added to the API output).
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn override_warning(mut self, override_warning: impl Into<String>) -> Self {
         self.req = self.req.query("override_warning", override_warning.into());
         self
@@ -3526,6 +3620,7 @@ impl CreateBib {
     /// Indicating whether to check for a match. Default: false (record will be saved despite possible match).
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn check_match(mut self, check_match: impl Into<String>) -> Self {
         self.req = self.req.query("check_match", check_match.into());
         self
@@ -3533,15 +3628,18 @@ impl CreateBib {
     /// The id of the Import Profile to use when processing the input bibliographic record. Note that only the profile configuration affecting BIBLIOGRAPHIC record creation will be applied, and according to this configuration, the API can update an existing record in some cases.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn import_profile(mut self, import_profile: impl Into<String>) -> Self {
         self.req = self.req.query("import_profile", import_profile.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::BibPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send_with_body(&self.body)
     }
@@ -3557,6 +3655,7 @@ impl ListAuthorities {
     /// The originating system. System in which the record was initially generated. Optional. But one of the three parameters is required.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn originating_system(mut self, originating_system: impl Into<String>) -> Self {
         self.req = self.req.query("originating_system", originating_system.into());
         self
@@ -3564,6 +3663,7 @@ impl ListAuthorities {
     /// The originating system ID. The ID of the record in the original system. Optional. But originating system is required if this is present.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn originating_system_id(
         mut self,
         originating_system_id: impl Into<String>,
@@ -3574,6 +3674,7 @@ impl ListAuthorities {
     /// The other system ID. An additional ID stored as part of the record's network numbers. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn other_system_id(mut self, other_system_id: impl Into<String>) -> Self {
         self.req = self.req.query("other_system_id", other_system_id.into());
         self
@@ -3581,6 +3682,7 @@ impl ListAuthorities {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3588,6 +3690,7 @@ impl ListAuthorities {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3595,6 +3698,7 @@ impl ListAuthorities {
     /// Use view=brief to retrieve without the MARCXML.
     ///
     /// Default: `"full"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -3604,6 +3708,7 @@ impl ListAuthorities {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -3616,6 +3721,7 @@ impl ListAuthorities {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Authorities> {
         self.req.send()
     }
@@ -3632,6 +3738,7 @@ impl CreateAuthority {
     /// The id of the normalization process to run.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn normalization(mut self, normalization: impl Into<String>) -> Self {
         self.req = self.req.query("normalization", normalization.into());
         self
@@ -3639,6 +3746,7 @@ impl CreateAuthority {
     /// Boolean flag for indicating whether to validate the record. Default is: false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn validate(mut self, validate: impl Into<String>) -> Self {
         self.req = self.req.query("validate", validate.into());
         self
@@ -3646,6 +3754,7 @@ impl CreateAuthority {
     /// Override the warning(s). Ignored if validate=false. Default is: true
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn override_warning(mut self, override_warning: impl Into<String>) -> Self {
         self.req = self.req.query("override_warning", override_warning.into());
         self
@@ -3653,6 +3762,7 @@ impl CreateAuthority {
     /// Indicating whether to check for a match. Default: false (record will be saved despite possible match).
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn check_match(mut self, check_match: impl Into<String>) -> Self {
         self.req = self.req.query("check_match", check_match.into());
         self
@@ -3660,15 +3770,18 @@ impl CreateAuthority {
     /// The id of the Import Profile to use when processing the input record. Note that according to the profile configuration, the API can update an existing record in some cases.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn import_profile(mut self, import_profile: impl Into<String>) -> Self {
         self.req = self.req.query("import_profile", import_profile.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::AuthorityPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Authority> {
         self.req.send_with_body(&self.body)
     }
@@ -3684,11 +3797,13 @@ impl GetAuthority {
     /// Use view=brief to retrieve without the MARCXML.
     ///
     /// Default: `"full"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Authority> {
         self.req.send()
     }
@@ -3705,6 +3820,7 @@ impl UpdateAuthority {
     /// The id of the normalization process to run.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn normalization(mut self, normalization: impl Into<String>) -> Self {
         self.req = self.req.query("normalization", normalization.into());
         self
@@ -3712,6 +3828,7 @@ impl UpdateAuthority {
     /// Boolean flag for indicating whether to validate the record. Default is: false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn validate(mut self, validate: impl Into<String>) -> Self {
         self.req = self.req.query("validate", validate.into());
         self
@@ -3719,6 +3836,7 @@ impl UpdateAuthority {
     /// Override the warning(s). Ignored if validate=false. Default is: true
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn override_warning(mut self, override_warning: impl Into<String>) -> Self {
         self.req = self.req.query("override_warning", override_warning.into());
         self
@@ -3726,6 +3844,7 @@ impl UpdateAuthority {
     /// Override the record lock. Default is: true (record will be saved regardless if is currently being edited by another user).
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn override_lock(mut self, override_lock: impl Into<String>) -> Self {
         self.req = self.req.query("override_lock", override_lock.into());
         self
@@ -3733,6 +3852,7 @@ impl UpdateAuthority {
     /// Check for record identical to one in the database. Default is: false (When true, the 005 field of the MARC record must be identical to that of the record in the database.)
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn stale_version_check(
         mut self,
         stale_version_check: impl Into<String>,
@@ -3743,6 +3863,7 @@ impl UpdateAuthority {
     /// Catalog level of the user updating the record - used for validating that the level is sufficient. To change the record's level, use the payload's cataloging\_level field.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn cataloger_level(mut self, cataloger_level: impl Into<String>) -> Self {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
@@ -3750,15 +3871,18 @@ impl UpdateAuthority {
     /// Indicating whether to check for a match. Default: false (record will be saved despite possible match).
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn check_match(mut self, check_match: impl Into<String>) -> Self {
         self.req = self.req.query("check_match", check_match.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::AuthorityPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Authority> {
         self.req.send_with_body(&self.body)
     }
@@ -3774,6 +3898,7 @@ impl DeleteAuthority {
     /// Override the warnings and delete the Authority Record. Optional.  The default is to not override (false).
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
@@ -3781,11 +3906,13 @@ impl DeleteAuthority {
     /// Cataloger level of the user deleting the record.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn cataloger_level(mut self, cataloger_level: impl Into<String>) -> Self {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3801,6 +3928,7 @@ impl ListCollections {
     /// The number of levels of sub-collections to retrieve. Optional. For example, 1 = only current; 2 = immediate decendants. Does not work with query. Default is 1.
     ///
     /// Default: `"1"`.
+    #[inline]
     pub fn level(mut self, level: impl Into<String>) -> Self {
         self.req = self.req.query("level", level.into());
         self
@@ -3808,11 +3936,13 @@ impl ListCollections {
     /// Search query. Optional.  Does not work with levels parameter. Searching for text in library, collection name, external system or external ID. Multiple search terms may be combined with AND only.  For example q=external\_system~x%20AND%20external\_id~y.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Collections> {
         self.req.send()
     }
@@ -3829,6 +3959,7 @@ impl CreateCollection {
     /// The record format which may be marc21, unimarc, kormarc, cnmarc, dc, dcap01, dcap02, or etd.
     ///
     /// Default: `"marc21"`.
+    #[inline]
     pub fn record_format(
         mut self,
         record_format: impl Into<CreateCollectionRecordFormat>,
@@ -3844,10 +3975,12 @@ impl CreateCollection {
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::CollectionPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Collection> {
         self.req.send_with_body(&self.body)
     }
@@ -3863,11 +3996,13 @@ impl GetCollection {
     /// This parameter determines the number of levels of sub-collections should be retrieved. For example, 1 = only current; 2 = immediate decendants. Default is 1.
     ///
     /// Default: `"1"`.
+    #[inline]
     pub fn level(mut self, level: impl Into<String>) -> Self {
         self.req = self.req.query("level", level.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Collection> {
         self.req.send()
     }
@@ -3882,10 +4017,12 @@ pub struct UpdateCollection {
 }
 impl UpdateCollection {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::CollectionPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Collection> {
         self.req.send_with_body(&self.body)
     }
@@ -3899,6 +4036,7 @@ pub struct DeleteCollection {
 }
 impl DeleteCollection {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3914,6 +4052,7 @@ impl ListCollectionBibs {
     /// Offset of the results returned. Optional.Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `"0"`.
+    #[inline]
     pub fn offset(mut self, offset: impl Into<String>) -> Self {
         self.req = self.req.query("offset", offset.into());
         self
@@ -3921,11 +4060,13 @@ impl ListCollectionBibs {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Bibs> {
         self.req.send()
     }
@@ -3940,10 +4081,12 @@ pub struct AddBibToCollection {
 }
 impl AddBibToCollection {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::BibPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send_with_body(&self.body)
     }
@@ -3957,6 +4100,7 @@ pub struct RemoveBibFromCollection {
 }
 impl RemoveBibFromCollection {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3970,6 +4114,7 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -3983,6 +4128,7 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -3998,6 +4144,7 @@ impl CancelItemRequest {
     /// Note with additional information regarding the cancellation.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.req = self.req.query("note", note.into());
         self
@@ -4005,11 +4152,13 @@ impl CancelItemRequest {
     /// Boolean flag for notifying the requester of the cancellation (when relevant). Defaults to 'true'.
     ///
     /// Default: `true`.
+    #[inline]
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -4025,6 +4174,7 @@ impl CancelTitleRequest {
     /// Note with additional information regarding the cancellation.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.req = self.req.query("note", note.into());
         self
@@ -4032,11 +4182,13 @@ impl CancelTitleRequest {
     /// Boolean flag for notifying the requester of the cancellation (when relevant). Defaults to 'true'.
     ///
     /// Default: `true`.
+    #[inline]
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -4052,6 +4204,7 @@ impl GetBib {
     /// Use view=brief to retrieve without the full record. Use view=local\_fields to retrieve only local fields for an IZ record linked to an NZ record. Use view=ld\_enrich to retrieve linked data.
     ///
     /// Default: `"full"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -4069,11 +4222,13 @@ impl GetBib {
     /// To use more than one, use a comma separator.
     ///
     /// Default: `"None"`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send()
     }
@@ -4088,10 +4243,12 @@ pub struct OperateOnBib {
 }
 impl OperateOnBib {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::BibPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send_with_body(&self.body)
     }
@@ -4108,6 +4265,7 @@ impl UpdateBib {
     /// The id of the normalization process to run.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn normalization(mut self, normalization: impl Into<String>) -> Self {
         self.req = self.req.query("normalization", normalization.into());
         self
@@ -4115,6 +4273,7 @@ impl UpdateBib {
     /// Indicating whether to check for errors. Default: false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn validate(mut self, validate: impl Into<String>) -> Self {
         self.req = self.req.query("validate", validate.into());
         self
@@ -4122,6 +4281,7 @@ impl UpdateBib {
     /// Indicating whether to ignore warnings. Default: true (record will be saved and the warnings will be added to the API output).
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn override_warning(mut self, override_warning: impl Into<String>) -> Self {
         self.req = self.req.query("override_warning", override_warning.into());
         self
@@ -4129,6 +4289,7 @@ impl UpdateBib {
     /// Indicating whether to ignore lock. Default: true (record will be saved regardless if is currently being edited by another user).
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn override_lock(mut self, override_lock: impl Into<String>) -> Self {
         self.req = self.req.query("override_lock", override_lock.into());
         self
@@ -4136,6 +4297,7 @@ impl UpdateBib {
     /// Indicating whether to validate stale version of the record. When true, the 005 field of the MARC record must be identical to that of the record in the database. Default: false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn stale_version_check(
         mut self,
         stale_version_check: impl Into<String>,
@@ -4146,6 +4308,7 @@ impl UpdateBib {
     /// Cataloger level of the user updating the record - used for validating that the level is sufficient. To change the record's level, use the payload's cataloging\_level field.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn cataloger_level(mut self, cataloger_level: impl Into<String>) -> Self {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
@@ -4153,15 +4316,18 @@ impl UpdateBib {
     /// Indicating whether to check for a match. Default: false (record will be saved despite possible match).
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn check_match(mut self, check_match: impl Into<String>) -> Self {
         self.req = self.req.query("check_match", check_match.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::BibPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Bib> {
         self.req.send_with_body(&self.body)
     }
@@ -4177,6 +4343,7 @@ impl DeleteBib {
     /// Override the warnings and delete the Bib Record. Optional. The default is to not override (false).
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
@@ -4184,11 +4351,13 @@ impl DeleteBib {
     /// Cataloger level of the user deleting the record.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn cataloger_level(mut self, cataloger_level: impl Into<String>) -> Self {
         self.req = self.req.query("cataloger_level", cataloger_level.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -4204,6 +4373,7 @@ impl GetBibBookingAvailability {
     /// A unique identifier for the user, for which the booking request is about to be done. Optional. If not supplied, the system will calculate a minimal availability.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
@@ -4211,11 +4381,13 @@ impl GetBibBookingAvailability {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::BookingAvailabilities> {
@@ -4233,6 +4405,7 @@ impl ListECollections {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -4240,6 +4413,7 @@ impl ListECollections {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4249,6 +4423,7 @@ impl ListECollections {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -4269,6 +4444,7 @@ impl ListECollections {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollections> {
@@ -4284,6 +4460,7 @@ pub struct GetECollection {
 }
 impl GetECollection {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollection> {
@@ -4299,6 +4476,7 @@ pub struct ListHoldings {
 }
 impl ListHoldings {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::bibs::models::Holdings> {
         self.req.send()
     }
@@ -4313,10 +4491,12 @@ pub struct CreateHolding {
 }
 impl CreateHolding {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::HoldingPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Holding> {
         self.req.send_with_body(&self.body)
     }
@@ -4330,6 +4510,7 @@ pub struct GetHolding {
 }
 impl GetHolding {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Holding> {
         self.req.send()
     }
@@ -4344,10 +4525,12 @@ pub struct UpdateHolding {
 }
 impl UpdateHolding {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::HoldingPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Holding> {
         self.req.send_with_body(&self.body)
     }
@@ -4363,6 +4546,7 @@ impl DeleteHolding {
     /// Method for handling a Bib record left without any holdings: retain, delete or suppress. Optional. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn bib(mut self, bib: impl Into<BibParam>) -> Self {
         self.req = self
             .req
@@ -4370,6 +4554,7 @@ impl DeleteHolding {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -4385,6 +4570,7 @@ impl ListItems {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -4392,6 +4578,7 @@ impl ListItems {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4399,6 +4586,7 @@ impl ListItems {
     /// Parameter for enhancing result with additional information. Currently supported: due\_date\_policy, due\_date
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -4406,6 +4594,7 @@ impl ListItems {
     /// The id of the user for which the discovery information will be calculated.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
@@ -4413,6 +4602,7 @@ impl ListItems {
     /// The current library for the item.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn current_library(mut self, current_library: impl Into<String>) -> Self {
         self.req = self.req.query("current_library", current_library.into());
         self
@@ -4420,6 +4610,7 @@ impl ListItems {
     /// The current location of the item.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn current_location(mut self, current_location: impl Into<String>) -> Self {
         self.req = self.req.query("current_location", current_location.into());
         self
@@ -4427,6 +4618,7 @@ impl ListItems {
     /// Search from enum\_a, enum\_b, chron\_i, chron\_j, and description. (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -4434,6 +4626,7 @@ impl ListItems {
     /// The sort order. Ordering may be selected by chron\_i, description, enum\_a, enum\_b, enum\_c, library, location, temporary\_location, receive\_date or expected\_receive\_date. There is no default.
     ///
     /// Default: `"none"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListItemsOrderBy>) -> Self {
         self.req = self
             .req
@@ -4446,6 +4639,7 @@ impl ListItems {
     /// The sort direction of desc (default) or asc.
     ///
     /// Default: `"desc"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<Direction>) -> Self {
         self.req = self
             .req
@@ -4455,6 +4649,7 @@ impl ListItems {
     /// Retrieve items with create date after this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn create_date_from(mut self, create_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("create_date_from", create_date_from.into());
         self
@@ -4462,6 +4657,7 @@ impl ListItems {
     /// Retrieve items with create date before this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn create_date_to(mut self, create_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("create_date_to", create_date_to.into());
         self
@@ -4469,6 +4665,7 @@ impl ListItems {
     /// Retrieve items with modify date after this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn modify_date_from(mut self, modify_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_from", modify_date_from.into());
         self
@@ -4476,6 +4673,7 @@ impl ListItems {
     /// Retrieve items with modify date before this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn modify_date_to(mut self, modify_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_to", modify_date_to.into());
         self
@@ -4483,6 +4681,7 @@ impl ListItems {
     /// Retrieve items with receive date starting after this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn receive_date_from(mut self, receive_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("receive_date_from", receive_date_from.into());
         self
@@ -4490,6 +4689,7 @@ impl ListItems {
     /// Retrieve items with receive date before this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn receive_date_to(mut self, receive_date_to: impl Into<String>) -> Self {
         self.req = self.req.query("receive_date_to", receive_date_to.into());
         self
@@ -4497,6 +4697,7 @@ impl ListItems {
     /// Retrieve items with expected receive date starting after this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expected_receive_date_from(
         mut self,
         expected_receive_date_from: impl Into<String>,
@@ -4509,6 +4710,7 @@ impl ListItems {
     /// Retrieve items with expected receive date before this Date (YYYY-MM-DD). Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expected_receive_date_to(
         mut self,
         expected_receive_date_to: impl Into<String>,
@@ -4521,6 +4723,7 @@ impl ListItems {
     /// Special view of an item object. Optional. Currently supported: label - adds fields relevant for label printing.
     ///
     /// Default: `"brief"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -4530,6 +4733,7 @@ impl ListItems {
     ///
     /// Records are told apart by `item_data.pid`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::Items, crate::shared::Item> {
@@ -4545,6 +4749,7 @@ impl ListItems {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Items> {
         self.req.send()
     }
@@ -4561,6 +4766,7 @@ impl CreateItem {
     /// Automatically populate the description fields, using the enumeration and chronology fields. Options: true or false. Default: false
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn generate_description(
         mut self,
         generate_description: impl Into<String>,
@@ -4571,6 +4777,7 @@ impl CreateItem {
     /// Automatically allocate the next inventory number using the specified sequence name. If empty, no inventory number will be allocated.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn generate_inventory_num_name(
         mut self,
         generate_inventory_num_name: impl Into<String>,
@@ -4581,10 +4788,12 @@ impl CreateItem {
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send_with_body(&self.body)
     }
@@ -4600,6 +4809,7 @@ impl ListItemLoans {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -4607,6 +4817,7 @@ impl ListItemLoans {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4614,6 +4825,7 @@ impl ListItemLoans {
     /// A few sort options are available (only one can be sent): loan\_date, due\_date, barcode, title, author and return\_date (relevant only for historical loans). A secondary sort key, id, is added to the single sort option chosen. Default sorting is by id.
     ///
     /// Default: `"id"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListBibLoansOrderBy>) -> Self {
         self.req = self
             .req
@@ -4626,6 +4838,7 @@ impl ListItemLoans {
     /// The sort direction of asc (default) or desc.
     ///
     /// Default: `"asc"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<Direction>) -> Self {
         self.req = self
             .req
@@ -4635,6 +4848,7 @@ impl ListItemLoans {
     /// Active or Complete loan status. Default: Active.
     ///
     /// Default: `"Active"`.
+    #[inline]
     pub fn loan_status(mut self, loan_status: impl Into<LoanStatus>) -> Self {
         self.req = self
             .req
@@ -4649,6 +4863,7 @@ impl ListItemLoans {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::ItemLoans, crate::shared::ItemLoan> {
@@ -4658,6 +4873,7 @@ impl ListItemLoans {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoans> {
         self.req.send()
     }
@@ -4673,6 +4889,7 @@ impl ListItemRequests {
     /// Filter results by request type. Optional. Possible values: HOLD, DIGITIZATION, BOOKING. If not supplied, all request types will be returned.
     ///
     /// Default: `"all_types"`.
+    #[inline]
     pub fn request_type(
         mut self,
         request_type: impl Into<ListItemRequestsRequestType>,
@@ -4690,6 +4907,7 @@ impl ListItemRequests {
     /// Active or history request status . The default is active.
     ///
     /// Default: `"active"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<Status>) -> Self {
         self.req = self
             .req
@@ -4697,6 +4915,7 @@ impl ListItemRequests {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequests> {
         self.req.send()
     }
@@ -4710,6 +4929,7 @@ pub struct GetItemRequest {
 }
 impl GetItemRequest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
@@ -4725,6 +4945,7 @@ impl GetItem {
     /// Special view of Item object. Optional. Currently supported: label - adds fields relevant for label printing.
     ///
     /// Default: `"brief"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -4732,6 +4953,7 @@ impl GetItem {
     /// Parameter for enhancing result with additional information. Currently supported: due\_date\_policy, due\_date
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -4739,11 +4961,13 @@ impl GetItem {
     /// The id of the user which the due\_date\_policy expand will be calculated for. Default: GUEST.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send()
     }
@@ -4759,6 +4983,7 @@ impl ScanInItem {
     /// External ID. Options: true or false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn external_id(mut self, external_id: impl Into<String>) -> Self {
         self.req = self.req.query("external_id", external_id.into());
         self
@@ -4766,6 +4991,7 @@ impl ScanInItem {
     /// Work order processing is completed on the item. Options: true or false. Only relevant when department parameter is sent.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn done(mut self, done: impl Into<String>) -> Self {
         self.req = self.req.query("done", done.into());
         self
@@ -4773,6 +4999,7 @@ impl ScanInItem {
     /// Automatically print a slip. Options: true or false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn auto_print_slip(mut self, auto_print_slip: impl Into<String>) -> Self {
         self.req = self.req.query("auto_print_slip", auto_print_slip.into());
         self
@@ -4780,6 +5007,7 @@ impl ScanInItem {
     /// Place on hold shelf. Options: true or false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn place_on_hold_shelf(
         mut self,
         place_on_hold_shelf: impl Into<String>,
@@ -4790,6 +5018,7 @@ impl ScanInItem {
     /// Confirm the action on the item. Options: true or false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn confirm(mut self, confirm: impl Into<String>) -> Self {
         self.req = self.req.query("confirm", confirm.into());
         self
@@ -4797,6 +5026,7 @@ impl ScanInItem {
     /// Register in house uses. Options: true or false.
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn register_in_house_use(
         mut self,
         register_in_house_use: impl Into<String>,
@@ -4805,6 +5035,7 @@ impl ScanInItem {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send()
     }
@@ -4821,6 +5052,7 @@ impl UpdateItem {
     /// Automatically populate the description fields, using the enumeration and chronology fields. Options: true or false. Default: false
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn generate_description(
         mut self,
         generate_description: impl Into<String>,
@@ -4831,6 +5063,7 @@ impl UpdateItem {
     /// Automatically allocate the next inventory number using the specified sequence name. If empty, no inventory number will be allocated.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn generate_inventory_num_name(
         mut self,
         generate_inventory_num_name: impl Into<String>,
@@ -4841,10 +5074,12 @@ impl UpdateItem {
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::ItemPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send_with_body(&self.body)
     }
@@ -4860,6 +5095,7 @@ impl WithdrawItem {
     /// Indication whether the item should be deleted even if warnings exist. Optional. By default: false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
@@ -4867,6 +5103,7 @@ impl WithdrawItem {
     /// Method for handling a Holdings record left without any items: retain, delete or suppress. Optional. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn holdings(mut self, holdings: impl Into<WithdrawItemHoldings>) -> Self {
         self.req = self
             .req
@@ -4879,6 +5116,7 @@ impl WithdrawItem {
     /// Method for handling a Bib record left without any holdings: retain, delete or suppress. Optional. Relevant when holdings=delete. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn bib(mut self, bib: impl Into<BibParam>) -> Self {
         self.req = self
             .req
@@ -4886,6 +5124,7 @@ impl WithdrawItem {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -4901,6 +5140,7 @@ impl GetItemBookingAvailability {
     /// A unique identifier for the user, for which the booking request is about to be done. Optional. If not supplied, the system will calculate a minimal availability.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
@@ -4908,11 +5148,13 @@ impl GetItemBookingAvailability {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::BookingAvailabilities> {
@@ -4931,15 +5173,18 @@ impl CreateLoan {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemLoanPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send_with_body(&self.body)
     }
@@ -4953,6 +5198,7 @@ pub struct GetItemLoan {
 }
 impl GetItemLoan {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
@@ -4966,6 +5212,7 @@ pub struct OperateOnItemLoan {
 }
 impl OperateOnItemLoan {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
@@ -4980,10 +5227,12 @@ pub struct UpdateLoan {
 }
 impl UpdateLoan {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemLoanPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send_with_body(&self.body)
     }
@@ -4999,11 +5248,13 @@ impl ListItemRequestOptions {
     /// The id of the user for which the request options will be calculated. Default value: GUEST
     ///
     /// Default: `"GUEST"`.
+    #[inline]
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::RequestOptions> {
@@ -5022,6 +5273,7 @@ impl CreateItemRequest {
     /// A unique identifier for the user. For a library level digitization request, leave empty.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
@@ -5029,6 +5281,7 @@ impl CreateItemRequest {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -5036,15 +5289,18 @@ impl CreateItemRequest {
     /// Allow placing requests for items of the same title by the same user. Optional. Default and recommended: false
     ///
     /// Default: `false`.
+    #[inline]
     pub fn allow_same_request(mut self, allow_same_request: bool) -> Self {
         self.req = self.req.query("allow_same_request", allow_same_request.to_string());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -5060,6 +5316,7 @@ impl OperateOnItemRequest {
     /// The operation to be performed on the request. Mandatory. Currently only next\_step is supported.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn op(mut self, op: impl Into<OperateOnItemRequestOp>) -> Self {
         self.req = self
             .req
@@ -5069,11 +5326,13 @@ impl OperateOnItemRequest {
     /// Boolean flag for indicating whether to release the item from the request
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn release_item(mut self, release_item: impl Into<String>) -> Self {
         self.req = self.req.query("release_item", release_item.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
@@ -5088,10 +5347,12 @@ pub struct UpdateItemRequest {
 }
 impl UpdateItemRequest {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -5107,6 +5368,7 @@ impl ListBibLoans {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `99999`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -5114,6 +5376,7 @@ impl ListBibLoans {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -5121,6 +5384,7 @@ impl ListBibLoans {
     /// A few sort options are available (only one can be sent): loan\_date, due\_date, barcode, title, author and return\_date (relevant only for historical loans). A secondary sort key, id, is added to the single sort option chosen. Default sorting is by id.
     ///
     /// Default: `"id"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListBibLoansOrderBy>) -> Self {
         self.req = self
             .req
@@ -5133,6 +5397,7 @@ impl ListBibLoans {
     /// The sort direction of asc (default) or desc.
     ///
     /// Default: `"asc"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<Direction>) -> Self {
         self.req = self
             .req
@@ -5142,6 +5407,7 @@ impl ListBibLoans {
     /// Active or Complete loan status. Default: Active
     ///
     /// Default: `"Active"`.
+    #[inline]
     pub fn loan_status(mut self, loan_status: impl Into<LoanStatus>) -> Self {
         self.req = self
             .req
@@ -5152,6 +5418,7 @@ impl ListBibLoans {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
@@ -5165,6 +5432,7 @@ pub struct GetBibLoan {
 }
 impl GetBibLoan {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
@@ -5180,6 +5448,7 @@ impl ListPortfolios {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -5187,6 +5456,7 @@ impl ListPortfolios {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -5196,6 +5466,7 @@ impl ListPortfolios {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::Portfolios, crate::shared::Portfolio> {
@@ -5211,6 +5482,7 @@ impl ListPortfolios {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolios> {
         self.req.send()
     }
@@ -5225,10 +5497,12 @@ pub struct CreatePortfolio {
 }
 impl CreatePortfolio {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::PortfolioPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send_with_body(&self.body)
     }
@@ -5242,6 +5516,7 @@ pub struct GetPortfolio {
 }
 impl GetPortfolio {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send()
     }
@@ -5256,10 +5531,12 @@ pub struct UpdatePortfolio {
 }
 impl UpdatePortfolio {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::PortfolioPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send_with_body(&self.body)
     }
@@ -5275,6 +5552,7 @@ impl DeletePortfolio {
     /// Method for handling a bib left without any inventory: retain, suppress or delete. Optional. By default: delete.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn bib(mut self, bib: impl Into<BibParam>) -> Self {
         self.req = self
             .req
@@ -5282,6 +5560,7 @@ impl DeletePortfolio {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -5297,6 +5576,7 @@ impl ListReminders {
     /// Type for filtering. Optional. Valid values are from the ReminderTypes code table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
@@ -5304,6 +5584,7 @@ impl ListReminders {
     /// Status for filtering. Optional. Valid values are from the ReminderStatuses code table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -5311,6 +5592,7 @@ impl ListReminders {
     /// From this Date (YYYY-MM-DD). Optional. Defaults to today.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.req = self.req.query("from", from.into());
         self
@@ -5318,6 +5600,7 @@ impl ListReminders {
     /// To this Date (YYYY-MM-DD). Optional. Defaults to the From Date.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn to(mut self, to: impl Into<String>) -> Self {
         self.req = self.req.query("to", to.into());
         self
@@ -5325,6 +5608,7 @@ impl ListReminders {
     /// Order by parameter. Optional. Valid values are type, status, reminder\_date.
     ///
     /// Default: `"type"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListRemindersOrderBy>) -> Self {
         self.req = self
             .req
@@ -5337,6 +5621,7 @@ impl ListReminders {
     /// Direction parameter. Optional. Valid values are asc, desc.
     ///
     /// Default: `"asc"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<Direction>) -> Self {
         self.req = self
             .req
@@ -5346,6 +5631,7 @@ impl ListReminders {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -5353,6 +5639,7 @@ impl ListReminders {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -5362,6 +5649,7 @@ impl ListReminders {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::Reminders, crate::shared::Reminder> {
@@ -5377,6 +5665,7 @@ impl ListReminders {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminders> {
         self.req.send()
     }
@@ -5391,10 +5680,12 @@ pub struct CreateReminder {
 }
 impl CreateReminder {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ReminderPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send_with_body(&self.body)
     }
@@ -5408,6 +5699,7 @@ pub struct GetReminder {
 }
 impl GetReminder {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send()
     }
@@ -5422,10 +5714,12 @@ pub struct UpdateReminder {
 }
 impl UpdateReminder {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ReminderPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send_with_body(&self.body)
     }
@@ -5439,6 +5733,7 @@ pub struct DeleteReminder {
 }
 impl DeleteReminder {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -5454,6 +5749,7 @@ impl ListRepresentations {
     /// Filter by the unique ID of the object in the remote repository.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn originating_record_id(
         mut self,
         originating_record_id: impl Into<String>,
@@ -5464,6 +5760,7 @@ impl ListRepresentations {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -5471,6 +5768,7 @@ impl ListRepresentations {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -5478,6 +5776,7 @@ impl ListRepresentations {
     /// When true, the output usage type is PRIMARY. Default is false.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn use_updated_terminology(mut self, use_updated_terminology: bool) -> Self {
         self.req = self
             .req
@@ -5489,6 +5788,7 @@ impl ListRepresentations {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -5507,6 +5807,7 @@ impl ListRepresentations {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::Representations> {
@@ -5525,15 +5826,18 @@ impl CreateRepresentation {
     /// Auto-generate label: true/false
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn generate_label(mut self, generate_label: impl Into<String>) -> Self {
         self.req = self.req.query("generate_label", generate_label.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::RepresentationPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Representation> {
         self.req.send_with_body(&self.body)
     }
@@ -5549,6 +5853,7 @@ impl GetRepresentation {
     /// When true, the output usage type is PRIMARY. Default is false.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn use_updated_terminology(mut self, use_updated_terminology: bool) -> Self {
         self.req = self
             .req
@@ -5556,6 +5861,7 @@ impl GetRepresentation {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Representation> {
         self.req.send()
     }
@@ -5572,6 +5878,7 @@ impl UpdateRepresentation {
     /// Auto-generate label: true/false
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn generate_label(mut self, generate_label: impl Into<String>) -> Self {
         self.req = self.req.query("generate_label", generate_label.into());
         self
@@ -5579,6 +5886,7 @@ impl UpdateRepresentation {
     /// Method for handling a bib left without any active representations: retain or suppress. Optional. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn bibs(mut self, bibs: impl Into<UpdateRepresentationBibs>) -> Self {
         self.req = self
             .req
@@ -5589,10 +5897,12 @@ impl UpdateRepresentation {
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::RepresentationPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Representation> {
         self.req.send_with_body(&self.body)
     }
@@ -5608,6 +5918,7 @@ impl DeleteRepresentation {
     /// Indication whether the representation should be deleted even if warnings exist. Optional. By default: false.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
@@ -5615,6 +5926,7 @@ impl DeleteRepresentation {
     /// Method for handling a bib left without any representations: retain, suppress or delete. Optional. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn bibs(mut self, bibs: impl Into<DeleteFileBibs>) -> Self {
         self.req = self
             .req
@@ -5622,6 +5934,7 @@ impl DeleteRepresentation {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -5637,11 +5950,13 @@ impl ListFiles {
     /// If expand=url the &lt;url&gt; field will hold the signed URL for downloading.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::RepresentationFiles> {
@@ -5658,10 +5973,12 @@ pub struct CreateFile {
 }
 impl CreateFile {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::RepresentationFilePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::RepresentationFile> {
@@ -5679,11 +5996,13 @@ impl GetFile {
     /// If expand=url the &lt;url&gt; field will hold the signed URL for downloading.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::RepresentationFile> {
@@ -5700,10 +6019,12 @@ pub struct UpdateFile {
 }
 impl UpdateFile {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::bibs::models::RepresentationFilePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::RepresentationFile> {
@@ -5721,6 +6042,7 @@ impl DeleteFile {
     /// Method for handling a representation left without any files: retain or delete. Optional. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn representations(
         mut self,
         representations: impl Into<DeleteFileRepresentations>,
@@ -5738,6 +6060,7 @@ impl DeleteFile {
     /// Method for handling a bib left without any representations: retain , suppress or delete. Optional. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn bibs(mut self, bibs: impl Into<DeleteFileBibs>) -> Self {
         self.req = self
             .req
@@ -5745,6 +6068,7 @@ impl DeleteFile {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -5760,6 +6084,7 @@ impl ListBibRequestOptions {
     /// The id of the user for which the request options will be calculated. Default value: GUEST
     ///
     /// Default: `"GUEST"`.
+    #[inline]
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
@@ -5767,11 +6092,13 @@ impl ListBibRequestOptions {
     /// Include Display logic rules.  Default value: false
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn consider_dlr(mut self, consider_dlr: impl Into<String>) -> Self {
         self.req = self.req.query("consider_dlr", consider_dlr.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::bibs::models::RequestOptions> {
@@ -5789,6 +6116,7 @@ impl ListBibRequests {
     /// Filter results by request type. Optional. Possible values: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER. If not supplied, all request types will be returned.
     ///
     /// Default: `"all_types"`.
+    #[inline]
     pub fn request_type(
         mut self,
         request_type: impl Into<ListBibRequestsRequestType>,
@@ -5806,6 +6134,7 @@ impl ListBibRequests {
     /// Active or history requests status. Default is active.
     ///
     /// Default: `"active"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<Status>) -> Self {
         self.req = self
             .req
@@ -5813,6 +6142,7 @@ impl ListBibRequests {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequests> {
         self.req.send()
     }
@@ -5829,6 +6159,7 @@ impl CreateBibRequest {
     /// A unique identifier for the user. For a library level digitization request, leave empty.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.req = self.req.query("user_id", user_id.into());
         self
@@ -5836,6 +6167,7 @@ impl CreateBibRequest {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -5843,15 +6175,18 @@ impl CreateBibRequest {
     /// Allow placing requests for items of the same title by the same user. Optional. Default and recommended: false
     ///
     /// Default: `false`.
+    #[inline]
     pub fn allow_same_request(mut self, allow_same_request: bool) -> Self {
         self.req = self.req.query("allow_same_request", allow_same_request.to_string());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -5865,6 +6200,7 @@ pub struct GetBibRequest {
 }
 impl GetBibRequest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
@@ -5880,6 +6216,7 @@ impl OperateOnTitleRequest {
     /// The operation to be performed on the request. Mandatory. Currently only next\_step is supported.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn op(mut self, op: impl Into<OperateOnItemRequestOp>) -> Self {
         self.req = self
             .req
@@ -5889,11 +6226,13 @@ impl OperateOnTitleRequest {
     /// Boolean flag for indicating whether to release the item from the request
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn release_item(mut self, release_item: impl Into<String>) -> Self {
         self.req = self.req.query("release_item", release_item.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
@@ -5908,10 +6247,12 @@ pub struct UpdateBibRequest {
 }
 impl UpdateBibRequest {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -5927,6 +6268,7 @@ impl GetItemByBarcode {
     /// Special view of Item object. Optional. Currently supported: label - adds fields relevant for label printing.
     ///
     /// Default: `"brief"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -5934,11 +6276,13 @@ impl GetItemByBarcode {
     /// Parameter for enhancing result with additional information. Currently supported: due\_date\_policy, due\_date
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Item> {
         self.req.send()
     }

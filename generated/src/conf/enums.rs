@@ -19,6 +19,7 @@ pub enum CreateSetCombine {
 }
 impl CreateSetCombine {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::And => "AND",
@@ -29,6 +30,7 @@ impl CreateSetCombine {
     }
 }
 impl From<&str> for CreateSetCombine {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "AND" => Self::And,
@@ -39,6 +41,7 @@ impl From<&str> for CreateSetCombine {
     }
 }
 impl From<String> for CreateSetCombine {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -58,6 +61,7 @@ pub enum ListDepartmentsType {
 }
 impl ListDepartmentsType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Digi => "DIGI",
@@ -67,6 +71,7 @@ impl ListDepartmentsType {
     }
 }
 impl From<&str> for ListDepartmentsType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "DIGI" => Self::Digi,
@@ -76,6 +81,7 @@ impl From<&str> for ListDepartmentsType {
     }
 }
 impl From<String> for ListDepartmentsType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -95,6 +101,7 @@ pub enum ListJobInstanceMatchesPopulation {
 }
 impl ListJobInstanceMatchesPopulation {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::SingleMatches => "SINGLE_MATCHES",
@@ -104,6 +111,7 @@ impl ListJobInstanceMatchesPopulation {
     }
 }
 impl From<&str> for ListJobInstanceMatchesPopulation {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "SINGLE_MATCHES" => Self::SingleMatches,
@@ -113,6 +121,7 @@ impl From<&str> for ListJobInstanceMatchesPopulation {
     }
 }
 impl From<String> for ListJobInstanceMatchesPopulation {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -134,6 +143,7 @@ pub enum ListJobsType {
 }
 impl ListJobsType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Manual => "MANUAL",
@@ -144,6 +154,7 @@ impl ListJobsType {
     }
 }
 impl From<&str> for ListJobsType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "MANUAL" => Self::Manual,
@@ -154,6 +165,7 @@ impl From<&str> for ListJobsType {
     }
 }
 impl From<String> for ListJobsType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -173,6 +185,7 @@ pub enum ListLettersType {
 }
 impl ListLettersType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Letter => "LETTER",
@@ -182,6 +195,7 @@ impl ListLettersType {
     }
 }
 impl From<&str> for ListLettersType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "LETTER" => Self::Letter,
@@ -191,6 +205,7 @@ impl From<&str> for ListLettersType {
     }
 }
 impl From<String> for ListLettersType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -210,6 +225,7 @@ pub enum ListRemindersDirection {
 }
 impl ListRemindersDirection {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "asc",
@@ -219,6 +235,7 @@ impl ListRemindersDirection {
     }
 }
 impl From<&str> for ListRemindersDirection {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "asc" => Self::Asc,
@@ -228,6 +245,7 @@ impl From<&str> for ListRemindersDirection {
     }
 }
 impl From<String> for ListRemindersDirection {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -249,6 +267,7 @@ pub enum ListRemindersOrderBy {
 }
 impl ListRemindersOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Type => "type",
@@ -259,6 +278,7 @@ impl ListRemindersOrderBy {
     }
 }
 impl From<&str> for ListRemindersOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "type" => Self::Type,
@@ -269,6 +289,7 @@ impl From<&str> for ListRemindersOrderBy {
     }
 }
 impl From<String> for ListRemindersOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -288,6 +309,7 @@ pub enum ListSetsSetOrigin {
 }
 impl ListSetsSetOrigin {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Ui => "UI",
@@ -297,6 +319,7 @@ impl ListSetsSetOrigin {
     }
 }
 impl From<&str> for ListSetsSetOrigin {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "UI" => Self::Ui,
@@ -306,6 +329,7 @@ impl From<&str> for ListSetsSetOrigin {
     }
 }
 impl From<String> for ListSetsSetOrigin {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -325,6 +349,7 @@ pub enum ListSetsSetType {
 }
 impl ListSetsSetType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Itemized => "ITEMIZED",
@@ -334,6 +359,7 @@ impl ListSetsSetType {
     }
 }
 impl From<&str> for ListSetsSetType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "ITEMIZED" => Self::Itemized,
@@ -343,6 +369,7 @@ impl From<&str> for ListSetsSetType {
     }
 }
 impl From<String> for ListSetsSetType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -364,6 +391,7 @@ pub enum ManageSetMembersOp {
 }
 impl ManageSetMembersOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::AddMembers => "add_members",
@@ -374,6 +402,7 @@ impl ManageSetMembersOp {
     }
 }
 impl From<&str> for ManageSetMembersOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "add_members" => Self::AddMembers,
@@ -384,6 +413,7 @@ impl From<&str> for ManageSetMembersOp {
     }
 }
 impl From<String> for ManageSetMembersOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -401,6 +431,7 @@ pub enum RunMdImportOp {
 }
 impl RunMdImportOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Run => "run",
@@ -409,6 +440,7 @@ impl RunMdImportOp {
     }
 }
 impl From<&str> for RunMdImportOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "run" => Self::Run,
@@ -417,6 +449,7 @@ impl From<&str> for RunMdImportOp {
     }
 }
 impl From<String> for RunMdImportOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -434,6 +467,7 @@ pub enum ListCodeTablesError {
 }
 impl ListCodeTablesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -443,6 +477,7 @@ impl ListCodeTablesError {
     }
 }
 impl alma_runtime::OperationError for ListCodeTablesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -464,6 +499,7 @@ pub enum GetCodeTableError {
 }
 impl GetCodeTableError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -473,6 +509,7 @@ impl GetCodeTableError {
     }
 }
 impl alma_runtime::OperationError for GetCodeTableError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -504,6 +541,7 @@ pub enum UpdateCodeTableError {
 }
 impl UpdateCodeTableError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -518,6 +556,7 @@ impl UpdateCodeTableError {
     }
 }
 impl alma_runtime::OperationError for UpdateCodeTableError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -542,6 +581,7 @@ pub enum ListDepartmentsError {
 }
 impl ListDepartmentsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -550,6 +590,7 @@ impl ListDepartmentsError {
     }
 }
 impl alma_runtime::OperationError for ListDepartmentsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -568,6 +609,7 @@ pub enum GetGeneralError {
 }
 impl GetGeneralError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "402119",
@@ -576,6 +618,7 @@ impl GetGeneralError {
     }
 }
 impl alma_runtime::OperationError for GetGeneralError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralErrorErrorOccurredWhile,
@@ -596,6 +639,7 @@ pub enum ListIntegrationProfilesError {
 }
 impl ListIntegrationProfilesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueInvalid => "40166410",
@@ -605,6 +649,7 @@ impl ListIntegrationProfilesError {
     }
 }
 impl alma_runtime::OperationError for ListIntegrationProfilesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166410" => Self::ParameterValueInvalid,
@@ -624,6 +669,7 @@ pub enum CreateIntegrationProfileError {
 }
 impl CreateIntegrationProfileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidProfileId => "60304",
@@ -632,6 +678,7 @@ impl CreateIntegrationProfileError {
     }
 }
 impl alma_runtime::OperationError for CreateIntegrationProfileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60304" => Self::InvalidProfileId,
@@ -650,6 +697,7 @@ pub enum GetIntegrationProfileError {
 }
 impl GetIntegrationProfileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidProfileId => "60304",
@@ -658,6 +706,7 @@ impl GetIntegrationProfileError {
     }
 }
 impl alma_runtime::OperationError for GetIntegrationProfileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60304" => Self::InvalidProfileId,
@@ -676,6 +725,7 @@ pub enum UpdateIntegrationProfileError {
 }
 impl UpdateIntegrationProfileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidProfileId => "60304",
@@ -684,6 +734,7 @@ impl UpdateIntegrationProfileError {
     }
 }
 impl alma_runtime::OperationError for UpdateIntegrationProfileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60304" => Self::InvalidProfileId,
@@ -702,6 +753,7 @@ pub enum DeleteIntegrationProfileError {
 }
 impl DeleteIntegrationProfileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidProfileId => "60304",
@@ -710,6 +762,7 @@ impl DeleteIntegrationProfileError {
     }
 }
 impl alma_runtime::OperationError for DeleteIntegrationProfileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60304" => Self::InvalidProfileId,
@@ -730,6 +783,7 @@ pub enum ListJobsError {
 }
 impl ListJobsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidCategory => "40166410",
@@ -739,6 +793,7 @@ impl ListJobsError {
     }
 }
 impl alma_runtime::OperationError for ListJobsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166410" => Self::InvalidCategory,
@@ -762,6 +817,7 @@ pub enum GetJobError {
 }
 impl GetJobError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidJobIdFormat => "402215",
@@ -772,6 +828,7 @@ impl GetJobError {
     }
 }
 impl alma_runtime::OperationError for GetJobError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402215" => Self::InvalidJobIdFormat,
@@ -810,6 +867,7 @@ pub enum SubmitJobError {
 }
 impl SubmitJobError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidJobIdFormat => "402215",
@@ -827,6 +885,7 @@ impl SubmitJobError {
     }
 }
 impl alma_runtime::OperationError for SubmitJobError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402215" => Self::InvalidJobIdFormat,
@@ -860,6 +919,7 @@ pub enum ListJobInstancesError {
 }
 impl ListJobInstancesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidJobIdFormat => "402215",
@@ -871,6 +931,7 @@ impl ListJobInstancesError {
     }
 }
 impl alma_runtime::OperationError for ListJobInstancesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402215" => Self::InvalidJobIdFormat,
@@ -896,6 +957,7 @@ pub enum GetJobInstanceError {
 }
 impl GetJobInstanceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidJobIdFormat => "402215",
@@ -906,6 +968,7 @@ impl GetJobInstanceError {
     }
 }
 impl alma_runtime::OperationError for GetJobInstanceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402215" => Self::InvalidJobIdFormat,
@@ -930,6 +993,7 @@ pub enum DownloadJobInstanceFileError {
 }
 impl DownloadJobInstanceFileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidJobIdFormat => "402215",
@@ -940,6 +1004,7 @@ impl DownloadJobInstanceFileError {
     }
 }
 impl alma_runtime::OperationError for DownloadJobInstanceFileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402215" => Self::InvalidJobIdFormat,
@@ -968,6 +1033,7 @@ pub enum ListJobInstanceEventsError {
 }
 impl ListJobInstanceEventsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidJobIdFormat => "402215",
@@ -980,6 +1046,7 @@ impl ListJobInstanceEventsError {
     }
 }
 impl alma_runtime::OperationError for ListJobInstanceEventsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402215" => Self::InvalidJobIdFormat,
@@ -1010,6 +1077,7 @@ pub enum ListJobInstanceMatchesError {
 }
 impl ListJobInstanceMatchesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidJobIdFormat => "402215",
@@ -1022,6 +1090,7 @@ impl ListJobInstanceMatchesError {
     }
 }
 impl alma_runtime::OperationError for ListJobInstanceMatchesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402215" => Self::InvalidJobIdFormat,
@@ -1046,6 +1115,7 @@ pub enum ListLettersError {
 }
 impl ListLettersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1055,6 +1125,7 @@ impl ListLettersError {
     }
 }
 impl alma_runtime::OperationError for ListLettersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1078,6 +1149,7 @@ pub enum GetLetterError {
 }
 impl GetLetterError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1088,6 +1160,7 @@ impl GetLetterError {
     }
 }
 impl alma_runtime::OperationError for GetLetterError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1116,6 +1189,7 @@ pub enum UpdateLetterError {
 }
 impl UpdateLetterError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::JsonNotSupportedApi => "60105",
@@ -1128,6 +1202,7 @@ impl UpdateLetterError {
     }
 }
 impl alma_runtime::OperationError for UpdateLetterError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60105" => Self::JsonNotSupportedApi,
@@ -1150,6 +1225,7 @@ pub enum ListLibrariesError {
 }
 impl ListLibrariesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1158,6 +1234,7 @@ impl ListLibrariesError {
     }
 }
 impl alma_runtime::OperationError for ListLibrariesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1176,6 +1253,7 @@ pub enum GetLibraryError {
 }
 impl GetLibraryError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1184,6 +1262,7 @@ impl GetLibraryError {
     }
 }
 impl alma_runtime::OperationError for GetLibraryError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1202,6 +1281,7 @@ pub enum ListCircDesksError {
 }
 impl ListCircDesksError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1210,6 +1290,7 @@ impl ListCircDesksError {
     }
 }
 impl alma_runtime::OperationError for ListCircDesksError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1230,6 +1311,7 @@ pub enum GetCircDeskError {
 }
 impl GetCircDeskError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1239,6 +1321,7 @@ impl GetCircDeskError {
     }
 }
 impl alma_runtime::OperationError for GetCircDeskError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1258,6 +1341,7 @@ pub enum ListLocationsError {
 }
 impl ListLocationsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1266,6 +1350,7 @@ impl ListLocationsError {
     }
 }
 impl alma_runtime::OperationError for ListLocationsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1294,6 +1379,7 @@ pub enum CreateLocationError {
 }
 impl CreateLocationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueInvalid => "401664",
@@ -1307,6 +1393,7 @@ impl CreateLocationError {
     }
 }
 impl alma_runtime::OperationError for CreateLocationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401664" => Self::ParameterValueInvalid,
@@ -1330,6 +1417,7 @@ pub enum GetLocationError {
 }
 impl GetLocationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1338,6 +1426,7 @@ impl GetLocationError {
     }
 }
 impl alma_runtime::OperationError for GetLocationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1368,6 +1457,7 @@ pub enum UpdateLocationError {
 }
 impl UpdateLocationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueInvalid => "401664",
@@ -1382,6 +1472,7 @@ impl UpdateLocationError {
     }
 }
 impl alma_runtime::OperationError for UpdateLocationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401664" => Self::ParameterValueInvalid,
@@ -1406,6 +1497,7 @@ pub enum DeleteLocationError {
 }
 impl DeleteLocationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1414,6 +1506,7 @@ impl DeleteLocationError {
     }
 }
 impl alma_runtime::OperationError for DeleteLocationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1432,6 +1525,7 @@ pub enum ListLibraryOpenHoursError {
 }
 impl ListLibraryOpenHoursError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1440,6 +1534,7 @@ impl ListLibraryOpenHoursError {
     }
 }
 impl alma_runtime::OperationError for ListLibraryOpenHoursError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1458,6 +1553,7 @@ pub enum ListLicenseTermsError {
 }
 impl ListLicenseTermsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedRetrieveLicense => "403401",
@@ -1466,6 +1562,7 @@ impl ListLicenseTermsError {
     }
 }
 impl alma_runtime::OperationError for ListLicenseTermsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "403401" => Self::FailedRetrieveLicense,
@@ -1492,6 +1589,7 @@ pub enum CreateLicenseTermError {
 }
 impl CreateLicenseTermError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::MandatoryFieldMissing => "500021",
@@ -1504,6 +1602,7 @@ impl CreateLicenseTermError {
     }
 }
 impl alma_runtime::OperationError for CreateLicenseTermError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "500021" => Self::MandatoryFieldMissing,
@@ -1528,6 +1627,7 @@ pub enum GetLicenseTermError {
 }
 impl GetLicenseTermError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LicenseCodeNotFound => "403400",
@@ -1537,6 +1637,7 @@ impl GetLicenseTermError {
     }
 }
 impl alma_runtime::OperationError for GetLicenseTermError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "403400" => Self::LicenseCodeNotFound,
@@ -1566,6 +1667,7 @@ pub enum UpdateLicenseTermError {
 }
 impl UpdateLicenseTermError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LicenseCodeNotFound => "403400",
@@ -1579,6 +1681,7 @@ impl UpdateLicenseTermError {
     }
 }
 impl alma_runtime::OperationError for UpdateLicenseTermError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "403400" => Self::LicenseCodeNotFound,
@@ -1604,6 +1707,7 @@ pub enum DeleteLicenseTermError {
 }
 impl DeleteLicenseTermError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LicenseCodeNotFound => "403400",
@@ -1613,6 +1717,7 @@ impl DeleteLicenseTermError {
     }
 }
 impl alma_runtime::OperationError for DeleteLicenseTermError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "403400" => Self::LicenseCodeNotFound,
@@ -1634,6 +1739,7 @@ pub enum ListMappingTablesError {
 }
 impl ListMappingTablesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1643,6 +1749,7 @@ impl ListMappingTablesError {
     }
 }
 impl alma_runtime::OperationError for ListMappingTablesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1664,6 +1771,7 @@ pub enum GetMappingTableError {
 }
 impl GetMappingTableError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1673,6 +1781,7 @@ impl GetMappingTableError {
     }
 }
 impl alma_runtime::OperationError for GetMappingTableError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1702,6 +1811,7 @@ pub enum UpdateMappingTableError {
 }
 impl UpdateMappingTableError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1715,6 +1825,7 @@ impl UpdateMappingTableError {
     }
 }
 impl alma_runtime::OperationError for UpdateMappingTableError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1740,6 +1851,7 @@ pub enum ListMdImportProfilesError {
 }
 impl ListMdImportProfilesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "402119",
@@ -1749,6 +1861,7 @@ impl ListMdImportProfilesError {
     }
 }
 impl alma_runtime::OperationError for ListMdImportProfilesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralErrorErrorOccurredWhile,
@@ -1768,6 +1881,7 @@ pub enum GetMdImportProfileError {
 }
 impl GetMdImportProfileError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedFindProfileId => "401871",
@@ -1776,6 +1890,7 @@ impl GetMdImportProfileError {
     }
 }
 impl alma_runtime::OperationError for GetMdImportProfileError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401871" => Self::FailedFindProfileId,
@@ -1794,6 +1909,7 @@ pub enum RunMdImportError {
 }
 impl RunMdImportError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedFindProfileId => "401871",
@@ -1802,6 +1918,7 @@ impl RunMdImportError {
     }
 }
 impl alma_runtime::OperationError for RunMdImportError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401871" => Self::FailedFindProfileId,
@@ -1822,6 +1939,7 @@ pub enum ListPrintersError {
 }
 impl ListPrintersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LibraryCodeNotValid => "402469",
@@ -1831,6 +1949,7 @@ impl ListPrintersError {
     }
 }
 impl alma_runtime::OperationError for ListPrintersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402469" => Self::LibraryCodeNotValid,
@@ -1850,6 +1969,7 @@ pub enum GetPrinterError {
 }
 impl GetPrinterError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidPrinterId => "402899",
@@ -1858,6 +1978,7 @@ impl GetPrinterError {
     }
 }
 impl alma_runtime::OperationError for GetPrinterError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402899" => Self::InvalidPrinterId,
@@ -1880,6 +2001,7 @@ pub enum ListRelationsError {
 }
 impl ListRelationsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1890,6 +2012,7 @@ impl ListRelationsError {
     }
 }
 impl alma_runtime::OperationError for ListRelationsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1914,6 +2037,7 @@ pub enum ReplaceRelationsError {
 }
 impl ReplaceRelationsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1924,6 +2048,7 @@ impl ReplaceRelationsError {
     }
 }
 impl alma_runtime::OperationError for ReplaceRelationsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1948,6 +2073,7 @@ pub enum DeleteRelationsError {
 }
 impl DeleteRelationsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1958,6 +2084,7 @@ impl DeleteRelationsError {
     }
 }
 impl alma_runtime::OperationError for DeleteRelationsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1978,6 +2105,7 @@ pub enum ListRemindersError {
 }
 impl ListRemindersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueInvalid => "40166410",
@@ -1986,6 +2114,7 @@ impl ListRemindersError {
     }
 }
 impl alma_runtime::OperationError for ListRemindersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166410" => Self::ParameterValueInvalid,
@@ -2018,6 +2147,7 @@ pub enum CreateReminderError {
 }
 impl CreateReminderError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueInvalid => "40166410",
@@ -2033,6 +2163,7 @@ impl CreateReminderError {
     }
 }
 impl alma_runtime::OperationError for CreateReminderError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166410" => Self::ParameterValueInvalid,
@@ -2058,6 +2189,7 @@ pub enum GetReminderError {
 }
 impl GetReminderError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ReminderIdNotValid => "60177",
@@ -2066,6 +2198,7 @@ impl GetReminderError {
     }
 }
 impl alma_runtime::OperationError for GetReminderError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60177" => Self::ReminderIdNotValid,
@@ -2092,6 +2225,7 @@ pub enum UpdateReminderError {
 }
 impl UpdateReminderError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueInvalid => "40166410",
@@ -2104,6 +2238,7 @@ impl UpdateReminderError {
     }
 }
 impl alma_runtime::OperationError for UpdateReminderError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166410" => Self::ParameterValueInvalid,
@@ -2126,6 +2261,7 @@ pub enum DeleteReminderError {
 }
 impl DeleteReminderError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ReminderIdNotValid => "60177",
@@ -2134,6 +2270,7 @@ impl DeleteReminderError {
     }
 }
 impl alma_runtime::OperationError for DeleteReminderError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60177" => Self::ReminderIdNotValid,
@@ -2156,6 +2293,7 @@ pub enum ListSetsError {
 }
 impl ListSetsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterValueInvalid => "40166410",
@@ -2166,6 +2304,7 @@ impl ListSetsError {
     }
 }
 impl alma_runtime::OperationError for ListSetsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166410" => Self::ParameterValueInvalid,
@@ -2222,6 +2361,7 @@ pub enum CreateSetError {
 }
 impl CreateSetError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "402119",
@@ -2248,6 +2388,7 @@ impl CreateSetError {
     }
 }
 impl alma_runtime::OperationError for CreateSetError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralErrorErrorOccurredWhile,
@@ -2284,6 +2425,7 @@ pub enum GetSetError {
 }
 impl GetSetError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidSetId => "60107",
@@ -2292,6 +2434,7 @@ impl GetSetError {
     }
 }
 impl alma_runtime::OperationError for GetSetError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60107" => Self::InvalidSetId,
@@ -2334,6 +2477,7 @@ pub enum ManageSetMembersError {
 }
 impl ManageSetMembersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidSetId => "60107",
@@ -2354,6 +2498,7 @@ impl ManageSetMembersError {
     }
 }
 impl alma_runtime::OperationError for ManageSetMembersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60107" => Self::InvalidSetId,
@@ -2396,6 +2541,7 @@ pub enum UpdateSetError {
 }
 impl UpdateSetError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidSetId => "60107",
@@ -2410,6 +2556,7 @@ impl UpdateSetError {
     }
 }
 impl alma_runtime::OperationError for UpdateSetError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60107" => Self::InvalidSetId,
@@ -2436,6 +2583,7 @@ pub enum DeleteSetError {
 }
 impl DeleteSetError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidSetId => "402264",
@@ -2445,6 +2593,7 @@ impl DeleteSetError {
     }
 }
 impl alma_runtime::OperationError for DeleteSetError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402264" => Self::InvalidSetId,
@@ -2468,6 +2617,7 @@ pub enum ListMembersError {
 }
 impl ListMembersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidSetId => "60107",
@@ -2478,6 +2628,7 @@ impl ListMembersError {
     }
 }
 impl alma_runtime::OperationError for ListMembersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60107" => Self::InvalidSetId,
@@ -2504,6 +2655,7 @@ pub enum ListFeeTransactionsError {
 }
 impl ListFeeTransactionsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2515,6 +2667,7 @@ impl ListFeeTransactionsError {
     }
 }
 impl alma_runtime::OperationError for ListFeeTransactionsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -2544,6 +2697,7 @@ pub enum RunWorkflowError {
 }
 impl RunWorkflowError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -2556,6 +2710,7 @@ impl RunWorkflowError {
     }
 }
 impl alma_runtime::OperationError for RunWorkflowError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,

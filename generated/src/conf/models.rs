@@ -5,7 +5,7 @@
 /// Specific additional printer.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/additional_printer`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AdditionalPrinter {
     /// Additional printer associated with the circulation desk.
     pub additional_printer_details: Option<alma_runtime::CodeValue>,
@@ -16,30 +16,42 @@ pub struct AdditionalPrinter {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AdditionalPrinter {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.additional_printer_details.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for AdditionalPrinter {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for AdditionalPrinter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for AdditionalPrinter {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.additional_printer_details], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.additional_printer_details], &mut self.extra, &mut self.wire)
     }
@@ -47,6 +59,7 @@ impl alma_runtime::codec::Object for AdditionalPrinter {
 alma_runtime::serde_via_codec!(AdditionalPrinter);
 impl alma_runtime::Model for AdditionalPrinter {
     const NAME: &'static str = "AdditionalPrinter";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -68,7 +81,7 @@ impl alma_runtime::Model for AdditionalPrinter {
 /// Circulation desk Object.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/circ_desk`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CircDesk {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -213,6 +226,7 @@ pub struct CircDesk {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CircDesk {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.code.is_empty() && self.name.is_empty()
             && self.primary.is_none() && self.reading_room_desk.is_none()
@@ -245,22 +259,32 @@ impl alma_runtime::IsEmpty for CircDesk {
     }
 }
 impl alma_runtime::Codec for CircDesk {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CircDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CircDesk {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -308,6 +332,7 @@ impl alma_runtime::codec::Object for CircDesk {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -359,6 +384,7 @@ impl alma_runtime::codec::Object for CircDesk {
 alma_runtime::serde_via_codec!(CircDesk);
 impl alma_runtime::Model for CircDesk {
     const NAME: &'static str = "CircDesk";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -692,7 +718,7 @@ impl alma_runtime::Model for CircDesk {
 /// Specific location.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/location`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CircDeskLocation {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -725,6 +751,7 @@ pub struct CircDeskLocation {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CircDeskLocation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.location_code.is_none()
             && self.location_name.is_none() && self.location_type.is_none()
@@ -733,22 +760,32 @@ impl alma_runtime::IsEmpty for CircDeskLocation {
     }
 }
 impl alma_runtime::Codec for CircDeskLocation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CircDeskLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CircDeskLocation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -764,6 +801,7 @@ impl alma_runtime::codec::Object for CircDeskLocation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -783,6 +821,7 @@ impl alma_runtime::codec::Object for CircDeskLocation {
 alma_runtime::serde_via_codec!(CircDeskLocation);
 impl alma_runtime::Model for CircDeskLocation {
     const NAME: &'static str = "CircDeskLocation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -854,7 +893,7 @@ impl alma_runtime::Model for CircDeskLocation {
 /// Specific work order type.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/work_order_type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct WorkOrderType {
     /// Work order type code. Desc attribute holds the name.
     pub work_order_type_code: Option<alma_runtime::CodeValue>,
@@ -869,28 +908,39 @@ pub struct WorkOrderType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for WorkOrderType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.work_order_type_code.is_none() && self.work_order_time_days.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for WorkOrderType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for WorkOrderType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for WorkOrderType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.work_order_type_code, &self.work_order_time_days],
@@ -898,6 +948,7 @@ impl alma_runtime::codec::Object for WorkOrderType {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.work_order_type_code, &mut self.work_order_time_days],
@@ -909,6 +960,7 @@ impl alma_runtime::codec::Object for WorkOrderType {
 alma_runtime::serde_via_codec!(WorkOrderType);
 impl alma_runtime::Model for WorkOrderType {
     const NAME: &'static str = "WorkOrderType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -940,7 +992,7 @@ impl alma_runtime::Model for WorkOrderType {
 /// A list of circulation desks.
 ///
 /// Schema: `schemas/rest_circ_desks.json#/circ_desks`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CircDesks {
     /// The total number of circulation desks.
     pub total_record_count: Option<i64>,
@@ -953,31 +1005,43 @@ pub struct CircDesks {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CircDesks {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.circ_desk.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CircDesks {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CircDesks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CircDesks {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.circ_desk], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.circ_desk],
@@ -989,6 +1053,7 @@ impl alma_runtime::codec::Object for CircDesks {
 alma_runtime::serde_via_codec!(CircDesks);
 impl alma_runtime::Model for CircDesks {
     const NAME: &'static str = "CircDesks";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1022,7 +1087,7 @@ impl alma_runtime::Model for CircDesks {
 /// Code Table Object.
 ///
 /// Schema: `schemas/rest_code_table.json#/code_table`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CodeTable {
     /// The code table name.
     pub name: String,
@@ -1055,6 +1120,7 @@ pub struct CodeTable {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTable {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_empty() && self.description.is_none()
             && alma_runtime::IsEmpty::is_empty(&self.sub_system)
@@ -1065,22 +1131,32 @@ impl alma_runtime::IsEmpty for CodeTable {
     }
 }
 impl alma_runtime::Codec for CodeTable {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CodeTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CodeTable {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1099,6 +1175,7 @@ impl alma_runtime::codec::Object for CodeTable {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1121,6 +1198,7 @@ impl alma_runtime::codec::Object for CodeTable {
 alma_runtime::serde_via_codec!(CodeTable);
 impl alma_runtime::Model for CodeTable {
     const NAME: &'static str = "CodeTable";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1220,7 +1298,7 @@ impl alma_runtime::Model for CodeTable {
 /// Specific code table's row.
 ///
 /// Schema: `schemas/rest_code_table.json#/row`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CodeTableRow {
     /// Code
     pub code: String,
@@ -1247,6 +1325,7 @@ pub struct CodeTableRow {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTableRow {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.description.is_empty() && self.default.is_none()
             && self.enabled.is_none() && self.updated_by.is_none()
@@ -1254,22 +1333,32 @@ impl alma_runtime::IsEmpty for CodeTableRow {
     }
 }
 impl alma_runtime::Codec for CodeTableRow {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CodeTableRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CodeTableRow {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1284,6 +1373,7 @@ impl alma_runtime::codec::Object for CodeTableRow {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1302,6 +1392,7 @@ impl alma_runtime::codec::Object for CodeTableRow {
 alma_runtime::serde_via_codec!(CodeTableRow);
 impl alma_runtime::Model for CodeTableRow {
     const NAME: &'static str = "CodeTableRow";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1363,7 +1454,7 @@ impl alma_runtime::Model for CodeTableRow {
     }
 }
 /// Schema: `schemas/rest_code_table.json#/scope`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Scope {
     /// The institution in which the code table is defined.
     pub institution_id: alma_runtime::CodeValue,
@@ -1376,31 +1467,43 @@ pub struct Scope {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Scope {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.institution_id)
             && self.library_id.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Scope {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Scope {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.institution_id, &self.library_id], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.institution_id, &mut self.library_id],
@@ -1412,6 +1515,7 @@ impl alma_runtime::codec::Object for Scope {
 alma_runtime::serde_via_codec!(Scope);
 impl alma_runtime::Model for Scope {
     const NAME: &'static str = "Scope";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -1441,7 +1545,7 @@ impl alma_runtime::Model for Scope {
 /// A list of code tables.
 ///
 /// Schema: `schemas/rest_code_tables.json#/code_tables`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CodeTables {
     /// The total number of code tables in the list.
     pub total_record_count: Option<i64>,
@@ -1454,31 +1558,43 @@ pub struct CodeTables {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CodeTables {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.code_table.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CodeTables {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CodeTables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CodeTables {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.code_table], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.code_table],
@@ -1490,6 +1606,7 @@ impl alma_runtime::codec::Object for CodeTables {
 alma_runtime::serde_via_codec!(CodeTables);
 impl alma_runtime::Model for CodeTables {
     const NAME: &'static str = "CodeTables";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1523,7 +1640,7 @@ impl alma_runtime::Model for CodeTables {
 /// A contact's specific address.
 ///
 /// Schema: `schemas/rest_contact_info.json#/address`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ContactInfoAddress {
     /// Line 1 of the address.
     pub line1: String,
@@ -1566,6 +1683,7 @@ pub struct ContactInfoAddress {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoAddress {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.line1.is_empty() && self.line2.is_none() && self.line3.is_none()
             && self.line4.is_none() && self.line5.is_none() && self.city.is_none()
@@ -1577,22 +1695,32 @@ impl alma_runtime::IsEmpty for ContactInfoAddress {
     }
 }
 impl alma_runtime::Codec for ContactInfoAddress {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ContactInfoAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ContactInfoAddress {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1615,6 +1743,7 @@ impl alma_runtime::codec::Object for ContactInfoAddress {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1641,6 +1770,7 @@ impl alma_runtime::codec::Object for ContactInfoAddress {
 alma_runtime::serde_via_codec!(ContactInfoAddress);
 impl alma_runtime::Model for ContactInfoAddress {
     const NAME: &'static str = "ContactInfoAddress";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1790,6 +1920,7 @@ pub enum AddressType {
 }
 impl AddressType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Order => "order",
@@ -1805,6 +1936,7 @@ impl AddressType {
     }
 }
 impl From<&str> for AddressType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "order" => Self::Order,
@@ -1821,11 +1953,13 @@ impl From<&str> for AddressType {
 }
 impl alma_runtime::Codec for AddressType {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -1834,7 +1968,7 @@ alma_runtime::serde_via_codec!(AddressType);
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `schemas/rest_contact_info.json#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ContactInfo {
     /// List of contact's addresses.
     pub address: Vec<crate::conf::models::ContactInfoAddress>,
@@ -1849,31 +1983,43 @@ pub struct ContactInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.address.is_empty() && self.phone.is_empty() && self.email.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ContactInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ContactInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ContactInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.address, &self.phone, &self.email], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.address, &mut self.phone, &mut self.email],
@@ -1885,6 +2031,7 @@ impl alma_runtime::codec::Object for ContactInfo {
 alma_runtime::serde_via_codec!(ContactInfo);
 impl alma_runtime::Model for ContactInfo {
     const NAME: &'static str = "ContactInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -1928,7 +2075,7 @@ impl alma_runtime::Model for ContactInfo {
 /// A contact's specific email address.
 ///
 /// Schema: `schemas/rest_contact_info.json#/email`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ContactInfoEmail {
     /// The email address.
     pub email_address: Option<String>,
@@ -1947,6 +2094,7 @@ pub struct ContactInfoEmail {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoEmail {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.email_address.is_none() && self.description.is_none()
             && self.preferred.is_none() && self.email_type.is_empty()
@@ -1954,22 +2102,32 @@ impl alma_runtime::IsEmpty for ContactInfoEmail {
     }
 }
 impl alma_runtime::Codec for ContactInfoEmail {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ContactInfoEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ContactInfoEmail {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.email_address, &self.description, &self.preferred, &self.email_type],
@@ -1977,6 +2135,7 @@ impl alma_runtime::codec::Object for ContactInfoEmail {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1993,6 +2152,7 @@ impl alma_runtime::codec::Object for ContactInfoEmail {
 alma_runtime::serde_via_codec!(ContactInfoEmail);
 impl alma_runtime::Model for ContactInfoEmail {
     const NAME: &'static str = "ContactInfoEmail";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2070,6 +2230,7 @@ pub enum EmailType {
 }
 impl EmailType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OrderMail => "order_mail",
@@ -2089,6 +2250,7 @@ impl EmailType {
     }
 }
 impl From<&str> for EmailType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "order_mail" => Self::OrderMail,
@@ -2109,11 +2271,13 @@ impl From<&str> for EmailType {
 }
 impl alma_runtime::Codec for EmailType {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -2122,7 +2286,7 @@ alma_runtime::serde_via_codec!(EmailType);
 /// A contact's specific phone number.
 ///
 /// Schema: `schemas/rest_contact_info.json#/phone`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ContactInfoPhone {
     /// The phone number.
     pub phone_number: Option<String>,
@@ -2143,6 +2307,7 @@ pub struct ContactInfoPhone {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ContactInfoPhone {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.phone_number.is_none() && self.preferred.is_none()
             && self.preferred_sms.is_none() && self.phone_type.is_empty()
@@ -2150,22 +2315,32 @@ impl alma_runtime::IsEmpty for ContactInfoPhone {
     }
 }
 impl alma_runtime::Codec for ContactInfoPhone {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ContactInfoPhone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ContactInfoPhone {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2178,6 +2353,7 @@ impl alma_runtime::codec::Object for ContactInfoPhone {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2194,6 +2370,7 @@ impl alma_runtime::codec::Object for ContactInfoPhone {
 alma_runtime::serde_via_codec!(ContactInfoPhone);
 impl alma_runtime::Model for ContactInfoPhone {
     const NAME: &'static str = "ContactInfoPhone";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2269,6 +2446,7 @@ pub enum PhoneType {
 }
 impl PhoneType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::OrderPhone => "order_phone",
@@ -2287,6 +2465,7 @@ impl PhoneType {
     }
 }
 impl From<&str> for PhoneType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "order_phone" => Self::OrderPhone,
@@ -2306,11 +2485,13 @@ impl From<&str> for PhoneType {
 }
 impl alma_runtime::Codec for PhoneType {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -2319,7 +2500,7 @@ alma_runtime::serde_via_codec!(PhoneType);
 /// Specific department address.
 ///
 /// Schema: `schemas/rest_department.json#/address`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DepartmentAddress {
     /// Indication whether the address is the preferred one. Only one address can be defined as preferred.
     ///
@@ -2370,6 +2551,7 @@ pub struct DepartmentAddress {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepartmentAddress {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.preferred.is_none() && self.line1.is_none() && self.line2.is_none()
             && self.line3.is_none() && self.line4.is_none() && self.line5.is_none()
@@ -2381,22 +2563,32 @@ impl alma_runtime::IsEmpty for DepartmentAddress {
     }
 }
 impl alma_runtime::Codec for DepartmentAddress {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for DepartmentAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for DepartmentAddress {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2419,6 +2611,7 @@ impl alma_runtime::codec::Object for DepartmentAddress {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2445,6 +2638,7 @@ impl alma_runtime::codec::Object for DepartmentAddress {
 alma_runtime::serde_via_codec!(DepartmentAddress);
 impl alma_runtime::Model for DepartmentAddress {
     const NAME: &'static str = "DepartmentAddress";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2572,7 +2766,7 @@ impl alma_runtime::Model for DepartmentAddress {
 /// All of the the department contact information.
 ///
 /// Schema: `schemas/rest_department.json#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DepartmentContactInfo {
     /// List of contact mail addresses.
     pub address: Vec<crate::conf::models::DepartmentAddress>,
@@ -2587,31 +2781,43 @@ pub struct DepartmentContactInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepartmentContactInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.address.is_empty() && self.email.is_empty() && self.phone.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for DepartmentContactInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for DepartmentContactInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for DepartmentContactInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.address, &self.email, &self.phone], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.address, &mut self.email, &mut self.phone],
@@ -2623,6 +2829,7 @@ impl alma_runtime::codec::Object for DepartmentContactInfo {
 alma_runtime::serde_via_codec!(DepartmentContactInfo);
 impl alma_runtime::Model for DepartmentContactInfo {
     const NAME: &'static str = "DepartmentContactInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -2666,7 +2873,7 @@ impl alma_runtime::Model for DepartmentContactInfo {
 /// Department Object.
 ///
 /// Schema: `schemas/rest_department.json#/department`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Department {
     /// The department code.
     ///
@@ -2707,6 +2914,7 @@ pub struct Department {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Department {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty() && self.description.is_none()
             && self.type_.is_none() && self.work_days.is_none() && self.map.is_none()
@@ -2716,22 +2924,32 @@ impl alma_runtime::IsEmpty for Department {
     }
 }
 impl alma_runtime::Codec for Department {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Department {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Department {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2752,6 +2970,7 @@ impl alma_runtime::codec::Object for Department {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2776,6 +2995,7 @@ impl alma_runtime::codec::Object for Department {
 alma_runtime::serde_via_codec!(Department);
 impl alma_runtime::Model for Department {
     const NAME: &'static str = "Department";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2891,7 +3111,7 @@ impl alma_runtime::Model for Department {
 /// Specific department email address.
 ///
 /// Schema: `schemas/rest_department.json#/email`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DepartmentEmail {
     /// Indication whether the email address is the preferred one. Only one address can be defined as preferred.
     ///
@@ -2914,6 +3134,7 @@ pub struct DepartmentEmail {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepartmentEmail {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.preferred.is_none() && self.email_address.is_none()
             && self.description.is_none() && self.email_type.is_empty()
@@ -2921,22 +3142,32 @@ impl alma_runtime::IsEmpty for DepartmentEmail {
     }
 }
 impl alma_runtime::Codec for DepartmentEmail {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for DepartmentEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for DepartmentEmail {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.preferred, &self.email_address, &self.description, &self.email_type],
@@ -2944,6 +3175,7 @@ impl alma_runtime::codec::Object for DepartmentEmail {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2960,6 +3192,7 @@ impl alma_runtime::codec::Object for DepartmentEmail {
 alma_runtime::serde_via_codec!(DepartmentEmail);
 impl alma_runtime::Model for DepartmentEmail {
     const NAME: &'static str = "DepartmentEmail";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3007,7 +3240,7 @@ impl alma_runtime::Model for DepartmentEmail {
 /// A particular operator.
 ///
 /// Schema: `schemas/rest_department.json#/operator`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Operator {
     /// `link` (XML attribute `link`).
     ///
@@ -3028,31 +3261,43 @@ pub struct Operator {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Operator {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.primary_id.is_none() && self.full_name.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Operator {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Operator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Operator {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.primary_id, &self.full_name], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.link, &mut self.primary_id, &mut self.full_name],
@@ -3064,6 +3309,7 @@ impl alma_runtime::codec::Object for Operator {
 alma_runtime::serde_via_codec!(Operator);
 impl alma_runtime::Model for Operator {
     const NAME: &'static str = "Operator";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3103,7 +3349,7 @@ impl alma_runtime::Model for Operator {
 /// Specific department phone number.
 ///
 /// Schema: `schemas/rest_department.json#/phone`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DepartmentPhone {
     /// Indication whether the phone number is the preferred one. Only one address can be defined as preferred.
     ///
@@ -3126,6 +3372,7 @@ pub struct DepartmentPhone {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepartmentPhone {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.preferred.is_none() && self.preferred_sms.is_none()
             && self.phone_number.is_none() && self.phone_type.is_empty()
@@ -3133,22 +3380,32 @@ impl alma_runtime::IsEmpty for DepartmentPhone {
     }
 }
 impl alma_runtime::Codec for DepartmentPhone {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for DepartmentPhone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for DepartmentPhone {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3161,6 +3418,7 @@ impl alma_runtime::codec::Object for DepartmentPhone {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3177,6 +3435,7 @@ impl alma_runtime::codec::Object for DepartmentPhone {
 alma_runtime::serde_via_codec!(DepartmentPhone);
 impl alma_runtime::Model for DepartmentPhone {
     const NAME: &'static str = "DepartmentPhone";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3224,7 +3483,7 @@ impl alma_runtime::Model for DepartmentPhone {
 /// A list of departments.
 ///
 /// Schema: `schemas/rest_departments.json#/departments`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Departments {
     /// The total number of departments.
     pub total_record_count: Option<i64>,
@@ -3237,31 +3496,43 @@ pub struct Departments {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Departments {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.department.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Departments {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Departments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Departments {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.department], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.department],
@@ -3273,6 +3544,7 @@ impl alma_runtime::codec::Object for Departments {
 alma_runtime::serde_via_codec!(Departments);
 impl alma_runtime::Model for Departments {
     const NAME: &'static str = "Departments";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3306,7 +3578,7 @@ impl alma_runtime::Model for Departments {
 /// Deposit profile object.
 ///
 /// Schema: `schemas/rest_deposit_profile.json#/deposit_profile`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DepositProfile {
     /// `link` (XML attribute `link`).
     ///
@@ -3359,6 +3631,7 @@ pub struct DepositProfile {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepositProfile {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.id.is_empty() && self.name.is_empty()
             && self.active.is_none() && self.description.is_none()
@@ -3373,22 +3646,32 @@ impl alma_runtime::IsEmpty for DepositProfile {
     }
 }
 impl alma_runtime::Codec for DepositProfile {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for DepositProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for DepositProfile {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3411,6 +3694,7 @@ impl alma_runtime::codec::Object for DepositProfile {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3437,6 +3721,7 @@ impl alma_runtime::codec::Object for DepositProfile {
 alma_runtime::serde_via_codec!(DepositProfile);
 impl alma_runtime::Model for DepositProfile {
     const NAME: &'static str = "DepositProfile";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3564,7 +3849,7 @@ impl alma_runtime::Model for DepositProfile {
 /// A list of deposit profiles.
 ///
 /// Schema: `schemas/rest_deposit_profiles.json#/deposit_profiles`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DepositProfiles {
     /// The total number of deposit profiles. This can be used when retrieving a long list of deposit profiles using pagination.
     pub total_record_count: Option<i64>,
@@ -3577,31 +3862,43 @@ pub struct DepositProfiles {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DepositProfiles {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.deposit_profile.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for DepositProfiles {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for DepositProfiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for DepositProfiles {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.deposit_profile], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.deposit_profile],
@@ -3613,6 +3910,7 @@ impl alma_runtime::codec::Object for DepositProfiles {
 alma_runtime::serde_via_codec!(DepositProfiles);
 impl alma_runtime::Model for DepositProfiles {
     const NAME: &'static str = "DepositProfiles";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3646,7 +3944,7 @@ impl alma_runtime::Model for DepositProfiles {
 /// An event object.
 ///
 /// Schema: `schemas/rest_event.json#/event`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Event {
     /// The event id.
     ///
@@ -3661,30 +3959,42 @@ pub struct Event {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Event {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.event_id.is_none() && self.event_key.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Event {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Event {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.event_id, &self.event_key], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.event_id, &mut self.event_key],
@@ -3696,6 +4006,7 @@ impl alma_runtime::codec::Object for Event {
 alma_runtime::serde_via_codec!(Event);
 impl alma_runtime::Model for Event {
     const NAME: &'static str = "Event";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3729,7 +4040,7 @@ impl alma_runtime::Model for Event {
 /// The event key.
 ///
 /// Schema: `schemas/rest_event.json#/event_key`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EventKey {
     /// The event key code.
     ///
@@ -3746,30 +4057,42 @@ pub struct EventKey {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EventKey {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for EventKey {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for EventKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for EventKey {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.code, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.code, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -3777,6 +4100,7 @@ impl alma_runtime::codec::Object for EventKey {
 alma_runtime::serde_via_codec!(EventKey);
 impl alma_runtime::Model for EventKey {
     const NAME: &'static str = "EventKey";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3808,7 +4132,7 @@ impl alma_runtime::Model for EventKey {
 /// A list of events.
 ///
 /// Schema: `schemas/rest_events.json#/events`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Events {
     /// The total number of events.
     pub total_record_count: Option<i64>,
@@ -3821,31 +4145,43 @@ pub struct Events {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Events {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.event.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Events {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Events {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Events {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.event], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.event],
@@ -3857,6 +4193,7 @@ impl alma_runtime::codec::Object for Events {
 alma_runtime::serde_via_codec!(Events);
 impl alma_runtime::Model for Events {
     const NAME: &'static str = "Events";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3888,7 +4225,7 @@ impl alma_runtime::Model for Events {
     }
 }
 /// Schema: `schemas/rest_general.json#/digital`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Digital {
     /// Bucket name.
     ///
@@ -3915,6 +4252,7 @@ pub struct Digital {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Digital {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.bucket.is_empty() && self.region.is_empty() && self.ingest_url.is_empty()
             && self.delivery_url.is_empty() && self.ingest_form.is_none()
@@ -3922,22 +4260,32 @@ impl alma_runtime::IsEmpty for Digital {
     }
 }
 impl alma_runtime::Codec for Digital {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Digital {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Digital {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3951,6 +4299,7 @@ impl alma_runtime::codec::Object for Digital {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3968,6 +4317,7 @@ impl alma_runtime::codec::Object for Digital {
 alma_runtime::serde_via_codec!(Digital);
 impl alma_runtime::Model for Digital {
     const NAME: &'static str = "Digital";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4025,7 +4375,7 @@ impl alma_runtime::Model for Digital {
 /// General Configuration
 ///
 /// Schema: `schemas/rest_general.json#/general`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct General {
     /// Institution.
     pub institution: alma_runtime::CodeValue,
@@ -4046,6 +4396,7 @@ pub struct General {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for General {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.institution) && self.alma_url.is_empty()
             && self.environment_type.is_empty() && self.digital.is_none()
@@ -4053,22 +4404,32 @@ impl alma_runtime::IsEmpty for General {
     }
 }
 impl alma_runtime::Codec for General {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for General {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for General {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.institution, &self.alma_url, &self.environment_type, &self.digital],
@@ -4076,6 +4437,7 @@ impl alma_runtime::codec::Object for General {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4092,6 +4454,7 @@ impl alma_runtime::codec::Object for General {
 alma_runtime::serde_via_codec!(General);
 impl alma_runtime::Model for General {
     const NAME: &'static str = "General";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4139,7 +4502,7 @@ impl alma_runtime::Model for General {
     }
 }
 /// Schema: `schemas/rest_general.json#/ingest_form`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IngestForm {
     /// acl
     ///
@@ -4180,6 +4543,7 @@ pub struct IngestForm {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IngestForm {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.acl.is_empty() && self.policy.is_empty() && self.x_amz_algorithm.is_empty()
             && self.x_amz_credential.is_empty() && self.x_amz_signature.is_empty()
@@ -4188,22 +4552,32 @@ impl alma_runtime::IsEmpty for IngestForm {
     }
 }
 impl alma_runtime::Codec for IngestForm {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IngestForm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IngestForm {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4220,6 +4594,7 @@ impl alma_runtime::codec::Object for IngestForm {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4240,6 +4615,7 @@ impl alma_runtime::codec::Object for IngestForm {
 alma_runtime::serde_via_codec!(IngestForm);
 impl alma_runtime::Model for IngestForm {
     const NAME: &'static str = "IngestForm";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4319,7 +4695,7 @@ impl alma_runtime::Model for IngestForm {
 /// Detailed digital related information of the profile. Relevant only if the profile type is Digital.
 ///
 /// Schema: `schemas/rest_import_profile.json#/digital_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct DigitalDetails {
     /// Indication whether the profile is for remote digital.
     ///
@@ -4346,6 +4722,7 @@ pub struct DigitalDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DigitalDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.remote.is_none() && self.remote_repository_instance.is_none()
             && self.ie_type.is_none() && self.ie_status.is_none()
@@ -4355,22 +4732,32 @@ impl alma_runtime::IsEmpty for DigitalDetails {
     }
 }
 impl alma_runtime::Codec for DigitalDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for DigitalDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for DigitalDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4387,6 +4774,7 @@ impl alma_runtime::codec::Object for DigitalDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4407,6 +4795,7 @@ impl alma_runtime::codec::Object for DigitalDetails {
 alma_runtime::serde_via_codec!(DigitalDetails);
 impl alma_runtime::Model for DigitalDetails {
     const NAME: &'static str = "DigitalDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4488,7 +4877,7 @@ impl alma_runtime::Model for DigitalDetails {
 /// Import profile object
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ImportProfile {
     /// Import profile id. Should be used in subsequent queries regarding the course. Output parameter.
     ///
@@ -4539,6 +4928,7 @@ pub struct ImportProfile {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ImportProfile {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.job_id.is_none()
             && alma_runtime::IsEmpty::is_empty(&self.type_) && self.name.is_empty()
@@ -4552,22 +4942,32 @@ impl alma_runtime::IsEmpty for ImportProfile {
     }
 }
 impl alma_runtime::Codec for ImportProfile {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ImportProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ImportProfile {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4592,6 +4992,7 @@ impl alma_runtime::codec::Object for ImportProfile {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4620,6 +5021,7 @@ impl alma_runtime::codec::Object for ImportProfile {
 alma_runtime::serde_via_codec!(ImportProfile);
 impl alma_runtime::Model for ImportProfile {
     const NAME: &'static str = "ImportProfile";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4767,7 +5169,7 @@ impl alma_runtime::Model for ImportProfile {
 /// The related job id. This job id should be used for running an import job for this profile. See [Run a job API]([https://developers.exlibrisgroup.com/alma/apis/docs/conf/UE9TVCAvYWxtYXdzL3YxL2NvbmYvam9icy97am9iX2lkfQ==/)\]
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile/properties/job_id`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ImportProfileJobId {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -4782,30 +5184,42 @@ pub struct ImportProfileJobId {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ImportProfileJobId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ImportProfileJobId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ImportProfileJobId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ImportProfileJobId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -4813,6 +5227,7 @@ impl alma_runtime::codec::Object for ImportProfileJobId {
 alma_runtime::serde_via_codec!(ImportProfileJobId);
 impl alma_runtime::Model for ImportProfileJobId {
     const NAME: &'static str = "ImportProfileJobId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4842,7 +5257,7 @@ impl alma_runtime::Model for ImportProfileJobId {
     }
 }
 /// Schema: `schemas/rest_import_profile.json#/representation`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ImportProfileRepresentation {
     /// Active or inactive indication of the representation.
     pub active: Option<alma_runtime::CodeValue>,
@@ -4863,28 +5278,39 @@ pub struct ImportProfileRepresentation {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ImportProfileRepresentation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.active.is_none() && self.library.is_none() && self.group_files_by.is_none()
             && self.label.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ImportProfileRepresentation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ImportProfileRepresentation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ImportProfileRepresentation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.active, &self.library, &self.group_files_by, &self.label],
@@ -4892,6 +5318,7 @@ impl alma_runtime::codec::Object for ImportProfileRepresentation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4908,6 +5335,7 @@ impl alma_runtime::codec::Object for ImportProfileRepresentation {
 alma_runtime::serde_via_codec!(ImportProfileRepresentation);
 impl alma_runtime::Model for ImportProfileRepresentation {
     const NAME: &'static str = "ImportProfileRepresentation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4955,7 +5383,7 @@ impl alma_runtime::Model for ImportProfileRepresentation {
 /// A list of import profiles.
 ///
 /// Schema: `schemas/rest_import_profiles.json#/import_profiles`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ImportProfiles {
     /// The total number of import profiles. This can be used when retrieving a long list of import profiles using pagination.
     pub total_record_count: Option<i64>,
@@ -4968,31 +5396,43 @@ pub struct ImportProfiles {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ImportProfiles {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.import_profile.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ImportProfiles {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ImportProfiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ImportProfiles {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.import_profile], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.import_profile],
@@ -5004,6 +5444,7 @@ impl alma_runtime::codec::Object for ImportProfiles {
 alma_runtime::serde_via_codec!(ImportProfiles);
 impl alma_runtime::Model for ImportProfiles {
     const NAME: &'static str = "ImportProfiles";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5037,7 +5478,7 @@ impl alma_runtime::Model for ImportProfiles {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IntegrationProfilePost {
     /// `link` (XML attribute `link`).
     ///
@@ -5074,6 +5515,7 @@ pub struct IntegrationProfilePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.code.is_empty() && self.name.is_empty()
             && self.type_.is_none() && alma_runtime::IsEmpty::is_empty(&self.system)
@@ -5084,22 +5526,32 @@ impl alma_runtime::IsEmpty for IntegrationProfilePost {
     }
 }
 impl alma_runtime::Codec for IntegrationProfilePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IntegrationProfilePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IntegrationProfilePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5118,6 +5570,7 @@ impl alma_runtime::codec::Object for IntegrationProfilePost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5140,6 +5593,7 @@ impl alma_runtime::codec::Object for IntegrationProfilePost {
 alma_runtime::serde_via_codec!(IntegrationProfilePost);
 impl alma_runtime::Model for IntegrationProfilePost {
     const NAME: &'static str = "IntegrationProfilePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5243,7 +5697,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
 /// S/FTP connection to transfer files between Alma and the external system.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/ftp_connection`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IntegrationProfilePostFtpConnection {
     /// `value` (XML text).
     ///
@@ -5256,30 +5710,42 @@ pub struct IntegrationProfilePostFtpConnection {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostFtpConnection {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for IntegrationProfilePostFtpConnection {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IntegrationProfilePostFtpConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IntegrationProfilePostFtpConnection {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -5287,6 +5753,7 @@ impl alma_runtime::codec::Object for IntegrationProfilePostFtpConnection {
 alma_runtime::serde_via_codec!(IntegrationProfilePostFtpConnection);
 impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
     const NAME: &'static str = "IntegrationProfilePostFtpConnection";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5310,7 +5777,7 @@ impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
 /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/system`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IntegrationProfilePostSystem {
     /// `value` (XML text).
     ///
@@ -5323,30 +5790,42 @@ pub struct IntegrationProfilePostSystem {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostSystem {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for IntegrationProfilePostSystem {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IntegrationProfilePostSystem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IntegrationProfilePostSystem {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -5354,6 +5833,7 @@ impl alma_runtime::codec::Object for IntegrationProfilePostSystem {
 alma_runtime::serde_via_codec!(IntegrationProfilePostSystem);
 impl alma_runtime::Model for IntegrationProfilePostSystem {
     const NAME: &'static str = "IntegrationProfilePostSystem";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5377,7 +5857,7 @@ impl alma_runtime::Model for IntegrationProfilePostSystem {
 /// The integration profile type. Possible codes are listed in 'IntegrationTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). This field cannot be updated.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IntegrationProfilePostType {
     /// `value` (XML text).
     ///
@@ -5390,30 +5870,42 @@ pub struct IntegrationProfilePostType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePostType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for IntegrationProfilePostType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IntegrationProfilePostType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IntegrationProfilePostType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -5421,6 +5913,7 @@ impl alma_runtime::codec::Object for IntegrationProfilePostType {
 alma_runtime::serde_via_codec!(IntegrationProfilePostType);
 impl alma_runtime::Model for IntegrationProfilePostType {
     const NAME: &'static str = "IntegrationProfilePostType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5444,7 +5937,7 @@ impl alma_runtime::Model for IntegrationProfilePostType {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IntegrationProfilePut {
     /// `link` (XML attribute `link`).
     ///
@@ -5479,6 +5972,7 @@ pub struct IntegrationProfilePut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfilePut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.code.is_empty() && self.name.is_empty()
             && alma_runtime::IsEmpty::is_empty(&self.system)
@@ -5489,22 +5983,32 @@ impl alma_runtime::IsEmpty for IntegrationProfilePut {
     }
 }
 impl alma_runtime::Codec for IntegrationProfilePut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IntegrationProfilePut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IntegrationProfilePut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5522,6 +6026,7 @@ impl alma_runtime::codec::Object for IntegrationProfilePut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5543,6 +6048,7 @@ impl alma_runtime::codec::Object for IntegrationProfilePut {
 alma_runtime::serde_via_codec!(IntegrationProfilePut);
 impl alma_runtime::Model for IntegrationProfilePut {
     const NAME: &'static str = "IntegrationProfilePut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5636,7 +6142,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile.json#/integration_profile`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IntegrationProfile {
     /// `link` (XML attribute `link`).
     ///
@@ -5679,6 +6185,7 @@ pub struct IntegrationProfile {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfile {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.id.is_none() && self.code.is_empty()
             && self.name.is_empty() && self.type_.is_none()
@@ -5690,22 +6197,32 @@ impl alma_runtime::IsEmpty for IntegrationProfile {
     }
 }
 impl alma_runtime::Codec for IntegrationProfile {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IntegrationProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IntegrationProfile {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5726,6 +6243,7 @@ impl alma_runtime::codec::Object for IntegrationProfile {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5750,6 +6268,7 @@ impl alma_runtime::codec::Object for IntegrationProfile {
 alma_runtime::serde_via_codec!(IntegrationProfile);
 impl alma_runtime::Model for IntegrationProfile {
     const NAME: &'static str = "IntegrationProfile";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5865,7 +6384,7 @@ impl alma_runtime::Model for IntegrationProfile {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_integration_profile.json#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IntegrationProfileParameter {
     /// The name of the action the specific parameter is related to.
     pub action: alma_runtime::CodeValue,
@@ -5880,6 +6399,7 @@ pub struct IntegrationProfileParameter {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IntegrationProfileParameter {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.action)
             && alma_runtime::IsEmpty::is_empty(&self.name) && self.value.is_empty()
@@ -5887,25 +6407,36 @@ impl alma_runtime::IsEmpty for IntegrationProfileParameter {
     }
 }
 impl alma_runtime::Codec for IntegrationProfileParameter {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IntegrationProfileParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IntegrationProfileParameter {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.action, &self.name, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.action, &mut self.name, &mut self.value],
@@ -5917,6 +6448,7 @@ impl alma_runtime::codec::Object for IntegrationProfileParameter {
 alma_runtime::serde_via_codec!(IntegrationProfileParameter);
 impl alma_runtime::Model for IntegrationProfileParameter {
     const NAME: &'static str = "IntegrationProfileParameter";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5956,7 +6488,7 @@ impl alma_runtime::Model for IntegrationProfileParameter {
 /// job Object.
 ///
 /// Schema: `schemas/rest_job-post.json#/job`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct JobPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -5975,28 +6507,39 @@ pub struct JobPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.creator.is_none() && self.next_run.is_none()
             && self.parameter.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for JobPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for JobPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for JobPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.link, &self.creator, &self.next_run, &self.parameter],
@@ -6004,6 +6547,7 @@ impl alma_runtime::codec::Object for JobPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6020,6 +6564,7 @@ impl alma_runtime::codec::Object for JobPost {
 alma_runtime::serde_via_codec!(JobPost);
 impl alma_runtime::Model for JobPost {
     const NAME: &'static str = "JobPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6069,7 +6614,7 @@ impl alma_runtime::Model for JobPost {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ParameterPost {
     /// The name of the parameter.
     pub name: crate::conf::models::ParameterPostName,
@@ -6082,31 +6627,43 @@ pub struct ParameterPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ParameterPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.name) && self.value.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ParameterPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ParameterPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ParameterPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.name, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.name, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -6114,6 +6671,7 @@ impl alma_runtime::codec::Object for ParameterPost {
 alma_runtime::serde_via_codec!(ParameterPost);
 impl alma_runtime::Model for ParameterPost {
     const NAME: &'static str = "ParameterPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6147,7 +6705,7 @@ impl alma_runtime::Model for ParameterPost {
 /// The name of the parameter.
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter/properties/name`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ParameterPostName {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -6158,30 +6716,42 @@ pub struct ParameterPostName {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ParameterPostName {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ParameterPostName {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ParameterPostName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ParameterPostName {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -6189,6 +6759,7 @@ impl alma_runtime::codec::Object for ParameterPostName {
 alma_runtime::serde_via_codec!(ParameterPostName);
 impl alma_runtime::Model for ParameterPostName {
     const NAME: &'static str = "ParameterPostName";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6212,7 +6783,7 @@ impl alma_runtime::Model for ParameterPostName {
 /// job Object.
 ///
 /// Schema: `schemas/rest_job.json#/job`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Job {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -6255,6 +6826,7 @@ pub struct Job {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Job {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.id.is_none() && self.name.is_none()
             && self.description.is_none() && self.type_.is_none()
@@ -6266,22 +6838,32 @@ impl alma_runtime::IsEmpty for Job {
     }
 }
 impl alma_runtime::Codec for Job {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Job {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Job {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -6303,6 +6885,7 @@ impl alma_runtime::codec::Object for Job {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -6328,6 +6911,7 @@ impl alma_runtime::codec::Object for Job {
 alma_runtime::serde_via_codec!(Job);
 impl alma_runtime::Model for Job {
     const NAME: &'static str = "Job";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6453,7 +7037,7 @@ impl alma_runtime::Model for Job {
 /// Details about submission of the job. Output parameter. This information will be returned as part of the response for job run action. The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct JobAdditionalInfo {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -6466,30 +7050,42 @@ pub struct JobAdditionalInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobAdditionalInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for JobAdditionalInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for JobAdditionalInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for JobAdditionalInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -6497,6 +7093,7 @@ impl alma_runtime::codec::Object for JobAdditionalInfo {
 alma_runtime::serde_via_codec!(JobAdditionalInfo);
 impl alma_runtime::Model for JobAdditionalInfo {
     const NAME: &'static str = "JobAdditionalInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6528,7 +7125,7 @@ impl alma_runtime::Model for JobAdditionalInfo {
 /// ID of the related profile. Output parameter. Relevant only for scheduled jobs that have a related profile (e.g. import, bursar etc.) The link attribute includes a link for retrieving information about the profile definitions.
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/related_profile`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct JobRelatedProfile {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -6543,30 +7140,42 @@ pub struct JobRelatedProfile {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobRelatedProfile {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for JobRelatedProfile {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for JobRelatedProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for JobRelatedProfile {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -6574,6 +7183,7 @@ impl alma_runtime::codec::Object for JobRelatedProfile {
 alma_runtime::serde_via_codec!(JobRelatedProfile);
 impl alma_runtime::Model for JobRelatedProfile {
     const NAME: &'static str = "JobRelatedProfile";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6605,7 +7215,7 @@ impl alma_runtime::Model for JobRelatedProfile {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_job.json#/parameter`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct JobParameter {
     /// The name of the parameter.
     pub name: alma_runtime::CodeValue,
@@ -6618,31 +7228,43 @@ pub struct JobParameter {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobParameter {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.name) && self.value.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for JobParameter {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for JobParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for JobParameter {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.name, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.name, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -6650,6 +7272,7 @@ impl alma_runtime::codec::Object for JobParameter {
 alma_runtime::serde_via_codec!(JobParameter);
 impl alma_runtime::Model for JobParameter {
     const NAME: &'static str = "JobParameter";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6681,7 +7304,7 @@ impl alma_runtime::Model for JobParameter {
 /// A list of job instances.
 ///
 /// Schema: `schemas/rest_job_instances.json#/job_instances`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct JobInstances {
     /// The total number of job instances.
     pub total_record_count: Option<i64>,
@@ -6694,31 +7317,43 @@ pub struct JobInstances {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobInstances {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.job_instance.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for JobInstances {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for JobInstances {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for JobInstances {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.job_instance], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.job_instance],
@@ -6730,6 +7365,7 @@ impl alma_runtime::codec::Object for JobInstances {
 alma_runtime::serde_via_codec!(JobInstances);
 impl alma_runtime::Model for JobInstances {
     const NAME: &'static str = "JobInstances";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6763,7 +7399,7 @@ impl alma_runtime::Model for JobInstances {
 /// A list of jobs.
 ///
 /// Schema: `schemas/rest_jobs.json#/jobs`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Jobs {
     /// The total number of jobs.
     pub total_record_count: Option<i64>,
@@ -6776,30 +7412,42 @@ pub struct Jobs {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Jobs {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.job.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Jobs {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Jobs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Jobs {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.job], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.job],
@@ -6811,6 +7459,7 @@ impl alma_runtime::codec::Object for Jobs {
 alma_runtime::serde_via_codec!(Jobs);
 impl alma_runtime::Model for Jobs {
     const NAME: &'static str = "Jobs";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6844,7 +7493,7 @@ impl alma_runtime::Model for Jobs {
 /// Letter Object.
 ///
 /// Schema: `schemas/rest_letter-put.json#/letter`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LetterPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -6857,30 +7506,42 @@ pub struct LetterPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LetterPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.xsl.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LetterPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LetterPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LetterPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.xsl], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.xsl], &mut self.extra, &mut self.wire)
     }
@@ -6888,6 +7549,7 @@ impl alma_runtime::codec::Object for LetterPut {
 alma_runtime::serde_via_codec!(LetterPut);
 impl alma_runtime::Model for LetterPut {
     const NAME: &'static str = "LetterPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6919,7 +7581,7 @@ impl alma_runtime::Model for LetterPut {
 /// Letter Object.
 ///
 /// Schema: `schemas/rest_letter.json#/letter`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Letter {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -6966,6 +7628,7 @@ pub struct Letter {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Letter {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.code.is_empty() && self.enabled.is_none()
             && self.name.is_empty() && self.description.is_none()
@@ -6976,22 +7639,32 @@ impl alma_runtime::IsEmpty for Letter {
     }
 }
 impl alma_runtime::Codec for Letter {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Letter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Letter {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -7013,6 +7686,7 @@ impl alma_runtime::codec::Object for Letter {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -7038,6 +7712,7 @@ impl alma_runtime::codec::Object for Letter {
 alma_runtime::serde_via_codec!(Letter);
 impl alma_runtime::Model for Letter {
     const NAME: &'static str = "Letter";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7157,7 +7832,7 @@ impl alma_runtime::Model for Letter {
 /// A list of letters.
 ///
 /// Schema: `schemas/rest_letters.json#/letters`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Letters {
     /// The total number of letters. This can be used when retrieving the letters list.
     pub total_record_count: Option<i64>,
@@ -7170,31 +7845,43 @@ pub struct Letters {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Letters {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.letter.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Letters {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Letters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Letters {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.letter], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.letter],
@@ -7206,6 +7893,7 @@ impl alma_runtime::codec::Object for Letters {
 alma_runtime::serde_via_codec!(Letters);
 impl alma_runtime::Model for Letters {
     const NAME: &'static str = "Letters";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7239,7 +7927,7 @@ impl alma_runtime::Model for Letters {
 /// A list of libraries.
 ///
 /// Schema: `schemas/rest_libraries.json#/libraries`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Libraries {
     /// library object.
     pub library: Vec<crate::conf::models::Library>,
@@ -7252,31 +7940,43 @@ pub struct Libraries {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Libraries {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.library.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Libraries {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Libraries {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Libraries {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.library, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.library, &mut self.total_record_count],
@@ -7288,6 +7988,7 @@ impl alma_runtime::codec::Object for Libraries {
 alma_runtime::serde_via_codec!(Libraries);
 impl alma_runtime::Model for Libraries {
     const NAME: &'static str = "Libraries";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7321,7 +8022,7 @@ impl alma_runtime::Model for Libraries {
 /// Library Object.
 ///
 /// Schema: `schemas/rest_library.json#/library`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Library {
     /// The library code. Should be used in subsequent queries regarding the library.
     ///
@@ -7366,6 +8067,7 @@ pub struct Library {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Library {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.path.is_none() && self.name.is_empty()
             && self.description.is_none() && self.resource_sharing.is_none()
@@ -7376,22 +8078,32 @@ impl alma_runtime::IsEmpty for Library {
     }
 }
 impl alma_runtime::Codec for Library {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Library {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -7412,6 +8124,7 @@ impl alma_runtime::codec::Object for Library {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -7436,6 +8149,7 @@ impl alma_runtime::codec::Object for Library {
 alma_runtime::serde_via_codec!(Library);
 impl alma_runtime::Model for Library {
     const NAME: &'static str = "Library";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7551,7 +8265,7 @@ impl alma_runtime::Model for Library {
 /// A count of the number of Circulation Desks.
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_circ_desks`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LibraryNumberOfCircDesks {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -7566,30 +8280,42 @@ pub struct LibraryNumberOfCircDesks {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryNumberOfCircDesks {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LibraryNumberOfCircDesks {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LibraryNumberOfCircDesks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LibraryNumberOfCircDesks {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -7597,6 +8323,7 @@ impl alma_runtime::codec::Object for LibraryNumberOfCircDesks {
 alma_runtime::serde_via_codec!(LibraryNumberOfCircDesks);
 impl alma_runtime::Model for LibraryNumberOfCircDesks {
     const NAME: &'static str = "LibraryNumberOfCircDesks";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7628,7 +8355,7 @@ impl alma_runtime::Model for LibraryNumberOfCircDesks {
 /// A count of the number of Locations.
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_locations`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LibraryNumberOfLocations {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -7643,30 +8370,42 @@ pub struct LibraryNumberOfLocations {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LibraryNumberOfLocations {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LibraryNumberOfLocations {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LibraryNumberOfLocations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LibraryNumberOfLocations {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -7674,6 +8413,7 @@ impl alma_runtime::codec::Object for LibraryNumberOfLocations {
 alma_runtime::serde_via_codec!(LibraryNumberOfLocations);
 impl alma_runtime::Model for LibraryNumberOfLocations {
     const NAME: &'static str = "LibraryNumberOfLocations";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7705,7 +8445,7 @@ impl alma_runtime::Model for LibraryNumberOfLocations {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicenseTermPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -7742,6 +8482,7 @@ pub struct LicenseTermPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.name.is_none() && self.code.is_none()
             && self.license_term_type.is_none()
@@ -7751,22 +8492,32 @@ impl alma_runtime::IsEmpty for LicenseTermPost {
     }
 }
 impl alma_runtime::Codec for LicenseTermPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicenseTermPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicenseTermPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -7784,6 +8535,7 @@ impl alma_runtime::codec::Object for LicenseTermPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -7805,6 +8557,7 @@ impl alma_runtime::codec::Object for LicenseTermPost {
 alma_runtime::serde_via_codec!(LicenseTermPost);
 impl alma_runtime::Model for LicenseTermPost {
     const NAME: &'static str = "LicenseTermPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7898,7 +8651,7 @@ impl alma_runtime::Model for LicenseTermPost {
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_section`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicenseTermPostLicenseSection {
     /// `value` (XML text).
     ///
@@ -7911,30 +8664,42 @@ pub struct LicenseTermPostLicenseSection {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPostLicenseSection {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LicenseTermPostLicenseSection {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicenseTermPostLicenseSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicenseTermPostLicenseSection {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -7942,6 +8707,7 @@ impl alma_runtime::codec::Object for LicenseTermPostLicenseSection {
 alma_runtime::serde_via_codec!(LicenseTermPostLicenseSection);
 impl alma_runtime::Model for LicenseTermPostLicenseSection {
     const NAME: &'static str = "LicenseTermPostLicenseSection";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -7965,7 +8731,7 @@ impl alma_runtime::Model for LicenseTermPostLicenseSection {
 /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_term_type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicenseTermPostLicenseTermType {
     /// `value` (XML text).
     ///
@@ -7978,30 +8744,42 @@ pub struct LicenseTermPostLicenseTermType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPostLicenseTermType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LicenseTermPostLicenseTermType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicenseTermPostLicenseTermType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicenseTermPostLicenseTermType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -8009,6 +8787,7 @@ impl alma_runtime::codec::Object for LicenseTermPostLicenseTermType {
 alma_runtime::serde_via_codec!(LicenseTermPostLicenseTermType);
 impl alma_runtime::Model for LicenseTermPostLicenseTermType {
     const NAME: &'static str = "LicenseTermPostLicenseTermType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8032,7 +8811,7 @@ impl alma_runtime::Model for LicenseTermPostLicenseTermType {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicenseTermPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -8065,6 +8844,7 @@ pub struct LicenseTermPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTermPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.name.is_none() && self.code.is_none()
             && self.license_term_type.is_none()
@@ -8074,22 +8854,32 @@ impl alma_runtime::IsEmpty for LicenseTermPut {
     }
 }
 impl alma_runtime::Codec for LicenseTermPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicenseTermPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicenseTermPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8106,6 +8896,7 @@ impl alma_runtime::codec::Object for LicenseTermPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -8126,6 +8917,7 @@ impl alma_runtime::codec::Object for LicenseTermPut {
 alma_runtime::serde_via_codec!(LicenseTermPut);
 impl alma_runtime::Model for LicenseTermPut {
     const NAME: &'static str = "LicenseTermPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8211,7 +9003,7 @@ impl alma_runtime::Model for LicenseTermPut {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term.json#/license_term`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicenseTerm {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -8248,6 +9040,7 @@ pub struct LicenseTerm {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTerm {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.name.is_none() && self.code.is_none()
             && self.license_term_type.is_none()
@@ -8257,22 +9050,32 @@ impl alma_runtime::IsEmpty for LicenseTerm {
     }
 }
 impl alma_runtime::Codec for LicenseTerm {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicenseTerm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicenseTerm {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8290,6 +9093,7 @@ impl alma_runtime::codec::Object for LicenseTerm {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -8311,6 +9115,7 @@ impl alma_runtime::codec::Object for LicenseTerm {
 alma_runtime::serde_via_codec!(LicenseTerm);
 impl alma_runtime::Model for LicenseTerm {
     const NAME: &'static str = "LicenseTerm";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8400,7 +9205,7 @@ impl alma_runtime::Model for LicenseTerm {
 /// License term type 'Controlled Vocabulary' stored in a mapping table.
 ///
 /// Schema: `schemas/rest_license_term.json#/license_term/properties/controlled_vocabulary_value/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ControlledVocabularyValue {
     /// The license term code. Mandatory.
     ///
@@ -8417,30 +9222,42 @@ pub struct ControlledVocabularyValue {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ControlledVocabularyValue {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ControlledVocabularyValue {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ControlledVocabularyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ControlledVocabularyValue {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.code, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.code, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -8448,6 +9265,7 @@ impl alma_runtime::codec::Object for ControlledVocabularyValue {
 alma_runtime::serde_via_codec!(ControlledVocabularyValue);
 impl alma_runtime::Model for ControlledVocabularyValue {
     const NAME: &'static str = "ControlledVocabularyValue";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8479,7 +9297,7 @@ impl alma_runtime::Model for ControlledVocabularyValue {
 /// A list of License Term Objects.
 ///
 /// Schema: `schemas/rest_license_terms.json#/license_terms`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LicenseTerms {
     /// The total number of license terms.
     pub total_record_count: Option<i64>,
@@ -8492,31 +9310,43 @@ pub struct LicenseTerms {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LicenseTerms {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.license_term.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LicenseTerms {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LicenseTerms {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LicenseTerms {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.license_term], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.license_term],
@@ -8528,6 +9358,7 @@ impl alma_runtime::codec::Object for LicenseTerms {
 alma_runtime::serde_via_codec!(LicenseTerms);
 impl alma_runtime::Model for LicenseTerms {
     const NAME: &'static str = "LicenseTerms";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8561,7 +9392,7 @@ impl alma_runtime::Model for LicenseTerms {
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location-post.json#/location`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LocationPost {
     /// The location name.
     ///
@@ -8596,6 +9427,7 @@ pub struct LocationPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_empty() && self.external_name.is_none() && self.type_.is_none()
             && self.remote_storage.is_none() && self.map.is_none()
@@ -8605,22 +9437,32 @@ impl alma_runtime::IsEmpty for LocationPost {
     }
 }
 impl alma_runtime::Codec for LocationPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LocationPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LocationPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -8640,6 +9482,7 @@ impl alma_runtime::codec::Object for LocationPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -8663,6 +9506,7 @@ impl alma_runtime::codec::Object for LocationPost {
 alma_runtime::serde_via_codec!(LocationPost);
 impl alma_runtime::Model for LocationPost {
     const NAME: &'static str = "LocationPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8776,7 +9620,7 @@ impl alma_runtime::Model for LocationPost {
 /// The MARC subfield to use for accession number.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/accession_placement`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LocationPostAccessionPlacement {
     /// `value` (XML text).
     ///
@@ -8789,30 +9633,42 @@ pub struct LocationPostAccessionPlacement {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPostAccessionPlacement {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LocationPostAccessionPlacement {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LocationPostAccessionPlacement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LocationPostAccessionPlacement {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -8820,6 +9676,7 @@ impl alma_runtime::codec::Object for LocationPostAccessionPlacement {
 alma_runtime::serde_via_codec!(LocationPostAccessionPlacement);
 impl alma_runtime::Model for LocationPostAccessionPlacement {
     const NAME: &'static str = "LocationPostAccessionPlacement";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8843,7 +9700,7 @@ impl alma_runtime::Model for LocationPostAccessionPlacement {
 /// The method in which the call number is generated.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/call_number_type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LocationPostCallNumberType {
     /// `value` (XML text).
     ///
@@ -8856,30 +9713,42 @@ pub struct LocationPostCallNumberType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPostCallNumberType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LocationPostCallNumberType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LocationPostCallNumberType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LocationPostCallNumberType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -8887,6 +9756,7 @@ impl alma_runtime::codec::Object for LocationPostCallNumberType {
 alma_runtime::serde_via_codec!(LocationPostCallNumberType);
 impl alma_runtime::Model for LocationPostCallNumberType {
     const NAME: &'static str = "LocationPostCallNumberType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8910,7 +9780,7 @@ impl alma_runtime::Model for LocationPostCallNumberType {
 /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/fulfillment_unit`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LocationPostFulfillmentUnit {
     /// `value` (XML text).
     ///
@@ -8923,30 +9793,42 @@ pub struct LocationPostFulfillmentUnit {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPostFulfillmentUnit {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LocationPostFulfillmentUnit {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LocationPostFulfillmentUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LocationPostFulfillmentUnit {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -8954,6 +9836,7 @@ impl alma_runtime::codec::Object for LocationPostFulfillmentUnit {
 alma_runtime::serde_via_codec!(LocationPostFulfillmentUnit);
 impl alma_runtime::Model for LocationPostFulfillmentUnit {
     const NAME: &'static str = "LocationPostFulfillmentUnit";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -8977,7 +9860,7 @@ impl alma_runtime::Model for LocationPostFulfillmentUnit {
 /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LocationPostType {
     /// `value` (XML text).
     ///
@@ -8990,30 +9873,42 @@ pub struct LocationPostType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationPostType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LocationPostType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LocationPostType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LocationPostType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -9021,6 +9916,7 @@ impl alma_runtime::codec::Object for LocationPostType {
 alma_runtime::serde_via_codec!(LocationPostType);
 impl alma_runtime::Model for LocationPostType {
     const NAME: &'static str = "LocationPostType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9042,7 +9938,7 @@ impl alma_runtime::Model for LocationPostType {
     }
 }
 /// Schema: `schemas/rest_location.json#/circulationDesk`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CirculationDesk {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -9071,6 +9967,7 @@ pub struct CirculationDesk {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CirculationDesk {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.circ_desk_code.is_empty()
             && self.circ_desk_name.is_empty() && self.circulation_desk_link.is_empty()
@@ -9079,22 +9976,32 @@ impl alma_runtime::IsEmpty for CirculationDesk {
     }
 }
 impl alma_runtime::Codec for CirculationDesk {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CirculationDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CirculationDesk {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -9110,6 +10017,7 @@ impl alma_runtime::codec::Object for CirculationDesk {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9129,6 +10037,7 @@ impl alma_runtime::codec::Object for CirculationDesk {
 alma_runtime::serde_via_codec!(CirculationDesk);
 impl alma_runtime::Model for CirculationDesk {
     const NAME: &'static str = "CirculationDesk";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9200,7 +10109,7 @@ impl alma_runtime::Model for CirculationDesk {
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location.json#/location`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Location {
     /// The location code. Should be used in subsequent queries regarding the location.
     ///
@@ -9243,6 +10152,7 @@ pub struct Location {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Location {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty() && self.external_name.is_none()
             && self.type_.is_none() && self.remote_storage.is_none()
@@ -9253,22 +10163,32 @@ impl alma_runtime::IsEmpty for Location {
     }
 }
 impl alma_runtime::Codec for Location {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Location {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -9290,6 +10210,7 @@ impl alma_runtime::codec::Object for Location {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9315,6 +10236,7 @@ impl alma_runtime::codec::Object for Location {
 alma_runtime::serde_via_codec!(Location);
 impl alma_runtime::Model for Location {
     const NAME: &'static str = "Location";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9436,7 +10358,7 @@ impl alma_runtime::Model for Location {
 /// A list of locations.
 ///
 /// Schema: `schemas/rest_locations.json#/locations`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Locations {
     /// location object.
     pub location: Vec<crate::conf::models::Location>,
@@ -9449,31 +10371,43 @@ pub struct Locations {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Locations {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.location.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Locations {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Locations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Locations {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.location, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.location, &mut self.total_record_count],
@@ -9485,6 +10419,7 @@ impl alma_runtime::codec::Object for Locations {
 alma_runtime::serde_via_codec!(Locations);
 impl alma_runtime::Model for Locations {
     const NAME: &'static str = "Locations";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9518,7 +10453,7 @@ impl alma_runtime::Model for Locations {
 /// Mapping Table Object.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/mapping_table`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct MappingTablePut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -9533,31 +10468,43 @@ pub struct MappingTablePut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTablePut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && alma_runtime::IsEmpty::is_empty(&self.scope)
             && self.row.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for MappingTablePut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for MappingTablePut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for MappingTablePut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.scope, &self.row], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.link, &mut self.scope, &mut self.row],
@@ -9569,6 +10516,7 @@ impl alma_runtime::codec::Object for MappingTablePut {
 alma_runtime::serde_via_codec!(MappingTablePut);
 impl alma_runtime::Model for MappingTablePut {
     const NAME: &'static str = "MappingTablePut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9612,7 +10560,7 @@ impl alma_runtime::Model for MappingTablePut {
 /// Specific mapping table's row.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/row`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RowPut {
     /// Column 0
     pub column0: String,
@@ -9639,6 +10587,7 @@ pub struct RowPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RowPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.column0.is_empty() && self.column1.is_empty() && self.column2.is_empty()
             && self.column3.is_empty() && self.column4.is_empty()
@@ -9647,22 +10596,32 @@ impl alma_runtime::IsEmpty for RowPut {
     }
 }
 impl alma_runtime::Codec for RowPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RowPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RowPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -9679,6 +10638,7 @@ impl alma_runtime::codec::Object for RowPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9699,6 +10659,7 @@ impl alma_runtime::codec::Object for RowPut {
 alma_runtime::serde_via_codec!(RowPut);
 impl alma_runtime::Model for RowPut {
     const NAME: &'static str = "RowPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9776,7 +10737,7 @@ impl alma_runtime::Model for RowPut {
     }
 }
 /// Schema: `schemas/rest_mapping_table-put.json#/scope`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ScopePut {
     /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
     pub library_id: Option<crate::conf::models::ScopePutLibraryId>,
@@ -9787,30 +10748,42 @@ pub struct ScopePut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ScopePut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.library_id.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ScopePut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ScopePut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ScopePut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.library_id], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.library_id], &mut self.extra, &mut self.wire)
     }
@@ -9818,6 +10791,7 @@ impl alma_runtime::codec::Object for ScopePut {
 alma_runtime::serde_via_codec!(ScopePut);
 impl alma_runtime::Model for ScopePut {
     const NAME: &'static str = "ScopePut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -9841,7 +10815,7 @@ impl alma_runtime::Model for ScopePut {
 /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/scope/properties/library_id`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ScopePutLibraryId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -9852,30 +10826,42 @@ pub struct ScopePutLibraryId {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ScopePutLibraryId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ScopePutLibraryId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ScopePutLibraryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ScopePutLibraryId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -9883,6 +10869,7 @@ impl alma_runtime::codec::Object for ScopePutLibraryId {
 alma_runtime::serde_via_codec!(ScopePutLibraryId);
 impl alma_runtime::Model for ScopePutLibraryId {
     const NAME: &'static str = "ScopePutLibraryId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -9904,7 +10891,7 @@ impl alma_runtime::Model for ScopePutLibraryId {
     }
 }
 /// Schema: `schemas/rest_mapping_table.json#/header`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Header {
     /// Column number (0-6)
     pub number: String,
@@ -9921,28 +10908,39 @@ pub struct Header {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Header {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.number.is_empty() && self.name.is_empty() && self.description.is_empty()
             && alma_runtime::IsEmpty::is_empty(&self.type_) && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Header {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Header {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Header {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.number, &self.name, &self.description, &self.type_],
@@ -9950,6 +10948,7 @@ impl alma_runtime::codec::Object for Header {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -9966,6 +10965,7 @@ impl alma_runtime::codec::Object for Header {
 alma_runtime::serde_via_codec!(Header);
 impl alma_runtime::Model for Header {
     const NAME: &'static str = "Header";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10015,7 +11015,7 @@ impl alma_runtime::Model for Header {
 /// Column type : TextField / date / code-tables/ mapping-tables / Custom Option List .
 ///
 /// Schema: `schemas/rest_mapping_table.json#/header/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct HeaderType {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -10028,30 +11028,42 @@ pub struct HeaderType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for HeaderType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for HeaderType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for HeaderType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for HeaderType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -10059,6 +11071,7 @@ impl alma_runtime::codec::Object for HeaderType {
 alma_runtime::serde_via_codec!(HeaderType);
 impl alma_runtime::Model for HeaderType {
     const NAME: &'static str = "HeaderType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10090,7 +11103,7 @@ impl alma_runtime::Model for HeaderType {
 /// Mapping Table Object.
 ///
 /// Schema: `schemas/rest_mapping_table.json#/mapping_table`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct MappingTable {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -10125,6 +11138,7 @@ pub struct MappingTable {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTable {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.code.is_empty() && self.name.is_empty()
             && self.description.is_none()
@@ -10135,22 +11149,32 @@ impl alma_runtime::IsEmpty for MappingTable {
     }
 }
 impl alma_runtime::Codec for MappingTable {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for MappingTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for MappingTable {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -10170,6 +11194,7 @@ impl alma_runtime::codec::Object for MappingTable {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10193,6 +11218,7 @@ impl alma_runtime::codec::Object for MappingTable {
 alma_runtime::serde_via_codec!(MappingTable);
 impl alma_runtime::Model for MappingTable {
     const NAME: &'static str = "MappingTable";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10302,7 +11328,7 @@ impl alma_runtime::Model for MappingTable {
 /// Specific mapping table's row.
 ///
 /// Schema: `schemas/rest_mapping_table.json#/row`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct MappingTableRow {
     /// Column 0
     pub column0: String,
@@ -10339,6 +11365,7 @@ pub struct MappingTableRow {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTableRow {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.column0.is_empty() && self.column1.is_empty() && self.column2.is_empty()
             && self.column3.is_empty() && self.column4.is_empty()
@@ -10349,22 +11376,32 @@ impl alma_runtime::IsEmpty for MappingTableRow {
     }
 }
 impl alma_runtime::Codec for MappingTableRow {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for MappingTableRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for MappingTableRow {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -10384,6 +11421,7 @@ impl alma_runtime::codec::Object for MappingTableRow {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10407,6 +11445,7 @@ impl alma_runtime::codec::Object for MappingTableRow {
 alma_runtime::serde_via_codec!(MappingTableRow);
 impl alma_runtime::Model for MappingTableRow {
     const NAME: &'static str = "MappingTableRow";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10510,7 +11549,7 @@ impl alma_runtime::Model for MappingTableRow {
 /// A list of mapping tables.
 ///
 /// Schema: `schemas/rest_mapping_tables.json#/mapping_tables`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct MappingTables {
     /// The total number of mapping tables in the list.
     pub total_record_count: Option<i64>,
@@ -10523,31 +11562,43 @@ pub struct MappingTables {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MappingTables {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.mapping_table.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for MappingTables {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for MappingTables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for MappingTables {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.mapping_table], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.mapping_table],
@@ -10559,6 +11610,7 @@ impl alma_runtime::codec::Object for MappingTables {
 alma_runtime::serde_via_codec!(MappingTables);
 impl alma_runtime::Model for MappingTables {
     const NAME: &'static str = "MappingTables";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10592,7 +11644,7 @@ impl alma_runtime::Model for MappingTables {
 /// Specific match (single or multi) found.
 ///
 /// Schema: `schemas/rest_matches.json#/match`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Match {
     /// An incoming record ID.
     ///
@@ -10613,28 +11665,39 @@ pub struct Match {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Match {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.incoming_record_id.is_empty() && self.mms_ids.is_empty()
             && self.match_method.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Match {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Match {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Match {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.incoming_record_id, &self.mms_ids, &self.match_method],
@@ -10642,6 +11705,7 @@ impl alma_runtime::codec::Object for Match {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -10657,6 +11721,7 @@ impl alma_runtime::codec::Object for Match {
 alma_runtime::serde_via_codec!(Match);
 impl alma_runtime::Model for Match {
     const NAME: &'static str = "Match";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10696,7 +11761,7 @@ impl alma_runtime::Model for Match {
 /// List of all single matches or multi matches found as part of an import.
 ///
 /// Schema: `schemas/rest_matches.json#/matches`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Matches {
     /// The total number of single matches or multi matches found as part of an import.
     pub total_record_count: Option<i64>,
@@ -10709,31 +11774,43 @@ pub struct Matches {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Matches {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.match_.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Matches {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Matches {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Matches {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.match_], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.match_],
@@ -10745,6 +11822,7 @@ impl alma_runtime::codec::Object for Matches {
 alma_runtime::serde_via_codec!(Matches);
 impl alma_runtime::Model for Matches {
     const NAME: &'static str = "Matches";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10778,7 +11856,7 @@ impl alma_runtime::Model for Matches {
 /// A member of the set.
 ///
 /// Schema: `schemas/rest_member-post.json#/member`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct MemberPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -10793,30 +11871,42 @@ pub struct MemberPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MemberPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.id.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for MemberPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for MemberPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for MemberPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.id], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.id], &mut self.extra, &mut self.wire)
     }
@@ -10824,6 +11914,7 @@ impl alma_runtime::codec::Object for MemberPost {
 alma_runtime::serde_via_codec!(MemberPost);
 impl alma_runtime::Model for MemberPost {
     const NAME: &'static str = "MemberPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10855,7 +11946,7 @@ impl alma_runtime::Model for MemberPost {
 /// A member of the set.
 ///
 /// Schema: `schemas/rest_member.json#/member`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Member {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -10874,31 +11965,43 @@ pub struct Member {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Member {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.id.is_none() && self.description.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Member {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Member {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Member {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.id, &self.description], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.link, &mut self.id, &mut self.description],
@@ -10910,6 +12013,7 @@ impl alma_runtime::codec::Object for Member {
 alma_runtime::serde_via_codec!(Member);
 impl alma_runtime::Model for Member {
     const NAME: &'static str = "Member";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -10949,7 +12053,7 @@ impl alma_runtime::Model for Member {
 /// A list of members of the set.
 ///
 /// Schema: `schemas/rest_members-post.json#/members`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct MembersPost {
     /// The total number of sets.
     pub total_record_count: Option<i64>,
@@ -10962,31 +12066,43 @@ pub struct MembersPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MembersPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.member.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for MembersPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for MembersPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for MembersPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.member], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.member],
@@ -10998,6 +12114,7 @@ impl alma_runtime::codec::Object for MembersPost {
 alma_runtime::serde_via_codec!(MembersPost);
 impl alma_runtime::Model for MembersPost {
     const NAME: &'static str = "MembersPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11031,7 +12148,7 @@ impl alma_runtime::Model for MembersPost {
 /// A list of members of the set.
 ///
 /// Schema: `schemas/rest_members.json#/members`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Members {
     /// The total number of sets.
     pub total_record_count: Option<i64>,
@@ -11044,31 +12161,43 @@ pub struct Members {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Members {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.member.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Members {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Members {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Members {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.member], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.member],
@@ -11080,6 +12209,7 @@ impl alma_runtime::codec::Object for Members {
 alma_runtime::serde_via_codec!(Members);
 impl alma_runtime::Model for Members {
     const NAME: &'static str = "Members";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11113,7 +12243,7 @@ impl alma_runtime::Model for Members {
 /// Library open hours for a specific day.
 ///
 /// Schema: `schemas/rest_open_days.json#/day`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Day {
     /// Date.
     ///
@@ -11130,31 +12260,43 @@ pub struct Day {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Day {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.date.is_none() && self.day_of_week.is_none() && self.hour.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Day {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Day {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Day {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.date, &self.day_of_week, &self.hour], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.date, &mut self.day_of_week, &mut self.hour],
@@ -11166,6 +12308,7 @@ impl alma_runtime::codec::Object for Day {
 alma_runtime::serde_via_codec!(Day);
 impl alma_runtime::Model for Day {
     const NAME: &'static str = "Day";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11207,7 +12350,7 @@ impl alma_runtime::Model for Day {
 /// List of start times and end times for the library open hours.
 ///
 /// Schema: `schemas/rest_open_days.json#/days`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Days {
     /// `day` (XML element `day`).
     pub day: Vec<crate::conf::models::Day>,
@@ -11218,30 +12361,42 @@ pub struct Days {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Days {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.day.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Days {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Days {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Days {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.day], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.day], &mut self.extra, &mut self.wire)
     }
@@ -11249,6 +12404,7 @@ impl alma_runtime::codec::Object for Days {
 alma_runtime::serde_via_codec!(Days);
 impl alma_runtime::Model for Days {
     const NAME: &'static str = "Days";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -11272,7 +12428,7 @@ impl alma_runtime::Model for Days {
 /// Start times and end times for which the library is open.
 ///
 /// Schema: `schemas/rest_open_days.json#/hour`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Hour {
     /// From hour.
     ///
@@ -11289,30 +12445,42 @@ pub struct Hour {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Hour {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.from.is_none() && self.to.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Hour {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Hour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Hour {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.from, &self.to], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.from, &mut self.to], &mut self.extra, &mut self.wire)
     }
@@ -11320,6 +12488,7 @@ impl alma_runtime::codec::Object for Hour {
 alma_runtime::serde_via_codec!(Hour);
 impl alma_runtime::Model for Hour {
     const NAME: &'static str = "Hour";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11351,7 +12520,7 @@ impl alma_runtime::Model for Hour {
 /// Library open hour, event, or exception.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHourPut {
     /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     pub type_: Option<crate::conf::models::OpenHourPutType>,
@@ -11390,6 +12559,7 @@ pub struct OpenHourPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_none() && self.inherited.is_none() && self.desc.is_none()
             && self.recurrence_type.is_none() && self.from_date.is_none()
@@ -11399,22 +12569,32 @@ impl alma_runtime::IsEmpty for OpenHourPut {
     }
 }
 impl alma_runtime::Codec for OpenHourPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHourPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHourPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -11433,6 +12613,7 @@ impl alma_runtime::codec::Object for OpenHourPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -11455,6 +12636,7 @@ impl alma_runtime::codec::Object for OpenHourPut {
 alma_runtime::serde_via_codec!(OpenHourPut);
 impl alma_runtime::Model for OpenHourPut {
     const NAME: &'static str = "OpenHourPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11558,7 +12740,7 @@ impl alma_runtime::Model for OpenHourPut {
 /// Day of week. SUNDAY, MONDAY, ... SATURDAY. Possible values are listed in 'DaysOfWeek' code table.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/day_of_week`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHourPutDayOfWeek {
     /// `value` (XML text).
     ///
@@ -11571,30 +12753,42 @@ pub struct OpenHourPutDayOfWeek {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPutDayOfWeek {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OpenHourPutDayOfWeek {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHourPutDayOfWeek {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHourPutDayOfWeek {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -11602,6 +12796,7 @@ impl alma_runtime::codec::Object for OpenHourPutDayOfWeek {
 alma_runtime::serde_via_codec!(OpenHourPutDayOfWeek);
 impl alma_runtime::Model for OpenHourPutDayOfWeek {
     const NAME: &'static str = "OpenHourPutDayOfWeek";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11625,7 +12820,7 @@ impl alma_runtime::Model for OpenHourPutDayOfWeek {
 /// Recurrence type. WEEKLY, YEARLY. Possible values are listed in 'RecurrenceType' [code-table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/recurrence_type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHourPutRecurrenceType {
     /// `value` (XML text).
     ///
@@ -11638,30 +12833,42 @@ pub struct OpenHourPutRecurrenceType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPutRecurrenceType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OpenHourPutRecurrenceType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHourPutRecurrenceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHourPutRecurrenceType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -11669,6 +12876,7 @@ impl alma_runtime::codec::Object for OpenHourPutRecurrenceType {
 alma_runtime::serde_via_codec!(OpenHourPutRecurrenceType);
 impl alma_runtime::Model for OpenHourPutRecurrenceType {
     const NAME: &'static str = "OpenHourPutRecurrenceType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11692,7 +12900,7 @@ impl alma_runtime::Model for OpenHourPutRecurrenceType {
 /// Calendar record status. OPEN or CLOSED. Possible values are listed in 'CalendarRecordStatuses' code-table.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHourPutStatus {
     /// `value` (XML text).
     ///
@@ -11705,30 +12913,42 @@ pub struct OpenHourPutStatus {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPutStatus {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OpenHourPutStatus {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHourPutStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHourPutStatus {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -11736,6 +12956,7 @@ impl alma_runtime::codec::Object for OpenHourPutStatus {
 alma_runtime::serde_via_codec!(OpenHourPutStatus);
 impl alma_runtime::Model for OpenHourPutStatus {
     const NAME: &'static str = "OpenHourPutStatus";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11759,7 +12980,7 @@ impl alma_runtime::Model for OpenHourPutStatus {
 /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHourPutType {
     /// `value` (XML text).
     ///
@@ -11772,30 +12993,42 @@ pub struct OpenHourPutType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHourPutType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OpenHourPutType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHourPutType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHourPutType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -11803,6 +13036,7 @@ impl alma_runtime::codec::Object for OpenHourPutType {
 alma_runtime::serde_via_codec!(OpenHourPutType);
 impl alma_runtime::Model for OpenHourPutType {
     const NAME: &'static str = "OpenHourPutType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -11826,7 +13060,7 @@ impl alma_runtime::Model for OpenHourPutType {
 /// Library open hour, event, or exception.
 ///
 /// Schema: `schemas/rest_open_hour.json#/open_hour`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHour {
     /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     pub type_: Option<alma_runtime::CodeValue>,
@@ -11865,6 +13099,7 @@ pub struct OpenHour {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHour {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_none() && self.inherited.is_none() && self.desc.is_none()
             && self.recurrence_type.is_none() && self.from_date.is_none()
@@ -11874,22 +13109,32 @@ impl alma_runtime::IsEmpty for OpenHour {
     }
 }
 impl alma_runtime::Codec for OpenHour {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHour {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHour {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -11908,6 +13153,7 @@ impl alma_runtime::codec::Object for OpenHour {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -11930,6 +13176,7 @@ impl alma_runtime::codec::Object for OpenHour {
 alma_runtime::serde_via_codec!(OpenHour);
 impl alma_runtime::Model for OpenHour {
     const NAME: &'static str = "OpenHour";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12025,7 +13272,7 @@ impl alma_runtime::Model for OpenHour {
 /// A list of library open hours, events and any exception.
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHoursPut {
     /// Open hour object.
     pub open_hour: Vec<crate::conf::models::OpenHourPut>,
@@ -12038,31 +13285,43 @@ pub struct OpenHoursPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHoursPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.open_hour.is_empty() && self.additional_info.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OpenHoursPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHoursPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHoursPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.open_hour, &self.additional_info], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.open_hour, &mut self.additional_info],
@@ -12074,6 +13333,7 @@ impl alma_runtime::codec::Object for OpenHoursPut {
 alma_runtime::serde_via_codec!(OpenHoursPut);
 impl alma_runtime::Model for OpenHoursPut {
     const NAME: &'static str = "OpenHoursPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -12107,7 +13367,7 @@ impl alma_runtime::Model for OpenHoursPut {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHoursPutAdditionalInfo {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -12118,30 +13378,42 @@ pub struct OpenHoursPutAdditionalInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHoursPutAdditionalInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OpenHoursPutAdditionalInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHoursPutAdditionalInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHoursPutAdditionalInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -12149,6 +13421,7 @@ impl alma_runtime::codec::Object for OpenHoursPutAdditionalInfo {
 alma_runtime::serde_via_codec!(OpenHoursPutAdditionalInfo);
 impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
     const NAME: &'static str = "OpenHoursPutAdditionalInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12172,7 +13445,7 @@ impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
 /// A list of library open hours, events and any exception.
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHours {
     /// Open hour object.
     pub open_hour: Vec<crate::conf::models::OpenHour>,
@@ -12185,31 +13458,43 @@ pub struct OpenHours {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHours {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.open_hour.is_empty() && self.additional_info.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OpenHours {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHours {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.open_hour, &self.additional_info], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.open_hour, &mut self.additional_info],
@@ -12221,6 +13506,7 @@ impl alma_runtime::codec::Object for OpenHours {
 alma_runtime::serde_via_codec!(OpenHours);
 impl alma_runtime::Model for OpenHours {
     const NAME: &'static str = "OpenHours";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -12254,7 +13540,7 @@ impl alma_runtime::Model for OpenHours {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OpenHoursAdditionalInfo {
     /// `jobId` (XML attribute `jobId`).
     pub job_id: Option<String>,
@@ -12267,30 +13553,42 @@ pub struct OpenHoursAdditionalInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OpenHoursAdditionalInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.job_id.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OpenHoursAdditionalInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OpenHoursAdditionalInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OpenHoursAdditionalInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.job_id, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.job_id, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -12298,6 +13596,7 @@ impl alma_runtime::codec::Object for OpenHoursAdditionalInfo {
 alma_runtime::serde_via_codec!(OpenHoursAdditionalInfo);
 impl alma_runtime::Model for OpenHoursAdditionalInfo {
     const NAME: &'static str = "OpenHoursAdditionalInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12329,7 +13628,7 @@ impl alma_runtime::Model for OpenHoursAdditionalInfo {
 /// Printer Object.
 ///
 /// Schema: `schemas/rest_printer.json#/printer`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Printer {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -12366,6 +13665,7 @@ pub struct Printer {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Printer {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.id.is_none() && self.code.is_empty()
             && self.name.is_none() && self.description.is_none() && self.email.is_none()
@@ -12374,22 +13674,32 @@ impl alma_runtime::IsEmpty for Printer {
     }
 }
 impl alma_runtime::Codec for Printer {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Printer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Printer {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -12406,6 +13716,7 @@ impl alma_runtime::codec::Object for Printer {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -12426,6 +13737,7 @@ impl alma_runtime::codec::Object for Printer {
 alma_runtime::serde_via_codec!(Printer);
 impl alma_runtime::Model for Printer {
     const NAME: &'static str = "Printer";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12505,7 +13817,7 @@ impl alma_runtime::Model for Printer {
 /// A list of printers.
 ///
 /// Schema: `schemas/rest_printers.json#/printers`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Printers {
     /// The total number of printers.
     pub total_record_count: Option<i64>,
@@ -12518,31 +13830,43 @@ pub struct Printers {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Printers {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.printer.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Printers {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Printers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Printers {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.printer], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.printer],
@@ -12554,6 +13878,7 @@ impl alma_runtime::codec::Object for Printers {
 alma_runtime::serde_via_codec!(Printers);
 impl alma_runtime::Model for Printers {
     const NAME: &'static str = "Printers";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12587,7 +13912,7 @@ impl alma_runtime::Model for Printers {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set-post.json#/set`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -12622,6 +13947,7 @@ pub struct SetPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.name.is_none() && self.description.is_none()
             && self.type_.is_none() && self.content.is_none() && self.private.is_none()
@@ -12630,22 +13956,32 @@ impl alma_runtime::IsEmpty for SetPost {
     }
 }
 impl alma_runtime::Codec for SetPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -12665,6 +14001,7 @@ impl alma_runtime::codec::Object for SetPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -12688,6 +14025,7 @@ impl alma_runtime::codec::Object for SetPost {
 alma_runtime::serde_via_codec!(SetPost);
 impl alma_runtime::Model for SetPost {
     const NAME: &'static str = "SetPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12805,7 +14143,7 @@ impl alma_runtime::Model for SetPost {
 /// The type of the content of the set. Possible codes are listed in 'SetContentType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/content`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetPostContent {
     /// `value` (XML text).
     ///
@@ -12818,30 +14156,42 @@ pub struct SetPostContent {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostContent {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for SetPostContent {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetPostContent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetPostContent {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -12849,6 +14199,7 @@ impl alma_runtime::codec::Object for SetPostContent {
 alma_runtime::serde_via_codec!(SetPostContent);
 impl alma_runtime::Model for SetPostContent {
     const NAME: &'static str = "SetPostContent";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12872,7 +14223,7 @@ impl alma_runtime::Model for SetPostContent {
 /// The origin of the members of the set (Institution only/Community Zone). Possible codes are listed in 'SetOrigin' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is UI.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/origin`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetPostOrigin {
     /// `value` (XML text).
     ///
@@ -12885,30 +14236,42 @@ pub struct SetPostOrigin {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostOrigin {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for SetPostOrigin {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetPostOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetPostOrigin {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -12916,6 +14279,7 @@ impl alma_runtime::codec::Object for SetPostOrigin {
 alma_runtime::serde_via_codec!(SetPostOrigin);
 impl alma_runtime::Model for SetPostOrigin {
     const NAME: &'static str = "SetPostOrigin";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -12939,7 +14303,7 @@ impl alma_runtime::Model for SetPostOrigin {
 /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/private`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetPostPrivate {
     /// `value` (XML text).
     ///
@@ -12952,30 +14316,42 @@ pub struct SetPostPrivate {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostPrivate {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for SetPostPrivate {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetPostPrivate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetPostPrivate {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -12983,6 +14359,7 @@ impl alma_runtime::codec::Object for SetPostPrivate {
 alma_runtime::serde_via_codec!(SetPostPrivate);
 impl alma_runtime::Model for SetPostPrivate {
     const NAME: &'static str = "SetPostPrivate";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13006,7 +14383,7 @@ impl alma_runtime::Model for SetPostPrivate {
 /// The logical set's related query. Relevant and mandatory for logical sets.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/query`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetPostQuery {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -13017,30 +14394,42 @@ pub struct SetPostQuery {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostQuery {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for SetPostQuery {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetPostQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetPostQuery {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -13048,6 +14437,7 @@ impl alma_runtime::codec::Object for SetPostQuery {
 alma_runtime::serde_via_codec!(SetPostQuery);
 impl alma_runtime::Model for SetPostQuery {
     const NAME: &'static str = "SetPostQuery";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13071,7 +14461,7 @@ impl alma_runtime::Model for SetPostQuery {
 /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/status`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetPostStatus {
     /// `value` (XML text).
     ///
@@ -13084,30 +14474,42 @@ pub struct SetPostStatus {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostStatus {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for SetPostStatus {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetPostStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetPostStatus {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -13115,6 +14517,7 @@ impl alma_runtime::codec::Object for SetPostStatus {
 alma_runtime::serde_via_codec!(SetPostStatus);
 impl alma_runtime::Model for SetPostStatus {
     const NAME: &'static str = "SetPostStatus";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13138,7 +14541,7 @@ impl alma_runtime::Model for SetPostStatus {
 /// The type of the set (Logical/Itemized). Possible codes are listed in 'SetType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetPostType {
     /// `value` (XML text).
     ///
@@ -13151,30 +14554,42 @@ pub struct SetPostType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPostType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for SetPostType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetPostType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetPostType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -13182,6 +14597,7 @@ impl alma_runtime::codec::Object for SetPostType {
 alma_runtime::serde_via_codec!(SetPostType);
 impl alma_runtime::Model for SetPostType {
     const NAME: &'static str = "SetPostType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13205,7 +14621,7 @@ impl alma_runtime::Model for SetPostType {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set-put.json#/set`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -13232,6 +14648,7 @@ pub struct SetPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.name.is_none() && self.description.is_none()
             && self.private.is_none() && self.status.is_none() && self.note.is_none()
@@ -13239,22 +14656,32 @@ impl alma_runtime::IsEmpty for SetPut {
     }
 }
 impl alma_runtime::Codec for SetPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -13270,6 +14697,7 @@ impl alma_runtime::codec::Object for SetPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -13289,6 +14717,7 @@ impl alma_runtime::codec::Object for SetPut {
 alma_runtime::serde_via_codec!(SetPut);
 impl alma_runtime::Model for SetPut {
     const NAME: &'static str = "SetPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13366,7 +14795,7 @@ impl alma_runtime::Model for SetPut {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set.json#/set`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Set {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -13419,6 +14848,7 @@ pub struct Set {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Set {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.id.is_none() && self.name.is_none()
             && self.description.is_none() && self.type_.is_none()
@@ -13431,22 +14861,32 @@ impl alma_runtime::IsEmpty for Set {
     }
 }
 impl alma_runtime::Codec for Set {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Set {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Set {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -13472,6 +14912,7 @@ impl alma_runtime::codec::Object for Set {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -13501,6 +14942,7 @@ impl alma_runtime::codec::Object for Set {
 alma_runtime::serde_via_codec!(Set);
 impl alma_runtime::Model for Set {
     const NAME: &'static str = "Set";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13658,7 +15100,7 @@ impl alma_runtime::Model for Set {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetAdditionalInfo {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -13671,30 +15113,42 @@ pub struct SetAdditionalInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetAdditionalInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for SetAdditionalInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetAdditionalInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetAdditionalInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -13702,6 +15156,7 @@ impl alma_runtime::codec::Object for SetAdditionalInfo {
 alma_runtime::serde_via_codec!(SetAdditionalInfo);
 impl alma_runtime::Model for SetAdditionalInfo {
     const NAME: &'static str = "SetAdditionalInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13733,7 +15188,7 @@ impl alma_runtime::Model for SetAdditionalInfo {
 /// A count of the number of members. Output parameter.
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/number_of_members`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SetNumberOfMembers {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -13748,30 +15203,42 @@ pub struct SetNumberOfMembers {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SetNumberOfMembers {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for SetNumberOfMembers {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SetNumberOfMembers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SetNumberOfMembers {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -13779,6 +15246,7 @@ impl alma_runtime::codec::Object for SetNumberOfMembers {
 alma_runtime::serde_via_codec!(SetNumberOfMembers);
 impl alma_runtime::Model for SetNumberOfMembers {
     const NAME: &'static str = "SetNumberOfMembers";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -13810,7 +15278,7 @@ impl alma_runtime::Model for SetNumberOfMembers {
 /// A list of sets.
 ///
 /// Schema: `schemas/rest_sets.json#/sets`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Sets {
     /// The total number of sets.
     pub total_record_count: Option<i64>,
@@ -13823,30 +15291,42 @@ pub struct Sets {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Sets {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.set.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Sets {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Sets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Sets {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.total_record_count, &self.set], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.total_record_count, &mut self.set],
@@ -13858,6 +15338,7 @@ impl alma_runtime::codec::Object for Sets {
 alma_runtime::serde_via_codec!(Sets);
 impl alma_runtime::Model for Sets {
     const NAME: &'static str = "Sets";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

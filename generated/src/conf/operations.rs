@@ -23,6 +23,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListCodeTablesError>()` ([`ListCodeTablesError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Failed to find scope.
+    #[inline]
     pub fn list_code_tables(&self) -> ListCodeTables {
         ListCodeTables {
             req: self
@@ -52,6 +53,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetCodeTableError>()` ([`GetCodeTableError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Param value is invalid.
+    #[inline]
     pub fn get_code_table(&self, code_table_name: impl Into<String>) -> GetCodeTable {
         GetCodeTable {
             req: self
@@ -89,6 +91,7 @@ impl ConfApi {
     /// - `90121` (400): Requested table scope is not legal.
     /// - `90122` (400): Multiple default codes.
     /// - `90123` (400): Requested table is not customizable
+    #[inline]
     pub fn update_code_table(
         &self,
         code_table_name: impl Into<String>,
@@ -120,6 +123,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListDepartmentsError>()` ([`ListDepartmentsError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn list_departments(&self) -> ListDepartments {
         ListDepartments {
             req: self
@@ -140,6 +144,7 @@ impl ConfApi {
     /// This web service returns a list of Deposit Profiles.
     ///
     /// `GET /almaws/v1/conf/deposit-profiles` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9kZXBvc2l0LXByb2ZpbGVz/)
+    #[inline]
     pub fn list_deposit_profiles(&self) -> ListDepositProfiles {
         ListDepositProfiles {
             req: self
@@ -163,6 +168,7 @@ impl ConfApi {
     ///
     /// # Arguments
     /// - `deposit_profile_id`: The Deposit Profile ID.
+    #[inline]
     pub fn get_deposit_profile(
         &self,
         deposit_profile_id: impl Into<String>,
@@ -192,6 +198,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetGeneralError>()` ([`GetGeneralError`]):
     /// - `402119` (400): General Error - An error has occurred while processing the request.
+    #[inline]
     pub fn get_general(&self) -> GetGeneral {
         GetGeneral {
             req: self
@@ -218,6 +225,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListIntegrationProfilesError>()` ([`ListIntegrationProfilesError`]):
     /// - `40166410` (400): Parameter value invalid.
     /// - `40166404` (400): Invalid type.
+    #[inline]
     pub fn list_integration_profiles(&self) -> ListIntegrationProfiles {
         ListIntegrationProfiles {
             req: self
@@ -243,6 +251,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<CreateIntegrationProfileError>()` ([`CreateIntegrationProfileError`]):
     /// - `60304` (400): Invalid profile ID.
+    #[inline]
     pub fn create_integration_profile(
         &self,
         body: crate::conf::models::IntegrationProfilePost,
@@ -275,6 +284,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetIntegrationProfileError>()` ([`GetIntegrationProfileError`]):
     /// - `60304` (400): Invalid profile ID.
+    #[inline]
     pub fn get_integration_profile(
         &self,
         id: impl Into<String>,
@@ -307,6 +317,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<UpdateIntegrationProfileError>()` ([`UpdateIntegrationProfileError`]):
     /// - `60304` (400): Invalid profile ID.
+    #[inline]
     pub fn update_integration_profile(
         &self,
         id: impl Into<String>,
@@ -341,6 +352,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteIntegrationProfileError>()` ([`DeleteIntegrationProfileError`]):
     /// - `60304` (400): Invalid profile ID.
+    #[inline]
     pub fn delete_integration_profile(
         &self,
         id: impl Into<String>,
@@ -380,6 +392,7 @@ impl ConfApi {
     /// - `40166410` (400): Invalid category.
     /// - `40166410` (400): Invalid type.
     /// - `402219` (400): Failed to retrieve jobs list.
+    #[inline]
     pub fn list_jobs(&self) -> ListJobs {
         ListJobs {
             req: self
@@ -410,6 +423,7 @@ impl ConfApi {
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402249` (400): Invalid scheduled job category.
+    #[inline]
     pub fn get_job(&self, job_id: impl Into<String>) -> GetJob {
         GetJob {
             req: self
@@ -467,6 +481,7 @@ impl ConfApi {
     /// - `402249` (400): Invalid scheduled job category.
     /// - `402231` (400): Job in consisted of more than one task - executing such job is currently not supported via the API.
     /// - `60347` (400): Job overlapps with running job - cannot execute.
+    #[inline]
     pub fn submit_job(
         &self,
         job_id: impl Into<String>,
@@ -509,6 +524,7 @@ impl ConfApi {
     /// - `402216` (400): Invalid job id.
     /// - `402217` (400): Invalid date format.
     /// - `40166410` (400): Invalid status.
+    #[inline]
     pub fn list_job_instances(
         &self,
         job_id: impl Into<String>,
@@ -550,6 +566,7 @@ impl ConfApi {
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402218` (400): Invalid job instance id.
+    #[inline]
     pub fn get_job_instance(
         &self,
         job_id: impl Into<String>,
@@ -587,6 +604,7 @@ impl ConfApi {
     /// - `402215` (400): Invalid job id format.
     /// - `402216` (400): Invalid job id.
     /// - `402218` (400): Invalid job instance id.
+    #[inline]
     pub fn download_job_instance_file(
         &self,
         job_id: impl Into<String>,
@@ -626,6 +644,7 @@ impl ConfApi {
     /// - `402218` (400): Invalid job instance id.
     /// - `60333` (400): Error retrieving events.
     /// - `60332` (400): This service will only work for the job category and type of USERS/SIS.
+    #[inline]
     pub fn list_job_instance_events(
         &self,
         job_id: impl Into<String>,
@@ -665,6 +684,7 @@ impl ConfApi {
     /// - `402218` (400): Invalid job instance id.
     /// - `402119` (400): General error.
     /// - `40166410` (400): Population value is invalid.
+    #[inline]
     pub fn list_job_instance_matches(
         &self,
         job_id: impl Into<String>,
@@ -697,6 +717,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListLettersError>()` ([`ListLettersError`]):
     /// - `402119` (400): General error.
     /// - `60344` (400): Problem retrieving letter data.
+    #[inline]
     pub fn list_letters(&self) -> ListLetters {
         ListLetters {
             req: self
@@ -727,6 +748,7 @@ impl ConfApi {
     /// - `402119` (400): General error.
     /// - `40166411` (400): Letter code is not valid.
     /// - `60344` (400): Problem retrieving letter data.
+    #[inline]
     pub fn get_letter(&self, letter_code: impl Into<String>) -> GetLetter {
         GetLetter {
             req: self
@@ -760,6 +782,7 @@ impl ConfApi {
     /// - `40166411` (400): Letter code or other parameter is not valid.
     /// - `60344` (400): Problem retrieving letter data.
     /// - `60343` (400): The update failed.
+    #[inline]
     pub fn update_letter(
         &self,
         letter_code: impl Into<String>,
@@ -791,6 +814,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListLibrariesError>()` ([`ListLibrariesError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn list_libraries(&self) -> ListLibraries {
         ListLibraries {
             req: self
@@ -819,6 +843,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetLibraryError>()` ([`GetLibraryError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn get_library(&self, library_code: impl Into<String>) -> GetLibrary {
         GetLibrary {
             req: self
@@ -848,6 +873,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListCircDesksError>()` ([`ListCircDesksError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn list_circ_desks(&self, library_code: impl Into<String>) -> ListCircDesks {
         ListCircDesks {
             req: self
@@ -879,6 +905,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetCircDeskError>()` ([`GetCircDeskError`]):
     /// - `402119` (400): General error.
     /// - `401664` (400): Parameter value missing or invalid.
+    #[inline]
     pub fn get_circ_desk(
         &self,
         library_code: impl Into<String>,
@@ -913,6 +940,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListLocationsError>()` ([`ListLocationsError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn list_locations(&self, library_code: impl Into<String>) -> ListLocations {
         ListLocations {
             req: self
@@ -947,6 +975,7 @@ impl ConfApi {
     /// - `60299` (400): Fulfillment unit is not valid.
     /// - `60300` (400): Accession placement is not valid.
     /// - `60301` (400): Call number type is not valid.
+    #[inline]
     pub fn create_location(
         &self,
         library_code: impl Into<String>,
@@ -982,6 +1011,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetLocationError>()` ([`GetLocationError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn get_location(
         &self,
         library_code: impl Into<String>,
@@ -1023,6 +1053,7 @@ impl ConfApi {
     /// - `60300` (400): Accession placement is not valid.
     /// - `60301` (400): Call number type is not valid.
     /// - `60302` (400): Update of location failed.
+    #[inline]
     pub fn update_location(
         &self,
         library_code: impl Into<String>,
@@ -1060,6 +1091,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteLocationError>()` ([`DeleteLocationError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn delete_location(
         &self,
         library_code: impl Into<String>,
@@ -1098,6 +1130,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListLibraryOpenHoursError>()` ([`ListLibraryOpenHoursError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn list_library_open_hours(
         &self,
         library_code: impl Into<String>,
@@ -1127,6 +1160,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListLicenseTermsError>()` ([`ListLicenseTermsError`]):
     /// - `403401` (400): Failed to retrieve license.
+    #[inline]
     pub fn list_license_terms(&self) -> ListLicenseTerms {
         ListLicenseTerms {
             req: self
@@ -1156,6 +1190,7 @@ impl ConfApi {
     /// - `60195` (400): License term codes not valid.
     /// - `60190` (400): License licensor not valid.
     /// - `60196` (400): License not created.
+    #[inline]
     pub fn create_license_term(
         &self,
         body: crate::conf::models::LicenseTermPost,
@@ -1189,6 +1224,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetLicenseTermError>()` ([`GetLicenseTermError`]):
     /// - `403400` (400): License with code not found.
     /// - `403401` (400): Failed to retrieve license.
+    #[inline]
     pub fn get_license_term(
         &self,
         license_term_code: impl Into<String>,
@@ -1226,6 +1262,7 @@ impl ConfApi {
     /// - `60195` (400): License term codes not valid.
     /// - `60190` (400): License licensor not valid.
     /// - `60202` (400): License not updated.
+    #[inline]
     pub fn update_license_term(
         &self,
         license_term_code: impl Into<String>,
@@ -1261,6 +1298,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteLicenseTermError>()` ([`DeleteLicenseTermError`]):
     /// - `403400` (400): License with code not found.
     /// - `60200` (400): License could not be deleted.
+    #[inline]
     pub fn delete_license_term(
         &self,
         license_term_code: impl Into<String>,
@@ -1291,6 +1329,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListMappingTablesError>()` ([`ListMappingTablesError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Failed to find scope.
+    #[inline]
     pub fn list_mapping_tables(&self) -> ListMappingTables {
         ListMappingTables {
             req: self
@@ -1320,6 +1359,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetMappingTableError>()` ([`GetMappingTableError`]):
     /// - `402119` (400): General error.
     /// - `40166411` (400): Param value is invalid.
+    #[inline]
     pub fn get_mapping_table(
         &self,
         mapping_table_name: impl Into<String>,
@@ -1357,6 +1397,7 @@ impl ConfApi {
     /// - `90102` (400): Requested table is hidden.
     /// - `90127` (400): Requested table scope is not legal.
     /// - `90125` (400): Requested table is not customizable
+    #[inline]
     pub fn update_mapping_table(
         &self,
         mapping_table_name: impl Into<String>,
@@ -1389,6 +1430,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListMdImportProfilesError>()` ([`ListMdImportProfilesError`]):
     /// - `402119` (400): General Error - An error has occurred while processing the request.
     /// - `402123` (400): Invalid parameter value.
+    #[inline]
     pub fn list_md_import_profiles(&self) -> ListMdImportProfiles {
         ListMdImportProfiles {
             req: self
@@ -1417,6 +1459,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetMdImportProfileError>()` ([`GetMdImportProfileError`]):
     /// - `401871` (400): Failed to find the Profile ID.
+    #[inline]
     pub fn get_md_import_profile(
         &self,
         profile_id: impl Into<String>,
@@ -1452,6 +1495,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<RunMdImportError>()` ([`RunMdImportError`]):
     /// - `401871` (400): Failed to find the Profile ID.
+    #[inline]
     pub fn run_md_import(
         &self,
         profile_id: impl Into<String>,
@@ -1481,6 +1525,7 @@ impl ConfApi {
     ///
     /// # Arguments
     /// - `scope`: This optional parameter specifies a library scope. Default will be institution, e.g. 01AAA\_INST.
+    #[inline]
     pub fn list_conf_open_hours(&self, scope: impl Into<String>) -> ListConfOpenHours {
         ListConfOpenHours {
             req: self
@@ -1505,6 +1550,7 @@ impl ConfApi {
     ///
     /// # Arguments
     /// - `scope`: This optional parameter specifies a library scope. Default will be institution, e.g. 01AAA\_INST.
+    #[inline]
     pub fn update_open_hours(
         &self,
         scope: impl Into<String>,
@@ -1534,6 +1580,7 @@ impl ConfApi {
     ///
     /// # Arguments
     /// - `scope`: This optional parameter specifies a library scope. Default will be institution, e.g. 01AAA\_INST.
+    #[inline]
     pub fn delete_open_hours(&self, scope: impl Into<String>) -> DeleteOpenHours {
         DeleteOpenHours {
             req: self
@@ -1561,6 +1608,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListPrintersError>()` ([`ListPrintersError`]):
     /// - `402469` (400): The library code is not valid.
     /// - `40166410` (400): Invalid parameter.
+    #[inline]
     pub fn list_printers(&self) -> ListPrinters {
         ListPrinters {
             req: self
@@ -1589,6 +1637,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetPrinterError>()` ([`GetPrinterError`]):
     /// - `402899` (400): Invalid Printer ID.
+    #[inline]
     pub fn get_printer(&self, printer_id: impl Into<String>) -> GetPrinter {
         GetPrinter {
             req: self
@@ -1620,6 +1669,7 @@ impl ConfApi {
     /// - `402119` (400): General error.
     /// - `40166413` (400): Parameter value is mandatory.
     /// - `40166411` (400): Parameter value invalid.
+    #[inline]
     pub fn list_relations(&self, scope: impl Into<String>) -> ListRelations {
         ListRelations {
             req: self
@@ -1653,6 +1703,7 @@ impl ConfApi {
     /// - `402119` (400): General error.
     /// - `40166413` (400): Parameter value is mandatory.
     /// - `40166411` (400): Parameter value invalid.
+    #[inline]
     pub fn replace_relations(
         &self,
         scope: impl Into<String>,
@@ -1690,6 +1741,7 @@ impl ConfApi {
     /// - `402119` (400): General error.
     /// - `40166413` (400): Parameter value is mandatory.
     /// - `40166411` (400): Parameter value invalid.
+    #[inline]
     pub fn delete_relations(
         &self,
         scope: impl Into<String>,
@@ -1721,6 +1773,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListRemindersError>()` ([`ListRemindersError`]):
     /// - `40166410` (400): Parameter value invalid.
+    #[inline]
     pub fn list_reminders(&self) -> ListReminders {
         ListReminders {
             req: self
@@ -1753,6 +1806,7 @@ impl ConfApi {
     /// - `60183` (400): Reminder Entity Type is not valid.
     /// - `60184` (400): Reminder Entity Id is required.
     /// - `60185` (400): Reminder Date is required.
+    #[inline]
     pub fn create_reminder(&self, body: crate::shared::ReminderPost) -> CreateReminder {
         CreateReminder {
             req: self
@@ -1782,6 +1836,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetReminderError>()` ([`GetReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
+    #[inline]
     pub fn get_reminder(&self, reminder_id: impl Into<String>) -> GetReminder {
         GetReminder {
             req: self
@@ -1815,6 +1870,7 @@ impl ConfApi {
     /// - `60178` (400): Reminder Type is not valid.
     /// - `60179` (400): Reminder Status is not valid.
     /// - `60181` (400): Reminder not updated.
+    #[inline]
     pub fn update_reminder(
         &self,
         reminder_id: impl Into<String>,
@@ -1849,6 +1905,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteReminderError>()` ([`DeleteReminderError`]):
     /// - `60177` (400): Reminder ID is not valid.
+    #[inline]
     pub fn delete_reminder(&self, reminder_id: impl Into<String>) -> DeleteReminder {
         DeleteReminder {
             req: self
@@ -1877,6 +1934,7 @@ impl ConfApi {
     /// - `40166410` (400): Parameter value invalid.
     /// - `60106` (400): Invalid query format.
     /// - `60107` (400): Invalid set ID.
+    #[inline]
     pub fn list_sets(&self) -> ListSets {
         ListSets {
             req: self
@@ -1936,6 +1994,7 @@ impl ConfApi {
     /// - `60335` (400): The From Institution Zone is not allowed for institution not in Network.
     /// - `60107` (400): The set ID provided for the Institution Zone set is not valid.
     /// - `60336` (400): The set type is not allowed for creation as network set.
+    #[inline]
     pub fn create_set(&self, body: crate::conf::models::SetPost) -> CreateSet {
         CreateSet {
             req: self
@@ -1965,6 +2024,7 @@ impl ConfApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetSetError>()` ([`GetSetError`]):
     /// - `60107` (400): Invalid set ID.
+    #[inline]
     pub fn get_set(&self, set_id: impl Into<String>) -> GetSet {
         GetSet {
             req: self
@@ -2007,6 +2067,7 @@ impl ConfApi {
     /// - `60120` (400): A member ID is not valid for the content and identifier.
     /// - `60176` (400): A member ID which is represented by an id\_type identifier is already in the set.
     /// - `40166410` (400): Invalid parameter identifier type.
+    #[inline]
     pub fn manage_set_members(
         &self,
         set_id: impl Into<String>,
@@ -2049,6 +2110,7 @@ impl ConfApi {
     /// - `402269` (400): Invalid query content type in query string.
     /// - `402270` (400): Failed parsing quer.
     /// - `40166408` (400): Failed updating set.
+    #[inline]
     pub fn update_set(
         &self,
         set_id: impl Into<String>,
@@ -2084,6 +2146,7 @@ impl ConfApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteSetError>()` ([`DeleteSetError`]):
     /// - `402264` (400): Invalid Set ID.
     /// - `402282` (400): Delete of Set Failed.
+    #[inline]
     pub fn delete_set(&self, set_id: impl Into<String>) -> DeleteSet {
         DeleteSet {
             req: self
@@ -2115,6 +2178,7 @@ impl ConfApi {
     /// - `60107` (400): Invalid set ID.
     /// - `60108` (400): Invalid set member.
     /// - `60110` (400): Invalid set member details.
+    #[inline]
     pub fn list_members(&self, set_id: impl Into<String>) -> ListMembers {
         ListMembers {
             req: self
@@ -2136,6 +2200,7 @@ impl ConfApi {
     /// This API is used to test if the API key was configured correctly.It returns a short XML (no schema available - the output is subject to changes) with the following structure:&lt;test&gt;GET - OK - institutionCode: 01ABC\_INST&lt;/test&gt;
     ///
     /// `GET /almaws/v1/conf/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi90ZXN0/)
+    #[inline]
     pub fn get_test(&self) -> GetTest {
         GetTest {
             req: self
@@ -2156,6 +2221,7 @@ impl ConfApi {
     /// This API is used to test if the API key was configured correctly, including read/write permissions.It returns a short XML (no schema available - the output is subject to changes) with the following structure:&lt;test&gt;POST - OK&lt;/test&gt;
     ///
     /// `POST /almaws/v1/conf/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/conf/UE9TVCAvYWxtYXdzL3YxL2NvbmYvdGVzdA==/)
+    #[inline]
     pub fn post_test(&self) -> PostTest {
         PostTest {
             req: self
@@ -2184,6 +2250,7 @@ impl ConfApi {
     /// - `40166411` (400): An error has occurred in setting from and/or to dates.
     /// - `40166419` (400): An error has occurred in setting transaction type.
     /// - `40166410` (400): An error has occurred in setting circ library or circ desk.
+    #[inline]
     pub fn list_fee_transactions(&self) -> ListFeeTransactions {
         ListFeeTransactions {
             req: self
@@ -2222,6 +2289,7 @@ impl ConfApi {
     /// - `450002` (400): Workflow inactive.
     /// - `450003` (400): Workflow missing trigger node.
     /// - `450004` (400): Workflow missing trigger configuration.  In test mode, this could mean the node is not listening for events.
+    #[inline]
     pub fn run_workflow(&self, workflow_id: impl Into<String>) -> RunWorkflow {
         RunWorkflow {
             req: self
@@ -2458,6 +2526,7 @@ pub struct ListCodeTables {
 }
 impl ListCodeTables {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CodeTables> {
         self.req.send()
     }
@@ -2473,6 +2542,7 @@ impl GetCodeTable {
     /// Requested language.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.req = self.req.query("lang", lang.into());
         self
@@ -2480,11 +2550,13 @@ impl GetCodeTable {
     /// Institution or Library code
     ///
     /// Default: `"Institution Code"`.
+    #[inline]
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.req = self.req.query("scope", scope.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CodeTable> {
         self.req.send()
     }
@@ -2501,15 +2573,18 @@ impl UpdateCodeTable {
     /// Requested language.
     ///
     /// Default: `"en"`.
+    #[inline]
     pub fn lang(mut self, lang: impl Into<String>) -> Self {
         self.req = self.req.query("lang", lang.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::CodeTable {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CodeTable> {
         self.req.send_with_body(&self.body)
     }
@@ -2525,6 +2600,7 @@ impl ListDepartments {
     /// Department type. The type DIGI (digitization) or ALL is supported. Default is ALL.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<ListDepartmentsType>) -> Self {
         self.req = self
             .req
@@ -2534,6 +2610,7 @@ impl ListDepartments {
     /// Add optional parameter view=brief to get a list of departments without operators.
     ///
     /// Default: `"FULL"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
@@ -2541,11 +2618,13 @@ impl ListDepartments {
     /// Library code. Optional. Default: The institutional level.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Departments> {
         self.req.send()
     }
@@ -2561,6 +2640,7 @@ impl ListDepositProfiles {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2568,6 +2648,7 @@ impl ListDepositProfiles {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2575,6 +2656,7 @@ impl ListDepositProfiles {
     /// An option to filter by user group. Optional. Default value: Empty String which means that all the results will be returned.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_group(mut self, user_group: impl Into<String>) -> Self {
         self.req = self.req.query("user_group", user_group.into());
         self
@@ -2584,6 +2666,7 @@ impl ListDepositProfiles {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -2602,6 +2685,7 @@ impl ListDepositProfiles {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::DepositProfiles> {
@@ -2617,6 +2701,7 @@ pub struct GetDepositProfile {
 }
 impl GetDepositProfile {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::DepositProfile> {
@@ -2634,11 +2719,13 @@ impl GetGeneral {
     /// Parameter for enhancing result with additional information. Currently supported: ingest\_form
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::General> {
         self.req.send()
     }
@@ -2654,6 +2741,7 @@ impl ListIntegrationProfiles {
     /// Type for filtering. Optional. Valid values are from the IntegrationTypes code table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
@@ -2661,6 +2749,7 @@ impl ListIntegrationProfiles {
     /// Search query. Optional. Searching for words in created\_by or name (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -2668,6 +2757,7 @@ impl ListIntegrationProfiles {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2675,6 +2765,7 @@ impl ListIntegrationProfiles {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2684,6 +2775,7 @@ impl ListIntegrationProfiles {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -2696,6 +2788,7 @@ impl ListIntegrationProfiles {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::IntegrationProfile> {
@@ -2712,10 +2805,12 @@ pub struct CreateIntegrationProfile {
 }
 impl CreateIntegrationProfile {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::IntegrationProfilePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::IntegrationProfile> {
@@ -2731,6 +2826,7 @@ pub struct GetIntegrationProfile {
 }
 impl GetIntegrationProfile {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::IntegrationProfile> {
@@ -2747,10 +2843,12 @@ pub struct UpdateIntegrationProfile {
 }
 impl UpdateIntegrationProfile {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::IntegrationProfilePut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::IntegrationProfile> {
@@ -2766,6 +2864,7 @@ pub struct DeleteIntegrationProfile {
 }
 impl DeleteIntegrationProfile {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -2781,6 +2880,7 @@ impl ListJobs {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2788,6 +2888,7 @@ impl ListJobs {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2795,6 +2896,7 @@ impl ListJobs {
     /// For filtering jobs by their category. Optional. For manual, possible values are from HPaTaskChain.type code table. For scheduled and other, possible values are from the systemJobsGroups code table. By default, all jobs will be retrieved.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn category(mut self, category: impl Into<String>) -> Self {
         self.req = self.req.query("category", category.into());
         self
@@ -2802,6 +2904,7 @@ impl ListJobs {
     /// For filtering jobs by their type. Optional. Possible values are MANUAL/SCHEDULED/OTHER. If no type is given, all types of jobs will be retrieved.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<ListJobsType>) -> Self {
         self.req = self
             .req
@@ -2811,6 +2914,7 @@ impl ListJobs {
     /// For filtering jobs by their profile ID. Optional. Relevant only for scheduled jobs.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn profile_id(mut self, profile_id: impl Into<String>) -> Self {
         self.req = self.req.query("profile_id", profile_id.into());
         self
@@ -2820,6 +2924,7 @@ impl ListJobs {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::conf::models::Jobs, crate::conf::models::Job> {
@@ -2835,6 +2940,7 @@ impl ListJobs {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Jobs> {
         self.req.send()
     }
@@ -2848,6 +2954,7 @@ pub struct GetJob {
 }
 impl GetJob {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Job> {
         self.req.send()
     }
@@ -2862,10 +2969,12 @@ pub struct SubmitJob {
 }
 impl SubmitJob {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::JobPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Job> {
         self.req.send_with_body(&self.body)
     }
@@ -2881,6 +2990,7 @@ impl ListJobInstances {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2888,6 +2998,7 @@ impl ListJobInstances {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2897,6 +3008,7 @@ impl ListJobInstances {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -2915,6 +3027,7 @@ impl ListJobInstances {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::JobInstances> {
@@ -2930,6 +3043,7 @@ pub struct GetJobInstance {
 }
 impl GetJobInstance {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::JobInstance> {
         self.req.send()
     }
@@ -2945,6 +3059,7 @@ impl DownloadJobInstanceFile {
     /// MARC format XML/BINARY
     ///
     /// Default: `"XML"`.
+    #[inline]
     pub fn download_format(mut self, download_format: impl Into<String>) -> Self {
         self.req = self.req.query("download_format", download_format.into());
         self
@@ -2952,11 +3067,13 @@ impl DownloadJobInstanceFile {
     /// Line Type as appears in /jobs/{job\_id}/instances/{instance\_id} api result
     ///
     /// Default: `"TOTAL_RECORDS_IMPORTED"`.
+    #[inline]
     pub fn line_type(mut self, line_type: impl Into<String>) -> Self {
         self.req = self.req.query("line_type", line_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2972,6 +3089,7 @@ impl ListJobInstanceEvents {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2979,6 +3097,7 @@ impl ListJobInstanceEvents {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2988,6 +3107,7 @@ impl ListJobInstanceEvents {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -3000,6 +3120,7 @@ impl ListJobInstanceEvents {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Events> {
         self.req.send()
     }
@@ -3015,6 +3136,7 @@ impl ListJobInstanceMatches {
     /// The population of match results to return. Valid values are SINGLE\_MATCHES and MULTI\_MATCHES. Mandatory.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn population(
         mut self,
         population: impl Into<ListJobInstanceMatchesPopulation>,
@@ -3032,6 +3154,7 @@ impl ListJobInstanceMatches {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3039,6 +3162,7 @@ impl ListJobInstanceMatches {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3048,6 +3172,7 @@ impl ListJobInstanceMatches {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -3060,6 +3185,7 @@ impl ListJobInstanceMatches {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Matches> {
         self.req.send()
     }
@@ -3075,6 +3201,7 @@ impl ListLetters {
     /// Type of letters (LETTER or COMPONENT)
     ///
     /// Default: `"LETTER"`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<ListLettersType>) -> Self {
         self.req = self
             .req
@@ -3082,6 +3209,7 @@ impl ListLetters {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Letters> {
         self.req.send()
     }
@@ -3095,6 +3223,7 @@ pub struct GetLetter {
 }
 impl GetLetter {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Letter> {
         self.req.send()
     }
@@ -3109,10 +3238,12 @@ pub struct UpdateLetter {
 }
 impl UpdateLetter {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LetterPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Letter> {
         self.req.send_with_body(&self.body)
     }
@@ -3126,6 +3257,7 @@ pub struct ListLibraries {
 }
 impl ListLibraries {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Libraries> {
         self.req.send()
     }
@@ -3139,6 +3271,7 @@ pub struct GetLibrary {
 }
 impl GetLibrary {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Library> {
         self.req.send()
     }
@@ -3154,6 +3287,7 @@ impl ListCircDesks {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3161,6 +3295,7 @@ impl ListCircDesks {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3170,6 +3305,7 @@ impl ListCircDesks {
     ///
     /// Records are told apart by `code`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -3188,6 +3324,7 @@ impl ListCircDesks {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CircDesks> {
         self.req.send()
     }
@@ -3201,6 +3338,7 @@ pub struct GetCircDesk {
 }
 impl GetCircDesk {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::CircDesk> {
         self.req.send()
     }
@@ -3214,6 +3352,7 @@ pub struct ListLocations {
 }
 impl ListLocations {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Locations> {
         self.req.send()
     }
@@ -3228,10 +3367,12 @@ pub struct CreateLocation {
 }
 impl CreateLocation {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LocationPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Location> {
         self.req.send_with_body(&self.body)
     }
@@ -3245,6 +3386,7 @@ pub struct GetLocation {
 }
 impl GetLocation {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Location> {
         self.req.send()
     }
@@ -3259,10 +3401,12 @@ pub struct UpdateLocation {
 }
 impl UpdateLocation {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LocationPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Location> {
         self.req.send_with_body(&self.body)
     }
@@ -3276,6 +3420,7 @@ pub struct DeleteLocation {
 }
 impl DeleteLocation {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3291,6 +3436,7 @@ impl ListLibraryOpenHours {
     /// From this Date (YYYY-MM-DD). Defaults to today.
     ///
     /// Default: `"today"`.
+    #[inline]
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.req = self.req.query("from", from.into());
         self
@@ -3298,11 +3444,13 @@ impl ListLibraryOpenHours {
     /// To this Date (YYYY-MM-DD). Defaults to the From Date plus one week.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn to(mut self, to: impl Into<String>) -> Self {
         self.req = self.req.query("to", to.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Days> {
         self.req.send()
     }
@@ -3316,6 +3464,7 @@ pub struct ListLicenseTerms {
 }
 impl ListLicenseTerms {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::LicenseTerms> {
@@ -3332,10 +3481,12 @@ pub struct CreateLicenseTerm {
 }
 impl CreateLicenseTerm {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LicenseTermPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::LicenseTerm> {
         self.req.send_with_body(&self.body)
     }
@@ -3349,6 +3500,7 @@ pub struct GetLicenseTerm {
 }
 impl GetLicenseTerm {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::LicenseTerm> {
         self.req.send()
     }
@@ -3363,10 +3515,12 @@ pub struct UpdateLicenseTerm {
 }
 impl UpdateLicenseTerm {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::LicenseTermPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::LicenseTerm> {
         self.req.send_with_body(&self.body)
     }
@@ -3380,6 +3534,7 @@ pub struct DeleteLicenseTerm {
 }
 impl DeleteLicenseTerm {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3393,6 +3548,7 @@ pub struct ListMappingTables {
 }
 impl ListMappingTables {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::MappingTables> {
@@ -3410,11 +3566,13 @@ impl GetMappingTable {
     /// Institution or Library code
     ///
     /// Default: `"Institution Code"`.
+    #[inline]
     pub fn scope(mut self, scope: impl Into<String>) -> Self {
         self.req = self.req.query("scope", scope.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::MappingTable> {
@@ -3431,10 +3589,12 @@ pub struct UpdateMappingTable {
 }
 impl UpdateMappingTable {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::MappingTablePut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::MappingTable> {
@@ -3452,6 +3612,7 @@ impl ListMdImportProfiles {
     /// The Import Profile Type. Optional. Default is no Import Type.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
@@ -3459,11 +3620,13 @@ impl ListMdImportProfiles {
     /// The type of IE Entity created by this import. Optional. Default is to include all entities.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn ie_type(mut self, ie_type: impl Into<String>) -> Self {
         self.req = self.req.query("ie_type", ie_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::ImportProfiles> {
@@ -3479,6 +3642,7 @@ pub struct GetMdImportProfile {
 }
 impl GetMdImportProfile {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::ImportProfile> {
@@ -3494,6 +3658,7 @@ pub struct RunMdImport {
 }
 impl RunMdImport {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::conf::models::ImportProfile> {
@@ -3509,6 +3674,7 @@ pub struct ListConfOpenHours {
 }
 impl ListConfOpenHours {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::OpenHours> {
         self.req.send()
     }
@@ -3523,10 +3689,12 @@ pub struct UpdateOpenHours {
 }
 impl UpdateOpenHours {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::OpenHoursPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::OpenHours> {
         self.req.send_with_body(&self.body)
     }
@@ -3540,6 +3708,7 @@ pub struct DeleteOpenHours {
 }
 impl DeleteOpenHours {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3555,6 +3724,7 @@ impl ListPrinters {
     /// Printer library code. Optional.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -3562,6 +3732,7 @@ impl ListPrinters {
     /// Printer printout queue indication. Optional.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn printout_queue(mut self, printout_queue: impl Into<String>) -> Self {
         self.req = self.req.query("printout_queue", printout_queue.into());
         self
@@ -3569,6 +3740,7 @@ impl ListPrinters {
     /// Printer Name. Optional.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.req = self.req.query("name", name.into());
         self
@@ -3576,6 +3748,7 @@ impl ListPrinters {
     /// Printer Code. Optional.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn code(mut self, code: impl Into<String>) -> Self {
         self.req = self.req.query("code", code.into());
         self
@@ -3583,6 +3756,7 @@ impl ListPrinters {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3590,6 +3764,7 @@ impl ListPrinters {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3599,6 +3774,7 @@ impl ListPrinters {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -3617,6 +3793,7 @@ impl ListPrinters {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Printers> {
         self.req.send()
     }
@@ -3630,6 +3807,7 @@ pub struct GetPrinter {
 }
 impl GetPrinter {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Printer> {
         self.req.send()
     }
@@ -3643,6 +3821,7 @@ pub struct ListRelations {
 }
 impl ListRelations {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -3657,10 +3836,12 @@ pub struct ReplaceRelations {
 }
 impl ReplaceRelations {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -3674,6 +3855,7 @@ pub struct DeleteRelations {
 }
 impl DeleteRelations {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3689,6 +3871,7 @@ impl ListReminders {
     /// Type for filtering. Optional. Valid values are from the ReminderTypes code table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.req = self.req.query("type", type_.into());
         self
@@ -3696,6 +3879,7 @@ impl ListReminders {
     /// Status for filtering. Optional. Valid values are from the ReminderStatuses code table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -3703,6 +3887,7 @@ impl ListReminders {
     /// From this Date (YYYY-MM-DD). Optional. Defaults to today.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn from(mut self, from: impl Into<String>) -> Self {
         self.req = self.req.query("from", from.into());
         self
@@ -3710,6 +3895,7 @@ impl ListReminders {
     /// To this Date (YYYY-MM-DD). Optional. Defaults to the From Date.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn to(mut self, to: impl Into<String>) -> Self {
         self.req = self.req.query("to", to.into());
         self
@@ -3717,6 +3903,7 @@ impl ListReminders {
     /// Order by parameter. Optional. Valid values are type, status, reminder\_date.
     ///
     /// Default: `"type"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListRemindersOrderBy>) -> Self {
         self.req = self
             .req
@@ -3729,6 +3916,7 @@ impl ListReminders {
     /// Direction parameter. Optional. Valid values are asc, desc.
     ///
     /// Default: `"asc"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<ListRemindersDirection>) -> Self {
         self.req = self
             .req
@@ -3741,6 +3929,7 @@ impl ListReminders {
     /// Entity ID parameter. Optional. Valid value is an entity id.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn entity_id(mut self, entity_id: impl Into<String>) -> Self {
         self.req = self.req.query("entity_id", entity_id.into());
         self
@@ -3748,6 +3937,7 @@ impl ListReminders {
     /// Entity Type parameter. Optional. Valid value is BIB\_MMS.
     ///
     /// Default: `"BIB_MMS"`.
+    #[inline]
     pub fn entity_type(mut self, entity_type: impl Into<String>) -> Self {
         self.req = self.req.query("entity_type", entity_type.into());
         self
@@ -3755,6 +3945,7 @@ impl ListReminders {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3762,6 +3953,7 @@ impl ListReminders {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3771,6 +3963,7 @@ impl ListReminders {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::Reminders, crate::shared::Reminder> {
@@ -3786,6 +3979,7 @@ impl ListReminders {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminders> {
         self.req.send()
     }
@@ -3800,10 +3994,12 @@ pub struct CreateReminder {
 }
 impl CreateReminder {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ReminderPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send_with_body(&self.body)
     }
@@ -3817,6 +4013,7 @@ pub struct GetReminder {
 }
 impl GetReminder {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send()
     }
@@ -3831,10 +4028,12 @@ pub struct UpdateReminder {
 }
 impl UpdateReminder {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ReminderPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Reminder> {
         self.req.send_with_body(&self.body)
     }
@@ -3848,6 +4047,7 @@ pub struct DeleteReminder {
 }
 impl DeleteReminder {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3863,6 +4063,7 @@ impl ListSets {
     /// Content type for filtering. Optional. Valid values are from the SetContentType code table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
         self.req = self.req.query("content_type", content_type.into());
         self
@@ -3870,6 +4071,7 @@ impl ListSets {
     /// Set type for filtering. Optional. Valid values are 'ITEMIZED' or 'LOGICAL'.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn set_type(mut self, set_type: impl Into<ListSetsSetType>) -> Self {
         self.req = self
             .req
@@ -3882,6 +4084,7 @@ impl ListSets {
     /// Search query. Optional. Searching for words in created\_by or name (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -3889,6 +4092,7 @@ impl ListSets {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -3896,6 +4100,7 @@ impl ListSets {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -3903,6 +4108,7 @@ impl ListSets {
     /// Set origin for filtering. Optional. Valid values are 'UI' or 'UI\_CZ'.
     ///
     /// Default: `"UI"`.
+    #[inline]
     pub fn set_origin(mut self, set_origin: impl Into<ListSetsSetOrigin>) -> Self {
         self.req = self
             .req
@@ -3917,6 +4123,7 @@ impl ListSets {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::conf::models::Sets, crate::conf::models::Set> {
@@ -3932,6 +4139,7 @@ impl ListSets {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Sets> {
         self.req.send()
     }
@@ -3948,6 +4156,7 @@ impl CreateSet {
     /// The population on which a set should be created. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn population(mut self, population: impl Into<String>) -> Self {
         self.req = self.req.query("population", population.into());
         self
@@ -3955,6 +4164,7 @@ impl CreateSet {
     /// The id of MD Import Job instance from which a set should be created. Supported for sets of Bib records. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn job_instance_id(mut self, job_instance_id: impl Into<String>) -> Self {
         self.req = self.req.query("job_instance_id", job_instance_id.into());
         self
@@ -3962,6 +4172,7 @@ impl CreateSet {
     /// An id of a logical set to create an Itemized Set based on it. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn from_logical_set(mut self, from_logical_set: impl Into<String>) -> Self {
         self.req = self.req.query("from_logical_set", from_logical_set.into());
         self
@@ -3969,6 +4180,7 @@ impl CreateSet {
     /// The logical operator. Choose between AND, OR, NOT. Default is AND. Optional
     ///
     /// Default: `"None"`.
+    #[inline]
     pub fn combine(mut self, combine: impl Into<CreateSetCombine>) -> Self {
         self.req = self
             .req
@@ -3981,6 +4193,7 @@ impl CreateSet {
     /// The primary combining set. Optional.
     ///
     /// Default: `"None"`.
+    #[inline]
     pub fn set1(mut self, set1: impl Into<String>) -> Self {
         self.req = self.req.query("set1", set1.into());
         self
@@ -3988,6 +4201,7 @@ impl CreateSet {
     /// The secondary combining set. Optional.
     ///
     /// Default: `"None"`.
+    #[inline]
     pub fn set2(mut self, set2: impl Into<String>) -> Self {
         self.req = self.req.query("set2", set2.into());
         self
@@ -3995,6 +4209,7 @@ impl CreateSet {
     /// An id of an Institution Zone set which will be used as a base to create a set in the Network Zone. The new set will include the Network Zone records to which the Institution Zone records are linked. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn nz_set_from_iz_set(mut self, nz_set_from_iz_set: impl Into<String>) -> Self {
         self.req = self.req.query("nz_set_from_iz_set", nz_set_from_iz_set.into());
         self
@@ -4002,6 +4217,7 @@ impl CreateSet {
     /// An id of a set to create a new filtered set based on it, according to the indication\_rule parameter. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn filter_set(mut self, filter_set: impl Into<String>) -> Self {
         self.req = self.req.query("filter_set", filter_set.into());
         self
@@ -4009,15 +4225,18 @@ impl CreateSet {
     /// The name of the Indication Rule to be used to filter the set defined in filter\_set. Relevant if filter\_set is used.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn indication_rule(mut self, indication_rule: impl Into<String>) -> Self {
         self.req = self.req.query("indication_rule", indication_rule.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::SetPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Set> {
         self.req.send_with_body(&self.body)
     }
@@ -4031,6 +4250,7 @@ pub struct GetSet {
 }
 impl GetSet {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Set> {
         self.req.send()
     }
@@ -4053,6 +4273,7 @@ impl ManageSetMembers {
     /// For users: any type that is defined in UserIdentifierTypes Code Table
     ///
     /// Default: `""`.
+    #[inline]
     pub fn id_type(mut self, id_type: impl Into<String>) -> Self {
         self.req = self.req.query("id_type", id_type.into());
         self
@@ -4060,15 +4281,18 @@ impl ManageSetMembers {
     /// If false, the API will ignore invalid IDs. Relevant for sets of Bibs, Items and Users.
     ///
     /// Default: `true`.
+    #[inline]
     pub fn fail_on_invalid_id(mut self, fail_on_invalid_id: bool) -> Self {
         self.req = self.req.query("fail_on_invalid_id", fail_on_invalid_id.to_string());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::SetPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Set> {
         self.req.send_with_body(&self.body)
     }
@@ -4083,10 +4307,12 @@ pub struct UpdateSet {
 }
 impl UpdateSet {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::SetPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Set> {
         self.req.send_with_body(&self.body)
     }
@@ -4100,6 +4326,7 @@ pub struct DeleteSet {
 }
 impl DeleteSet {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -4115,6 +4342,7 @@ impl ListMembers {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -4122,6 +4350,7 @@ impl ListMembers {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4131,6 +4360,7 @@ impl ListMembers {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -4149,6 +4379,7 @@ impl ListMembers {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Members> {
         self.req.send()
     }
@@ -4162,6 +4393,7 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -4175,6 +4407,7 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -4190,6 +4423,7 @@ impl ListFeeTransactions {
     /// Limits the number of fees not transactions. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -4197,6 +4431,7 @@ impl ListFeeTransactions {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -4204,6 +4439,7 @@ impl ListFeeTransactions {
     /// From this Date (YYYY-MM-DD). Defaults to today.
     ///
     /// Default: `"today"`.
+    #[inline]
     pub fn transaction_from_date(
         mut self,
         transaction_from_date: impl Into<String>,
@@ -4214,6 +4450,7 @@ impl ListFeeTransactions {
     /// To this Date (YYYY-MM-DD). Defaults to from date. Limit of 7 days period.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn transaction_to_date(
         mut self,
         transaction_to_date: impl Into<String>,
@@ -4224,6 +4461,7 @@ impl ListFeeTransactions {
     /// Add fine fee transaction type filter.  This defaults to both payment and waived.
     ///
     /// Default: `"BOTH"`.
+    #[inline]
     pub fn transaction_type(mut self, transaction_type: impl Into<String>) -> Self {
         self.req = self.req.query("transaction_type", transaction_type.into());
         self
@@ -4231,6 +4469,7 @@ impl ListFeeTransactions {
     /// Add fine owner filter.  This is a library or the institution code.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn owner(mut self, owner: impl Into<String>) -> Self {
         self.req = self.req.query("owner", owner.into());
         self
@@ -4238,6 +4477,7 @@ impl ListFeeTransactions {
     /// Add circulation library filter. May be used in conjunction with received\_by\_circ\_desk to filter results.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn received_by_circ_library(
         mut self,
         received_by_circ_library: impl Into<String>,
@@ -4250,6 +4490,7 @@ impl ListFeeTransactions {
     /// Add circulation desk filter. Must be used in conjunction with received\_by\_circ\_library to filter results.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn received_by_circ_desk(
         mut self,
         received_by_circ_desk: impl Into<String>,
@@ -4262,6 +4503,7 @@ impl ListFeeTransactions {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::Fees, crate::shared::Fee> {
@@ -4274,6 +4516,7 @@ impl ListFeeTransactions {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fees> {
         self.req.send()
     }
@@ -4289,11 +4532,13 @@ impl RunWorkflow {
     /// If true, executes workflow in test mode.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn test(mut self, test: bool) -> Self {
         self.req = self.req.query("test", test.to_string());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }

@@ -17,6 +17,7 @@ pub enum EnrollInCourseOp {
 }
 impl EnrollInCourseOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::EnrollUser => "enroll_user",
@@ -26,6 +27,7 @@ impl EnrollInCourseOp {
     }
 }
 impl From<&str> for EnrollInCourseOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "enroll_user" => Self::EnrollUser,
@@ -35,6 +37,7 @@ impl From<&str> for EnrollInCourseOp {
     }
 }
 impl From<String> for EnrollInCourseOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -54,6 +57,7 @@ pub enum GetReadingListView {
 }
 impl GetReadingListView {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Brief => "brief",
@@ -63,6 +67,7 @@ impl GetReadingListView {
     }
 }
 impl From<&str> for GetReadingListView {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "brief" => Self::Brief,
@@ -72,6 +77,7 @@ impl From<&str> for GetReadingListView {
     }
 }
 impl From<String> for GetReadingListView {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -103,6 +109,7 @@ pub enum ListCoursesOrderBy {
 }
 impl ListCoursesOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Id => "id",
@@ -118,6 +125,7 @@ impl ListCoursesOrderBy {
     }
 }
 impl From<&str> for ListCoursesOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "id" => Self::Id,
@@ -133,6 +141,7 @@ impl From<&str> for ListCoursesOrderBy {
     }
 }
 impl From<String> for ListCoursesOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -150,6 +159,7 @@ pub enum RemoveFileFromCitationOp {
 }
 impl RemoveFileFromCitationOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::RemoveFile => "remove_file",
@@ -158,6 +168,7 @@ impl RemoveFileFromCitationOp {
     }
 }
 impl From<&str> for RemoveFileFromCitationOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "remove_file" => Self::RemoveFile,
@@ -166,6 +177,7 @@ impl From<&str> for RemoveFileFromCitationOp {
     }
 }
 impl From<String> for RemoveFileFromCitationOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -181,6 +193,7 @@ pub enum ListCoursesError {
 }
 impl ListCoursesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -189,6 +202,7 @@ impl ListCoursesError {
     }
 }
 impl alma_runtime::OperationError for ListCoursesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -215,6 +229,7 @@ pub enum CreateCourseError {
 }
 impl CreateCourseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseFieldShouldLeftEmpty => "401908",
@@ -227,6 +242,7 @@ impl CreateCourseError {
     }
 }
 impl alma_runtime::OperationError for CreateCourseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401908" => Self::CourseFieldShouldLeftEmpty,
@@ -249,6 +265,7 @@ pub enum GetCourseError {
 }
 impl GetCourseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -257,6 +274,7 @@ impl GetCourseError {
     }
 }
 impl alma_runtime::OperationError for GetCourseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -283,6 +301,7 @@ pub enum EnrollInCourseError {
 }
 impl EnrollInCourseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseFieldShouldLeftEmpty => "401908",
@@ -295,6 +314,7 @@ impl EnrollInCourseError {
     }
 }
 impl alma_runtime::OperationError for EnrollInCourseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401908" => Self::CourseFieldShouldLeftEmpty,
@@ -331,6 +351,7 @@ pub enum UpdateCourseError {
 }
 impl UpdateCourseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -346,6 +367,7 @@ impl UpdateCourseError {
     }
 }
 impl alma_runtime::OperationError for UpdateCourseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -371,6 +393,7 @@ pub enum DeleteCourseError {
 }
 impl DeleteCourseError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -379,6 +402,7 @@ impl DeleteCourseError {
     }
 }
 impl alma_runtime::OperationError for DeleteCourseError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -397,6 +421,7 @@ pub enum DeleteCourseListEnrollmentError {
 }
 impl DeleteCourseListEnrollmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -405,6 +430,7 @@ impl DeleteCourseListEnrollmentError {
     }
 }
 impl alma_runtime::OperationError for DeleteCourseListEnrollmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -423,6 +449,7 @@ pub enum ListReadingListsError {
 }
 impl ListReadingListsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -431,6 +458,7 @@ impl ListReadingListsError {
     }
 }
 impl alma_runtime::OperationError for ListReadingListsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -455,6 +483,7 @@ pub enum CreateReadingListError {
 }
 impl CreateReadingListError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -466,6 +495,7 @@ impl CreateReadingListError {
     }
 }
 impl alma_runtime::OperationError for CreateReadingListError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -489,6 +519,7 @@ pub enum GetReadingListError {
 }
 impl GetReadingListError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -498,6 +529,7 @@ impl GetReadingListError {
     }
 }
 impl alma_runtime::OperationError for GetReadingListError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -525,6 +557,7 @@ pub enum UpdateReadingListError {
 }
 impl UpdateReadingListError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -537,6 +570,7 @@ impl UpdateReadingListError {
     }
 }
 impl alma_runtime::OperationError for UpdateReadingListError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -561,6 +595,7 @@ pub enum DeleteReadingListError {
 }
 impl DeleteReadingListError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -570,6 +605,7 @@ impl DeleteReadingListError {
     }
 }
 impl alma_runtime::OperationError for DeleteReadingListError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -591,6 +627,7 @@ pub enum ListCitationsError {
 }
 impl ListCitationsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -600,6 +637,7 @@ impl ListCitationsError {
     }
 }
 impl alma_runtime::OperationError for ListCitationsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -633,6 +671,7 @@ pub enum CreateCitationError {
 }
 impl CreateCitationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CitationFieldShouldLeftEmpty => "401908",
@@ -648,6 +687,7 @@ impl CreateCitationError {
     }
 }
 impl alma_runtime::OperationError for CreateCitationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401908" => Self::CitationFieldShouldLeftEmpty,
@@ -677,6 +717,7 @@ pub enum GetCitationError {
 }
 impl GetCitationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -687,6 +728,7 @@ impl GetCitationError {
     }
 }
 impl alma_runtime::OperationError for GetCitationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -721,6 +763,7 @@ pub enum RemoveFileFromCitationError {
 }
 impl RemoveFileFromCitationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CitationStatusMandatoryField => "401922",
@@ -736,6 +779,7 @@ impl RemoveFileFromCitationError {
     }
 }
 impl alma_runtime::OperationError for RemoveFileFromCitationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401922" => Self::CitationStatusMandatoryField,
@@ -775,6 +819,7 @@ pub enum UpdateCitationError {
 }
 impl UpdateCitationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CitationStatusMandatoryField => "401922",
@@ -790,6 +835,7 @@ impl UpdateCitationError {
     }
 }
 impl alma_runtime::OperationError for UpdateCitationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401922" => Self::CitationStatusMandatoryField,
@@ -819,6 +865,7 @@ pub enum DeleteCitationError {
 }
 impl DeleteCitationError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -829,6 +876,7 @@ impl DeleteCitationError {
     }
 }
 impl alma_runtime::OperationError for DeleteCitationError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -853,6 +901,7 @@ pub enum ListTagsError {
 }
 impl ListTagsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -863,6 +912,7 @@ impl ListTagsError {
     }
 }
 impl alma_runtime::OperationError for ListTagsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -887,6 +937,7 @@ pub enum UpdateTagsError {
 }
 impl UpdateTagsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -897,6 +948,7 @@ impl UpdateTagsError {
     }
 }
 impl alma_runtime::OperationError for UpdateTagsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -919,6 +971,7 @@ pub enum ListOwnersError {
 }
 impl ListOwnersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -928,6 +981,7 @@ impl ListOwnersError {
     }
 }
 impl alma_runtime::OperationError for ListOwnersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -949,6 +1003,7 @@ pub enum CreateOwnerError {
 }
 impl CreateOwnerError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -958,6 +1013,7 @@ impl CreateOwnerError {
     }
 }
 impl alma_runtime::OperationError for CreateOwnerError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -979,6 +1035,7 @@ pub enum GetOwnerError {
 }
 impl GetOwnerError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -988,6 +1045,7 @@ impl GetOwnerError {
     }
 }
 impl alma_runtime::OperationError for GetOwnerError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -1009,6 +1067,7 @@ pub enum UpdateOwnerError {
 }
 impl UpdateOwnerError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -1018,6 +1077,7 @@ impl UpdateOwnerError {
     }
 }
 impl alma_runtime::OperationError for UpdateOwnerError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -1039,6 +1099,7 @@ pub enum DeleteOwnerError {
 }
 impl DeleteOwnerError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -1048,6 +1109,7 @@ impl DeleteOwnerError {
     }
 }
 impl alma_runtime::OperationError for DeleteOwnerError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -1067,6 +1129,7 @@ pub enum ListCourseEnrollmentsError {
 }
 impl ListCourseEnrollmentsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -1075,6 +1138,7 @@ impl ListCourseEnrollmentsError {
     }
 }
 impl alma_runtime::OperationError for ListCourseEnrollmentsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,
@@ -1093,6 +1157,7 @@ pub enum DeleteCourseUserEnrollmentError {
 }
 impl DeleteCourseUserEnrollmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CourseNotFound => "401914",
@@ -1101,6 +1166,7 @@ impl DeleteCourseUserEnrollmentError {
     }
 }
 impl alma_runtime::OperationError for DeleteCourseUserEnrollmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401914" => Self::CourseNotFound,

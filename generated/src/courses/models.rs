@@ -5,7 +5,7 @@
 /// A list of citation objects (derived: Ex Libris has not published rest\_citations.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_citations.json#/citations`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Citations {
     /// `citation` (XML element `citation`).
     pub citation: Vec<crate::courses::models::Citation>,
@@ -18,31 +18,43 @@ pub struct Citations {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Citations {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.citation.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Citations {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Citations {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Citations {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.citation, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.citation, &mut self.total_record_count],
@@ -54,6 +66,7 @@ impl alma_runtime::codec::Object for Citations {
 alma_runtime::serde_via_codec!(Citations);
 impl alma_runtime::Model for Citations {
     const NAME: &'static str = "Citations";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -87,7 +100,7 @@ impl alma_runtime::Model for Citations {
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd#/citation`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Citation {
     /// Identifier of the citation in Alma. Output parameter. Should be used in subsequent queries regarding the citation.
     pub id: Option<String>,
@@ -167,6 +180,7 @@ pub struct Citation {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Citation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && alma_runtime::IsEmpty::is_empty(&self.status)
             && self.copyrights_status.is_none() && self.secondary_type.is_none()
@@ -189,22 +203,32 @@ impl alma_runtime::IsEmpty for Citation {
     }
 }
 impl alma_runtime::Codec for Citation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Citation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Citation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -248,6 +272,7 @@ impl alma_runtime::codec::Object for Citation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -295,6 +320,7 @@ impl alma_runtime::codec::Object for Citation {
 alma_runtime::serde_via_codec!(Citation);
 impl alma_runtime::Model for Citation {
     const NAME: &'static str = "Citation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -598,7 +624,7 @@ impl alma_runtime::Model for Citation {
     }
 }
 /// Schema: `xsd/rest_citation.xsd#/citation/properties/type_attributes/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TypeAttributes {
     /// Attribute of the citation. Possible codes are listed in 'CitationAttributes' code table.
     pub attribute: alma_runtime::CodeValue,
@@ -611,31 +637,43 @@ pub struct TypeAttributes {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TypeAttributes {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.attribute) && self.attribute_type.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for TypeAttributes {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TypeAttributes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TypeAttributes {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.attribute, &self.attribute_type], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.attribute, &mut self.attribute_type],
@@ -647,6 +685,7 @@ impl alma_runtime::codec::Object for TypeAttributes {
 alma_runtime::serde_via_codec!(TypeAttributes);
 impl alma_runtime::Model for TypeAttributes {
     const NAME: &'static str = "TypeAttributes";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -676,7 +715,7 @@ impl alma_runtime::Model for TypeAttributes {
 /// Citation Tag Object.
 ///
 /// Schema: `xsd/rest_citation.xsd#/citation_tag`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CitationTag {
     /// The type of the tag.
     /// Possible codes are listed in 'TagTypes' [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -691,30 +730,42 @@ pub struct CitationTag {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationTag {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.type_.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CitationTag {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CitationTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CitationTag {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.type_, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.type_, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -722,6 +773,7 @@ impl alma_runtime::codec::Object for CitationTag {
 alma_runtime::serde_via_codec!(CitationTag);
 impl alma_runtime::Model for CitationTag {
     const NAME: &'static str = "CitationTag";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -751,7 +803,7 @@ impl alma_runtime::Model for CitationTag {
 /// Metadata about the Citation.
 ///
 /// Schema: `xsd/rest_citation.xsd#/metadata`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Metadata {
     /// A name given to the resource.
     pub title: Option<String>,
@@ -816,6 +868,7 @@ pub struct Metadata {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Metadata {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.title.is_none() && self.author.is_none() && self.publisher.is_none()
             && self.publication_date.is_none() && self.edition.is_none()
@@ -834,22 +887,32 @@ impl alma_runtime::IsEmpty for Metadata {
     }
 }
 impl alma_runtime::Codec for Metadata {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Metadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Metadata {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -886,6 +949,7 @@ impl alma_runtime::codec::Object for Metadata {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -926,6 +990,7 @@ impl alma_runtime::codec::Object for Metadata {
 alma_runtime::serde_via_codec!(Metadata);
 impl alma_runtime::Model for Metadata {
     const NAME: &'static str = "Metadata";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1165,7 +1230,7 @@ impl alma_runtime::Model for Metadata {
 /// Information regarding the related Section.
 ///
 /// Schema: `xsd/rest_citation.xsd#/section_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct SectionInfo {
     /// Identifier of the Section. Output parameter.
     pub id: Option<String>,
@@ -1188,6 +1253,7 @@ pub struct SectionInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for SectionInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.name.is_none() && self.description.is_none()
             && self.start_date.is_none() && self.end_date.is_none()
@@ -1196,22 +1262,32 @@ impl alma_runtime::IsEmpty for SectionInfo {
     }
 }
 impl alma_runtime::Codec for SectionInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for SectionInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for SectionInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1227,6 +1303,7 @@ impl alma_runtime::codec::Object for SectionInfo {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1246,6 +1323,7 @@ impl alma_runtime::codec::Object for SectionInfo {
 alma_runtime::serde_via_codec!(SectionInfo);
 impl alma_runtime::Model for SectionInfo {
     const NAME: &'static str = "SectionInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1319,7 +1397,7 @@ impl alma_runtime::Model for SectionInfo {
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=post#/citation`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CitationPost {
     /// The status of the citation. Possible codes are listed in 'ReadingListCitationStatuses' code table and 'AdditionalReadingListCitationStatuses' code table.
     pub status: alma_runtime::CodeValue,
@@ -1342,6 +1420,7 @@ pub struct CitationPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.status) && self.copyrights_status.is_none()
             && self.secondary_type.is_none()
@@ -1351,22 +1430,32 @@ impl alma_runtime::IsEmpty for CitationPost {
     }
 }
 impl alma_runtime::Codec for CitationPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CitationPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CitationPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1382,6 +1471,7 @@ impl alma_runtime::codec::Object for CitationPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1401,6 +1491,7 @@ impl alma_runtime::codec::Object for CitationPost {
 alma_runtime::serde_via_codec!(CitationPost);
 impl alma_runtime::Model for CitationPost {
     const NAME: &'static str = "CitationPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1476,7 +1567,7 @@ impl alma_runtime::Model for CitationPost {
 /// Metadata about the Citation.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=post#/metadata`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct MetadataPost {
     /// A name given to the resource.
     pub title: Option<String>,
@@ -1543,6 +1634,7 @@ pub struct MetadataPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for MetadataPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.title.is_none() && self.author.is_none() && self.publisher.is_none()
             && self.publication_date.is_none() && self.edition.is_none()
@@ -1561,22 +1653,32 @@ impl alma_runtime::IsEmpty for MetadataPost {
     }
 }
 impl alma_runtime::Codec for MetadataPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for MetadataPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for MetadataPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1614,6 +1716,7 @@ impl alma_runtime::codec::Object for MetadataPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1655,6 +1758,7 @@ impl alma_runtime::codec::Object for MetadataPost {
 alma_runtime::serde_via_codec!(MetadataPost);
 impl alma_runtime::Model for MetadataPost {
     const NAME: &'static str = "MetadataPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1902,7 +2006,7 @@ impl alma_runtime::Model for MetadataPost {
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=put#/citation`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CitationPut {
     /// The status of the citation. Possible codes are listed in 'ReadingListCitationStatuses' code table and 'AdditionalReadingListCitationStatuses' code table.
     pub status: alma_runtime::CodeValue,
@@ -1925,6 +2029,7 @@ pub struct CitationPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.status) && self.copyrights_status.is_none()
             && self.secondary_type.is_none()
@@ -1934,22 +2039,32 @@ impl alma_runtime::IsEmpty for CitationPut {
     }
 }
 impl alma_runtime::Codec for CitationPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CitationPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CitationPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1965,6 +2080,7 @@ impl alma_runtime::codec::Object for CitationPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1984,6 +2100,7 @@ impl alma_runtime::codec::Object for CitationPut {
 alma_runtime::serde_via_codec!(CitationPut);
 impl alma_runtime::Model for CitationPut {
     const NAME: &'static str = "CitationPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2059,7 +2176,7 @@ impl alma_runtime::Model for CitationPut {
 /// A list of Citation tags.
 ///
 /// Schema: `xsd/rest_citation_tags.xsd#/citation_tags`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CitationTags {
     /// Citation Tag Object.
     pub citation_tag: Vec<crate::courses::models::CitationTag>,
@@ -2074,28 +2191,39 @@ pub struct CitationTags {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationTags {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.citation_tag.is_empty() && self.total_record_count.is_none()
             && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CitationTags {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CitationTags {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CitationTags {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.citation_tag, &self.total_record_count, &self.link],
@@ -2103,6 +2231,7 @@ impl alma_runtime::codec::Object for CitationTags {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.citation_tag, &mut self.total_record_count, &mut self.link],
@@ -2114,6 +2243,7 @@ impl alma_runtime::codec::Object for CitationTags {
 alma_runtime::serde_via_codec!(CitationTags);
 impl alma_runtime::Model for CitationTags {
     const NAME: &'static str = "CitationTags";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2155,7 +2285,7 @@ impl alma_runtime::Model for CitationTags {
 /// A list of Citation tags.
 ///
 /// Schema: `xsd/rest_citation_tags.xsd?tags=put#/citation_tags`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CitationTagsPut {
     /// Citation Tag Object.
     pub citation_tag: Vec<serde_json::Value>,
@@ -2170,28 +2300,39 @@ pub struct CitationTagsPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CitationTagsPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.citation_tag.is_empty() && self.total_record_count.is_none()
             && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CitationTagsPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CitationTagsPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CitationTagsPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.citation_tag, &self.total_record_count, &self.link],
@@ -2199,6 +2340,7 @@ impl alma_runtime::codec::Object for CitationTagsPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.citation_tag, &mut self.total_record_count, &mut self.link],
@@ -2210,6 +2352,7 @@ impl alma_runtime::codec::Object for CitationTagsPut {
 alma_runtime::serde_via_codec!(CitationTagsPut);
 impl alma_runtime::Model for CitationTagsPut {
     const NAME: &'static str = "CitationTagsPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2249,7 +2392,7 @@ impl alma_runtime::Model for CitationTagsPut {
 /// A specific owner.
 ///
 /// Schema: `xsd/rest_owner.xsd#/owner`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Owner {
     /// The primary identifier.
     pub primary_id: Option<String>,
@@ -2267,28 +2410,39 @@ pub struct Owner {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Owner {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.primary_id.is_none() && self.hierarchy.is_none() && self.full_name.is_none()
             && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Owner {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Owner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Owner {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.primary_id, &self.hierarchy, &self.full_name, &self.link],
@@ -2296,6 +2450,7 @@ impl alma_runtime::codec::Object for Owner {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2312,6 +2467,7 @@ impl alma_runtime::codec::Object for Owner {
 alma_runtime::serde_via_codec!(Owner);
 impl alma_runtime::Model for Owner {
     const NAME: &'static str = "Owner";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2359,7 +2515,7 @@ impl alma_runtime::Model for Owner {
 /// A specific owner.
 ///
 /// Schema: `xsd/rest_owner.xsd?tags=post#/owner`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct OwnerPost {
     /// Owner hierarchy.
     /// Possible codes are listed in the 'OwnerHierarchy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2373,30 +2529,42 @@ pub struct OwnerPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for OwnerPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.hierarchy.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for OwnerPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for OwnerPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for OwnerPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.hierarchy, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.hierarchy, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -2404,6 +2572,7 @@ impl alma_runtime::codec::Object for OwnerPost {
 alma_runtime::serde_via_codec!(OwnerPost);
 impl alma_runtime::Model for OwnerPost {
     const NAME: &'static str = "OwnerPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2435,7 +2604,7 @@ impl alma_runtime::Model for OwnerPost {
 /// A list of owners.
 ///
 /// Schema: `xsd/rest_owners.xsd#/owners`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Owners {
     /// An owner object.
     pub owner: Vec<crate::courses::models::Owner>,
@@ -2448,30 +2617,42 @@ pub struct Owners {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Owners {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.owner.is_empty() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Owners {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Owners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Owners {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.owner, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.owner, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -2479,6 +2660,7 @@ impl alma_runtime::codec::Object for Owners {
 alma_runtime::serde_via_codec!(Owners);
 impl alma_runtime::Model for Owners {
     const NAME: &'static str = "Owners";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

@@ -22,6 +22,7 @@ impl CoursesApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListCoursesError>()` ([`ListCoursesError`]):
     /// - `402119` (400): General error.
+    #[inline]
     pub fn list_courses(&self) -> ListCourses {
         ListCourses {
             req: self
@@ -53,6 +54,7 @@ impl CoursesApi {
     /// - `401922` (400): Course status is mandatory field
     /// - `401626` (400): Course unit is not valid
     /// - `401666` (400): Parameter is not valid
+    #[inline]
     pub fn create_course(&self, body: alma_runtime::RawBody) -> CreateCourse {
         CreateCourse {
             req: self
@@ -74,6 +76,7 @@ impl CoursesApi {
     /// This API is used to test if the API key was configured correctly.It returns a short XML (no schema available - the output is subject to changes) with the following structure:&lt;test&gt;GET - OK - institutionCode: 01ABC\_INST&lt;/test&gt;
     ///
     /// `GET /almaws/v1/courses/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/courses/R0VUIC9hbG1hd3MvdjEvY291cnNlcy90ZXN0/)
+    #[inline]
     pub fn get_test(&self) -> GetTest {
         GetTest {
             req: self
@@ -94,6 +97,7 @@ impl CoursesApi {
     /// This API is used to test if the API key was configured correctly, including read/write permissions.It returns a short XML (no schema available - the output is subject to changes) with the following structure:&lt;test&gt;POST - OK&lt;/test&gt;
     ///
     /// `POST /almaws/v1/courses/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/courses/UE9TVCAvYWxtYXdzL3YxL2NvdXJzZXMvdGVzdA==/)
+    #[inline]
     pub fn post_test(&self) -> PostTest {
         PostTest {
             req: self
@@ -122,6 +126,7 @@ impl CoursesApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetCourseError>()` ([`GetCourseError`]):
     /// - `401914` (400): Course not found.
+    #[inline]
     pub fn get_course(&self, course_id: impl Into<String>) -> GetCourse {
         GetCourse {
             req: self
@@ -158,6 +163,7 @@ impl CoursesApi {
     /// - `401922` (400): Course status is mandatory field
     /// - `401626` (400): Course unit is not valid
     /// - `401666` (400): Parameter is not valid
+    #[inline]
     pub fn enroll_in_course(
         &self,
         course_id: impl Into<String>,
@@ -203,6 +209,7 @@ impl CoursesApi {
     /// - `401922` (400): Course status is mandatory field
     /// - `401626` (400): Course unit is not valid
     /// - `401666` (400): Parameter is not valid
+    #[inline]
     pub fn update_course(
         &self,
         course_id: impl Into<String>,
@@ -237,6 +244,7 @@ impl CoursesApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteCourseError>()` ([`DeleteCourseError`]):
     /// - `401914` (400): Course not found.
+    #[inline]
     pub fn delete_course(&self, course_id: impl Into<String>) -> DeleteCourse {
         DeleteCourse {
             req: self
@@ -267,6 +275,7 @@ impl CoursesApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteCourseListEnrollmentError>()` ([`DeleteCourseListEnrollmentError`]):
     /// - `401914` (400): Course not found.
+    #[inline]
     pub fn delete_course_list_enrollment(
         &self,
         course_id: impl Into<String>,
@@ -301,6 +310,7 @@ impl CoursesApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListReadingListsError>()` ([`ListReadingListsError`]):
     /// - `401914` (400): Course not found.
+    #[inline]
     pub fn list_reading_lists(&self, course_id: impl Into<String>) -> ListReadingLists {
         ListReadingLists {
             req: self
@@ -335,6 +345,7 @@ impl CoursesApi {
     /// - `401909` (400): Reading list code and name are mandatory fields
     /// - `401006` (400): Reading list code field not unique
     /// - `401666` (400): Parameter is not valid
+    #[inline]
     pub fn create_reading_list(
         &self,
         course_id: impl Into<String>,
@@ -371,6 +382,7 @@ impl CoursesApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetReadingListError>()` ([`GetReadingListError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn get_reading_list(
         &self,
         course_id: impl Into<String>,
@@ -412,6 +424,7 @@ impl CoursesApi {
     /// - `401909` (400): Reading list code and name are mandatory fields
     /// - `401006` (400): Reading list code field not unique
     /// - `401666` (400): Parameter is not valid
+    #[inline]
     pub fn update_reading_list(
         &self,
         course_id: impl Into<String>,
@@ -450,6 +463,7 @@ impl CoursesApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteReadingListError>()` ([`DeleteReadingListError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn delete_reading_list(
         &self,
         course_id: impl Into<String>,
@@ -486,6 +500,7 @@ impl CoursesApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListCitationsError>()` ([`ListCitationsError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn list_citations(
         &self,
         course_id: impl Into<String>,
@@ -528,6 +543,7 @@ impl CoursesApi {
     /// - `401666` (400): Parameter is not valid
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn create_citation(
         &self,
         course_id: impl Into<String>,
@@ -568,6 +584,7 @@ impl CoursesApi {
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
+    #[inline]
     pub fn get_citation(
         &self,
         course_id: impl Into<String>,
@@ -614,6 +631,7 @@ impl CoursesApi {
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
+    #[inline]
     pub fn remove_file_from_citation(
         &self,
         course_id: impl Into<String>,
@@ -666,6 +684,7 @@ impl CoursesApi {
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
+    #[inline]
     pub fn update_citation(
         &self,
         course_id: impl Into<String>,
@@ -708,6 +727,7 @@ impl CoursesApi {
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
+    #[inline]
     pub fn delete_citation(
         &self,
         course_id: impl Into<String>,
@@ -748,6 +768,7 @@ impl CoursesApi {
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
+    #[inline]
     pub fn list_tags(
         &self,
         course_id: impl Into<String>,
@@ -788,6 +809,7 @@ impl CoursesApi {
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
     /// - `401916` (400): Citation not found.
+    #[inline]
     pub fn update_tags(
         &self,
         course_id: impl Into<String>,
@@ -828,6 +850,7 @@ impl CoursesApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListOwnersError>()` ([`ListOwnersError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn list_owners(
         &self,
         course_id: impl Into<String>,
@@ -864,6 +887,7 @@ impl CoursesApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<CreateOwnerError>()` ([`CreateOwnerError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn create_owner(
         &self,
         course_id: impl Into<String>,
@@ -903,6 +927,7 @@ impl CoursesApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetOwnerError>()` ([`GetOwnerError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn get_owner(
         &self,
         course_id: impl Into<String>,
@@ -942,6 +967,7 @@ impl CoursesApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<UpdateOwnerError>()` ([`UpdateOwnerError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn update_owner(
         &self,
         course_id: impl Into<String>,
@@ -983,6 +1009,7 @@ impl CoursesApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteOwnerError>()` ([`DeleteOwnerError`]):
     /// - `401914` (400): Course not found.
     /// - `401915` (400): Reading list not found.
+    #[inline]
     pub fn delete_owner(
         &self,
         course_id: impl Into<String>,
@@ -1019,6 +1046,7 @@ impl CoursesApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListCourseEnrollmentsError>()` ([`ListCourseEnrollmentsError`]):
     /// - `401914` (400): Course not found.
+    #[inline]
     pub fn list_course_enrollments(
         &self,
         course_id: impl Into<String>,
@@ -1052,6 +1080,7 @@ impl CoursesApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteCourseUserEnrollmentError>()` ([`DeleteCourseUserEnrollmentError`]):
     /// - `401914` (400): Course not found.
+    #[inline]
     pub fn delete_course_user_enrollment(
         &self,
         course_id: impl Into<String>,
@@ -1140,6 +1169,7 @@ impl ListCourses {
     /// Search query. Optional. Searching for words from: code, section, name, notes, instructors, searchable\_ids, year, academic\_department &amp; all (for searching in all the above fields). Examples (note the tilde between the code and text): q=name~Math , q=code~MATH\_INTRO and section~2 (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -1147,6 +1177,7 @@ impl ListCourses {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -1154,6 +1185,7 @@ impl ListCourses {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -1161,6 +1193,7 @@ impl ListCourses {
     /// Status of the course: ACTIVE/INACTIVE. Default: ALL
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -1168,6 +1201,7 @@ impl ListCourses {
     /// A few sort options are available: id, name, code, section, start\_date, end\_date, participants, weekly\_hours. A secondary sort key, id, is added when only one sort option is selected. Default sorting is by code and section.
     ///
     /// Default: `"code,section"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListCoursesOrderBy>) -> Self {
         self.req = self
             .req
@@ -1180,6 +1214,7 @@ impl ListCourses {
     /// Sorting direction: ASC/DESC. Default: ASC.
     ///
     /// Default: `"ASC"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
@@ -1187,6 +1222,7 @@ impl ListCourses {
     /// When set to true, will only find courses that exactly match your code
     ///
     /// Default: `false`.
+    #[inline]
     pub fn exact_search(mut self, exact_search: bool) -> Self {
         self.req = self.req.query("exact_search", exact_search.to_string());
         self
@@ -1194,6 +1230,7 @@ impl ListCourses {
     /// For future use
     ///
     /// Default: `""`.
+    #[inline]
     pub fn normalize(mut self, normalize: impl Into<String>) -> Self {
         self.req = self.req.query("normalize", normalize.into());
         self
@@ -1202,12 +1239,14 @@ impl ListCourses {
     /// schema), page by page (`limit=100` and a rising `offset`, set for you), stopping
     /// at the first short page: `total_record_count` is not trusted. The records are
     /// the page's one array field; the pages are asked for in JSON.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1222,10 +1261,12 @@ pub struct CreateCourse {
 }
 impl CreateCourse {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -1239,6 +1280,7 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1252,6 +1294,7 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1267,11 +1310,13 @@ impl GetCourse {
     /// To get all related reading-lists and citations use view=full.
     ///
     /// Default: `"brief"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<String>) -> Self {
         self.req = self.req.query("view", view.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1288,6 +1333,7 @@ impl EnrollInCourse {
     /// A list of user identifiers (1,2,3,...). (optional)
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_ids(mut self, user_ids: impl Into<String>) -> Self {
         self.req = self.req.query("user_ids", user_ids.into());
         self
@@ -1295,15 +1341,18 @@ impl EnrollInCourse {
     /// A list of list identifiers (1,2,3,...). (optional)
     ///
     /// Default: `""`.
+    #[inline]
     pub fn list_ids(mut self, list_ids: impl Into<String>) -> Self {
         self.req = self.req.query("list_ids", list_ids.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -1318,10 +1367,12 @@ pub struct UpdateCourse {
 }
 impl UpdateCourse {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -1335,6 +1386,7 @@ pub struct DeleteCourse {
 }
 impl DeleteCourse {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -1348,6 +1400,7 @@ pub struct DeleteCourseListEnrollment {
 }
 impl DeleteCourseListEnrollment {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -1361,6 +1414,7 @@ pub struct ListReadingLists {
 }
 impl ListReadingLists {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1377,6 +1431,7 @@ impl CreateReadingList {
     /// The identifier of the list to duplicate. (optional)
     ///
     /// Default: `""`.
+    #[inline]
     pub fn copy_id(mut self, copy_id: impl Into<String>) -> Self {
         self.req = self.req.query("copy_id", copy_id.into());
         self
@@ -1384,15 +1439,18 @@ impl CreateReadingList {
     /// Indication to create a default section. (optional)
     ///
     /// Default: `""`.
+    #[inline]
     pub fn default_section(mut self, default_section: impl Into<String>) -> Self {
         self.req = self.req.query("default_section", default_section.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -1408,6 +1466,7 @@ impl GetReadingList {
     /// Brief or full view
     ///
     /// Default: `"brief"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<GetReadingListView>) -> Self {
         self.req = self
             .req
@@ -1415,6 +1474,7 @@ impl GetReadingList {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1429,10 +1489,12 @@ pub struct UpdateReadingList {
 }
 impl UpdateReadingList {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -1446,6 +1508,7 @@ pub struct DeleteReadingList {
 }
 impl DeleteReadingList {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -1459,6 +1522,7 @@ pub struct ListCitations {
 }
 impl ListCitations {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::courses::models::Citations> {
@@ -1475,10 +1539,12 @@ pub struct CreateCitation {
 }
 impl CreateCitation {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::courses::models::CitationPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::courses::models::Citation> {
         self.req.send_with_body(&self.body)
     }
@@ -1492,6 +1558,7 @@ pub struct GetCitation {
 }
 impl GetCitation {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::courses::models::Citation> {
         self.req.send()
     }
@@ -1506,10 +1573,12 @@ pub struct RemoveFileFromCitation {
 }
 impl RemoveFileFromCitation {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::courses::models::CitationPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::courses::models::Citation> {
         self.req.send_with_body(&self.body)
     }
@@ -1524,10 +1593,12 @@ pub struct UpdateCitation {
 }
 impl UpdateCitation {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::courses::models::CitationPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::courses::models::Citation> {
         self.req.send_with_body(&self.body)
     }
@@ -1541,6 +1612,7 @@ pub struct DeleteCitation {
 }
 impl DeleteCitation {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -1554,6 +1626,7 @@ pub struct ListTags {
 }
 impl ListTags {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::courses::models::CitationTags> {
@@ -1570,10 +1643,12 @@ pub struct UpdateTags {
 }
 impl UpdateTags {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::courses::models::CitationTagsPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::courses::models::CitationTags> {
@@ -1589,6 +1664,7 @@ pub struct ListOwners {
 }
 impl ListOwners {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::courses::models::Owners> {
         self.req.send()
     }
@@ -1603,10 +1679,12 @@ pub struct CreateOwner {
 }
 impl CreateOwner {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::courses::models::OwnerPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::courses::models::Owner> {
         self.req.send_with_body(&self.body)
     }
@@ -1620,6 +1698,7 @@ pub struct GetOwner {
 }
 impl GetOwner {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::courses::models::Owner> {
         self.req.send()
     }
@@ -1634,10 +1713,12 @@ pub struct UpdateOwner {
 }
 impl UpdateOwner {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::courses::models::OwnerPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::courses::models::Owner> {
         self.req.send_with_body(&self.body)
     }
@@ -1651,6 +1732,7 @@ pub struct DeleteOwner {
 }
 impl DeleteOwner {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -1664,6 +1746,7 @@ pub struct ListCourseEnrollments {
 }
 impl ListCourseEnrollments {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1677,6 +1760,7 @@ pub struct DeleteCourseUserEnrollment {
 }
 impl DeleteCourseUserEnrollment {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }

@@ -19,6 +19,7 @@ pub enum DeletePortfolioBib {
 }
 impl DeletePortfolioBib {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Retain => "retain",
@@ -29,6 +30,7 @@ impl DeletePortfolioBib {
     }
 }
 impl From<&str> for DeletePortfolioBib {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "retain" => Self::Retain,
@@ -39,6 +41,7 @@ impl From<&str> for DeletePortfolioBib {
     }
 }
 impl From<String> for DeletePortfolioBib {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -54,6 +57,7 @@ pub enum ListECollectionsError {
 }
 impl ListECollectionsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidQueryFormat => "60106",
@@ -62,6 +66,7 @@ impl ListECollectionsError {
     }
 }
 impl alma_runtime::OperationError for ListECollectionsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60106" => Self::InvalidQueryFormat,
@@ -126,6 +131,7 @@ pub enum CreateECollectionError {
 }
 impl CreateECollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::NameMissing => "60126",
@@ -157,6 +163,7 @@ impl CreateECollectionError {
     }
 }
 impl alma_runtime::OperationError for CreateECollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60126" => Self::NameMissing,
@@ -198,6 +205,7 @@ pub enum GetECollectionError {
 }
 impl GetECollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CollectionIdNotValid => "60121",
@@ -206,6 +214,7 @@ impl GetECollectionError {
     }
 }
 impl alma_runtime::OperationError for GetECollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::CollectionIdNotValid,
@@ -270,6 +279,7 @@ pub enum UpdateECollectionError {
 }
 impl UpdateECollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CollectionIdNotFound => "60121",
@@ -301,6 +311,7 @@ impl UpdateECollectionError {
     }
 }
 impl alma_runtime::OperationError for UpdateECollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::CollectionIdNotFound,
@@ -350,6 +361,7 @@ pub enum DeleteECollectionError {
 }
 impl DeleteECollectionError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CollectionIdNotFound => "60121",
@@ -362,6 +374,7 @@ impl DeleteECollectionError {
     }
 }
 impl alma_runtime::OperationError for DeleteECollectionError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::CollectionIdNotFound,
@@ -384,6 +397,7 @@ pub enum ListEServicesError {
 }
 impl ListEServicesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CollectionIdNotFound => "60121",
@@ -392,6 +406,7 @@ impl ListEServicesError {
     }
 }
 impl alma_runtime::OperationError for ListEServicesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::CollectionIdNotFound,
@@ -454,6 +469,7 @@ pub enum CreateEServiceError {
 }
 impl CreateEServiceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CollectionIdNotValid => "60121",
@@ -484,6 +500,7 @@ impl CreateEServiceError {
     }
 }
 impl alma_runtime::OperationError for CreateEServiceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::CollectionIdNotValid,
@@ -526,6 +543,7 @@ pub enum GetEServiceError {
 }
 impl GetEServiceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CollectionIdNotFound => "60121",
@@ -535,6 +553,7 @@ impl GetEServiceError {
     }
 }
 impl alma_runtime::OperationError for GetEServiceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::CollectionIdNotFound,
@@ -600,6 +619,7 @@ pub enum UpdateEServiceError {
 }
 impl UpdateEServiceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CollectionIdNotFound => "60121",
@@ -631,6 +651,7 @@ impl UpdateEServiceError {
     }
 }
 impl alma_runtime::OperationError for UpdateEServiceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::CollectionIdNotFound,
@@ -680,6 +701,7 @@ pub enum DeleteEServiceError {
 }
 impl DeleteEServiceError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::CollectionIdNotFound => "60121",
@@ -692,6 +714,7 @@ impl DeleteEServiceError {
     }
 }
 impl alma_runtime::OperationError for DeleteEServiceError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::CollectionIdNotFound,
@@ -716,6 +739,7 @@ pub enum ListPortfoliosError {
 }
 impl ListPortfoliosError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedFindCollectionId => "60121",
@@ -725,6 +749,7 @@ impl ListPortfoliosError {
     }
 }
 impl alma_runtime::OperationError for ListPortfoliosError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::FailedFindCollectionId,
@@ -782,6 +807,7 @@ pub enum CreatePortfolioError {
 }
 impl CreatePortfolioError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedFindCollectionId => "60121",
@@ -809,6 +835,7 @@ impl CreatePortfolioError {
     }
 }
 impl alma_runtime::OperationError for CreatePortfolioError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60121" => Self::FailedFindCollectionId,
@@ -846,6 +873,7 @@ pub enum GetPortfolioError {
 }
 impl GetPortfolioError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedFindPortfolioId => "60123",
@@ -854,6 +882,7 @@ impl GetPortfolioError {
     }
 }
 impl alma_runtime::OperationError for GetPortfolioError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60123" => Self::FailedFindPortfolioId,
@@ -900,6 +929,7 @@ pub enum UpdatePortfolioError {
 }
 impl UpdatePortfolioError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedFindPortfolioId => "60123",
@@ -922,6 +952,7 @@ impl UpdatePortfolioError {
     }
 }
 impl alma_runtime::OperationError for UpdatePortfolioError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60123" => Self::FailedFindPortfolioId,
@@ -958,6 +989,7 @@ pub enum DeletePortfolioError {
 }
 impl DeletePortfolioError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::PortfolioIdNotFound => "60122",
@@ -968,6 +1000,7 @@ impl DeletePortfolioError {
     }
 }
 impl alma_runtime::OperationError for DeletePortfolioError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60122" => Self::PortfolioIdNotFound,

@@ -5,7 +5,7 @@
 /// Electronic collection Object.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPost {
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
@@ -183,6 +183,7 @@ pub struct ElectronicCollectionPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.public_name.is_empty() && self.public_name_override.is_none()
             && self.description.is_none() && self.internal_description.is_none()
@@ -209,22 +210,32 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPost {
     }
 }
 impl alma_runtime::Codec for ElectronicCollectionPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ElectronicCollectionPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ElectronicCollectionPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -271,6 +282,7 @@ impl alma_runtime::codec::Object for ElectronicCollectionPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -322,6 +334,7 @@ impl alma_runtime::codec::Object for ElectronicCollectionPost {
 alma_runtime::serde_via_codec!(ElectronicCollectionPost);
 impl alma_runtime::Model for ElectronicCollectionPost {
     const NAME: &'static str = "ElectronicCollectionPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -659,7 +672,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
 /// Electronic collection Object.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicCollectionPut {
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
@@ -867,6 +880,7 @@ pub struct ElectronicCollectionPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicCollectionPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.public_name.is_empty() && self.public_name_override.is_none()
             && self.description.is_none() && self.description_override.is_none()
@@ -897,22 +911,32 @@ impl alma_runtime::IsEmpty for ElectronicCollectionPut {
     }
 }
 impl alma_runtime::Codec for ElectronicCollectionPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ElectronicCollectionPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ElectronicCollectionPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -965,6 +989,7 @@ impl alma_runtime::codec::Object for ElectronicCollectionPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1022,6 +1047,7 @@ impl alma_runtime::codec::Object for ElectronicCollectionPut {
 alma_runtime::serde_via_codec!(ElectronicCollectionPut);
 impl alma_runtime::Model for ElectronicCollectionPut {
     const NAME: &'static str = "ElectronicCollectionPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1409,7 +1435,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicService {
     /// Identifier of the electronic service in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the service.
@@ -1615,6 +1641,7 @@ pub struct ElectronicService {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicService {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.is_local.is_none()
             && alma_runtime::IsEmpty::is_empty(&self.type_)
@@ -1645,22 +1672,32 @@ impl alma_runtime::IsEmpty for ElectronicService {
     }
 }
 impl alma_runtime::Codec for ElectronicService {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ElectronicService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ElectronicService {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1709,6 +1746,7 @@ impl alma_runtime::codec::Object for ElectronicService {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1761,6 +1799,7 @@ impl alma_runtime::codec::Object for ElectronicService {
 alma_runtime::serde_via_codec!(ElectronicService);
 impl alma_runtime::Model for ElectronicService {
     const NAME: &'static str = "ElectronicService";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2104,7 +2143,7 @@ impl alma_runtime::Model for ElectronicService {
 /// A count of the number of portfolios. Output parameter.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service/properties/portfolios`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicServicePortfolios {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -2117,30 +2156,42 @@ pub struct ElectronicServicePortfolios {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePortfolios {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ElectronicServicePortfolios {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ElectronicServicePortfolios {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ElectronicServicePortfolios {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -2148,6 +2199,7 @@ impl alma_runtime::codec::Object for ElectronicServicePortfolios {
 alma_runtime::serde_via_codec!(ElectronicServicePortfolios);
 impl alma_runtime::Model for ElectronicServicePortfolios {
     const NAME: &'static str = "ElectronicServicePortfolios";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2179,7 +2231,7 @@ impl alma_runtime::Model for ElectronicServicePortfolios {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=post#/electronic_service`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicServicePost {
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2354,6 +2406,7 @@ pub struct ElectronicServicePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.type_) && self.public_description.is_none()
             && self.internal_description.is_none()
@@ -2380,22 +2433,32 @@ impl alma_runtime::IsEmpty for ElectronicServicePost {
     }
 }
 impl alma_runtime::Codec for ElectronicServicePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ElectronicServicePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ElectronicServicePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2438,6 +2501,7 @@ impl alma_runtime::codec::Object for ElectronicServicePost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2484,6 +2548,7 @@ impl alma_runtime::codec::Object for ElectronicServicePost {
 alma_runtime::serde_via_codec!(ElectronicServicePost);
 impl alma_runtime::Model for ElectronicServicePost {
     const NAME: &'static str = "ElectronicServicePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2777,7 +2842,7 @@ impl alma_runtime::Model for ElectronicServicePost {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=put#/electronic_service`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicServicePut {
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2970,6 +3035,7 @@ pub struct ElectronicServicePut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicServicePut {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.type_) && self.public_description.is_none()
             && self.internal_description.is_none()
@@ -2998,22 +3064,32 @@ impl alma_runtime::IsEmpty for ElectronicServicePut {
     }
 }
 impl alma_runtime::Codec for ElectronicServicePut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ElectronicServicePut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ElectronicServicePut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3059,6 +3135,7 @@ impl alma_runtime::codec::Object for ElectronicServicePut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3108,6 +3185,7 @@ impl alma_runtime::codec::Object for ElectronicServicePut {
 alma_runtime::serde_via_codec!(ElectronicServicePut);
 impl alma_runtime::Model for ElectronicServicePut {
     const NAME: &'static str = "ElectronicServicePut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3425,7 +3503,7 @@ impl alma_runtime::Model for ElectronicServicePut {
 /// A list of electronic services.
 ///
 /// Schema: `xsd/rest_electronic_services.xsd#/electronic_services`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ElectronicServices {
     /// Electronic service object.
     pub electronic_service: Vec<crate::electronic::models::ElectronicService>,
@@ -3439,31 +3517,43 @@ pub struct ElectronicServices {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ElectronicServices {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.electronic_service.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ElectronicServices {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ElectronicServices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ElectronicServices {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.electronic_service, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.electronic_service, &mut self.total_record_count],
@@ -3475,6 +3565,7 @@ impl alma_runtime::codec::Object for ElectronicServices {
 alma_runtime::serde_via_codec!(ElectronicServices);
 impl alma_runtime::Model for ElectronicServices {
     const NAME: &'static str = "ElectronicServices";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

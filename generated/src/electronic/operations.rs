@@ -22,6 +22,7 @@ impl ElectronicApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListECollectionsError>()` ([`ListECollectionsError`]):
     /// - `60106` (400): Invalid query format.
+    #[inline]
     pub fn list_e_collections(&self) -> ListECollections {
         ListECollections {
             req: self
@@ -70,6 +71,7 @@ impl ElectronicApi {
     /// - `60353` (400): The linking parameter is not valid.
     /// - `60354` (400): The group linking parameter is not valid.
     /// - `60359` (400): This collection does not support linking parameters
+    #[inline]
     pub fn create_e_collection(
         &self,
         body: crate::electronic::models::ElectronicCollectionPost,
@@ -102,6 +104,7 @@ impl ElectronicApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetECollectionError>()` ([`GetECollectionError`]):
     /// - `60121` (400): The collection ID is not valid.
+    #[inline]
     pub fn get_e_collection(&self, collection_id: impl Into<String>) -> GetECollection {
         GetECollection {
             req: self
@@ -154,6 +157,7 @@ impl ElectronicApi {
     /// - `60353` (400): The linking parameter is not valid.
     /// - `60354` (400): The group linking parameter is not valid.
     /// - `60359` (400): This collection does not support linking parameters
+    #[inline]
     pub fn update_e_collection(
         &self,
         collection_id: impl Into<String>,
@@ -196,6 +200,7 @@ impl ElectronicApi {
     /// - `60155` (400): Error during collection delete.
     /// - `60156` (400): Error during collection delete with associated Bib.
     /// - `60289` (400): The delete is blocked e-service attached.
+    #[inline]
     pub fn delete_e_collection(
         &self,
         collection_id: impl Into<String>,
@@ -228,6 +233,7 @@ impl ElectronicApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListEServicesError>()` ([`ListEServicesError`]):
     /// - `60121` (400): The Collection ID was not found.
+    #[inline]
     pub fn list_e_services(&self, collection_id: impl Into<String>) -> ListEServices {
         ListEServices {
             req: self
@@ -279,6 +285,7 @@ impl ElectronicApi {
     /// - `60356` (400): The HAN license public name is not valid.
     /// - `60357` (400): Enable HAN multi license proxy
     /// - `60358` (400): The HAN license public name is not unique
+    #[inline]
     pub fn create_e_service(
         &self,
         collection_id: impl Into<String>,
@@ -315,6 +322,7 @@ impl ElectronicApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetEServiceError>()` ([`GetEServiceError`]):
     /// - `60121` (400): The Collection ID was not found.
     /// - `60122` (400): The Service ID was not found.
+    #[inline]
     pub fn get_e_service(
         &self,
         collection_id: impl Into<String>,
@@ -373,6 +381,7 @@ impl ElectronicApi {
     /// - `60356` (400): The HAN license public name is not valid.
     /// - `60357` (400): Enable HAN multi license proxy
     /// - `60358` (400): The HAN license public name is not unique
+    #[inline]
     pub fn update_e_service(
         &self,
         collection_id: impl Into<String>,
@@ -418,6 +427,7 @@ impl ElectronicApi {
     /// - `60154` (400): The service could not be deleted.
     /// - `60157` (400): The delete is in process.
     /// - `60289` (400): The delete is blocked portfolio attached.
+    #[inline]
     pub fn delete_e_service(
         &self,
         collection_id: impl Into<String>,
@@ -454,6 +464,7 @@ impl ElectronicApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListPortfoliosError>()` ([`ListPortfoliosError`]):
     /// - `60121` (400): Failed to find the Collection ID.
     /// - `60122` (400): Failed to find the Service ID.
+    #[inline]
     pub fn list_portfolios(
         &self,
         collection_id: impl Into<String>,
@@ -509,6 +520,7 @@ impl ElectronicApi {
     /// - `300465` (400): The portfolio availability date range is invalid
     /// - `200797` (400): Unable to change portfolio availability status due to date range
     /// - `60360` (400): The provenance code is not valid.
+    #[inline]
     pub fn create_portfolio(
         &self,
         collection_id: impl Into<String>,
@@ -547,6 +559,7 @@ impl ElectronicApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetPortfolioError>()` ([`GetPortfolioError`]):
     /// - `60123` (400): Failed to find the Portfolio ID.
+    #[inline]
     pub fn get_portfolio(
         &self,
         collection_id: impl Into<String>,
@@ -599,6 +612,7 @@ impl ElectronicApi {
     /// - `300465` (400): The portfolio availability date range is invalid
     /// - `200797` (400): Unable to change portfolio availability status due to date range
     /// - `60360` (400): The provenance code is not valid.
+    #[inline]
     pub fn update_portfolio(
         &self,
         collection_id: impl Into<String>,
@@ -641,6 +655,7 @@ impl ElectronicApi {
     /// - `60122` (400): The Portfolio ID was not found.
     /// - `60175` (400): The portfolio could not be deleted.
     /// - `60174` (400): The delete is in process.
+    #[inline]
     pub fn delete_portfolio(
         &self,
         collection_id: impl Into<String>,
@@ -748,6 +763,7 @@ impl ListECollections {
     /// Search query. Optional. Searching for words in interface\_name, keywords, name or po\_line\_id (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -755,6 +771,7 @@ impl ListECollections {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -762,6 +779,7 @@ impl ListECollections {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -771,6 +789,7 @@ impl ListECollections {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -791,6 +810,7 @@ impl ListECollections {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollections> {
@@ -807,12 +827,14 @@ pub struct CreateECollection {
 }
 impl CreateECollection {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(
         &mut self,
     ) -> &mut crate::electronic::models::ElectronicCollectionPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollection> {
@@ -828,6 +850,7 @@ pub struct GetECollection {
 }
 impl GetECollection {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollection> {
@@ -844,12 +867,14 @@ pub struct UpdateECollection {
 }
 impl UpdateECollection {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(
         &mut self,
     ) -> &mut crate::electronic::models::ElectronicCollectionPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::ElectronicCollection> {
@@ -865,6 +890,7 @@ pub struct DeleteECollection {
 }
 impl DeleteECollection {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -878,6 +904,7 @@ pub struct ListEServices {
 }
 impl ListEServices {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::electronic::models::ElectronicServices> {
@@ -894,10 +921,12 @@ pub struct CreateEService {
 }
 impl CreateEService {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::electronic::models::ElectronicServicePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::electronic::models::ElectronicService> {
@@ -913,6 +942,7 @@ pub struct GetEService {
 }
 impl GetEService {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::electronic::models::ElectronicService> {
@@ -929,10 +959,12 @@ pub struct UpdateEService {
 }
 impl UpdateEService {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::electronic::models::ElectronicServicePut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::electronic::models::ElectronicService> {
@@ -948,6 +980,7 @@ pub struct DeleteEService {
 }
 impl DeleteEService {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -963,6 +996,7 @@ impl ListPortfolios {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -970,6 +1004,7 @@ impl ListPortfolios {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -979,6 +1014,7 @@ impl ListPortfolios {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::Portfolios, crate::shared::Portfolio> {
@@ -994,6 +1030,7 @@ impl ListPortfolios {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolios> {
         self.req.send()
     }
@@ -1008,10 +1045,12 @@ pub struct CreatePortfolio {
 }
 impl CreatePortfolio {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::PortfolioPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send_with_body(&self.body)
     }
@@ -1025,6 +1064,7 @@ pub struct GetPortfolio {
 }
 impl GetPortfolio {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send()
     }
@@ -1039,10 +1079,12 @@ pub struct UpdatePortfolio {
 }
 impl UpdatePortfolio {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::PortfolioPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Portfolio> {
         self.req.send_with_body(&self.body)
     }
@@ -1058,6 +1100,7 @@ impl DeletePortfolio {
     /// Method for handling a bib left without any inventory: retain, suppress or delete. Optional. By default: retain.
     ///
     /// Default: `"retain"`.
+    #[inline]
     pub fn bib(mut self, bib: impl Into<DeletePortfolioBib>) -> Self {
         self.req = self
             .req
@@ -1065,6 +1108,7 @@ impl DeletePortfolio {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }

@@ -17,6 +17,7 @@ pub enum ListPartnersStatus {
 }
 impl ListPartnersStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "ACTIVE",
@@ -26,6 +27,7 @@ impl ListPartnersStatus {
     }
 }
 impl From<&str> for ListPartnersStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "ACTIVE" => Self::Active,
@@ -35,6 +37,7 @@ impl From<&str> for ListPartnersStatus {
     }
 }
 impl From<String> for ListPartnersStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -52,6 +55,7 @@ pub enum ListPartnersError {
 }
 impl ListPartnersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -61,6 +65,7 @@ impl ListPartnersError {
     }
 }
 impl alma_runtime::OperationError for ListPartnersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -84,6 +89,7 @@ pub enum CreatePartnerError {
 }
 impl CreatePartnerError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::PartnerAlreadyExists => "402113",
@@ -94,6 +100,7 @@ impl CreatePartnerError {
     }
 }
 impl alma_runtime::OperationError for CreatePartnerError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402113" => Self::PartnerAlreadyExists,
@@ -114,6 +121,7 @@ pub enum GetPartnerError {
 }
 impl GetPartnerError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::PartnerNotFound => "402118",
@@ -122,6 +130,7 @@ impl GetPartnerError {
     }
 }
 impl alma_runtime::OperationError for GetPartnerError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402118" => Self::PartnerNotFound,
@@ -144,6 +153,7 @@ pub enum UpdatePartnerError {
 }
 impl UpdatePartnerError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::PartnerNotFound => "402118",
@@ -154,6 +164,7 @@ impl UpdatePartnerError {
     }
 }
 impl alma_runtime::OperationError for UpdatePartnerError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402118" => Self::PartnerNotFound,
@@ -176,6 +187,7 @@ pub enum DeletePartnerError {
 }
 impl DeletePartnerError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::Empty => "401650",
@@ -185,6 +197,7 @@ impl DeletePartnerError {
     }
 }
 impl alma_runtime::OperationError for DeletePartnerError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401650" => Self::Empty,
@@ -204,6 +217,7 @@ pub enum CreateLendingRequestError {
 }
 impl CreateLendingRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidParameter => "40166411",
@@ -212,6 +226,7 @@ impl CreateLendingRequestError {
     }
 }
 impl alma_runtime::OperationError for CreateLendingRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166411" => Self::InvalidParameter,
@@ -232,6 +247,7 @@ pub enum GetLendingRequestError {
 }
 impl GetLendingRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidParameter => "40166411",
@@ -241,6 +257,7 @@ impl GetLendingRequestError {
     }
 }
 impl alma_runtime::OperationError for GetLendingRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "40166411" => Self::InvalidParameter,

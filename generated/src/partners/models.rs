@@ -5,7 +5,7 @@
 /// A contact's specific address.
 ///
 /// Schema: `xsd/rest_partner.xsd#/address`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PartnerAddress {
     /// Line 1 of the address.
     pub line1: String,
@@ -44,6 +44,7 @@ pub struct PartnerAddress {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerAddress {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.line1.is_empty() && self.line2.is_none() && self.line3.is_none()
             && self.line4.is_none() && self.line5.is_none() && self.city.is_none()
@@ -55,22 +56,32 @@ impl alma_runtime::IsEmpty for PartnerAddress {
     }
 }
 impl alma_runtime::Codec for PartnerAddress {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PartnerAddress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PartnerAddress {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -93,6 +104,7 @@ impl alma_runtime::codec::Object for PartnerAddress {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -119,6 +131,7 @@ impl alma_runtime::codec::Object for PartnerAddress {
 alma_runtime::serde_via_codec!(PartnerAddress);
 impl alma_runtime::Model for PartnerAddress {
     const NAME: &'static str = "PartnerAddress";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -246,7 +259,7 @@ impl alma_runtime::Model for PartnerAddress {
     }
 }
 /// Schema: `xsd/rest_partner.xsd#/address/properties/address_types`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct AddressAddressTypes {
     /// Address type.
     pub address_type: Option<String>,
@@ -257,30 +270,42 @@ pub struct AddressAddressTypes {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for AddressAddressTypes {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.address_type.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for AddressAddressTypes {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for AddressAddressTypes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for AddressAddressTypes {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.address_type], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.address_type], &mut self.extra, &mut self.wire)
     }
@@ -288,6 +313,7 @@ impl alma_runtime::codec::Object for AddressAddressTypes {
 alma_runtime::serde_via_codec!(AddressAddressTypes);
 impl alma_runtime::Model for AddressAddressTypes {
     const NAME: &'static str = "AddressAddressTypes";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -311,7 +337,7 @@ impl alma_runtime::Model for AddressAddressTypes {
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
 /// Schema: `xsd/rest_partner.xsd#/art_email_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ArtEmailDetails {
     /// The email address to which the ARTEmail message will be sent. Mandatory.
     pub email_address: String,
@@ -332,6 +358,7 @@ pub struct ArtEmailDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ArtEmailDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.email_address.is_empty() && self.alternative_document_delivery.is_none()
             && self.customer_id.is_empty() && self.service.is_empty()
@@ -340,22 +367,32 @@ impl alma_runtime::IsEmpty for ArtEmailDetails {
     }
 }
 impl alma_runtime::Codec for ArtEmailDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ArtEmailDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ArtEmailDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -370,6 +407,7 @@ impl alma_runtime::codec::Object for ArtEmailDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -388,6 +426,7 @@ impl alma_runtime::codec::Object for ArtEmailDetails {
 alma_runtime::serde_via_codec!(ArtEmailDetails);
 impl alma_runtime::Model for ArtEmailDetails {
     const NAME: &'static str = "ArtEmailDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -453,7 +492,7 @@ impl alma_runtime::Model for ArtEmailDetails {
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
 /// Schema: `xsd/rest_partner.xsd#/bldss_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct BldssDetails {
     /// The BLDSS URL. Mandatory.
     pub bldss_base_url: String,
@@ -474,6 +513,7 @@ pub struct BldssDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for BldssDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.bldss_base_url.is_empty() && self.bldss_base_account.is_empty()
             && self.bldss_base_password.is_empty()
@@ -482,22 +522,32 @@ impl alma_runtime::IsEmpty for BldssDetails {
     }
 }
 impl alma_runtime::Codec for BldssDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for BldssDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for BldssDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -511,6 +561,7 @@ impl alma_runtime::codec::Object for BldssDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -528,6 +579,7 @@ impl alma_runtime::codec::Object for BldssDetails {
 alma_runtime::serde_via_codec!(BldssDetails);
 impl alma_runtime::Model for BldssDetails {
     const NAME: &'static str = "BldssDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -583,7 +635,7 @@ impl alma_runtime::Model for BldssDetails {
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `xsd/rest_partner.xsd#/contact_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PartnerContactInfo {
     /// List of contact's addresses.
     pub address: Vec<crate::partners::models::PartnerAddress>,
@@ -598,31 +650,43 @@ pub struct PartnerContactInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerContactInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.address.is_empty() && self.phone.is_empty() && self.email.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PartnerContactInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PartnerContactInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PartnerContactInfo {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.address, &self.phone, &self.email], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.address, &mut self.phone, &mut self.email],
@@ -634,6 +698,7 @@ impl alma_runtime::codec::Object for PartnerContactInfo {
 alma_runtime::serde_via_codec!(PartnerContactInfo);
 impl alma_runtime::Model for PartnerContactInfo {
     const NAME: &'static str = "PartnerContactInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -677,7 +742,7 @@ impl alma_runtime::Model for PartnerContactInfo {
 /// Specific customer id.
 ///
 /// Schema: `xsd/rest_partner.xsd#/customer_id`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct CustomerId {
     /// The customer code. Mandatory.
     pub code: String,
@@ -690,30 +755,42 @@ pub struct CustomerId {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for CustomerId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.password.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for CustomerId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for CustomerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for CustomerId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.code, &self.password], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.code, &mut self.password], &mut self.extra, &mut self.wire)
     }
@@ -721,6 +798,7 @@ impl alma_runtime::codec::Object for CustomerId {
 alma_runtime::serde_via_codec!(CustomerId);
 impl alma_runtime::Model for CustomerId {
     const NAME: &'static str = "CustomerId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -752,7 +830,7 @@ impl alma_runtime::Model for CustomerId {
 /// A contact's specific email address.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PartnerEmail {
     /// The email address.
     pub email_address: String,
@@ -769,6 +847,7 @@ pub struct PartnerEmail {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerEmail {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.email_address.is_empty() && self.description.is_none()
             && alma_runtime::IsEmpty::is_empty(&self.email_types)
@@ -776,22 +855,32 @@ impl alma_runtime::IsEmpty for PartnerEmail {
     }
 }
 impl alma_runtime::Codec for PartnerEmail {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PartnerEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PartnerEmail {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -804,6 +893,7 @@ impl alma_runtime::codec::Object for PartnerEmail {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -820,6 +910,7 @@ impl alma_runtime::codec::Object for PartnerEmail {
 alma_runtime::serde_via_codec!(PartnerEmail);
 impl alma_runtime::Model for PartnerEmail {
     const NAME: &'static str = "PartnerEmail";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -869,7 +960,7 @@ impl alma_runtime::Model for PartnerEmail {
 /// Email types.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email/properties/email_types`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EmailEmailTypes {
     /// Email type.
     pub email_type: Option<String>,
@@ -880,30 +971,42 @@ pub struct EmailEmailTypes {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EmailEmailTypes {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.email_type.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for EmailEmailTypes {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for EmailEmailTypes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for EmailEmailTypes {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.email_type], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.email_type], &mut self.extra, &mut self.wire)
     }
@@ -911,6 +1014,7 @@ impl alma_runtime::codec::Object for EmailEmailTypes {
 alma_runtime::serde_via_codec!(EmailEmailTypes);
 impl alma_runtime::Model for EmailEmailTypes {
     const NAME: &'static str = "EmailEmailTypes";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -934,7 +1038,7 @@ impl alma_runtime::Model for EmailEmailTypes {
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct EmailDetails {
     /// The email address to which resource sharing borrowing requests are to be sent. The entered address must be added to the Email Include List Mapping Table (General Configuration - Configuration menu - External Systems - Allowed Emails). Mandatory.
     pub email: String,
@@ -947,28 +1051,39 @@ pub struct EmailDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for EmailDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.email.is_empty() && self.resending_overdue_message_interval.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for EmailDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for EmailDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for EmailDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.email, &self.resending_overdue_message_interval],
@@ -976,6 +1091,7 @@ impl alma_runtime::codec::Object for EmailDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.email, &mut self.resending_overdue_message_interval],
@@ -987,6 +1103,7 @@ impl alma_runtime::codec::Object for EmailDetails {
 alma_runtime::serde_via_codec!(EmailDetails);
 impl alma_runtime::Model for EmailDetails {
     const NAME: &'static str = "EmailDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1018,7 +1135,7 @@ impl alma_runtime::Model for EmailDetails {
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
 /// Schema: `xsd/rest_partner.xsd#/fulfillment_network_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct FulfillmentNetworkDetails {
     /// The FULFILLMENT\_NETWORK customer code. Mandatory.
     pub fulfillment_network_customer_code: String,
@@ -1035,6 +1152,7 @@ pub struct FulfillmentNetworkDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FulfillmentNetworkDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.fulfillment_network_customer_code.is_empty()
             && self.fulfillment_network_url.is_empty()
@@ -1043,22 +1161,32 @@ impl alma_runtime::IsEmpty for FulfillmentNetworkDetails {
     }
 }
 impl alma_runtime::Codec for FulfillmentNetworkDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for FulfillmentNetworkDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for FulfillmentNetworkDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1071,6 +1199,7 @@ impl alma_runtime::codec::Object for FulfillmentNetworkDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1087,6 +1216,7 @@ impl alma_runtime::codec::Object for FulfillmentNetworkDetails {
 alma_runtime::serde_via_codec!(FulfillmentNetworkDetails);
 impl alma_runtime::Model for FulfillmentNetworkDetails {
     const NAME: &'static str = "FulfillmentNetworkDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1134,7 +1264,7 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd#/innreach_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct InnreachDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     pub general_user_id_type: alma_runtime::CodeValue,
@@ -1197,6 +1327,7 @@ pub struct InnreachDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for InnreachDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.general_user_id_type)
             && self.general_loan_period.is_empty()
@@ -1216,22 +1347,32 @@ impl alma_runtime::IsEmpty for InnreachDetails {
     }
 }
 impl alma_runtime::Codec for InnreachDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for InnreachDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for InnreachDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1255,6 +1396,7 @@ impl alma_runtime::codec::Object for InnreachDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1282,6 +1424,7 @@ impl alma_runtime::codec::Object for InnreachDetails {
 alma_runtime::serde_via_codec!(InnreachDetails);
 impl alma_runtime::Model for InnreachDetails {
     const NAME: &'static str = "InnreachDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1417,7 +1560,7 @@ impl alma_runtime::Model for InnreachDetails {
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_18626_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Iso18626Details {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     pub alternative_document_delivery: Option<bool>,
@@ -1440,6 +1583,7 @@ pub struct Iso18626Details {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Iso18626Details {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.alternative_document_delivery.is_none() && self.ill_server.is_empty()
             && self.iso_symbol.is_empty() && self.send_requester_information.is_none()
@@ -1448,22 +1592,32 @@ impl alma_runtime::IsEmpty for Iso18626Details {
     }
 }
 impl alma_runtime::Codec for Iso18626Details {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Iso18626Details {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Iso18626Details {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1479,6 +1633,7 @@ impl alma_runtime::codec::Object for Iso18626Details {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1498,6 +1653,7 @@ impl alma_runtime::codec::Object for Iso18626Details {
 alma_runtime::serde_via_codec!(Iso18626Details);
 impl alma_runtime::Model for Iso18626Details {
     const NAME: &'static str = "Iso18626Details";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1569,7 +1725,7 @@ impl alma_runtime::Model for Iso18626Details {
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct IsoDetails {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     pub alternative_document_delivery: Option<bool>,
@@ -1600,6 +1756,7 @@ pub struct IsoDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for IsoDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.alternative_document_delivery.is_none() && self.ill_server.is_empty()
             && self.ill_port.is_none() && self.iso_symbol.is_empty()
@@ -1612,22 +1769,32 @@ impl alma_runtime::IsEmpty for IsoDetails {
     }
 }
 impl alma_runtime::Codec for IsoDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for IsoDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for IsoDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1647,6 +1814,7 @@ impl alma_runtime::codec::Object for IsoDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1670,6 +1838,7 @@ impl alma_runtime::codec::Object for IsoDetails {
 alma_runtime::serde_via_codec!(IsoDetails);
 impl alma_runtime::Model for IsoDetails {
     const NAME: &'static str = "IsoDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1773,7 +1942,7 @@ impl alma_runtime::Model for IsoDetails {
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct NcipDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     pub general_user_id_type: alma_runtime::CodeValue,
@@ -1908,6 +2077,7 @@ pub struct NcipDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for NcipDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.general_user_id_type)
             && self.general_loan_period.is_empty()
@@ -1944,22 +2114,32 @@ impl alma_runtime::IsEmpty for NcipDetails {
     }
 }
 impl alma_runtime::Codec for NcipDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for NcipDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for NcipDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2005,6 +2185,7 @@ impl alma_runtime::codec::Object for NcipDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2054,6 +2235,7 @@ impl alma_runtime::codec::Object for NcipDetails {
 alma_runtime::serde_via_codec!(NcipDetails);
 impl alma_runtime::Model for NcipDetails {
     const NAME: &'static str = "NcipDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2365,7 +2547,7 @@ impl alma_runtime::Model for NcipDetails {
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_p2p_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct NcipP2pDetails {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     pub alternative_document_delivery: Option<bool>,
@@ -2398,6 +2580,7 @@ pub struct NcipP2pDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for NcipP2pDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.alternative_document_delivery.is_none()
             && alma_runtime::IsEmpty::is_empty(&self.general_user_id_type)
@@ -2411,22 +2594,32 @@ impl alma_runtime::IsEmpty for NcipP2pDetails {
     }
 }
 impl alma_runtime::Codec for NcipP2pDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for NcipP2pDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for NcipP2pDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2447,6 +2640,7 @@ impl alma_runtime::codec::Object for NcipP2pDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2471,6 +2665,7 @@ impl alma_runtime::codec::Object for NcipP2pDetails {
 alma_runtime::serde_via_codec!(NcipP2pDetails);
 impl alma_runtime::Model for NcipP2pDetails {
     const NAME: &'static str = "NcipP2pDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2582,7 +2777,7 @@ impl alma_runtime::Model for NcipP2pDetails {
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Partner {
     /// The partner's general details.
     pub partner_details: crate::partners::models::PartnerDetails,
@@ -2599,6 +2794,7 @@ pub struct Partner {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Partner {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.partner_details)
             && self.contact_info.is_none() && self.note.is_empty() && self.link.is_none()
@@ -2606,22 +2802,32 @@ impl alma_runtime::IsEmpty for Partner {
     }
 }
 impl alma_runtime::Codec for Partner {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Partner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Partner {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.partner_details, &self.contact_info, &self.note, &self.link],
@@ -2629,6 +2835,7 @@ impl alma_runtime::codec::Object for Partner {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2645,6 +2852,7 @@ impl alma_runtime::codec::Object for Partner {
 alma_runtime::serde_via_codec!(Partner);
 impl alma_runtime::Model for Partner {
     const NAME: &'static str = "Partner";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2698,7 +2906,7 @@ impl alma_runtime::Model for Partner {
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PartnerDetails {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
@@ -2833,6 +3041,7 @@ pub struct PartnerDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty()
             && alma_runtime::IsEmpty::is_empty(&self.profile_details)
@@ -2859,22 +3068,32 @@ impl alma_runtime::IsEmpty for PartnerDetails {
     }
 }
 impl alma_runtime::Codec for PartnerDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PartnerDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PartnerDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2918,6 +3137,7 @@ impl alma_runtime::codec::Object for PartnerDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2965,6 +3185,7 @@ impl alma_runtime::codec::Object for PartnerDetails {
 alma_runtime::serde_via_codec!(PartnerDetails);
 impl alma_runtime::Model for PartnerDetails {
     const NAME: &'static str = "PartnerDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3274,6 +3495,7 @@ pub enum PartnerDetailsStatus {
 }
 impl PartnerDetailsStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inactive => "INACTIVE",
@@ -3283,6 +3505,7 @@ impl PartnerDetailsStatus {
     }
 }
 impl From<&str> for PartnerDetailsStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "INACTIVE" => Self::Inactive,
@@ -3293,11 +3516,13 @@ impl From<&str> for PartnerDetailsStatus {
 }
 impl alma_runtime::Codec for PartnerDetailsStatus {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -3306,7 +3531,7 @@ alma_runtime::serde_via_codec!(PartnerDetailsStatus);
 /// A contact's specific phone number.
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PartnerPhone {
     /// The phone number.
     pub phone_number: String,
@@ -3323,6 +3548,7 @@ pub struct PartnerPhone {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerPhone {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.phone_number.is_empty()
             && alma_runtime::IsEmpty::is_empty(&self.phone_types)
@@ -3331,22 +3557,32 @@ impl alma_runtime::IsEmpty for PartnerPhone {
     }
 }
 impl alma_runtime::Codec for PartnerPhone {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PartnerPhone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PartnerPhone {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3359,6 +3595,7 @@ impl alma_runtime::codec::Object for PartnerPhone {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3375,6 +3612,7 @@ impl alma_runtime::codec::Object for PartnerPhone {
 alma_runtime::serde_via_codec!(PartnerPhone);
 impl alma_runtime::Model for PartnerPhone {
     const NAME: &'static str = "PartnerPhone";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3424,7 +3662,7 @@ impl alma_runtime::Model for PartnerPhone {
 /// Phone types.
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone/properties/phone_types`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PhonePhoneTypes {
     /// Possible values for partners: order\_phone, claim\_phone, payment\_phone, returns\_phone, order\_fax, claim\_fax, payment\_fax, returns\_fax, ALL. Use ALL as default. Possible values for integration partners: error\_reporting, general.
     pub phone_type: Option<String>,
@@ -3435,30 +3673,42 @@ pub struct PhonePhoneTypes {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PhonePhoneTypes {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.phone_type.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for PhonePhoneTypes {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PhonePhoneTypes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PhonePhoneTypes {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.phone_type], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.phone_type], &mut self.extra, &mut self.wire)
     }
@@ -3466,6 +3716,7 @@ impl alma_runtime::codec::Object for PhonePhoneTypes {
 alma_runtime::serde_via_codec!(PhonePhoneTypes);
 impl alma_runtime::Model for PhonePhoneTypes {
     const NAME: &'static str = "PhonePhoneTypes";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3489,7 +3740,7 @@ impl alma_runtime::Model for PhonePhoneTypes {
 /// The partner's profile details.
 ///
 /// Schema: `xsd/rest_partner.xsd#/profile_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ProfileDetails {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
@@ -3524,6 +3775,7 @@ pub struct ProfileDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ProfileDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.profile_type.is_none() && self.art_email_details.is_none()
             && self.ncip_details.is_none() && self.iso_details.is_none()
@@ -3534,22 +3786,32 @@ impl alma_runtime::IsEmpty for ProfileDetails {
     }
 }
 impl alma_runtime::Codec for ProfileDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ProfileDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ProfileDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3569,6 +3831,7 @@ impl alma_runtime::codec::Object for ProfileDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3592,6 +3855,7 @@ impl alma_runtime::codec::Object for ProfileDetails {
 alma_runtime::serde_via_codec!(ProfileDetails);
 impl alma_runtime::Model for ProfileDetails {
     const NAME: &'static str = "ProfileDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3747,6 +4011,7 @@ pub enum ProfileDetailsProfileType {
 }
 impl ProfileDetailsProfileType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::ArtEmail => "ART_EMAIL",
@@ -3766,6 +4031,7 @@ impl ProfileDetailsProfileType {
     }
 }
 impl From<&str> for ProfileDetailsProfileType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "ART_EMAIL" => Self::ArtEmail,
@@ -3786,11 +4052,13 @@ impl From<&str> for ProfileDetailsProfileType {
 }
 impl alma_runtime::Codec for ProfileDetailsProfileType {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -3799,7 +4067,7 @@ alma_runtime::serde_via_codec!(ProfileDetailsProfileType);
 /// RapidILL related details. Relevant and mandatory only if profile\_type = RapidILL.
 ///
 /// Schema: `xsd/rest_partner.xsd#/rapid_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RapidDetails {
     /// RapidILL URL.
     pub rapid_url: String,
@@ -3824,6 +4092,7 @@ pub struct RapidDetails {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RapidDetails {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.rapid_url.is_empty() && self.rapid_user_name.is_empty()
             && self.rapid_password.is_empty() && self.requesting_rapid_code.is_empty()
@@ -3834,22 +4103,32 @@ impl alma_runtime::IsEmpty for RapidDetails {
     }
 }
 impl alma_runtime::Codec for RapidDetails {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RapidDetails {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RapidDetails {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3865,6 +4144,7 @@ impl alma_runtime::codec::Object for RapidDetails {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3884,6 +4164,7 @@ impl alma_runtime::codec::Object for RapidDetails {
 alma_runtime::serde_via_codec!(RapidDetails);
 impl alma_runtime::Model for RapidDetails {
     const NAME: &'static str = "RapidDetails";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3955,7 +4236,7 @@ impl alma_runtime::Model for RapidDetails {
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PartnerPost {
     /// The partner's general details.
     pub partner_details: crate::partners::models::PartnerDetailsPost,
@@ -3972,6 +4253,7 @@ pub struct PartnerPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.partner_details)
             && self.contact_info.is_none() && self.note.is_empty() && self.link.is_none()
@@ -3979,22 +4261,32 @@ impl alma_runtime::IsEmpty for PartnerPost {
     }
 }
 impl alma_runtime::Codec for PartnerPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PartnerPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PartnerPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.partner_details, &self.contact_info, &self.note, &self.link],
@@ -4002,6 +4294,7 @@ impl alma_runtime::codec::Object for PartnerPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4018,6 +4311,7 @@ impl alma_runtime::codec::Object for PartnerPost {
 alma_runtime::serde_via_codec!(PartnerPost);
 impl alma_runtime::Model for PartnerPost {
     const NAME: &'static str = "PartnerPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4071,7 +4365,7 @@ impl alma_runtime::Model for PartnerPost {
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner_details`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct PartnerDetailsPost {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
@@ -4190,6 +4484,7 @@ pub struct PartnerDetailsPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for PartnerDetailsPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_empty()
             && alma_runtime::IsEmpty::is_empty(&self.profile_details)
@@ -4213,22 +4508,32 @@ impl alma_runtime::IsEmpty for PartnerDetailsPost {
     }
 }
 impl alma_runtime::Codec for PartnerDetailsPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for PartnerDetailsPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for PartnerDetailsPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4268,6 +4573,7 @@ impl alma_runtime::codec::Object for PartnerDetailsPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4311,6 +4617,7 @@ impl alma_runtime::codec::Object for PartnerDetailsPost {
 alma_runtime::serde_via_codec!(PartnerDetailsPost);
 impl alma_runtime::Model for PartnerDetailsPost {
     const NAME: &'static str = "PartnerDetailsPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4576,7 +4883,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
 /// A list of Resource Sharing Partners.
 ///
 /// Schema: `xsd/rest_partners.xsd#/partners`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Partners {
     /// Resource Sharing Partner object.
     pub partner: Vec<crate::partners::models::Partner>,
@@ -4589,31 +4896,43 @@ pub struct Partners {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Partners {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.partner.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Partners {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Partners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Partners {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.partner, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.partner, &mut self.total_record_count],
@@ -4625,6 +4944,7 @@ impl alma_runtime::codec::Object for Partners {
 alma_runtime::serde_via_codec!(Partners);
 impl alma_runtime::Model for Partners {
     const NAME: &'static str = "Partners";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

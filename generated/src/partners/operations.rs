@@ -23,6 +23,7 @@ impl PartnersApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<ListPartnersError>()` ([`ListPartnersError`]):
     /// - `402119` (400): General error.
     /// - `401651` (400): Identifier not found.
+    #[inline]
     pub fn list_partners(&self) -> ListPartners {
         ListPartners {
             req: self
@@ -50,6 +51,7 @@ impl PartnersApi {
     /// - `402113` (400): Partner already exists.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `411709` (400): A partner with the same ISO symbol exists.
+    #[inline]
     pub fn create_partner(
         &self,
         body: crate::partners::models::PartnerPost,
@@ -74,6 +76,7 @@ impl PartnersApi {
     /// This API is used to test if the API key was configured correctly.
     ///
     /// `GET /almaws/v1/partners/operation/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/partners/R0VUIC9hbG1hd3MvdjEvcGFydG5lcnMvb3BlcmF0aW9uL3Rlc3Q=/)
+    #[inline]
     pub fn get_test(&self) -> GetTest {
         GetTest {
             req: self
@@ -94,6 +97,7 @@ impl PartnersApi {
     /// This API is used to test if the API key was configured correctly, including read/write permissions.
     ///
     /// `POST /almaws/v1/partners/operation/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/partners/UE9TVCAvYWxtYXdzL3YxL3BhcnRuZXJzL29wZXJhdGlvbi90ZXN0/)
+    #[inline]
     pub fn post_test(&self) -> PostTest {
         PostTest {
             req: self
@@ -122,6 +126,7 @@ impl PartnersApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetPartnerError>()` ([`GetPartnerError`]):
     /// - `402118` (400): Partner not found.
+    #[inline]
     pub fn get_partner(&self, partner_code: impl Into<String>) -> GetPartner {
         GetPartner {
             req: self
@@ -153,6 +158,7 @@ impl PartnersApi {
     /// - `402118` (400): Partner not found.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `411709` (400): A partner with the same ISO symbol exists.
+    #[inline]
     pub fn update_partner(
         &self,
         partner_code: impl Into<String>,
@@ -188,6 +194,7 @@ impl PartnersApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeletePartnerError>()` ([`DeletePartnerError`]):
     /// - `401650` (400): Identifier is empty.
     /// - `401651` (400): Identifier not found.
+    #[inline]
     pub fn delete_partner(&self, partner_code: impl Into<String>) -> DeletePartner {
         DeletePartner {
             req: self
@@ -217,6 +224,7 @@ impl PartnersApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<CreateLendingRequestError>()` ([`CreateLendingRequestError`]):
     /// - `40166411` (400): Invalid parameter.
+    #[inline]
     pub fn create_lending_request(
         &self,
         partner_code: impl Into<String>,
@@ -253,6 +261,7 @@ impl PartnersApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<GetLendingRequestError>()` ([`GetLendingRequestError`]):
     /// - `40166411` (400): Invalid parameter.
     /// - `40166412` (400): Failed to perform action.
+    #[inline]
     pub fn get_lending_request(
         &self,
         partner_code: impl Into<String>,
@@ -307,6 +316,7 @@ impl ListPartners {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -314,6 +324,7 @@ impl ListPartners {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -321,6 +332,7 @@ impl ListPartners {
     /// Filter results by their status. Optional. Possible values: ACTIVE, INACTIVE.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn status(mut self, status: impl Into<ListPartnersStatus>) -> Self {
         self.req = self
             .req
@@ -335,6 +347,7 @@ impl ListPartners {
     ///
     /// Records are told apart by `partner_details.code`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -353,6 +366,7 @@ impl ListPartners {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::partners::models::Partners> {
@@ -369,10 +383,12 @@ pub struct CreatePartner {
 }
 impl CreatePartner {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::partners::models::PartnerPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::partners::models::Partner> {
         self.req.send_with_body(&self.body)
     }
@@ -386,6 +402,7 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -399,6 +416,7 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -412,6 +430,7 @@ pub struct GetPartner {
 }
 impl GetPartner {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::partners::models::Partner> {
         self.req.send()
     }
@@ -426,10 +445,12 @@ pub struct UpdatePartner {
 }
 impl UpdatePartner {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::partners::models::PartnerPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::partners::models::Partner> {
         self.req.send_with_body(&self.body)
     }
@@ -443,6 +464,7 @@ pub struct DeletePartner {
 }
 impl DeletePartner {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -457,10 +479,12 @@ pub struct CreateLendingRequest {
 }
 impl CreateLendingRequest {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserResourceSharingRequestPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
@@ -476,6 +500,7 @@ pub struct GetLendingRequest {
 }
 impl GetLendingRequest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {

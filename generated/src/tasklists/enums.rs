@@ -15,6 +15,7 @@ pub enum ActOnLendingRequestsOp {
 }
 impl ActOnLendingRequestsOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MarkReported => "mark_reported",
@@ -23,6 +24,7 @@ impl ActOnLendingRequestsOp {
     }
 }
 impl From<&str> for ActOnLendingRequestsOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "mark_reported" => Self::MarkReported,
@@ -31,6 +33,7 @@ impl From<&str> for ActOnLendingRequestsOp {
     }
 }
 impl From<String> for ActOnLendingRequestsOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -50,6 +53,7 @@ pub enum ActOnPrintoutsOp {
 }
 impl ActOnPrintoutsOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::MarkAsPrinted => "mark_as_printed",
@@ -59,6 +63,7 @@ impl ActOnPrintoutsOp {
     }
 }
 impl From<&str> for ActOnPrintoutsOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "mark_as_printed" => Self::MarkAsPrinted,
@@ -68,6 +73,7 @@ impl From<&str> for ActOnPrintoutsOp {
     }
 }
 impl From<String> for ActOnPrintoutsOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -87,6 +93,7 @@ pub enum Printed {
 }
 impl Printed {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -96,6 +103,7 @@ impl Printed {
     }
 }
 impl From<&str> for Printed {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "Y" => Self::Y,
@@ -105,6 +113,7 @@ impl From<&str> for Printed {
     }
 }
 impl From<String> for Printed {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -124,6 +133,7 @@ pub enum Reported {
 }
 impl Reported {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Y => "Y",
@@ -133,6 +143,7 @@ impl Reported {
     }
 }
 impl From<&str> for Reported {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "Y" => Self::Y,
@@ -142,6 +153,7 @@ impl From<&str> for Reported {
     }
 }
 impl From<String> for Reported {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -163,6 +175,7 @@ pub enum Status {
 }
 impl Status {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Printed => "Printed",
@@ -173,6 +186,7 @@ impl Status {
     }
 }
 impl From<&str> for Status {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "Printed" => Self::Printed,
@@ -183,6 +197,7 @@ impl From<&str> for Status {
     }
 }
 impl From<String> for Status {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -198,6 +213,7 @@ pub enum ListPrintoutsError {
 }
 impl ListPrintoutsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidParameter => "401666|40166410",
@@ -206,6 +222,7 @@ impl ListPrintoutsError {
     }
 }
 impl alma_runtime::OperationError for ListPrintoutsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401666" | "40166410" => Self::InvalidParameter,
@@ -224,6 +241,7 @@ pub enum ActOnPrintoutsError {
 }
 impl ActOnPrintoutsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidParameter => "401666|40166410",
@@ -232,6 +250,7 @@ impl ActOnPrintoutsError {
     }
 }
 impl alma_runtime::OperationError for ActOnPrintoutsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401666" | "40166410" => Self::InvalidParameter,
@@ -250,6 +269,7 @@ pub enum GetPrintoutError {
 }
 impl GetPrintoutError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidPrintoutId => "402896",
@@ -258,6 +278,7 @@ impl GetPrintoutError {
     }
 }
 impl alma_runtime::OperationError for GetPrintoutError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402896" => Self::InvalidPrintoutId,
@@ -280,6 +301,7 @@ pub enum OperateOnPrintoutError {
 }
 impl OperateOnPrintoutError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidPrintoutId => "402896",
@@ -290,6 +312,7 @@ impl OperateOnPrintoutError {
     }
 }
 impl alma_runtime::OperationError for OperateOnPrintoutError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402896" => Self::InvalidPrintoutId,
@@ -314,6 +337,7 @@ pub enum ListRequestedResourcesError {
 }
 impl ListRequestedResourcesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -324,6 +348,7 @@ impl ListRequestedResourcesError {
     }
 }
 impl alma_runtime::OperationError for ListRequestedResourcesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -348,6 +373,7 @@ pub enum ActOnRequestedResourcesError {
 }
 impl ActOnRequestedResourcesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -358,6 +384,7 @@ impl ActOnRequestedResourcesError {
     }
 }
 impl alma_runtime::OperationError for ActOnRequestedResourcesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -382,6 +409,7 @@ pub enum ListLendingRequestsError {
 }
 impl ListLendingRequestsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -392,6 +420,7 @@ impl ListLendingRequestsError {
     }
 }
 impl alma_runtime::OperationError for ListLendingRequestsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -418,6 +447,7 @@ pub enum ActOnLendingRequestsError {
 }
 impl ActOnLendingRequestsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -429,6 +459,7 @@ impl ActOnLendingRequestsError {
     }
 }
 impl alma_runtime::OperationError for ActOnLendingRequestsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,

@@ -5,7 +5,7 @@
 /// A list of printouts.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Printouts {
     /// printout object.
     pub printout: Vec<crate::tasklists::models::Printout>,
@@ -18,31 +18,43 @@ pub struct Printouts {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Printouts {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.printout.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Printouts {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Printouts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Printouts {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.printout, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.printout, &mut self.total_record_count],
@@ -54,6 +66,7 @@ impl alma_runtime::codec::Object for Printouts {
 alma_runtime::serde_via_codec!(Printouts);
 impl alma_runtime::Model for Printouts {
     const NAME: &'static str = "Printouts";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -87,7 +100,7 @@ impl alma_runtime::Model for Printouts {
 /// Printout Object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema/properties/printout/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Printout {
     /// The time that the letter has been send to the Printout Queue.
     ///
@@ -126,6 +139,7 @@ pub struct Printout {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Printout {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.date.is_none() && self.id.is_none() && self.letter.is_none()
             && self.link.is_none() && self.printer.is_none() && self.printout.is_none()
@@ -134,22 +148,32 @@ impl alma_runtime::IsEmpty for Printout {
     }
 }
 impl alma_runtime::Codec for Printout {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Printout {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Printout {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -167,6 +191,7 @@ impl alma_runtime::codec::Object for Printout {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -188,6 +213,7 @@ impl alma_runtime::codec::Object for Printout {
 alma_runtime::serde_via_codec!(Printout);
 impl alma_runtime::Model for Printout {
     const NAME: &'static str = "Printout";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -275,7 +301,7 @@ impl alma_runtime::Model for Printout {
 /// A list of requested resources.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RequestedResources {
     /// Requested resource object.
     pub requested_resource: Vec<crate::tasklists::models::RequestedResource>,
@@ -288,31 +314,43 @@ pub struct RequestedResources {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RequestedResources {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.requested_resource.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for RequestedResources {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RequestedResources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RequestedResources {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.requested_resource, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.requested_resource, &mut self.total_record_count],
@@ -324,6 +362,7 @@ impl alma_runtime::codec::Object for RequestedResources {
 alma_runtime::serde_via_codec!(RequestedResources);
 impl alma_runtime::Model for RequestedResources {
     const NAME: &'static str = "RequestedResources";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -357,7 +396,7 @@ impl alma_runtime::Model for RequestedResources {
 /// Requested resource to be picked from the shelf.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct RequestedResource {
     /// Metadata about the requested resource.
     pub resource_metadata: Option<crate::tasklists::models::TasklistsResourceMetadata>,
@@ -372,28 +411,39 @@ pub struct RequestedResource {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for RequestedResource {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.resource_metadata.is_none() && self.location.is_none()
             && self.request.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for RequestedResource {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for RequestedResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for RequestedResource {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.resource_metadata, &self.location, &self.request],
@@ -401,6 +451,7 @@ impl alma_runtime::codec::Object for RequestedResource {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.resource_metadata, &mut self.location, &mut self.request],
@@ -412,6 +463,7 @@ impl alma_runtime::codec::Object for RequestedResource {
 alma_runtime::serde_via_codec!(RequestedResource);
 impl alma_runtime::Model for RequestedResource {
     const NAME: &'static str = "RequestedResource";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -455,7 +507,7 @@ impl alma_runtime::Model for RequestedResource {
 /// Location of the requested resource.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TasklistsLocation {
     /// Call number of the item.
     ///
@@ -478,6 +530,7 @@ pub struct TasklistsLocation {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsLocation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.call_number.is_none() && self.copy.is_empty() && self.holding_id.is_none()
             && self.library.is_none() && self.shelving_location.is_none()
@@ -485,22 +538,32 @@ impl alma_runtime::IsEmpty for TasklistsLocation {
     }
 }
 impl alma_runtime::Codec for TasklistsLocation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TasklistsLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TasklistsLocation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -514,6 +577,7 @@ impl alma_runtime::codec::Object for TasklistsLocation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -531,6 +595,7 @@ impl alma_runtime::codec::Object for TasklistsLocation {
 alma_runtime::serde_via_codec!(TasklistsLocation);
 impl alma_runtime::Model for TasklistsLocation {
     const NAME: &'static str = "TasklistsLocation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -590,7 +655,7 @@ impl alma_runtime::Model for TasklistsLocation {
 /// Specific copy of resource in a specific location.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/copy/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TasklistsCopy {
     /// Alternative call number.
     pub alternative_call_number: Option<String>,
@@ -617,6 +682,7 @@ pub struct TasklistsCopy {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsCopy {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.alternative_call_number.is_none() && self.barcode.is_none()
             && self.base_status.is_none() && self.link.is_none() && self.pid.is_none()
@@ -624,22 +690,32 @@ impl alma_runtime::IsEmpty for TasklistsCopy {
     }
 }
 impl alma_runtime::Codec for TasklistsCopy {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TasklistsCopy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TasklistsCopy {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -654,6 +730,7 @@ impl alma_runtime::codec::Object for TasklistsCopy {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -672,6 +749,7 @@ impl alma_runtime::codec::Object for TasklistsCopy {
 alma_runtime::serde_via_codec!(TasklistsCopy);
 impl alma_runtime::Model for TasklistsCopy {
     const NAME: &'static str = "TasklistsCopy";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -735,7 +813,7 @@ impl alma_runtime::Model for TasklistsCopy {
 /// Holding pid, a unique holding id that the resource is associated with.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/holding_id`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LocationHoldingId {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -750,30 +828,42 @@ pub struct LocationHoldingId {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LocationHoldingId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for LocationHoldingId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LocationHoldingId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LocationHoldingId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -781,6 +871,7 @@ impl alma_runtime::codec::Object for LocationHoldingId {
 alma_runtime::serde_via_codec!(LocationHoldingId);
 impl alma_runtime::Model for LocationHoldingId {
     const NAME: &'static str = "LocationHoldingId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -812,7 +903,7 @@ impl alma_runtime::Model for LocationHoldingId {
 /// Request object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Request {
     /// The related note of the request.
     ///
@@ -855,6 +946,7 @@ pub struct Request {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Request {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.comment.is_none() && self.destination.is_none() && self.id.is_none()
             && self.link.is_none() && self.printed.is_none() && self.reported.is_none()
@@ -864,22 +956,32 @@ impl alma_runtime::IsEmpty for Request {
     }
 }
 impl alma_runtime::Codec for Request {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Request {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -899,6 +1001,7 @@ impl alma_runtime::codec::Object for Request {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -922,6 +1025,7 @@ impl alma_runtime::codec::Object for Request {
 alma_runtime::serde_via_codec!(Request);
 impl alma_runtime::Model for Request {
     const NAME: &'static str = "Request";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1041,6 +1145,7 @@ pub enum RequestRequestType {
 }
 impl RequestRequestType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Booking => "BOOKING",
@@ -1053,6 +1158,7 @@ impl RequestRequestType {
     }
 }
 impl From<&str> for RequestRequestType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "BOOKING" => Self::Booking,
@@ -1066,11 +1172,13 @@ impl From<&str> for RequestRequestType {
 }
 impl alma_runtime::Codec for RequestRequestType {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
@@ -1079,7 +1187,7 @@ alma_runtime::serde_via_codec!(RequestRequestType);
 /// Metadata about the requested resource.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TasklistsResourceMetadata {
     /// An entity primarily responsible for making the resource.
     ///
@@ -1116,6 +1224,7 @@ pub struct TasklistsResourceMetadata {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsResourceMetadata {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.author.is_none() && self.isbn.is_none() && self.issn.is_none()
             && self.mms_id.is_none() && self.publication_place.is_none()
@@ -1124,22 +1233,32 @@ impl alma_runtime::IsEmpty for TasklistsResourceMetadata {
     }
 }
 impl alma_runtime::Codec for TasklistsResourceMetadata {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TasklistsResourceMetadata {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TasklistsResourceMetadata {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1156,6 +1275,7 @@ impl alma_runtime::codec::Object for TasklistsResourceMetadata {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1176,6 +1296,7 @@ impl alma_runtime::codec::Object for TasklistsResourceMetadata {
 alma_runtime::serde_via_codec!(TasklistsResourceMetadata);
 impl alma_runtime::Model for TasklistsResourceMetadata {
     const NAME: &'static str = "TasklistsResourceMetadata";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1257,7 +1378,7 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
 /// The MMS id of the resource. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata/properties/mms_id`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TasklistsResourceMetadataMmsId {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -1272,30 +1393,42 @@ pub struct TasklistsResourceMetadataMmsId {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsResourceMetadataMmsId {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for TasklistsResourceMetadataMmsId {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TasklistsResourceMetadataMmsId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TasklistsResourceMetadataMmsId {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -1303,6 +1436,7 @@ impl alma_runtime::codec::Object for TasklistsResourceMetadataMmsId {
 alma_runtime::serde_via_codec!(TasklistsResourceMetadataMmsId);
 impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
     const NAME: &'static str = "TasklistsResourceMetadataMmsId";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1334,7 +1468,7 @@ impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
 /// A list of resource sharing requests.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserResourceSharingRequests {
     /// UserResourceSharingRequest object.
     pub user_resource_sharing_request: Vec<
@@ -1349,28 +1483,39 @@ pub struct UserResourceSharingRequests {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserResourceSharingRequests {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_resource_sharing_request.is_empty()
             && self.total_record_count.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for UserResourceSharingRequests {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserResourceSharingRequests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserResourceSharingRequests {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.user_resource_sharing_request, &self.total_record_count],
@@ -1378,6 +1523,7 @@ impl alma_runtime::codec::Object for UserResourceSharingRequests {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.user_resource_sharing_request, &mut self.total_record_count],
@@ -1389,6 +1535,7 @@ impl alma_runtime::codec::Object for UserResourceSharingRequests {
 alma_runtime::serde_via_codec!(UserResourceSharingRequests);
 impl alma_runtime::Model for UserResourceSharingRequests {
     const NAME: &'static str = "UserResourceSharingRequests";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1422,7 +1569,7 @@ impl alma_runtime::Model for UserResourceSharingRequests {
 /// Resource sharing request Object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TasklistsUserResourceSharingRequest {
     /// Internal identifier of the resource sharing request in Alma, generated by Alma. Should be used in subsequent queries regarding the request.
     ///
@@ -1683,6 +1830,7 @@ pub struct TasklistsUserResourceSharingRequest {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.request_id.is_none() && self.external_id.is_none()
             && self.created_date.is_none() && self.last_modified_date.is_none()
@@ -1726,22 +1874,32 @@ impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequest {
     }
 }
 impl alma_runtime::Codec for TasklistsUserResourceSharingRequest {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TasklistsUserResourceSharingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequest {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1829,6 +1987,7 @@ impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequest {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1920,6 +2079,7 @@ impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequest {
 alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequest);
 impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequest";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2579,7 +2739,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
 /// Specific related note.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/rs_note/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TasklistsRsNote {
     /// The note's text. Mandatory.
     pub content: Option<String>,
@@ -2596,28 +2756,39 @@ pub struct TasklistsRsNote {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsRsNote {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.content.is_none() && self.created_by.is_none()
             && self.created_date.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for TasklistsRsNote {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TasklistsRsNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TasklistsRsNote {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.content, &self.created_by, &self.created_date],
@@ -2625,6 +2796,7 @@ impl alma_runtime::codec::Object for TasklistsRsNote {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.content, &mut self.created_by, &mut self.created_date],
@@ -2636,6 +2808,7 @@ impl alma_runtime::codec::Object for TasklistsRsNote {
 alma_runtime::serde_via_codec!(TasklistsRsNote);
 impl alma_runtime::Model for TasklistsRsNote {
     const NAME: &'static str = "TasklistsRsNote";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2673,7 +2846,7 @@ impl alma_runtime::Model for TasklistsRsNote {
     }
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/shipping_cost`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TasklistsAmount {
     /// The currency. Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     pub currency: alma_runtime::CodeValue,
@@ -2688,31 +2861,43 @@ pub struct TasklistsAmount {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsAmount {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.currency) && self.sum.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for TasklistsAmount {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TasklistsAmount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TasklistsAmount {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.currency, &self.sum], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.currency, &mut self.sum], &mut self.extra, &mut self.wire)
     }
@@ -2720,6 +2905,7 @@ impl alma_runtime::codec::Object for TasklistsAmount {
 alma_runtime::serde_via_codec!(TasklistsAmount);
 impl alma_runtime::Model for TasklistsAmount {
     const NAME: &'static str = "TasklistsAmount";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2751,7 +2937,7 @@ impl alma_runtime::Model for TasklistsAmount {
 /// The request linked to the resource sharing request. Borrowing requests: this is the related user request. Lending requests: this is the move/digitization request (if exists). See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/user_request`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TasklistsUserResourceSharingRequestUserRequest {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -2764,30 +2950,42 @@ pub struct TasklistsUserResourceSharingRequestUserRequest {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TasklistsUserResourceSharingRequestUserRequest {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for TasklistsUserResourceSharingRequestUserRequest {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TasklistsUserResourceSharingRequestUserRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequestUserRequest {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.link, &self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.link, &mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -2795,6 +2993,7 @@ impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequestUserRequ
 alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequestUserRequest);
 impl alma_runtime::Model for TasklistsUserResourceSharingRequestUserRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequestUserRequest";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

@@ -22,6 +22,7 @@ impl TasklistsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListPrintoutsError>()` ([`ListPrintoutsError`]):
     /// - `401666|40166410` (400): Invalid parameter.
+    #[inline]
     pub fn list_printouts(&self) -> ListPrintouts {
         ListPrintouts {
             req: self
@@ -50,6 +51,7 @@ impl TasklistsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ActOnPrintoutsError>()` ([`ActOnPrintoutsError`]):
     /// - `401666|40166410` (400): Invalid parameter.
+    #[inline]
     pub fn act_on_printouts(&self, op: impl Into<ActOnPrintoutsOp>) -> ActOnPrintouts {
         ActOnPrintouts {
             req: self
@@ -79,6 +81,7 @@ impl TasklistsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetPrintoutError>()` ([`GetPrintoutError`]):
     /// - `402896` (400): Invalid printout ID.
+    #[inline]
     pub fn get_printout(&self, printout_id: impl Into<String>) -> GetPrintout {
         GetPrintout {
             req: self
@@ -111,6 +114,7 @@ impl TasklistsApi {
     /// - `402896` (400): Invalid printout ID.
     /// - `40166410` (400): Invalid parameter.
     /// - `40166412` (400): Failed to perform action.
+    #[inline]
     pub fn operate_on_printout(
         &self,
         printout_id: impl Into<String>,
@@ -148,6 +152,7 @@ impl TasklistsApi {
     /// - `402119` (400): General error.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `40166414` (400): The parameter 'X' is mandatory. Valid options are: Y.
+    #[inline]
     pub fn list_requested_resources(
         &self,
         library: impl Into<String>,
@@ -181,6 +186,7 @@ impl TasklistsApi {
     /// - `402119` (400): General error.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `40166414` (400): The parameter 'X' is mandatory. Valid options are: Y.
+    #[inline]
     pub fn act_on_requested_resources(&self) -> ActOnRequestedResources {
         ActOnRequestedResources {
             req: self
@@ -208,6 +214,7 @@ impl TasklistsApi {
     /// - `402119` (400): General error.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `40166414` (400): The parameter 'X' is mandatory. Valid options are: Y.
+    #[inline]
     pub fn list_lending_requests(&self) -> ListLendingRequests {
         ListLendingRequests {
             req: self
@@ -236,6 +243,7 @@ impl TasklistsApi {
     /// - `401666` (400): X parameter is not valid.
     /// - `401664` (400): Mandatory field is missing: X.
     /// - `40166414` (400): The parameter 'X' is mandatory. Valid options are: Y.
+    #[inline]
     pub fn act_on_lending_requests(&self) -> ActOnLendingRequests {
         ActOnLendingRequests {
             req: self
@@ -256,6 +264,7 @@ impl TasklistsApi {
     /// This API is used to test if the API key was configured correctly.It returns a short XML (no schema available - the output is subject to changes) with the following structure:&lt;test&gt;GET - OK - institutionCode: 01ABC\_INST&lt;/test&gt;
     ///
     /// `GET /almaws/v1/task-lists/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/tasklists/R0VUIC9hbG1hd3MvdjEvdGFzay1saXN0cy90ZXN0/)
+    #[inline]
     pub fn get_test(&self) -> GetTest {
         GetTest {
             req: self
@@ -276,6 +285,7 @@ impl TasklistsApi {
     /// This API is used to test if the API key was configured correctly, including read/write permissions.It returns a short XML (no schema available - the output is subject to changes) with the following structure:&lt;test&gt;POST - OK&lt;/test&gt;
     ///
     /// `POST /almaws/v1/task-lists/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/tasklists/UE9TVCAvYWxtYXdzL3YxL3Rhc2stbGlzdHMvdGVzdA==/)
+    #[inline]
     pub fn post_test(&self) -> PostTest {
         PostTest {
             req: self
@@ -302,6 +312,7 @@ impl ListPrintouts {
     /// Printout Name. Optional.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn letter(mut self, letter: impl Into<String>) -> Self {
         self.req = self.req.query("letter", letter.into());
         self
@@ -309,6 +320,7 @@ impl ListPrintouts {
     /// Printout status. Optional. Valid values are: Printed, Pending, Canceled.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<Status>) -> Self {
         self.req = self
             .req
@@ -318,6 +330,7 @@ impl ListPrintouts {
     /// Printout Printer
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn printer_id(mut self, printer_id: impl Into<String>) -> Self {
         self.req = self.req.query("printer_id", printer_id.into());
         self
@@ -325,6 +338,7 @@ impl ListPrintouts {
     /// A list of Printout IDs (for example: 123,456,778) from 1 to the limit of 100 Optional. Use of this option overrides all of the filtering parameters
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn printout_id(mut self, printout_id: impl Into<String>) -> Self {
         self.req = self.req.query("printout_id", printout_id.into());
         self
@@ -332,6 +346,7 @@ impl ListPrintouts {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -339,6 +354,7 @@ impl ListPrintouts {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -348,6 +364,7 @@ impl ListPrintouts {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -366,6 +383,7 @@ impl ListPrintouts {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::tasklists::models::Printouts> {
@@ -383,6 +401,7 @@ impl ActOnPrintouts {
     /// Printout Name. Optional.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn letter(mut self, letter: impl Into<String>) -> Self {
         self.req = self.req.query("letter", letter.into());
         self
@@ -390,6 +409,7 @@ impl ActOnPrintouts {
     /// Printout status. Optional. Valid values are: Printed, Pending, Canceled.
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<Status>) -> Self {
         self.req = self
             .req
@@ -399,6 +419,7 @@ impl ActOnPrintouts {
     /// Printout Printer
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn printer_id(mut self, printer_id: impl Into<String>) -> Self {
         self.req = self.req.query("printer_id", printer_id.into());
         self
@@ -406,11 +427,13 @@ impl ActOnPrintouts {
     /// A list of Printout IDs (for example: 123,456,778) from 1 to the limit of 100 Optional. Use of this option overrides all of the filtering parameters
     ///
     /// Default: `"ALL"`.
+    #[inline]
     pub fn printout_id(mut self, printout_id: impl Into<String>) -> Self {
         self.req = self.req.query("printout_id", printout_id.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::tasklists::models::Printouts> {
@@ -426,6 +449,7 @@ pub struct GetPrintout {
 }
 impl GetPrintout {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::tasklists::models::Printout> {
@@ -441,6 +465,7 @@ pub struct OperateOnPrintout {
 }
 impl OperateOnPrintout {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::tasklists::models::Printout> {
@@ -458,6 +483,7 @@ impl ListRequestedResources {
     /// The location code. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn location(mut self, location: impl Into<String>) -> Self {
         self.req = self.req.query("location", location.into());
         self
@@ -465,6 +491,7 @@ impl ListRequestedResources {
     /// The order in which to retrieve the results: location/call\_number (default).
     ///
     /// Default: `"call_number"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<String>) -> Self {
         self.req = self.req.query("order_by", order_by.into());
         self
@@ -472,6 +499,7 @@ impl ListRequestedResources {
     /// The order direction in which to retrieve the results. Optional.
     ///
     /// Default: `"asc"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
@@ -479,6 +507,7 @@ impl ListRequestedResources {
     /// The pickup institution. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn pickup_inst(mut self, pickup_inst: impl Into<String>) -> Self {
         self.req = self.req.query("pickup_inst", pickup_inst.into());
         self
@@ -486,6 +515,7 @@ impl ListRequestedResources {
     /// Show reported results: Y/N. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn reported(mut self, reported: impl Into<Reported>) -> Self {
         self.req = self
             .req
@@ -495,6 +525,7 @@ impl ListRequestedResources {
     /// Show printed results: Y/N. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn printed(mut self, printed: impl Into<Printed>) -> Self {
         self.req = self
             .req
@@ -504,6 +535,7 @@ impl ListRequestedResources {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -511,6 +543,7 @@ impl ListRequestedResources {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -520,6 +553,7 @@ impl ListRequestedResources {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -534,6 +568,7 @@ impl ListRequestedResources {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::tasklists::models::RequestedResources> {
@@ -551,6 +586,7 @@ impl ActOnRequestedResources {
     /// The library of the given circulation desk or department where the resources are located. Mandatory.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -558,6 +594,7 @@ impl ActOnRequestedResources {
     /// The circulation desk where the action is being performed. Mandatory.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn circ_desk(mut self, circ_desk: impl Into<String>) -> Self {
         self.req = self.req.query("circ_desk", circ_desk.into());
         self
@@ -565,6 +602,7 @@ impl ActOnRequestedResources {
     /// Operation to be preformed on the list of given requests. Currently the only supported action is 'mark\_reported'. Mandatory.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn op(mut self, op: impl Into<ActOnLendingRequestsOp>) -> Self {
         self.req = self
             .req
@@ -574,6 +612,7 @@ impl ActOnRequestedResources {
     /// The location code. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn location(mut self, location: impl Into<String>) -> Self {
         self.req = self.req.query("location", location.into());
         self
@@ -581,6 +620,7 @@ impl ActOnRequestedResources {
     /// The pickup institution. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn pickup_inst(mut self, pickup_inst: impl Into<String>) -> Self {
         self.req = self.req.query("pickup_inst", pickup_inst.into());
         self
@@ -588,6 +628,7 @@ impl ActOnRequestedResources {
     /// Show reported results: Y/N. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn reported(mut self, reported: impl Into<Reported>) -> Self {
         self.req = self
             .req
@@ -597,6 +638,7 @@ impl ActOnRequestedResources {
     /// Show printed results: Y/N. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn printed(mut self, printed: impl Into<Printed>) -> Self {
         self.req = self
             .req
@@ -604,6 +646,7 @@ impl ActOnRequestedResources {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::tasklists::models::RequestedResources> {
@@ -621,6 +664,7 @@ impl ListLendingRequests {
     /// The resource sharing library for which lending requests should be retrieved. Mandatory. List of possible libraries can be retrieved using the [GET /almaws/v1/conf/libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -628,6 +672,7 @@ impl ListLendingRequests {
     /// The status of lending requests to retrieve. Optional. List of possible statuses can be retrieved using the [GET almaws/v1/conf/code-tables/MandatoryLendingWorkflowSteps API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed) and the  [GET almaws/v1/conf/code-tables/OptionalLendingWorkflowSteps API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -635,6 +680,7 @@ impl ListLendingRequests {
     /// The 'printed' value of lending requests to retrieve. Optional. Possible values: Y, N.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn printed(mut self, printed: impl Into<Printed>) -> Self {
         self.req = self
             .req
@@ -644,6 +690,7 @@ impl ListLendingRequests {
     /// The 'reported' value of lending requests to retrieve. Optional. Possible values: Y, N.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn reported(mut self, reported: impl Into<Reported>) -> Self {
         self.req = self
             .req
@@ -653,6 +700,7 @@ impl ListLendingRequests {
     /// The partner value. Only lending requests from this partner should be retrieved. Optional. List of possible partners can be retrieved using the [GET almaws/v1/partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn partner(mut self, partner: impl Into<String>) -> Self {
         self.req = self.req.query("partner", partner.into());
         self
@@ -660,6 +708,7 @@ impl ListLendingRequests {
     /// Requested format of the resource. Optional. List of possible formats can be retrieved using the [GET almaws/v1/conf/code-tables/RequestFormats API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn requested_format(mut self, requested_format: impl Into<String>) -> Self {
         self.req = self.req.query("requested_format", requested_format.into());
         self
@@ -667,11 +716,13 @@ impl ListLendingRequests {
     /// Supplied Format of the resource. Optional. List of possible formats can be retrieved using the [GET almaws/v1/conf/code-tables/RequestFormats API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn supplied_format(mut self, supplied_format: impl Into<String>) -> Self {
         self.req = self.req.query("supplied_format", supplied_format.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<
@@ -691,6 +742,7 @@ impl ActOnLendingRequests {
     /// The resource sharing library from which lending requests should be retrieved. Mandatory. List of possible libraries can be retrieved using the [GET /almaws/v1/conf/libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
@@ -698,6 +750,7 @@ impl ActOnLendingRequests {
     /// Operation to be preformed on the list of given requests. Currently the only supported action is 'mark\_reported'. Mandatory.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn op(mut self, op: impl Into<ActOnLendingRequestsOp>) -> Self {
         self.req = self
             .req
@@ -707,6 +760,7 @@ impl ActOnLendingRequests {
     /// The status of lending requests to retrieve. Optional. List of possible statuses can be retrieved using the [GET almaws/v1/conf/code-tables/MandatoryLendingWorkflowSteps API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).and the  [GET almaws/v1/conf/code-tables/OptionalLendingWorkflowSteps API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -714,6 +768,7 @@ impl ActOnLendingRequests {
     /// The 'printed' value of lending requests to retrieve. Optional. Possible values: Y, N.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn printed(mut self, printed: impl Into<Printed>) -> Self {
         self.req = self
             .req
@@ -723,6 +778,7 @@ impl ActOnLendingRequests {
     /// The 'reported' value of lending requests to retrieve. Optional. Possible values: Y, N.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn reported(mut self, reported: impl Into<Reported>) -> Self {
         self.req = self
             .req
@@ -732,6 +788,7 @@ impl ActOnLendingRequests {
     /// The partner value. Only lending requests from this partner should be. Optional. List of possible partners can be retrieved using the [GET almaws/v1/partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn partner(mut self, partner: impl Into<String>) -> Self {
         self.req = self.req.query("partner", partner.into());
         self
@@ -739,6 +796,7 @@ impl ActOnLendingRequests {
     /// Requested format of the resource. Optional. List of possible formats can be retrieved using the [GET almaws/v1/conf/code-tables/RequestFormats API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn requested_format(mut self, requested_format: impl Into<String>) -> Self {
         self.req = self.req.query("requested_format", requested_format.into());
         self
@@ -746,11 +804,13 @@ impl ActOnLendingRequests {
     /// Supplied Format of the resource. Optional. List of possible formats can be retrieved using the [GET almaws/v1/conf/code-tables/RequestFormats API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4K7cQ0vuYHLS4NSgDGmcRpRYqx5hIMRTng9SIKO5Vof+/37088dc9-c685-4641-bc7f-60b5ca7cabed).
     ///
     /// Default: `""`.
+    #[inline]
     pub fn supplied_format(mut self, supplied_format: impl Into<String>) -> Self {
         self.req = self.req.query("supplied_format", supplied_format.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<
@@ -768,6 +828,7 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -781,6 +842,7 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }

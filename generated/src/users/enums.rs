@@ -17,6 +17,7 @@ pub enum AuthenticateOrRefreshUserOp {
 }
 impl AuthenticateOrRefreshUserOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Auth => "auth",
@@ -26,6 +27,7 @@ impl AuthenticateOrRefreshUserOp {
     }
 }
 impl From<&str> for AuthenticateOrRefreshUserOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "auth" => Self::Auth,
@@ -35,6 +37,7 @@ impl From<&str> for AuthenticateOrRefreshUserOp {
     }
 }
 impl From<String> for AuthenticateOrRefreshUserOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -54,6 +57,7 @@ pub enum GetAttachmentExpand {
 }
 impl GetAttachmentExpand {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Content => "content",
@@ -63,6 +67,7 @@ impl GetAttachmentExpand {
     }
 }
 impl From<&str> for GetAttachmentExpand {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "content" => Self::Content,
@@ -72,6 +77,7 @@ impl From<&str> for GetAttachmentExpand {
     }
 }
 impl From<String> for GetAttachmentExpand {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -93,6 +99,7 @@ pub enum GetStaffLoginReportSuccessful {
 }
 impl GetStaffLoginReportSuccessful {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "all",
@@ -103,6 +110,7 @@ impl GetStaffLoginReportSuccessful {
     }
 }
 impl From<&str> for GetStaffLoginReportSuccessful {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "all" => Self::All,
@@ -113,6 +121,7 @@ impl From<&str> for GetStaffLoginReportSuccessful {
     }
 }
 impl From<String> for GetStaffLoginReportSuccessful {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -132,6 +141,7 @@ pub enum GetUserView {
 }
 impl GetUserView {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Full => "full",
@@ -141,6 +151,7 @@ impl GetUserView {
     }
 }
 impl From<&str> for GetUserView {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "full" => Self::Full,
@@ -150,6 +161,7 @@ impl From<&str> for GetUserView {
     }
 }
 impl From<String> for GetUserView {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -169,6 +181,7 @@ pub enum ListDepositsOrderBy {
 }
 impl ListDepositsOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Name => "name",
@@ -178,6 +191,7 @@ impl ListDepositsOrderBy {
     }
 }
 impl From<&str> for ListDepositsOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "name" => Self::Name,
@@ -187,6 +201,7 @@ impl From<&str> for ListDepositsOrderBy {
     }
 }
 impl From<String> for ListDepositsOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -206,6 +221,7 @@ pub enum ListLoansLoanStatus {
 }
 impl ListLoansLoanStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "Active",
@@ -215,6 +231,7 @@ impl ListLoansLoanStatus {
     }
 }
 impl From<&str> for ListLoansLoanStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "Active" => Self::Active,
@@ -224,6 +241,7 @@ impl From<&str> for ListLoansLoanStatus {
     }
 }
 impl From<String> for ListLoansLoanStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -251,6 +269,7 @@ pub enum ListLoansOrderBy {
 }
 impl ListLoansOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::LoanDate => "loan_date",
@@ -264,6 +283,7 @@ impl ListLoansOrderBy {
     }
 }
 impl From<&str> for ListLoansOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "loan_date" => Self::LoanDate,
@@ -277,6 +297,7 @@ impl From<&str> for ListLoansOrderBy {
     }
 }
 impl From<String> for ListLoansOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -300,6 +321,7 @@ pub enum ListPurchaseRequestsStatus {
 }
 impl ListPurchaseRequestsStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Inreview => "INREVIEW",
@@ -311,6 +333,7 @@ impl ListPurchaseRequestsStatus {
     }
 }
 impl From<&str> for ListPurchaseRequestsStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "INREVIEW" => Self::Inreview,
@@ -322,6 +345,7 @@ impl From<&str> for ListPurchaseRequestsStatus {
     }
 }
 impl From<String> for ListPurchaseRequestsStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -343,6 +367,7 @@ pub enum ListRequestsRequestType {
 }
 impl ListRequestsRequestType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Hold => "HOLD",
@@ -353,6 +378,7 @@ impl ListRequestsRequestType {
     }
 }
 impl From<&str> for ListRequestsRequestType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "HOLD" => Self::Hold,
@@ -363,6 +389,7 @@ impl From<&str> for ListRequestsRequestType {
     }
 }
 impl From<String> for ListRequestsRequestType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -382,6 +409,7 @@ pub enum ListRequestsStatus {
 }
 impl ListRequestsStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "active",
@@ -391,6 +419,7 @@ impl ListRequestsStatus {
     }
 }
 impl From<&str> for ListRequestsStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "active" => Self::Active,
@@ -400,6 +429,7 @@ impl From<&str> for ListRequestsStatus {
     }
 }
 impl From<String> for ListRequestsStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -421,6 +451,7 @@ pub enum ListUsersOrderBy {
 }
 impl ListUsersOrderBy {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::LastName => "last_name",
@@ -431,6 +462,7 @@ impl ListUsersOrderBy {
     }
 }
 impl From<&str> for ListUsersOrderBy {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "last_name" => Self::LastName,
@@ -441,6 +473,7 @@ impl From<&str> for ListUsersOrderBy {
     }
 }
 impl From<String> for ListUsersOrderBy {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -462,6 +495,7 @@ pub enum Method {
 }
 impl Method {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::CreditCard => "CREDIT_CARD",
@@ -472,6 +506,7 @@ impl Method {
     }
 }
 impl From<&str> for Method {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "CREDIT_CARD" => Self::CreditCard,
@@ -482,6 +517,7 @@ impl From<&str> for Method {
     }
 }
 impl From<String> for Method {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -501,6 +537,7 @@ pub enum OperateOnDepositOp {
 }
 impl OperateOnDepositOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Submit => "submit",
@@ -510,6 +547,7 @@ impl OperateOnDepositOp {
     }
 }
 impl From<&str> for OperateOnDepositOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "submit" => Self::Submit,
@@ -519,6 +557,7 @@ impl From<&str> for OperateOnDepositOp {
     }
 }
 impl From<String> for OperateOnDepositOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -542,6 +581,7 @@ pub enum OperateOnFeeOp {
 }
 impl OperateOnFeeOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pay => "pay",
@@ -553,6 +593,7 @@ impl OperateOnFeeOp {
     }
 }
 impl From<&str> for OperateOnFeeOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "pay" => Self::Pay,
@@ -564,6 +605,7 @@ impl From<&str> for OperateOnFeeOp {
     }
 }
 impl From<String> for OperateOnFeeOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -581,6 +623,7 @@ pub enum OperateOnPurchaseRequestOp {
 }
 impl OperateOnPurchaseRequestOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Cancel => "cancel",
@@ -589,6 +632,7 @@ impl OperateOnPurchaseRequestOp {
     }
 }
 impl From<&str> for OperateOnPurchaseRequestOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "cancel" => Self::Cancel,
@@ -597,6 +641,7 @@ impl From<&str> for OperateOnPurchaseRequestOp {
     }
 }
 impl From<String> for OperateOnPurchaseRequestOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -614,6 +659,7 @@ pub enum OperateOnRequestOp {
 }
 impl OperateOnRequestOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::NextStep => "next_step",
@@ -622,6 +668,7 @@ impl OperateOnRequestOp {
     }
 }
 impl From<&str> for OperateOnRequestOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "next_step" => Self::NextStep,
@@ -630,6 +677,7 @@ impl From<&str> for OperateOnRequestOp {
     }
 }
 impl From<String> for OperateOnRequestOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -647,6 +695,7 @@ pub enum OperateOnResourceSharingRequestOp {
 }
 impl OperateOnResourceSharingRequestOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::UpdateShipping => "update_shipping",
@@ -655,6 +704,7 @@ impl OperateOnResourceSharingRequestOp {
     }
 }
 impl From<&str> for OperateOnResourceSharingRequestOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "update_shipping" => Self::UpdateShipping,
@@ -663,6 +713,7 @@ impl From<&str> for OperateOnResourceSharingRequestOp {
     }
 }
 impl From<String> for OperateOnResourceSharingRequestOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -680,6 +731,7 @@ pub enum PayAllFeesOp {
 }
 impl PayAllFeesOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Pay => "pay",
@@ -688,6 +740,7 @@ impl PayAllFeesOp {
     }
 }
 impl From<&str> for PayAllFeesOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "pay" => Self::Pay,
@@ -696,6 +749,7 @@ impl From<&str> for PayAllFeesOp {
     }
 }
 impl From<String> for PayAllFeesOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -713,6 +767,7 @@ pub enum RenewLoanOp {
 }
 impl RenewLoanOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Renew => "renew",
@@ -721,6 +776,7 @@ impl RenewLoanOp {
     }
 }
 impl From<&str> for RenewLoanOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "renew" => Self::Renew,
@@ -729,6 +785,7 @@ impl From<&str> for RenewLoanOp {
     }
 }
 impl From<String> for RenewLoanOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -756,6 +813,7 @@ pub enum ListUsersError {
 }
 impl ListUsersError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -770,6 +828,7 @@ impl ListUsersError {
     }
 }
 impl alma_runtime::OperationError for ListUsersError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -832,6 +891,7 @@ pub enum CreateUserError {
 }
 impl CreateUserError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::NoValidXml => "401676",
@@ -859,6 +919,7 @@ impl CreateUserError {
     }
 }
 impl alma_runtime::OperationError for CreateUserError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401676" => Self::NoValidXml,
@@ -896,6 +957,7 @@ pub enum GetMyDetailsError {
 }
 impl GetMyDetailsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "60101",
@@ -904,6 +966,7 @@ impl GetMyDetailsError {
     }
 }
 impl alma_runtime::OperationError for GetMyDetailsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60101" => Self::GeneralError,
@@ -930,6 +993,7 @@ pub enum GetUserError {
 }
 impl GetUserError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserIdentifierTypeNotFound => "401890",
@@ -942,6 +1006,7 @@ impl GetUserError {
     }
 }
 impl alma_runtime::OperationError for GetUserError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserIdentifierTypeNotFound,
@@ -974,6 +1039,7 @@ pub enum AuthenticateOrRefreshUserError {
 }
 impl AuthenticateOrRefreshUserError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserAuthenticationFailed => "401866",
@@ -987,6 +1053,7 @@ impl AuthenticateOrRefreshUserError {
     }
 }
 impl alma_runtime::OperationError for AuthenticateOrRefreshUserError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401866" => Self::UserAuthenticationFailed,
@@ -1028,6 +1095,7 @@ pub enum UpdateUserError {
 }
 impl UpdateUserError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -1045,6 +1113,7 @@ impl UpdateUserError {
     }
 }
 impl alma_runtime::OperationError for UpdateUserError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -1074,6 +1143,7 @@ pub enum DeleteUserError {
 }
 impl DeleteUserError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -1083,6 +1153,7 @@ impl DeleteUserError {
     }
 }
 impl alma_runtime::OperationError for DeleteUserError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -1104,6 +1175,7 @@ pub enum CreateAttachmentError {
 }
 impl CreateAttachmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterMustNumberGreaterThan => "60100",
@@ -1113,6 +1185,7 @@ impl CreateAttachmentError {
     }
 }
 impl alma_runtime::OperationError for CreateAttachmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60100" => Self::ParameterMustNumberGreaterThan,
@@ -1136,6 +1209,7 @@ pub enum GetAttachmentError {
 }
 impl GetAttachmentError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ParameterMustNumberGreaterThan => "60100",
@@ -1146,6 +1220,7 @@ impl GetAttachmentError {
     }
 }
 impl alma_runtime::OperationError for GetAttachmentError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60100" => Self::ParameterMustNumberGreaterThan,
@@ -1166,6 +1241,7 @@ pub enum ListDepositsError {
 }
 impl ListDepositsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedGetDeposits => "402238",
@@ -1174,6 +1250,7 @@ impl ListDepositsError {
     }
 }
 impl alma_runtime::OperationError for ListDepositsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402238" => Self::FailedGetDeposits,
@@ -1196,6 +1273,7 @@ pub enum CreateDepositError {
 }
 impl CreateDepositError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1206,6 +1284,7 @@ impl CreateDepositError {
     }
 }
 impl alma_runtime::OperationError for CreateDepositError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1226,6 +1305,7 @@ pub enum GetDepositError {
 }
 impl GetDepositError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::FailedGetDeposit => "402238",
@@ -1234,6 +1314,7 @@ impl GetDepositError {
     }
 }
 impl alma_runtime::OperationError for GetDepositError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402238" => Self::FailedGetDeposit,
@@ -1254,6 +1335,7 @@ pub enum OperateOnDepositError {
 }
 impl OperateOnDepositError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -1263,6 +1345,7 @@ impl OperateOnDepositError {
     }
 }
 impl alma_runtime::OperationError for OperateOnDepositError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -1288,6 +1371,7 @@ pub enum ListFeesError {
 }
 impl ListFeesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1299,6 +1383,7 @@ impl ListFeesError {
     }
 }
 impl alma_runtime::OperationError for ListFeesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1340,6 +1425,7 @@ pub enum CreateFeeError {
 }
 impl CreateFeeError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401861",
@@ -1358,6 +1444,7 @@ impl CreateFeeError {
     }
 }
 impl alma_runtime::OperationError for CreateFeeError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401861" => Self::UserNotFound,
@@ -1394,6 +1481,7 @@ pub enum PayAllFeesError {
 }
 impl PayAllFeesError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1406,6 +1494,7 @@ impl PayAllFeesError {
     }
 }
 impl alma_runtime::OperationError for PayAllFeesError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1438,6 +1527,7 @@ pub enum GetFeeError {
 }
 impl GetFeeError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1451,6 +1541,7 @@ impl GetFeeError {
     }
 }
 impl alma_runtime::OperationError for GetFeeError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1484,6 +1575,7 @@ pub enum OperateOnFeeError {
 }
 impl OperateOnFeeError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1497,6 +1589,7 @@ impl OperateOnFeeError {
     }
 }
 impl alma_runtime::OperationError for OperateOnFeeError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1526,6 +1619,7 @@ pub enum ListLoansError {
 }
 impl ListLoansError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401861",
@@ -1537,6 +1631,7 @@ impl ListLoansError {
     }
 }
 impl alma_runtime::OperationError for ListLoansError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401861" => Self::UserNotFound,
@@ -1570,6 +1665,7 @@ pub enum CreateLoanError {
 }
 impl CreateLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -1584,6 +1680,7 @@ impl CreateLoanError {
     }
 }
 impl alma_runtime::OperationError for CreateLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -1612,6 +1709,7 @@ pub enum GetLoanError {
 }
 impl GetLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "401652",
@@ -1622,6 +1720,7 @@ impl GetLoanError {
     }
 }
 impl alma_runtime::OperationError for GetLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralError,
@@ -1648,6 +1747,7 @@ pub enum RenewLoanError {
 }
 impl RenewLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LoanIdXxxDoesNot => "401823",
@@ -1659,6 +1759,7 @@ impl RenewLoanError {
     }
 }
 impl alma_runtime::OperationError for RenewLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401823" => Self::LoanIdXxxDoesNot,
@@ -1688,6 +1789,7 @@ pub enum UpdateLoanError {
 }
 impl UpdateLoanError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::LoanIdXxxDoesNot => "401823",
@@ -1700,6 +1802,7 @@ impl UpdateLoanError {
     }
 }
 impl alma_runtime::OperationError for UpdateLoanError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401823" => Self::LoanIdXxxDoesNot,
@@ -1732,6 +1835,7 @@ pub enum GetPersonalDataError {
 }
 impl GetPersonalDataError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserIdentifierTypeNotFound => "401890",
@@ -1745,6 +1849,7 @@ impl GetPersonalDataError {
     }
 }
 impl alma_runtime::OperationError for GetPersonalDataError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserIdentifierTypeNotFound,
@@ -1772,6 +1877,7 @@ pub enum ListPurchaseRequestsError {
 }
 impl ListPurchaseRequestsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -1782,6 +1888,7 @@ impl ListPurchaseRequestsError {
     }
 }
 impl alma_runtime::OperationError for ListPurchaseRequestsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -1834,6 +1941,7 @@ pub enum CreatePurchaseRequestError {
 }
 impl CreatePurchaseRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "402119",
@@ -1858,6 +1966,7 @@ impl CreatePurchaseRequestError {
     }
 }
 impl alma_runtime::OperationError for CreatePurchaseRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "402119" => Self::GeneralError,
@@ -1896,6 +2005,7 @@ pub enum GetPurchaseRequestError {
 }
 impl GetPurchaseRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -1906,6 +2016,7 @@ impl GetPurchaseRequestError {
     }
 }
 impl alma_runtime::OperationError for GetPurchaseRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -1932,6 +2043,7 @@ pub enum OperateOnPurchaseRequestError {
 }
 impl OperateOnPurchaseRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralError => "401652",
@@ -1943,6 +2055,7 @@ impl OperateOnPurchaseRequestError {
     }
 }
 impl alma_runtime::OperationError for OperateOnPurchaseRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralError,
@@ -1968,6 +2081,7 @@ pub enum ListRequestsError {
 }
 impl ListRequestsError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -1978,6 +2092,7 @@ impl ListRequestsError {
     }
 }
 impl alma_runtime::OperationError for ListRequestsError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2032,6 +2147,7 @@ pub enum CreateRequestError {
 }
 impl CreateRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2057,6 +2173,7 @@ impl CreateRequestError {
     }
 }
 impl alma_runtime::OperationError for CreateRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2096,6 +2213,7 @@ pub enum GetRequestError {
 }
 impl GetRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2106,6 +2224,7 @@ impl GetRequestError {
     }
 }
 impl alma_runtime::OperationError for GetRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2142,6 +2261,7 @@ pub enum OperateOnRequestError {
 }
 impl OperateOnRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::GeneralErrorErrorOccurredWhile => "401652",
@@ -2158,6 +2278,7 @@ impl OperateOnRequestError {
     }
 }
 impl alma_runtime::OperationError for OperateOnRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::GeneralErrorErrorOccurredWhile,
@@ -2188,6 +2309,7 @@ pub enum UpdateRequestError {
 }
 impl UpdateRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::InvalidPartialDigitizationVolumeIssue => "60330",
@@ -2198,6 +2320,7 @@ impl UpdateRequestError {
     }
 }
 impl alma_runtime::OperationError for UpdateRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "60330" => Self::InvalidPartialDigitizationVolumeIssue,
@@ -2226,6 +2349,7 @@ pub enum DeleteRequestError {
 }
 impl DeleteRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2238,6 +2362,7 @@ impl DeleteRequestError {
     }
 }
 impl alma_runtime::OperationError for DeleteRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2278,6 +2403,7 @@ pub enum CreateResourceSharingRequestError {
 }
 impl CreateResourceSharingRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2295,6 +2421,7 @@ impl CreateResourceSharingRequestError {
     }
 }
 impl alma_runtime::OperationError for CreateResourceSharingRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2332,6 +2459,7 @@ pub enum GetResourceSharingRequestError {
 }
 impl GetResourceSharingRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2345,6 +2473,7 @@ impl GetResourceSharingRequestError {
     }
 }
 impl alma_runtime::OperationError for GetResourceSharingRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,
@@ -2380,6 +2509,7 @@ pub enum OperateOnResourceSharingRequestError {
 }
 impl OperateOnResourceSharingRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::ResourceSharingLibraryOwnerNot => "401608",
@@ -2394,6 +2524,7 @@ impl OperateOnResourceSharingRequestError {
     }
 }
 impl alma_runtime::OperationError for OperateOnResourceSharingRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401608" => Self::ResourceSharingLibraryOwnerNot,
@@ -2426,6 +2557,7 @@ pub enum DeleteResourceSharingRequestError {
 }
 impl DeleteResourceSharingRequestError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::UserNotFound => "401890",
@@ -2438,6 +2570,7 @@ impl DeleteResourceSharingRequestError {
     }
 }
 impl alma_runtime::OperationError for DeleteResourceSharingRequestError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401890" => Self::UserNotFound,

@@ -5,7 +5,7 @@
 /// Fee object
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct FeePost {
     /// The fine / fee type. Mandatory.
     ///
@@ -55,6 +55,7 @@ pub struct FeePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for FeePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.type_) && self.status.is_none()
             && self.remaining_vat_amount.is_none() && self.original_amount.is_none()
@@ -66,22 +67,32 @@ impl alma_runtime::IsEmpty for FeePost {
     }
 }
 impl alma_runtime::Codec for FeePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for FeePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for FeePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -102,6 +113,7 @@ impl alma_runtime::codec::Object for FeePost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -126,6 +138,7 @@ impl alma_runtime::codec::Object for FeePost {
 alma_runtime::serde_via_codec!(FeePost);
 impl alma_runtime::Model for FeePost {
     const NAME: &'static str = "FeePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -241,7 +254,7 @@ impl alma_runtime::Model for FeePost {
 /// Transaction object
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/transaction`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct TransactionPost {
     /// The fine / fee transaction type.
     ///
@@ -292,6 +305,7 @@ pub struct TransactionPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for TransactionPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.type_) && self.amount.is_none()
             && self.vat_amount.is_none() && self.reason.is_empty()
@@ -304,22 +318,32 @@ impl alma_runtime::IsEmpty for TransactionPost {
     }
 }
 impl alma_runtime::Codec for TransactionPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for TransactionPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for TransactionPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -338,6 +362,7 @@ impl alma_runtime::codec::Object for TransactionPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -360,6 +385,7 @@ impl alma_runtime::codec::Object for TransactionPost {
 alma_runtime::serde_via_codec!(TransactionPost);
 impl alma_runtime::Model for TransactionPost {
     const NAME: &'static str = "TransactionPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -455,7 +481,7 @@ impl alma_runtime::Model for TransactionPost {
 /// Leganto notification Object.
 ///
 /// Schema: `xsd/rest_leganto_notifications.xsd#/leganto_notification`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct LegantoNotification {
     /// The type of notification that is being sent to the user.
     pub notification_type: String,
@@ -496,6 +522,7 @@ pub struct LegantoNotification {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for LegantoNotification {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.notification_type.is_empty() && self.list_name.is_none()
             && self.list_id.is_none() && self.section_id.is_none()
@@ -508,22 +535,32 @@ impl alma_runtime::IsEmpty for LegantoNotification {
     }
 }
 impl alma_runtime::Codec for LegantoNotification {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for LegantoNotification {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for LegantoNotification {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -548,6 +585,7 @@ impl alma_runtime::codec::Object for LegantoNotification {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -576,6 +614,7 @@ impl alma_runtime::codec::Object for LegantoNotification {
 alma_runtime::serde_via_codec!(LegantoNotification);
 impl alma_runtime::Model for LegantoNotification {
     const NAME: &'static str = "LegantoNotification";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -720,7 +759,7 @@ impl alma_runtime::Model for LegantoNotification {
 /// SIS, API:
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Researcher {
     /// The researcher's first name.
     ///
@@ -824,6 +863,7 @@ pub struct Researcher {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Researcher {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.researcher_first_name.is_none() && self.researcher_middle_name.is_none()
             && self.researcher_last_name.is_none() && self.researcher_suffix.is_none()
@@ -851,22 +891,32 @@ impl alma_runtime::IsEmpty for Researcher {
     }
 }
 impl alma_runtime::Codec for Researcher {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Researcher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Researcher {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -905,6 +955,7 @@ impl alma_runtime::codec::Object for Researcher {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -947,6 +998,7 @@ impl alma_runtime::codec::Object for Researcher {
 alma_runtime::serde_via_codec!(Researcher);
 impl alma_runtime::Model for Researcher {
     const NAME: &'static str = "Researcher";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1232,7 +1284,7 @@ impl alma_runtime::Model for Researcher {
 /// Specific researcher's alternate email.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_alternate_email`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherAlternateEmail {
     /// The researcher's email address. Mandatory
     ///
@@ -1245,30 +1297,42 @@ pub struct ResearcherAlternateEmail {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherAlternateEmail {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.email_address.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ResearcherAlternateEmail {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherAlternateEmail {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherAlternateEmail {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.email_address], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.email_address], &mut self.extra, &mut self.wire)
     }
@@ -1276,6 +1340,7 @@ impl alma_runtime::codec::Object for ResearcherAlternateEmail {
 alma_runtime::serde_via_codec!(ResearcherAlternateEmail);
 impl alma_runtime::Model for ResearcherAlternateEmail {
     const NAME: &'static str = "ResearcherAlternateEmail";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1299,7 +1364,7 @@ impl alma_runtime::Model for ResearcherAlternateEmail {
 /// Specific researcher's association.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_association`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherAssociation {
     /// The association value.
     /// Mandatory.
@@ -1311,30 +1376,42 @@ pub struct ResearcherAssociation {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherAssociation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ResearcherAssociation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherAssociation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherAssociation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -1342,6 +1419,7 @@ impl alma_runtime::codec::Object for ResearcherAssociation {
 alma_runtime::serde_via_codec!(ResearcherAssociation);
 impl alma_runtime::Model for ResearcherAssociation {
     const NAME: &'static str = "ResearcherAssociation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1365,7 +1443,7 @@ impl alma_runtime::Model for ResearcherAssociation {
 /// Specific researcher's description.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_description`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherDescription {
     /// The description value.
     /// Mandatory.
@@ -1377,30 +1455,42 @@ pub struct ResearcherDescription {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherDescription {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.description.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ResearcherDescription {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherDescription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherDescription {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.description], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.description], &mut self.extra, &mut self.wire)
     }
@@ -1408,6 +1498,7 @@ impl alma_runtime::codec::Object for ResearcherDescription {
 alma_runtime::serde_via_codec!(ResearcherDescription);
 impl alma_runtime::Model for ResearcherDescription {
     const NAME: &'static str = "ResearcherDescription";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1431,7 +1522,7 @@ impl alma_runtime::Model for ResearcherDescription {
 /// Specific researcher's education info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_education`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherEducation {
     /// The researcher's education organization code.
     ///
@@ -1462,6 +1553,7 @@ pub struct ResearcherEducation {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherEducation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.organization_code.is_none() && self.organization_name.is_none()
             && self.degree.is_none() && self.from_year.is_none()
@@ -1471,22 +1563,32 @@ impl alma_runtime::IsEmpty for ResearcherEducation {
     }
 }
 impl alma_runtime::Codec for ResearcherEducation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherEducation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherEducation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1503,6 +1605,7 @@ impl alma_runtime::codec::Object for ResearcherEducation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1523,6 +1626,7 @@ impl alma_runtime::codec::Object for ResearcherEducation {
 alma_runtime::serde_via_codec!(ResearcherEducation);
 impl alma_runtime::Model for ResearcherEducation {
     const NAME: &'static str = "ResearcherEducation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1602,7 +1706,7 @@ impl alma_runtime::Model for ResearcherEducation {
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_engagement_type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherEngagementType {
     /// The researcher's engagement type.
     /// Possible codes are listed in 'Researcher Engagement Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -1621,28 +1725,39 @@ pub struct ResearcherEngagementType {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherEngagementType {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.researcher_engagement.is_none() && self.engagement_end_date.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ResearcherEngagementType {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherEngagementType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherEngagementType {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.researcher_engagement, &self.engagement_end_date],
@@ -1650,6 +1765,7 @@ impl alma_runtime::codec::Object for ResearcherEngagementType {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.researcher_engagement, &mut self.engagement_end_date],
@@ -1661,6 +1777,7 @@ impl alma_runtime::codec::Object for ResearcherEngagementType {
 alma_runtime::serde_via_codec!(ResearcherEngagementType);
 impl alma_runtime::Model for ResearcherEngagementType {
     const NAME: &'static str = "ResearcherEngagementType";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1692,7 +1809,7 @@ impl alma_runtime::Model for ResearcherEngagementType {
 /// Specific researcher's honor info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_honor`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherHonor {
     /// The researcher's honor organization code.
     ///
@@ -1713,6 +1830,7 @@ pub struct ResearcherHonor {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherHonor {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.organization_code.is_none() && self.organization_name.is_none()
             && self.title.is_none() && self.time_period.is_none()
@@ -1720,22 +1838,32 @@ impl alma_runtime::IsEmpty for ResearcherHonor {
     }
 }
 impl alma_runtime::Codec for ResearcherHonor {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherHonor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherHonor {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -1748,6 +1876,7 @@ impl alma_runtime::codec::Object for ResearcherHonor {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1764,6 +1893,7 @@ impl alma_runtime::codec::Object for ResearcherHonor {
 alma_runtime::serde_via_codec!(ResearcherHonor);
 impl alma_runtime::Model for ResearcherHonor {
     const NAME: &'static str = "ResearcherHonor";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1811,7 +1941,7 @@ impl alma_runtime::Model for ResearcherHonor {
 /// Specific researcher's keyword.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_keyword`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherKeyword {
     /// The keyword value.
     /// Mandatory.
@@ -1823,30 +1953,42 @@ pub struct ResearcherKeyword {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherKeyword {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ResearcherKeyword {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherKeyword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherKeyword {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value], &mut self.extra, &mut self.wire)
     }
@@ -1854,6 +1996,7 @@ impl alma_runtime::codec::Object for ResearcherKeyword {
 alma_runtime::serde_via_codec!(ResearcherKeyword);
 impl alma_runtime::Model for ResearcherKeyword {
     const NAME: &'static str = "ResearcherKeyword";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1877,7 +2020,7 @@ impl alma_runtime::Model for ResearcherKeyword {
 /// Specific researcher's name variant.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_name_variant`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherNameVariant {
     /// The researcher's first name.
     ///
@@ -1902,6 +2045,7 @@ pub struct ResearcherNameVariant {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherNameVariant {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.first_name.is_none() && self.middle_name.is_none()
             && self.last_name.is_none() && self.name_suffix.is_none()
@@ -1909,22 +2053,32 @@ impl alma_runtime::IsEmpty for ResearcherNameVariant {
     }
 }
 impl alma_runtime::Codec for ResearcherNameVariant {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherNameVariant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherNameVariant {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.first_name, &self.middle_name, &self.last_name, &self.name_suffix],
@@ -1932,6 +2086,7 @@ impl alma_runtime::codec::Object for ResearcherNameVariant {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -1948,6 +2103,7 @@ impl alma_runtime::codec::Object for ResearcherNameVariant {
 alma_runtime::serde_via_codec!(ResearcherNameVariant);
 impl alma_runtime::Model for ResearcherNameVariant {
     const NAME: &'static str = "ResearcherNameVariant";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -1995,7 +2151,7 @@ impl alma_runtime::Model for ResearcherNameVariant {
 /// Specific researcher's organization affiliation info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_organization_affiliation`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherOrganizationAffiliation {
     /// The researcher's organization affiliation code.
     ///
@@ -2030,6 +2186,7 @@ pub struct ResearcherOrganizationAffiliation {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherOrganizationAffiliation {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.organization_code.is_none() && self.organization_name.is_none()
             && self.start_date.is_none() && self.end_date.is_none()
@@ -2038,22 +2195,32 @@ impl alma_runtime::IsEmpty for ResearcherOrganizationAffiliation {
     }
 }
 impl alma_runtime::Codec for ResearcherOrganizationAffiliation {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherOrganizationAffiliation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherOrganizationAffiliation {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2069,6 +2236,7 @@ impl alma_runtime::codec::Object for ResearcherOrganizationAffiliation {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2088,6 +2256,7 @@ impl alma_runtime::codec::Object for ResearcherOrganizationAffiliation {
 alma_runtime::serde_via_codec!(ResearcherOrganizationAffiliation);
 impl alma_runtime::Model for ResearcherOrganizationAffiliation {
     const NAME: &'static str = "ResearcherOrganizationAffiliation";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2159,7 +2328,7 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliation {
 /// Specific researcher's webpage.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_webpage`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherWebpage {
     /// The webpage value.
     /// Mandatory.
@@ -2180,28 +2349,39 @@ pub struct ResearcherWebpage {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherWebpage {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.url.is_empty() && self.title.is_none() && self.description.is_none()
             && self.type_.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ResearcherWebpage {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherWebpage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherWebpage {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[&self.url, &self.title, &self.description, &self.type_],
@@ -2209,6 +2389,7 @@ impl alma_runtime::codec::Object for ResearcherWebpage {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2225,6 +2406,7 @@ impl alma_runtime::codec::Object for ResearcherWebpage {
 alma_runtime::serde_via_codec!(ResearcherWebpage);
 impl alma_runtime::Model for ResearcherWebpage {
     const NAME: &'static str = "ResearcherWebpage";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -2272,7 +2454,7 @@ impl alma_runtime::Model for ResearcherWebpage {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd#/user`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct User {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -2478,6 +2660,7 @@ pub struct User {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for User {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.record_type.is_none() && self.primary_id.is_none()
             && self.first_name.is_none() && self.middle_name.is_none()
@@ -2504,22 +2687,32 @@ impl alma_runtime::IsEmpty for User {
     }
 }
 impl alma_runtime::Codec for User {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for User {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -2572,6 +2765,7 @@ impl alma_runtime::codec::Object for User {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -2628,6 +2822,7 @@ impl alma_runtime::codec::Object for User {
 alma_runtime::serde_via_codec!(User);
 impl alma_runtime::Model for User {
     const NAME: &'static str = "User";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3022,7 +3217,7 @@ impl alma_runtime::Model for User {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/fees`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserFees {
     /// `value` (XML text).
     pub value: Option<f64>,
@@ -3035,30 +3230,42 @@ pub struct UserFees {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserFees {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for UserFees {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserFees {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserFees {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -3066,6 +3273,7 @@ impl alma_runtime::codec::Object for UserFees {
 alma_runtime::serde_via_codec!(UserFees);
 impl alma_runtime::Model for UserFees {
     const NAME: &'static str = "UserFees";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3098,7 +3306,7 @@ impl alma_runtime::Model for UserFees {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/loans`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserLoans {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -3111,30 +3319,42 @@ pub struct UserLoans {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserLoans {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for UserLoans {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserLoans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserLoans {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -3142,6 +3362,7 @@ impl alma_runtime::codec::Object for UserLoans {
 alma_runtime::serde_via_codec!(UserLoans);
 impl alma_runtime::Model for UserLoans {
     const NAME: &'static str = "UserLoans";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3174,7 +3395,7 @@ impl alma_runtime::Model for UserLoans {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/requests`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserRequestCount {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -3187,30 +3408,42 @@ pub struct UserRequestCount {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserRequestCount {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for UserRequestCount {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserRequestCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserRequestCount {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.value, &self.link], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
@@ -3218,6 +3451,7 @@ impl alma_runtime::codec::Object for UserRequestCount {
 alma_runtime::serde_via_codec!(UserRequestCount);
 impl alma_runtime::Model for UserRequestCount {
     const NAME: &'static str = "UserRequestCount";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3249,7 +3483,7 @@ impl alma_runtime::Model for UserRequestCount {
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_block`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserBlock {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3293,6 +3527,7 @@ pub struct UserBlock {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserBlock {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.block_type.is_none()
             && alma_runtime::IsEmpty::is_empty(&self.block_description)
@@ -3303,22 +3538,32 @@ impl alma_runtime::IsEmpty for UserBlock {
     }
 }
 impl alma_runtime::Codec for UserBlock {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserBlock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserBlock {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3336,6 +3581,7 @@ impl alma_runtime::codec::Object for UserBlock {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3357,6 +3603,7 @@ impl alma_runtime::codec::Object for UserBlock {
 alma_runtime::serde_via_codec!(UserBlock);
 impl alma_runtime::Model for UserBlock {
     const NAME: &'static str = "UserBlock";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3444,7 +3691,7 @@ impl alma_runtime::Model for UserBlock {
 /// Specific user's note.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_note`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserNote {
     /// The note's type.
     /// Possible codes are listed in the 'Note Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3479,6 +3726,7 @@ pub struct UserNote {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserNote {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.note_type) && self.note_text.is_none()
             && self.user_viewable.is_none() && self.popup_note.is_none()
@@ -3487,22 +3735,32 @@ impl alma_runtime::IsEmpty for UserNote {
     }
 }
 impl alma_runtime::Codec for UserNote {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserNote {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3518,6 +3776,7 @@ impl alma_runtime::codec::Object for UserNote {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3537,6 +3796,7 @@ impl alma_runtime::codec::Object for UserNote {
 alma_runtime::serde_via_codec!(UserNote);
 impl alma_runtime::Model for UserNote {
     const NAME: &'static str = "UserNote";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3608,7 +3868,7 @@ impl alma_runtime::Model for UserNote {
 /// Specific user statistic.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_statistic`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserStatistic {
     /// The statistic's Categories.
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3635,6 +3895,7 @@ pub struct UserStatistic {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserStatistic {
+    #[inline]
     fn is_empty(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(&self.statistic_category)
             && self.category_type.is_none() && self.statistic_note.is_none()
@@ -3642,22 +3903,32 @@ impl alma_runtime::IsEmpty for UserStatistic {
     }
 }
 impl alma_runtime::Codec for UserStatistic {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserStatistic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserStatistic {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3670,6 +3941,7 @@ impl alma_runtime::codec::Object for UserStatistic {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3686,6 +3958,7 @@ impl alma_runtime::codec::Object for UserStatistic {
 alma_runtime::serde_via_codec!(UserStatistic);
 impl alma_runtime::Model for UserStatistic {
     const NAME: &'static str = "UserStatistic";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3734,7 +4007,7 @@ impl alma_runtime::Model for UserStatistic {
 /// SIS, API:
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherPost {
     /// The researcher's first name.
     ///
@@ -3775,6 +4048,7 @@ pub struct ResearcherPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.researcher_first_name.is_none() && self.researcher_middle_name.is_none()
             && self.researcher_last_name.is_none() && self.researcher_suffix.is_none()
@@ -3785,22 +4059,32 @@ impl alma_runtime::IsEmpty for ResearcherPost {
     }
 }
 impl alma_runtime::Codec for ResearcherPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -3819,6 +4103,7 @@ impl alma_runtime::codec::Object for ResearcherPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -3841,6 +4126,7 @@ impl alma_runtime::codec::Object for ResearcherPost {
 alma_runtime::serde_via_codec!(ResearcherPost);
 impl alma_runtime::Model for ResearcherPost {
     const NAME: &'static str = "ResearcherPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -3940,7 +4226,7 @@ impl alma_runtime::Model for ResearcherPost {
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher_engagement_type`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct ResearcherEngagementTypePost {
     /// The researcher's engagement end date.
     ///
@@ -3953,30 +4239,42 @@ pub struct ResearcherEngagementTypePost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for ResearcherEngagementTypePost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.engagement_end_date.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for ResearcherEngagementTypePost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for ResearcherEngagementTypePost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for ResearcherEngagementTypePost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.engagement_end_date], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(&mut [&mut self.engagement_end_date], &mut self.extra, &mut self.wire)
     }
@@ -3984,6 +4282,7 @@ impl alma_runtime::codec::Object for ResearcherEngagementTypePost {
 alma_runtime::serde_via_codec!(ResearcherEngagementTypePost);
 impl alma_runtime::Model for ResearcherEngagementTypePost {
     const NAME: &'static str = "ResearcherEngagementTypePost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4007,7 +4306,7 @@ impl alma_runtime::Model for ResearcherEngagementTypePost {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserPost {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -4192,6 +4491,7 @@ pub struct UserPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.record_type.is_none() && self.primary_id.is_none()
             && self.first_name.is_none() && self.middle_name.is_none()
@@ -4215,22 +4515,32 @@ impl alma_runtime::IsEmpty for UserPost {
     }
 }
 impl alma_runtime::Codec for UserPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4277,6 +4587,7 @@ impl alma_runtime::codec::Object for UserPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4327,6 +4638,7 @@ impl alma_runtime::codec::Object for UserPost {
 alma_runtime::serde_via_codec!(UserPost);
 impl alma_runtime::Model for UserPost {
     const NAME: &'static str = "UserPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4664,7 +4976,7 @@ impl alma_runtime::Model for UserPost {
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_block`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserBlockPost {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -4704,6 +5016,7 @@ pub struct UserBlockPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserBlockPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.block_type.is_none()
             && alma_runtime::IsEmpty::is_empty(&self.block_description)
@@ -4714,22 +5027,32 @@ impl alma_runtime::IsEmpty for UserBlockPost {
     }
 }
 impl alma_runtime::Codec for UserBlockPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserBlockPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserBlockPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -4746,6 +5069,7 @@ impl alma_runtime::codec::Object for UserBlockPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -4766,6 +5090,7 @@ impl alma_runtime::codec::Object for UserBlockPost {
 alma_runtime::serde_via_codec!(UserBlockPost);
 impl alma_runtime::Model for UserBlockPost {
     const NAME: &'static str = "UserBlockPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -4845,7 +5170,7 @@ impl alma_runtime::Model for UserBlockPost {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserPut {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -5030,6 +5355,7 @@ pub struct UserPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.record_type.is_none() && self.primary_id.is_none()
             && self.first_name.is_none() && self.middle_name.is_none()
@@ -5053,22 +5379,32 @@ impl alma_runtime::IsEmpty for UserPut {
     }
 }
 impl alma_runtime::Codec for UserPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserPut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserPut {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5115,6 +5451,7 @@ impl alma_runtime::codec::Object for UserPut {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5165,6 +5502,7 @@ impl alma_runtime::codec::Object for UserPut {
 alma_runtime::serde_via_codec!(UserPut);
 impl alma_runtime::Model for UserPut {
     const NAME: &'static str = "UserPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5502,7 +5840,7 @@ impl alma_runtime::Model for UserPut {
 /// Deposit activity object.
 ///
 /// Schema: `xsd/rest_user_deposit.xsd#/user_deposit`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserDeposit {
     /// The primary identifier of the requesting user. Output parameter.
     pub user_primary_id: String,
@@ -5535,6 +5873,7 @@ pub struct UserDeposit {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserDeposit {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_primary_id.is_empty() && self.deposit_id.is_empty()
             && self.title.is_empty() && self.deposit_profile.is_empty()
@@ -5545,22 +5884,32 @@ impl alma_runtime::IsEmpty for UserDeposit {
     }
 }
 impl alma_runtime::Codec for UserDeposit {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserDeposit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserDeposit {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5581,6 +5930,7 @@ impl alma_runtime::codec::Object for UserDeposit {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5605,6 +5955,7 @@ impl alma_runtime::codec::Object for UserDeposit {
 alma_runtime::serde_via_codec!(UserDeposit);
 impl alma_runtime::Model for UserDeposit {
     const NAME: &'static str = "UserDeposit";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5718,7 +6069,7 @@ impl alma_runtime::Model for UserDeposit {
 /// Deposit activity object.
 ///
 /// Schema: `xsd/rest_user_deposit.xsd?tags=post#/user_deposit`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserDepositPost {
     /// The primary identifier of the requesting user. Output parameter.
     pub user_primary_id: String,
@@ -5749,6 +6100,7 @@ pub struct UserDepositPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserDepositPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_primary_id.is_empty() && self.deposit_id.is_empty()
             && self.title.is_empty() && self.deposit_profile.is_empty()
@@ -5759,22 +6111,32 @@ impl alma_runtime::IsEmpty for UserDepositPost {
     }
 }
 impl alma_runtime::Codec for UserDepositPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserDepositPost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserDepositPost {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(
             &[
@@ -5794,6 +6156,7 @@ impl alma_runtime::codec::Object for UserDepositPost {
             &self.wire,
         )
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [
@@ -5817,6 +6180,7 @@ impl alma_runtime::codec::Object for UserDepositPost {
 alma_runtime::serde_via_codec!(UserDepositPost);
 impl alma_runtime::Model for UserDepositPost {
     const NAME: &'static str = "UserDepositPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -5922,7 +6286,7 @@ impl alma_runtime::Model for UserDepositPost {
 /// A collection of User Deposits.
 ///
 /// Schema: `xsd/rest_user_deposits.xsd#/user_deposits`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct UserDeposits {
     /// A User Deposit.
     pub user_deposit: Vec<crate::users::models::UserDeposit>,
@@ -5935,31 +6299,43 @@ pub struct UserDeposits {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for UserDeposits {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user_deposit.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for UserDeposits {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for UserDeposits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for UserDeposits {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.user_deposit, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.user_deposit, &mut self.total_record_count],
@@ -5971,6 +6347,7 @@ impl alma_runtime::codec::Object for UserDeposits {
 alma_runtime::serde_via_codec!(UserDeposits);
 impl alma_runtime::Model for UserDeposits {
     const NAME: &'static str = "UserDeposits";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -6004,7 +6381,7 @@ impl alma_runtime::Model for UserDeposits {
 /// A list of Users.
 ///
 /// Schema: `xsd/rest_users.xsd#/users`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Clone, Default, PartialEq)]
 pub struct Users {
     /// User object.
     pub user: Vec<crate::users::models::User>,
@@ -6018,31 +6395,43 @@ pub struct Users {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Users {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.user.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Users {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
     }
 }
+impl std::fmt::Debug for Users {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
 impl alma_runtime::codec::Object for Users {
+    #[inline]
     fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
         f(&[&self.user, &self.total_record_count], &self.extra, &self.wire)
     }
+    #[inline]
     fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
         f(
             &mut [&mut self.user, &mut self.total_record_count],
@@ -6054,6 +6443,7 @@ impl alma_runtime::codec::Object for Users {
 alma_runtime::serde_via_codec!(Users);
 impl alma_runtime::Model for Users {
     const NAME: &'static str = "Users";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,

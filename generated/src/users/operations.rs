@@ -28,6 +28,7 @@ impl UsersApi {
     /// - `60224` (400): Organization institution not found.
     /// - `60225` (400): Fulfillment network not found.
     /// - `60226` (400): Fulfillment network copied user not found.
+    #[inline]
     pub fn list_users(&self) -> ListUsers {
         ListUsers {
             req: self
@@ -72,6 +73,7 @@ impl UsersApi {
     /// - `60228` (400): Failed to create linked user account.
     /// - `60231` (400): Failed to link user due to identifier issues.
     /// - `60232` (400): Failed to link user due to user group empty.
+    #[inline]
     pub fn create_user(&self, body: crate::users::models::UserPost) -> CreateUser {
         CreateUser {
             req: self
@@ -98,6 +100,7 @@ impl UsersApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetMyDetailsError>()` ([`GetMyDetailsError`]):
     /// - `60101` (400): General Error: An error has occurred while processing the request.
+    #[inline]
     pub fn get_my_details(&self) -> GetMyDetails {
         GetMyDetails {
             req: self
@@ -118,6 +121,7 @@ impl UsersApi {
     /// This API is used to test if the API key was configured correctly.
     ///
     /// `GET /almaws/v1/users/operation/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/users/R0VUIC9hbG1hd3MvdjEvdXNlcnMvb3BlcmF0aW9uL3Rlc3Q=/)
+    #[inline]
     pub fn get_test(&self) -> GetTest {
         GetTest {
             req: self
@@ -138,6 +142,7 @@ impl UsersApi {
     /// This API is used to test if the API key was configured correctly, including read/write permissions.
     ///
     /// `POST /almaws/v1/users/operation/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/users/UE9TVCAvYWxtYXdzL3YxL3VzZXJzL29wZXJhdGlvbi90ZXN0/)
+    #[inline]
     pub fn post_test(&self) -> PostTest {
         PostTest {
             req: self
@@ -162,6 +167,7 @@ impl UsersApi {
     /// # Arguments
     /// - `login_date_from`: Retrieve events from this Date (YYYY-MM-DD). Optional.
     /// - `login_date_to`: Retrieve events until this Date, included (YYYY-MM-DD). Optional.
+    #[inline]
     pub fn get_staff_login_report(
         &self,
         login_date_from: impl Into<String>,
@@ -202,6 +208,7 @@ impl UsersApi {
     /// - `4019990` (400): User with source identifier X of institution Y was not found.
     /// - `4019998` (400): User with linking ID not found.
     /// - `60101` (400): General Error: An error has occurred while processing the request.
+    #[inline]
     pub fn get_user(&self, user_id: impl Into<String>) -> GetUser {
         GetUser {
             req: self
@@ -247,6 +254,7 @@ impl UsersApi {
     /// - `60229` (400): Failed to find linked account for user.
     /// - `60226` (400): Fulfillment network copied user not found.
     /// - `60230` (400): Failed to refresh linked user.
+    #[inline]
     pub fn authenticate_or_refresh_user(
         &self,
         user_id: impl Into<String>,
@@ -302,6 +310,7 @@ impl UsersApi {
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `401863` (400): Given X type (Y) is not supported for given user record type (Z).
     /// - `401864` (400): Given X type (Y) is invalid.
+    #[inline]
     pub fn update_user(
         &self,
         user_id: impl Into<String>,
@@ -337,6 +346,7 @@ impl UsersApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<DeleteUserError>()` ([`DeleteUserError`]):
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401850` (400): Failed to delete user with identifier X of type Y.
+    #[inline]
     pub fn delete_user(&self, user_id: impl Into<String>) -> DeleteUser {
         DeleteUser {
             req: self
@@ -369,6 +379,7 @@ impl UsersApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<CreateAttachmentError>()` ([`CreateAttachmentError`]):
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60322` (400): Attachment content could not be processed.
+    #[inline]
     pub fn create_attachment(
         &self,
         user_id: impl Into<String>,
@@ -406,6 +417,7 @@ impl UsersApi {
     /// - `60100` (400): The parameter X must be a number greater than zero.
     /// - `60321` (400): Attachment X not found.
     /// - `60322` (400): Attachment content could not be processed.
+    #[inline]
     pub fn get_attachment(
         &self,
         user_id: impl Into<String>,
@@ -440,6 +452,7 @@ impl UsersApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<ListDepositsError>()` ([`ListDepositsError`]):
     /// - `402238` (400): Failed to get deposits.
+    #[inline]
     pub fn list_deposits(&self, user_id: impl Into<String>) -> ListDeposits {
         ListDeposits {
             req: self
@@ -471,6 +484,7 @@ impl UsersApi {
     /// - `401652` (400): General Error - An error has occurred while creating the deposit.
     /// - `402205` (400): Input parameter X (Y) is not numeric.
     /// - `401666` (400): X parameter is not valid.
+    #[inline]
     pub fn create_deposit(
         &self,
         user_id: impl Into<String>,
@@ -506,6 +520,7 @@ impl UsersApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetDepositError>()` ([`GetDepositError`]):
     /// - `402238` (400): Failed to get deposit.
+    #[inline]
     pub fn get_deposit(
         &self,
         user_id: impl Into<String>,
@@ -542,6 +557,7 @@ impl UsersApi {
     /// Alma error codes documented for this operation, matched with `err.kind::<OperateOnDepositError>()` ([`OperateOnDepositError`]):
     /// - `401652` (400): General Error - An error has occurred while updating the deposit.
     /// - `401666` (400): X parameter is not valid.
+    #[inline]
     pub fn operate_on_deposit(
         &self,
         user_id: impl Into<String>,
@@ -581,6 +597,7 @@ impl UsersApi {
     /// - `401651` (400): Identifier not found.
     /// - `401666` (400): Parameter is not valid.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn list_fees(&self, user_id: impl Into<String>) -> ListFees {
         ListFees {
             req: self
@@ -620,6 +637,7 @@ impl UsersApi {
     /// - `402119` (400): General error.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn create_fee(
         &self,
         user_id: impl Into<String>,
@@ -659,6 +677,7 @@ impl UsersApi {
     /// - `401666` (400): Parameter is not valid.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn pay_all_fees(
         &self,
         user_id: impl Into<String>,
@@ -699,6 +718,7 @@ impl UsersApi {
     /// - `401666` (400): Parameter is not valid.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn get_fee(
         &self,
         user_id: impl Into<String>,
@@ -740,6 +760,7 @@ impl UsersApi {
     /// - `401666` (400): Parameter is not valid.
     /// - `60340` (400): The fee is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn operate_on_fee(
         &self,
         user_id: impl Into<String>,
@@ -779,6 +800,7 @@ impl UsersApi {
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn list_loans(&self, user_id: impl Into<String>) -> ListLoans {
         ListLoans {
             req: self
@@ -814,6 +836,7 @@ impl UsersApi {
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn create_loan(
         &self,
         user_id: impl Into<String>,
@@ -851,6 +874,7 @@ impl UsersApi {
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn get_loan(
         &self,
         user_id: impl Into<String>,
@@ -890,6 +914,7 @@ impl UsersApi {
     /// - `401822` (400): Cannot renew loan: Loan ID XXX.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn renew_loan(
         &self,
         user_id: impl Into<String>,
@@ -931,6 +956,7 @@ impl UsersApi {
     /// - `401681` (400): Due date cannot be in the past.
     /// - `60340` (400): The loan is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn update_loan(
         &self,
         user_id: impl Into<String>,
@@ -974,6 +1000,7 @@ impl UsersApi {
     /// - `401861` (400): The user ID is not valid.
     /// - `401890` (400): The user can not be found using this identifier.
     /// - `60349` (400): The user data could not be added.
+    #[inline]
     pub fn get_personal_data(&self, user_id: impl Into<String>) -> GetPersonalData {
         GetPersonalData {
             req: self
@@ -1006,6 +1033,7 @@ impl UsersApi {
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60275` (400): Purchase request status is not valid.
+    #[inline]
     pub fn list_purchase_requests(
         &self,
         user_id: impl Into<String>,
@@ -1057,6 +1085,7 @@ impl UsersApi {
     /// - `60282` (400): Purchase request location's shelving location not valid.
     /// - `60283` (400): Purchase request location's quantity not valid.
     /// - `60329` (400): Purchase requested material type is not valid.
+    #[inline]
     pub fn create_purchase_request(
         &self,
         user_id: impl Into<String>,
@@ -1097,6 +1126,7 @@ impl UsersApi {
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60276` (400): The purchase request identifier is not valid.
+    #[inline]
     pub fn get_purchase_request(
         &self,
         user_id: impl Into<String>,
@@ -1137,6 +1167,7 @@ impl UsersApi {
     /// - `60276` (400): The purchase request identifier is not valid.
     /// - `60277` (400): The purchase request deletion failed.
     /// - `401873` (400): The operation is not supported.
+    #[inline]
     pub fn operate_on_purchase_request(
         &self,
         user_id: impl Into<String>,
@@ -1173,6 +1204,7 @@ impl UsersApi {
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn list_requests(&self, user_id: impl Into<String>) -> ListRequests {
         ListRequests {
             req: self
@@ -1219,6 +1251,7 @@ impl UsersApi {
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn create_request(
         &self,
         user_id: impl Into<String>,
@@ -1256,6 +1289,7 @@ impl UsersApi {
     /// - `401890` (400): User with identifier X of type Y was not found.
     /// - `401652` (400): General Error - An error has occurred while processing the request.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn get_request(
         &self,
         user_id: impl Into<String>,
@@ -1299,6 +1333,7 @@ impl UsersApi {
     /// - `401666` (400): X parameter is not valid.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn operate_on_request(
         &self,
         user_id: impl Into<String>,
@@ -1336,6 +1371,7 @@ impl UsersApi {
     /// - `60330` (400): Invalid partial digitization volume or issue.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn update_request(
         &self,
         user_id: impl Into<String>,
@@ -1378,6 +1414,7 @@ impl UsersApi {
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn delete_request(
         &self,
         user_id: impl Into<String>,
@@ -1424,6 +1461,7 @@ impl UsersApi {
     /// - `401608` (400): The given resource sharing library (owner) is not defined in the patron record
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn create_resource_sharing_request(
         &self,
         user_id: impl Into<String>,
@@ -1466,6 +1504,7 @@ impl UsersApi {
     /// - `40166422` (400): Value of parameter is invalid given other parameter.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn get_resource_sharing_request(
         &self,
         user_id: impl Into<String>,
@@ -1507,6 +1546,7 @@ impl UsersApi {
     /// - `40166412` (400): Failed to perform operation.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn operate_on_resource_sharing_request(
         &self,
         user_id: impl Into<String>,
@@ -1548,6 +1588,7 @@ impl UsersApi {
     /// - `401652` (400): General Error: An error has occurred while processing the request.
     /// - `60340` (400): The request is API Restricted by library.
     /// - `60258` (400): The API Restricted profile is not valid.
+    #[inline]
     pub fn delete_resource_sharing_request(
         &self,
         user_id: impl Into<String>,
@@ -1580,6 +1621,7 @@ impl UsersApi {
     /// - `notification_type`: Filter results by notification type. Optional. Possible values are listed in code\_table\_SystemEventTypes
     /// - `from`: From this Date (YYYY-MM-DD). Optional. Defaults to today.
     /// - `to`: To this date (YYYY-MM-DD). Optional. Defaults to the From Date plus one week.
+    #[inline]
     pub fn list_leganto_notifications(
         &self,
         user_name: impl Into<String>,
@@ -1679,6 +1721,7 @@ impl ListUsers {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -1686,6 +1729,7 @@ impl ListUsers {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -1693,6 +1737,7 @@ impl ListUsers {
     /// Search query. Optional. Searching for words from: primary\_id, first\_name, last\_name, middle\_name, email, phone\_number, job\_category, identifiers, birth\_date, user\_group, campus\_code, block\_type, id\_type, note\_text, note\_type, statistic\_category, fines\_fees\_sum, general\_info (keywords from all fields except emails, birth\_date and identifiers) and ALL (words from all fields but without support for the AND operator). Example (note the tilde between the code and text): q=last\_name~Smith (see [Brief Search](https://developers.exlibrisgroup.com/blog/How-we-re-building-APIs-at-Ex-Libris#BriefSearch))
     ///
     /// Default: `""`.
+    #[inline]
     pub fn q(mut self, q: impl Into<String>) -> Self {
         self.req = self.req.query("q", q.into());
         self
@@ -1700,6 +1745,7 @@ impl ListUsers {
     /// A few sort options are available: last\_name, first\_name and primary\_id. One sort option may be used at a time. A secondary sort key, primary\_id, is added if last\_name or first\_name is the primary sort. Default sorting is by all three in the following order: last\_name, first\_name, primary\_id. If the query option is used, the result will not sort by primary\_id.
     ///
     /// Default: `"last_name, first_name, primary_id"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListUsersOrderBy>) -> Self {
         self.req = self
             .req
@@ -1712,6 +1758,7 @@ impl ListUsers {
     /// The code of the source institution from which the user was linked. Optional
     ///
     /// Default: `""`.
+    #[inline]
     pub fn source_institution_code(
         mut self,
         source_institution_code: impl Into<String>,
@@ -1724,6 +1771,7 @@ impl ListUsers {
     /// The ID of the user in the source institution. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn source_user_id(mut self, source_user_id: impl Into<String>) -> Self {
         self.req = self.req.query("source_user_id", source_user_id.into());
         self
@@ -1731,6 +1779,7 @@ impl ListUsers {
     /// This parameter allows for expanding all user information.  To have all the user fields in the output use expand=full.
     ///
     /// Default: `"none"`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -1738,6 +1787,7 @@ impl ListUsers {
     /// Filter users modified after the given date. Optional. This parameter is mutually exclusive with the 'q' parameter — only one of them may be used in a request. If both are provided, the request will be rejected. The expected date format is yyyy-MM-dd.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn modify_date_from(mut self, modify_date_from: impl Into<String>) -> Self {
         self.req = self.req.query("modify_date_from", modify_date_from.into());
         self
@@ -1747,6 +1797,7 @@ impl ListUsers {
     ///
     /// Records are told apart by `primary_id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -1765,6 +1816,7 @@ impl ListUsers {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::Users> {
         self.req.send()
     }
@@ -1781,6 +1833,7 @@ impl CreateUser {
     /// When customer parameter social\_authentication='True': Send social authentication email to patron. Default value: False.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn social_authentication(
         mut self,
         social_authentication: impl Into<String>,
@@ -1791,6 +1844,7 @@ impl CreateUser {
     /// The email notification for PIN setting change will be sent
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn send_pin_number_letter(
         mut self,
         send_pin_number_letter: impl Into<String>,
@@ -1803,6 +1857,7 @@ impl CreateUser {
     /// The code of the source institution to which the user should be linked. Optional
     ///
     /// Default: `""`.
+    #[inline]
     pub fn source_institution_code(
         mut self,
         source_institution_code: impl Into<String>,
@@ -1815,6 +1870,7 @@ impl CreateUser {
     /// The ID of the user in the source institution. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn source_user_id(mut self, source_user_id: impl Into<String>) -> Self {
         self.req = self.req.query("source_user_id", source_user_id.into());
         self
@@ -1822,6 +1878,7 @@ impl CreateUser {
     /// Apply registration rules in the context of the library. True or false. Optional.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn registration_rules(mut self, registration_rules: impl Into<String>) -> Self {
         self.req = self.req.query("registration_rules", registration_rules.into());
         self
@@ -1829,15 +1886,18 @@ impl CreateUser {
     /// The code of the library. For use with registration rules. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::users::models::UserPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::User> {
         self.req.send_with_body(&self.body)
     }
@@ -1851,6 +1911,7 @@ pub struct GetMyDetails {
 }
 impl GetMyDetails {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::User> {
         self.req.send()
     }
@@ -1864,6 +1925,7 @@ pub struct GetTest {
 }
 impl GetTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1877,6 +1939,7 @@ pub struct PostTest {
 }
 impl PostTest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1892,6 +1955,7 @@ impl GetStaffLoginReport {
     /// Filters successful attempts or failed login attempts.Optional values: all, true and failed-login-attempts. optional. By default this is true.
     ///
     /// Default: `"true"`.
+    #[inline]
     pub fn successful(
         mut self,
         successful: impl Into<GetStaffLoginReportSuccessful>,
@@ -1909,6 +1973,7 @@ impl GetStaffLoginReport {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -1916,6 +1981,7 @@ impl GetStaffLoginReport {
     /// Offset of the results returned. Optional.Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -1924,12 +1990,14 @@ impl GetStaffLoginReport {
     /// schema), page by page (`limit=100` and a rising `offset`, set for you), stopping
     /// at the first short page: `total_record_count` is not trusted. The records are
     /// the page's one array field; the pages are asked for in JSON.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
         alma_runtime::Paginator::untyped(self.req)
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -1945,6 +2013,7 @@ impl GetUser {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table. The value may also be linking\_id.  To search for users which have linked accounts in other institutions according to the linking\_id use user\_id\_type=linking\_id.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -1952,6 +2021,7 @@ impl GetUser {
     /// Special view of User object. Optional. Possible values: full - full User object will be returned. brief - only user's core information, emails, identifiers and statistics are returned. By default, the full User object will be returned.
     ///
     /// Default: `"full"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<GetUserView>) -> Self {
         self.req = self
             .req
@@ -1961,6 +2031,7 @@ impl GetUser {
     /// This parameter allows for expanding on some user information. Three options are available: loans-Include the total number of loans; requests-Include the total number of requests; fees-Include the balance of fees. To have more than one option, use a comma separator.
     ///
     /// Default: `"none"`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -1968,6 +2039,7 @@ impl GetUser {
     /// The source institution Code. Optional. When used the user\_id is used to locate a copied user (linked account) based on source\_link\_id.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn source_institution_code(
         mut self,
         source_institution_code: impl Into<String>,
@@ -1978,6 +2050,7 @@ impl GetUser {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::User> {
         self.req.send()
     }
@@ -1993,6 +2066,7 @@ impl AuthenticateOrRefreshUser {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2000,6 +2074,7 @@ impl AuthenticateOrRefreshUser {
     /// The operation to be performed on the user. Mandatory. Currently op=auth or op=refresh are supported.  The default is auth.
     ///
     /// Default: `"auth"`.
+    #[inline]
     pub fn op(mut self, op: impl Into<AuthenticateOrRefreshUserOp>) -> Self {
         self.req = self
             .req
@@ -2010,6 +2085,7 @@ impl AuthenticateOrRefreshUser {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2026,6 +2102,7 @@ impl UpdateUser {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2039,6 +2116,7 @@ impl UpdateUser {
     /// For example override=user\_group,job\_category. Default is empty.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn override_(mut self, override_: impl Into<String>) -> Self {
         self.req = self.req.query("override", override_.into());
         self
@@ -2046,6 +2124,7 @@ impl UpdateUser {
     /// The email notification for PIN setting change will be sent
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn send_pin_number_letter(
         mut self,
         send_pin_number_letter: impl Into<String>,
@@ -2058,6 +2137,7 @@ impl UpdateUser {
     /// Recalculate the roles based on role assignment rules.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn recalculate_roles(mut self, recalculate_roles: impl Into<String>) -> Self {
         self.req = self.req.query("recalculate_roles", recalculate_roles.into());
         self
@@ -2065,6 +2145,7 @@ impl UpdateUser {
     /// Apply registration rules in the context of the library. True or false. Optional.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn registration_rules(mut self, registration_rules: impl Into<String>) -> Self {
         self.req = self.req.query("registration_rules", registration_rules.into());
         self
@@ -2072,15 +2153,18 @@ impl UpdateUser {
     /// The code of the library. For use with registration rules. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn library(mut self, library: impl Into<String>) -> Self {
         self.req = self.req.query("library", library.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::users::models::UserPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::users::models::User> {
         self.req.send_with_body(&self.body)
     }
@@ -2096,11 +2180,13 @@ impl DeleteUser {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -2117,15 +2203,18 @@ impl CreateAttachment {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut alma_runtime::RawBody {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send_with_body(&self.body)
     }
@@ -2141,6 +2230,7 @@ impl GetAttachment {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2148,6 +2238,7 @@ impl GetAttachment {
     /// The expand parameter. Optional. Possible values: 'content' or 'content\_no\_encoding'.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<GetAttachmentExpand>) -> Self {
         self.req = self
             .req
@@ -2158,6 +2249,7 @@ impl GetAttachment {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2173,6 +2265,7 @@ impl ListDeposits {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2180,6 +2273,7 @@ impl ListDeposits {
     /// filter deposits by status
     ///
     /// Default: `""`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
@@ -2187,6 +2281,7 @@ impl ListDeposits {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2194,6 +2289,7 @@ impl ListDeposits {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2201,6 +2297,7 @@ impl ListDeposits {
     /// Few sort options are available: name, modification\_date. One sort option may be used at a time. Default sorting is by name
     ///
     /// Default: `"name"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListDepositsOrderBy>) -> Self {
         self.req = self
             .req
@@ -2213,6 +2310,7 @@ impl ListDeposits {
     /// Sorting direction: ASC/DESC. Default: ASC.
     ///
     /// Default: `"ASC"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
@@ -2222,6 +2320,7 @@ impl ListDeposits {
     ///
     /// Records are told apart by `deposit_id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -2240,6 +2339,7 @@ impl ListDeposits {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::users::models::UserDeposits> {
@@ -2258,6 +2358,7 @@ impl CreateDeposit {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2265,15 +2366,18 @@ impl CreateDeposit {
     /// Boolean flag for indicating whether submit as draft.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn draft(mut self, draft: impl Into<String>) -> Self {
         self.req = self.req.query("draft", draft.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::users::models::UserDepositPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::users::models::UserDeposit> {
@@ -2291,11 +2395,13 @@ impl GetDeposit {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::users::models::UserDeposit> {
@@ -2314,6 +2420,7 @@ impl OperateOnDeposit {
     /// The operation to be performed on the deposit. Mandatory. Currently submit and withdraw are supported.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn op(mut self, op: impl Into<OperateOnDepositOp>) -> Self {
         self.req = self
             .req
@@ -2323,15 +2430,18 @@ impl OperateOnDeposit {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::users::models::UserDepositPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::users::models::UserDeposit> {
@@ -2349,6 +2459,7 @@ impl ListFees {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2356,11 +2467,13 @@ impl ListFees {
     /// Return fees of this status only. Optional. If this is not provided, all active fees will be returned. The values that can be used are {ACTIVE|INDISPUTE|EXPORTED|CLOSED}.
     ///
     /// Default: `"ACTIVE"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<String>) -> Self {
         self.req = self.req.query("status", status.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fees> {
         self.req.send()
     }
@@ -2375,10 +2488,12 @@ pub struct CreateFee {
 }
 impl CreateFee {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::users::models::FeePost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fee> {
         self.req.send_with_body(&self.body)
     }
@@ -2394,6 +2509,7 @@ impl PayAllFees {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2401,6 +2517,7 @@ impl PayAllFees {
     /// The amount of the payment to be made on the user's specified fees. To pay the entire balance use amount=ALL
     ///
     /// Default: `""`.
+    #[inline]
     pub fn amount(mut self, amount: impl Into<String>) -> Self {
         self.req = self.req.query("amount", amount.into());
         self
@@ -2408,6 +2525,7 @@ impl PayAllFees {
     /// The Payment method. Relevant and mandatory if op=pay. Options are CREDIT\_CARD, ONLINE, or CASH
     ///
     /// Default: `""`.
+    #[inline]
     pub fn method(mut self, method: impl Into<Method>) -> Self {
         self.req = self
             .req
@@ -2417,6 +2535,7 @@ impl PayAllFees {
     /// A note that can be attached to the payment action. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.req = self.req.query("comment", comment.into());
         self
@@ -2424,6 +2543,7 @@ impl PayAllFees {
     /// An external payment system transaction ID. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn external_transaction_id(
         mut self,
         external_transaction_id: impl Into<String>,
@@ -2434,6 +2554,7 @@ impl PayAllFees {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fees> {
         self.req.send()
     }
@@ -2449,11 +2570,13 @@ impl GetFee {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fee> {
         self.req.send()
     }
@@ -2469,6 +2592,7 @@ impl OperateOnFee {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in UserIdentifierTypes code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2476,6 +2600,7 @@ impl OperateOnFee {
     /// The amount of the payment to be made on the user's specified fees. Relevant for op=pay,waive
     ///
     /// Default: `""`.
+    #[inline]
     pub fn amount(mut self, amount: impl Into<String>) -> Self {
         self.req = self.req.query("amount", amount.into());
         self
@@ -2483,6 +2608,7 @@ impl OperateOnFee {
     /// The Payment method. Relevant and mandatory if op=pay. Options are CREDIT\_CARD, ONLINE, or CASH
     ///
     /// Default: `""`.
+    #[inline]
     pub fn method(mut self, method: impl Into<Method>) -> Self {
         self.req = self
             .req
@@ -2492,6 +2618,7 @@ impl OperateOnFee {
     /// The reason for waiving the fine/fee. Relevant and mandatory for op=waive. The value should be one of the codes from the FineFeeTransactionReason code table.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.req = self.req.query("reason", reason.into());
         self
@@ -2499,6 +2626,7 @@ impl OperateOnFee {
     /// A note that can be attached to the action. Optional.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn comment(mut self, comment: impl Into<String>) -> Self {
         self.req = self.req.query("comment", comment.into());
         self
@@ -2506,6 +2634,7 @@ impl OperateOnFee {
     /// An external payment system transaction ID. Relevant for op=pay
     ///
     /// Default: `""`.
+    #[inline]
     pub fn external_transaction_id(
         mut self,
         external_transaction_id: impl Into<String>,
@@ -2516,6 +2645,7 @@ impl OperateOnFee {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::Fee> {
         self.req.send()
     }
@@ -2531,6 +2661,7 @@ impl ListLoans {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2538,6 +2669,7 @@ impl ListLoans {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2545,6 +2677,7 @@ impl ListLoans {
     /// Offset of the results returned. Optional. Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2552,6 +2685,7 @@ impl ListLoans {
     /// A few sort options are available (only one can be sent): loan\_date, due\_date, barcode, title, author and return\_date (relevant only for historical loans). A secondary sort key, id, is added to the single sort option chosen. Default sorting is by id.
     ///
     /// Default: `"id"`.
+    #[inline]
     pub fn order_by(mut self, order_by: impl Into<ListLoansOrderBy>) -> Self {
         self.req = self
             .req
@@ -2564,6 +2698,7 @@ impl ListLoans {
     /// Sorting direction: ASC/DESC. Default: ASC.
     ///
     /// Default: `"ASC"`.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<String>) -> Self {
         self.req = self.req.query("direction", direction.into());
         self
@@ -2571,6 +2706,7 @@ impl ListLoans {
     /// Comma separated list of values for expansion of results. Possible values: 'renewable'
     ///
     /// Default: `""`.
+    #[inline]
     pub fn expand(mut self, expand: impl Into<String>) -> Self {
         self.req = self.req.query("expand", expand.into());
         self
@@ -2578,6 +2714,7 @@ impl ListLoans {
     /// Active or Completeloan status. Default: Active. The Complete loan status is only relevant if historic loans haven't been anonymized.
     ///
     /// Default: `"Active"`.
+    #[inline]
     pub fn loan_status(mut self, loan_status: impl Into<ListLoansLoanStatus>) -> Self {
         self.req = self
             .req
@@ -2592,6 +2729,7 @@ impl ListLoans {
     ///
     /// Records are told apart by `loan_id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<crate::shared::ItemLoans, crate::shared::ItemLoan> {
@@ -2607,6 +2745,7 @@ impl ListLoans {
             )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoans> {
         self.req.send()
     }
@@ -2623,6 +2762,7 @@ impl CreateLoan {
     /// The Item ID. This parameter or the item\_barcode parameter must be supplied.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn item_pid(mut self, item_pid: impl Into<String>) -> Self {
         self.req = self.req.query("item_pid", item_pid.into());
         self
@@ -2630,6 +2770,7 @@ impl CreateLoan {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2637,6 +2778,7 @@ impl CreateLoan {
     /// The Item barcode. This parameter or the item\_pid parameter must be supplied.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn item_barcode(mut self, item_barcode: impl Into<String>) -> Self {
         self.req = self.req.query("item_barcode", item_barcode.into());
         self
@@ -2644,6 +2786,7 @@ impl CreateLoan {
     /// Boolean flag to indicate whether to search the user in the network and create a linked user. This is only supported for networks that have fully unique patron identifiers. To enable this parameter, please contact Ex Libris customer support.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn generate_linked_user(
         mut self,
         generate_linked_user: impl Into<String>,
@@ -2652,10 +2795,12 @@ impl CreateLoan {
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemLoanPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send_with_body(&self.body)
     }
@@ -2669,6 +2814,7 @@ pub struct GetLoan {
 }
 impl GetLoan {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
@@ -2684,11 +2830,13 @@ impl RenewLoan {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send()
     }
@@ -2705,15 +2853,18 @@ impl UpdateLoan {
     /// Boolean flag for notifying the borrower of changes in loan due date. Defaults to 'false'.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::ItemLoanPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::ItemLoan> {
         self.req.send_with_body(&self.body)
     }
@@ -2729,11 +2880,13 @@ impl GetPersonalData {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table. The value may also be linking\_id.  To search for users which have linked accounts in other institutions according to the linking\_id use user\_id\_type=linking\_id.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2749,6 +2902,7 @@ impl ListPurchaseRequests {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2756,6 +2910,7 @@ impl ListPurchaseRequests {
     /// Offset of the results returned. Optional.Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -2763,6 +2918,7 @@ impl ListPurchaseRequests {
     /// For filtering based on the purchase request's status. Optional. Possible values:  INREVIEW, APPROVED, REJECTED, DEFERRED. Default is no status.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn status(mut self, status: impl Into<ListPurchaseRequestsStatus>) -> Self {
         self.req = self
             .req
@@ -2777,6 +2933,7 @@ impl ListPurchaseRequests {
     ///
     /// Records are told apart by their content: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -2789,6 +2946,7 @@ impl ListPurchaseRequests {
         )
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequests> {
         self.req.send()
     }
@@ -2803,10 +2961,12 @@ pub struct CreatePurchaseRequest {
 }
 impl CreatePurchaseRequest {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::PurchaseRequestPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -2820,6 +2980,7 @@ pub struct GetPurchaseRequest {
 }
 impl GetPurchaseRequest {
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::PurchaseRequest> {
         self.req.send()
     }
@@ -2835,6 +2996,7 @@ impl OperateOnPurchaseRequest {
     /// The operation to be performed on the purchase request. Mandatory. Currently cancel is supported.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn op(mut self, op: impl Into<OperateOnPurchaseRequestOp>) -> Self {
         self.req = self
             .req
@@ -2845,6 +3007,7 @@ impl OperateOnPurchaseRequest {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
@@ -2860,6 +3023,7 @@ impl ListRequests {
     /// Filter results by request type. Optional. Possible values: HOLD, DIGITIZATION, BOOKING. If not supplied, all request types will be returned.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn request_type(
         mut self,
         request_type: impl Into<ListRequestsRequestType>,
@@ -2875,6 +3039,7 @@ impl ListRequests {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2882,6 +3047,7 @@ impl ListRequests {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -2889,6 +3055,7 @@ impl ListRequests {
     /// Offset of the results returned. Optional.Default value: 0, which means that the first results will be returned.
     ///
     /// Default: `"0"`.
+    #[inline]
     pub fn offset(mut self, offset: impl Into<String>) -> Self {
         self.req = self.req.query("offset", offset.into());
         self
@@ -2896,6 +3063,7 @@ impl ListRequests {
     /// Active or History request status. Default is active. The 'history' option is only available if the 'should\_anonymize\_requests' customer parameter is set to 'false' at the time the request was completed.
     ///
     /// Default: `"active"`.
+    #[inline]
     pub fn status(mut self, status: impl Into<ListRequestsStatus>) -> Self {
         self.req = self
             .req
@@ -2906,6 +3074,7 @@ impl ListRequests {
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequests> {
         self.req.send()
     }
@@ -2922,6 +3091,7 @@ impl CreateRequest {
     /// The type of identifier that is being searched.  Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
@@ -2929,6 +3099,7 @@ impl CreateRequest {
     /// The requested title. This parameter is mandatory if the request is in title level.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn mms_id(mut self, mms_id: impl Into<String>) -> Self {
         self.req = self.req.query("mms_id", mms_id.into());
         self
@@ -2936,6 +3107,7 @@ impl CreateRequest {
     /// The requested item ID. This parameter is mandatory if the request is in item level.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn item_pid(mut self, item_pid: impl Into<String>) -> Self {
         self.req = self.req.query("item_pid", item_pid.into());
         self
@@ -2943,15 +3115,18 @@ impl CreateRequest {
     /// Allow placing requests for items of the same title by the same user. Optional. Default and recommended: false
     ///
     /// Default: `false`.
+    #[inline]
     pub fn allow_same_request(mut self, allow_same_request: bool) -> Self {
         self.req = self.req.query("allow_same_request", allow_same_request.to_string());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -2967,11 +3142,13 @@ impl GetRequest {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `"all_unique"`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
@@ -2987,6 +3164,7 @@ impl OperateOnRequest {
     /// The operation to be performed on the request. Mandatory. Currently only next\_step is supported.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn op(mut self, op: impl Into<OperateOnRequestOp>) -> Self {
         self.req = self
             .req
@@ -2996,11 +3174,13 @@ impl OperateOnRequest {
     /// Boolean flag for indicating whether to release the item from the request.
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn release_item(mut self, release_item: impl Into<String>) -> Self {
         self.req = self.req.query("release_item", release_item.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send()
     }
@@ -3015,10 +3195,12 @@ pub struct UpdateRequest {
 }
 impl UpdateRequest {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserRequestPut {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::UserRequest> {
         self.req.send_with_body(&self.body)
     }
@@ -3034,6 +3216,7 @@ impl DeleteRequest {
     /// Note with additional information regarding the cancellation.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.req = self.req.query("note", note.into());
         self
@@ -3041,11 +3224,13 @@ impl DeleteRequest {
     /// Boolean flag for notifying the requester of the cancellation (when relevant). Defaults to 'true'.
     ///
     /// Default: `true`.
+    #[inline]
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3062,15 +3247,18 @@ impl CreateResourceSharingRequest {
     /// The type of identifier that is being searched. Optional. If this is not provided, all unique identifier types are used. The values that can be used are any of the values in the User Identifier Type code table.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn user_id_type(mut self, user_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("user_id_type", user_id_type.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserResourceSharingRequestPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
@@ -3088,11 +3276,13 @@ impl GetResourceSharingRequest {
     /// Request ID type. Optional. Use request\_id\_type=external to search by external identifier.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn request_id_type(mut self, request_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("request_id_type", request_id_type.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
@@ -3111,6 +3301,7 @@ impl OperateOnResourceSharingRequest {
     /// Request ID type. Optional. Use request\_id\_type=external to search by external identifier.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn request_id_type(mut self, request_id_type: impl Into<String>) -> Self {
         self.req = self.req.query("request_id_type", request_id_type.into());
         self
@@ -3118,6 +3309,7 @@ impl OperateOnResourceSharingRequest {
     /// The operation to be performed on the request. Mandatory. Currently only update\_shipping is supported.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn op(mut self, op: impl Into<OperateOnResourceSharingRequestOp>) -> Self {
         self.req = self
             .req
@@ -3130,6 +3322,7 @@ impl OperateOnResourceSharingRequest {
     /// The updated shipping cost.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn shipping_cost(mut self, shipping_cost: impl Into<String>) -> Self {
         self.req = self.req.query("shipping_cost", shipping_cost.into());
         self
@@ -3137,15 +3330,18 @@ impl OperateOnResourceSharingRequest {
     /// The code of the updated fund.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn fund_code(mut self, fund_code: impl Into<String>) -> Self {
         self.req = self.req.query("fund_code", fund_code.into());
         self
     }
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::shared::UserResourceSharingRequestPost {
         &mut self.body
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::shared::UserResourceSharingRequest> {
@@ -3163,6 +3359,7 @@ impl DeleteResourceSharingRequest {
     /// Boolean flag permanently delete the resource sharing request. Defaults to 'false'.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn remove_request(mut self, remove_request: bool) -> Self {
         self.req = self.req.query("remove_request", remove_request.to_string());
         self
@@ -3170,6 +3367,7 @@ impl DeleteResourceSharingRequest {
     /// Code of the cancel reason. Must be a value from the code table 'RequestCancellationReasons'
     ///
     /// Default: `""`.
+    #[inline]
     pub fn reason(mut self, reason: impl Into<String>) -> Self {
         self.req = self.req.query("reason", reason.into());
         self
@@ -3177,6 +3375,7 @@ impl DeleteResourceSharingRequest {
     /// Note with additional information regarding the cancellation.
     ///
     /// Default: `""`.
+    #[inline]
     pub fn note(mut self, note: impl Into<String>) -> Self {
         self.req = self.req.query("note", note.into());
         self
@@ -3184,11 +3383,13 @@ impl DeleteResourceSharingRequest {
     /// Boolean flag for notifying the requester of the cancellation (when relevant). Defaults to 'true'.
     ///
     /// Default: `true`.
+    #[inline]
     pub fn notify_user(mut self, notify_user: bool) -> Self {
         self.req = self.req.query("notify_user", notify_user.to_string());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
@@ -3204,6 +3405,7 @@ impl ListLegantoNotifications {
     /// Limits the number of results. Optional. Valid values are 0-100. Default value: 10
     ///
     /// Default: `"10"`.
+    #[inline]
     pub fn limit(mut self, limit: impl Into<String>) -> Self {
         self.req = self.req.query("limit", limit.into());
         self
@@ -3211,11 +3413,13 @@ impl ListLegantoNotifications {
     /// Boolean flag for indicating whether to bring the notifications by to date or leganto last notification viewd date . Optional .
     ///
     /// Default: `"false"`.
+    #[inline]
     pub fn unread(mut self, unread: impl Into<String>) -> Self {
         self.req = self.req.query("unread", unread.into());
         self
     }
     /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
     ) -> alma_runtime::ResponseFuture<crate::users::models::LegantoNotification> {

@@ -101,7 +101,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
     quote! {
         #doc
         #cfg
-        #[derive(Debug, Clone, Default, PartialEq)]
+        #[derive(Clone, Default, PartialEq)]
         pub struct #name {
             #(#fields_ts)*
             /// Fields this version of the SDK does not know, kept and sent back unchanged.
@@ -111,8 +111,11 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
             pub wire: alma_runtime::Wire,
         }
 
+        // The functions below only forward to the runtime: `#[inline]`, so that a program
+        // compiles those of the models it uses (see ARCHITECTURE.md, "Models").
         #cfg
         impl alma_runtime::IsEmpty for #name {
+            #[inline]
             fn is_empty(&self) -> bool {
                 #empty_body
             }
@@ -120,29 +123,44 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
 
         #cfg
         impl alma_runtime::Codec for #name {
+            #[inline]
             fn from_node(node: alma_runtime::Node<'_>) -> Result<Self, alma_runtime::DecodeError> {
                 alma_runtime::codec::read_object(node)
             }
 
+            #[inline]
             fn to_value(&self) -> serde_json::Value {
                 alma_runtime::codec::write_object(self)
             }
 
+            #[inline]
             fn is_absent(&self) -> bool {
                 alma_runtime::IsEmpty::is_empty(self)
             }
 
+            #[inline]
             fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
                 alma_runtime::codec::object_to_wire(self, form)
             }
         }
 
+        // `Debug` through the field list, not derived: a derived `fmt` per model was the largest
+        // single cost of type checking the crate.
+        #cfg
+        impl std::fmt::Debug for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                alma_runtime::codec::debug_object(self, f)
+            }
+        }
+
         #cfg
         impl alma_runtime::codec::Object for #name {
+            #[inline]
             fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
                 f(&[#(&self.#idents),*], &self.extra, &self.wire)
             }
 
+            #[inline]
             fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
                 f(&mut [#(&mut self.#idents),*], &mut self.extra, &mut self.wire)
             }
@@ -155,6 +173,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         impl alma_runtime::Model for #name {
             const NAME: &'static str = #model_name;
 
+            #[inline]
             fn xml_model() -> &'static alma_runtime::xml::XmlModel {
                 #xml_use
                 static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
@@ -237,10 +256,12 @@ fn enum_model(m: &Model, values: &[EnumValue], cfg: TokenStream) -> TokenStream 
         impl alma_runtime::Codec for #name {
             const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
 
+            #[inline]
             fn from_node(node: alma_runtime::Node<'_>) -> Result<Self, alma_runtime::DecodeError> {
                 Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
             }
 
+            #[inline]
             fn to_value(&self) -> serde_json::Value {
                 serde_json::Value::String(self.as_str().to_owned())
             }
@@ -276,6 +297,7 @@ pub(super) fn enum_body(
         #cfg
         impl #name {
             /// The value on the wire.
+            #[inline]
             pub fn as_str(&self) -> &str {
                 match self {
                     #( Self::#variants => #vals, )*
@@ -286,6 +308,7 @@ pub(super) fn enum_body(
 
         #cfg
         impl From<&str> for #name {
+            #[inline]
             fn from(s: &str) -> Self {
                 match s {
                     #( #vals => Self::#variants, )*

@@ -126,6 +126,7 @@ fn error_enum(area: &Area, op: &Operation) -> Option<TokenStream> {
 
         impl #name {
             /// The error code as Alma documents it.
+            #[inline]
             pub fn code(&self) -> &str {
                 match self {
                     #( Self::#variants => #codes, )*
@@ -135,6 +136,7 @@ fn error_enum(area: &Area, op: &Operation) -> Option<TokenStream> {
         }
 
         impl alma_runtime::OperationError for #name {
+            #[inline]
             fn from_code(code: &str) -> Self {
                 match code {
                     #( #patterns => Self::#variants, )*
@@ -178,6 +180,7 @@ fn param_enum(area: &Area, e: &ParamEnum) -> TokenStream {
         #body
 
         impl From<String> for #name {
+            #[inline]
             fn from(s: String) -> Self {
                 Self::from(s.as_str())
             }
@@ -254,6 +257,7 @@ fn accessor(api: &Api, area: &Area, op: &Operation) -> TokenStream {
     let doc = accessor_doc(op, &required);
     quote! {
         #doc
+        #[inline]
         pub fn #name(&self, #(#args,)* #body_arg) -> #builder {
             #builder {
                 req: self.client.request(&alma_runtime::OperationSpec {
@@ -419,6 +423,7 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                     ///
                     #[doc = #doc1]
                     #[doc = #doc2]
+                    #[inline]
                     pub fn into_stream(self) -> alma_runtime::Paginator<#page, #item> {
                         alma_runtime::Paginator::new(self.req, |page: #page| Ok(page.#field))
                             #identified
@@ -430,6 +435,7 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                 /// schema), page by page (`limit=100` and a rising `offset`, set for you), stopping
                 /// at the first short page: `total_record_count` is not trusted. The records are
                 /// the page's one array field; the pages are asked for in JSON.
+                #[inline]
                 pub fn into_stream(self) -> alma_runtime::Paginator<alma_runtime::RawBody, serde_json::Value> {
                     alma_runtime::Paginator::untyped(self.req)
                 }
@@ -439,6 +445,7 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
                 quote! {
                     /// Every row of the report, following the resumption token until `IsFinished`,
                     /// each as (column heading, value) pairs.
+                    #[inline]
                     pub fn rows(self) -> alma_runtime::analytics::ReportRows<#page> {
                         alma_runtime::analytics::ReportRows::new(self.req, |page: #page| page.#raw)
                     }
@@ -450,6 +457,7 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         let ty = body_type(api, b);
         quote! {
             /// The body that will be sent, for changes before `send()`.
+            #[inline]
             pub fn body_mut(&mut self) -> &mut #ty {
                 &mut self.body
             }
@@ -469,10 +477,13 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             #body_accessor
             #paginator
 
+            // Like every forwarding function of a builder, `#[inline]`: a program compiles
+            // the operations it uses.
             /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
             // The runtime's boxed future, not an `async fn` or `impl Future` of our own: a
             // state machine per operation, or proving an opaque type `Send` per operation, was
             // a large part of the crate's compile time.
+            #[inline]
             pub fn send(self) -> alma_runtime::ResponseFuture<#response> {
                 #send
             }
@@ -498,6 +509,7 @@ fn setter(p: &Param) -> TokenStream {
     let (ty, value) = arg_type(p);
     quote! {
         #doc
+        #[inline]
         pub fn #ident(mut self, #ident: #ty) -> Self {
             self.req = self.req.query(#wire, #value);
             self

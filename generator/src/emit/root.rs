@@ -128,6 +128,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         accessors.push(quote! {
             #[doc = #doc]
             #[cfg(feature = #feat)]
+            #[inline]
             pub fn #m(&self) -> #m::#api_ty {
                 #m::#api_ty::new(self.inner.clone())
             }

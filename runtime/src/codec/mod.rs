@@ -25,8 +25,9 @@ pub use wire::{Form, Recorder, Shape, Wire};
 use crate::body::{CodeValue, Extra, IsEmpty};
 
 /// A value generated models can hold: it reads itself from a [`Node`] and writes itself as a
-/// `serde_json::Value` in Alma's JSON shape.
-pub trait Codec: Sized {
+/// `serde_json::Value` in Alma's JSON shape. `Debug`, because a model's `Debug` prints its
+/// fields through the codec ([`debug_object`]).
+pub trait Codec: Sized + fmt::Debug {
     /// What the value looks like on the wire, so that an unusual spelling is remembered.
     const SHAPE: Shape = Shape::Other;
     /// For a list, what its items look like (each item's spelling is remembered too).
@@ -90,6 +91,8 @@ pub trait Field {
     fn absent(&self) -> bool;
     /// [`Codec::is_unset`].
     fn unset(&self) -> bool;
+    /// The value, for a model's `Debug`.
+    fn debug(&self) -> &dyn fmt::Debug;
 }
 
 impl<T: Codec> Field for T {
@@ -115,6 +118,9 @@ impl<T: Codec> Field for T {
     }
     fn unset(&self) -> bool {
         self.is_unset()
+    }
+    fn debug(&self) -> &dyn fmt::Debug {
+        self
     }
 }
 
@@ -210,6 +216,36 @@ fn find_key(fields: &[crate::xml::XmlField], key: &str, from: usize) -> Option<u
         .position(|f| f.key == key)
         .map(|i| i + from)
         .or_else(|| before.iter().position(|f| f.key == key))
+}
+
+/// `Debug` of a generated model: its name, then each field under its Alma name (the JSON key),
+/// then `extra` when the value has fields the SDK does not know. The wire memory is left out.
+#[doc(hidden)]
+pub fn debug_object<T: Object + crate::body::Model>(
+    value: &T,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    debug_fields(T::NAME, T::xml_model(), value, f)
+}
+
+fn debug_fields(
+    name: &str,
+    model: &crate::xml::XmlModel,
+    value: &dyn Object,
+    f: &mut fmt::Formatter<'_>,
+) -> fmt::Result {
+    let mut result = Ok(());
+    value.fields(&mut |fields, extra, _| {
+        let mut s = f.debug_struct(name);
+        for (field, x) in fields.iter().zip(model.fields) {
+            s.field(x.key, field.debug());
+        }
+        if !extra.is_empty() {
+            s.field("extra", extra);
+        }
+        result = s.finish();
+    });
+    result
 }
 
 /// [`Codec::to_value`] of a generated model (see [`Object`] and [`ObjectWriter`]).
