@@ -5,7 +5,7 @@
 ///
 /// Schema: `derived/rest_portfolios.json#/portfolios`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Portfolios {
     /// `portfolio` (XML element `portfolio`).
     pub portfolio: Vec<crate::shared::Portfolio>,
@@ -48,8 +48,23 @@ impl alma_runtime::Codec for Portfolios {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for Portfolios {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for Portfolios {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for Portfolios {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -107,7 +122,7 @@ impl alma_runtime::Model for Portfolios {
 ///
 /// Schema: `schemas/rest_fee.json#/fee`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Fee {
     /// Identifier of the fee in Alma. Should be used in subsequent queries regarding the fee. Output parameter.
     ///
@@ -202,8 +217,23 @@ impl alma_runtime::Codec for Fee {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl std::fmt::Debug for Fee {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl Clone for Fee {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl PartialEq for Fee {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -425,7 +455,7 @@ impl alma_runtime::Model for Fee {
 ///
 /// Schema: `schemas/rest_fee.json#/fee/properties/barcode`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct FeeBarcode {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -469,8 +499,23 @@ impl alma_runtime::Codec for FeeBarcode {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl std::fmt::Debug for FeeBarcode {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl Clone for FeeBarcode {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl PartialEq for FeeBarcode {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -522,7 +567,7 @@ impl alma_runtime::Model for FeeBarcode {
 ///
 /// Schema: `schemas/rest_fee.json#/fee/properties/user_primary_id`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct FeeUserPrimaryId {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -566,8 +611,23 @@ impl alma_runtime::Codec for FeeUserPrimaryId {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl std::fmt::Debug for FeeUserPrimaryId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl Clone for FeeUserPrimaryId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl PartialEq for FeeUserPrimaryId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -619,7 +679,7 @@ impl alma_runtime::Model for FeeUserPrimaryId {
 ///
 /// Schema: `schemas/rest_fee.json#/transaction`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Transaction {
     /// Identifier of the transaction in Alma.
     pub transaction_id: Option<String>,
@@ -698,8 +758,23 @@ impl alma_runtime::Codec for Transaction {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl std::fmt::Debug for Transaction {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl Clone for Transaction {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl PartialEq for Transaction {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -855,7 +930,7 @@ impl alma_runtime::Model for Transaction {
 ///
 /// Schema: `schemas/rest_fees.json#/fees`.
 #[cfg(any(feature = "conf", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Fees {
     /// The total number of fees. This can be used when retrieving the fees list using pagination.
     pub total_record_count: Option<i64>,
@@ -902,8 +977,23 @@ impl alma_runtime::Codec for Fees {
 }
 #[cfg(any(feature = "conf", feature = "users"))]
 impl std::fmt::Debug for Fees {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl Clone for Fees {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "users"))]
+impl PartialEq for Fees {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "users"))]
@@ -986,7 +1076,7 @@ impl alma_runtime::Model for Fees {
 ///
 /// Schema: `schemas/rest_job_instance.json#/action`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Action {
     /// The action type. Currently, only CREATE\_SET is supported. This action is parallel to the create title set option from the Alma UI for MD import job instance. Note that in order to submit this action, you can use the link URL with POST.
     pub type_: alma_runtime::CodeValue,
@@ -1034,8 +1124,23 @@ impl alma_runtime::Codec for Action {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl std::fmt::Debug for Action {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl Clone for Action {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl PartialEq for Action {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -1116,7 +1221,7 @@ impl alma_runtime::Model for Action {
 ///
 /// Schema: `schemas/rest_job_instance.json#/counter`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Counter {
     /// The counter type. Mandatory.
     pub type_: alma_runtime::CodeValue,
@@ -1159,8 +1264,23 @@ impl alma_runtime::Codec for Counter {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl std::fmt::Debug for Counter {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl Clone for Counter {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl PartialEq for Counter {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -1212,7 +1332,7 @@ impl alma_runtime::Model for Counter {
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_info`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobInfo {
     /// The job id.
     ///
@@ -1268,8 +1388,23 @@ impl alma_runtime::Codec for JobInfo {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl std::fmt::Debug for JobInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl Clone for JobInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl PartialEq for JobInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -1375,7 +1510,7 @@ impl alma_runtime::Model for JobInfo {
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_instance`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobInstance {
     /// Unique id of the specific job instance. Should be used in subsequent queries.
     ///
@@ -1465,8 +1600,23 @@ impl alma_runtime::Codec for JobInstance {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl std::fmt::Debug for JobInstance {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl Clone for JobInstance {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl PartialEq for JobInstance {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -1668,7 +1818,7 @@ impl alma_runtime::Model for JobInstance {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/entity`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct EntityPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -1715,8 +1865,23 @@ impl alma_runtime::Codec for EntityPost {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for EntityPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for EntityPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for EntityPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1782,7 +1947,7 @@ impl alma_runtime::Model for EntityPost {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/entity/properties/entity_type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct EntityPostEntityType {
     /// `value` (XML text).
     ///
@@ -1824,8 +1989,23 @@ impl alma_runtime::Codec for EntityPostEntityType {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for EntityPostEntityType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for EntityPostEntityType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for EntityPostEntityType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -1869,7 +2049,7 @@ impl alma_runtime::Model for EntityPostEntityType {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ReminderPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -1925,8 +2105,23 @@ impl alma_runtime::Codec for ReminderPost {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for ReminderPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for ReminderPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for ReminderPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2038,7 +2233,7 @@ impl alma_runtime::Model for ReminderPost {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/status`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ReminderPostStatus {
     /// `value` (XML text).
     ///
@@ -2080,8 +2275,23 @@ impl alma_runtime::Codec for ReminderPostStatus {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for ReminderPostStatus {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for ReminderPostStatus {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for ReminderPostStatus {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2125,7 +2335,7 @@ impl alma_runtime::Model for ReminderPostStatus {
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/type`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ReminderPostType {
     /// `value` (XML text).
     ///
@@ -2167,8 +2377,23 @@ impl alma_runtime::Codec for ReminderPostType {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for ReminderPostType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for ReminderPostType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for ReminderPostType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2212,7 +2437,7 @@ impl alma_runtime::Model for ReminderPostType {
 ///
 /// Schema: `schemas/rest_reminder-put.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ReminderPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -2266,8 +2491,23 @@ impl alma_runtime::Codec for ReminderPut {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for ReminderPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for ReminderPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for ReminderPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2361,7 +2601,7 @@ impl alma_runtime::Model for ReminderPut {
 ///
 /// Schema: `schemas/rest_reminder.json#/entity`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Entity {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -2412,8 +2652,23 @@ impl alma_runtime::Codec for Entity {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for Entity {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for Entity {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for Entity {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2494,7 +2749,7 @@ impl alma_runtime::Model for Entity {
 ///
 /// Schema: `schemas/rest_reminder.json#/reminder`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Reminder {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -2568,8 +2823,23 @@ impl alma_runtime::Codec for Reminder {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for Reminder {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for Reminder {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for Reminder {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2727,7 +2997,7 @@ impl alma_runtime::Model for Reminder {
 ///
 /// Schema: `schemas/rest_reminders.json#/reminders`.
 #[cfg(any(feature = "bibs", feature = "conf"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Reminders {
     /// The total number of reminders.
     pub total_record_count: Option<i64>,
@@ -2770,8 +3040,23 @@ impl alma_runtime::Codec for Reminders {
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
 impl std::fmt::Debug for Reminders {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl Clone for Reminders {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl PartialEq for Reminders {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "conf"))]
@@ -2829,7 +3114,7 @@ impl alma_runtime::Model for Reminders {
 ///
 /// Schema: `xsd/rest_authority.xsd#/warning`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Warning {
     /// Validation warning message.
     pub message: Option<String>,
@@ -2869,8 +3154,23 @@ impl alma_runtime::Codec for Warning {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for Warning {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl Clone for Warning {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl PartialEq for Warning {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -2914,7 +3214,7 @@ impl alma_runtime::Model for Warning {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Bib {
     /// Bibliographic record identifier. Output parameter.
     ///
@@ -3091,8 +3391,23 @@ impl alma_runtime::Codec for Bib {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for Bib {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl Clone for Bib {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl PartialEq for Bib {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -3476,7 +3791,7 @@ impl alma_runtime::Model for Bib {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/holdings`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BibHoldings {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -3518,8 +3833,23 @@ impl alma_runtime::Codec for BibHoldings {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for BibHoldings {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl Clone for BibHoldings {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl PartialEq for BibHoldings {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -3571,7 +3901,7 @@ impl alma_runtime::Model for BibHoldings {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/linked_record_id`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BibLinkedRecordId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -3613,8 +3943,23 @@ impl alma_runtime::Codec for BibLinkedRecordId {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for BibLinkedRecordId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl Clone for BibLinkedRecordId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl PartialEq for BibLinkedRecordId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -3666,7 +4011,7 @@ impl alma_runtime::Model for BibLinkedRecordId {
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/requests`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BibRequests {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -3708,8 +4053,23 @@ impl alma_runtime::Codec for BibRequests {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for BibRequests {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl Clone for BibRequests {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl PartialEq for BibRequests {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -3771,7 +4131,7 @@ impl alma_runtime::Model for BibRequests {
         feature = "webhooks"
     )
 )]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CitationNote {
     /// The note's text. Mandatory.
     ///
@@ -3856,8 +4216,43 @@ impl alma_runtime::Codec for CitationNote {
     )
 )]
 impl std::fmt::Debug for CitationNote {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "courses",
+        feature = "electronic",
+        feature = "partners",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
+impl Clone for CitationNote {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "courses",
+        feature = "electronic",
+        feature = "partners",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
+impl PartialEq for CitationNote {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(
@@ -3968,7 +4363,7 @@ impl alma_runtime::Model for CitationNote {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CdiGroupSetting {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
@@ -4030,8 +4425,23 @@ impl alma_runtime::Codec for CdiGroupSetting {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for CdiGroupSetting {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for CdiGroupSetting {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for CdiGroupSetting {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -4128,7 +4538,7 @@ impl alma_runtime::Model for CdiGroupSetting {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_info`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CdiInfo {
     /// Used when publishing the CDI holdings file of the
     /// institution.
@@ -4226,8 +4636,23 @@ impl alma_runtime::Codec for CdiInfo {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for CdiInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for CdiInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for CdiInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -4413,7 +4838,7 @@ impl alma_runtime::Model for CdiInfo {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollection {
     /// Identifier of the electronic collection in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the collection.
@@ -4723,8 +5148,23 @@ impl alma_runtime::Codec for ElectronicCollection {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for ElectronicCollection {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for ElectronicCollection {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for ElectronicCollection {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5349,7 +5789,7 @@ impl alma_runtime::Model for ElectronicCollection {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionLibrary {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5391,8 +5831,23 @@ impl alma_runtime::Codec for ElectronicCollectionLibrary {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for ElectronicCollectionLibrary {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for ElectronicCollectionLibrary {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for ElectronicCollectionLibrary {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5446,7 +5901,7 @@ impl alma_runtime::Model for ElectronicCollectionLibrary {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionLicense {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5488,8 +5943,23 @@ impl alma_runtime::Codec for ElectronicCollectionLicense {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for ElectronicCollectionLicense {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for ElectronicCollectionLicense {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for ElectronicCollectionLicense {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5541,7 +6011,7 @@ impl alma_runtime::Model for ElectronicCollectionLicense {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/number/items`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Number {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5583,8 +6053,23 @@ impl alma_runtime::Codec for Number {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for Number {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for Number {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for Number {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -5638,7 +6123,7 @@ impl alma_runtime::Model for Number {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionPoLine {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -5680,8 +6165,23 @@ impl alma_runtime::Codec for ElectronicCollectionPoLine {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for ElectronicCollectionPoLine {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for ElectronicCollectionPoLine {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for ElectronicCollectionPoLine {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5733,7 +6233,7 @@ impl alma_runtime::Model for ElectronicCollectionPoLine {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/portfolios`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionPortfolios {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -5775,8 +6275,23 @@ impl alma_runtime::Codec for ElectronicCollectionPortfolios {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for ElectronicCollectionPortfolios {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for ElectronicCollectionPortfolios {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for ElectronicCollectionPortfolios {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -5828,7 +6343,7 @@ impl alma_runtime::Model for ElectronicCollectionPortfolios {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/group_setting`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct GroupSetting {
     /// Group name. Must be a valid [Inventory Management Group](http://knowledge.exlibrisgroup.com/Alma/Product_Documentation/Alma_Online_Help_(English)/Resource_Management/080Configuring_Resource_Management/160Configuring_Inventory_Management_Groups).
     /// The "desc" attribute contains the group description.
@@ -5898,8 +6413,23 @@ impl alma_runtime::Codec for GroupSetting {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for GroupSetting {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for GroupSetting {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for GroupSetting {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -6027,7 +6557,7 @@ impl alma_runtime::Model for GroupSetting {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionInterface {
     /// Name of the related interface.
     ///
@@ -6073,8 +6603,23 @@ impl alma_runtime::Codec for ElectronicCollectionInterface {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for ElectronicCollectionInterface {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for ElectronicCollectionInterface {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for ElectronicCollectionInterface {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -6128,7 +6673,7 @@ impl alma_runtime::Model for ElectronicCollectionInterface {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface/properties/vendor`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InterfaceVendor {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -6170,8 +6715,23 @@ impl alma_runtime::Codec for InterfaceVendor {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for InterfaceVendor {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for InterfaceVendor {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for InterfaceVendor {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -6223,7 +6783,7 @@ impl alma_runtime::Model for InterfaceVendor {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/linking_parameter`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LinkingParameter {
     /// The parameter name.
     pub name: Option<String>,
@@ -6265,8 +6825,23 @@ impl alma_runtime::Codec for LinkingParameter {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for LinkingParameter {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for LinkingParameter {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for LinkingParameter {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -6319,7 +6894,7 @@ impl alma_runtime::Model for LinkingParameter {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionResourceMetadata {
     /// The mms\_id.
     ///
@@ -6372,8 +6947,23 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadata {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for ElectronicCollectionResourceMetadata {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for ElectronicCollectionResourceMetadata {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for ElectronicCollectionResourceMetadata {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -6459,7 +7049,7 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
         feature = "webhooks"
     )
 )]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionResourceMetadataMmsId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -6525,8 +7115,39 @@ impl alma_runtime::Codec for ElectronicCollectionResourceMetadataMmsId {
     )
 )]
 impl std::fmt::Debug for ElectronicCollectionResourceMetadataMmsId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "electronic",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
+impl Clone for ElectronicCollectionResourceMetadataMmsId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "electronic",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
+impl PartialEq for ElectronicCollectionResourceMetadataMmsId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(
@@ -6602,7 +7223,7 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/interface`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InterfacePost {
     /// Name of the related interface.
     ///
@@ -6644,8 +7265,23 @@ impl alma_runtime::Codec for InterfacePost {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for InterfacePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for InterfacePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for InterfacePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -6690,7 +7326,7 @@ impl alma_runtime::Model for InterfacePost {
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResourceMetadataPost {
     /// The mms\_id.
     ///
@@ -6732,8 +7368,23 @@ impl alma_runtime::Codec for ResourceMetadataPost {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for ResourceMetadataPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for ResourceMetadataPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for ResourceMetadataPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -6777,7 +7428,7 @@ impl alma_runtime::Model for ResourceMetadataPost {
 ///
 /// Schema: `xsd/rest_electronic_collections.xsd#/electronic_collections`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollections {
     /// Electronic collection object.
     pub electronic_collection: Vec<crate::shared::ElectronicCollection>,
@@ -6821,8 +7472,23 @@ impl alma_runtime::Codec for ElectronicCollections {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for ElectronicCollections {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for ElectronicCollections {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for ElectronicCollections {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -6884,7 +7550,7 @@ impl alma_runtime::Model for ElectronicCollections {
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee/properties/barcode`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct FeePostBarcode {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -6926,8 +7592,23 @@ impl alma_runtime::Codec for FeePostBarcode {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for FeePostBarcode {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for FeePostBarcode {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for FeePostBarcode {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -6979,7 +7660,7 @@ impl alma_runtime::Model for FeePostBarcode {
 ///
 /// Schema: `xsd/rest_holding.xsd#/holding`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Holding {
     /// Holding record identifier. Output parameter.
     ///
@@ -7057,8 +7738,23 @@ impl alma_runtime::Codec for Holding {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for Holding {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl Clone for Holding {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl PartialEq for Holding {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -7204,7 +7900,7 @@ impl alma_runtime::Model for Holding {
 ///
 /// Schema: `xsd/rest_item.xsd#/bib_data`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemBibData {
     /// mms\_id. Output parameter.
     ///
@@ -7285,8 +7981,23 @@ impl alma_runtime::Codec for ItemBibData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for ItemBibData {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl Clone for ItemBibData {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl PartialEq for ItemBibData {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -7452,7 +8163,7 @@ impl alma_runtime::Model for ItemBibData {
 ///
 /// Schema: `xsd/rest_item.xsd#/holding_data`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct HoldingData {
     /// Holding pid, a unique holding id that the item is associated with.
     /// Currently, cannot be updated for an existing item.
@@ -7570,8 +8281,23 @@ impl alma_runtime::Codec for HoldingData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for HoldingData {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl Clone for HoldingData {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl PartialEq for HoldingData {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -7797,7 +8523,7 @@ impl alma_runtime::Model for HoldingData {
 ///
 /// Schema: `xsd/rest_item.xsd#/item`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Item {
     /// Bibliographic data of the Physical Item. Output parameter.
     pub bib_data: Option<crate::shared::ItemBibData>,
@@ -7848,8 +8574,23 @@ impl alma_runtime::Codec for Item {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for Item {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl Clone for Item {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl PartialEq for Item {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -7951,7 +8692,7 @@ impl alma_runtime::Model for Item {
 ///
 /// Schema: `xsd/rest_item.xsd#/item_data`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemData {
     /// Physical item pid. Output parameter.
     ///
@@ -8298,8 +9039,23 @@ impl alma_runtime::Codec for ItemData {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for ItemData {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl Clone for ItemData {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl PartialEq for ItemData {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -9108,7 +9864,7 @@ impl alma_runtime::Model for ItemData {
 ///
 /// Schema: `xsd/rest_item.xsd#/library_address`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LibraryAddress {
     /// Line 1 of the address. Output parameter.
     /// Returned only when view=label.
@@ -9206,8 +9962,23 @@ impl alma_runtime::Codec for LibraryAddress {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for LibraryAddress {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl Clone for LibraryAddress {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl PartialEq for LibraryAddress {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -9364,7 +10135,7 @@ impl alma_runtime::Model for LibraryAddress {
 ///
 /// Schema: `xsd/rest_item.xsd#/library_details`.
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LibraryDetails {
     /// The library's related address. Output parameter.
     /// Returned only when view=label.
@@ -9405,8 +10176,23 @@ impl alma_runtime::Codec for LibraryDetails {
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for LibraryDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl Clone for LibraryDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl PartialEq for LibraryDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
@@ -9450,7 +10236,7 @@ impl alma_runtime::Model for LibraryDetails {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/holding_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct HoldingDataPost {
     /// Holding pid, a unique holding id that the item is associated with.
     /// Currently, cannot be updated for an existing item.
@@ -9539,8 +10325,23 @@ impl alma_runtime::Codec for HoldingDataPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl std::fmt::Debug for HoldingDataPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl Clone for HoldingDataPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl PartialEq for HoldingDataPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -9696,7 +10497,7 @@ impl alma_runtime::Model for HoldingDataPost {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/item`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemPost {
     /// Information of the Holding that this Physical Item belongs to.
     pub holding_data: crate::shared::HoldingDataPost,
@@ -9742,8 +10543,23 @@ impl alma_runtime::Codec for ItemPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl std::fmt::Debug for ItemPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl Clone for ItemPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl PartialEq for ItemPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -9811,7 +10627,7 @@ impl alma_runtime::Model for ItemPost {
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/item_data`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemDataPost {
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
@@ -10058,8 +10874,23 @@ impl alma_runtime::Codec for ItemDataPost {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl std::fmt::Debug for ItemDataPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl Clone for ItemDataPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl PartialEq for ItemDataPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -10633,7 +11464,7 @@ impl alma_runtime::Model for ItemDataPost {
 }
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoan {
     /// Identifier of the loan in Alma. Should be used in subsequent queries regarding the loan.
     ///
@@ -10797,8 +11628,23 @@ impl alma_runtime::Codec for ItemLoan {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ItemLoan {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ItemLoan {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ItemLoan {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -11126,7 +11972,7 @@ impl alma_runtime::Model for ItemLoan {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoanCircDesk {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -11171,8 +12017,23 @@ impl alma_runtime::Codec for ItemLoanCircDesk {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ItemLoanCircDesk {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ItemLoanCircDesk {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ItemLoanCircDesk {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -11236,7 +12097,7 @@ impl alma_runtime::Model for ItemLoanCircDesk {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/item_policy`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoanItemPolicy {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -11278,8 +12139,23 @@ impl alma_runtime::Codec for ItemLoanItemPolicy {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ItemLoanItemPolicy {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ItemLoanItemPolicy {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ItemLoanItemPolicy {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -11386,7 +12262,7 @@ alma_runtime::serde_via_codec!(ItemLoanLoanStatus);
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/location_code`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoanLocationCode {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -11428,8 +12304,23 @@ impl alma_runtime::Codec for ItemLoanLocationCode {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ItemLoanLocationCode {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ItemLoanLocationCode {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ItemLoanLocationCode {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -11483,7 +12374,7 @@ impl alma_runtime::Model for ItemLoanLocationCode {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/request_id`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoanRequestId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -11525,8 +12416,23 @@ impl alma_runtime::Codec for ItemLoanRequestId {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ItemLoanRequestId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ItemLoanRequestId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ItemLoanRequestId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -11578,7 +12484,7 @@ impl alma_runtime::Model for ItemLoanRequestId {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/return_circ_desk`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoanReturnCircDesk {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -11623,8 +12529,23 @@ impl alma_runtime::Codec for ItemLoanReturnCircDesk {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ItemLoanReturnCircDesk {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ItemLoanReturnCircDesk {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ItemLoanReturnCircDesk {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -11688,7 +12609,7 @@ impl alma_runtime::Model for ItemLoanReturnCircDesk {
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/returned_by`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoanReturnedBy {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -11730,8 +12651,23 @@ impl alma_runtime::Codec for ItemLoanReturnedBy {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ItemLoanReturnedBy {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ItemLoanReturnedBy {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ItemLoanReturnedBy {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -11781,7 +12717,7 @@ impl alma_runtime::Model for ItemLoanReturnedBy {
 }
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoanPost {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
@@ -11838,8 +12774,23 @@ impl alma_runtime::Codec for ItemLoanPost {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl std::fmt::Debug for ItemLoanPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl Clone for ItemLoanPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl PartialEq for ItemLoanPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -11922,7 +12873,7 @@ impl alma_runtime::Model for ItemLoanPost {
 }
 /// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoanPut {
     /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
     ///
@@ -11983,8 +12934,23 @@ impl alma_runtime::Codec for ItemLoanPut {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl std::fmt::Debug for ItemLoanPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl Clone for ItemLoanPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl PartialEq for ItemLoanPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -12086,7 +13052,7 @@ impl alma_runtime::Model for ItemLoanPut {
 ///
 /// Schema: `xsd/rest_item_loans.xsd#/item_loans`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemLoans {
     /// Loan object.
     pub item_loan: Vec<crate::shared::ItemLoan>,
@@ -12130,8 +13096,23 @@ impl alma_runtime::Codec for ItemLoans {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl std::fmt::Debug for ItemLoans {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl Clone for ItemLoans {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl PartialEq for ItemLoans {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -12189,7 +13170,7 @@ impl alma_runtime::Model for ItemLoans {
 ///
 /// Schema: `xsd/rest_items.xsd#/items`.
 #[cfg(any(feature = "acq", feature = "bibs"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Items {
     /// A Physical item.
     pub item: Vec<crate::shared::Item>,
@@ -12233,8 +13214,23 @@ impl alma_runtime::Codec for Items {
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
 impl std::fmt::Debug for Items {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl Clone for Items {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl PartialEq for Items {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "bibs"))]
@@ -12292,7 +13288,7 @@ impl alma_runtime::Model for Items {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/coverage_details`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CoverageDetails {
     /// Specifies the coverage statement within an electronic collection.
     /// Possible code are listed in CoverageInUse [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -12358,8 +13354,23 @@ impl alma_runtime::Codec for CoverageDetails {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for CoverageDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for CoverageDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for CoverageDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -12485,7 +13496,7 @@ impl alma_runtime::Model for CoverageDetails {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/date_coverage_parameters`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DateCoverageParameters {
     /// The year of the coverage start date of the title (in YYYY format).
     ///
@@ -12570,8 +13581,23 @@ impl alma_runtime::Codec for DateCoverageParameters {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for DateCoverageParameters {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for DateCoverageParameters {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for DateCoverageParameters {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -12720,7 +13746,7 @@ impl alma_runtime::Model for DateCoverageParameters {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PortfolioElectronicCollection {
     /// Related collection id.
     ///
@@ -12766,8 +13792,23 @@ impl alma_runtime::Codec for PortfolioElectronicCollection {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for PortfolioElectronicCollection {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for PortfolioElectronicCollection {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for PortfolioElectronicCollection {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -12821,7 +13862,7 @@ impl alma_runtime::Model for PortfolioElectronicCollection {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/id`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -12863,8 +13904,23 @@ impl alma_runtime::Codec for ElectronicCollectionId {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for ElectronicCollectionId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for ElectronicCollectionId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for ElectronicCollectionId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -12916,7 +13972,7 @@ impl alma_runtime::Model for ElectronicCollectionId {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/service`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionService {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -12958,8 +14014,23 @@ impl alma_runtime::Codec for ElectronicCollectionService {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for ElectronicCollectionService {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for ElectronicCollectionService {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for ElectronicCollectionService {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -13011,7 +14082,7 @@ impl alma_runtime::Model for ElectronicCollectionService {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/embargo_information`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct EmbargoInformation {
     /// Embargo date operator.
     /// Possible code are listed in MovingWallOperator [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -13063,8 +14134,23 @@ impl alma_runtime::Codec for EmbargoInformation {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for EmbargoInformation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for EmbargoInformation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for EmbargoInformation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -13136,7 +14222,7 @@ impl alma_runtime::Model for EmbargoInformation {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LinkingDetails {
     /// The URL for accessing the portfolio.
     pub url: Option<String>,
@@ -13223,8 +14309,23 @@ impl alma_runtime::Codec for LinkingDetails {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for LinkingDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for LinkingDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for LinkingDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -13380,7 +14481,7 @@ impl alma_runtime::Model for LinkingDetails {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Portfolio {
     /// Identifier of the portfolio in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the portfolio.
@@ -13561,8 +14662,23 @@ impl alma_runtime::Codec for Portfolio {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for Portfolio {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for Portfolio {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for Portfolio {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -13934,7 +15050,7 @@ impl alma_runtime::Model for Portfolio {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/library`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PortfolioLibrary {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -13976,8 +15092,23 @@ impl alma_runtime::Codec for PortfolioLibrary {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for PortfolioLibrary {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for PortfolioLibrary {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for PortfolioLibrary {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -14030,7 +15161,7 @@ impl alma_runtime::Model for PortfolioLibrary {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/license`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PortfolioLicense {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -14072,8 +15203,23 @@ impl alma_runtime::Codec for PortfolioLicense {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for PortfolioLicense {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for PortfolioLicense {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for PortfolioLicense {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -14126,7 +15272,7 @@ impl alma_runtime::Model for PortfolioLicense {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/pda`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PortfolioPda {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -14168,8 +15314,23 @@ impl alma_runtime::Codec for PortfolioPda {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for PortfolioPda {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for PortfolioPda {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for PortfolioPda {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -14222,7 +15383,7 @@ impl alma_runtime::Model for PortfolioPda {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio/properties/po_line`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PortfolioPoLine {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -14264,8 +15425,23 @@ impl alma_runtime::Codec for PortfolioPoLine {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for PortfolioPoLine {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for PortfolioPoLine {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for PortfolioPoLine {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -14317,7 +15493,7 @@ impl alma_runtime::Model for PortfolioPoLine {
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/resource_metadata`.
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PortfolioResourceMetadata {
     /// The mms\_id.
     /// Mandatory in POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios.
@@ -14365,8 +15541,23 @@ impl alma_runtime::Codec for PortfolioResourceMetadata {
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 impl std::fmt::Debug for PortfolioResourceMetadata {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl Clone for PortfolioResourceMetadata {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl PartialEq for PortfolioResourceMetadata {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
@@ -14420,7 +15611,7 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PortfolioPost {
     /// Indication whether the portfolio is part of a collection or a standalone.
     /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates a portfolio that is part of a collection.
@@ -14588,8 +15779,23 @@ impl alma_runtime::Codec for PortfolioPost {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for PortfolioPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for PortfolioPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for PortfolioPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -14929,7 +16135,7 @@ impl alma_runtime::Model for PortfolioPost {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/linking_details`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LinkingDetailsPut {
     /// The type of URL that is used for this portfolio:
     /// Dynamic URL - Alma selects a linking URL dynamically at the portfolio level based on the list of conditions defined in the Dynamic URL field.
@@ -15009,8 +16215,23 @@ impl alma_runtime::Codec for LinkingDetailsPut {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for LinkingDetailsPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for LinkingDetailsPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for LinkingDetailsPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -15146,7 +16367,7 @@ impl alma_runtime::Model for LinkingDetailsPut {
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio`.
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PortfolioPut {
     /// Whether the portfolio is Available. Default is available (11).
     /// If the portfolio is standalone, it will be automatically set to Not Available (10) if it has no link URL.
@@ -15300,8 +16521,23 @@ impl alma_runtime::Codec for PortfolioPut {
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 impl std::fmt::Debug for PortfolioPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl Clone for PortfolioPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl PartialEq for PortfolioPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "electronic"))]
@@ -15607,7 +16843,7 @@ impl alma_runtime::Model for PortfolioPut {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/amount`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PurchaseRequestAmount {
     /// The sum.
     pub sum: String,
@@ -15650,8 +16886,23 @@ impl alma_runtime::Codec for PurchaseRequestAmount {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl std::fmt::Debug for PurchaseRequestAmount {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl Clone for PurchaseRequestAmount {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl PartialEq for PurchaseRequestAmount {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -15703,7 +16954,7 @@ impl alma_runtime::Model for PurchaseRequestAmount {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/location`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PurchaseRequestLocation {
     /// The quantity per location.
     pub quantity: Option<i64>,
@@ -15748,8 +16999,23 @@ impl alma_runtime::Codec for PurchaseRequestLocation {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl std::fmt::Debug for PurchaseRequestLocation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl Clone for PurchaseRequestLocation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl PartialEq for PurchaseRequestLocation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -15817,7 +17083,7 @@ impl alma_runtime::Model for PurchaseRequestLocation {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/purchase_request`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PurchaseRequest {
     /// Internal identifier of the request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
@@ -15918,8 +17184,23 @@ impl alma_runtime::Codec for PurchaseRequest {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl std::fmt::Debug for PurchaseRequest {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl Clone for PurchaseRequest {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl PartialEq for PurchaseRequest {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -16155,7 +17436,7 @@ impl alma_runtime::Model for PurchaseRequest {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/purchase_request/properties/requester`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PurchaseRequestRequester {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -16200,8 +17481,23 @@ impl alma_runtime::Codec for PurchaseRequestRequester {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl std::fmt::Debug for PurchaseRequestRequester {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl Clone for PurchaseRequestRequester {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl PartialEq for PurchaseRequestRequester {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -16272,7 +17568,7 @@ impl alma_runtime::Model for PurchaseRequestRequester {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/resource_metadata`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PurchaseRequestResourceMetadata {
     /// mms\_id.
     /// If supplied in the POST action, The purchase order will be created for this bibliographic record.
@@ -16346,8 +17642,23 @@ impl alma_runtime::Codec for PurchaseRequestResourceMetadata {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl std::fmt::Debug for PurchaseRequestResourceMetadata {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl Clone for PurchaseRequestResourceMetadata {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl PartialEq for PurchaseRequestResourceMetadata {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -16535,7 +17846,7 @@ impl alma_runtime::Model for PurchaseRequestResourceMetadata {
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=post#/purchase_request`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PurchaseRequestPost {
     /// Whether the item should be acquired in electronic or physical format.
     /// Possible values are listed in 'PR\_RequestedFormat' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -16612,8 +17923,23 @@ impl alma_runtime::Codec for PurchaseRequestPost {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl std::fmt::Debug for PurchaseRequestPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl Clone for PurchaseRequestPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl PartialEq for PurchaseRequestPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -16767,7 +18093,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
 ///
 /// Schema: `xsd/rest_purchase_requests.xsd#/purchase_requests`.
 #[cfg(any(feature = "acq", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PurchaseRequests {
     /// purchase\_request object.
     pub purchase_request: Vec<crate::shared::PurchaseRequest>,
@@ -16811,8 +18137,23 @@ impl alma_runtime::Codec for PurchaseRequests {
 }
 #[cfg(any(feature = "acq", feature = "users"))]
 impl std::fmt::Debug for PurchaseRequests {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl Clone for PurchaseRequests {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "acq", feature = "users"))]
+impl PartialEq for PurchaseRequests {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "acq", feature = "users"))]
@@ -16870,7 +18211,7 @@ impl alma_runtime::Model for PurchaseRequests {
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Representation {
     /// Internal representation ID.
     ///
@@ -17072,8 +18413,23 @@ impl alma_runtime::Codec for Representation {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for Representation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl Clone for Representation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl PartialEq for Representation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -17541,7 +18897,7 @@ impl alma_runtime::Model for Representation {
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation/properties/files`.
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RepresentationFiles2 {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -17586,8 +18942,23 @@ impl alma_runtime::Codec for RepresentationFiles2 {
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 impl std::fmt::Debug for RepresentationFiles2 {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl Clone for RepresentationFiles2 {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl PartialEq for RepresentationFiles2 {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
@@ -17651,7 +19022,7 @@ impl alma_runtime::Model for RepresentationFiles2 {
 ///
 /// Schema: `xsd/rest_user.xsd#/address`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserAddress {
     /// Line 1 of the address.
     /// Mandatory.
@@ -17743,8 +19114,23 @@ impl alma_runtime::Codec for UserAddress {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserAddress {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for UserAddress {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for UserAddress {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -17946,7 +19332,7 @@ impl alma_runtime::Model for UserAddress {
 ///
 /// Schema: `xsd/rest_user.xsd#/contact_info`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserContactInfo {
     /// List of user's addresses.
     pub address: Vec<crate::shared::UserAddress>,
@@ -17991,8 +19377,23 @@ impl alma_runtime::Codec for UserContactInfo {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserContactInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for UserContactInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for UserContactInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -18060,7 +19461,7 @@ impl alma_runtime::Model for UserContactInfo {
 ///
 /// Schema: `xsd/rest_user.xsd#/email`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserEmail {
     /// The email address. Mandatory.
     ///
@@ -18116,8 +19517,23 @@ impl alma_runtime::Codec for UserEmail {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserEmail {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for UserEmail {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for UserEmail {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -18213,7 +19629,7 @@ impl alma_runtime::Model for UserEmail {
 ///
 /// Schema: `xsd/rest_user.xsd#/library_notice`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LibraryNotice {
     /// The code of the library notice.
     /// Possible codes are listed in 'Library Notices Opt In Display' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -18258,8 +19674,23 @@ impl alma_runtime::Codec for LibraryNotice {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for LibraryNotice {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for LibraryNotice {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for LibraryNotice {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -18311,7 +19742,7 @@ impl alma_runtime::Model for LibraryNotice {
 ///
 /// Schema: `xsd/rest_user.xsd#/parameter`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserParameter {
     /// The parameter's type.
     /// Possible values: CirculationDesk, MetadataType, ServiceUnit, CantEditRestrictedUsers.
@@ -18363,8 +19794,23 @@ impl alma_runtime::Codec for UserParameter {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserParameter {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for UserParameter {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for UserParameter {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -18426,7 +19872,7 @@ impl alma_runtime::Model for UserParameter {
 ///
 /// Schema: `xsd/rest_user.xsd#/phone`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserPhone {
     /// The phone number.
     /// Mandatory.
@@ -18485,8 +19931,23 @@ impl alma_runtime::Codec for UserPhone {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserPhone {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for UserPhone {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for UserPhone {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -18582,7 +20043,7 @@ impl alma_runtime::Model for UserPhone {
 ///
 /// Schema: `xsd/rest_user.xsd#/proxy_for_user`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ProxyForUser {
     /// The primary identifier.
     ///
@@ -18631,8 +20092,23 @@ impl alma_runtime::Codec for ProxyForUser {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ProxyForUser {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for ProxyForUser {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for ProxyForUser {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -18696,7 +20172,7 @@ impl alma_runtime::Model for ProxyForUser {
 ///
 /// Schema: `xsd/rest_user.xsd#/rs_library`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RsLibrary {
     /// The code of the resource sharing library.
     /// Possible codes are libraries which are defined as "Resource Sharing".
@@ -18737,8 +20213,23 @@ impl alma_runtime::Codec for RsLibrary {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for RsLibrary {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for RsLibrary {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for RsLibrary {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -18780,7 +20271,7 @@ impl alma_runtime::Model for RsLibrary {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_identifier`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserIdentifier {
     /// The identifier type.
     /// Possible codes are listed in 'User Identifier Type' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -18841,8 +20332,23 @@ impl alma_runtime::Codec for UserIdentifier {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserIdentifier {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for UserIdentifier {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for UserIdentifier {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -18932,7 +20438,7 @@ impl alma_runtime::Model for UserIdentifier {
 ///
 /// Schema: `xsd/rest_user.xsd#/user_role`.
 #[cfg(any(feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserRole {
     /// The user's role status.
     /// Possible codes are listed in 'User Roles Status Codes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -18989,8 +20495,23 @@ impl alma_runtime::Codec for UserRole {
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserRole {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl Clone for UserRole {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl PartialEq for UserRole {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "users", feature = "webhooks"))]
@@ -19088,7 +20609,7 @@ impl alma_runtime::Model for UserRole {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/page_range`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PageRange {
     /// `from_page` (XML element `from_page`).
     pub from_page: Option<String>,
@@ -19130,8 +20651,23 @@ impl alma_runtime::Codec for PageRange {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for PageRange {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for PageRange {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for PageRange {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -19183,7 +20719,7 @@ impl alma_runtime::Model for PageRange {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResourceSharing {
     /// The identifier of the resource sharing request in Alma.
     ///
@@ -19241,8 +20777,23 @@ impl alma_runtime::Codec for ResourceSharing {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ResourceSharing {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ResourceSharing {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ResourceSharing {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -19334,7 +20885,7 @@ impl alma_runtime::Model for ResourceSharing {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing/properties/partner`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResourceSharingPartner {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -19379,8 +20930,23 @@ impl alma_runtime::Codec for ResourceSharingPartner {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for ResourceSharingPartner {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for ResourceSharingPartner {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for ResourceSharingPartner {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -19444,7 +21010,7 @@ impl alma_runtime::Model for ResourceSharingPartner {
 ///
 /// Schema: `xsd/rest_user_request.xsd#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserRequest {
     /// The primary identifier of the requesting user. Output parameter.
     ///
@@ -19749,8 +21315,23 @@ impl alma_runtime::Codec for UserRequest {
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserRequest {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl Clone for UserRequest {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl PartialEq for UserRequest {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
@@ -20559,7 +22140,7 @@ alma_runtime::serde_via_codec!(UserRequestRequestType);
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=post#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserRequestPost {
     /// The type of the request. Mandatory.
     /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
@@ -20743,8 +22324,23 @@ impl alma_runtime::Codec for UserRequestPost {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl std::fmt::Debug for UserRequestPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl Clone for UserRequestPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl PartialEq for UserRequestPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -21082,7 +22678,7 @@ impl alma_runtime::Model for UserRequestPost {
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/user_request`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserRequestPut {
     /// The type of the request. Mandatory.
     /// GET action: Possible values are: HOLD, DIGITIZATION, BOOKING, MOVE, WORK\_ORDER.
@@ -21261,8 +22857,23 @@ impl alma_runtime::Codec for UserRequestPut {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl std::fmt::Debug for UserRequestPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl Clone for UserRequestPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl PartialEq for UserRequestPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -21590,7 +23201,7 @@ impl alma_runtime::Model for UserRequestPut {
 ///
 /// Schema: `xsd/rest_user_requests.xsd#/user_requests`.
 #[cfg(any(feature = "bibs", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserRequests {
     /// A User Request.
     pub user_request: Vec<crate::shared::UserRequest>,
@@ -21634,8 +23245,23 @@ impl alma_runtime::Codec for UserRequests {
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
 impl std::fmt::Debug for UserRequests {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl Clone for UserRequests {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl PartialEq for UserRequests {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "bibs", feature = "users"))]
@@ -21693,7 +23319,7 @@ impl alma_runtime::Model for UserRequests {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/amount`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserResourceSharingRequestAmount {
     /// The total sum.
     ///
@@ -21740,8 +23366,23 @@ impl alma_runtime::Codec for UserResourceSharingRequestAmount {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserResourceSharingRequestAmount {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl Clone for UserResourceSharingRequestAmount {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl PartialEq for UserResourceSharingRequestAmount {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -21793,7 +23434,7 @@ impl alma_runtime::Model for UserResourceSharingRequestAmount {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/rs_note`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserResourceSharingRequestRsNote {
     /// The note's text. Mandatory.
     pub content: Option<String>,
@@ -21838,8 +23479,23 @@ impl alma_runtime::Codec for UserResourceSharingRequestRsNote {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserResourceSharingRequestRsNote {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl Clone for UserResourceSharingRequestRsNote {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl PartialEq for UserResourceSharingRequestRsNote {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -21907,7 +23563,7 @@ impl alma_runtime::Model for UserResourceSharingRequestRsNote {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserResourceSharingRequest {
     /// Internal identifier of the resource sharing request in Alma, generated by Alma.
     /// Should be used in subsequent queries regarding the request.
@@ -22321,8 +23977,23 @@ impl alma_runtime::Codec for UserResourceSharingRequest {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserResourceSharingRequest {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl Clone for UserResourceSharingRequest {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl PartialEq for UserResourceSharingRequest {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -23205,7 +24876,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/partner`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserResourceSharingRequestPartner {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -23250,8 +24921,23 @@ impl alma_runtime::Codec for UserResourceSharingRequestPartner {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserResourceSharingRequestPartner {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl Clone for UserResourceSharingRequestPartner {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl PartialEq for UserResourceSharingRequestPartner {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -23316,7 +25002,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPartner {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/requester`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserResourceSharingRequestRequester {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -23361,8 +25047,23 @@ impl alma_runtime::Codec for UserResourceSharingRequestRequester {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserResourceSharingRequestRequester {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl Clone for UserResourceSharingRequestRequester {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl PartialEq for UserResourceSharingRequestRequester {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -23429,7 +25130,7 @@ impl alma_runtime::Model for UserResourceSharingRequestRequester {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request/properties/user_request`.
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserResourceSharingRequestUserRequest {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -23471,8 +25172,23 @@ impl alma_runtime::Codec for UserResourceSharingRequestUserRequest {
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 impl std::fmt::Debug for UserResourceSharingRequestUserRequest {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl Clone for UserResourceSharingRequestUserRequest {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl PartialEq for UserResourceSharingRequestUserRequest {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
@@ -23524,7 +25240,7 @@ impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request`.
 #[cfg(any(feature = "partners", feature = "users"))]
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserResourceSharingRequestPost {
     /// External identifier of the resource sharing request.
     /// Mandatory when creating a lending request.
@@ -23853,8 +25569,23 @@ impl alma_runtime::Codec for UserResourceSharingRequestPost {
 }
 #[cfg(any(feature = "partners", feature = "users"))]
 impl std::fmt::Debug for UserResourceSharingRequestPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+impl Clone for UserResourceSharingRequestPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "partners", feature = "users"))]
+impl PartialEq for UserResourceSharingRequestPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 #[cfg(any(feature = "partners", feature = "users"))]

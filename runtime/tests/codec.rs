@@ -7,7 +7,7 @@ use alma_runtime::{CodeValue, Extra, Wire};
 use serde_json::{json, Value};
 
 /// A model written the way the generator writes them.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Loan {
     id: String,
     renewable: Option<bool>,
@@ -19,7 +19,7 @@ struct Loan {
     wire: Wire,
 }
 
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct Note {
     text: Option<String>,
     extra: Extra,

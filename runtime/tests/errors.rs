@@ -182,7 +182,7 @@ async fn proxy_pages_empty_and_truncated_bodies() {
 
 #[tokio::test]
 async fn undecodable_success_bodies_say_what_arrived() {
-    #[derive(Debug)]
+    #[derive(Debug, Clone, PartialEq)]
     struct User {
         primary_id: String,
     }

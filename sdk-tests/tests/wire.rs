@@ -501,3 +501,43 @@ fn debug_shows_fields_by_alma_name_and_unknown_fields() {
     );
     assert!(!text.contains("wire"), "{text}");
 }
+
+/// A model's `Clone` and `PartialEq` go through the codec's field list: a clone is equal, keeps
+/// the unknown fields and how the value arrived (so it is sent back as it came); one changed
+/// field, or one changed unknown field, makes it unequal; the wire memory is not compared.
+#[test]
+fn clone_and_eq_cover_every_field_extra_and_the_wire_memory() {
+    let sent = json!({
+        "code": "MAIN", "name": "Main", "resource_sharing": "true",
+        "campus": {"value": "C1", "desc": "Main campus"}, "surprise": [1, "two"]
+    });
+    let decoded: Library = serde_json::from_value(sent.clone()).unwrap();
+    let copy = decoded.clone();
+    assert_eq!(copy, decoded);
+    assert_eq!(copy.resource_sharing, Some(true));
+    assert_eq!(copy.campus.as_ref().map(|c| c.value.as_str()), Some("C1"));
+    // The wire memory came along: the string-spelled boolean goes back as a string.
+    assert_eq!(serde_json::to_value(&copy).unwrap(), sent);
+
+    let mut changed = decoded.clone();
+    changed.name = "Other".into();
+    assert_ne!(changed, decoded);
+    let mut changed = decoded.clone();
+    changed.extra.insert("surprise".into(), json!(3));
+    assert_ne!(changed, decoded);
+
+    // Equal values, one decoded and one built: how a value arrived is not part of it.
+    let built = Library {
+        code: "MAIN".into(),
+        name: "Main".into(),
+        resource_sharing: Some(true),
+        campus: Some(CodeValue {
+            value: "C1".into(),
+            desc: Some("Main campus".into()),
+            ..Default::default()
+        }),
+        extra: decoded.extra.clone(),
+        ..Default::default()
+    };
+    assert_eq!(built, decoded);
+}

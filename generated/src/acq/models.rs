@@ -5,7 +5,7 @@
 /// A list of invoice\_line objects (derived: Ex Libris has not published rest\_invoice\_lines.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_invoice_lines.json#/invoice_lines`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceLines {
     /// `invoice_line` (XML element `invoice_line`).
     pub invoice_line: Vec<crate::acq::models::InvoiceLine>,
@@ -45,8 +45,21 @@ impl alma_runtime::Codec for InvoiceLines {
     }
 }
 impl std::fmt::Debug for InvoiceLines {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceLines {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceLines {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceLines {
@@ -100,7 +113,7 @@ impl alma_runtime::Model for InvoiceLines {
 /// A list of invoice objects (derived: Ex Libris has not published rest\_invoices.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_invoices.json#/invoices`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Invoices {
     /// `invoice` (XML element `invoice`).
     pub invoice: Vec<crate::acq::models::Invoice>,
@@ -140,8 +153,21 @@ impl alma_runtime::Codec for Invoices {
     }
 }
 impl std::fmt::Debug for Invoices {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Invoices {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Invoices {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Invoices {
@@ -195,7 +221,7 @@ impl alma_runtime::Model for Invoices {
 /// Fund Object.
 ///
 /// Schema: `xsd/rest_fund.xsd#/fund`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Fund {
     /// Identifier of the fund in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the fund.
@@ -262,8 +288,21 @@ impl alma_runtime::Codec for Fund {
     }
 }
 impl std::fmt::Debug for Fund {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Fund {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Fund {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Fund {
@@ -415,7 +454,7 @@ impl alma_runtime::Model for Fund {
 /// Fund Object.
 ///
 /// Schema: `xsd/rest_fund.xsd?tags=post#/fund`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct FundPost {
     /// The fund code.
     pub code: String,
@@ -461,8 +500,21 @@ impl alma_runtime::Codec for FundPost {
     }
 }
 impl std::fmt::Debug for FundPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for FundPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for FundPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for FundPost {
@@ -539,7 +591,7 @@ impl alma_runtime::Model for FundPost {
 /// A list of funds.
 ///
 /// Schema: `xsd/rest_funds.xsd#/funds`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Funds {
     /// Fund object.
     pub fund: Vec<crate::acq::models::Fund>,
@@ -580,8 +632,21 @@ impl alma_runtime::Codec for Funds {
     }
 }
 impl std::fmt::Debug for Funds {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Funds {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Funds {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Funds {
@@ -635,7 +700,7 @@ impl alma_runtime::Model for Funds {
 /// Additional charges that are included in the invoice.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/additional_charges`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct AdditionalCharges {
     /// Indication whether additional charges should be prorate over all invoice lines.
     /// Default is according to invoice\_use\_pro\_rata parameter setup.
@@ -683,8 +748,21 @@ impl alma_runtime::Codec for AdditionalCharges {
     }
 }
 impl std::fmt::Debug for AdditionalCharges {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for AdditionalCharges {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for AdditionalCharges {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for AdditionalCharges {
@@ -776,7 +854,7 @@ impl alma_runtime::Model for AdditionalCharges {
 /// The contact person at the vendor dealing with this invoice. Output parameter.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/contact_person`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceContactPerson {
     /// The contact person's first name. Output parameter.
     pub first_name: Option<String>,
@@ -815,8 +893,21 @@ impl alma_runtime::Codec for InvoiceContactPerson {
     }
 }
 impl std::fmt::Debug for InvoiceContactPerson {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceContactPerson {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceContactPerson {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceContactPerson {
@@ -869,7 +960,7 @@ impl alma_runtime::Model for InvoiceContactPerson {
 /// Relevant only if the institution has ledgers in more than one currency.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/explicit_ratio`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ExplicitRatio {
     /// The foreign currency.
     /// Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -910,8 +1001,21 @@ impl alma_runtime::Codec for ExplicitRatio {
     }
 }
 impl std::fmt::Debug for ExplicitRatio {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ExplicitRatio {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ExplicitRatio {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ExplicitRatio {
@@ -963,7 +1067,7 @@ impl alma_runtime::Model for ExplicitRatio {
 /// Specific Fund Distribution.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/fund_distribution`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceFundDistribution {
     /// The fund code.
     pub fund_code: alma_runtime::CodeValue,
@@ -1007,8 +1111,21 @@ impl alma_runtime::Codec for InvoiceFundDistribution {
     }
 }
 impl std::fmt::Debug for InvoiceFundDistribution {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceFundDistribution {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceFundDistribution {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceFundDistribution {
@@ -1068,7 +1185,7 @@ impl alma_runtime::Model for InvoiceFundDistribution {
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Invoice {
     /// Unique identifier of the invoice. Output parameter.
     /// Should be used in subsequent queries regarding the invoice.
@@ -1184,8 +1301,21 @@ impl alma_runtime::Codec for Invoice {
     }
 }
 impl std::fmt::Debug for Invoice {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Invoice {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Invoice {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Invoice {
@@ -1504,7 +1634,7 @@ impl alma_runtime::Model for Invoice {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice/properties/number_of_lines`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceNumberOfLines {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -1543,8 +1673,21 @@ impl alma_runtime::Codec for InvoiceNumberOfLines {
     }
 }
 impl std::fmt::Debug for InvoiceNumberOfLines {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceNumberOfLines {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceNumberOfLines {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceNumberOfLines {
@@ -1593,7 +1736,7 @@ impl alma_runtime::Model for InvoiceNumberOfLines {
 /// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice_line_vat`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceLineVat {
     /// VAT code to assign to the invoice.
     /// If supplied, percentage and vat\_amount will be defined accordingly.
@@ -1641,8 +1784,21 @@ impl alma_runtime::Codec for InvoiceLineVat {
     }
 }
 impl std::fmt::Debug for InvoiceLineVat {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceLineVat {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceLineVat {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceLineVat {
@@ -1702,7 +1858,7 @@ impl alma_runtime::Model for InvoiceLineVat {
 /// VAT charge that is included in the invoice.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice_vat`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceVat {
     /// Indication whether governmental vendor can be configured to receive use tax (VAT) on this invoice.
     /// Default is false.
@@ -1767,8 +1923,21 @@ impl alma_runtime::Codec for InvoiceVat {
     }
 }
 impl std::fmt::Debug for InvoiceVat {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceVat {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceVat {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceVat {
@@ -1890,7 +2059,7 @@ impl alma_runtime::Model for InvoiceVat {
 /// Payment information.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/payment`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Payment {
     /// Indication if the invoice is already paid.
     /// True is valid only when the  payment method is not Accounting department, and the invoice is not an internal copy.
@@ -1952,8 +2121,21 @@ impl alma_runtime::Codec for Payment {
     }
 }
 impl std::fmt::Debug for Payment {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Payment {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Payment {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Payment {
@@ -2075,7 +2257,7 @@ impl alma_runtime::Model for Payment {
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd?tags=post#/invoice`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoicePost {
     /// The invoice number as received from the vendor. Mandatory.
     pub number: String,
@@ -2164,8 +2346,21 @@ impl alma_runtime::Codec for InvoicePost {
     }
 }
 impl std::fmt::Debug for InvoicePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoicePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoicePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoicePost {
@@ -2389,7 +2584,7 @@ impl alma_runtime::Model for InvoicePost {
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd?tags=put#/invoice`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoicePut {
     /// The invoice number as received from the vendor. Mandatory.
     pub number: String,
@@ -2474,8 +2669,21 @@ impl alma_runtime::Codec for InvoicePut {
     }
 }
 impl std::fmt::Debug for InvoicePut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoicePut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoicePut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoicePut {
@@ -2689,7 +2897,7 @@ impl alma_runtime::Model for InvoicePut {
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd#/invoice_line`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceLine {
     /// Unique identifier of the invoice line.
     /// Output parameter.
@@ -2798,8 +3006,21 @@ impl alma_runtime::Codec for InvoiceLine {
     }
 }
 impl std::fmt::Debug for InvoiceLine {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceLine {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceLine {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceLine {
@@ -3055,7 +3276,7 @@ impl alma_runtime::Model for InvoiceLine {
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd?tags=post#/invoice_line`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceLinePost {
     /// The type of invoice line.
     /// Possible codes are listed in 'InvoiceLinesTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Regular'.
@@ -3154,8 +3375,21 @@ impl alma_runtime::Codec for InvoiceLinePost {
     }
 }
 impl std::fmt::Debug for InvoiceLinePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceLinePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceLinePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceLinePost {
@@ -3381,7 +3615,7 @@ impl alma_runtime::Model for InvoiceLinePost {
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd?tags=put#/invoice_line`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InvoiceLinePut {
     /// The type of invoice line.
     /// Possible codes are listed in 'InvoiceLinesTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Regular'.
@@ -3476,8 +3710,21 @@ impl alma_runtime::Codec for InvoiceLinePut {
     }
 }
 impl std::fmt::Debug for InvoiceLinePut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InvoiceLinePut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InvoiceLinePut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InvoiceLinePut {
@@ -3693,7 +3940,7 @@ impl alma_runtime::Model for InvoiceLinePut {
 /// Specific administrator.
 ///
 /// Schema: `xsd/rest_license.xsd#/administrator`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Administrator {
     /// Administrator's primary identifier.
     pub primary_id: String,
@@ -3740,8 +3987,21 @@ impl alma_runtime::Codec for Administrator {
     }
 }
 impl std::fmt::Debug for Administrator {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Administrator {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Administrator {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Administrator {
@@ -3833,7 +4093,7 @@ impl alma_runtime::Model for Administrator {
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd#/license`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct License {
     /// The license unique code. Mandatory.
     pub code: String,
@@ -3930,8 +4190,21 @@ impl alma_runtime::Codec for License {
     }
 }
 impl std::fmt::Debug for License {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for License {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for License {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for License {
@@ -4193,7 +4466,7 @@ impl alma_runtime::Model for License {
 /// The number of amendments attached to the license.
 ///
 /// Schema: `xsd/rest_license.xsd#/license/properties/amendments`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicenseAmendments {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -4232,8 +4505,21 @@ impl alma_runtime::Codec for LicenseAmendments {
     }
 }
 impl std::fmt::Debug for LicenseAmendments {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicenseAmendments {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicenseAmendments {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicenseAmendments {
@@ -4282,7 +4568,7 @@ impl alma_runtime::Model for LicenseAmendments {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_license.xsd#/resource`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Resource {
     /// The resource's pid.
     /// Output parameter.
@@ -4330,8 +4616,21 @@ impl alma_runtime::Codec for Resource {
     }
 }
 impl std::fmt::Debug for Resource {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Resource {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Resource {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Resource {
@@ -4399,7 +4698,7 @@ impl alma_runtime::Model for Resource {
 /// A specific license's term.
 ///
 /// Schema: `xsd/rest_license.xsd#/term`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Term {
     /// Possible codes are listed in the 'LicenseTerms' code table.
     pub code: alma_runtime::CodeValue,
@@ -4439,8 +4738,21 @@ impl alma_runtime::Codec for Term {
     }
 }
 impl std::fmt::Debug for Term {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Term {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Term {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Term {
@@ -4486,7 +4798,7 @@ impl alma_runtime::Model for Term {
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd?tags=post#/license`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicensePost {
     /// The license unique code. Mandatory.
     pub code: String,
@@ -4577,8 +4889,21 @@ impl alma_runtime::Codec for LicensePost {
     }
 }
 impl std::fmt::Debug for LicensePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicensePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicensePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicensePost {
@@ -4816,7 +5141,7 @@ impl alma_runtime::Model for LicensePost {
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd?tags=put#/license`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicensePut {
     /// The license unique code. Mandatory.
     pub code: String,
@@ -4902,8 +5227,21 @@ impl alma_runtime::Codec for LicensePut {
     }
 }
 impl std::fmt::Debug for LicensePut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicensePut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicensePut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicensePut {
@@ -5131,7 +5469,7 @@ impl alma_runtime::Model for LicensePut {
 /// A list of licenses.
 ///
 /// Schema: `xsd/rest_licenses.xsd#/licenses`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Licenses {
     /// license object.
     pub license: Vec<crate::acq::models::License>,
@@ -5171,8 +5509,21 @@ impl alma_runtime::Codec for Licenses {
     }
 }
 impl std::fmt::Debug for Licenses {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Licenses {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Licenses {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Licenses {
@@ -5228,7 +5579,7 @@ impl alma_runtime::Model for Licenses {
 /// Mandatory for processing the PO line. If not supplied, the PO line will be created as "In Review".
 ///
 /// Schema: `xsd/rest_po_line.xsd#/amount`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLineAmount {
     /// The sum.
     pub sum: String,
@@ -5269,8 +5620,21 @@ impl alma_runtime::Codec for PoLineAmount {
     }
 }
 impl std::fmt::Debug for PoLineAmount {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLineAmount {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLineAmount {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLineAmount {
@@ -5318,7 +5682,7 @@ impl alma_runtime::Model for PoLineAmount {
 /// Specific copy of item in a specific location.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/copy`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLineCopy {
     /// The item's pid. Output parameter.
     pub pid: Option<String>,
@@ -5402,8 +5766,21 @@ impl alma_runtime::Codec for PoLineCopy {
     }
 }
 impl std::fmt::Debug for PoLineCopy {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLineCopy {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLineCopy {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLineCopy {
@@ -5625,7 +6002,7 @@ impl alma_runtime::Model for PoLineCopy {
 /// Specific Fund Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/fund_distribution`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLineFundDistribution {
     /// The fund code.
     pub fund_code: alma_runtime::CodeValue,
@@ -5666,8 +6043,21 @@ impl alma_runtime::Codec for PoLineFundDistribution {
     }
 }
 impl std::fmt::Debug for PoLineFundDistribution {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLineFundDistribution {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLineFundDistribution {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLineFundDistribution {
@@ -5715,7 +6105,7 @@ impl alma_runtime::Model for PoLineFundDistribution {
 /// Specific holding record.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/holding`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLineHolding {
     /// The holding record's id. Output parameter.
     pub id: Option<String>,
@@ -5754,8 +6144,21 @@ impl alma_runtime::Codec for PoLineHolding {
     }
 }
 impl std::fmt::Debug for PoLineHolding {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLineHolding {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLineHolding {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLineHolding {
@@ -5803,7 +6206,7 @@ impl alma_runtime::Model for PoLineHolding {
 /// Specific user to be annotated.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/interested_user`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InterestedUser {
     /// User's primary identifier.
     pub primary_id: String,
@@ -5848,8 +6251,21 @@ impl alma_runtime::Codec for InterestedUser {
     }
 }
 impl std::fmt::Debug for InterestedUser {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InterestedUser {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InterestedUser {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InterestedUser {
@@ -5926,7 +6342,7 @@ impl alma_runtime::Model for InterestedUser {
 /// Specific location Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/location`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLineLocation {
     /// The quantity per location.
     pub quantity: Option<i64>,
@@ -5973,8 +6389,21 @@ impl alma_runtime::Codec for PoLineLocation {
     }
 }
 impl std::fmt::Debug for PoLineLocation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLineLocation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLineLocation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLineLocation {
@@ -6070,7 +6499,7 @@ impl alma_runtime::Model for PoLineLocation {
 /// Specific PO line related note.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/note`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLineNote {
     /// The note's text.
     pub note_text: Option<String>,
@@ -6107,8 +6536,21 @@ impl alma_runtime::Codec for PoLineNote {
     }
 }
 impl std::fmt::Debug for PoLineNote {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLineNote {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLineNote {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLineNote {
@@ -6148,7 +6590,7 @@ impl alma_runtime::Model for PoLineNote {
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/po_line`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLine {
     /// The PO line number. Output parameter.
     /// Should be used in subsequent queries regarding the PO line.
@@ -6341,8 +6783,21 @@ impl alma_runtime::Codec for PoLine {
     }
 }
 impl std::fmt::Debug for PoLine {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLine {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLine {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLine {
@@ -6828,7 +7283,7 @@ impl alma_runtime::Model for PoLine {
 /// See [here](https://developers.exlibrisgroup.com/blog/Create-PO-line-API-how-the-bibliographic-record-is-determined) for more details regarding the matching process.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/resource_metadata`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLineResourceMetadata {
     /// The mms\_id. Cannot be updated by the PUT action.
     /// If supplied in the POST action, match will be done based on it.
@@ -6889,8 +7344,21 @@ impl alma_runtime::Codec for PoLineResourceMetadata {
     }
 }
 impl std::fmt::Debug for PoLineResourceMetadata {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLineResourceMetadata {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLineResourceMetadata {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLineResourceMetadata {
@@ -7034,7 +7502,7 @@ impl alma_runtime::Model for PoLineResourceMetadata {
 /// Specific copy of item in a specific location.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/copy`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CopyPost {
     /// The item's barcode.
     pub barcode: Option<String>,
@@ -7111,8 +7579,21 @@ impl alma_runtime::Codec for CopyPost {
     }
 }
 impl std::fmt::Debug for CopyPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CopyPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CopyPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CopyPost {
@@ -7304,7 +7785,7 @@ impl alma_runtime::Model for CopyPost {
 /// Specific location Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/location`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLineLocationPost {
     /// The quantity per location.
     pub quantity: Option<i64>,
@@ -7349,8 +7830,21 @@ impl alma_runtime::Codec for PoLineLocationPost {
     }
 }
 impl std::fmt::Debug for PoLineLocationPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLineLocationPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLineLocationPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLineLocationPost {
@@ -7429,7 +7923,7 @@ impl alma_runtime::Model for PoLineLocationPost {
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/po_line`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLinePost {
     /// The organization unit that is responsible of the PO line.
     /// Mandatory in POST.
@@ -7606,8 +8100,21 @@ impl alma_runtime::Codec for PoLinePost {
     }
 }
 impl std::fmt::Debug for PoLinePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLinePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLinePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLinePost {
@@ -8039,7 +8546,7 @@ impl alma_runtime::Model for PoLinePost {
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=put#/po_line`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLinePut {
     /// The vendors code. Mandatory for processing the PO line.
     /// If not supplied, the PO line will be created as "In Review". In the PUT action, a vendor can be changed only before the PO line was attached to a PO (i.e. statuses: "In Review", "Deferred", "Packaging").
@@ -8188,8 +8695,21 @@ impl alma_runtime::Codec for PoLinePut {
     }
 }
 impl std::fmt::Debug for PoLinePut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLinePut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLinePut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLinePut {
@@ -8541,7 +9061,7 @@ impl alma_runtime::Model for PoLinePut {
 /// See [here](https://developers.exlibrisgroup.com/blog/Create-PO-line-API-how-the-bibliographic-record-is-determined) for more details regarding the matching process.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=put#/resource_metadata`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResourceMetadataPut {
     /// List of system control numbers, corresponding to the MARC 035 filed.
     pub system_control_number: Vec<String>,
@@ -8578,8 +9098,21 @@ impl alma_runtime::Codec for ResourceMetadataPut {
     }
 }
 impl std::fmt::Debug for ResourceMetadataPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResourceMetadataPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResourceMetadataPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResourceMetadataPut {
@@ -8619,7 +9152,7 @@ impl alma_runtime::Model for ResourceMetadataPut {
 /// A list of po\_lines.
 ///
 /// Schema: `xsd/rest_po_lines.xsd#/po_lines`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PoLines {
     /// po\_line object.
     pub po_line: Vec<crate::acq::models::PoLine>,
@@ -8660,8 +9193,21 @@ impl alma_runtime::Codec for PoLines {
     }
 }
 impl std::fmt::Debug for PoLines {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PoLines {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PoLines {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PoLines {
@@ -8715,7 +9261,7 @@ impl alma_runtime::Model for PoLines {
 /// An estimated cost for the item, including the currency.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=put#/amount`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct AmountPut {
     /// The sum.
     pub sum: String,
@@ -8752,8 +9298,21 @@ impl alma_runtime::Codec for AmountPut {
     }
 }
 impl std::fmt::Debug for AmountPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for AmountPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for AmountPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for AmountPut {
@@ -8793,7 +9352,7 @@ impl alma_runtime::Model for AmountPut {
 /// Purchase request Object.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=put#/purchase_request`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PurchaseRequestPut {
     /// Whether the item should be acquired in electronic or physical format.
     /// Possible values are listed in 'PR\_RequestedFormat' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -8866,8 +9425,21 @@ impl alma_runtime::Codec for PurchaseRequestPut {
     }
 }
 impl std::fmt::Debug for PurchaseRequestPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PurchaseRequestPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PurchaseRequestPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PurchaseRequestPut {
@@ -9013,7 +9585,7 @@ impl alma_runtime::Model for PurchaseRequestPut {
     }
 }
 /// Schema: `xsd/rest_vendor.xsd#/access_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct AccessInfo {
     /// The user id for security purposes.
     pub user_id: Option<String>,
@@ -9078,8 +9650,21 @@ impl alma_runtime::Codec for AccessInfo {
     }
 }
 impl std::fmt::Debug for AccessInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for AccessInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for AccessInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for AccessInfo {
@@ -9231,7 +9816,7 @@ impl alma_runtime::Model for AccessInfo {
 /// A specific vendor account.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/account`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Account {
     /// A code for the account. Mandatory.
     pub code: String,
@@ -9312,8 +9897,21 @@ impl alma_runtime::Codec for Account {
     }
 }
 impl std::fmt::Debug for Account {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Account {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Account {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Account {
@@ -9509,7 +10107,7 @@ impl alma_runtime::Model for Account {
 /// Specific vendor's address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/address`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct VendorAddress {
     /// Line 1 of the address. Mandatory.
     pub line1: Option<String>,
@@ -9580,8 +10178,21 @@ impl alma_runtime::Codec for VendorAddress {
     }
 }
 impl std::fmt::Debug for VendorAddress {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for VendorAddress {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for VendorAddress {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for VendorAddress {
@@ -9763,7 +10374,7 @@ impl alma_runtime::Model for VendorAddress {
 /// Administrative details about the interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/admin_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct AdminInfo {
     /// The user id for security purposes.
     pub user_id: Option<String>,
@@ -9837,8 +10448,21 @@ impl alma_runtime::Codec for AdminInfo {
     }
 }
 impl std::fmt::Debug for AdminInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for AdminInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for AdminInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for AdminInfo {
@@ -10031,7 +10655,7 @@ impl alma_runtime::Model for AdminInfo {
 /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/contact_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct VendorContactInfo {
     /// List of addresses.
     pub address: Vec<crate::acq::models::VendorAddress>,
@@ -10076,8 +10700,21 @@ impl alma_runtime::Codec for VendorContactInfo {
     }
 }
 impl std::fmt::Debug for VendorContactInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for VendorContactInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for VendorContactInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for VendorContactInfo {
@@ -10158,7 +10795,7 @@ impl alma_runtime::Model for VendorContactInfo {
     }
 }
 /// Schema: `xsd/rest_vendor.xsd#/contact_person`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct VendorContactPerson {
     /// The contact person's first name.
     pub first_name: Option<String>,
@@ -10197,8 +10834,21 @@ impl alma_runtime::Codec for VendorContactPerson {
     }
 }
 impl std::fmt::Debug for VendorContactPerson {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for VendorContactPerson {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for VendorContactPerson {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for VendorContactPerson {
@@ -10250,7 +10900,7 @@ impl alma_runtime::Model for VendorContactPerson {
 /// Mapping of EAN (Envelope Address Node) code to the vendor account.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/ean_account`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct EanAccount {
     /// The code of the vendor account to map. Should be a valid account of this vendor.
     pub account: String,
@@ -10289,8 +10939,21 @@ impl alma_runtime::Codec for EanAccount {
     }
 }
 impl std::fmt::Debug for EanAccount {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for EanAccount {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for EanAccount {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for EanAccount {
@@ -10338,7 +11001,7 @@ impl alma_runtime::Model for EanAccount {
 /// The vendor's EDI related information.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/edi_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct EdiInfo {
     /// A unique code for the vendor, per institution.
     pub code: String,
@@ -10442,8 +11105,21 @@ impl alma_runtime::Codec for EdiInfo {
     }
 }
 impl std::fmt::Debug for EdiInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for EdiInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for EdiInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for EdiInfo {
@@ -10729,7 +11405,7 @@ impl alma_runtime::Model for EdiInfo {
 /// Specific vendor's email address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/email`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct VendorEmail {
     /// The email address. Mandatory.
     pub email_address: String,
@@ -10775,8 +11451,21 @@ impl alma_runtime::Codec for VendorEmail {
     }
 }
 impl std::fmt::Debug for VendorEmail {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for VendorEmail {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for VendorEmail {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for VendorEmail {
@@ -10853,7 +11542,7 @@ impl alma_runtime::Model for VendorEmail {
 /// A specific vendor interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/interface`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct VendorInterface {
     /// The interface name. Mandatory.
     pub name: Option<String>,
@@ -10912,8 +11601,21 @@ impl alma_runtime::Codec for VendorInterface {
     }
 }
 impl std::fmt::Debug for VendorInterface {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for VendorInterface {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for VendorInterface {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for VendorInterface {
@@ -11056,7 +11758,7 @@ impl alma_runtime::Model for VendorInterface {
 /// Note that the include\_sub\_units attribute is mandatory.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/library`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct VendorLibrary {
     /// Code of the specific library.
     pub code: Option<alma_runtime::CodeValue>,
@@ -11095,8 +11797,21 @@ impl alma_runtime::Codec for VendorLibrary {
     }
 }
 impl std::fmt::Debug for VendorLibrary {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for VendorLibrary {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for VendorLibrary {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for VendorLibrary {
@@ -11148,7 +11863,7 @@ impl alma_runtime::Model for VendorLibrary {
 /// EDI code and type for specific library/institution.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/per_organization_unit`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PerOrganizationUnit {
     /// The organization unit for which the edi code and type are defined.
     pub organization_unit: alma_runtime::CodeValue,
@@ -11192,8 +11907,21 @@ impl alma_runtime::Codec for PerOrganizationUnit {
     }
 }
 impl std::fmt::Debug for PerOrganizationUnit {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PerOrganizationUnit {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PerOrganizationUnit {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PerOrganizationUnit {
@@ -11257,7 +11985,7 @@ impl alma_runtime::Model for PerOrganizationUnit {
 /// Specific vendor's phone number.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/phone`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct VendorPhone {
     /// The phone number. Mandatory.
     pub phone_number: String,
@@ -11304,8 +12032,21 @@ impl alma_runtime::Codec for VendorPhone {
     }
 }
 impl std::fmt::Debug for VendorPhone {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for VendorPhone {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for VendorPhone {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for VendorPhone {
@@ -11387,7 +12128,7 @@ impl alma_runtime::Model for VendorPhone {
 /// Statistical details about the interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/statistics`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Statistics {
     /// The user id for security purposes.
     pub user_id: Option<String>,
@@ -11452,8 +12193,21 @@ impl alma_runtime::Codec for Statistics {
     }
 }
 impl std::fmt::Debug for Statistics {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Statistics {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Statistics {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Statistics {
@@ -11605,7 +12359,7 @@ impl alma_runtime::Model for Statistics {
 /// Vendor Object.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/vendor`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Vendor {
     /// The vendor code. Mandatory.
     pub code: String,
@@ -11714,8 +12468,21 @@ impl alma_runtime::Codec for Vendor {
     }
 }
 impl std::fmt::Debug for Vendor {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Vendor {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Vendor {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Vendor {
@@ -11991,7 +12758,7 @@ impl alma_runtime::Model for Vendor {
 /// Specific vendor's web address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/web_address`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct WebAddress {
     /// The URL. Mandatory.
     pub url: String,
@@ -12036,8 +12803,21 @@ impl alma_runtime::Codec for WebAddress {
     }
 }
 impl std::fmt::Debug for WebAddress {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for WebAddress {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for WebAddress {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for WebAddress {
@@ -12114,7 +12894,7 @@ impl alma_runtime::Model for WebAddress {
 /// Vendor Object.
 ///
 /// Schema: `xsd/rest_vendor.xsd?tags=put#/vendor`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct VendorPut {
     /// The vendor code. Mandatory.
     pub code: String,
@@ -12220,8 +13000,21 @@ impl alma_runtime::Codec for VendorPut {
     }
 }
 impl std::fmt::Debug for VendorPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for VendorPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for VendorPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for VendorPut {
@@ -12485,7 +13278,7 @@ impl alma_runtime::Model for VendorPut {
 /// A list of Vendors.
 ///
 /// Schema: `xsd/rest_vendors.xsd#/vendors`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Vendors {
     /// vendor object.
     pub vendor: Vec<crate::acq::models::Vendor>,
@@ -12526,8 +13319,21 @@ impl alma_runtime::Codec for Vendors {
     }
 }
 impl std::fmt::Debug for Vendors {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Vendors {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Vendors {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Vendors {

@@ -5,7 +5,7 @@
 /// A list of directories and reports
 ///
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Paths {
     /// Path content
     pub path: Vec<crate::analytics::models::PathsPath>,
@@ -42,8 +42,21 @@ impl alma_runtime::Codec for Paths {
     }
 }
 impl std::fmt::Debug for Paths {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Paths {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Paths {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Paths {
@@ -81,7 +94,7 @@ impl alma_runtime::Model for Paths {
     }
 }
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths/properties/path/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PathsPath {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -123,8 +136,21 @@ impl alma_runtime::Codec for PathsPath {
     }
 }
 impl std::fmt::Debug for PathsPath {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PathsPath {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PathsPath {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PathsPath {
@@ -184,7 +210,7 @@ impl alma_runtime::Model for PathsPath {
 /// Analytics Report object
 ///
 /// Schema: `xsd/rest_analyt_report.xsd#/report`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Report {
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
     pub anies: Vec<String>,
@@ -221,8 +247,21 @@ impl alma_runtime::Codec for Report {
     }
 }
 impl std::fmt::Debug for Report {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Report {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Report {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Report {

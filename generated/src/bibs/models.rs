@@ -5,7 +5,7 @@
 /// A list of authority objects (derived: Ex Libris has not published rest\_authorities.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_authorities.json#/authorities`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Authorities {
     /// `authority` (XML element `authority`).
     pub authority: Vec<crate::bibs::models::Authority>,
@@ -45,8 +45,21 @@ impl alma_runtime::Codec for Authorities {
     }
 }
 impl std::fmt::Debug for Authorities {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Authorities {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Authorities {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Authorities {
@@ -100,7 +113,7 @@ impl alma_runtime::Model for Authorities {
 /// A list of collection objects (derived: Ex Libris has not published rest\_collections.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_collections.json#/collections`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Collections {
     /// `collection` (XML element `collection`).
     pub collection: Vec<crate::bibs::models::Collection>,
@@ -140,8 +153,21 @@ impl alma_runtime::Codec for Collections {
     }
 }
 impl std::fmt::Debug for Collections {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Collections {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Collections {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Collections {
@@ -195,7 +221,7 @@ impl alma_runtime::Model for Collections {
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd#/authority`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Authority {
     /// authority record identifier.
     /// Output parameter.
@@ -262,8 +288,21 @@ impl alma_runtime::Codec for Authority {
     }
 }
 impl std::fmt::Debug for Authority {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Authority {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Authority {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Authority {
@@ -417,7 +456,7 @@ impl alma_runtime::Model for Authority {
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd?tags=post#/authority`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct AuthorityPost {
     /// Catalog format: marc21\_authority, unimarc\_authority, kormarc, cnmarc\_authority or dc. Default is marc21\_authority.
     pub record_format: Option<String>,
@@ -465,8 +504,21 @@ impl alma_runtime::Codec for AuthorityPost {
     }
 }
 impl std::fmt::Debug for AuthorityPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for AuthorityPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for AuthorityPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for AuthorityPost {
@@ -558,7 +610,7 @@ impl alma_runtime::Model for AuthorityPost {
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd?tags=put#/authority`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct AuthorityPut {
     /// The title of the authority record.
     /// Output parameter.
@@ -601,8 +653,21 @@ impl alma_runtime::Codec for AuthorityPut {
     }
 }
 impl std::fmt::Debug for AuthorityPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for AuthorityPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for AuthorityPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for AuthorityPut {
@@ -662,7 +727,7 @@ impl alma_runtime::Model for AuthorityPut {
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=post#/bib`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BibPost {
     /// Bibliographic format: marc21, unimarc, kormarc, cnmarc, dc, dcap01, dcap02, dcap-etd, mods, lcbf\_work or lcbf\_instance. Default is marc21.
     ///
@@ -743,8 +808,21 @@ impl alma_runtime::Codec for BibPost {
     }
 }
 impl std::fmt::Debug for BibPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for BibPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for BibPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for BibPost {
@@ -886,7 +964,7 @@ impl alma_runtime::Model for BibPost {
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=put#/bib`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BibPut {
     /// Indication whether the record should be published to Primo.
     /// Note that the default is true which means that the record will NOT be published.
@@ -963,8 +1041,21 @@ impl alma_runtime::Codec for BibPut {
     }
 }
 impl std::fmt::Debug for BibPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for BibPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for BibPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for BibPut {
@@ -1096,7 +1187,7 @@ impl alma_runtime::Model for BibPut {
 /// A list of records in a collection.
 ///
 /// Schema: `xsd/rest_bibs.xsd#/bibs`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Bibs {
     /// Record.
     pub bib: Vec<crate::shared::Bib>,
@@ -1136,8 +1227,21 @@ impl alma_runtime::Codec for Bibs {
     }
 }
 impl std::fmt::Debug for Bibs {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Bibs {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Bibs {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Bibs {
@@ -1191,7 +1295,7 @@ impl alma_runtime::Model for Bibs {
 /// List of periods when the resource is unavailable.
 ///
 /// Schema: `xsd/rest_booking_availability.xsd#/booking_availabilities`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BookingAvailabilities {
     /// `booking_availability` (XML element `booking_availability`).
     pub booking_availability: Vec<crate::bibs::models::BookingAvailability>,
@@ -1228,8 +1332,21 @@ impl alma_runtime::Codec for BookingAvailabilities {
     }
 }
 impl std::fmt::Debug for BookingAvailabilities {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for BookingAvailabilities {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for BookingAvailabilities {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for BookingAvailabilities {
@@ -1269,7 +1386,7 @@ impl alma_runtime::Model for BookingAvailabilities {
 /// Details regarding a specific time period when the resource is unavailable.
 ///
 /// Schema: `xsd/rest_booking_availability.xsd#/booking_availability`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BookingAvailability {
     /// From when this resource is unavailable.
     pub from_time: String,
@@ -1316,8 +1433,21 @@ impl alma_runtime::Codec for BookingAvailability {
     }
 }
 impl std::fmt::Debug for BookingAvailability {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for BookingAvailability {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for BookingAvailability {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for BookingAvailability {
@@ -1409,7 +1539,7 @@ impl alma_runtime::Model for BookingAvailability {
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Collection {
     /// Collection Id.
     pub pid: Option<crate::bibs::models::CollectionPid>,
@@ -1471,8 +1601,21 @@ impl alma_runtime::Codec for Collection {
     }
 }
 impl std::fmt::Debug for Collection {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Collection {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Collection {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Collection {
@@ -1632,7 +1775,7 @@ impl alma_runtime::Model for Collection {
 /// Link to the collection Bib record.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/mms_id`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CollectionMmsId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -1671,8 +1814,21 @@ impl alma_runtime::Codec for CollectionMmsId {
     }
 }
 impl std::fmt::Debug for CollectionMmsId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CollectionMmsId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CollectionMmsId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CollectionMmsId {
@@ -1720,7 +1876,7 @@ impl alma_runtime::Model for CollectionMmsId {
 /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/parent_pid`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CollectionParentPid {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -1759,8 +1915,21 @@ impl alma_runtime::Codec for CollectionParentPid {
     }
 }
 impl std::fmt::Debug for CollectionParentPid {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CollectionParentPid {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CollectionParentPid {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CollectionParentPid {
@@ -1808,7 +1977,7 @@ impl alma_runtime::Model for CollectionParentPid {
 /// Collection Id.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/pid`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CollectionPid {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -1847,8 +2016,21 @@ impl alma_runtime::Codec for CollectionPid {
     }
 }
 impl std::fmt::Debug for CollectionPid {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CollectionPid {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CollectionPid {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CollectionPid {
@@ -1896,7 +2078,7 @@ impl alma_runtime::Model for CollectionPid {
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd?tags=post#/collection`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CollectionPost {
     /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
     pub parent_pid: Option<crate::bibs::models::CollectionParentPid>,
@@ -1950,8 +2132,21 @@ impl alma_runtime::Codec for CollectionPost {
     }
 }
 impl std::fmt::Debug for CollectionPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CollectionPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CollectionPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CollectionPost {
@@ -2077,7 +2272,7 @@ impl alma_runtime::Model for CollectionPost {
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd?tags=put#/collection`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CollectionPut {
     /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
     pub parent_pid: Option<crate::bibs::models::CollectionParentPid>,
@@ -2131,8 +2326,21 @@ impl alma_runtime::Codec for CollectionPut {
     }
 }
 impl std::fmt::Debug for CollectionPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CollectionPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CollectionPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CollectionPut {
@@ -2258,7 +2466,7 @@ impl alma_runtime::Model for CollectionPut {
 /// Holding Record
 ///
 /// Schema: `xsd/rest_holding.xsd?tags=post#/holding`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct HoldingPost {
     /// Holding record identifier. Output parameter.
     ///
@@ -2304,8 +2512,21 @@ impl alma_runtime::Codec for HoldingPost {
     }
 }
 impl std::fmt::Debug for HoldingPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for HoldingPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for HoldingPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for HoldingPost {
@@ -2373,7 +2594,7 @@ impl alma_runtime::Model for HoldingPost {
 /// Bibliographic data of the Physical Item
 ///
 /// Schema: `xsd/rest_holdings.xsd#/bib_data`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct HoldingsBibData {
     /// mms\_id
     ///
@@ -2449,8 +2670,21 @@ impl alma_runtime::Codec for HoldingsBibData {
     }
 }
 impl std::fmt::Debug for HoldingsBibData {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for HoldingsBibData {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for HoldingsBibData {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for HoldingsBibData {
@@ -2602,7 +2836,7 @@ impl alma_runtime::Model for HoldingsBibData {
 /// Information for a specific Holding record
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holding`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct HoldingsHolding {
     /// Holding record identifier
     ///
@@ -2666,8 +2900,21 @@ impl alma_runtime::Codec for HoldingsHolding {
     }
 }
 impl std::fmt::Debug for HoldingsHolding {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for HoldingsHolding {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for HoldingsHolding {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for HoldingsHolding {
@@ -2779,7 +3026,7 @@ impl alma_runtime::Model for HoldingsHolding {
 /// Holding Records
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holdings`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Holdings {
     /// Information for a specific Holding record
     pub holding: Vec<crate::bibs::models::HoldingsHolding>,
@@ -2821,8 +3068,21 @@ impl alma_runtime::Codec for Holdings {
     }
 }
 impl std::fmt::Debug for Holdings {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Holdings {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Holdings {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Holdings {
@@ -2890,7 +3150,7 @@ impl alma_runtime::Model for Holdings {
 /// A Physical item.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemPut {
     /// Information of the Holding that this Physical Item belongs to.
     pub holding_data: crate::shared::HoldingDataPost,
@@ -2933,8 +3193,21 @@ impl alma_runtime::Codec for ItemPut {
     }
 }
 impl std::fmt::Debug for ItemPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ItemPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ItemPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ItemPut {
@@ -2998,7 +3271,7 @@ impl alma_runtime::Model for ItemPut {
 /// Physical Item data.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item_data`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ItemDataPut {
     /// The item's barcode.
     /// If not sent as part of the PUT or POST actions, Alma will generate a barcode based on the barcode generation rules.
@@ -3257,8 +3530,21 @@ impl alma_runtime::Codec for ItemDataPut {
     }
 }
 impl std::fmt::Debug for ItemDataPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ItemDataPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ItemDataPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ItemDataPut {
@@ -3850,7 +4136,7 @@ impl alma_runtime::Model for ItemDataPut {
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=post#/representation`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RepresentationPost {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
@@ -4013,8 +4299,21 @@ impl alma_runtime::Codec for RepresentationPost {
     }
 }
 impl std::fmt::Debug for RepresentationPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RepresentationPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RepresentationPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RepresentationPost {
@@ -4386,7 +4685,7 @@ impl alma_runtime::Model for RepresentationPost {
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=put#/representation`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RepresentationPut {
     /// Library code. Mandatory. See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed)
     ///
@@ -4536,8 +4835,21 @@ impl alma_runtime::Codec for RepresentationPut {
     }
 }
 impl std::fmt::Debug for RepresentationPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RepresentationPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RepresentationPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RepresentationPut {
@@ -4879,7 +5191,7 @@ impl alma_runtime::Model for RepresentationPut {
 /// Fulltext information.
 ///
 /// Schema: `xsd/rest_representation_file.xsd#/fulltext`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Fulltext {
     /// Format of fulltext.
     pub fulltext_format: String,
@@ -4919,8 +5231,21 @@ impl alma_runtime::Codec for Fulltext {
     }
 }
 impl std::fmt::Debug for Fulltext {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Fulltext {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Fulltext {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Fulltext {
@@ -4972,7 +5297,7 @@ impl alma_runtime::Model for Fulltext {
 /// File.
 ///
 /// Schema: `xsd/rest_representation_file.xsd#/representation_file`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RepresentationFile {
     /// File Id.
     pub pid: String,
@@ -5023,8 +5348,21 @@ impl alma_runtime::Codec for RepresentationFile {
     }
 }
 impl std::fmt::Debug for RepresentationFile {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RepresentationFile {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RepresentationFile {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RepresentationFile {
@@ -5138,7 +5476,7 @@ impl alma_runtime::Model for RepresentationFile {
 /// File.
 ///
 /// Schema: `xsd/rest_representation_file.xsd?tags=post#/representation_file`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RepresentationFilePost {
     /// File Id.
     pub pid: String,
@@ -5184,8 +5522,21 @@ impl alma_runtime::Codec for RepresentationFilePost {
     }
 }
 impl std::fmt::Debug for RepresentationFilePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RepresentationFilePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RepresentationFilePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RepresentationFilePost {
@@ -5271,7 +5622,7 @@ impl alma_runtime::Model for RepresentationFilePost {
 /// A list of files.
 ///
 /// Schema: `xsd/rest_representation_files.xsd#/representation_files`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RepresentationFiles {
     /// File object.
     pub representation_file: Vec<crate::bibs::models::RepresentationFile>,
@@ -5311,8 +5662,21 @@ impl alma_runtime::Codec for RepresentationFiles {
     }
 }
 impl std::fmt::Debug for RepresentationFiles {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RepresentationFiles {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RepresentationFiles {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RepresentationFiles {
@@ -5370,7 +5734,7 @@ impl alma_runtime::Model for RepresentationFiles {
 /// A list of Representations.
 ///
 /// Schema: `xsd/rest_representations.xsd#/representations`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Representations {
     /// Representation object.
     pub representation: Vec<crate::shared::Representation>,
@@ -5410,8 +5774,21 @@ impl alma_runtime::Codec for Representations {
     }
 }
 impl std::fmt::Debug for Representations {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Representations {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Representations {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Representations {
@@ -5466,7 +5843,7 @@ impl alma_runtime::Model for Representations {
 /// Relevant when type is GES.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/general_electronic_service_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct GeneralElectronicServiceDetails {
     /// The internal code for the service.
     pub code: Option<String>,
@@ -5518,8 +5895,21 @@ impl alma_runtime::Codec for GeneralElectronicServiceDetails {
     }
 }
 impl std::fmt::Debug for GeneralElectronicServiceDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for GeneralElectronicServiceDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for GeneralElectronicServiceDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for GeneralElectronicServiceDetails {
@@ -5631,7 +6021,7 @@ impl alma_runtime::Model for GeneralElectronicServiceDetails {
 /// An allowed request option.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/request_option`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RequestOption {
     /// The type of request.
     /// Possible codes are listed in 'RequestOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -5681,8 +6071,21 @@ impl alma_runtime::Codec for RequestOption {
     }
 }
 impl std::fmt::Debug for RequestOption {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RequestOption {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RequestOption {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RequestOption {
@@ -5768,7 +6171,7 @@ impl alma_runtime::Model for RequestOption {
 /// A request options object.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/request_options`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RequestOptions {
     /// An allowed request option.
     pub request_option: Vec<crate::bibs::models::RequestOption>,
@@ -5805,8 +6208,21 @@ impl alma_runtime::Codec for RequestOptions {
     }
 }
 impl std::fmt::Debug for RequestOptions {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RequestOptions {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RequestOptions {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RequestOptions {
@@ -5847,7 +6263,7 @@ impl alma_runtime::Model for RequestOptions {
 /// Relevant when type is RS\_BROKER.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/rs_broker_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RsBrokerDetails {
     /// The internal code for the partner.
     pub code: Option<String>,
@@ -5889,8 +6305,21 @@ impl alma_runtime::Codec for RsBrokerDetails {
     }
 }
 impl std::fmt::Debug for RsBrokerDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RsBrokerDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RsBrokerDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RsBrokerDetails {

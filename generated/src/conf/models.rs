@@ -5,7 +5,7 @@
 /// Specific additional printer.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/additional_printer`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct AdditionalPrinter {
     /// Additional printer associated with the circulation desk.
     pub additional_printer_details: Option<alma_runtime::CodeValue>,
@@ -42,8 +42,21 @@ impl alma_runtime::Codec for AdditionalPrinter {
     }
 }
 impl std::fmt::Debug for AdditionalPrinter {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for AdditionalPrinter {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for AdditionalPrinter {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for AdditionalPrinter {
@@ -81,7 +94,7 @@ impl alma_runtime::Model for AdditionalPrinter {
 /// Circulation desk Object.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/circ_desk`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CircDesk {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -279,8 +292,21 @@ impl alma_runtime::Codec for CircDesk {
     }
 }
 impl std::fmt::Debug for CircDesk {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CircDesk {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CircDesk {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CircDesk {
@@ -718,7 +744,7 @@ impl alma_runtime::Model for CircDesk {
 /// Specific location.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/location`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CircDeskLocation {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -780,8 +806,21 @@ impl alma_runtime::Codec for CircDeskLocation {
     }
 }
 impl std::fmt::Debug for CircDeskLocation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CircDeskLocation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CircDeskLocation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CircDeskLocation {
@@ -893,7 +932,7 @@ impl alma_runtime::Model for CircDeskLocation {
 /// Specific work order type.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/work_order_type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct WorkOrderType {
     /// Work order type code. Desc attribute holds the name.
     pub work_order_type_code: Option<alma_runtime::CodeValue>,
@@ -935,8 +974,21 @@ impl alma_runtime::Codec for WorkOrderType {
     }
 }
 impl std::fmt::Debug for WorkOrderType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for WorkOrderType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for WorkOrderType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for WorkOrderType {
@@ -992,7 +1044,7 @@ impl alma_runtime::Model for WorkOrderType {
 /// A list of circulation desks.
 ///
 /// Schema: `schemas/rest_circ_desks.json#/circ_desks`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CircDesks {
     /// The total number of circulation desks.
     pub total_record_count: Option<i64>,
@@ -1032,8 +1084,21 @@ impl alma_runtime::Codec for CircDesks {
     }
 }
 impl std::fmt::Debug for CircDesks {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CircDesks {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CircDesks {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CircDesks {
@@ -1087,7 +1152,7 @@ impl alma_runtime::Model for CircDesks {
 /// Code Table Object.
 ///
 /// Schema: `schemas/rest_code_table.json#/code_table`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CodeTable {
     /// The code table name.
     pub name: String,
@@ -1151,8 +1216,21 @@ impl alma_runtime::Codec for CodeTable {
     }
 }
 impl std::fmt::Debug for CodeTable {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CodeTable {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CodeTable {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CodeTable {
@@ -1298,7 +1376,7 @@ impl alma_runtime::Model for CodeTable {
 /// Specific code table's row.
 ///
 /// Schema: `schemas/rest_code_table.json#/row`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CodeTableRow {
     /// Code
     pub code: String,
@@ -1353,8 +1431,21 @@ impl alma_runtime::Codec for CodeTableRow {
     }
 }
 impl std::fmt::Debug for CodeTableRow {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CodeTableRow {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CodeTableRow {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CodeTableRow {
@@ -1454,7 +1545,7 @@ impl alma_runtime::Model for CodeTableRow {
     }
 }
 /// Schema: `schemas/rest_code_table.json#/scope`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Scope {
     /// The institution in which the code table is defined.
     pub institution_id: alma_runtime::CodeValue,
@@ -1494,8 +1585,21 @@ impl alma_runtime::Codec for Scope {
     }
 }
 impl std::fmt::Debug for Scope {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Scope {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Scope {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Scope {
@@ -1545,7 +1649,7 @@ impl alma_runtime::Model for Scope {
 /// A list of code tables.
 ///
 /// Schema: `schemas/rest_code_tables.json#/code_tables`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CodeTables {
     /// The total number of code tables in the list.
     pub total_record_count: Option<i64>,
@@ -1585,8 +1689,21 @@ impl alma_runtime::Codec for CodeTables {
     }
 }
 impl std::fmt::Debug for CodeTables {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CodeTables {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CodeTables {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CodeTables {
@@ -1640,7 +1757,7 @@ impl alma_runtime::Model for CodeTables {
 /// A contact's specific address.
 ///
 /// Schema: `schemas/rest_contact_info.json#/address`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ContactInfoAddress {
     /// Line 1 of the address.
     pub line1: String,
@@ -1715,8 +1832,21 @@ impl alma_runtime::Codec for ContactInfoAddress {
     }
 }
 impl std::fmt::Debug for ContactInfoAddress {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ContactInfoAddress {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ContactInfoAddress {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ContactInfoAddress {
@@ -1968,7 +2098,7 @@ alma_runtime::serde_via_codec!(AddressType);
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `schemas/rest_contact_info.json#/contact_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ContactInfo {
     /// List of contact's addresses.
     pub address: Vec<crate::conf::models::ContactInfoAddress>,
@@ -2010,8 +2140,21 @@ impl alma_runtime::Codec for ContactInfo {
     }
 }
 impl std::fmt::Debug for ContactInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ContactInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ContactInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ContactInfo {
@@ -2075,7 +2218,7 @@ impl alma_runtime::Model for ContactInfo {
 /// A contact's specific email address.
 ///
 /// Schema: `schemas/rest_contact_info.json#/email`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ContactInfoEmail {
     /// The email address.
     pub email_address: Option<String>,
@@ -2122,8 +2265,21 @@ impl alma_runtime::Codec for ContactInfoEmail {
     }
 }
 impl std::fmt::Debug for ContactInfoEmail {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ContactInfoEmail {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ContactInfoEmail {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ContactInfoEmail {
@@ -2286,7 +2442,7 @@ alma_runtime::serde_via_codec!(EmailType);
 /// A contact's specific phone number.
 ///
 /// Schema: `schemas/rest_contact_info.json#/phone`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ContactInfoPhone {
     /// The phone number.
     pub phone_number: Option<String>,
@@ -2335,8 +2491,21 @@ impl alma_runtime::Codec for ContactInfoPhone {
     }
 }
 impl std::fmt::Debug for ContactInfoPhone {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ContactInfoPhone {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ContactInfoPhone {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ContactInfoPhone {
@@ -2500,7 +2669,7 @@ alma_runtime::serde_via_codec!(PhoneType);
 /// Specific department address.
 ///
 /// Schema: `schemas/rest_department.json#/address`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DepartmentAddress {
     /// Indication whether the address is the preferred one. Only one address can be defined as preferred.
     ///
@@ -2583,8 +2752,21 @@ impl alma_runtime::Codec for DepartmentAddress {
     }
 }
 impl std::fmt::Debug for DepartmentAddress {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DepartmentAddress {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DepartmentAddress {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for DepartmentAddress {
@@ -2766,7 +2948,7 @@ impl alma_runtime::Model for DepartmentAddress {
 /// All of the the department contact information.
 ///
 /// Schema: `schemas/rest_department.json#/contact_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DepartmentContactInfo {
     /// List of contact mail addresses.
     pub address: Vec<crate::conf::models::DepartmentAddress>,
@@ -2808,8 +2990,21 @@ impl alma_runtime::Codec for DepartmentContactInfo {
     }
 }
 impl std::fmt::Debug for DepartmentContactInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DepartmentContactInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DepartmentContactInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for DepartmentContactInfo {
@@ -2873,7 +3068,7 @@ impl alma_runtime::Model for DepartmentContactInfo {
 /// Department Object.
 ///
 /// Schema: `schemas/rest_department.json#/department`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Department {
     /// The department code.
     ///
@@ -2944,8 +3139,21 @@ impl alma_runtime::Codec for Department {
     }
 }
 impl std::fmt::Debug for Department {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Department {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Department {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Department {
@@ -3111,7 +3319,7 @@ impl alma_runtime::Model for Department {
 /// Specific department email address.
 ///
 /// Schema: `schemas/rest_department.json#/email`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DepartmentEmail {
     /// Indication whether the email address is the preferred one. Only one address can be defined as preferred.
     ///
@@ -3162,8 +3370,21 @@ impl alma_runtime::Codec for DepartmentEmail {
     }
 }
 impl std::fmt::Debug for DepartmentEmail {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DepartmentEmail {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DepartmentEmail {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for DepartmentEmail {
@@ -3240,7 +3461,7 @@ impl alma_runtime::Model for DepartmentEmail {
 /// A particular operator.
 ///
 /// Schema: `schemas/rest_department.json#/operator`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Operator {
     /// `link` (XML attribute `link`).
     ///
@@ -3288,8 +3509,21 @@ impl alma_runtime::Codec for Operator {
     }
 }
 impl std::fmt::Debug for Operator {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Operator {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Operator {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Operator {
@@ -3349,7 +3583,7 @@ impl alma_runtime::Model for Operator {
 /// Specific department phone number.
 ///
 /// Schema: `schemas/rest_department.json#/phone`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DepartmentPhone {
     /// Indication whether the phone number is the preferred one. Only one address can be defined as preferred.
     ///
@@ -3400,8 +3634,21 @@ impl alma_runtime::Codec for DepartmentPhone {
     }
 }
 impl std::fmt::Debug for DepartmentPhone {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DepartmentPhone {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DepartmentPhone {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for DepartmentPhone {
@@ -3483,7 +3730,7 @@ impl alma_runtime::Model for DepartmentPhone {
 /// A list of departments.
 ///
 /// Schema: `schemas/rest_departments.json#/departments`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Departments {
     /// The total number of departments.
     pub total_record_count: Option<i64>,
@@ -3523,8 +3770,21 @@ impl alma_runtime::Codec for Departments {
     }
 }
 impl std::fmt::Debug for Departments {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Departments {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Departments {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Departments {
@@ -3578,7 +3838,7 @@ impl alma_runtime::Model for Departments {
 /// Deposit profile object.
 ///
 /// Schema: `schemas/rest_deposit_profile.json#/deposit_profile`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DepositProfile {
     /// `link` (XML attribute `link`).
     ///
@@ -3666,8 +3926,21 @@ impl alma_runtime::Codec for DepositProfile {
     }
 }
 impl std::fmt::Debug for DepositProfile {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DepositProfile {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DepositProfile {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for DepositProfile {
@@ -3849,7 +4122,7 @@ impl alma_runtime::Model for DepositProfile {
 /// A list of deposit profiles.
 ///
 /// Schema: `schemas/rest_deposit_profiles.json#/deposit_profiles`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DepositProfiles {
     /// The total number of deposit profiles. This can be used when retrieving a long list of deposit profiles using pagination.
     pub total_record_count: Option<i64>,
@@ -3889,8 +4162,21 @@ impl alma_runtime::Codec for DepositProfiles {
     }
 }
 impl std::fmt::Debug for DepositProfiles {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DepositProfiles {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DepositProfiles {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for DepositProfiles {
@@ -3944,7 +4230,7 @@ impl alma_runtime::Model for DepositProfiles {
 /// An event object.
 ///
 /// Schema: `schemas/rest_event.json#/event`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Event {
     /// The event id.
     ///
@@ -3985,8 +4271,21 @@ impl alma_runtime::Codec for Event {
     }
 }
 impl std::fmt::Debug for Event {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Event {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Event {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Event {
@@ -4040,7 +4339,7 @@ impl alma_runtime::Model for Event {
 /// The event key.
 ///
 /// Schema: `schemas/rest_event.json#/event_key`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct EventKey {
     /// The event key code.
     ///
@@ -4083,8 +4382,21 @@ impl alma_runtime::Codec for EventKey {
     }
 }
 impl std::fmt::Debug for EventKey {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for EventKey {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for EventKey {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for EventKey {
@@ -4132,7 +4444,7 @@ impl alma_runtime::Model for EventKey {
 /// A list of events.
 ///
 /// Schema: `schemas/rest_events.json#/events`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Events {
     /// The total number of events.
     pub total_record_count: Option<i64>,
@@ -4172,8 +4484,21 @@ impl alma_runtime::Codec for Events {
     }
 }
 impl std::fmt::Debug for Events {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Events {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Events {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Events {
@@ -4225,7 +4550,7 @@ impl alma_runtime::Model for Events {
     }
 }
 /// Schema: `schemas/rest_general.json#/digital`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Digital {
     /// Bucket name.
     ///
@@ -4280,8 +4605,21 @@ impl alma_runtime::Codec for Digital {
     }
 }
 impl std::fmt::Debug for Digital {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Digital {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Digital {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Digital {
@@ -4375,7 +4713,7 @@ impl alma_runtime::Model for Digital {
 /// General Configuration
 ///
 /// Schema: `schemas/rest_general.json#/general`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct General {
     /// Institution.
     pub institution: alma_runtime::CodeValue,
@@ -4424,8 +4762,21 @@ impl alma_runtime::Codec for General {
     }
 }
 impl std::fmt::Debug for General {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for General {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for General {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for General {
@@ -4502,7 +4853,7 @@ impl alma_runtime::Model for General {
     }
 }
 /// Schema: `schemas/rest_general.json#/ingest_form`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IngestForm {
     /// acl
     ///
@@ -4572,8 +4923,21 @@ impl alma_runtime::Codec for IngestForm {
     }
 }
 impl std::fmt::Debug for IngestForm {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IngestForm {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IngestForm {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IngestForm {
@@ -4695,7 +5059,7 @@ impl alma_runtime::Model for IngestForm {
 /// Detailed digital related information of the profile. Relevant only if the profile type is Digital.
 ///
 /// Schema: `schemas/rest_import_profile.json#/digital_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DigitalDetails {
     /// Indication whether the profile is for remote digital.
     ///
@@ -4752,8 +5116,21 @@ impl alma_runtime::Codec for DigitalDetails {
     }
 }
 impl std::fmt::Debug for DigitalDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DigitalDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DigitalDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for DigitalDetails {
@@ -4877,7 +5254,7 @@ impl alma_runtime::Model for DigitalDetails {
 /// Import profile object
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ImportProfile {
     /// Import profile id. Should be used in subsequent queries regarding the course. Output parameter.
     ///
@@ -4962,8 +5339,21 @@ impl alma_runtime::Codec for ImportProfile {
     }
 }
 impl std::fmt::Debug for ImportProfile {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ImportProfile {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ImportProfile {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ImportProfile {
@@ -5169,7 +5559,7 @@ impl alma_runtime::Model for ImportProfile {
 /// The related job id. This job id should be used for running an import job for this profile. See [Run a job API]([https://developers.exlibrisgroup.com/alma/apis/docs/conf/UE9TVCAvYWxtYXdzL3YxL2NvbmYvam9icy97am9iX2lkfQ==/)\]
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile/properties/job_id`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ImportProfileJobId {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -5210,8 +5600,21 @@ impl alma_runtime::Codec for ImportProfileJobId {
     }
 }
 impl std::fmt::Debug for ImportProfileJobId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ImportProfileJobId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ImportProfileJobId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ImportProfileJobId {
@@ -5257,7 +5660,7 @@ impl alma_runtime::Model for ImportProfileJobId {
     }
 }
 /// Schema: `schemas/rest_import_profile.json#/representation`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ImportProfileRepresentation {
     /// Active or inactive indication of the representation.
     pub active: Option<alma_runtime::CodeValue>,
@@ -5305,8 +5708,21 @@ impl alma_runtime::Codec for ImportProfileRepresentation {
     }
 }
 impl std::fmt::Debug for ImportProfileRepresentation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ImportProfileRepresentation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ImportProfileRepresentation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ImportProfileRepresentation {
@@ -5383,7 +5799,7 @@ impl alma_runtime::Model for ImportProfileRepresentation {
 /// A list of import profiles.
 ///
 /// Schema: `schemas/rest_import_profiles.json#/import_profiles`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ImportProfiles {
     /// The total number of import profiles. This can be used when retrieving a long list of import profiles using pagination.
     pub total_record_count: Option<i64>,
@@ -5423,8 +5839,21 @@ impl alma_runtime::Codec for ImportProfiles {
     }
 }
 impl std::fmt::Debug for ImportProfiles {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ImportProfiles {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ImportProfiles {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ImportProfiles {
@@ -5478,7 +5907,7 @@ impl alma_runtime::Model for ImportProfiles {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IntegrationProfilePost {
     /// `link` (XML attribute `link`).
     ///
@@ -5546,8 +5975,21 @@ impl alma_runtime::Codec for IntegrationProfilePost {
     }
 }
 impl std::fmt::Debug for IntegrationProfilePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IntegrationProfilePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IntegrationProfilePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IntegrationProfilePost {
@@ -5697,7 +6139,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
 /// S/FTP connection to transfer files between Alma and the external system.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/ftp_connection`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IntegrationProfilePostFtpConnection {
     /// `value` (XML text).
     ///
@@ -5736,8 +6178,21 @@ impl alma_runtime::Codec for IntegrationProfilePostFtpConnection {
     }
 }
 impl std::fmt::Debug for IntegrationProfilePostFtpConnection {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IntegrationProfilePostFtpConnection {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IntegrationProfilePostFtpConnection {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IntegrationProfilePostFtpConnection {
@@ -5777,7 +6232,7 @@ impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
 /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/system`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IntegrationProfilePostSystem {
     /// `value` (XML text).
     ///
@@ -5816,8 +6271,21 @@ impl alma_runtime::Codec for IntegrationProfilePostSystem {
     }
 }
 impl std::fmt::Debug for IntegrationProfilePostSystem {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IntegrationProfilePostSystem {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IntegrationProfilePostSystem {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IntegrationProfilePostSystem {
@@ -5857,7 +6325,7 @@ impl alma_runtime::Model for IntegrationProfilePostSystem {
 /// The integration profile type. Possible codes are listed in 'IntegrationTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). This field cannot be updated.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IntegrationProfilePostType {
     /// `value` (XML text).
     ///
@@ -5896,8 +6364,21 @@ impl alma_runtime::Codec for IntegrationProfilePostType {
     }
 }
 impl std::fmt::Debug for IntegrationProfilePostType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IntegrationProfilePostType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IntegrationProfilePostType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IntegrationProfilePostType {
@@ -5937,7 +6418,7 @@ impl alma_runtime::Model for IntegrationProfilePostType {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IntegrationProfilePut {
     /// `link` (XML attribute `link`).
     ///
@@ -6003,8 +6484,21 @@ impl alma_runtime::Codec for IntegrationProfilePut {
     }
 }
 impl std::fmt::Debug for IntegrationProfilePut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IntegrationProfilePut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IntegrationProfilePut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IntegrationProfilePut {
@@ -6142,7 +6636,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile.json#/integration_profile`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IntegrationProfile {
     /// `link` (XML attribute `link`).
     ///
@@ -6217,8 +6711,21 @@ impl alma_runtime::Codec for IntegrationProfile {
     }
 }
 impl std::fmt::Debug for IntegrationProfile {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IntegrationProfile {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IntegrationProfile {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IntegrationProfile {
@@ -6384,7 +6891,7 @@ impl alma_runtime::Model for IntegrationProfile {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_integration_profile.json#/parameter`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IntegrationProfileParameter {
     /// The name of the action the specific parameter is related to.
     pub action: alma_runtime::CodeValue,
@@ -6427,8 +6934,21 @@ impl alma_runtime::Codec for IntegrationProfileParameter {
     }
 }
 impl std::fmt::Debug for IntegrationProfileParameter {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IntegrationProfileParameter {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IntegrationProfileParameter {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IntegrationProfileParameter {
@@ -6488,7 +7008,7 @@ impl alma_runtime::Model for IntegrationProfileParameter {
 /// job Object.
 ///
 /// Schema: `schemas/rest_job-post.json#/job`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -6534,8 +7054,21 @@ impl alma_runtime::Codec for JobPost {
     }
 }
 impl std::fmt::Debug for JobPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for JobPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for JobPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for JobPost {
@@ -6614,7 +7147,7 @@ impl alma_runtime::Model for JobPost {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ParameterPost {
     /// The name of the parameter.
     pub name: crate::conf::models::ParameterPostName,
@@ -6654,8 +7187,21 @@ impl alma_runtime::Codec for ParameterPost {
     }
 }
 impl std::fmt::Debug for ParameterPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ParameterPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ParameterPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ParameterPost {
@@ -6705,7 +7251,7 @@ impl alma_runtime::Model for ParameterPost {
 /// The name of the parameter.
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter/properties/name`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ParameterPostName {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -6742,8 +7288,21 @@ impl alma_runtime::Codec for ParameterPostName {
     }
 }
 impl std::fmt::Debug for ParameterPostName {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ParameterPostName {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ParameterPostName {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ParameterPostName {
@@ -6783,7 +7342,7 @@ impl alma_runtime::Model for ParameterPostName {
 /// job Object.
 ///
 /// Schema: `schemas/rest_job.json#/job`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Job {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -6858,8 +7417,21 @@ impl alma_runtime::Codec for Job {
     }
 }
 impl std::fmt::Debug for Job {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Job {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Job {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Job {
@@ -7037,7 +7609,7 @@ impl alma_runtime::Model for Job {
 /// Details about submission of the job. Output parameter. This information will be returned as part of the response for job run action. The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/additional_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobAdditionalInfo {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -7076,8 +7648,21 @@ impl alma_runtime::Codec for JobAdditionalInfo {
     }
 }
 impl std::fmt::Debug for JobAdditionalInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for JobAdditionalInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for JobAdditionalInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for JobAdditionalInfo {
@@ -7125,7 +7710,7 @@ impl alma_runtime::Model for JobAdditionalInfo {
 /// ID of the related profile. Output parameter. Relevant only for scheduled jobs that have a related profile (e.g. import, bursar etc.) The link attribute includes a link for retrieving information about the profile definitions.
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/related_profile`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobRelatedProfile {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -7166,8 +7751,21 @@ impl alma_runtime::Codec for JobRelatedProfile {
     }
 }
 impl std::fmt::Debug for JobRelatedProfile {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for JobRelatedProfile {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for JobRelatedProfile {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for JobRelatedProfile {
@@ -7215,7 +7813,7 @@ impl alma_runtime::Model for JobRelatedProfile {
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_job.json#/parameter`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobParameter {
     /// The name of the parameter.
     pub name: alma_runtime::CodeValue,
@@ -7255,8 +7853,21 @@ impl alma_runtime::Codec for JobParameter {
     }
 }
 impl std::fmt::Debug for JobParameter {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for JobParameter {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for JobParameter {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for JobParameter {
@@ -7304,7 +7915,7 @@ impl alma_runtime::Model for JobParameter {
 /// A list of job instances.
 ///
 /// Schema: `schemas/rest_job_instances.json#/job_instances`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobInstances {
     /// The total number of job instances.
     pub total_record_count: Option<i64>,
@@ -7344,8 +7955,21 @@ impl alma_runtime::Codec for JobInstances {
     }
 }
 impl std::fmt::Debug for JobInstances {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for JobInstances {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for JobInstances {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for JobInstances {
@@ -7399,7 +8023,7 @@ impl alma_runtime::Model for JobInstances {
 /// A list of jobs.
 ///
 /// Schema: `schemas/rest_jobs.json#/jobs`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Jobs {
     /// The total number of jobs.
     pub total_record_count: Option<i64>,
@@ -7438,8 +8062,21 @@ impl alma_runtime::Codec for Jobs {
     }
 }
 impl std::fmt::Debug for Jobs {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Jobs {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Jobs {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Jobs {
@@ -7493,7 +8130,7 @@ impl alma_runtime::Model for Jobs {
 /// Letter Object.
 ///
 /// Schema: `schemas/rest_letter-put.json#/letter`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LetterPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -7532,8 +8169,21 @@ impl alma_runtime::Codec for LetterPut {
     }
 }
 impl std::fmt::Debug for LetterPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LetterPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LetterPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LetterPut {
@@ -7581,7 +8231,7 @@ impl alma_runtime::Model for LetterPut {
 /// Letter Object.
 ///
 /// Schema: `schemas/rest_letter.json#/letter`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Letter {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -7659,8 +8309,21 @@ impl alma_runtime::Codec for Letter {
     }
 }
 impl std::fmt::Debug for Letter {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Letter {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Letter {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Letter {
@@ -7832,7 +8495,7 @@ impl alma_runtime::Model for Letter {
 /// A list of letters.
 ///
 /// Schema: `schemas/rest_letters.json#/letters`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Letters {
     /// The total number of letters. This can be used when retrieving the letters list.
     pub total_record_count: Option<i64>,
@@ -7872,8 +8535,21 @@ impl alma_runtime::Codec for Letters {
     }
 }
 impl std::fmt::Debug for Letters {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Letters {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Letters {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Letters {
@@ -7927,7 +8603,7 @@ impl alma_runtime::Model for Letters {
 /// A list of libraries.
 ///
 /// Schema: `schemas/rest_libraries.json#/libraries`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Libraries {
     /// library object.
     pub library: Vec<crate::conf::models::Library>,
@@ -7967,8 +8643,21 @@ impl alma_runtime::Codec for Libraries {
     }
 }
 impl std::fmt::Debug for Libraries {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Libraries {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Libraries {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Libraries {
@@ -8022,7 +8711,7 @@ impl alma_runtime::Model for Libraries {
 /// Library Object.
 ///
 /// Schema: `schemas/rest_library.json#/library`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Library {
     /// The library code. Should be used in subsequent queries regarding the library.
     ///
@@ -8098,8 +8787,21 @@ impl alma_runtime::Codec for Library {
     }
 }
 impl std::fmt::Debug for Library {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Library {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Library {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Library {
@@ -8265,7 +8967,7 @@ impl alma_runtime::Model for Library {
 /// A count of the number of Circulation Desks.
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_circ_desks`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LibraryNumberOfCircDesks {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -8306,8 +9008,21 @@ impl alma_runtime::Codec for LibraryNumberOfCircDesks {
     }
 }
 impl std::fmt::Debug for LibraryNumberOfCircDesks {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LibraryNumberOfCircDesks {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LibraryNumberOfCircDesks {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LibraryNumberOfCircDesks {
@@ -8355,7 +9070,7 @@ impl alma_runtime::Model for LibraryNumberOfCircDesks {
 /// A count of the number of Locations.
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_locations`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LibraryNumberOfLocations {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -8396,8 +9111,21 @@ impl alma_runtime::Codec for LibraryNumberOfLocations {
     }
 }
 impl std::fmt::Debug for LibraryNumberOfLocations {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LibraryNumberOfLocations {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LibraryNumberOfLocations {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LibraryNumberOfLocations {
@@ -8445,7 +9173,7 @@ impl alma_runtime::Model for LibraryNumberOfLocations {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicenseTermPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -8512,8 +9240,21 @@ impl alma_runtime::Codec for LicenseTermPost {
     }
 }
 impl std::fmt::Debug for LicenseTermPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicenseTermPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicenseTermPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicenseTermPost {
@@ -8651,7 +9392,7 @@ impl alma_runtime::Model for LicenseTermPost {
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_section`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicenseTermPostLicenseSection {
     /// `value` (XML text).
     ///
@@ -8690,8 +9431,21 @@ impl alma_runtime::Codec for LicenseTermPostLicenseSection {
     }
 }
 impl std::fmt::Debug for LicenseTermPostLicenseSection {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicenseTermPostLicenseSection {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicenseTermPostLicenseSection {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicenseTermPostLicenseSection {
@@ -8731,7 +9485,7 @@ impl alma_runtime::Model for LicenseTermPostLicenseSection {
 /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_term_type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicenseTermPostLicenseTermType {
     /// `value` (XML text).
     ///
@@ -8770,8 +9524,21 @@ impl alma_runtime::Codec for LicenseTermPostLicenseTermType {
     }
 }
 impl std::fmt::Debug for LicenseTermPostLicenseTermType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicenseTermPostLicenseTermType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicenseTermPostLicenseTermType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicenseTermPostLicenseTermType {
@@ -8811,7 +9578,7 @@ impl alma_runtime::Model for LicenseTermPostLicenseTermType {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicenseTermPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -8874,8 +9641,21 @@ impl alma_runtime::Codec for LicenseTermPut {
     }
 }
 impl std::fmt::Debug for LicenseTermPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicenseTermPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicenseTermPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicenseTermPut {
@@ -9003,7 +9783,7 @@ impl alma_runtime::Model for LicenseTermPut {
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term.json#/license_term`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicenseTerm {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -9070,8 +9850,21 @@ impl alma_runtime::Codec for LicenseTerm {
     }
 }
 impl std::fmt::Debug for LicenseTerm {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicenseTerm {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicenseTerm {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicenseTerm {
@@ -9205,7 +9998,7 @@ impl alma_runtime::Model for LicenseTerm {
 /// License term type 'Controlled Vocabulary' stored in a mapping table.
 ///
 /// Schema: `schemas/rest_license_term.json#/license_term/properties/controlled_vocabulary_value/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ControlledVocabularyValue {
     /// The license term code. Mandatory.
     ///
@@ -9248,8 +10041,21 @@ impl alma_runtime::Codec for ControlledVocabularyValue {
     }
 }
 impl std::fmt::Debug for ControlledVocabularyValue {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ControlledVocabularyValue {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ControlledVocabularyValue {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ControlledVocabularyValue {
@@ -9297,7 +10103,7 @@ impl alma_runtime::Model for ControlledVocabularyValue {
 /// A list of License Term Objects.
 ///
 /// Schema: `schemas/rest_license_terms.json#/license_terms`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LicenseTerms {
     /// The total number of license terms.
     pub total_record_count: Option<i64>,
@@ -9337,8 +10143,21 @@ impl alma_runtime::Codec for LicenseTerms {
     }
 }
 impl std::fmt::Debug for LicenseTerms {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LicenseTerms {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LicenseTerms {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LicenseTerms {
@@ -9392,7 +10211,7 @@ impl alma_runtime::Model for LicenseTerms {
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location-post.json#/location`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LocationPost {
     /// The location name.
     ///
@@ -9457,8 +10276,21 @@ impl alma_runtime::Codec for LocationPost {
     }
 }
 impl std::fmt::Debug for LocationPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LocationPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LocationPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LocationPost {
@@ -9620,7 +10452,7 @@ impl alma_runtime::Model for LocationPost {
 /// The MARC subfield to use for accession number.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/accession_placement`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LocationPostAccessionPlacement {
     /// `value` (XML text).
     ///
@@ -9659,8 +10491,21 @@ impl alma_runtime::Codec for LocationPostAccessionPlacement {
     }
 }
 impl std::fmt::Debug for LocationPostAccessionPlacement {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LocationPostAccessionPlacement {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LocationPostAccessionPlacement {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LocationPostAccessionPlacement {
@@ -9700,7 +10545,7 @@ impl alma_runtime::Model for LocationPostAccessionPlacement {
 /// The method in which the call number is generated.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/call_number_type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LocationPostCallNumberType {
     /// `value` (XML text).
     ///
@@ -9739,8 +10584,21 @@ impl alma_runtime::Codec for LocationPostCallNumberType {
     }
 }
 impl std::fmt::Debug for LocationPostCallNumberType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LocationPostCallNumberType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LocationPostCallNumberType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LocationPostCallNumberType {
@@ -9780,7 +10638,7 @@ impl alma_runtime::Model for LocationPostCallNumberType {
 /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/fulfillment_unit`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LocationPostFulfillmentUnit {
     /// `value` (XML text).
     ///
@@ -9819,8 +10677,21 @@ impl alma_runtime::Codec for LocationPostFulfillmentUnit {
     }
 }
 impl std::fmt::Debug for LocationPostFulfillmentUnit {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LocationPostFulfillmentUnit {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LocationPostFulfillmentUnit {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LocationPostFulfillmentUnit {
@@ -9860,7 +10731,7 @@ impl alma_runtime::Model for LocationPostFulfillmentUnit {
 /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LocationPostType {
     /// `value` (XML text).
     ///
@@ -9899,8 +10770,21 @@ impl alma_runtime::Codec for LocationPostType {
     }
 }
 impl std::fmt::Debug for LocationPostType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LocationPostType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LocationPostType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LocationPostType {
@@ -9938,7 +10822,7 @@ impl alma_runtime::Model for LocationPostType {
     }
 }
 /// Schema: `schemas/rest_location.json#/circulationDesk`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CirculationDesk {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -9996,8 +10880,21 @@ impl alma_runtime::Codec for CirculationDesk {
     }
 }
 impl std::fmt::Debug for CirculationDesk {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CirculationDesk {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CirculationDesk {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CirculationDesk {
@@ -10109,7 +11006,7 @@ impl alma_runtime::Model for CirculationDesk {
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location.json#/location`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Location {
     /// The location code. Should be used in subsequent queries regarding the location.
     ///
@@ -10183,8 +11080,21 @@ impl alma_runtime::Codec for Location {
     }
 }
 impl std::fmt::Debug for Location {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Location {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Location {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Location {
@@ -10358,7 +11268,7 @@ impl alma_runtime::Model for Location {
 /// A list of locations.
 ///
 /// Schema: `schemas/rest_locations.json#/locations`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Locations {
     /// location object.
     pub location: Vec<crate::conf::models::Location>,
@@ -10398,8 +11308,21 @@ impl alma_runtime::Codec for Locations {
     }
 }
 impl std::fmt::Debug for Locations {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Locations {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Locations {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Locations {
@@ -10453,7 +11376,7 @@ impl alma_runtime::Model for Locations {
 /// Mapping Table Object.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/mapping_table`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct MappingTablePut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -10495,8 +11418,21 @@ impl alma_runtime::Codec for MappingTablePut {
     }
 }
 impl std::fmt::Debug for MappingTablePut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for MappingTablePut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for MappingTablePut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for MappingTablePut {
@@ -10560,7 +11496,7 @@ impl alma_runtime::Model for MappingTablePut {
 /// Specific mapping table's row.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/row`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RowPut {
     /// Column 0
     pub column0: String,
@@ -10616,8 +11552,21 @@ impl alma_runtime::Codec for RowPut {
     }
 }
 impl std::fmt::Debug for RowPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RowPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RowPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RowPut {
@@ -10737,7 +11686,7 @@ impl alma_runtime::Model for RowPut {
     }
 }
 /// Schema: `schemas/rest_mapping_table-put.json#/scope`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ScopePut {
     /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
     pub library_id: Option<crate::conf::models::ScopePutLibraryId>,
@@ -10774,8 +11723,21 @@ impl alma_runtime::Codec for ScopePut {
     }
 }
 impl std::fmt::Debug for ScopePut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ScopePut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ScopePut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ScopePut {
@@ -10815,7 +11777,7 @@ impl alma_runtime::Model for ScopePut {
 /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/scope/properties/library_id`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ScopePutLibraryId {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -10852,8 +11814,21 @@ impl alma_runtime::Codec for ScopePutLibraryId {
     }
 }
 impl std::fmt::Debug for ScopePutLibraryId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ScopePutLibraryId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ScopePutLibraryId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ScopePutLibraryId {
@@ -10891,7 +11866,7 @@ impl alma_runtime::Model for ScopePutLibraryId {
     }
 }
 /// Schema: `schemas/rest_mapping_table.json#/header`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Header {
     /// Column number (0-6)
     pub number: String,
@@ -10935,8 +11910,21 @@ impl alma_runtime::Codec for Header {
     }
 }
 impl std::fmt::Debug for Header {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Header {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Header {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Header {
@@ -11015,7 +12003,7 @@ impl alma_runtime::Model for Header {
 /// Column type : TextField / date / code-tables/ mapping-tables / Custom Option List .
 ///
 /// Schema: `schemas/rest_mapping_table.json#/header/properties/type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct HeaderType {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -11054,8 +12042,21 @@ impl alma_runtime::Codec for HeaderType {
     }
 }
 impl std::fmt::Debug for HeaderType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for HeaderType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for HeaderType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for HeaderType {
@@ -11103,7 +12104,7 @@ impl alma_runtime::Model for HeaderType {
 /// Mapping Table Object.
 ///
 /// Schema: `schemas/rest_mapping_table.json#/mapping_table`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct MappingTable {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -11169,8 +12170,21 @@ impl alma_runtime::Codec for MappingTable {
     }
 }
 impl std::fmt::Debug for MappingTable {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for MappingTable {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for MappingTable {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for MappingTable {
@@ -11328,7 +12342,7 @@ impl alma_runtime::Model for MappingTable {
 /// Specific mapping table's row.
 ///
 /// Schema: `schemas/rest_mapping_table.json#/row`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct MappingTableRow {
     /// Column 0
     pub column0: String,
@@ -11396,8 +12410,21 @@ impl alma_runtime::Codec for MappingTableRow {
     }
 }
 impl std::fmt::Debug for MappingTableRow {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for MappingTableRow {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for MappingTableRow {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for MappingTableRow {
@@ -11549,7 +12576,7 @@ impl alma_runtime::Model for MappingTableRow {
 /// A list of mapping tables.
 ///
 /// Schema: `schemas/rest_mapping_tables.json#/mapping_tables`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct MappingTables {
     /// The total number of mapping tables in the list.
     pub total_record_count: Option<i64>,
@@ -11589,8 +12616,21 @@ impl alma_runtime::Codec for MappingTables {
     }
 }
 impl std::fmt::Debug for MappingTables {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for MappingTables {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for MappingTables {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for MappingTables {
@@ -11644,7 +12684,7 @@ impl alma_runtime::Model for MappingTables {
 /// Specific match (single or multi) found.
 ///
 /// Schema: `schemas/rest_matches.json#/match`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Match {
     /// An incoming record ID.
     ///
@@ -11692,8 +12732,21 @@ impl alma_runtime::Codec for Match {
     }
 }
 impl std::fmt::Debug for Match {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Match {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Match {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Match {
@@ -11761,7 +12814,7 @@ impl alma_runtime::Model for Match {
 /// List of all single matches or multi matches found as part of an import.
 ///
 /// Schema: `schemas/rest_matches.json#/matches`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Matches {
     /// The total number of single matches or multi matches found as part of an import.
     pub total_record_count: Option<i64>,
@@ -11801,8 +12854,21 @@ impl alma_runtime::Codec for Matches {
     }
 }
 impl std::fmt::Debug for Matches {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Matches {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Matches {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Matches {
@@ -11856,7 +12922,7 @@ impl alma_runtime::Model for Matches {
 /// A member of the set.
 ///
 /// Schema: `schemas/rest_member-post.json#/member`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct MemberPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -11897,8 +12963,21 @@ impl alma_runtime::Codec for MemberPost {
     }
 }
 impl std::fmt::Debug for MemberPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for MemberPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for MemberPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for MemberPost {
@@ -11946,7 +13025,7 @@ impl alma_runtime::Model for MemberPost {
 /// A member of the set.
 ///
 /// Schema: `schemas/rest_member.json#/member`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Member {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -11992,8 +13071,21 @@ impl alma_runtime::Codec for Member {
     }
 }
 impl std::fmt::Debug for Member {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Member {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Member {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Member {
@@ -12053,7 +13145,7 @@ impl alma_runtime::Model for Member {
 /// A list of members of the set.
 ///
 /// Schema: `schemas/rest_members-post.json#/members`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct MembersPost {
     /// The total number of sets.
     pub total_record_count: Option<i64>,
@@ -12093,8 +13185,21 @@ impl alma_runtime::Codec for MembersPost {
     }
 }
 impl std::fmt::Debug for MembersPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for MembersPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for MembersPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for MembersPost {
@@ -12148,7 +13253,7 @@ impl alma_runtime::Model for MembersPost {
 /// A list of members of the set.
 ///
 /// Schema: `schemas/rest_members.json#/members`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Members {
     /// The total number of sets.
     pub total_record_count: Option<i64>,
@@ -12188,8 +13293,21 @@ impl alma_runtime::Codec for Members {
     }
 }
 impl std::fmt::Debug for Members {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Members {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Members {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Members {
@@ -12243,7 +13361,7 @@ impl alma_runtime::Model for Members {
 /// Library open hours for a specific day.
 ///
 /// Schema: `schemas/rest_open_days.json#/day`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Day {
     /// Date.
     ///
@@ -12287,8 +13405,21 @@ impl alma_runtime::Codec for Day {
     }
 }
 impl std::fmt::Debug for Day {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Day {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Day {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Day {
@@ -12350,7 +13481,7 @@ impl alma_runtime::Model for Day {
 /// List of start times and end times for the library open hours.
 ///
 /// Schema: `schemas/rest_open_days.json#/days`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Days {
     /// `day` (XML element `day`).
     pub day: Vec<crate::conf::models::Day>,
@@ -12387,8 +13518,21 @@ impl alma_runtime::Codec for Days {
     }
 }
 impl std::fmt::Debug for Days {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Days {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Days {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Days {
@@ -12428,7 +13572,7 @@ impl alma_runtime::Model for Days {
 /// Start times and end times for which the library is open.
 ///
 /// Schema: `schemas/rest_open_days.json#/hour`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Hour {
     /// From hour.
     ///
@@ -12471,8 +13615,21 @@ impl alma_runtime::Codec for Hour {
     }
 }
 impl std::fmt::Debug for Hour {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Hour {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Hour {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Hour {
@@ -12520,7 +13677,7 @@ impl alma_runtime::Model for Hour {
 /// Library open hour, event, or exception.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHourPut {
     /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     pub type_: Option<crate::conf::models::OpenHourPutType>,
@@ -12589,8 +13746,21 @@ impl alma_runtime::Codec for OpenHourPut {
     }
 }
 impl std::fmt::Debug for OpenHourPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHourPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHourPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHourPut {
@@ -12740,7 +13910,7 @@ impl alma_runtime::Model for OpenHourPut {
 /// Day of week. SUNDAY, MONDAY, ... SATURDAY. Possible values are listed in 'DaysOfWeek' code table.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/day_of_week`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHourPutDayOfWeek {
     /// `value` (XML text).
     ///
@@ -12779,8 +13949,21 @@ impl alma_runtime::Codec for OpenHourPutDayOfWeek {
     }
 }
 impl std::fmt::Debug for OpenHourPutDayOfWeek {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHourPutDayOfWeek {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHourPutDayOfWeek {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHourPutDayOfWeek {
@@ -12820,7 +14003,7 @@ impl alma_runtime::Model for OpenHourPutDayOfWeek {
 /// Recurrence type. WEEKLY, YEARLY. Possible values are listed in 'RecurrenceType' [code-table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/recurrence_type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHourPutRecurrenceType {
     /// `value` (XML text).
     ///
@@ -12859,8 +14042,21 @@ impl alma_runtime::Codec for OpenHourPutRecurrenceType {
     }
 }
 impl std::fmt::Debug for OpenHourPutRecurrenceType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHourPutRecurrenceType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHourPutRecurrenceType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHourPutRecurrenceType {
@@ -12900,7 +14096,7 @@ impl alma_runtime::Model for OpenHourPutRecurrenceType {
 /// Calendar record status. OPEN or CLOSED. Possible values are listed in 'CalendarRecordStatuses' code-table.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/status`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHourPutStatus {
     /// `value` (XML text).
     ///
@@ -12939,8 +14135,21 @@ impl alma_runtime::Codec for OpenHourPutStatus {
     }
 }
 impl std::fmt::Debug for OpenHourPutStatus {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHourPutStatus {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHourPutStatus {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHourPutStatus {
@@ -12980,7 +14189,7 @@ impl alma_runtime::Model for OpenHourPutStatus {
 /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHourPutType {
     /// `value` (XML text).
     ///
@@ -13019,8 +14228,21 @@ impl alma_runtime::Codec for OpenHourPutType {
     }
 }
 impl std::fmt::Debug for OpenHourPutType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHourPutType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHourPutType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHourPutType {
@@ -13060,7 +14282,7 @@ impl alma_runtime::Model for OpenHourPutType {
 /// Library open hour, event, or exception.
 ///
 /// Schema: `schemas/rest_open_hour.json#/open_hour`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHour {
     /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     pub type_: Option<alma_runtime::CodeValue>,
@@ -13129,8 +14351,21 @@ impl alma_runtime::Codec for OpenHour {
     }
 }
 impl std::fmt::Debug for OpenHour {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHour {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHour {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHour {
@@ -13272,7 +14507,7 @@ impl alma_runtime::Model for OpenHour {
 /// A list of library open hours, events and any exception.
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHoursPut {
     /// Open hour object.
     pub open_hour: Vec<crate::conf::models::OpenHourPut>,
@@ -13312,8 +14547,21 @@ impl alma_runtime::Codec for OpenHoursPut {
     }
 }
 impl std::fmt::Debug for OpenHoursPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHoursPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHoursPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHoursPut {
@@ -13367,7 +14615,7 @@ impl alma_runtime::Model for OpenHoursPut {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours/properties/additional_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHoursPutAdditionalInfo {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -13404,8 +14652,21 @@ impl alma_runtime::Codec for OpenHoursPutAdditionalInfo {
     }
 }
 impl std::fmt::Debug for OpenHoursPutAdditionalInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHoursPutAdditionalInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHoursPutAdditionalInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHoursPutAdditionalInfo {
@@ -13445,7 +14706,7 @@ impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
 /// A list of library open hours, events and any exception.
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHours {
     /// Open hour object.
     pub open_hour: Vec<crate::conf::models::OpenHour>,
@@ -13485,8 +14746,21 @@ impl alma_runtime::Codec for OpenHours {
     }
 }
 impl std::fmt::Debug for OpenHours {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHours {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHours {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHours {
@@ -13540,7 +14814,7 @@ impl alma_runtime::Model for OpenHours {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours/properties/additional_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OpenHoursAdditionalInfo {
     /// `jobId` (XML attribute `jobId`).
     pub job_id: Option<String>,
@@ -13579,8 +14853,21 @@ impl alma_runtime::Codec for OpenHoursAdditionalInfo {
     }
 }
 impl std::fmt::Debug for OpenHoursAdditionalInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OpenHoursAdditionalInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OpenHoursAdditionalInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OpenHoursAdditionalInfo {
@@ -13628,7 +14915,7 @@ impl alma_runtime::Model for OpenHoursAdditionalInfo {
 /// Printer Object.
 ///
 /// Schema: `schemas/rest_printer.json#/printer`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Printer {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -13694,8 +14981,21 @@ impl alma_runtime::Codec for Printer {
     }
 }
 impl std::fmt::Debug for Printer {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Printer {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Printer {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Printer {
@@ -13817,7 +15117,7 @@ impl alma_runtime::Model for Printer {
 /// A list of printers.
 ///
 /// Schema: `schemas/rest_printers.json#/printers`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Printers {
     /// The total number of printers.
     pub total_record_count: Option<i64>,
@@ -13857,8 +15157,21 @@ impl alma_runtime::Codec for Printers {
     }
 }
 impl std::fmt::Debug for Printers {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Printers {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Printers {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Printers {
@@ -13912,7 +15225,7 @@ impl alma_runtime::Model for Printers {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set-post.json#/set`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetPost {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -13976,8 +15289,21 @@ impl alma_runtime::Codec for SetPost {
     }
 }
 impl std::fmt::Debug for SetPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetPost {
@@ -14143,7 +15469,7 @@ impl alma_runtime::Model for SetPost {
 /// The type of the content of the set. Possible codes are listed in 'SetContentType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/content`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetPostContent {
     /// `value` (XML text).
     ///
@@ -14182,8 +15508,21 @@ impl alma_runtime::Codec for SetPostContent {
     }
 }
 impl std::fmt::Debug for SetPostContent {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetPostContent {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetPostContent {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetPostContent {
@@ -14223,7 +15562,7 @@ impl alma_runtime::Model for SetPostContent {
 /// The origin of the members of the set (Institution only/Community Zone). Possible codes are listed in 'SetOrigin' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is UI.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/origin`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetPostOrigin {
     /// `value` (XML text).
     ///
@@ -14262,8 +15601,21 @@ impl alma_runtime::Codec for SetPostOrigin {
     }
 }
 impl std::fmt::Debug for SetPostOrigin {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetPostOrigin {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetPostOrigin {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetPostOrigin {
@@ -14303,7 +15655,7 @@ impl alma_runtime::Model for SetPostOrigin {
 /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/private`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetPostPrivate {
     /// `value` (XML text).
     ///
@@ -14342,8 +15694,21 @@ impl alma_runtime::Codec for SetPostPrivate {
     }
 }
 impl std::fmt::Debug for SetPostPrivate {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetPostPrivate {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetPostPrivate {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetPostPrivate {
@@ -14383,7 +15748,7 @@ impl alma_runtime::Model for SetPostPrivate {
 /// The logical set's related query. Relevant and mandatory for logical sets.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/query`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetPostQuery {
     /// `value` (XML text).
     pub value: Option<String>,
@@ -14420,8 +15785,21 @@ impl alma_runtime::Codec for SetPostQuery {
     }
 }
 impl std::fmt::Debug for SetPostQuery {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetPostQuery {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetPostQuery {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetPostQuery {
@@ -14461,7 +15839,7 @@ impl alma_runtime::Model for SetPostQuery {
 /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/status`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetPostStatus {
     /// `value` (XML text).
     ///
@@ -14500,8 +15878,21 @@ impl alma_runtime::Codec for SetPostStatus {
     }
 }
 impl std::fmt::Debug for SetPostStatus {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetPostStatus {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetPostStatus {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetPostStatus {
@@ -14541,7 +15932,7 @@ impl alma_runtime::Model for SetPostStatus {
 /// The type of the set (Logical/Itemized). Possible codes are listed in 'SetType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetPostType {
     /// `value` (XML text).
     ///
@@ -14580,8 +15971,21 @@ impl alma_runtime::Codec for SetPostType {
     }
 }
 impl std::fmt::Debug for SetPostType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetPostType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetPostType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetPostType {
@@ -14621,7 +16025,7 @@ impl alma_runtime::Model for SetPostType {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set-put.json#/set`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetPut {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -14676,8 +16080,21 @@ impl alma_runtime::Codec for SetPut {
     }
 }
 impl std::fmt::Debug for SetPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetPut {
@@ -14795,7 +16212,7 @@ impl alma_runtime::Model for SetPut {
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set.json#/set`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Set {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -14881,8 +16298,21 @@ impl alma_runtime::Codec for Set {
     }
 }
 impl std::fmt::Debug for Set {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Set {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Set {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Set {
@@ -15100,7 +16530,7 @@ impl alma_runtime::Model for Set {
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/additional_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetAdditionalInfo {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -15139,8 +16569,21 @@ impl alma_runtime::Codec for SetAdditionalInfo {
     }
 }
 impl std::fmt::Debug for SetAdditionalInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetAdditionalInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetAdditionalInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetAdditionalInfo {
@@ -15188,7 +16631,7 @@ impl alma_runtime::Model for SetAdditionalInfo {
 /// A count of the number of members. Output parameter.
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/number_of_members`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SetNumberOfMembers {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -15229,8 +16672,21 @@ impl alma_runtime::Codec for SetNumberOfMembers {
     }
 }
 impl std::fmt::Debug for SetNumberOfMembers {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SetNumberOfMembers {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SetNumberOfMembers {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SetNumberOfMembers {
@@ -15278,7 +16734,7 @@ impl alma_runtime::Model for SetNumberOfMembers {
 /// A list of sets.
 ///
 /// Schema: `schemas/rest_sets.json#/sets`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Sets {
     /// The total number of sets.
     pub total_record_count: Option<i64>,
@@ -15317,8 +16773,21 @@ impl alma_runtime::Codec for Sets {
     }
 }
 impl std::fmt::Debug for Sets {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Sets {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Sets {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Sets {

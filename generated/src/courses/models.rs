@@ -5,7 +5,7 @@
 /// A list of citation objects (derived: Ex Libris has not published rest\_citations.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_citations.json#/citations`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Citations {
     /// `citation` (XML element `citation`).
     pub citation: Vec<crate::courses::models::Citation>,
@@ -45,8 +45,21 @@ impl alma_runtime::Codec for Citations {
     }
 }
 impl std::fmt::Debug for Citations {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Citations {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Citations {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Citations {
@@ -100,7 +113,7 @@ impl alma_runtime::Model for Citations {
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd#/citation`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Citation {
     /// Identifier of the citation in Alma. Output parameter. Should be used in subsequent queries regarding the citation.
     pub id: Option<String>,
@@ -223,8 +236,21 @@ impl alma_runtime::Codec for Citation {
     }
 }
 impl std::fmt::Debug for Citation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Citation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Citation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Citation {
@@ -624,7 +650,7 @@ impl alma_runtime::Model for Citation {
     }
 }
 /// Schema: `xsd/rest_citation.xsd#/citation/properties/type_attributes/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TypeAttributes {
     /// Attribute of the citation. Possible codes are listed in 'CitationAttributes' code table.
     pub attribute: alma_runtime::CodeValue,
@@ -664,8 +690,21 @@ impl alma_runtime::Codec for TypeAttributes {
     }
 }
 impl std::fmt::Debug for TypeAttributes {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TypeAttributes {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TypeAttributes {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TypeAttributes {
@@ -715,7 +754,7 @@ impl alma_runtime::Model for TypeAttributes {
 /// Citation Tag Object.
 ///
 /// Schema: `xsd/rest_citation.xsd#/citation_tag`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CitationTag {
     /// The type of the tag.
     /// Possible codes are listed in 'TagTypes' [code tables](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -756,8 +795,21 @@ impl alma_runtime::Codec for CitationTag {
     }
 }
 impl std::fmt::Debug for CitationTag {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CitationTag {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CitationTag {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CitationTag {
@@ -803,7 +855,7 @@ impl alma_runtime::Model for CitationTag {
 /// Metadata about the Citation.
 ///
 /// Schema: `xsd/rest_citation.xsd#/metadata`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Metadata {
     /// A name given to the resource.
     pub title: Option<String>,
@@ -907,8 +959,21 @@ impl alma_runtime::Codec for Metadata {
     }
 }
 impl std::fmt::Debug for Metadata {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Metadata {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Metadata {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Metadata {
@@ -1230,7 +1295,7 @@ impl alma_runtime::Model for Metadata {
 /// Information regarding the related Section.
 ///
 /// Schema: `xsd/rest_citation.xsd#/section_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct SectionInfo {
     /// Identifier of the Section. Output parameter.
     pub id: Option<String>,
@@ -1282,8 +1347,21 @@ impl alma_runtime::Codec for SectionInfo {
     }
 }
 impl std::fmt::Debug for SectionInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for SectionInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for SectionInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for SectionInfo {
@@ -1397,7 +1475,7 @@ impl alma_runtime::Model for SectionInfo {
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=post#/citation`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CitationPost {
     /// The status of the citation. Possible codes are listed in 'ReadingListCitationStatuses' code table and 'AdditionalReadingListCitationStatuses' code table.
     pub status: alma_runtime::CodeValue,
@@ -1450,8 +1528,21 @@ impl alma_runtime::Codec for CitationPost {
     }
 }
 impl std::fmt::Debug for CitationPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CitationPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CitationPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CitationPost {
@@ -1567,7 +1658,7 @@ impl alma_runtime::Model for CitationPost {
 /// Metadata about the Citation.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=post#/metadata`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct MetadataPost {
     /// A name given to the resource.
     pub title: Option<String>,
@@ -1673,8 +1764,21 @@ impl alma_runtime::Codec for MetadataPost {
     }
 }
 impl std::fmt::Debug for MetadataPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for MetadataPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for MetadataPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for MetadataPost {
@@ -2006,7 +2110,7 @@ impl alma_runtime::Model for MetadataPost {
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=put#/citation`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CitationPut {
     /// The status of the citation. Possible codes are listed in 'ReadingListCitationStatuses' code table and 'AdditionalReadingListCitationStatuses' code table.
     pub status: alma_runtime::CodeValue,
@@ -2059,8 +2163,21 @@ impl alma_runtime::Codec for CitationPut {
     }
 }
 impl std::fmt::Debug for CitationPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CitationPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CitationPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CitationPut {
@@ -2176,7 +2293,7 @@ impl alma_runtime::Model for CitationPut {
 /// A list of Citation tags.
 ///
 /// Schema: `xsd/rest_citation_tags.xsd#/citation_tags`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CitationTags {
     /// Citation Tag Object.
     pub citation_tag: Vec<crate::courses::models::CitationTag>,
@@ -2218,8 +2335,21 @@ impl alma_runtime::Codec for CitationTags {
     }
 }
 impl std::fmt::Debug for CitationTags {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CitationTags {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CitationTags {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CitationTags {
@@ -2285,7 +2415,7 @@ impl alma_runtime::Model for CitationTags {
 /// A list of Citation tags.
 ///
 /// Schema: `xsd/rest_citation_tags.xsd?tags=put#/citation_tags`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CitationTagsPut {
     /// Citation Tag Object.
     pub citation_tag: Vec<serde_json::Value>,
@@ -2327,8 +2457,21 @@ impl alma_runtime::Codec for CitationTagsPut {
     }
 }
 impl std::fmt::Debug for CitationTagsPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CitationTagsPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CitationTagsPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CitationTagsPut {
@@ -2392,7 +2535,7 @@ impl alma_runtime::Model for CitationTagsPut {
 /// A specific owner.
 ///
 /// Schema: `xsd/rest_owner.xsd#/owner`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Owner {
     /// The primary identifier.
     pub primary_id: Option<String>,
@@ -2437,8 +2580,21 @@ impl alma_runtime::Codec for Owner {
     }
 }
 impl std::fmt::Debug for Owner {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Owner {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Owner {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Owner {
@@ -2515,7 +2671,7 @@ impl alma_runtime::Model for Owner {
 /// A specific owner.
 ///
 /// Schema: `xsd/rest_owner.xsd?tags=post#/owner`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct OwnerPost {
     /// Owner hierarchy.
     /// Possible codes are listed in the 'OwnerHierarchy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2555,8 +2711,21 @@ impl alma_runtime::Codec for OwnerPost {
     }
 }
 impl std::fmt::Debug for OwnerPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for OwnerPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for OwnerPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for OwnerPost {
@@ -2604,7 +2773,7 @@ impl alma_runtime::Model for OwnerPost {
 /// A list of owners.
 ///
 /// Schema: `xsd/rest_owners.xsd#/owners`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Owners {
     /// An owner object.
     pub owner: Vec<crate::courses::models::Owner>,
@@ -2643,8 +2812,21 @@ impl alma_runtime::Codec for Owners {
     }
 }
 impl std::fmt::Debug for Owners {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Owners {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Owners {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Owners {

@@ -5,7 +5,7 @@
 /// Electronic collection Object.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/electronic_collection`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionPost {
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
@@ -230,8 +230,21 @@ impl alma_runtime::Codec for ElectronicCollectionPost {
     }
 }
 impl std::fmt::Debug for ElectronicCollectionPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ElectronicCollectionPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ElectronicCollectionPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ElectronicCollectionPost {
@@ -672,7 +685,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
 /// Electronic collection Object.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicCollectionPut {
     /// The name to display in the discovery search results. Mandatory.
     /// In the PUT action, public\_name can be modified only for local collections.
@@ -931,8 +944,21 @@ impl alma_runtime::Codec for ElectronicCollectionPut {
     }
 }
 impl std::fmt::Debug for ElectronicCollectionPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ElectronicCollectionPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ElectronicCollectionPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ElectronicCollectionPut {
@@ -1435,7 +1461,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicService {
     /// Identifier of the electronic service in Alma. Output parameter.
     /// Should be used in subsequent queries regarding the service.
@@ -1692,8 +1718,21 @@ impl alma_runtime::Codec for ElectronicService {
     }
 }
 impl std::fmt::Debug for ElectronicService {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ElectronicService {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ElectronicService {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ElectronicService {
@@ -2143,7 +2182,7 @@ impl alma_runtime::Model for ElectronicService {
 /// A count of the number of portfolios. Output parameter.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service/properties/portfolios`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicServicePortfolios {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -2182,8 +2221,21 @@ impl alma_runtime::Codec for ElectronicServicePortfolios {
     }
 }
 impl std::fmt::Debug for ElectronicServicePortfolios {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ElectronicServicePortfolios {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ElectronicServicePortfolios {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ElectronicServicePortfolios {
@@ -2231,7 +2283,7 @@ impl alma_runtime::Model for ElectronicServicePortfolios {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=post#/electronic_service`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicServicePost {
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -2453,8 +2505,21 @@ impl alma_runtime::Codec for ElectronicServicePost {
     }
 }
 impl std::fmt::Debug for ElectronicServicePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ElectronicServicePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ElectronicServicePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ElectronicServicePost {
@@ -2842,7 +2907,7 @@ impl alma_runtime::Model for ElectronicServicePost {
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=put#/electronic_service`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicServicePut {
     /// The type of service. Mandatory.
     /// Possible code are listed in ServiceType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3084,8 +3149,21 @@ impl alma_runtime::Codec for ElectronicServicePut {
     }
 }
 impl std::fmt::Debug for ElectronicServicePut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ElectronicServicePut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ElectronicServicePut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ElectronicServicePut {
@@ -3503,7 +3581,7 @@ impl alma_runtime::Model for ElectronicServicePut {
 /// A list of electronic services.
 ///
 /// Schema: `xsd/rest_electronic_services.xsd#/electronic_services`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ElectronicServices {
     /// Electronic service object.
     pub electronic_service: Vec<crate::electronic::models::ElectronicService>,
@@ -3544,8 +3622,21 @@ impl alma_runtime::Codec for ElectronicServices {
     }
 }
 impl std::fmt::Debug for ElectronicServices {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ElectronicServices {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ElectronicServices {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ElectronicServices {

@@ -5,7 +5,7 @@
 /// A contact's specific address.
 ///
 /// Schema: `xsd/rest_partner.xsd#/address`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PartnerAddress {
     /// Line 1 of the address.
     pub line1: String,
@@ -76,8 +76,21 @@ impl alma_runtime::Codec for PartnerAddress {
     }
 }
 impl std::fmt::Debug for PartnerAddress {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PartnerAddress {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PartnerAddress {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PartnerAddress {
@@ -259,7 +272,7 @@ impl alma_runtime::Model for PartnerAddress {
     }
 }
 /// Schema: `xsd/rest_partner.xsd#/address/properties/address_types`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct AddressAddressTypes {
     /// Address type.
     pub address_type: Option<String>,
@@ -296,8 +309,21 @@ impl alma_runtime::Codec for AddressAddressTypes {
     }
 }
 impl std::fmt::Debug for AddressAddressTypes {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for AddressAddressTypes {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for AddressAddressTypes {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for AddressAddressTypes {
@@ -337,7 +363,7 @@ impl alma_runtime::Model for AddressAddressTypes {
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
 /// Schema: `xsd/rest_partner.xsd#/art_email_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ArtEmailDetails {
     /// The email address to which the ARTEmail message will be sent. Mandatory.
     pub email_address: String,
@@ -387,8 +413,21 @@ impl alma_runtime::Codec for ArtEmailDetails {
     }
 }
 impl std::fmt::Debug for ArtEmailDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ArtEmailDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ArtEmailDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ArtEmailDetails {
@@ -492,7 +531,7 @@ impl alma_runtime::Model for ArtEmailDetails {
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
 /// Schema: `xsd/rest_partner.xsd#/bldss_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct BldssDetails {
     /// The BLDSS URL. Mandatory.
     pub bldss_base_url: String,
@@ -542,8 +581,21 @@ impl alma_runtime::Codec for BldssDetails {
     }
 }
 impl std::fmt::Debug for BldssDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for BldssDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for BldssDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for BldssDetails {
@@ -635,7 +687,7 @@ impl alma_runtime::Model for BldssDetails {
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `xsd/rest_partner.xsd#/contact_info`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PartnerContactInfo {
     /// List of contact's addresses.
     pub address: Vec<crate::partners::models::PartnerAddress>,
@@ -677,8 +729,21 @@ impl alma_runtime::Codec for PartnerContactInfo {
     }
 }
 impl std::fmt::Debug for PartnerContactInfo {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PartnerContactInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PartnerContactInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PartnerContactInfo {
@@ -742,7 +807,7 @@ impl alma_runtime::Model for PartnerContactInfo {
 /// Specific customer id.
 ///
 /// Schema: `xsd/rest_partner.xsd#/customer_id`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct CustomerId {
     /// The customer code. Mandatory.
     pub code: String,
@@ -781,8 +846,21 @@ impl alma_runtime::Codec for CustomerId {
     }
 }
 impl std::fmt::Debug for CustomerId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for CustomerId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for CustomerId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for CustomerId {
@@ -830,7 +908,7 @@ impl alma_runtime::Model for CustomerId {
 /// A contact's specific email address.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PartnerEmail {
     /// The email address.
     pub email_address: String,
@@ -875,8 +953,21 @@ impl alma_runtime::Codec for PartnerEmail {
     }
 }
 impl std::fmt::Debug for PartnerEmail {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PartnerEmail {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PartnerEmail {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PartnerEmail {
@@ -960,7 +1051,7 @@ impl alma_runtime::Model for PartnerEmail {
 /// Email types.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email/properties/email_types`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct EmailEmailTypes {
     /// Email type.
     pub email_type: Option<String>,
@@ -997,8 +1088,21 @@ impl alma_runtime::Codec for EmailEmailTypes {
     }
 }
 impl std::fmt::Debug for EmailEmailTypes {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for EmailEmailTypes {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for EmailEmailTypes {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for EmailEmailTypes {
@@ -1038,7 +1142,7 @@ impl alma_runtime::Model for EmailEmailTypes {
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct EmailDetails {
     /// The email address to which resource sharing borrowing requests are to be sent. The entered address must be added to the Email Include List Mapping Table (General Configuration - Configuration menu - External Systems - Allowed Emails). Mandatory.
     pub email: String,
@@ -1078,8 +1182,21 @@ impl alma_runtime::Codec for EmailDetails {
     }
 }
 impl std::fmt::Debug for EmailDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for EmailDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for EmailDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for EmailDetails {
@@ -1135,7 +1252,7 @@ impl alma_runtime::Model for EmailDetails {
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
 /// Schema: `xsd/rest_partner.xsd#/fulfillment_network_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct FulfillmentNetworkDetails {
     /// The FULFILLMENT\_NETWORK customer code. Mandatory.
     pub fulfillment_network_customer_code: String,
@@ -1181,8 +1298,21 @@ impl alma_runtime::Codec for FulfillmentNetworkDetails {
     }
 }
 impl std::fmt::Debug for FulfillmentNetworkDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for FulfillmentNetworkDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for FulfillmentNetworkDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for FulfillmentNetworkDetails {
@@ -1264,7 +1394,7 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd#/innreach_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct InnreachDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     pub general_user_id_type: alma_runtime::CodeValue,
@@ -1367,8 +1497,21 @@ impl alma_runtime::Codec for InnreachDetails {
     }
 }
 impl std::fmt::Debug for InnreachDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for InnreachDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for InnreachDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for InnreachDetails {
@@ -1560,7 +1703,7 @@ impl alma_runtime::Model for InnreachDetails {
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_18626_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Iso18626Details {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     pub alternative_document_delivery: Option<bool>,
@@ -1612,8 +1755,21 @@ impl alma_runtime::Codec for Iso18626Details {
     }
 }
 impl std::fmt::Debug for Iso18626Details {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Iso18626Details {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Iso18626Details {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Iso18626Details {
@@ -1725,7 +1881,7 @@ impl alma_runtime::Model for Iso18626Details {
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct IsoDetails {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     pub alternative_document_delivery: Option<bool>,
@@ -1789,8 +1945,21 @@ impl alma_runtime::Codec for IsoDetails {
     }
 }
 impl std::fmt::Debug for IsoDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for IsoDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for IsoDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for IsoDetails {
@@ -1942,7 +2111,7 @@ impl alma_runtime::Model for IsoDetails {
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct NcipDetails {
     /// The identification type that will be used to match users when a message contains a user ID. Mandatory. Possible codes are listed in 'UserIdentifierTypes' code table. In addition, the user\_name can be used in order to match based on the primary identifier.
     pub general_user_id_type: alma_runtime::CodeValue,
@@ -2134,8 +2303,21 @@ impl alma_runtime::Codec for NcipDetails {
     }
 }
 impl std::fmt::Debug for NcipDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for NcipDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for NcipDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for NcipDetails {
@@ -2547,7 +2729,7 @@ impl alma_runtime::Model for NcipDetails {
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_p2p_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct NcipP2pDetails {
     /// Indication whether to include the requester's email in the lending request, enabling the lending partner to send the shipped resource directly to the requester. Optional. Default value is false.
     pub alternative_document_delivery: Option<bool>,
@@ -2614,8 +2796,21 @@ impl alma_runtime::Codec for NcipP2pDetails {
     }
 }
 impl std::fmt::Debug for NcipP2pDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for NcipP2pDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for NcipP2pDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for NcipP2pDetails {
@@ -2777,7 +2972,7 @@ impl alma_runtime::Model for NcipP2pDetails {
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Partner {
     /// The partner's general details.
     pub partner_details: crate::partners::models::PartnerDetails,
@@ -2822,8 +3017,21 @@ impl alma_runtime::Codec for Partner {
     }
 }
 impl std::fmt::Debug for Partner {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Partner {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Partner {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Partner {
@@ -2906,7 +3114,7 @@ impl alma_runtime::Model for Partner {
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PartnerDetails {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
@@ -3088,8 +3296,21 @@ impl alma_runtime::Codec for PartnerDetails {
     }
 }
 impl std::fmt::Debug for PartnerDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PartnerDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PartnerDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PartnerDetails {
@@ -3531,7 +3752,7 @@ alma_runtime::serde_via_codec!(PartnerDetailsStatus);
 /// A contact's specific phone number.
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PartnerPhone {
     /// The phone number.
     pub phone_number: String,
@@ -3577,8 +3798,21 @@ impl alma_runtime::Codec for PartnerPhone {
     }
 }
 impl std::fmt::Debug for PartnerPhone {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PartnerPhone {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PartnerPhone {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PartnerPhone {
@@ -3662,7 +3896,7 @@ impl alma_runtime::Model for PartnerPhone {
 /// Phone types.
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone/properties/phone_types`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PhonePhoneTypes {
     /// Possible values for partners: order\_phone, claim\_phone, payment\_phone, returns\_phone, order\_fax, claim\_fax, payment\_fax, returns\_fax, ALL. Use ALL as default. Possible values for integration partners: error\_reporting, general.
     pub phone_type: Option<String>,
@@ -3699,8 +3933,21 @@ impl alma_runtime::Codec for PhonePhoneTypes {
     }
 }
 impl std::fmt::Debug for PhonePhoneTypes {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PhonePhoneTypes {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PhonePhoneTypes {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PhonePhoneTypes {
@@ -3740,7 +3987,7 @@ impl alma_runtime::Model for PhonePhoneTypes {
 /// The partner's profile details.
 ///
 /// Schema: `xsd/rest_partner.xsd#/profile_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ProfileDetails {
     /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
     ///
@@ -3806,8 +4053,21 @@ impl alma_runtime::Codec for ProfileDetails {
     }
 }
 impl std::fmt::Debug for ProfileDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ProfileDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ProfileDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ProfileDetails {
@@ -4067,7 +4327,7 @@ alma_runtime::serde_via_codec!(ProfileDetailsProfileType);
 /// RapidILL related details. Relevant and mandatory only if profile\_type = RapidILL.
 ///
 /// Schema: `xsd/rest_partner.xsd#/rapid_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RapidDetails {
     /// RapidILL URL.
     pub rapid_url: String,
@@ -4123,8 +4383,21 @@ impl alma_runtime::Codec for RapidDetails {
     }
 }
 impl std::fmt::Debug for RapidDetails {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RapidDetails {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RapidDetails {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RapidDetails {
@@ -4236,7 +4509,7 @@ impl alma_runtime::Model for RapidDetails {
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PartnerPost {
     /// The partner's general details.
     pub partner_details: crate::partners::models::PartnerDetailsPost,
@@ -4281,8 +4554,21 @@ impl alma_runtime::Codec for PartnerPost {
     }
 }
 impl std::fmt::Debug for PartnerPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PartnerPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PartnerPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PartnerPost {
@@ -4365,7 +4651,7 @@ impl alma_runtime::Model for PartnerPost {
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner_details`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct PartnerDetailsPost {
     /// The partner's code. Mandatory. Must be unique for each partner. The partner's code cannot be changed in the PUT action.
     ///
@@ -4528,8 +4814,21 @@ impl alma_runtime::Codec for PartnerDetailsPost {
     }
 }
 impl std::fmt::Debug for PartnerDetailsPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for PartnerDetailsPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for PartnerDetailsPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for PartnerDetailsPost {
@@ -4883,7 +5182,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
 /// A list of Resource Sharing Partners.
 ///
 /// Schema: `xsd/rest_partners.xsd#/partners`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Partners {
     /// Resource Sharing Partner object.
     pub partner: Vec<crate::partners::models::Partner>,
@@ -4923,8 +5222,21 @@ impl alma_runtime::Codec for Partners {
     }
 }
 impl std::fmt::Debug for Partners {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Partners {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Partners {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Partners {

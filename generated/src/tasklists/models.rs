@@ -5,7 +5,7 @@
 /// A list of printouts.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Printouts {
     /// printout object.
     pub printout: Vec<crate::tasklists::models::Printout>,
@@ -45,8 +45,21 @@ impl alma_runtime::Codec for Printouts {
     }
 }
 impl std::fmt::Debug for Printouts {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Printouts {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Printouts {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Printouts {
@@ -100,7 +113,7 @@ impl alma_runtime::Model for Printouts {
 /// Printout Object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema/properties/printout/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Printout {
     /// The time that the letter has been send to the Printout Queue.
     ///
@@ -168,8 +181,21 @@ impl alma_runtime::Codec for Printout {
     }
 }
 impl std::fmt::Debug for Printout {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Printout {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Printout {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Printout {
@@ -301,7 +327,7 @@ impl alma_runtime::Model for Printout {
 /// A list of requested resources.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RequestedResources {
     /// Requested resource object.
     pub requested_resource: Vec<crate::tasklists::models::RequestedResource>,
@@ -341,8 +367,21 @@ impl alma_runtime::Codec for RequestedResources {
     }
 }
 impl std::fmt::Debug for RequestedResources {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RequestedResources {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RequestedResources {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RequestedResources {
@@ -396,7 +435,7 @@ impl alma_runtime::Model for RequestedResources {
 /// Requested resource to be picked from the shelf.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct RequestedResource {
     /// Metadata about the requested resource.
     pub resource_metadata: Option<crate::tasklists::models::TasklistsResourceMetadata>,
@@ -438,8 +477,21 @@ impl alma_runtime::Codec for RequestedResource {
     }
 }
 impl std::fmt::Debug for RequestedResource {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for RequestedResource {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for RequestedResource {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for RequestedResource {
@@ -507,7 +559,7 @@ impl alma_runtime::Model for RequestedResource {
 /// Location of the requested resource.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TasklistsLocation {
     /// Call number of the item.
     ///
@@ -558,8 +610,21 @@ impl alma_runtime::Codec for TasklistsLocation {
     }
 }
 impl std::fmt::Debug for TasklistsLocation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TasklistsLocation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TasklistsLocation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TasklistsLocation {
@@ -655,7 +720,7 @@ impl alma_runtime::Model for TasklistsLocation {
 /// Specific copy of resource in a specific location.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/copy/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TasklistsCopy {
     /// Alternative call number.
     pub alternative_call_number: Option<String>,
@@ -710,8 +775,21 @@ impl alma_runtime::Codec for TasklistsCopy {
     }
 }
 impl std::fmt::Debug for TasklistsCopy {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TasklistsCopy {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TasklistsCopy {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TasklistsCopy {
@@ -813,7 +891,7 @@ impl alma_runtime::Model for TasklistsCopy {
 /// Holding pid, a unique holding id that the resource is associated with.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/holding_id`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LocationHoldingId {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -854,8 +932,21 @@ impl alma_runtime::Codec for LocationHoldingId {
     }
 }
 impl std::fmt::Debug for LocationHoldingId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LocationHoldingId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LocationHoldingId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LocationHoldingId {
@@ -903,7 +994,7 @@ impl alma_runtime::Model for LocationHoldingId {
 /// Request object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Request {
     /// The related note of the request.
     ///
@@ -976,8 +1067,21 @@ impl alma_runtime::Codec for Request {
     }
 }
 impl std::fmt::Debug for Request {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Request {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Request {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Request {
@@ -1187,7 +1291,7 @@ alma_runtime::serde_via_codec!(RequestRequestType);
 /// Metadata about the requested resource.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TasklistsResourceMetadata {
     /// An entity primarily responsible for making the resource.
     ///
@@ -1253,8 +1357,21 @@ impl alma_runtime::Codec for TasklistsResourceMetadata {
     }
 }
 impl std::fmt::Debug for TasklistsResourceMetadata {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TasklistsResourceMetadata {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TasklistsResourceMetadata {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TasklistsResourceMetadata {
@@ -1378,7 +1495,7 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
 /// The MMS id of the resource. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata/properties/mms_id`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TasklistsResourceMetadataMmsId {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -1419,8 +1536,21 @@ impl alma_runtime::Codec for TasklistsResourceMetadataMmsId {
     }
 }
 impl std::fmt::Debug for TasklistsResourceMetadataMmsId {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TasklistsResourceMetadataMmsId {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TasklistsResourceMetadataMmsId {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TasklistsResourceMetadataMmsId {
@@ -1468,7 +1598,7 @@ impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
 /// A list of resource sharing requests.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserResourceSharingRequests {
     /// UserResourceSharingRequest object.
     pub user_resource_sharing_request: Vec<
@@ -1510,8 +1640,21 @@ impl alma_runtime::Codec for UserResourceSharingRequests {
     }
 }
 impl std::fmt::Debug for UserResourceSharingRequests {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserResourceSharingRequests {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserResourceSharingRequests {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserResourceSharingRequests {
@@ -1569,7 +1712,7 @@ impl alma_runtime::Model for UserResourceSharingRequests {
 /// Resource sharing request Object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TasklistsUserResourceSharingRequest {
     /// Internal identifier of the resource sharing request in Alma, generated by Alma. Should be used in subsequent queries regarding the request.
     ///
@@ -1894,8 +2037,21 @@ impl alma_runtime::Codec for TasklistsUserResourceSharingRequest {
     }
 }
 impl std::fmt::Debug for TasklistsUserResourceSharingRequest {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TasklistsUserResourceSharingRequest {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TasklistsUserResourceSharingRequest {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequest {
@@ -2739,7 +2895,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
 /// Specific related note.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/rs_note/items`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TasklistsRsNote {
     /// The note's text. Mandatory.
     pub content: Option<String>,
@@ -2783,8 +2939,21 @@ impl alma_runtime::Codec for TasklistsRsNote {
     }
 }
 impl std::fmt::Debug for TasklistsRsNote {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TasklistsRsNote {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TasklistsRsNote {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TasklistsRsNote {
@@ -2846,7 +3015,7 @@ impl alma_runtime::Model for TasklistsRsNote {
     }
 }
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/shipping_cost`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TasklistsAmount {
     /// The currency. Possible values are listed in 'Currency\_CT' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
     pub currency: alma_runtime::CodeValue,
@@ -2888,8 +3057,21 @@ impl alma_runtime::Codec for TasklistsAmount {
     }
 }
 impl std::fmt::Debug for TasklistsAmount {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TasklistsAmount {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TasklistsAmount {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TasklistsAmount {
@@ -2937,7 +3119,7 @@ impl alma_runtime::Model for TasklistsAmount {
 /// The request linked to the resource sharing request. Borrowing requests: this is the related user request. Lending requests: this is the move/digitization request (if exists). See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/user_request`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TasklistsUserResourceSharingRequestUserRequest {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -2976,8 +3158,21 @@ impl alma_runtime::Codec for TasklistsUserResourceSharingRequestUserRequest {
     }
 }
 impl std::fmt::Debug for TasklistsUserResourceSharingRequestUserRequest {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TasklistsUserResourceSharingRequestUserRequest {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TasklistsUserResourceSharingRequestUserRequest {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequestUserRequest {

@@ -5,7 +5,7 @@
 /// Fee object
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct FeePost {
     /// The fine / fee type. Mandatory.
     ///
@@ -87,8 +87,21 @@ impl alma_runtime::Codec for FeePost {
     }
 }
 impl std::fmt::Debug for FeePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for FeePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for FeePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for FeePost {
@@ -254,7 +267,7 @@ impl alma_runtime::Model for FeePost {
 /// Transaction object
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/transaction`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct TransactionPost {
     /// The fine / fee transaction type.
     ///
@@ -338,8 +351,21 @@ impl alma_runtime::Codec for TransactionPost {
     }
 }
 impl std::fmt::Debug for TransactionPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for TransactionPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for TransactionPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for TransactionPost {
@@ -481,7 +507,7 @@ impl alma_runtime::Model for TransactionPost {
 /// Leganto notification Object.
 ///
 /// Schema: `xsd/rest_leganto_notifications.xsd#/leganto_notification`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct LegantoNotification {
     /// The type of notification that is being sent to the user.
     pub notification_type: String,
@@ -555,8 +581,21 @@ impl alma_runtime::Codec for LegantoNotification {
     }
 }
 impl std::fmt::Debug for LegantoNotification {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for LegantoNotification {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for LegantoNotification {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for LegantoNotification {
@@ -759,7 +798,7 @@ impl alma_runtime::Model for LegantoNotification {
 /// SIS, API:
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Researcher {
     /// The researcher's first name.
     ///
@@ -911,8 +950,21 @@ impl alma_runtime::Codec for Researcher {
     }
 }
 impl std::fmt::Debug for Researcher {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Researcher {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Researcher {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Researcher {
@@ -1284,7 +1336,7 @@ impl alma_runtime::Model for Researcher {
 /// Specific researcher's alternate email.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_alternate_email`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherAlternateEmail {
     /// The researcher's email address. Mandatory
     ///
@@ -1323,8 +1375,21 @@ impl alma_runtime::Codec for ResearcherAlternateEmail {
     }
 }
 impl std::fmt::Debug for ResearcherAlternateEmail {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherAlternateEmail {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherAlternateEmail {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherAlternateEmail {
@@ -1364,7 +1429,7 @@ impl alma_runtime::Model for ResearcherAlternateEmail {
 /// Specific researcher's association.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_association`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherAssociation {
     /// The association value.
     /// Mandatory.
@@ -1402,8 +1467,21 @@ impl alma_runtime::Codec for ResearcherAssociation {
     }
 }
 impl std::fmt::Debug for ResearcherAssociation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherAssociation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherAssociation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherAssociation {
@@ -1443,7 +1521,7 @@ impl alma_runtime::Model for ResearcherAssociation {
 /// Specific researcher's description.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_description`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherDescription {
     /// The description value.
     /// Mandatory.
@@ -1481,8 +1559,21 @@ impl alma_runtime::Codec for ResearcherDescription {
     }
 }
 impl std::fmt::Debug for ResearcherDescription {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherDescription {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherDescription {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherDescription {
@@ -1522,7 +1613,7 @@ impl alma_runtime::Model for ResearcherDescription {
 /// Specific researcher's education info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_education`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherEducation {
     /// The researcher's education organization code.
     ///
@@ -1583,8 +1674,21 @@ impl alma_runtime::Codec for ResearcherEducation {
     }
 }
 impl std::fmt::Debug for ResearcherEducation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherEducation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherEducation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherEducation {
@@ -1706,7 +1810,7 @@ impl alma_runtime::Model for ResearcherEducation {
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_engagement_type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherEngagementType {
     /// The researcher's engagement type.
     /// Possible codes are listed in 'Researcher Engagement Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -1752,8 +1856,21 @@ impl alma_runtime::Codec for ResearcherEngagementType {
     }
 }
 impl std::fmt::Debug for ResearcherEngagementType {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherEngagementType {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherEngagementType {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherEngagementType {
@@ -1809,7 +1926,7 @@ impl alma_runtime::Model for ResearcherEngagementType {
 /// Specific researcher's honor info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_honor`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherHonor {
     /// The researcher's honor organization code.
     ///
@@ -1858,8 +1975,21 @@ impl alma_runtime::Codec for ResearcherHonor {
     }
 }
 impl std::fmt::Debug for ResearcherHonor {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherHonor {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherHonor {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherHonor {
@@ -1941,7 +2071,7 @@ impl alma_runtime::Model for ResearcherHonor {
 /// Specific researcher's keyword.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_keyword`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherKeyword {
     /// The keyword value.
     /// Mandatory.
@@ -1979,8 +2109,21 @@ impl alma_runtime::Codec for ResearcherKeyword {
     }
 }
 impl std::fmt::Debug for ResearcherKeyword {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherKeyword {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherKeyword {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherKeyword {
@@ -2020,7 +2163,7 @@ impl alma_runtime::Model for ResearcherKeyword {
 /// Specific researcher's name variant.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_name_variant`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherNameVariant {
     /// The researcher's first name.
     ///
@@ -2073,8 +2216,21 @@ impl alma_runtime::Codec for ResearcherNameVariant {
     }
 }
 impl std::fmt::Debug for ResearcherNameVariant {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherNameVariant {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherNameVariant {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherNameVariant {
@@ -2151,7 +2307,7 @@ impl alma_runtime::Model for ResearcherNameVariant {
 /// Specific researcher's organization affiliation info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_organization_affiliation`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherOrganizationAffiliation {
     /// The researcher's organization affiliation code.
     ///
@@ -2215,8 +2371,21 @@ impl alma_runtime::Codec for ResearcherOrganizationAffiliation {
     }
 }
 impl std::fmt::Debug for ResearcherOrganizationAffiliation {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherOrganizationAffiliation {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherOrganizationAffiliation {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherOrganizationAffiliation {
@@ -2328,7 +2497,7 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliation {
 /// Specific researcher's webpage.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_webpage`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherWebpage {
     /// The webpage value.
     /// Mandatory.
@@ -2376,8 +2545,21 @@ impl alma_runtime::Codec for ResearcherWebpage {
     }
 }
 impl std::fmt::Debug for ResearcherWebpage {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherWebpage {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherWebpage {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherWebpage {
@@ -2454,7 +2636,7 @@ impl alma_runtime::Model for ResearcherWebpage {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd#/user`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct User {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -2707,8 +2889,21 @@ impl alma_runtime::Codec for User {
     }
 }
 impl std::fmt::Debug for User {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for User {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for User {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for User {
@@ -3217,7 +3412,7 @@ impl alma_runtime::Model for User {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/fees`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserFees {
     /// `value` (XML text).
     pub value: Option<f64>,
@@ -3256,8 +3451,21 @@ impl alma_runtime::Codec for UserFees {
     }
 }
 impl std::fmt::Debug for UserFees {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserFees {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserFees {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserFees {
@@ -3306,7 +3514,7 @@ impl alma_runtime::Model for UserFees {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/loans`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserLoans {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -3345,8 +3553,21 @@ impl alma_runtime::Codec for UserLoans {
     }
 }
 impl std::fmt::Debug for UserLoans {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserLoans {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserLoans {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserLoans {
@@ -3395,7 +3616,7 @@ impl alma_runtime::Model for UserLoans {
 /// Output parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/user/properties/requests`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserRequestCount {
     /// `value` (XML text).
     pub value: Option<i64>,
@@ -3434,8 +3655,21 @@ impl alma_runtime::Codec for UserRequestCount {
     }
 }
 impl std::fmt::Debug for UserRequestCount {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserRequestCount {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserRequestCount {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserRequestCount {
@@ -3483,7 +3717,7 @@ impl alma_runtime::Model for UserRequestCount {
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_block`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserBlock {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3558,8 +3792,21 @@ impl alma_runtime::Codec for UserBlock {
     }
 }
 impl std::fmt::Debug for UserBlock {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserBlock {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserBlock {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserBlock {
@@ -3691,7 +3938,7 @@ impl alma_runtime::Model for UserBlock {
 /// Specific user's note.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_note`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserNote {
     /// The note's type.
     /// Possible codes are listed in the 'Note Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3755,8 +4002,21 @@ impl alma_runtime::Codec for UserNote {
     }
 }
 impl std::fmt::Debug for UserNote {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserNote {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserNote {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserNote {
@@ -3868,7 +4128,7 @@ impl alma_runtime::Model for UserNote {
 /// Specific user statistic.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_statistic`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserStatistic {
     /// The statistic's Categories.
     /// Possible codes are listed in 'User Statistical Categories' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -3923,8 +4183,21 @@ impl alma_runtime::Codec for UserStatistic {
     }
 }
 impl std::fmt::Debug for UserStatistic {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserStatistic {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserStatistic {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserStatistic {
@@ -4007,7 +4280,7 @@ impl alma_runtime::Model for UserStatistic {
 /// SIS, API:
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherPost {
     /// The researcher's first name.
     ///
@@ -4079,8 +4352,21 @@ impl alma_runtime::Codec for ResearcherPost {
     }
 }
 impl std::fmt::Debug for ResearcherPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherPost {
@@ -4226,7 +4512,7 @@ impl alma_runtime::Model for ResearcherPost {
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher_engagement_type`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct ResearcherEngagementTypePost {
     /// The researcher's engagement end date.
     ///
@@ -4265,8 +4551,21 @@ impl alma_runtime::Codec for ResearcherEngagementTypePost {
     }
 }
 impl std::fmt::Debug for ResearcherEngagementTypePost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for ResearcherEngagementTypePost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for ResearcherEngagementTypePost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for ResearcherEngagementTypePost {
@@ -4306,7 +4605,7 @@ impl alma_runtime::Model for ResearcherEngagementTypePost {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserPost {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -4535,8 +4834,21 @@ impl alma_runtime::Codec for UserPost {
     }
 }
 impl std::fmt::Debug for UserPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserPost {
@@ -4976,7 +5288,7 @@ impl alma_runtime::Model for UserPost {
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_block`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserBlockPost {
     /// The block type.
     /// Possible codes are listed in the 'User Block Types' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
@@ -5047,8 +5359,21 @@ impl alma_runtime::Codec for UserBlockPost {
     }
 }
 impl std::fmt::Debug for UserBlockPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserBlockPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserBlockPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserBlockPost {
@@ -5170,7 +5495,7 @@ impl alma_runtime::Model for UserBlockPost {
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserPut {
     /// The type of user record.
     /// Possible codes are listed in 'AddNewUserOptions' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API): Contact, Staff, Public.
@@ -5399,8 +5724,21 @@ impl alma_runtime::Codec for UserPut {
     }
 }
 impl std::fmt::Debug for UserPut {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserPut {
@@ -5840,7 +6178,7 @@ impl alma_runtime::Model for UserPut {
 /// Deposit activity object.
 ///
 /// Schema: `xsd/rest_user_deposit.xsd#/user_deposit`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserDeposit {
     /// The primary identifier of the requesting user. Output parameter.
     pub user_primary_id: String,
@@ -5904,8 +6242,21 @@ impl alma_runtime::Codec for UserDeposit {
     }
 }
 impl std::fmt::Debug for UserDeposit {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserDeposit {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserDeposit {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserDeposit {
@@ -6069,7 +6420,7 @@ impl alma_runtime::Model for UserDeposit {
 /// Deposit activity object.
 ///
 /// Schema: `xsd/rest_user_deposit.xsd?tags=post#/user_deposit`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserDepositPost {
     /// The primary identifier of the requesting user. Output parameter.
     pub user_primary_id: String,
@@ -6131,8 +6482,21 @@ impl alma_runtime::Codec for UserDepositPost {
     }
 }
 impl std::fmt::Debug for UserDepositPost {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserDepositPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserDepositPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserDepositPost {
@@ -6286,7 +6650,7 @@ impl alma_runtime::Model for UserDepositPost {
 /// A collection of User Deposits.
 ///
 /// Schema: `xsd/rest_user_deposits.xsd#/user_deposits`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct UserDeposits {
     /// A User Deposit.
     pub user_deposit: Vec<crate::users::models::UserDeposit>,
@@ -6326,8 +6690,21 @@ impl alma_runtime::Codec for UserDeposits {
     }
 }
 impl std::fmt::Debug for UserDeposits {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for UserDeposits {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for UserDeposits {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for UserDeposits {
@@ -6381,7 +6758,7 @@ impl alma_runtime::Model for UserDeposits {
 /// A list of Users.
 ///
 /// Schema: `xsd/rest_users.xsd#/users`.
-#[derive(Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Users {
     /// User object.
     pub user: Vec<crate::users::models::User>,
@@ -6422,8 +6799,21 @@ impl alma_runtime::Codec for Users {
     }
 }
 impl std::fmt::Debug for Users {
+    #[inline]
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Users {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Users {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
     }
 }
 impl alma_runtime::codec::Object for Users {

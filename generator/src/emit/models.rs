@@ -101,7 +101,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
     quote! {
         #doc
         #cfg
-        #[derive(Clone, Default, PartialEq)]
+        #[derive(Default)]
         pub struct #name {
             #(#fields_ts)*
             /// Fields this version of the SDK does not know, kept and sent back unchanged.
@@ -144,12 +144,30 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
             }
         }
 
-        // `Debug` through the field list, not derived: a derived `fmt` per model was the largest
-        // single cost of type checking the crate.
+        // `Debug`, `Clone` and `PartialEq` through the field list, not derived: derived `fmt`,
+        // `clone` and `eq` per model were the largest items of type checking the crate. They
+        // do what the derived ones do (`Debug` names fields as Alma does).
         #cfg
         impl std::fmt::Debug for #name {
+            #[inline]
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 alma_runtime::codec::debug_object(self, f)
+            }
+        }
+
+        #cfg
+        impl Clone for #name {
+            #[inline]
+            fn clone(&self) -> Self {
+                alma_runtime::codec::clone_object(self)
+            }
+        }
+
+        #cfg
+        impl PartialEq for #name {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                alma_runtime::codec::eq_object(self, other)
             }
         }
 

@@ -25,9 +25,10 @@ pub use wire::{Form, Recorder, Shape, Wire};
 use crate::body::{CodeValue, Extra, IsEmpty};
 
 /// A value generated models can hold: it reads itself from a [`Node`] and writes itself as a
-/// `serde_json::Value` in Alma's JSON shape. `Debug`, because a model's `Debug` prints its
-/// fields through the codec ([`debug_object`]).
-pub trait Codec: Sized + fmt::Debug {
+/// `serde_json::Value` in Alma's JSON shape. `Debug`, `Clone`, `PartialEq` and `'static`,
+/// because a model's `Debug`, `Clone` and `PartialEq` go through its field list
+/// ([`debug_object`], [`clone_object`], [`eq_object`]).
+pub trait Codec: Sized + fmt::Debug + Clone + PartialEq + 'static {
     /// What the value looks like on the wire, so that an unusual spelling is remembered.
     const SHAPE: Shape = Shape::Other;
     /// For a list, what its items look like (each item's spelling is remembered too).
@@ -93,6 +94,14 @@ pub trait Field {
     fn unset(&self) -> bool;
     /// The value, for a model's `Debug`.
     fn debug(&self) -> &dyn fmt::Debug;
+    /// The value, for comparing and cloning fields of one type through `&dyn Field`.
+    fn any(&self) -> &dyn std::any::Any;
+    /// Whether `other` is a field of the same type and equal value (a model's `PartialEq`).
+    fn same(&self, other: &dyn Field) -> bool;
+    /// Sets `target`, a field of the same type, to a clone of this one (a model's `Clone`).
+    fn clone_to(&self, target: &mut dyn Field);
+    /// `target`'s value, to be set by [`Field::clone_to`].
+    fn any_mut(&mut self) -> &mut dyn std::any::Any;
 }
 
 impl<T: Codec> Field for T {
@@ -120,6 +129,20 @@ impl<T: Codec> Field for T {
         self.is_unset()
     }
     fn debug(&self) -> &dyn fmt::Debug {
+        self
+    }
+    fn any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn same(&self, other: &dyn Field) -> bool {
+        other.any().downcast_ref::<T>() == Some(self)
+    }
+    fn clone_to(&self, target: &mut dyn Field) {
+        if let Some(target) = target.any_mut().downcast_mut::<T>() {
+            target.clone_from(self);
+        }
+    }
+    fn any_mut(&mut self) -> &mut dyn std::any::Any {
         self
     }
 }
@@ -246,6 +269,48 @@ fn debug_fields(
         result = s.finish();
     });
     result
+}
+
+/// `PartialEq` of a generated model: every field, `extra` and the wire memory (which compares
+/// equal always: how a value arrived is not part of it), as a derived `eq` would.
+#[doc(hidden)]
+pub fn eq_object<T: Object>(a: &T, b: &T) -> bool {
+    eq_objects(a, b)
+}
+
+fn eq_objects(a: &dyn Object, b: &dyn Object) -> bool {
+    let mut equal = false;
+    a.fields(&mut |fa, ea, wa| {
+        b.fields(&mut |fb, eb, wb| {
+            equal = fa.len() == fb.len()
+                && fa.iter().zip(fb).all(|(x, y)| x.same(*y))
+                && ea == eb
+                && wa == wb;
+        })
+    });
+    equal
+}
+
+/// `Clone` of a generated model: every field, `extra` and the wire memory, as a derived `clone`
+/// would (from the default value, field by field).
+#[doc(hidden)]
+pub fn clone_object<T: Object + Default>(source: &T) -> T {
+    let mut out = T::default();
+    clone_objects(source, &mut out);
+    out
+}
+
+fn clone_objects(source: &dyn Object, target: &mut dyn Object) {
+    source.fields(&mut |fs, es, ws| {
+        target.fields_mut(&mut |ft, et, wt| {
+            debug_assert_eq!(fs.len(), ft.len(), "one model's fields");
+            for (s, t) in fs.iter().zip(ft.iter_mut()) {
+                s.clone_to(&mut **t);
+            }
+            et.clone_from(es);
+            wt.clone_from(ws);
+        })
+    });
 }
 
 /// [`Codec::to_value`] of a generated model (see [`Object`] and [`ObjectWriter`]).
