@@ -210,7 +210,7 @@ fn missing_schema_file_gives_an_opaque_body_and_a_report_entry() {
     );
     let ops = file(&gen, "src/test/operations.rs");
     assert!(
-        ops.contains("alma_runtime::Response<alma_runtime::RawBody>"),
+        ops.contains("alma_runtime::ResponseFuture<alma_runtime::RawBody>"),
         "{ops}"
     );
 }

@@ -85,6 +85,7 @@ impl Client {
     }
     /// The Configuration API (4 operations).
     #[cfg(feature = "conf")]
+    #[inline]
     pub fn conf(&self) -> conf::ConfApi {
         conf::ConfApi::new(self.inner.clone())
     }

@@ -3,7 +3,7 @@
 
 /// Schema: `schemas/rest_job_instance.json#/job_instance`.
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobInstance {
     /// `id` (XML element `id`).
     pub id: Option<String>,
@@ -19,6 +19,7 @@ pub struct JobInstance {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::IsEmpty for JobInstance {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.progress.is_none() && self.status.is_none()
             && self.extra.is_empty()
@@ -26,37 +27,59 @@ impl alma_runtime::IsEmpty for JobInstance {
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Codec for JobInstance {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobInstance",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "progress" => out.progress = r.read(1u16, v)?,
-                    "status" => out.status = r.read(2u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "progress", &self.progress);
-        w.field(2u16, "status", &self.status);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl std::fmt::Debug for JobInstance {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl Clone for JobInstance {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl PartialEq for JobInstance {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::codec::Object for JobInstance {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.id, &self.progress, &self.status], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.id, &mut self.progress, &mut self.status],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 #[cfg(any(feature = "conf", feature = "webhooks"))]
@@ -64,6 +87,7 @@ alma_runtime::serde_via_codec!(JobInstance);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 impl alma_runtime::Model for JobInstance {
     const NAME: &'static str = "JobInstance";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -71,16 +95,30 @@ impl alma_runtime::Model for JobInstance {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_instance",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "progress",
-                    "progress",
-                    K::Element,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new("status", "status", K::Element, None, false, V::Code),
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "progress",
+                    name: "progress",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
             ],
         };
         &MODEL

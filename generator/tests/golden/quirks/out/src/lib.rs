@@ -63,6 +63,7 @@ impl Client {
     }
     /// The Desks API (6 operations).
     #[cfg(feature = "desks")]
+    #[inline]
     pub fn desks(&self) -> desks::DesksApi {
         desks::DesksApi::new(self.inner.clone())
     }

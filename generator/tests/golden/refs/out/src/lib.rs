@@ -69,6 +69,7 @@ impl Client {
     }
     /// The Widgets API (3 operations).
     #[cfg(feature = "widgets")]
+    #[inline]
     pub fn widgets(&self) -> widgets::WidgetsApi {
         widgets::WidgetsApi::new(self.inner.clone())
     }

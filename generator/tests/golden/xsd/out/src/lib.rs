@@ -69,6 +69,7 @@ impl Client {
     }
     /// The Gadgets API (3 operations).
     #[cfg(feature = "gadgets")]
+    #[inline]
     pub fn gadgets(&self) -> gadgets::GadgetsApi {
         gadgets::GadgetsApi::new(self.inner.clone())
     }

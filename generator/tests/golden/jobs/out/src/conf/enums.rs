@@ -17,6 +17,7 @@ pub enum Direction {
 }
 impl Direction {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Asc => "asc",
@@ -26,6 +27,7 @@ impl Direction {
     }
 }
 impl From<&str> for Direction {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "asc" => Self::Asc,
@@ -35,6 +37,7 @@ impl From<&str> for Direction {
     }
 }
 impl From<String> for Direction {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -52,6 +55,7 @@ pub enum OperateOnJobOp {
 }
 impl OperateOnJobOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Run => "run",
@@ -60,6 +64,7 @@ impl OperateOnJobOp {
     }
 }
 impl From<&str> for OperateOnJobOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "run" => Self::Run,
@@ -68,6 +73,7 @@ impl From<&str> for OperateOnJobOp {
     }
 }
 impl From<String> for OperateOnJobOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }

@@ -3,7 +3,7 @@
 
 //! Models of the Configuration API.
 /// Schema: `schemas/rest_job.json#/job`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Job {
     /// `id` (XML element `id`).
     pub id: Option<String>,
@@ -20,50 +20,77 @@ pub struct Job {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Job {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.name.is_none() && self.parameter.is_empty()
             && self.additional_info.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Job {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Job",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "parameter" => out.parameter = r.read(2u16, v)?,
-                    "additional_info" => out.additional_info = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "parameter", &self.parameter);
-        w.field(3u16, "additional_info", &self.additional_info);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Job {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Job {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Job {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Job {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.id, &self.name, &self.parameter, &self.additional_info],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.name,
+                &mut self.parameter,
+                &mut self.additional_info,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Job);
 impl alma_runtime::Model for Job {
     const NAME: &'static str = "Job";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -71,35 +98,49 @@ impl alma_runtime::Model for Job {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "parameter",
-                    "parameter",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "parameter",
+                    name: "parameter",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::JobParameter as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "additional_info",
-                    "additional_info",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "additional_info",
+                    name: "additional_info",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::conf::models::JobAdditionalInfo as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_job.json#/job/properties/additional_info`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobAdditionalInfo {
     /// `value` (XML element `value`).
     pub value: Option<String>,
@@ -112,45 +153,63 @@ pub struct JobAdditionalInfo {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobAdditionalInfo {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.value.is_none() && self.link.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for JobAdditionalInfo {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobAdditionalInfo",
-            &mut |k, v, r| {
-                match k {
-                    "value" => out.value = r.read(0u16, v)?,
-                    "link" => out.link = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "value", &self.value);
-        w.field(1u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for JobAdditionalInfo {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for JobAdditionalInfo {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for JobAdditionalInfo {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for JobAdditionalInfo {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.value, &self.link], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.value, &mut self.link], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(JobAdditionalInfo);
 impl alma_runtime::Model for JobAdditionalInfo {
     const NAME: &'static str = "JobAdditionalInfo";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -158,15 +217,29 @@ impl alma_runtime::Model for JobAdditionalInfo {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_additional_info",
             fields: &[
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_job.json#/job/properties/parameter/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobParameter {
     /// `name` (XML element `name`).
     pub name: Option<String>,
@@ -179,45 +252,63 @@ pub struct JobParameter {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobParameter {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.name.is_none() && self.value.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for JobParameter {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobParameter",
-            &mut |k, v, r| {
-                match k {
-                    "name" => out.name = r.read(0u16, v)?,
-                    "value" => out.value = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "name", &self.name);
-        w.field(1u16, "value", &self.value);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for JobParameter {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for JobParameter {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for JobParameter {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for JobParameter {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.name, &self.value], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.name, &mut self.value], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(JobParameter);
 impl alma_runtime::Model for JobParameter {
     const NAME: &'static str = "JobParameter";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -225,15 +316,29 @@ impl alma_runtime::Model for JobParameter {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_parameter",
             fields: &[
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("value", "value", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "value",
+                    name: "value",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_job_instances.json#/job_instances`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct JobInstances {
     /// `total_record_count` (XML attribute `total_record_count`).
     pub total_record_count: Option<i64>,
@@ -246,46 +351,68 @@ pub struct JobInstances {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for JobInstances {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.job_instance.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for JobInstances {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "JobInstances",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "job_instance" => out.job_instance = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "job_instance", &self.job_instance);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for JobInstances {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for JobInstances {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for JobInstances {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for JobInstances {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.job_instance], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.job_instance],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(JobInstances);
 impl alma_runtime::Model for JobInstances {
     const NAME: &'static str = "JobInstances";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -293,31 +420,31 @@ impl alma_runtime::Model for JobInstances {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "job_instances",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "job_instance",
-                    "job_instance",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "job_instance",
+                    name: "job_instance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::shared::JobInstance as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_open_days.json#/rest_open_days`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Days {
     /// `day` (XML element `day`).
     pub day: Vec<crate::conf::models::Day>,
@@ -328,65 +455,85 @@ pub struct Days {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Days {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.day.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Days {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Days",
-            &mut |k, v, r| {
-                match k {
-                    "day" => out.day = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "day", &self.day);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Days {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Days {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Days {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Days {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.day], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.day], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Days);
 impl alma_runtime::Model for Days {
     const NAME: &'static str = "Days";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "days",
             fields: &[
-                F::new(
-                    "day",
-                    "day",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "day",
+                    name: "day",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::Day as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_open_days.json#/rest_open_days/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Day {
     /// `date` (XML element `date`).
     pub date: Option<String>,
@@ -399,45 +546,63 @@ pub struct Day {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Day {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.date.is_none() && self.hour.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Day {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Day",
-            &mut |k, v, r| {
-                match k {
-                    "date" => out.date = r.read(0u16, v)?,
-                    "hour" => out.hour = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "date", &self.date);
-        w.field(1u16, "hour", &self.hour);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Day {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Day {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Day {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Day {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.date, &self.hour], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.date, &mut self.hour], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Day);
 impl alma_runtime::Model for Day {
     const NAME: &'static str = "Day";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -445,24 +610,31 @@ impl alma_runtime::Model for Day {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "day",
             fields: &[
-                F::new("date", "date", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "hour",
-                    "hour",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "date",
+                    name: "date",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "hour",
+                    name: "hour",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::conf::models::DayHour as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_open_days.json#/rest_open_days/items/properties/hour/items`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DayHour {
     /// `from` (XML element `from`).
     pub from: Option<String>,
@@ -475,45 +647,63 @@ pub struct DayHour {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DayHour {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.from.is_none() && self.to.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for DayHour {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DayHour",
-            &mut |k, v, r| {
-                match k {
-                    "from" => out.from = r.read(0u16, v)?,
-                    "to" => out.to = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "from", &self.from);
-        w.field(1u16, "to", &self.to);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for DayHour {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DayHour {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DayHour {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for DayHour {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.from, &self.to], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.from, &mut self.to], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(DayHour);
 impl alma_runtime::Model for DayHour {
     const NAME: &'static str = "DayHour";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -521,8 +711,22 @@ impl alma_runtime::Model for DayHour {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "day_hour",
             fields: &[
-                F::new("from", "from", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("to", "to", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "from",
+                    name: "from",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "to",
+                    name: "to",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL

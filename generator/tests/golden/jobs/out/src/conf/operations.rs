@@ -19,6 +19,7 @@ impl ConfApi {
     /// # Arguments
     /// - `job_id`
     /// - `op`: The operation to perform on the job. Currently op=run is supported.
+    #[inline]
     pub fn operate_on_job(
         &self,
         job_id: impl Into<String>,
@@ -48,6 +49,7 @@ impl ConfApi {
     ///
     /// # Arguments
     /// - `job_id`
+    #[inline]
     pub fn list_instances(&self, job_id: impl Into<String>) -> ListInstances {
         ListInstances {
             req: self
@@ -71,6 +73,7 @@ impl ConfApi {
     /// # Arguments
     /// - `job_id`
     /// - `instance_id`
+    #[inline]
     pub fn get_instance(
         &self,
         job_id: impl Into<String>,
@@ -98,6 +101,7 @@ impl ConfApi {
     ///
     /// # Arguments
     /// - `library_code`
+    #[inline]
     pub fn list_open_hours(&self, library_code: impl Into<String>) -> ListOpenHours {
         ListOpenHours {
             req: self
@@ -171,18 +175,13 @@ pub struct OperateOnJob {
 }
 impl OperateOnJob {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::conf::models::Job {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Job>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Job> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -197,6 +196,7 @@ impl ListInstances {
     /// Query parameter `limit`.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -204,11 +204,13 @@ impl ListInstances {
     /// Query parameter `offset`.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// The sort direction of desc (default) or asc.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<Direction>) -> Self {
         self.req = self
             .req
@@ -220,6 +222,7 @@ impl ListInstances {
     ///
     /// Records are told apart by `id`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -237,15 +240,11 @@ impl ListInstances {
                 },
             )
     }
-    /// Sends the request and decodes the response.
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
     pub fn send(
         self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::JobInstances>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    ) -> alma_runtime::ResponseFuture<crate::conf::models::JobInstances> {
         self.req.send()
     }
 }
@@ -257,15 +256,9 @@ pub struct GetInstance {
     req: alma_runtime::RequestBuilder,
 }
 impl GetInstance {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::shared::JobInstance>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::shared::JobInstance> {
         self.req.send()
     }
 }
@@ -278,21 +271,16 @@ pub struct ListOpenHours {
 }
 impl ListOpenHours {
     /// The sort direction of desc (default) or asc.
+    #[inline]
     pub fn direction(mut self, direction: impl Into<Direction>) -> Self {
         self.req = self
             .req
             .query("direction", Into::<Direction>::into(direction).as_str().to_owned());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::conf::models::Days>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::conf::models::Days> {
         self.req.send()
     }
 }

@@ -3,7 +3,7 @@
 
 //! Models of the Webhooks API.
 /// Schema: `xsd/webhook.xsd#/notification`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Notification {
     /// `id` (XML element `id`).
     pub id: String,
@@ -22,6 +22,7 @@ pub struct Notification {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Notification {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_empty() && self.action.is_empty() && self.time.is_empty()
             && self.job_instance.is_none() && self.widget.is_none()
@@ -29,46 +30,71 @@ impl alma_runtime::IsEmpty for Notification {
     }
 }
 impl alma_runtime::Codec for Notification {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Notification",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "action" => out.action = r.read(1u16, v)?,
-                    "time" => out.time = r.read(2u16, v)?,
-                    "job_instance" => out.job_instance = r.read(3u16, v)?,
-                    "widget" => out.widget = r.read(4u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "action", &self.action);
-        w.field(2u16, "time", &self.time);
-        w.field(3u16, "job_instance", &self.job_instance);
-        w.field(4u16, "widget", &self.widget);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Notification {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Notification {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Notification {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Notification {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[&self.id, &self.action, &self.time, &self.job_instance, &self.widget],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.id,
+                &mut self.action,
+                &mut self.time,
+                &mut self.job_instance,
+                &mut self.widget,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Notification);
 impl alma_runtime::Model for Notification {
     const NAME: &'static str = "Notification";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -76,29 +102,50 @@ impl alma_runtime::Model for Notification {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "notification",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("action", "action", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("time", "time", K::Element, None, false, V::Scalar(S::Str)),
-                F::new(
-                    "job_instance",
-                    "job_instance",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "action",
+                    name: "action",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "time",
+                    name: "time",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "job_instance",
+                    name: "job_instance",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::shared::JobInstance as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "widget",
-                    "widget",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "widget",
+                    name: "widget",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::webhooks::models::Widget as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL
@@ -107,7 +154,7 @@ impl alma_runtime::Model for Notification {
 /// Relevant when action=WIDGET\_MOVED or action=WIDGET\_SOLD.
 ///
 /// Schema: `xsd/webhook.xsd#/widget`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Widget {
     /// `code` (XML element `code`).
     pub code: Option<String>,
@@ -120,45 +167,63 @@ pub struct Widget {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Widget {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_none() && self.shelf.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Widget {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Widget",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "shelf" => out.shelf = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "shelf", &self.shelf);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Widget {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Widget {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Widget {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Widget {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.shelf], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.code, &mut self.shelf], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Widget);
 impl alma_runtime::Model for Widget {
     const NAME: &'static str = "Widget";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -166,8 +231,22 @@ impl alma_runtime::Model for Widget {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "widget",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("shelf", "shelf", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "shelf",
+                    name: "shelf",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL

@@ -17,6 +17,7 @@ pub enum ListDesksType {
 }
 impl ListDesksType {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Circ => "CIRC",
@@ -26,6 +27,7 @@ impl ListDesksType {
     }
 }
 impl From<&str> for ListDesksType {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "CIRC" => Self::Circ,
@@ -35,6 +37,7 @@ impl From<&str> for ListDesksType {
     }
 }
 impl From<String> for ListDesksType {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -54,6 +57,7 @@ pub enum OperateOnDeskOp {
 }
 impl OperateOnDeskOp {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Open => "open",
@@ -63,6 +67,7 @@ impl OperateOnDeskOp {
     }
 }
 impl From<&str> for OperateOnDeskOp {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "open" => Self::Open,
@@ -72,6 +77,7 @@ impl From<&str> for OperateOnDeskOp {
     }
 }
 impl From<String> for OperateOnDeskOp {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }

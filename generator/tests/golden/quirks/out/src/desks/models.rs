@@ -3,7 +3,7 @@
 
 //! Models of the Desks API.
 /// Schema: `schemas/rest_desk-put.json#/desk`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct DeskPut {
     /// `code` (XML element `code`).
     pub code: String,
@@ -16,45 +16,63 @@ pub struct DeskPut {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for DeskPut {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.type_.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for DeskPut {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "DeskPut",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "type" => out.type_ = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "type", &self.type_);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for DeskPut {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for DeskPut {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for DeskPut {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for DeskPut {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.code, &self.type_], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.code, &mut self.type_], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(DeskPut);
 impl alma_runtime::Model for DeskPut {
     const NAME: &'static str = "DeskPut";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -62,15 +80,29 @@ impl alma_runtime::Model for DeskPut {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "desk",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_desk.json#/desk`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Desk {
     /// `code` (XML element `code`).
     pub code: String,
@@ -91,6 +123,7 @@ pub struct Desk {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Desk {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.name.is_none() && self.type_.is_empty()
             && self.self_.is_none() && self.match_.is_none() && self.primary.is_none()
@@ -98,48 +131,79 @@ impl alma_runtime::IsEmpty for Desk {
     }
 }
 impl alma_runtime::Codec for Desk {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Desk",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    "type" => out.type_ = r.read(2u16, v)?,
-                    "self" => out.self_ = r.read(3u16, v)?,
-                    "match" => out.match_ = r.read(4u16, v)?,
-                    "primary" => out.primary = r.read(5u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "name", &self.name);
-        w.field(2u16, "type", &self.type_);
-        w.field(3u16, "self", &self.self_);
-        w.field(4u16, "match", &self.match_);
-        w.field(5u16, "primary", &self.primary);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Desk {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Desk {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Desk {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Desk {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.name,
+                &self.type_,
+                &self.self_,
+                &self.match_,
+                &self.primary,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.name,
+                &mut self.type_,
+                &mut self.self_,
+                &mut self.match_,
+                &mut self.primary,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Desk);
 impl alma_runtime::Model for Desk {
     const NAME: &'static str = "Desk";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -147,19 +211,61 @@ impl alma_runtime::Model for Desk {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "desk",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("type", "type", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("self", "self", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("match", "match", K::Element, None, false, V::Scalar(S::Bool)),
-                F::new("primary", "primary", K::Element, None, false, V::Scalar(S::Int)),
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "type",
+                    name: "type",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "self",
+                    name: "self",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "match",
+                    name: "match",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "primary",
+                    name: "primary",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_desks.json#/desks`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Desks {
     /// `total_record_count` (XML attribute `total_record_count`).
     pub total_record_count: Option<i64>,
@@ -172,46 +278,68 @@ pub struct Desks {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Desks {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.total_record_count.is_none() && self.desk.is_empty()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Desks {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Desks",
-            &mut |k, v, r| {
-                match k {
-                    "total_record_count" => out.total_record_count = r.read(0u16, v)?,
-                    "desk" => out.desk = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "total_record_count", &self.total_record_count);
-        w.field(1u16, "desk", &self.desk);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Desks {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Desks {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Desks {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Desks {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.total_record_count, &self.desk], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.total_record_count, &mut self.desk],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Desks);
 impl alma_runtime::Model for Desks {
     const NAME: &'static str = "Desks";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -219,24 +347,24 @@ impl alma_runtime::Model for Desks {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "desks",
             fields: &[
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
-                F::new(
-                    "desk",
-                    "desk",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "desk",
+                    name: "desk",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::desks::models::Desk as alma_runtime::Model>::xml_model,
                     ),
-                ),
+                },
             ],
         };
         &MODEL

@@ -19,6 +19,7 @@ impl DesksApi {
     /// # Arguments
     /// - `library_code`
     /// - `type_`: Desk type. Possible values are CIRC, RS.
+    #[inline]
     pub fn list_desks(
         &self,
         library_code: impl Into<String>,
@@ -47,6 +48,7 @@ impl DesksApi {
     /// # Arguments
     /// - `library_code`
     /// - `desk_code`
+    #[inline]
     pub fn get_desk(
         &self,
         library_code: impl Into<String>,
@@ -76,6 +78,7 @@ impl DesksApi {
     /// - `library_code`
     /// - `desk_code`
     /// - `op`: The operation. Currently, the options are 'open' or 'close'
+    #[inline]
     pub fn operate_on_desk(
         &self,
         library_code: impl Into<String>,
@@ -106,6 +109,7 @@ impl DesksApi {
     /// # Arguments
     /// - `library_code`
     /// - `desk_code`
+    #[inline]
     pub fn update_desk(
         &self,
         library_code: impl Into<String>,
@@ -135,6 +139,7 @@ impl DesksApi {
     ///
     /// # Arguments
     /// - `library_code`
+    #[inline]
     pub fn list_open_hours(&self, library_code: impl Into<String>) -> ListOpenHours {
         ListOpenHours {
             req: self
@@ -154,6 +159,7 @@ impl DesksApi {
     /// Test API.
     ///
     /// `GET /almaws/v1/conf/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/desks/R0VUIC9hbG1hd3MvdjEvY29uZi90ZXN0/)
+    #[inline]
     pub fn get_test(&self) -> GetTest {
         GetTest {
             req: self
@@ -204,6 +210,7 @@ impl ListDesks {
     /// Query parameter `limit`.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -211,6 +218,7 @@ impl ListDesks {
     /// Query parameter `offset`.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
@@ -218,6 +226,7 @@ impl ListDesks {
     /// Query parameter `full`.
     ///
     /// Default: `true`.
+    #[inline]
     pub fn full(mut self, full: bool) -> Self {
         self.req = self.req.query("full", full.to_string());
         self
@@ -227,6 +236,7 @@ impl ListDesks {
     ///
     /// Records are told apart by `code`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -244,15 +254,9 @@ impl ListDesks {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::desks::models::Desks>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::desks::models::Desks> {
         self.req.send()
     }
 }
@@ -264,15 +268,9 @@ pub struct GetDesk {
     req: alma_runtime::RequestBuilder,
 }
 impl GetDesk {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::desks::models::Desk>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::desks::models::Desk> {
         self.req.send()
     }
 }
@@ -284,12 +282,9 @@ pub struct OperateOnDesk {
     req: alma_runtime::RequestBuilder,
 }
 impl OperateOnDesk {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<alma_runtime::Response<()>, alma_runtime::Error>,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<()> {
         self.req.send()
     }
 }
@@ -303,18 +298,13 @@ pub struct UpdateDesk {
 }
 impl UpdateDesk {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::desks::models::DeskPut {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::desks::models::Desk>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::desks::models::Desk> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -326,15 +316,9 @@ pub struct ListOpenHours {
     req: alma_runtime::RequestBuilder,
 }
 impl ListOpenHours {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }
@@ -346,15 +330,9 @@ pub struct GetTest {
     req: alma_runtime::RequestBuilder,
 }
 impl GetTest {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<alma_runtime::RawBody>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<alma_runtime::RawBody> {
         self.req.send()
     }
 }

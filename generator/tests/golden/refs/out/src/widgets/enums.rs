@@ -17,6 +17,7 @@ pub enum GetWidgetView {
 }
 impl GetWidgetView {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Brief => "brief",
@@ -26,6 +27,7 @@ impl GetWidgetView {
     }
 }
 impl From<&str> for GetWidgetView {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "brief" => Self::Brief,
@@ -35,6 +37,7 @@ impl From<&str> for GetWidgetView {
     }
 }
 impl From<String> for GetWidgetView {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }
@@ -50,6 +53,7 @@ pub enum GetWidgetError {
 }
 impl GetWidgetError {
     /// The error code as Alma documents it.
+    #[inline]
     pub fn code(&self) -> &str {
         match self {
             Self::WidgetNotFound => "401652",
@@ -58,6 +62,7 @@ impl GetWidgetError {
     }
 }
 impl alma_runtime::OperationError for GetWidgetError {
+    #[inline]
     fn from_code(code: &str) -> Self {
         match code {
             "401652" => Self::WidgetNotFound,

@@ -3,7 +3,7 @@
 
 //! Models of the Widgets API.
 /// Schema: `openapi/widgets.json#/components/schemas/Label`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Label {
     /// Overridden: the label's text.
     pub text: Option<String>,
@@ -14,43 +14,63 @@ pub struct Label {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Label {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.text.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Label {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Label",
-            &mut |k, v, r| {
-                match k {
-                    "text" => out.text = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "text", &self.text);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Label {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Label {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Label {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Label {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.text], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.text], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Label);
 impl alma_runtime::Model for Label {
     const NAME: &'static str = "Label";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -58,14 +78,21 @@ impl alma_runtime::Model for Label {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "label",
             fields: &[
-                F::new("text", "text", K::Attribute, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "text",
+                    name: "text",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `schemas/rest_part.json#/part`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Part {
     /// `id` (XML element `id`).
     pub id: Option<i64>,
@@ -78,45 +105,63 @@ pub struct Part {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Part {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.name.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Part {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Part",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "name" => out.name = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "name", &self.name);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Part {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Part {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Part {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Part {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.id, &self.name], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.id, &mut self.name], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Part);
 impl alma_runtime::Model for Part {
     const NAME: &'static str = "Part";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -124,8 +169,22 @@ impl alma_runtime::Model for Part {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "part",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Int)),
-                F::new("name", "name", K::Element, None, false, V::Scalar(S::Str)),
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "name",
+                    name: "name",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -134,7 +193,7 @@ impl alma_runtime::Model for Part {
 /// A widget &lt;b&gt;object&lt;/b&gt;.
 ///
 /// Schema: `schemas/rest_widget.json#/widget`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Widget {
     /// `link` (XML attribute `link`).
     pub link: Option<String>,
@@ -169,6 +228,7 @@ pub struct Widget {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Widget {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.link.is_none() && self.code.is_empty() && self.active.is_none()
             && self.price.is_none() && self.count.is_none() && self.created.is_none()
@@ -178,60 +238,91 @@ impl alma_runtime::IsEmpty for Widget {
     }
 }
 impl alma_runtime::Codec for Widget {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Widget",
-            &mut |k, v, r| {
-                match k {
-                    "link" => out.link = r.read(0u16, v)?,
-                    "code" => out.code = r.read(1u16, v)?,
-                    "active" => out.active = r.read(2u16, v)?,
-                    "price" => out.price = r.read(3u16, v)?,
-                    "count" => out.count = r.read(4u16, v)?,
-                    "created" => out.created = r.read(5u16, v)?,
-                    "status" => out.status = r.read(6u16, v)?,
-                    "kind" => out.kind = r.read(7u16, v)?,
-                    "parts" => out.parts = r.read(8u16, v)?,
-                    "parent" => out.parent = r.read(9u16, v)?,
-                    "note" => out.note = r.read(10u16, v)?,
-                    "anies" => out.anies = r.read(11u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "link", &self.link);
-        w.field(1u16, "code", &self.code);
-        w.field(2u16, "active", &self.active);
-        w.field(3u16, "price", &self.price);
-        w.field(4u16, "count", &self.count);
-        w.field(5u16, "created", &self.created);
-        w.field(6u16, "status", &self.status);
-        w.field(7u16, "kind", &self.kind);
-        w.field(8u16, "parts", &self.parts);
-        w.field(9u16, "parent", &self.parent);
-        w.field(10u16, "note", &self.note);
-        w.field(11u16, "anies", &self.anies);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Widget {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Widget {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Widget {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Widget {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.link,
+                &self.code,
+                &self.active,
+                &self.price,
+                &self.count,
+                &self.created,
+                &self.status,
+                &self.kind,
+                &self.parts,
+                &self.parent,
+                &self.note,
+                &self.anies,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.link,
+                &mut self.code,
+                &mut self.active,
+                &mut self.price,
+                &mut self.count,
+                &mut self.created,
+                &mut self.status,
+                &mut self.kind,
+                &mut self.parts,
+                &mut self.parent,
+                &mut self.note,
+                &mut self.anies,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Widget);
 impl alma_runtime::Model for Widget {
     const NAME: &'static str = "Widget";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -239,45 +330,108 @@ impl alma_runtime::Model for Widget {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "widget",
             fields: &[
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("active", "active", K::Element, None, false, V::Scalar(S::Bool)),
-                F::new("price", "price", K::Element, None, false, V::Scalar(S::Num)),
-                F::new("count", "count", K::Element, None, false, V::Scalar(S::Int)),
-                F::new("created", "created", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new("kind", "kind", K::Element, None, false, V::Scalar(S::Enum)),
-                F::new(
-                    "parts",
-                    "part",
-                    K::Element,
-                    Some("parts"),
-                    true,
-                    V::Model(
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "active",
+                    name: "active",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Bool),
+                },
+                F {
+                    key: "price",
+                    name: "price",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "count",
+                    name: "count",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "created",
+                    name: "created",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "kind",
+                    name: "kind",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "parts",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: Some("parts"),
+                    array: true,
+                    value: V::Model(
                         <crate::widgets::models::Part as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "parent",
-                    "parent",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "parent",
+                    name: "parent",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::widgets::models::Widget as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "note",
-                    "note",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "note",
+                    name: "note",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::widgets::models::WidgetNote as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("anies", "anies", K::Element, None, true, V::Any),
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Any,
+                },
             ],
         };
         &MODEL
@@ -298,6 +452,7 @@ pub enum WidgetKind {
 }
 impl WidgetKind {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Big => "BIG",
@@ -308,6 +463,7 @@ impl WidgetKind {
     }
 }
 impl From<&str> for WidgetKind {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "BIG" => Self::Big,
@@ -319,18 +475,20 @@ impl From<&str> for WidgetKind {
 }
 impl alma_runtime::Codec for WidgetKind {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
 }
 alma_runtime::serde_via_codec!(WidgetKind);
 /// Schema: `schemas/rest_widget.json#/widget/properties/note`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct WidgetNote {
     /// `text` (XML element `text`).
     pub text: Option<String>,
@@ -341,50 +499,79 @@ pub struct WidgetNote {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for WidgetNote {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.text.is_none() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for WidgetNote {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "WidgetNote",
-            &mut |k, v, r| {
-                match k {
-                    "text" => out.text = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "text", &self.text);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for WidgetNote {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for WidgetNote {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for WidgetNote {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for WidgetNote {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.text], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.text], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(WidgetNote);
 impl alma_runtime::Model for WidgetNote {
     const NAME: &'static str = "WidgetNote";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "widget_note",
-            fields: &[F::new("text", "text", K::Element, None, false, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "text",
+                    name: "text",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }

@@ -25,6 +25,7 @@ impl WidgetsApi {
     ///
     /// Alma error codes documented for this operation, matched with `err.kind::<GetWidgetError>()` ([`GetWidgetError`]):
     /// - `401652` (400): Widget not found.
+    #[inline]
     pub fn get_widget(&self, widget_id: impl Into<String>) -> GetWidget {
         GetWidget {
             req: self
@@ -47,6 +48,7 @@ impl WidgetsApi {
     ///
     /// # Arguments
     /// - `widget_id`: The widget id.
+    #[inline]
     pub fn update_widget(
         &self,
         widget_id: impl Into<String>,
@@ -72,6 +74,7 @@ impl WidgetsApi {
     ///
     /// # Arguments
     /// - `widget_id`: The widget id.
+    #[inline]
     pub fn get_label(&self, widget_id: impl Into<String>) -> GetLabel {
         GetLabel {
             req: self
@@ -117,6 +120,7 @@ impl GetWidget {
     /// The view. Possible values: brief, full.
     ///
     /// Default: `"full"`.
+    #[inline]
     pub fn view(mut self, view: impl Into<GetWidgetView>) -> Self {
         self.req = self
             .req
@@ -126,6 +130,7 @@ impl GetWidget {
     /// Query parameter `limit`.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -133,19 +138,14 @@ impl GetWidget {
     /// Query parameter `expand`.
     ///
     /// Default: `false`.
+    #[inline]
     pub fn expand(mut self, expand: bool) -> Self {
         self.req = self.req.query("expand", expand.to_string());
         self
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::widgets::models::Widget>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::widgets::models::Widget> {
         self.req.send()
     }
 }
@@ -159,18 +159,13 @@ pub struct UpdateWidget {
 }
 impl UpdateWidget {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::widgets::models::Widget {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::widgets::models::Widget>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::widgets::models::Widget> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -182,15 +177,9 @@ pub struct GetLabel {
     req: alma_runtime::RequestBuilder,
 }
 impl GetLabel {
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::widgets::models::Label>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::widgets::models::Label> {
         self.req.send()
     }
 }

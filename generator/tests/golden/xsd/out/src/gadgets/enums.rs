@@ -17,6 +17,7 @@ pub enum ListGadgetsStatus {
 }
 impl ListGadgetsStatus {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::Active => "ACTIVE",
@@ -26,6 +27,7 @@ impl ListGadgetsStatus {
     }
 }
 impl From<&str> for ListGadgetsStatus {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "ACTIVE" => Self::Active,
@@ -35,6 +37,7 @@ impl From<&str> for ListGadgetsStatus {
     }
 }
 impl From<String> for ListGadgetsStatus {
+    #[inline]
     fn from(s: String) -> Self {
         Self::from(s.as_str())
     }

@@ -5,7 +5,7 @@
 /// A list of gadget objects (derived: Ex Libris has not published rest\_gadgets.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_gadgets.json#/gadgets`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Gadgets {
     /// `gadget` (XML element `gadget`).
     pub gadget: Vec<crate::gadgets::models::Gadget>,
@@ -18,46 +18,68 @@ pub struct Gadgets {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Gadgets {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.gadget.is_empty() && self.total_record_count.is_none()
             && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Gadgets {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Gadgets",
-            &mut |k, v, r| {
-                match k {
-                    "gadget" => out.gadget = r.read(0u16, v)?,
-                    "total_record_count" => out.total_record_count = r.read(1u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "gadget", &self.gadget);
-        w.field(1u16, "total_record_count", &self.total_record_count);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Gadgets {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Gadgets {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Gadgets {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Gadgets {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.gadget, &self.total_record_count], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.gadget, &mut self.total_record_count],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Gadgets);
 impl alma_runtime::Model for Gadgets {
     const NAME: &'static str = "Gadgets";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -65,24 +87,24 @@ impl alma_runtime::Model for Gadgets {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "gadgets",
             fields: &[
-                F::new(
-                    "gadget",
-                    "gadget",
-                    K::Element,
-                    None,
-                    true,
-                    V::Model(
+                F {
+                    key: "gadget",
+                    name: "gadget",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: true,
+                    value: V::Model(
                         <crate::gadgets::models::Gadget as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "total_record_count",
-                    "total_record_count",
-                    K::Attribute,
-                    None,
-                    false,
-                    V::Scalar(S::Int),
-                ),
+                },
+                F {
+                    key: "total_record_count",
+                    name: "total_record_count",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
             ],
         };
         &MODEL
@@ -91,7 +113,7 @@ impl alma_runtime::Model for Gadgets {
 /// A gadget.
 ///
 /// Schema: `xsd/rest_gadget.xsd#/gadget`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Gadget {
     /// The code.
     ///
@@ -118,6 +140,7 @@ pub struct Gadget {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Gadget {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.created.is_none() && self.count.is_none()
             && self.size.is_none() && self.status.is_none() && self.part.is_empty()
@@ -125,52 +148,83 @@ impl alma_runtime::IsEmpty for Gadget {
     }
 }
 impl alma_runtime::Codec for Gadget {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Gadget",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "created" => out.created = r.read(1u16, v)?,
-                    "count" => out.count = r.read(2u16, v)?,
-                    "size" => out.size = r.read(3u16, v)?,
-                    "status" => out.status = r.read(4u16, v)?,
-                    "part" => out.part = r.read(5u16, v)?,
-                    "record" => out.record = r.read(6u16, v)?,
-                    "link" => out.link = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "created", &self.created);
-        w.field(2u16, "count", &self.count);
-        w.field(3u16, "size", &self.size);
-        w.field(4u16, "status", &self.status);
-        w.field(5u16, "part", &self.part);
-        w.field(6u16, "record", &self.record);
-        w.field(7u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Gadget {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Gadget {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Gadget {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Gadget {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.created,
+                &self.count,
+                &self.size,
+                &self.status,
+                &self.part,
+                &self.record,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.created,
+                &mut self.count,
+                &mut self.size,
+                &mut self.status,
+                &mut self.part,
+                &mut self.record,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Gadget);
 impl alma_runtime::Model for Gadget {
     const NAME: &'static str = "Gadget";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -178,32 +232,74 @@ impl alma_runtime::Model for Gadget {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "gadget",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("created", "created", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("count", "count", K::Element, None, false, V::Scalar(S::Int)),
-                F::new("size", "size", K::Element, None, false, V::Scalar(S::Enum)),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "part",
-                    "part",
-                    K::Element,
-                    Some("parts"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "created",
+                    name: "created",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "count",
+                    name: "count",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "size",
+                    name: "size",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: Some("parts"),
+                    array: true,
+                    value: V::Model(
                         <crate::gadgets::models::Part as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "record",
-                    "record",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "record",
+                    name: "record",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::gadgets::models::Record as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
@@ -222,6 +318,7 @@ pub enum GadgetSize {
 }
 impl GadgetSize {
     /// The value on the wire.
+    #[inline]
     pub fn as_str(&self) -> &str {
         match self {
             Self::S => "S",
@@ -231,6 +328,7 @@ impl GadgetSize {
     }
 }
 impl From<&str> for GadgetSize {
+    #[inline]
     fn from(s: &str) -> Self {
         match s {
             "S" => Self::S,
@@ -241,18 +339,20 @@ impl From<&str> for GadgetSize {
 }
 impl alma_runtime::Codec for GadgetSize {
     const SHAPE: alma_runtime::codec::Shape = alma_runtime::codec::Shape::Enum;
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
         Ok(Self::from(alma_runtime::codec::enum_text(node)?.as_str()))
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
         serde_json::Value::String(self.as_str().to_owned())
     }
 }
 alma_runtime::serde_via_codec!(GadgetSize);
 /// Schema: `xsd/rest_gadget.xsd#/part`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Part {
     /// `id` (XML element `id`).
     pub id: Option<i64>,
@@ -269,50 +369,68 @@ pub struct Part {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Part {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.id.is_none() && self.weight.is_none() && self.volume.is_none()
             && self.anies.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Part {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Part",
-            &mut |k, v, r| {
-                match k {
-                    "id" => out.id = r.read(0u16, v)?,
-                    "weight" => out.weight = r.read(1u16, v)?,
-                    "volume" => out.volume = r.read(2u16, v)?,
-                    "anies" => out.anies = r.read(3u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "id", &self.id);
-        w.field(1u16, "weight", &self.weight);
-        w.field(2u16, "volume", &self.volume);
-        w.field(3u16, "anies", &self.anies);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Part {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Part {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Part {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Part {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.id, &self.weight, &self.volume, &self.anies], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [&mut self.id, &mut self.weight, &mut self.volume, &mut self.anies],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(Part);
 impl alma_runtime::Model for Part {
     const NAME: &'static str = "Part";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -320,17 +438,45 @@ impl alma_runtime::Model for Part {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "part",
             fields: &[
-                F::new("id", "id", K::Element, None, false, V::Scalar(S::Int)),
-                F::new("weight", "weight", K::Element, None, false, V::Scalar(S::Num)),
-                F::new("volume", "volume", K::Element, None, false, V::Scalar(S::Num)),
-                F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str)),
+                F {
+                    key: "id",
+                    name: "id",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "weight",
+                    name: "weight",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "volume",
+                    name: "volume",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Num),
+                },
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL
     }
 }
 /// Schema: `xsd/rest_gadget.xsd#/record`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct Record {
     /// Embedded XML documents (e.g. the MARCXML record), as strings.
     pub anies: Vec<String>,
@@ -341,50 +487,79 @@ pub struct Record {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for Record {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.anies.is_empty() && self.extra.is_empty()
     }
 }
 impl alma_runtime::Codec for Record {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "Record",
-            &mut |k, v, r| {
-                match k {
-                    "anies" => out.anies = r.read(0u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "anies", &self.anies);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for Record {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for Record {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for Record {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for Record {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(&[&self.anies], &self.extra, &self.wire)
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(&mut [&mut self.anies], &mut self.extra, &mut self.wire)
     }
 }
 alma_runtime::serde_via_codec!(Record);
 impl alma_runtime::Model for Record {
     const NAME: &'static str = "Record";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
         };
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "record",
-            fields: &[F::new("anies", "anies", K::Any, None, true, V::Scalar(S::Str))],
+            fields: &[
+                F {
+                    key: "anies",
+                    name: "anies",
+                    kind: K::Any,
+                    wrapper: None,
+                    array: true,
+                    value: V::Scalar(S::Str),
+                },
+            ],
         };
         &MODEL
     }
@@ -392,7 +567,7 @@ impl alma_runtime::Model for Record {
 /// A gadget.
 ///
 /// Schema: `xsd/rest_gadget.xsd?tags=post#/gadget`.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 pub struct GadgetPost {
     /// The code.
     ///
@@ -419,6 +594,7 @@ pub struct GadgetPost {
     pub wire: alma_runtime::Wire,
 }
 impl alma_runtime::IsEmpty for GadgetPost {
+    #[inline]
     fn is_empty(&self) -> bool {
         self.code.is_empty() && self.secret.is_none() && self.count.is_none()
             && self.size.is_none() && self.status.is_none() && self.part.is_empty()
@@ -426,52 +602,83 @@ impl alma_runtime::IsEmpty for GadgetPost {
     }
 }
 impl alma_runtime::Codec for GadgetPost {
+    #[inline]
     fn from_node(
         node: alma_runtime::Node<'_>,
     ) -> Result<Self, alma_runtime::DecodeError> {
-        let mut out = Self::default();
-        let (extra, wire) = alma_runtime::codec::decode_object(
-            node,
-            "GadgetPost",
-            &mut |k, v, r| {
-                match k {
-                    "code" => out.code = r.read(0u16, v)?,
-                    "secret" => out.secret = r.read(1u16, v)?,
-                    "count" => out.count = r.read(2u16, v)?,
-                    "size" => out.size = r.read(3u16, v)?,
-                    "status" => out.status = r.read(4u16, v)?,
-                    "part" => out.part = r.read(5u16, v)?,
-                    "record" => out.record = r.read(6u16, v)?,
-                    "link" => out.link = r.read(7u16, v)?,
-                    _ => return Ok(Some(v)),
-                }
-                Ok(None)
-            },
-        )?;
-        Ok(Self { extra, wire, ..out })
+        alma_runtime::codec::read_object(node)
     }
+    #[inline]
     fn to_value(&self) -> serde_json::Value {
-        let mut w = alma_runtime::codec::ObjectWriter::new(&self.wire);
-        w.field(0u16, "code", &self.code);
-        w.field(1u16, "secret", &self.secret);
-        w.field(2u16, "count", &self.count);
-        w.field(3u16, "size", &self.size);
-        w.field(4u16, "status", &self.status);
-        w.field(5u16, "part", &self.part);
-        w.field(6u16, "record", &self.record);
-        w.field(7u16, "link", &self.link);
-        w.finish(&self.extra)
+        alma_runtime::codec::write_object(self)
     }
+    #[inline]
     fn is_absent(&self) -> bool {
         alma_runtime::IsEmpty::is_empty(self)
     }
+    #[inline]
     fn to_wire(&self, form: &alma_runtime::codec::Form) -> Option<serde_json::Value> {
         alma_runtime::codec::object_to_wire(self, form)
+    }
+}
+impl std::fmt::Debug for GadgetPost {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        alma_runtime::codec::debug_object(self, f)
+    }
+}
+impl Clone for GadgetPost {
+    #[inline]
+    fn clone(&self) -> Self {
+        alma_runtime::codec::clone_object(self)
+    }
+}
+impl PartialEq for GadgetPost {
+    #[inline]
+    fn eq(&self, other: &Self) -> bool {
+        alma_runtime::codec::eq_object(self, other)
+    }
+}
+impl alma_runtime::codec::Object for GadgetPost {
+    #[inline]
+    fn fields(&self, f: &mut alma_runtime::codec::VisitFields<'_>) {
+        f(
+            &[
+                &self.code,
+                &self.secret,
+                &self.count,
+                &self.size,
+                &self.status,
+                &self.part,
+                &self.record,
+                &self.link,
+            ],
+            &self.extra,
+            &self.wire,
+        )
+    }
+    #[inline]
+    fn fields_mut(&mut self, f: &mut alma_runtime::codec::VisitFieldsMut<'_>) {
+        f(
+            &mut [
+                &mut self.code,
+                &mut self.secret,
+                &mut self.count,
+                &mut self.size,
+                &mut self.status,
+                &mut self.part,
+                &mut self.record,
+                &mut self.link,
+            ],
+            &mut self.extra,
+            &mut self.wire,
+        )
     }
 }
 alma_runtime::serde_via_codec!(GadgetPost);
 impl alma_runtime::Model for GadgetPost {
     const NAME: &'static str = "GadgetPost";
+    #[inline]
     fn xml_model() -> &'static alma_runtime::xml::XmlModel {
         use alma_runtime::xml::{
             ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
@@ -479,32 +686,74 @@ impl alma_runtime::Model for GadgetPost {
         static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
             root: "gadget",
             fields: &[
-                F::new("code", "code", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("secret", "secret", K::Element, None, false, V::Scalar(S::Str)),
-                F::new("count", "count", K::Element, None, false, V::Scalar(S::Int)),
-                F::new("size", "size", K::Element, None, false, V::Scalar(S::Enum)),
-                F::new("status", "status", K::Element, None, false, V::Code),
-                F::new(
-                    "part",
-                    "part",
-                    K::Element,
-                    Some("parts"),
-                    true,
-                    V::Model(
+                F {
+                    key: "code",
+                    name: "code",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "secret",
+                    name: "secret",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
+                F {
+                    key: "count",
+                    name: "count",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Int),
+                },
+                F {
+                    key: "size",
+                    name: "size",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Enum),
+                },
+                F {
+                    key: "status",
+                    name: "status",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Code,
+                },
+                F {
+                    key: "part",
+                    name: "part",
+                    kind: K::Element,
+                    wrapper: Some("parts"),
+                    array: true,
+                    value: V::Model(
                         <crate::gadgets::models::Part as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new(
-                    "record",
-                    "record",
-                    K::Element,
-                    None,
-                    false,
-                    V::Model(
+                },
+                F {
+                    key: "record",
+                    name: "record",
+                    kind: K::Element,
+                    wrapper: None,
+                    array: false,
+                    value: V::Model(
                         <crate::gadgets::models::Record as alma_runtime::Model>::xml_model,
                     ),
-                ),
-                F::new("link", "link", K::Attribute, None, false, V::Scalar(S::Str)),
+                },
+                F {
+                    key: "link",
+                    name: "link",
+                    kind: K::Attribute,
+                    wrapper: None,
+                    array: false,
+                    value: V::Scalar(S::Str),
+                },
             ],
         };
         &MODEL

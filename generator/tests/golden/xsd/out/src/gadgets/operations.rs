@@ -15,6 +15,7 @@ impl GadgetsApi {
     /// Retrieve gadgets.
     ///
     /// `GET /almaws/v1/gadgets` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/gadgets/R0VUIC9hbG1hd3MvdjEvZ2FkZ2V0cw==/)
+    #[inline]
     pub fn list_gadgets(&self) -> ListGadgets {
         ListGadgets {
             req: self
@@ -33,6 +34,7 @@ impl GadgetsApi {
     /// Create gadget.
     ///
     /// `POST /almaws/v1/gadgets` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/gadgets/UE9TVCAvYWxtYXdzL3YxL2dhZGdldHM=/)
+    #[inline]
     pub fn create_gadget(
         &self,
         body: crate::gadgets::models::GadgetPost,
@@ -60,6 +62,7 @@ impl GadgetsApi {
     /// - `gadget_id`
     ///
     /// This operation accepts only XML bodies (MARCXML); it sends XML whatever the client's format.
+    #[inline]
     pub fn update_record(
         &self,
         gadget_id: impl Into<String>,
@@ -92,6 +95,7 @@ impl ListGadgets {
     /// Query parameter `limit`.
     ///
     /// Default: `10`.
+    #[inline]
     pub fn limit(mut self, limit: i64) -> Self {
         self.req = self.req.query("limit", limit.to_string());
         self
@@ -99,11 +103,13 @@ impl ListGadgets {
     /// Query parameter `offset`.
     ///
     /// Default: `0`.
+    #[inline]
     pub fn offset(mut self, offset: i64) -> Self {
         self.req = self.req.query("offset", offset.to_string());
         self
     }
     /// Status. Optional. Valid values are ACTIVE, INACTIVE.
+    #[inline]
     pub fn status(mut self, status: impl Into<ListGadgetsStatus>) -> Self {
         self.req = self
             .req
@@ -118,6 +124,7 @@ impl ListGadgets {
     ///
     /// Records are told apart by `code`: a page that repeats the previous one
     /// ends the stream with an error, and a record two pages share is yielded once.
+    #[inline]
     pub fn into_stream(
         self,
     ) -> alma_runtime::Paginator<
@@ -135,15 +142,9 @@ impl ListGadgets {
                 },
             )
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::gadgets::models::Gadgets>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::gadgets::models::Gadgets> {
         self.req.send()
     }
 }
@@ -157,18 +158,13 @@ pub struct CreateGadget {
 }
 impl CreateGadget {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::gadgets::models::GadgetPost {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::gadgets::models::Gadget>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::gadgets::models::Gadget> {
         self.req.send_with_body(&self.body)
     }
 }
@@ -182,18 +178,13 @@ pub struct UpdateRecord {
 }
 impl UpdateRecord {
     /// The body that will be sent, for changes before `send()`.
+    #[inline]
     pub fn body_mut(&mut self) -> &mut crate::gadgets::models::Gadget {
         &mut self.body
     }
-    /// Sends the request and decodes the response.
-    pub fn send(
-        self,
-    ) -> impl std::future::Future<
-        Output = Result<
-            alma_runtime::Response<crate::gadgets::models::Gadget>,
-            alma_runtime::Error,
-        >,
-    > + Send {
+    /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
+    #[inline]
+    pub fn send(self) -> alma_runtime::ResponseFuture<crate::gadgets::models::Gadget> {
         self.req.send_with_body(&self.body)
     }
 }
