@@ -760,7 +760,7 @@ fn decode_error(
 #[must_use = "a request does nothing until it is awaited"]
 pub struct ResponseFuture<T> {
     inner: std::pin::Pin<Box<dyn std::future::Future<Output = Result<Answer, Error>> + Send>>,
-    // `fn() -> T`: the future holds no `T`, so it is `Send` and `Sync` whatever `T` is.
+    // `fn() -> T`: the future holds no `T`, so it is `Send` whatever `T` is.
     _decodes: std::marker::PhantomData<fn() -> T>,
 }
 

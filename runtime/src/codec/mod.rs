@@ -213,17 +213,18 @@ fn read_fields(
     );
     // Keys usually arrive in the schema's order: the search starts after the last one found.
     let mut next = 0;
-    let (e, w) = decode_object(node, name, &mut |key, value, r| match find_key(
-        model.fields,
-        key,
-        next,
-    ) {
-        Some(i) => {
-            next = i + 1;
-            fields[i].read(value, r, i as u16)?;
-            Ok(None)
+    let (e, w) = decode_object(node, name, &mut |key, value, r| {
+        // A description without its field (never generated) leaves the key unknown, kept in
+        // `extra`, rather than panicking.
+        let found = find_key(model.fields, key, next).filter(|&i| i < fields.len());
+        match found {
+            Some(i) => {
+                next = i + 1;
+                fields[i].read(value, r, i as u16)?;
+                Ok(None)
+            }
+            None => Ok(Some(value)),
         }
-        None => Ok(Some(value)),
     })?;
     *extra = e;
     *wire = w;
@@ -322,6 +323,11 @@ pub fn write_object<T: Object + crate::body::Model>(value: &T) -> Value {
 fn write_from(model: &crate::xml::XmlModel, value: &dyn Object) -> Value {
     let mut out = Value::Null;
     value.fields(&mut |fields, extra, wire| {
+        debug_assert_eq!(
+            model.fields.len(),
+            fields.len(),
+            "one description per field"
+        );
         let mut w = ObjectWriter::new(wire);
         for (i, (field, x)) in fields.iter().zip(model.fields).enumerate() {
             w.put(i as u16, x.key, *field);
