@@ -19,7 +19,8 @@ struct Thing {
     wire: alma_runtime::Wire,
 }
 
-/// Written by hand the way the generator writes it.
+/// Written by hand over the codec's lower-level API (`decode_object`, `ObjectWriter`), which
+/// stays public for such types (`CodeValue` uses it too).
 impl Codec for Thing {
     fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
         let mut out = Thing::default();

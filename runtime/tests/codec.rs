@@ -2,12 +2,14 @@
 //! absent fields on encode, values written back as they arrived, error paths, duplicate keys,
 //! and serde interop.
 
-use alma_runtime::codec::{decode_object, Codec, DecodeError, Node, ObjectWriter};
-use alma_runtime::{CodeValue, Extra, Wire};
+use alma_runtime::codec::{self, Codec, DecodeError, Node};
+use alma_runtime::xml::{ScalarKind, XmlField, XmlKind, XmlModel, XmlValue};
+use alma_runtime::{CodeValue, Extra, Model, Wire};
 use serde_json::{json, Value};
 
-/// A model written the way the generator writes them.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// A model written the way the generator writes them: `Object` lists the fields in the order of
+/// the XML description, whose keys name them, and the codec is the runtime's over that list.
+#[derive(Default)]
 struct Loan {
     id: String,
     renewable: Option<bool>,
@@ -19,62 +21,95 @@ struct Loan {
     wire: Wire,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Default)]
 struct Note {
     text: Option<String>,
     extra: Extra,
     wire: Wire,
 }
 
-impl Codec for Loan {
-    fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
-        let mut out = Loan::default();
-        let (extra, wire) = decode_object(node, "Loan", &mut |k, v, r| {
-            match k {
-                "id" => out.id = r.read(0, v)?,
-                "renewable" => out.renewable = r.read(1, v)?,
-                "fine" => out.fine = r.read(2, v)?,
-                "count" => out.count = r.read(3, v)?,
-                "status" => out.status = r.read(4, v)?,
-                "note" => out.notes = r.read(5, v)?,
-                _ => return Ok(Some(v)),
+/// What the generator prints for each model: the codec, `Debug`, `Clone` and `PartialEq`
+/// through the field list, `Object` and `Model`.
+macro_rules! model {
+    ($ty:ident, $root:literal, [$($field:ident),*], $fields:expr) => {
+        impl Codec for $ty {
+            fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
+                codec::read_object(node)
             }
-            Ok(None)
-        })?;
-        Ok(Loan { extra, wire, ..out })
-    }
+            fn to_value(&self) -> Value {
+                codec::write_object(self)
+            }
+            fn to_wire(&self, form: &codec::Form) -> Option<Value> {
+                codec::object_to_wire(self, form)
+            }
+        }
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                codec::debug_object(self, f)
+            }
+        }
+        impl Clone for $ty {
+            fn clone(&self) -> Self {
+                codec::clone_object(self)
+            }
+        }
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                codec::eq_object(self, other)
+            }
+        }
+        impl codec::Object for $ty {
+            fn fields(&self, f: &mut codec::VisitFields<'_>) {
+                f(&[$(&self.$field),*], &self.extra, &self.wire)
+            }
+            fn fields_mut(&mut self, f: &mut codec::VisitFieldsMut<'_>) {
+                f(&mut [$(&mut self.$field),*], &mut self.extra, &mut self.wire)
+            }
+        }
+        impl Model for $ty {
+            const NAME: &'static str = stringify!($ty);
+            fn xml_model() -> &'static XmlModel {
+                static MODEL: XmlModel = XmlModel {
+                    root: $root,
+                    fields: $fields,
+                };
+                &MODEL
+            }
+        }
+    };
+}
 
-    fn to_value(&self) -> Value {
-        let mut w = ObjectWriter::new(&self.wire);
-        w.field(0, "id", &self.id);
-        w.field(1, "renewable", &self.renewable);
-        w.field(2, "fine", &self.fine);
-        w.field(3, "count", &self.count);
-        w.field(4, "status", &self.status);
-        w.field(5, "note", &self.notes);
-        w.finish(&self.extra)
+const fn element(key: &'static str, array: bool, value: XmlValue) -> XmlField {
+    XmlField {
+        key,
+        name: key,
+        kind: XmlKind::Element,
+        wrapper: None,
+        array,
+        value,
     }
 }
 
-impl Codec for Note {
-    fn from_node(node: Node<'_>) -> Result<Self, DecodeError> {
-        let mut out = Note::default();
-        let (extra, wire) = decode_object(node, "Note", &mut |k, v, r| {
-            match k {
-                "text" => out.text = r.read(0, v)?,
-                _ => return Ok(Some(v)),
-            }
-            Ok(None)
-        })?;
-        Ok(Note { extra, wire, ..out })
-    }
+model!(
+    Loan,
+    "loan",
+    [id, renewable, fine, count, status, notes],
+    &[
+        element("id", false, XmlValue::Scalar(ScalarKind::Str)),
+        element("renewable", false, XmlValue::Scalar(ScalarKind::Bool)),
+        element("fine", false, XmlValue::Scalar(ScalarKind::Num)),
+        element("count", false, XmlValue::Scalar(ScalarKind::Int)),
+        element("status", false, XmlValue::Code),
+        element("note", true, XmlValue::Model(<Note as Model>::xml_model)),
+    ]
+);
 
-    fn to_value(&self) -> Value {
-        let mut w = ObjectWriter::new(&self.wire);
-        w.field(0, "text", &self.text);
-        w.finish(&self.extra)
-    }
-}
+model!(
+    Note,
+    "note",
+    [text],
+    &[element("text", false, XmlValue::Scalar(ScalarKind::Str))]
+);
 
 fn decode<T: Codec>(v: Value) -> Result<T, DecodeError> {
     let text = v.to_string();

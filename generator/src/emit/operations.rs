@@ -477,12 +477,11 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             #body_accessor
             #paginator
 
-            // Like every forwarding function of a builder, `#[inline]`: a program compiles
-            // the operations it uses.
             /// Sends the request and decodes the response: a named future (`Send`, `Unpin`).
             // The runtime's boxed future, not an `async fn` or `impl Future` of our own: a
             // state machine per operation, or proving an opaque type `Send` per operation, was
-            // a large part of the crate's compile time.
+            // a large part of the crate's compile time. `#[inline]` like every forwarding
+            // function of a builder: a program compiles the operations it uses.
             #[inline]
             pub fn send(self) -> alma_runtime::ResponseFuture<#response> {
                 #send
