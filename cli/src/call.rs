@@ -51,7 +51,89 @@ pub fn request(
     settings_format: Option<Format>,
 ) -> Result<RequestBuilder, Failure> {
     let mut req = client.request(&op.spec);
-    for p in op.params {
+    let given = |name: &str| -> Option<String> {
+        let p = op.param(name)?;
+        if p.fixed.is_some() {
+            return p.fixed.map(str::to_owned);
+        }
+        let id = crate::commands::arg_id(p);
+        match p.ty {
+            alma_runtime::registry::ParamType::Integer => {
+                m.get_one::<i64>(&id).map(|v| v.to_string())
+            }
+            alma_runtime::registry::ParamType::Number => {
+                m.get_one::<f64>(&id).map(|v| v.to_string())
+            }
+            _ => m.get_one::<String>(&id).cloned(),
+        }
+    };
+    // The way the call is made must be one Alma's documentation allows; a secret the chosen way
+    // needs is then read (its value is never an argument).
+    let needs_secret = |name: &str| {
+        op.choices.iter().any(|c| {
+            c.variants.iter().any(|v| {
+                v.required.contains(&name)
+                    && match (c.selector, v.value) {
+                        (Some(s), Some(value)) => given(s)
+                            .or_else(|| op.param(s).and_then(|p| p.default).map(str::to_owned))
+                            .is_some_and(|g| g.eq_ignore_ascii_case(value)),
+                        _ => true,
+                    }
+            })
+        }) || op
+            .param(name)
+            .is_some_and(|p| p.required && p.choice.is_none())
+    };
+    let mut secrets: Vec<(&'static alma_runtime::registry::ParamInfo, String)> = Vec::new();
+    for p in op.params.iter().filter(|p| p.secret) {
+        let id = crate::commands::arg_id(p);
+        let flag = crate::commands::secret_env_flag(p);
+        let value = match m.get_one::<String>(&id) {
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                Failure::Usage(format!("--{flag} {var}: no such environment variable"))
+            })?),
+            None if needs_secret(p.name) => {
+                if !std::io::stdin().is_terminal() {
+                    return Err(Failure::Usage(format!(
+                        "{}: {} is needed: name the environment variable that holds it with --{flag}",
+                        op.spec.name, p.name
+                    )));
+                }
+                Some(
+                    rpassword::prompt_password(format!("{}: ", p.name))
+                        .map_err(|e| Failure::Usage(format!("{}: {e}", p.name)))?,
+                )
+            }
+            None => None,
+        };
+        if let Some(v) = value {
+            secrets.push((p, v));
+        }
+    }
+    let with_secrets = |name: &str| {
+        if secrets.iter().any(|(p, _)| p.name == name) {
+            Some(String::new())
+        } else {
+            given(name)
+        }
+    };
+    op.check_choices(&with_secrets).map_err(|v| {
+        Failure::Usage(format!(
+            "{}: {}",
+            op.spec.name,
+            flags_in(op, &v.to_string())
+        ))
+    })?;
+    for (p, v) in secrets {
+        if let Some(h) = p.header {
+            req = req.secret_header(h, alma_runtime::Secret::from(v), p.url_encoded);
+        }
+    }
+    for p in op.params.iter().filter(|p| !p.secret) {
+        if let Some(v) = p.fixed {
+            req = req.query(p.name, v.to_owned());
+            continue;
+        }
         let id = crate::commands::arg_id(p);
         let value = match p.ty {
             alma_runtime::registry::ParamType::Integer => {
@@ -65,7 +147,7 @@ pub fn request(
         if let Some(v) = value {
             req = match p.location {
                 ParamIn::Path => req.path_param(p.name, v),
-                ParamIn::Query => req.query(p.name, v),
+                ParamIn::Query | ParamIn::Header => req.query(p.name, v),
             };
         }
     }
@@ -75,6 +157,39 @@ pub fn request(
         None => settings_format.unwrap_or(Format::Json),
     };
     Ok(req.format(format))
+}
+
+/// A message about parameters, with each parameter named as its flag (`circ_desk` →
+/// `--circ-desk`).
+fn flags_in(op: &OperationInfo, message: &str) -> String {
+    let mut out = message.to_owned();
+    let mut params: Vec<&alma_runtime::registry::ParamInfo> = op
+        .params
+        .iter()
+        .filter(|p| p.location != ParamIn::Path)
+        .collect();
+    // Longer names first, so `work_order_type` is not half-replaced by a shorter one.
+    params.sort_by_key(|p| std::cmp::Reverse(p.name.len()));
+    for p in params {
+        let flag = if p.secret {
+            crate::commands::secret_env_flag(p)
+        } else {
+            crate::commands::flag(p.name)
+        };
+        out = out
+            .split(' ')
+            .map(|w| {
+                let (word, rest) = w.split_at(w.trim_end_matches(',').len());
+                if word == p.name {
+                    format!("--{flag}{rest}")
+                } else {
+                    w.to_owned()
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+    }
+    out
 }
 
 /// A body from a file or stdin, in the format its first character says, checked against the

@@ -46,8 +46,14 @@ pub fn flag(p: &str) -> String {
 pub fn arg_id(p: &alma_runtime::registry::ParamInfo) -> String {
     match p.location {
         ParamIn::Path => p.name.to_owned(),
-        ParamIn::Query => flag(p.name),
+        ParamIn::Query | ParamIn::Header => flag(p.name),
     }
+}
+
+/// A secret parameter's flag: the name of the environment variable that holds it (a secret is
+/// never a value on the command line, where `ps` and shell history would show it).
+pub fn secret_env_flag(p: &alma_runtime::registry::ParamInfo) -> String {
+    format!("{}-env", flag(p.name))
 }
 
 /// Values of an enumerated parameter: each of a comma-separated list must be a documented one
@@ -167,15 +173,33 @@ pub fn operation(op: &'static OperationInfo, for_batch: bool) -> Command {
                 .help(p.description.map(first_line).unwrap_or_default()),
         );
     }
-    for p in op.params.iter().filter(|p| p.location == ParamIn::Query) {
+    // Parameters the method sends itself (the one documented value) are not flags.
+    for p in op
+        .params
+        .iter()
+        .filter(|p| p.location != ParamIn::Path && p.fixed.is_none())
+    {
         let mut help = p.description.map(first_line).unwrap_or_default();
         if let Some(d) = p.default.filter(|d| !d.is_empty()) {
             help.push_str(&format!(" [Alma's default: {d}]"));
         }
+        if p.secret {
+            // Asked on the terminal when the chosen way needs it and this is not given.
+            c = c.arg(
+                Arg::new(arg_id(p))
+                    .long(secret_env_flag(p))
+                    .value_name("VAR")
+                    .required(false)
+                    .help(format!(
+                        "{help} — the name of the environment variable that holds it (asked on a terminal otherwise; never a value on the command line)"
+                    )),
+            );
+            continue;
+        }
         let arg = Arg::new(arg_id(p))
             .long(flag(p.name))
             .value_name("VALUE")
-            .required(p.required)
+            .required(p.required && p.choice.is_none())
             .help(help);
         let arg = match p.ty {
             ParamType::Integer => arg.value_parser(clap::value_parser!(i64)),
@@ -185,6 +209,22 @@ pub fn operation(op: &'static OperationInfo, for_batch: bool) -> Command {
             ParamType::String => arg,
         };
         c = c.arg(arg);
+    }
+    // An either/or group: exactly one of its members, clap naming both flags otherwise.
+    for choice in op.choices.iter().filter(|c| c.selector.is_none()) {
+        let members: Vec<String> = choice
+            .variants
+            .iter()
+            .flat_map(|v| v.required.iter())
+            .filter_map(|n| op.param(n))
+            .map(arg_id)
+            .collect();
+        c = c.group(
+            clap::ArgGroup::new(choice.name)
+                .args(members)
+                .required(true)
+                .multiple(false),
+        );
     }
     if op.has_request_body {
         c = c.arg(

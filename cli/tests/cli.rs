@@ -322,6 +322,184 @@ async fn a_batch_killed_at_any_moment_applies_every_row_exactly_once() {
     println!("{kills} kills; every row applied once");
 }
 
+/// Calls as Alma's prose describes them: a job's instances by its id alone; a scan-in at a desk
+/// or a department, never both or neither (a usage error naming the two flags, nothing sent);
+/// a password read from the environment variable a flag names, sent in its header, never
+/// printed by `-v`, never a flag's value; a 204 answer printed as nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_as_alma_documents_them() {
+    let sim = sim(3).await;
+    let dir = tempfile::tempdir().unwrap();
+    let call = |args: &[&str]| {
+        let mut c = alma(&sim, dir.path());
+        c.args(args).stdin(Stdio::null());
+        c
+    };
+    let out = run(call(&["conf", "list-job-instances", "M123", "-v"]));
+    let err = text(&out.stderr);
+    assert!(!err.contains("Mandatory field is missing"), "{err}");
+    assert!(
+        err.contains("/almaws/v1/conf/jobs/M123/instances (as"),
+        "{err}"
+    );
+    assert!(!err.contains("submit_date"), "{err}");
+
+    let scan = [
+        "bibs",
+        "scan-in-item",
+        "99",
+        "22",
+        "23",
+        "--library",
+        "MAIN",
+    ];
+    let before = sim.stats().method("POST");
+    let both = run(call(
+        &[&scan[..], &["--circ-desk", "D1", "--department", "X"]].concat(),
+    ));
+    let err = text(&both.stderr);
+    assert_eq!(both.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--circ-desk") && err.contains("--department"),
+        "{err}"
+    );
+    let neither = run(call(&scan));
+    let err = text(&neither.stderr);
+    assert_eq!(neither.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--circ-desk") && err.contains("--department"),
+        "{err}"
+    );
+    let done_at_desk = run(call(
+        &[&scan[..], &["--circ-desk", "D1", "--done", "true"]].concat(),
+    ));
+    let err = text(&done_at_desk.stderr);
+    assert_eq!(done_at_desk.status.code(), Some(2), "{err}");
+    assert!(err.contains("--done does not go with --circ-desk"), "{err}");
+    assert_eq!(sim.stats().method("POST"), before, "nothing was sent");
+
+    const PASSWORD: &str = "cli-patron-pw-0042";
+    let on_cli = run(call(&[
+        "users",
+        "authenticate-or-refresh-user",
+        "sim0000001",
+        "--op",
+        "auth",
+        "--password",
+        PASSWORD,
+    ]));
+    assert_eq!(
+        on_cli.status.code(),
+        Some(2),
+        "a password is never a flag's value"
+    );
+    let no_terminal = run(call(&[
+        "users",
+        "authenticate-or-refresh-user",
+        "sim0000001",
+        "--op",
+        "auth",
+    ]));
+    let err = text(&no_terminal.stderr);
+    assert_eq!(no_terminal.status.code(), Some(2), "{err}");
+    assert!(err.contains("--password-env"), "{err}");
+    let mut c = call(&[
+        "users",
+        "authenticate-or-refresh-user",
+        "sim0000001",
+        "--op",
+        "auth",
+        "--password-env",
+        "PATRON_PW",
+        "-v",
+    ]);
+    c.env("PATRON_PW", PASSWORD);
+    let out = run(c);
+    let (o, e) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{e}");
+    assert!(e.contains("HTTP 204"), "{e}");
+    assert!(o.is_empty(), "{o}");
+    assert!(!o.contains(PASSWORD) && !e.contains(PASSWORD), "{e}");
+    let refresh = run(call(&[
+        "users",
+        "authenticate-or-refresh-user",
+        "sim0000001",
+        "--op",
+        "refresh",
+    ]));
+    assert!(
+        refresh.status.success(),
+        "a refresh needs no password: {}",
+        text(&refresh.stderr)
+    );
+}
+
+/// Two runs on one journal, the second started 2 s after the first (a cron overlap): the second
+/// refuses at once naming the first's process, and every row is applied exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_batch_on_the_same_journal_refuses_while_the_first_runs() {
+    const ROWS: usize = 120;
+    let sim = sim(ROWS).await;
+    let dir = tempfile::tempdir().unwrap();
+    rows(dir.path(), ROWS);
+    let batch = |sim: &Simulator| {
+        let mut c = alma(sim, dir.path());
+        c.args([
+            "batch",
+            "--input",
+            "rows.csv",
+            "--apply",
+            "--concurrency",
+            "4",
+            "--",
+            "users",
+            "update-user",
+            "{id}",
+            "--set",
+            "job_description={job}",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+        c
+    };
+    let first = batch(&sim).spawn().unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let started = std::time::Instant::now();
+    let second = batch(&sim).output().unwrap();
+    let refused_in = started.elapsed();
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    let err = text(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("in use by another alma batch") && err.contains("process "),
+        "{err}"
+    );
+    assert!(
+        refused_in < Duration::from_secs(2),
+        "refused only after {refused_in:?}"
+    );
+    // The first was still running when the second was refused: it applied every row.
+    assert!(
+        text(&first.stderr).contains(&format!("applied {ROWS}")),
+        "{}",
+        text(&first.stderr)
+    );
+    let stats = sim.stats();
+    for i in 1..=ROWS {
+        let path = format!("/almaws/v1/users/sim{i:07}");
+        assert_eq!(stats.puts.get(&path), Some(&1), "{path}");
+    }
+    // Once the first has ended, the journal is free again.
+    let out = batch(&sim).output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!("skipped (done before) {ROWS}")),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profiles_keys_from_commands_and_the_environment_over_them() {
     let sim = sim(2).await;

@@ -33,6 +33,9 @@ pub fn write_bundle(store: &Store, config: &Config, out: &Path) -> Result<Vec<St
         Ok(())
     };
     let drop_undefined = config.corrections.defaults.drop_undefined_required;
+    // The calls as the IR reconciled them from Alma's prose (`lower/prose.rs`), so a mock
+    // server judges what the SDK sends by what Alma documents, not by the spec's flags.
+    let api = crate::lower::lower(store, config, env!("CARGO_PKG_VERSION"))?;
     for (id, doc) in store.docs() {
         let mut value = doc.value.clone();
         if drop_undefined {
@@ -40,6 +43,9 @@ pub fn write_bundle(store: &Store, config: &Config, out: &Path) -> Result<Vec<St
         }
         match id {
             DocId::Area(area) => {
+                if let Some(a) = api.areas.iter().find(|a| &a.name == area) {
+                    apply_prose(&mut value, a);
+                }
                 rewrite_refs(store, id, &mut value, "../schemas/");
                 if let Some(paths) = value.get_mut("paths").and_then(Value::as_object_mut) {
                     for c in config.corrections.paths.iter().filter(|c| &c.area == area) {
@@ -69,6 +75,78 @@ pub fn write_bundle(store: &Store, config: &Config, out: &Path) -> Result<Vec<St
         }
     }
     Ok(written)
+}
+
+/// Each operation's parameters as the IR has them: requiredness from the prose (a member of a
+/// choice is optional on its own: which ones go together is the IR's), a secret moved into the
+/// header it goes in, and no declared content for a 204 answer.
+fn apply_prose(doc: &mut Value, area: &crate::ir::Area) {
+    use crate::ir::ParamIn;
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for op in &area.operations {
+        let Some(item) = paths.get_mut(&op.spec_path).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let shared: Vec<Value> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        let Some(o) = item
+            .get_mut(&op.method.as_str().to_ascii_lowercase())
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        let params = o
+            .entry("parameters")
+            .or_insert_with(|| Value::Array(Vec::new()));
+        let Some(list) = params.as_array_mut() else {
+            continue;
+        };
+        for p in op.params.iter().filter(|p| p.location != ParamIn::Path) {
+            let is = |v: &Value| {
+                v.get("name").and_then(Value::as_str) == Some(p.name.as_str())
+                    && v.get("in").and_then(Value::as_str) == Some("query")
+            };
+            // A path-level parameter is overridden at the operation's level.
+            let at = match list.iter().position(is) {
+                Some(i) => i,
+                None => match shared.iter().find(|v| is(v)) {
+                    Some(v) => {
+                        list.push(v.clone());
+                        list.len() - 1
+                    }
+                    None => continue,
+                },
+            };
+            let entry = &mut list[at];
+            entry["required"] = Value::Bool(p.required && p.choice.is_none());
+            if let (ParamIn::Header, Some(h)) = (p.location, &p.header) {
+                entry["in"] = Value::String("header".into());
+                entry["name"] = Value::String(h.clone());
+            }
+        }
+        if op.no_content {
+            if let Some(r) = o.get_mut("responses").and_then(Value::as_object_mut) {
+                let success: Vec<String> =
+                    r.keys().filter(|k| k.starts_with('2')).cloned().collect();
+                let description = success
+                    .first()
+                    .and_then(|k| r[k].get("description").cloned())
+                    .unwrap_or_else(|| Value::String("No Content".into()));
+                for k in success {
+                    r.remove(&k);
+                }
+                r.insert(
+                    "204".into(),
+                    serde_json::json!({ "description": description }),
+                );
+            }
+        }
+    }
 }
 
 /// Points external refs at local files (`prefix` + name) and replaces refs to missing files.

@@ -83,6 +83,56 @@ pub struct Corrections {
     /// Writes a read-only API key may make, as the spec's prose says.
     #[serde(default, rename = "read_only")]
     pub read_only: Vec<ReadOnlyCorrection>,
+    /// Where Alma's prose is read ambiguously by the generator's rules (`lower/prose.rs`).
+    #[serde(default, rename = "prose")]
+    pub prose: Vec<ProseCorrection>,
+    /// Success answers whose schema is not what Alma sends.
+    #[serde(default, rename = "response")]
+    pub responses: Vec<ResponseCorrection>,
+}
+
+/// An operation whose success answer the spec describes with the wrong schema: the `$ref`
+/// `from` of its 2xx responses becomes `to` (written as upstream writes refs). `evidence` names
+/// a recorded answer of real Alma's that shows it. Applied to the spec as it is loaded; stale
+/// when the operation no longer refers to `from`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResponseCorrection {
+    pub area: String,
+    /// `METHOD path` as written upstream.
+    pub operation: String,
+    pub from: String,
+    pub to: String,
+    pub why: String,
+    pub evidence: String,
+}
+
+/// A parameter whose prose the rules of `lower/prose.rs` do not read, or read ambiguously: the
+/// decision, and the sentence (`quote`, from the parameter's or the operation's description)
+/// that makes it. Without that sentence (the prose changed) the entry is not applied and is
+/// reported stale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProseCorrection {
+    pub area: String,
+    /// `METHOD path` as written upstream.
+    pub operation: String,
+    pub param: String,
+    pub decide: ProseDecide,
+    pub quote: String,
+    pub why: String,
+}
+
+/// What a [`ProseCorrection`] decides.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProseDecide {
+    /// Required (where it stands: in its variant, when it belongs to one).
+    Required,
+    /// Sent by the method itself, though its prose says "optional".
+    Fixed,
+    /// Goes with the either/or member `with` (an optional parameter of its variant).
+    With(String),
 }
 
 /// A non-GET operation that Alma lets a read-only API key call (it alters no data), when its
@@ -283,6 +333,8 @@ impl Config {
         self.corrections.paths.retain(|p| keep(&p.area));
         self.corrections.overlays.retain(|o| keep(&o.area));
         self.corrections.read_only.retain(|r| keep(&r.area));
+        self.corrections.prose.retain(|r| keep(&r.area));
+        self.corrections.responses.retain(|r| keep(&r.area));
         self.corrections
             .param_values
             .explicit

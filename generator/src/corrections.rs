@@ -64,6 +64,37 @@ pub fn stale(config: &Config, store: &Store, api: &Api) -> Vec<String> {
             Some(_) => {}
         }
     }
+    for c in &config.corrections.responses {
+        if !store.responses_corrected.contains(&c.operation) {
+            out.push(format!(
+                "[[response]] {} {}: the operation no longer answers with {} (not applied)",
+                c.area, c.operation, c.from
+            ));
+        }
+    }
+    for c in &config.corrections.prose {
+        let op = api
+            .areas
+            .iter()
+            .filter(|a| a.name == c.area)
+            .flat_map(|a| &a.operations)
+            .find(|op| op.key() == c.operation);
+        match op {
+            None => out.push(format!(
+                "[[prose]] {} {}: no such operation any more",
+                c.area, c.operation
+            )),
+            Some(op) if !op.params.iter().any(|p| p.name == c.param) => out.push(format!(
+                "[[prose]] {} {}: no parameter {:?} any more",
+                c.area, c.operation, c.param
+            )),
+            Some(op) if !op.prose.iter().any(|d| d.correction && d.param.as_deref() == Some(c.param.as_str())) => out.push(format!(
+                "[[prose]] {} {} {:?}: the descriptions no longer say what the entry quotes (not applied)",
+                c.area, c.operation, c.param
+            )),
+            Some(_) => {}
+        }
+    }
     for o in &store.overlays {
         for op in &o.upstream_has {
             out.push(format!(

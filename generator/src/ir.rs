@@ -208,6 +208,97 @@ pub struct Operation {
     /// The enum of the error codes the operation documents (`GetUserError`), when it documents
     /// any (set by the `error_codes` pass).
     pub error_enum: Option<String>,
+    /// Parameters that go together, as one argument of the method whose type lets a program
+    /// send only what Alma's prose allows (set by the `prose` pass).
+    pub choices: Vec<Choice>,
+    /// Alma answers success with no content (HTTP 204), as the operation's description says,
+    /// whatever response the spec declares: the method gives `()` (set by the `prose` pass).
+    pub no_content: bool,
+    /// Where Ex Libris's prose overrules the spec's flags for this operation, and where it was
+    /// read but deliberately not followed (set by the `prose` pass; listed in the report).
+    pub prose: Vec<ProseDecision>,
+}
+
+/// Parameters of which a call sends one group: an either/or group ("Send either this parameter
+/// or the department parameter": one variant per parameter), or the values of an `op` parameter
+/// whose documented values take different parameters ("Relevant for op=auth": one variant per
+/// value, carrying its own). One argument of the method, typed as an enum of the variants.
+#[derive(Debug, Clone, Serialize)]
+pub struct Choice {
+    /// UpperCamelCase type name, unique in the area's module (`ScanInItemCircDeskOrDepartment`).
+    pub name: String,
+    /// The method's argument (`circ_desk_or_department`, `op`).
+    pub arg: String,
+    /// For a choice of values: the parameter whose value names the variant (`op`).
+    pub selector: Option<String>,
+    pub variants: Vec<ChoiceVariant>,
+}
+
+/// One way to call: the selector's value it sends, and the parameters that go with it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChoiceVariant {
+    /// UpperCamelCase case name (`CircDesk`, `Auth`).
+    pub variant: String,
+    /// snake_case constructor name (`circ_desk`, `auth`).
+    pub constructor: String,
+    /// The selector's value on the wire, for a choice of values.
+    pub value: Option<String>,
+    /// Wire names of the parameters this variant must send.
+    pub required: Vec<String>,
+    /// Wire names of the parameters this variant may send.
+    pub optional: Vec<String>,
+}
+
+/// What the prose of a parameter or an operation said, and what the IR made of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProseDecision {
+    /// The parameter it concerns, if one.
+    pub param: Option<String>,
+    pub kind: ProseKind,
+    /// The sentence it came from, as written upstream.
+    pub quote: String,
+    /// Where the sentence is: `parameter` or `operation` description.
+    pub from: &'static str,
+    /// Decided by an entry of `specs/corrections.toml` (`[[prose]]`) rather than a rule.
+    pub correction: bool,
+    /// For [`ProseKind::Left`]: why the prose is not followed.
+    pub reason: Option<String>,
+}
+
+/// The kinds of [`ProseDecision`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum ProseKind {
+    /// Required in the spec, optional in the prose ("Optional.", "Needed when …").
+    RequiredToOptional,
+    /// Optional in the spec, required in the prose ("Mandatory.").
+    OptionalToRequired,
+    /// A member of an either/or group.
+    EitherOr,
+    /// Relevant only with one value of the selector ("Relevant for op=auth").
+    Condition,
+    /// A required parameter with one documented value: the method sends it itself.
+    Fixed,
+    /// A secret the prose lets us send in a header instead of the URL.
+    SecretToHeader,
+    /// Success is HTTP 204 with no content.
+    NoContent,
+    /// Read, and deliberately not followed (see the reason).
+    Left,
+}
+
+impl ProseKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProseKind::RequiredToOptional => "required→optional",
+            ProseKind::OptionalToRequired => "optional→required",
+            ProseKind::EitherOr => "either/or",
+            ProseKind::Condition => "condition",
+            ProseKind::Fixed => "fixed value",
+            ProseKind::SecretToHeader => "secret to header",
+            ProseKind::NoContent => "no-content",
+            ProseKind::Left => "left",
+        }
+    }
 }
 
 /// How a list operation is walked to the end.
@@ -344,6 +435,8 @@ pub struct ErrorCode {
 pub enum ParamIn {
     Path,
     Query,
+    /// A request header (a secret the prose lets us send there: `Exl-User-Pw`).
+    Header,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -361,6 +454,17 @@ pub struct Param {
     pub schema_enum: Vec<String>,
     /// The area's [`ParamEnum`] that types this parameter (set by the `param_values` pass).
     pub enum_type: Option<String>,
+    /// A required parameter with one documented value: the method sends this value itself
+    /// (set by the `prose` pass).
+    pub fixed: Option<String>,
+    /// A secret (a password): sent in [`Param::header`], redacted wherever printed.
+    pub secret: bool,
+    /// For [`ParamIn::Header`]: the header's name (`Exl-User-Pw`).
+    pub header: Option<String>,
+    /// The header's value is percent-encoded ("sent, URL-encoded, in the header named …").
+    pub url_encoded: bool,
+    /// The [`Choice`] (by name) this parameter belongs to.
+    pub choice: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -38,6 +38,56 @@ pub struct Report {
     /// What each operation does to the records it addresses (`area.operation` →, see
     /// `lower/resources.rs`): what the local Alma and `alma batch` go by.
     pub resources: BTreeMap<String, crate::ir::Resource>,
+    /// Where Ex Libris's prose overrules the spec's flags (`lower/prose.rs`): every decision
+    /// with the sentence it came from, and what was read and deliberately left.
+    pub prose: ProseReport,
+}
+
+/// The `prose` section of the report.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProseReport {
+    /// Decisions by kind (`required→optional` …).
+    pub counts: BTreeMap<&'static str, usize>,
+    /// Every decision, by `area.operation`.
+    pub decisions: BTreeMap<String, Vec<crate::ir::ProseDecision>>,
+    /// The choices methods take (`area.operation` → the choices).
+    pub choices: BTreeMap<String, Vec<crate::ir::Choice>>,
+}
+
+impl ProseReport {
+    /// One line: `prose: 22 required→optional, 12 optional→required, …`.
+    pub fn line(&self) -> String {
+        let order = [
+            crate::ir::ProseKind::RequiredToOptional,
+            crate::ir::ProseKind::OptionalToRequired,
+            crate::ir::ProseKind::EitherOr,
+            crate::ir::ProseKind::Condition,
+            crate::ir::ProseKind::Fixed,
+            crate::ir::ProseKind::SecretToHeader,
+            crate::ir::ProseKind::NoContent,
+        ];
+        let mut parts: Vec<String> = order
+            .iter()
+            .map(|k| {
+                format!(
+                    "{} {}",
+                    self.counts.get(k.as_str()).copied().unwrap_or(0),
+                    k.as_str()
+                )
+            })
+            .collect();
+        let choices: usize = self.choices.values().map(Vec::len).sum();
+        parts.push(format!("{choices} choices as types"));
+        let left = self
+            .counts
+            .get(crate::ir::ProseKind::Left.as_str())
+            .copied()
+            .unwrap_or(0);
+        format!(
+            "prose: {}; {left} left as the spec says (reasons in codegen-report.json)",
+            parts.join(", ")
+        )
+    }
 }
 
 /// Query parameters (one per operation and name) by Rust type.
@@ -201,8 +251,29 @@ impl Report {
         let mut list_record_ids = BTreeMap::new();
         let mut overlay_operations = BTreeMap::new();
         let mut resources = BTreeMap::new();
+        let mut prose = ProseReport::default();
         for a in &api.areas {
             for op in &a.operations {
+                let key = format!("{}.{}", a.name, op.name);
+                for d in &op.prose {
+                    // An either/or group is counted once per group, not per member.
+                    if d.kind != crate::ir::ProseKind::EitherOr {
+                        *prose.counts.entry(d.kind.as_str()).or_default() += 1;
+                    }
+                }
+                let groups = op.choices.iter().filter(|c| c.selector.is_none()).count();
+                if groups > 0 {
+                    *prose
+                        .counts
+                        .entry(crate::ir::ProseKind::EitherOr.as_str())
+                        .or_default() += groups;
+                }
+                if !op.prose.is_empty() {
+                    prose.decisions.insert(key.clone(), op.prose.clone());
+                }
+                if !op.choices.is_empty() {
+                    prose.choices.insert(key.clone(), op.choices.clone());
+                }
                 resources.insert(format!("{}.{}", a.name, op.name), op.resource.clone());
                 if let Some(o) = &op.overlay {
                     overlay_operations.insert(format!("{}.{}", a.name, op.name), o.clone());
@@ -220,6 +291,7 @@ impl Report {
             }
         }
         Report {
+            prose,
             list_record_ids,
             overlay_operations,
             resources,

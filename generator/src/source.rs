@@ -104,6 +104,8 @@ pub struct Store {
     pub derived: BTreeSet<DocId>,
     /// What each overlay of ours (`[[overlay]]` in `specs/corrections.toml`) did.
     pub overlays: Vec<OverlayUse>,
+    /// Operations (`METHOD path`) whose `[[response]]` correction matched.
+    pub responses_corrected: BTreeSet<String>,
 }
 
 /// What an overlay did to its area's spec.
@@ -117,6 +119,42 @@ pub struct OverlayUse {
     pub upstream_has: Vec<String>,
     /// Whether the source operation's description still says what the overlay quotes.
     pub quote_found: bool,
+}
+
+/// Points the 2xx answers of `c`'s operation at `c.to` where they refer to `c.from`; whether
+/// any did.
+fn correct_response(value: &mut Value, c: &crate::config::ResponseCorrection) -> bool {
+    let Some((method, path)) = c.operation.split_once(' ') else {
+        return false;
+    };
+    let Some(responses) = value
+        .pointer_mut(&format!(
+            "/paths/{}/{}/responses",
+            path.replace('~', "~0").replace('/', "~1"),
+            method.to_ascii_lowercase()
+        ))
+        .and_then(Value::as_object_mut)
+    else {
+        return false;
+    };
+    let mut changed = false;
+    for (status, r) in responses.iter_mut() {
+        if !status.starts_with('2') {
+            continue;
+        }
+        let Some(content) = r.get_mut("content").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for media in content.values_mut() {
+            if let Some(Value::String(reference)) = media.pointer_mut("/schema/$ref") {
+                if *reference == c.from {
+                    *reference = c.to.clone();
+                    changed = true;
+                }
+            }
+        }
+    }
+    changed
 }
 
 /// Merges an overlay's paths into an area spec (never over what upstream has), and says what it
@@ -187,6 +225,7 @@ impl Store {
             from_xsd: BTreeSet::new(),
             derived: BTreeSet::new(),
             overlays: Vec::new(),
+            responses_corrected: BTreeSet::new(),
         };
         let mut queue = Vec::new();
         for area in &config.areas.areas {
@@ -198,6 +237,16 @@ impl Store {
                 .filter(|o| o.area == area.name)
             {
                 store.overlays.push(apply_overlay(&mut value, overlay));
+            }
+            for c in config
+                .corrections
+                .responses
+                .iter()
+                .filter(|c| c.area == area.name)
+            {
+                if correct_response(&mut value, c) {
+                    store.responses_corrected.insert(c.operation.clone());
+                }
             }
             let id = DocId::Area(area.name.clone());
             let openapi = parse_openapi(&root.join(&area.file), &value)?;

@@ -72,6 +72,13 @@ pub struct ParamSummary {
     /// An enum parameter's values on the wire → their cases.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub values: BTreeMap<String, String>,
+    /// Sent with this value by the method itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    /// The choice it belongs to and the ways that send it (`ScanInItemCircDeskOrDepartment:
+    /// Department`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -121,13 +128,42 @@ impl ApiSummary {
                             .params
                             .iter()
                             .map(|p| {
-                                let ps = ParamSummary {
-                                    location: if p.location == ParamIn::Path {
-                                        "path"
+                                let choice = p.choice.as_ref().map(|name| {
+                                    let c = op.choices.iter().find(|c| &c.name == name);
+                                    let ways: Vec<String> = c
+                                        .map(|c| {
+                                            c.variants
+                                                .iter()
+                                                .filter(|v| {
+                                                    v.required.contains(&p.name)
+                                                        || v.optional.contains(&p.name)
+                                                })
+                                                .map(|v| {
+                                                    let req = if v.required.contains(&p.name) {
+                                                        ""
+                                                    } else {
+                                                        "?"
+                                                    };
+                                                    format!("{}{req}", v.variant)
+                                                })
+                                                .collect()
+                                        })
+                                        .unwrap_or_default();
+                                    if ways.is_empty() {
+                                        format!("{name} (selects)")
                                     } else {
-                                        "query"
+                                        format!("{name}: {}", ways.join(", "))
+                                    }
+                                });
+                                let ps = ParamSummary {
+                                    location: match p.location {
+                                        ParamIn::Path => "path",
+                                        ParamIn::Query => "query",
+                                        ParamIn::Header => "header",
                                     }
                                     .into(),
+                                    fixed: p.fixed.clone(),
+                                    choice,
                                     ty: match &p.enum_type {
                                         Some(e) => format!("enum {e}"),
                                         None => format!("{:?}", p.ty).to_lowercase(),
@@ -432,12 +468,15 @@ fn op_changes(name: &str, a: &OpSummary, b: &OpSummary, lines: &mut Lines) {
     }
     for (p, pa) in &a.params {
         let Some(pb) = b.params.get(p) else { continue };
-        if pa.ty != pb.ty {
+        // A parameter the method now sends itself, or that moved into a choice, is reported
+        // as that, not also as a change of its type or requiredness.
+        let moved = pa.fixed != pb.fixed || pa.choice != pb.choice;
+        if pa.ty != pb.ty && !moved {
             lines.breaks(format!(
                 "`{name}`: parameter `{p}` is now {} (was {})",
                 pb.ty, pa.ty
             ));
-        } else if !pa.values.is_empty() {
+        } else if !pa.values.is_empty() && !moved {
             // The enum is `#[non_exhaustive]`: values added break nothing.
             for (v, case) in pb
                 .values
@@ -460,9 +499,27 @@ fn op_changes(name: &str, a: &OpSummary, b: &OpSummary, lines: &mut Lines) {
                 }
             }
         }
-        if pa.required != pb.required {
+        if pa.required != pb.required && !moved {
             let now = if pb.required { "required" } else { "optional" };
             lines.breaks(format!("`{name}`: parameter `{p}` is now {now}"));
+        }
+        if pa.fixed != pb.fixed {
+            lines.breaks(match &pb.fixed {
+                Some(v) => format!("`{name}`: parameter `{p}` is now sent by the method itself (`{p}={v}`, the only documented value)"),
+                None => format!("`{name}`: parameter `{p}` is no longer sent by the method itself"),
+            });
+        }
+        if pa.choice != pb.choice {
+            lines.breaks(match &pb.choice {
+                Some(c) => format!("`{name}`: parameter `{p}` now goes in {c}"),
+                None => format!("`{name}`: parameter `{p}` is no longer part of a choice"),
+            });
+        }
+        if pa.location != pb.location {
+            lines.add(format!(
+                "`{name}`: parameter `{p}` is now sent in the {} (was the {})",
+                pb.location, pa.location
+            ));
         }
         if pa.default != pb.default {
             lines.add(format!(

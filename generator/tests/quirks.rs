@@ -444,7 +444,15 @@ why = "matches nothing"
     // Both operations take the same `direction` values: one type, named after the parameter.
     assert_eq!(of(list, "direction").as_deref(), Some("Direction"));
     assert_eq!(of(post, "direction").as_deref(), Some("Direction"));
-    let op_enum = of(post, "op").expect("op is an enum");
+    // `op` has one documented value ("Currently only op=renew is supported."): the method sends
+    // it itself (`lower/prose.rs`), so no enum is left for it.
+    let op = area.operations[post]
+        .params
+        .iter()
+        .find(|p| p.name == "op")
+        .unwrap();
+    assert_eq!(op.fixed.as_deref(), Some("renew"));
+    assert_eq!(op.enum_type, None);
     let e = |name: &str| area.param_enums.iter().find(|e| e.name == name).unwrap();
     use alma_codegen::ir::ValuesSource;
     let wires = |name: &str| {
@@ -454,11 +462,7 @@ why = "matches nothing"
             .map(|v| (v.wire.clone(), v.variant.clone()))
             .collect::<Vec<_>>()
     };
-    assert_eq!(e(&op_enum).source, ValuesSource::Description);
-    assert_eq!(
-        wires(&op_enum),
-        [("renew".to_string(), "Renew".to_string())]
-    );
+    assert!(!area.param_enums.iter().any(|e| e.param == "op"));
     assert_eq!(e("Direction").source, ValuesSource::Correction);
     assert_eq!(e(&of(list, "kind").unwrap()).source, ValuesSource::Schema);
     let status = of(list, "status").unwrap();
@@ -476,10 +480,151 @@ why = "matches nothing"
         gen.stale_corrections
     );
     let ops = file(&gen, "src/test/operations.rs");
-    assert!(ops.contains(&format!("op: impl Into<{op_enum}>")), "{ops}");
+    assert!(!ops.contains("op: impl Into<"), "{ops}");
+    assert!(
+        ops.contains(".query(\"op\", \"renew\".to_owned())"),
+        "{ops}"
+    );
     // The enums compile without the client (`enums.rs`), the operations with it.
     let enums = file(&gen, "src/test/enums.rs");
     assert!(enums.contains("pub enum Direction"), "{enums}");
     assert!(enums.contains("Other(String)"), "{enums}");
     assert!(!ops.contains("pub enum Direction"), "{ops}");
+}
+
+const PROSE_SPEC: &str = r##"{
+  "/almaws/v1/things/{id}": {
+    "get": {
+      "parameters": [
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "from", "in": "query", "required": true, "description": "From this date. Optional.", "schema": {"type": "string"}},
+        {"name": "level", "in": "query", "required": false, "description": "The level. Mandatory.", "schema": {"type": "string"}}
+      ],
+      "responses": {"200": {"description": "OK"}}},
+    "post": {
+      "description": "Acts on a thing. Success will result with an HTTP 204 (success - no content) response.",
+      "parameters": [
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "op", "in": "query", "required": true, "description": "The operation. Options are open or close.", "schema": {"type": "string"}},
+        {"name": "password", "in": "query", "required": true, "description": "The password. Relevant and mandatory for op=open. Alternatively the password can be sent, URL-encoded, in the header named Exl-Thing-Pw.", "schema": {"type": "string"}},
+        {"name": "reason", "in": "query", "description": "Why. Relevant for op=close", "schema": {"type": "string"}}
+      ],
+      "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": {"type": "object"}}}}}}
+  },
+  "/almaws/v1/things/{id}/scan": {
+    "post": {
+      "parameters": [
+        {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}},
+        {"name": "op", "in": "query", "required": true, "description": "Currently, only option is: scan.", "schema": {"type": "string"}},
+        {"name": "desk", "in": "query", "required": true, "description": "The desk. Send either this parameter or the department parameter.", "schema": {"type": "string"}},
+        {"name": "department", "in": "query", "required": true, "description": "The department. Send either this parameter or the desk parameter.", "schema": {"type": "string"}},
+        {"name": "done", "in": "query", "description": "Done. Only relevant when department parameter is sent.", "schema": {"type": "string"}}
+      ],
+      "responses": {"200": {"description": "OK"}}}
+  }
+}"##;
+
+/// Alma's prose over the spec's flags (`lower/prose.rs`): "Optional." and "Mandatory.", an
+/// either/or group and what goes with one member, `op` values with their own parameters, a
+/// password moved to its header, a one-value `op` sent by the method, a 204 answer; each with
+/// the sentence it came from, and the emitted methods follow.
+#[test]
+fn prose_overrules_the_spec_flags() {
+    let p = Project::new("conf.json", &spec(PROSE_SPEC));
+    p.write(
+        "specs/corrections.toml",
+        "[param_values]\nfrom_descriptions = true\n",
+    );
+    let gen = p.generate().unwrap();
+    let area = &gen.api.areas[0];
+    let op = |m: alma_codegen::ir::HttpMethod, path: &str| {
+        area.operations
+            .iter()
+            .find(|o| o.method == m && o.spec_path == path)
+            .unwrap()
+    };
+    let param = |o: &alma_codegen::ir::Operation, n: &str| {
+        o.params.iter().find(|p| p.name == n).unwrap().clone()
+    };
+    use alma_codegen::ir::{HttpMethod, ProseKind};
+    let get = op(HttpMethod::Get, "/almaws/v1/things/{id}");
+    assert!(!param(get, "from").required);
+    assert!(param(get, "level").required);
+    let kinds: Vec<(Option<&str>, ProseKind, &str)> = get
+        .prose
+        .iter()
+        .map(|d| (d.param.as_deref(), d.kind, d.quote.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (Some("from"), ProseKind::RequiredToOptional, "Optional."),
+            (Some("level"), ProseKind::OptionalToRequired, "Mandatory."),
+        ]
+    );
+
+    let post = op(HttpMethod::Post, "/almaws/v1/things/{id}");
+    assert!(post.no_content && post.response.is_none());
+    let pw = param(post, "password");
+    assert_eq!(pw.location, ParamIn::Header);
+    assert_eq!(pw.header.as_deref(), Some("Exl-Thing-Pw"));
+    assert!(pw.secret && pw.url_encoded && !pw.required, "{pw:?}");
+    let [choice] = post.choices.as_slice() else {
+        panic!("{:?}", post.choices)
+    };
+    assert_eq!(choice.selector.as_deref(), Some("op"));
+    let ways: Vec<(&str, Vec<&str>, Vec<&str>)> = choice
+        .variants
+        .iter()
+        .map(|v| {
+            (
+                v.value.as_deref().unwrap(),
+                v.required.iter().map(String::as_str).collect(),
+                v.optional.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ways,
+        [
+            ("open", vec!["password"], vec![]),
+            ("close", vec![], vec!["reason"])
+        ]
+    );
+
+    let scan = op(HttpMethod::Post, "/almaws/v1/things/{id}/scan");
+    assert_eq!(param(scan, "op").fixed.as_deref(), Some("scan"));
+    let [either] = scan.choices.as_slice() else {
+        panic!("{:?}", scan.choices)
+    };
+    assert_eq!(either.selector, None);
+    assert_eq!(either.variants[0].required, ["desk"]);
+    assert_eq!(either.variants[1].required, ["department"]);
+    assert_eq!(either.variants[1].optional, ["done"]);
+    assert!(!param(scan, "desk").required && !param(scan, "department").required);
+
+    // The report lists each decision with its sentence; the methods follow the IR.
+    let report = &gen.report.prose;
+    assert_eq!(report.counts.get("either/or"), Some(&1));
+    assert!(
+        report
+            .line()
+            .starts_with("prose: 1 required→optional, 1 optional→required, 1 either/or"),
+        "{}",
+        report.line()
+    );
+    let ops = file(&gen, "src/test/operations.rs");
+    assert!(
+        ops.contains(".secret_header(\"Exl-Thing-Pw\", password, true)"),
+        "{ops}"
+    );
+    assert!(!ops.contains(".query(\"password\""), "{ops}");
+    assert!(ops.contains(".query(\"op\", \"scan\".to_owned())"), "{ops}");
+    assert!(ops.contains("alma_runtime::ResponseFuture<()>"), "{ops}");
+    let enums = file(&gen, "src/test/enums.rs");
+    assert!(enums.contains("password: alma_runtime::Secret"), "{enums}");
+    assert!(
+        enums.contains("pub fn department(department: impl Into<String>) -> Self"),
+        "{enums}"
+    );
 }

@@ -20,6 +20,7 @@ pub trait Model: Codec + Send + Sync + 'static {
     /// Decodes an Alma JSON document.
     fn from_json(bytes: &[u8]) -> Result<Self, DecodeError> {
         let node = Node::parse_json(bytes).map_err(|e| DecodeError::unparsable("JSON", e))?;
+        crate::codec::refuse_foreign(&node, Self::NAME, Self::xml_model())?;
         Self::from_node(node)
     }
 

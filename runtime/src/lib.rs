@@ -55,6 +55,7 @@ mod request;
 mod response;
 #[cfg(feature = "client")]
 mod retry;
+mod secret;
 mod spec;
 #[cfg(feature = "client")]
 pub mod wait;
@@ -94,6 +95,7 @@ pub use response::Response;
 #[cfg(feature = "client")]
 pub use retry::RetryPolicy;
 #[doc(hidden)]
+pub use secret::Secret;
 pub use serde;
 pub use spec::{Method, OperationSpec, ReadOnlyAccess, MAX_REQUEST_BYTES};
 

@@ -126,6 +126,8 @@ pub enum ParamIn {
     Path,
     /// The query string.
     Query,
+    /// A request header (a secret Alma takes there: `Exl-User-Pw`).
+    Header,
 }
 
 /// What a parameter holds, as the SDK types it.
@@ -158,6 +160,87 @@ pub struct ParamInfo {
     pub default: Option<&'static str>,
     /// The spec's description.
     pub description: Option<&'static str>,
+    /// Sent with this value by the method itself (the only value Alma documents).
+    pub fixed: Option<&'static str>,
+    /// A secret (a password): never in a URL, never printed.
+    pub secret: bool,
+    /// For [`ParamIn::Header`]: the header's name.
+    pub header: Option<&'static str>,
+    /// The header's value is percent-encoded.
+    pub url_encoded: bool,
+    /// The [`ChoiceInfo`] (by name) it belongs to.
+    pub choice: Option<&'static str>,
+}
+
+/// Parameters of which a call sends one group (see the generated choice enums): an either/or
+/// group, or the values of a selector (`op`) each with its own parameters.
+#[derive(Debug, Clone, Copy)]
+pub struct ChoiceInfo {
+    /// The enum's name (`ScanInItemCircDeskOrDepartment`).
+    pub name: &'static str,
+    /// For a choice of values: the selector parameter.
+    pub selector: Option<&'static str>,
+    /// The ways to call.
+    pub variants: &'static [VariantInfo],
+}
+
+/// One way to call of a [`ChoiceInfo`].
+#[derive(Debug, Clone, Copy)]
+pub struct VariantInfo {
+    /// The case's name (`CircDesk`).
+    pub name: &'static str,
+    /// The selector's value, for a choice of values.
+    pub value: Option<&'static str>,
+    /// Parameters this way must send.
+    pub required: &'static [&'static str],
+    /// Parameters this way may send.
+    pub optional: &'static [&'static str],
+}
+
+/// What a call's parameters break of an operation's choices ([`OperationInfo::check_choices`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChoiceViolation {
+    /// None of an either/or group was given.
+    Neither {
+        /// The group's members.
+        members: Vec<&'static str>,
+    },
+    /// More than one of an either/or group was given.
+    Several {
+        /// The members given.
+        given: Vec<&'static str>,
+    },
+    /// A parameter the chosen way requires is missing.
+    Missing {
+        /// The way: `op=auth`, or the member given.
+        way: String,
+        /// The parameter.
+        param: &'static str,
+    },
+    /// A parameter that goes only with another way was given.
+    NotWith {
+        /// The way chosen.
+        way: String,
+        /// The parameter.
+        param: &'static str,
+    },
+}
+
+impl std::fmt::Display for ChoiceViolation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChoiceViolation::Neither { members } => {
+                write!(f, "send one of {}", members.join(", "))
+            }
+            ChoiceViolation::Several { given } => {
+                write!(f, "send only one of {}", given.join(", "))
+            }
+            ChoiceViolation::Missing { way, param } => write!(f, "{way} needs {param}"),
+            ChoiceViolation::NotWith { way, param } => {
+                write!(f, "{param} does not go with {way}")
+            }
+        }
+    }
 }
 
 /// An error code an operation documents.
@@ -229,6 +312,10 @@ pub struct OperationInfo {
     pub get_pair: Option<&'static str>,
     /// A `limit`/`offset` list.
     pub paginated: bool,
+    /// Parameters that go together (either/or groups, values of `op` with their parameters).
+    pub choices: &'static [ChoiceInfo],
+    /// Success is HTTP 204 with no content, as the operation's description says.
+    pub no_content: bool,
 }
 
 impl OperationInfo {
@@ -240,6 +327,75 @@ impl OperationInfo {
     /// The parameter named `name`.
     pub fn param(&self, name: &str) -> Option<&'static ParamInfo> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    /// Whether the parameters a call gives (`given(name)`: its value, if given) respect the
+    /// operation's choices: one member of each either/or group, the chosen value's required
+    /// parameters, and no parameter of another way. A selector left out counts as its default.
+    /// The CLI and the local Alma both judge calls by this.
+    pub fn check_choices(
+        &self,
+        given: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<(), ChoiceViolation> {
+        for c in self.choices {
+            let chosen: Vec<&VariantInfo> = match c.selector {
+                None => c
+                    .variants
+                    .iter()
+                    .filter(|v| v.required.iter().all(|r| given(r).is_some()))
+                    .collect(),
+                Some(sel) => {
+                    let value = given(sel)
+                        .or_else(|| self.param(sel).and_then(|p| p.default).map(str::to_owned));
+                    match value {
+                        // A value the documentation does not list is Alma's to judge.
+                        Some(v) => c
+                            .variants
+                            .iter()
+                            .filter(|x| x.value.is_some_and(|xv| xv.eq_ignore_ascii_case(&v)))
+                            .collect(),
+                        None => Vec::new(),
+                    }
+                }
+            };
+            let v = match (chosen.as_slice(), c.selector) {
+                ([one], _) => *one,
+                ([], None) => {
+                    return Err(ChoiceViolation::Neither {
+                        members: c
+                            .variants
+                            .iter()
+                            .flat_map(|v| v.required.iter().copied())
+                            .collect(),
+                    })
+                }
+                (_, None) => {
+                    return Err(ChoiceViolation::Several {
+                        given: chosen
+                            .iter()
+                            .flat_map(|v| v.required.iter().copied())
+                            .collect(),
+                    })
+                }
+                (_, Some(_)) => continue,
+            };
+            let way = match (c.selector, v.value) {
+                (Some(s), Some(value)) => format!("{s}={value}"),
+                _ => v.required.join("+"),
+            };
+            if let Some(param) = v.required.iter().find(|r| given(r).is_none()) {
+                return Err(ChoiceViolation::Missing { way, param });
+            }
+            let own = |n: &str| v.required.contains(&n) || v.optional.contains(&n);
+            for other in c.variants.iter().filter(|o| o.name != v.name) {
+                for p in other.required.iter().chain(other.optional) {
+                    if !own(p) && given(p).is_some() {
+                        return Err(ChoiceViolation::NotWith { way, param: p });
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Its path parameters, in path order.

@@ -72,7 +72,7 @@ async fn required_query_parameters_are_arguments() {
         .await;
     client(&server)
         .users()
-        .renew_loan("jdoe", "123", "renew")
+        .renew_loan("jdoe", "123")
         .send()
         .await
         .unwrap();

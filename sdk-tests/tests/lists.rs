@@ -3,9 +3,10 @@
 //! yield each record once (counted and traced), and an Analytics token that hands back the same
 //! rows ends the report.
 
-use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+mod common;
 
 use alma_sdk::runtime::{Error, Format};
 use alma_sdk::Client;
@@ -107,7 +108,7 @@ async fn overlapping_pages_yield_every_record_once() {
     })
     .await;
     let c = client(&server);
-    let (log, _guard) = capture();
+    let (log, _guard) = common::capture(tracing::Level::WARN);
     let users = c
         .users()
         .list_users()
@@ -221,35 +222,4 @@ async fn a_report_token_that_hands_back_the_same_rows_ends_the_report() {
         "{err:?}"
     );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
-}
-
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Buffer {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Buffer {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-/// Warnings traced on this thread while the guard lives.
-fn capture() -> (Buffer, tracing::subscriber::DefaultGuard) {
-    let buffer = Buffer::default();
-    let writer = buffer.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::WARN)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    (buffer, tracing::subscriber::set_default(subscriber))
 }

@@ -31,21 +31,16 @@ fn read_only(server: &MockServer) -> Client {
 async fn a_read_only_client_can_authenticate_a_user() {
     let server = server().await;
     let c = read_only(&server);
-    // With op=auth, and without op (Alma's default is auth).
+    // op=auth, the password in its header.
     c.users()
-        .authenticate_or_refresh_user("jdoe", "secret")
-        .op(AuthenticateOrRefreshUserOp::Auth)
-        .send()
-        .await
-        .unwrap();
-    c.users()
-        .authenticate_or_refresh_user("jdoe", "secret")
+        .authenticate_or_refresh_user("jdoe", AuthenticateOrRefreshUserOp::auth("secret"))
         .send()
         .await
         .unwrap();
     let sent = server.received_requests().await.unwrap();
-    assert_eq!(sent.len(), 2);
-    assert!(sent[0].url.query().unwrap().contains("op=auth"));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].url.query(), Some("op=auth"));
+    assert_eq!(sent[0].headers.get("exl-user-pw").unwrap(), "secret");
 }
 
 #[tokio::test]
@@ -60,16 +55,7 @@ async fn a_read_only_client_refuses_every_other_write() {
     // Refreshing a linked user alters it.
     assert!(refused(
         c.users()
-            .authenticate_or_refresh_user("jdoe", "secret")
-            .op(AuthenticateOrRefreshUserOp::Refresh)
-            .send()
-            .await
-            .map(|_| ())
-    ));
-    assert!(refused(
-        c.users()
-            .authenticate_or_refresh_user("jdoe", "secret")
-            .op(AuthenticateOrRefreshUserOp::Other("auth,refresh".into()))
+            .authenticate_or_refresh_user("jdoe", AuthenticateOrRefreshUserOp::refresh())
             .send()
             .await
             .map(|_| ())

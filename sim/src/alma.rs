@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
-use alma_runtime::registry::{ModelInfo, OperationInfo, ParamIn, ParamType, Role};
+use alma_runtime::registry::{ChoiceViolation, ModelInfo, OperationInfo, ParamIn, ParamType, Role};
 use alma_runtime::{Format, Method};
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -33,9 +33,29 @@ pub struct Req {
     /// `scheme://host:port` the caller reached us at, for links and redirects.
     pub base: String,
     pub key: Key,
+    /// Request headers by lower-case name, but `Authorization`.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Req {
+    /// The value of header `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value a parameter of `op` has in this request: the query, or for one the SDK sends
+    /// in a header, that header or (as Alma also takes it, "as a parameter") the query.
+    pub fn param(&self, op: &OperationInfo, name: &str) -> Option<String> {
+        let from_header = match op.param(name) {
+            Some(p) if p.location == ParamIn::Header => p.header.and_then(|h| self.header(h)),
+            _ => None,
+        };
+        from_header.or_else(|| self.query(name)).map(str::to_owned)
+    }
+
     pub fn query(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
@@ -176,6 +196,10 @@ impl Alma {
         };
         if req.method == Method::Put && answer.status < 300 {
             self.counters.put(&path);
+        }
+        // Success with no content where the operation's description says so (HTTP 204).
+        if op.no_content && answer.status < 300 {
+            return Answer::empty(204);
         }
         answer
     }
@@ -653,14 +677,13 @@ fn query_refs(query: &[(String, String)]) -> Vec<(&str, String)> {
     query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
 }
 
-/// Query parameters as the spec types them: required ones present, integers, booleans and
-/// enumerated values as documented.
+/// Query and header parameters as the IR reconciled them from Alma's prose: required ones
+/// present, the choices respected (one of an either/or group, what the chosen `op` needs),
+/// integers, booleans and enumerated values as documented.
 fn check_query(op: &OperationInfo, req: &Req) -> Result<(), Answer> {
-    for p in op.params.iter().filter(|p| p.location == ParamIn::Query) {
-        let value = req.query(p.name);
-        let Some(value) = value else {
-            // The password may come in the `Exl-User-Pw` header instead, the spec says.
-            if p.required && p.name != "password" {
+    for p in op.params.iter().filter(|p| p.location != ParamIn::Path) {
+        let Some(value) = req.param(op, p.name) else {
+            if p.required {
                 return Err(Answer::alma_error(
                     400,
                     req.format,
@@ -670,6 +693,9 @@ fn check_query(op: &OperationInfo, req: &Req) -> Result<(), Answer> {
             }
             continue;
         };
+        if p.secret {
+            continue;
+        }
         let ok = match p.ty {
             ParamType::Integer => value.parse::<i64>().is_ok(),
             ParamType::Number => value.parse::<f64>().is_ok(),
@@ -691,7 +717,35 @@ fn check_query(op: &OperationInfo, req: &Req) -> Result<(), Answer> {
             ));
         }
     }
-    Ok(())
+    op.check_choices(&|name| req.param(op, name))
+        .map_err(|v| match v {
+            ChoiceViolation::Neither { members } => Answer::alma_error(
+                400,
+                req.format,
+                "401664",
+                &format!("Mandatory field is missing: {}", members.join(" or ")),
+            ),
+            ChoiceViolation::Missing { param, .. } => Answer::alma_error(
+                400,
+                req.format,
+                "401664",
+                &format!("Mandatory field is missing: {param}"),
+            ),
+            other => {
+                // The operation's own code for a parameter it refuses where it documents one, else
+                // its documented general error, else the gateway's.
+                let documented = |word: &str| {
+                    op.errors
+                        .iter()
+                        .find(|e| e.message.to_ascii_lowercase().contains(word))
+                };
+                let (code, message) = documented("parameter")
+                    .or_else(|| documented("general error"))
+                    .map(|e| (e.code, e.message.trim_end_matches('.').to_owned()))
+                    .unwrap_or(("40166411", "Parameter value is invalid".to_owned()));
+                Answer::alma_error(400, req.format, code, &format!("{message}: {other}"))
+            }
+        })
 }
 
 /// `q=field~value` (contains) or `field=value` (equals), joined by ` AND `: Alma's list

@@ -193,6 +193,13 @@ async fn answer(alma: &Alma, req: hyper::Request<Incoming>) -> (Answer, Option<u
         format,
         base: format!("http://{host}"),
         key,
+        // What the registry's header parameters read (`Exl-User-Pw`); never the key.
+        headers: parts
+            .headers
+            .iter()
+            .filter(|(k, _)| *k != hyper::header::AUTHORIZATION)
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
     };
     (alma.serve(&req), remaining)
 }

@@ -246,3 +246,53 @@ async fn answers_in_the_format_asked_with_documented_codes_and_typed_parameters(
     assert!(body.contains("Path not found"));
     assert_eq!(sim.stats().operation("users.get_user"), 4);
 }
+
+/// Parameters as Alma's prose allows them (the IR's reconciliation, not the spec's flags): the
+/// dates of a job's instances may be left out; a scan-in at a desk and a department at once, or
+/// at neither, is refused; authentication takes the password in `Exl-User-Pw` and answers 204.
+#[tokio::test]
+async fn parameters_as_the_prose_allows() {
+    let sim = Simulator::start(SimConfig {
+        users: 1,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let u = sim.url();
+    let http = reqwest::Client::new();
+    let (s, body, _) = get(&format!(
+        "{u}/almaws/v1/conf/jobs/M123/instances?apikey=k&format=json"
+    ))
+    .await;
+    assert!(!body.contains("Mandatory field is missing"), "{s} {body}");
+    let scan = format!(
+        "{u}/almaws/v1/bibs/99/holdings/22/items/23?apikey=k&format=json&op=scan&library=MAIN"
+    );
+    for (extra, code) in [("&circ_desk=D&department=X", "401652"), ("", "401664")] {
+        let r = http.post(format!("{scan}{extra}")).send().await.unwrap();
+        let status = r.status().as_u16();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, 400, "{extra}: {body}");
+        assert!(body.contains(code), "{extra}: {body}");
+        assert!(
+            body.contains("circ_desk") && body.contains("department"),
+            "{extra}: {body}"
+        );
+    }
+    let auth = format!("{u}/almaws/v1/users/sim0000001?apikey=k&op=auth");
+    let r = http.post(&auth).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Mandatory field is missing: password"));
+    let r = http
+        .post(&auth)
+        .header("Exl-User-Pw", "pw")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    assert!(r.text().await.unwrap().is_empty());
+}

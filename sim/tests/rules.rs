@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use alma_sdk::bibs::ScanInItemOp;
+use alma_sdk::bibs::ScanInItemCircDeskOrDepartment;
 use alma_sdk::models::{BibPost, HoldingPost, ItemLoanPost, ItemPost};
 use alma_sdk::runtime::wait::WaitOptions;
 use alma_sdk::users::CreateLoanError;
@@ -113,18 +113,13 @@ async fn a_loan_is_of_an_item_not_on_loan_and_a_scan_in_returns_it() {
     );
     // Scanned in: returned, gone from both lists, then lendable again.
     c.bibs()
-        // The spec makes every parameter of a scan-in required; Alma needs library and desk.
+        // At a circulation desk: the library and the desk, as Alma's prose says.
         .scan_in_item(
             &mms,
             &hol,
             &pid,
-            ScanInItemOp::Scan,
-            "",
             "MAIN",
-            "DEFAULT_CIRC_DESK",
-            "",
-            "",
-            "",
+            ScanInItemCircDeskOrDepartment::circ_desk("DEFAULT_CIRC_DESK"),
         )
         .send()
         .await

@@ -201,6 +201,7 @@ fn print_summary(gen: &alma_codegen::Generation, secs: f64) {
         r.totals.models,
         r.missing_schema_files.len()
     );
+    println!("{}", r.prose.line());
     for s in &gen.stale_corrections {
         println!("stale correction in specs/corrections.toml: {s}");
     }

@@ -7,6 +7,12 @@
 //! - `deferred`: not sent (the daily quota's low-water mark); a rerun does it.
 //!
 //! The first line names the command: a journal is resumed only by the same command.
+//!
+//! One run at a time: a run holds an exclusive lock ([`Held`]) on `<journal>.lock` from before it
+//! reads the journal until it ends, so a second run on the same journal (a cron overlap, a second
+//! terminal) refuses at once, naming the process that holds it, instead of applying rows the
+//! first is applying. The lock is the kernel's (`flock`): a run killed with SIGKILL releases it
+//! with its process, so a resumption is never blocked by a dead run.
 
 use std::collections::HashMap;
 use std::io::{BufRead, Write};
@@ -34,6 +40,60 @@ impl State {
 
 pub struct Journal {
     file: Mutex<std::fs::File>,
+}
+
+/// The lock of a journal, held while the value lives.
+#[derive(Debug)]
+pub struct Held {
+    _file: std::fs::File,
+}
+
+/// Takes the journal at `path` for this run, or says which process has it.
+pub fn hold(path: &Path) -> Result<Held, String> {
+    let lock_path = lock_path(path);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+    match file.try_lock() {
+        Ok(()) => {
+            // Who holds it, for a second run to name.
+            let me = format!("{}\n", std::process::id());
+            file.set_len(0)
+                .and_then(|_| std::io::Seek::seek(&mut file, std::io::SeekFrom::Start(0)))
+                .and_then(|_| file.write_all(me.as_bytes()))
+                .and_then(|_| file.sync_data())
+                .map_err(|e| format!("{}: {e}", lock_path.display()))?;
+            Ok(Held { _file: file })
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = std::io::Read::read_to_string(&mut file, &mut holder);
+            let holder = holder.trim();
+            Err(format!(
+                "{} is in use by another alma batch ({}); wait for it to end, or give another --journal",
+                path.display(),
+                if holder.is_empty() {
+                    "a process that has not said its id yet".to_owned()
+                } else {
+                    format!("process {holder}")
+                }
+            ))
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(format!("{}: cannot lock: {e}", lock_path.display()))
+        }
+    }
+}
+
+/// `<journal>.lock` beside the journal.
+pub fn lock_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    path.with_file_name(name)
 }
 
 /// What a journal on disk says: each row's last state.

@@ -107,6 +107,12 @@ pub async fn run(args: Vec<String>) -> Result<bool, Failure> {
         .get_one::<String>("journal")
         .map(PathBuf::from)
         .unwrap_or_else(|| derived(&input_path, plan.op, "journal"));
+    // Held before the journal is read, until the run ends: one run per journal.
+    let _held = if apply {
+        Some(journal::hold(&journal_path).map_err(Failure::Usage)?)
+    } else {
+        None
+    };
     let states = if apply {
         journal::read(&journal_path, &fingerprint).map_err(Failure::Usage)?
     } else {

@@ -73,16 +73,32 @@ fn call(api: &Api, area_ir: &Area, op: &Operation) -> TokenStream {
     let area_ident = format_ident!("{}", area);
     let name = format_ident!("{}", op.name);
     let op_name = &op.name;
-    let args = op
+    let mut args: Vec<TokenStream> = super::operations::direct_args(op)
+        .map(|p| sample_param(area_ir, p))
+        .collect();
+    // A choice: its first way, with samples of what that way requires.
+    for c in &op.choices {
+        let ty = format_ident!("{}", c.name);
+        let Some(v) = c.variants.first() else {
+            continue;
+        };
+        let ctor = format_ident!("{}", v.constructor);
+        let values = v
+            .required
+            .iter()
+            .filter_map(|n| op.params.iter().find(|p| &p.name == n))
+            .map(|p| sample_param(area_ir, p));
+        args.push(quote! { alma_sdk::#area_ident::#ty::#ctor(#(#values),*) });
+    }
+    let setters = op
         .params
         .iter()
-        .filter(|p| p.required)
-        .map(|p| sample_param(area_ir, p));
-    let setters = op.params.iter().filter(|p| !p.required).map(|p| {
-        let setter = format_ident!("{}", p.rust_name);
-        let v = sample_param(area_ir, p);
-        quote! { .#setter(#v) }
-    });
+        .filter(|p| !p.required && p.choice.is_none() && p.fixed.is_none())
+        .map(|p| {
+            let setter = format_ident!("{}", p.rust_name);
+            let v = sample_param(area_ir, p);
+            quote! { .#setter(#v) }
+        });
     let body = op.request.as_ref().map(|b| match &b.ty {
         BodyType::Model(id) => {
             let path = model_path_in(api, id, quote! { alma_sdk });

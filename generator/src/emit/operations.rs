@@ -11,8 +11,8 @@ use super::models::{enum_body, model_path};
 use super::root::area_type;
 use super::{doc_lines, sanitize};
 use crate::ir::{
-    Api, Area, Body, BodyType, HttpMethod, ModelKind, Operation, Pagination, Param, ParamEnum,
-    ParamIn, ReadOnlyAccess, ScalarType, ValuesSource,
+    Api, Area, Body, BodyType, Choice, HttpMethod, ModelKind, Operation, Pagination, Param,
+    ParamEnum, ParamIn, ReadOnlyAccess, ScalarType, ValuesSource,
 };
 use crate::naming::type_ident;
 
@@ -59,9 +59,155 @@ pub fn area_operations(api: &Api, area: &Area) -> TokenStream {
     }
 }
 
-/// Whether `area` has parameter or error-code enums (`enums.rs` is then not empty).
+/// Whether `area` has parameter, choice or error-code enums (`enums.rs` is then not empty).
 fn has_enums(area: &Area) -> bool {
-    !area.param_enums.is_empty() || area.operations.iter().any(|op| op.error_enum.is_some())
+    !area.param_enums.is_empty()
+        || area
+            .operations
+            .iter()
+            .any(|op| op.error_enum.is_some() || !op.choices.is_empty())
+}
+
+/// A choice of the parameters `op` sends ([`Choice`]): a case per way to call, carrying its
+/// parameters (required ones as values, the others as `Option`s), and a constructor per case
+/// taking the required ones.
+fn choice_enum(area: &Area, op: &Operation, c: &Choice) -> TokenStream {
+    let name = format_ident!("{}", c.name);
+    let api_ty = area_type(area);
+    let param = |n: &String| op.params.iter().find(|p| &p.name == n);
+    let mut lines = vec![match &c.selector {
+        Some(s) => format!(
+            "The `{s}` of [`{api_ty}::{o}`](super::{api_ty}::{o}): each value with the parameters Alma's documentation says go with it.",
+            o = op.name
+        ),
+        None => format!(
+            "Which of {} [`{api_ty}::{o}`](super::{api_ty}::{o}) sends: exactly one, as Alma's documentation says.",
+            c.variants
+                .iter()
+                .flat_map(|v| v.required.iter().map(|r| format!("`{r}`")))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            o = op.name
+        ),
+    }];
+    let quotes: Vec<String> = op
+        .prose
+        .iter()
+        .filter(|d| {
+            d.param
+                .as_ref()
+                .and_then(param)
+                .is_some_and(|p| p.choice.as_ref() == Some(&c.name))
+        })
+        .map(|d| {
+            format!(
+                "- `{}`: \"{}\"",
+                d.param.as_deref().unwrap_or(""),
+                sanitize(&d.quote).replace('\n', " ")
+            )
+        })
+        .collect();
+    if !quotes.is_empty() {
+        lines.push(String::new());
+        lines.extend(quotes);
+    }
+    let doc = doc_lines(&lines);
+    let mut variants = Vec::new();
+    let mut constructors = Vec::new();
+    for v in &c.variants {
+        let variant = format_ident!("{}", v.variant);
+        let ctor = format_ident!("{}", v.constructor);
+        let mut vdoc = match &v.value {
+            Some(value) => vec![format!(
+                "`{}={value}`.",
+                c.selector.as_deref().unwrap_or("op")
+            )],
+            None => vec![format!(
+                "Sends `{}`{}.",
+                v.required.join("`, `"),
+                if v.optional.is_empty() {
+                    String::new()
+                } else {
+                    format!(", and may send `{}`", v.optional.join("`, `"))
+                }
+            )],
+        };
+        let mut fields = Vec::new();
+        let mut args = Vec::new();
+        let mut inits = Vec::new();
+        for (p, required) in v
+            .required
+            .iter()
+            .filter_map(param)
+            .map(|p| (p, true))
+            .chain(v.optional.iter().filter_map(param).map(|p| (p, false)))
+        {
+            let ident = format_ident!("{}", p.rust_name);
+            let (ty, _) = field_type(p);
+            let mut fdoc: Vec<String> = match &p.description {
+                Some(d) => sanitize(d).lines().map(String::from).collect(),
+                None => vec![format!("Query parameter `{}`.", p.name)],
+            };
+            if let Some(h) = &p.header {
+                fdoc.push(String::new());
+                fdoc.push(format!("Sent in the `{h}` header, never in the URL."));
+            }
+            let fdoc = doc_lines(&fdoc);
+            if required {
+                fields.push(quote! { #fdoc #ident: #ty });
+                let (arg_ty, arg_value) = arg_type(p);
+                let arg_value = if p.secret || p.enum_type.is_some() || p.ty == ScalarType::String {
+                    if p.enum_type.is_some() {
+                        quote! { #ident.into() }
+                    } else {
+                        arg_value
+                    }
+                } else {
+                    quote! { #ident }
+                };
+                args.push(quote! { #ident: #arg_ty });
+                inits.push(quote! { #ident: #arg_value });
+            } else {
+                fields.push(quote! { #fdoc #ident: Option<#ty> });
+                inits.push(quote! { #ident: None });
+            }
+        }
+        if v.required.is_empty() && v.optional.is_empty() {
+            vdoc.push(String::new());
+            vdoc.push("No other parameter goes with it.".into());
+        }
+        let vdoc = doc_lines(&vdoc);
+        let cdoc = format!(
+            " [`{}::{}`](Self::{}), the optional parameters left out.",
+            c.name, v.variant, v.variant
+        );
+        if fields.is_empty() {
+            variants.push(quote! { #vdoc #variant });
+            constructors.push(quote! {
+                #[doc = #cdoc]
+                #[inline]
+                pub fn #ctor() -> Self { Self::#variant }
+            });
+        } else {
+            variants.push(quote! { #vdoc #variant { #(#fields),* } });
+            constructors.push(quote! {
+                #[doc = #cdoc]
+                #[inline]
+                pub fn #ctor(#(#args),*) -> Self { Self::#variant { #(#inits),* } }
+            });
+        }
+    }
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants,)*
+        }
+
+        impl #name {
+            #(#constructors)*
+        }
+    }
 }
 
 /// `src/<area>/enums.rs`: the parameters' value enums and each operation's error-code enum.
@@ -70,11 +216,17 @@ fn has_enums(area: &Area) -> bool {
 pub fn area_enums(area: &Area) -> TokenStream {
     let enums = area.param_enums.iter().map(|e| param_enum(area, e));
     let error_enums = area.operations.iter().filter_map(|op| error_enum(area, op));
+    let choices = area
+        .operations
+        .iter()
+        .flat_map(|op| op.choices.iter().map(move |c| choice_enum(area, op, c)));
     quote! {
         // The docs link each enum to its operations, which exist only with the client.
         #![cfg_attr(not(feature = "client"), allow(rustdoc::broken_intra_doc_links))]
 
         #(#enums)*
+
+        #(#choices)*
 
         #(#error_enums)*
     }
@@ -198,6 +350,12 @@ fn body_type(api: &Api, body: &Body) -> TokenStream {
 /// Required parameters (path, then required query) become arguments of the accessor.
 fn arg_type(p: &Param) -> (TokenStream, TokenStream) {
     let ident = format_ident!("{}", p.rust_name);
+    if p.secret {
+        return (
+            quote! { impl Into<alma_runtime::Secret> },
+            quote! { #ident.into() },
+        );
+    }
     if let Some(e) = &p.enum_type {
         let e = format_ident!("{}", e);
         return (
@@ -213,22 +371,131 @@ fn arg_type(p: &Param) -> (TokenStream, TokenStream) {
     }
 }
 
+/// The parameters that are arguments of the method as themselves: required, in no choice, and
+/// not sent by the method itself.
+pub(crate) fn direct_args(op: &Operation) -> impl Iterator<Item = &Param> {
+    op.params
+        .iter()
+        .filter(|p| p.required && p.choice.is_none() && p.fixed.is_none())
+}
+
+/// The parameters a builder has a setter for.
+fn setter_params(op: &Operation) -> impl Iterator<Item = &Param> {
+    op.params
+        .iter()
+        .filter(|p| !p.required && p.choice.is_none() && p.fixed.is_none())
+}
+
+/// `req.<put it where it goes>(value)` for parameter `p`, whose value `value` is of the type
+/// [`arg_type`] converts to (a `String`, or a `Secret` for a secret).
+fn place(p: &Param, value: TokenStream) -> TokenStream {
+    let wire = &p.name;
+    match (p.location, &p.header) {
+        (ParamIn::Path, _) => quote! { .path_param(#wire, #value) },
+        (ParamIn::Header, Some(h)) => {
+            let encoded = p.url_encoded;
+            quote! { .secret_header(#h, #value, #encoded) }
+        }
+        _ => quote! { .query(#wire, #value) },
+    }
+}
+
+/// The type of a choice variant's field for `p`, and how a value `v` of it is sent.
+fn field_type(p: &Param) -> (TokenStream, TokenStream) {
+    let v = format_ident!("{}", p.rust_name);
+    if p.secret {
+        return (quote! { alma_runtime::Secret }, quote! { #v });
+    }
+    if let Some(e) = &p.enum_type {
+        let e = format_ident!("{}", e);
+        return (quote! { #e }, quote! { #v.as_str().to_owned() });
+    }
+    match p.ty {
+        ScalarType::String => (quote! { String }, quote! { #v }),
+        ScalarType::Integer => (quote! { i64 }, quote! { #v.to_string() }),
+        ScalarType::Number => (quote! { f64 }, quote! { #v.to_string() }),
+        ScalarType::Boolean => (quote! { bool }, quote! { #v.to_string() }),
+    }
+}
+
+/// `let req = match choice { … };`: each variant sends its selector value and its parameters.
+fn apply_choice(op: &Operation, c: &Choice) -> TokenStream {
+    let arg = format_ident!("{}", c.arg);
+    let ty = format_ident!("{}", c.name);
+    let arms = c.variants.iter().map(|v| {
+        let variant = format_ident!("{}", v.variant);
+        let param = |n: &String| op.params.iter().find(|p| &p.name == n);
+        let fields: Vec<_> = v
+            .required
+            .iter()
+            .chain(&v.optional)
+            .filter_map(param)
+            .map(|p| format_ident!("{}", p.rust_name))
+            .collect();
+        let selector = match (&c.selector, &v.value) {
+            (Some(s), Some(value)) => quote! { .query(#s, #value.to_owned()) },
+            _ => quote! {},
+        };
+        let required = v.required.iter().filter_map(param).map(|p| {
+            let (_, send) = field_type(p);
+            place(p, send)
+        });
+        let optional: Vec<TokenStream> = v
+            .optional
+            .iter()
+            .filter_map(param)
+            .map(|p| {
+                let ident = format_ident!("{}", p.rust_name);
+                let (_, send) = field_type(p);
+                let put = place(p, send);
+                quote! { if let Some(#ident) = #ident { req = req #put; } }
+            })
+            .collect();
+        let pattern = if fields.is_empty() {
+            quote! { #ty::#variant }
+        } else {
+            quote! { #ty::#variant { #(#fields),* } }
+        };
+        let body = if optional.is_empty() {
+            quote! { req #selector #(#required)* }
+        } else {
+            quote! {{
+                let mut req = req #selector #(#required)*;
+                #(#optional)*
+                req
+            }}
+        };
+        quote! { #pattern => #body, }
+    });
+    quote! {
+        let req = match #arg { #(#arms)* };
+    }
+}
+
 fn accessor(api: &Api, area: &Area, op: &Operation) -> TokenStream {
     let name = format_ident!("{}", op.name);
     let builder = format_ident!("{}", type_ident(&op.name));
-    let required: Vec<&Param> = op.params.iter().filter(|p| p.required).collect();
+    let required: Vec<&Param> = direct_args(op).collect();
     let mut args = Vec::new();
     let mut sets = Vec::new();
     for p in &required {
         let ident = format_ident!("{}", p.rust_name);
         let (ty, value) = arg_type(p);
         args.push(quote! { #ident: #ty });
-        let wire = &p.name;
-        sets.push(match p.location {
-            ParamIn::Path => quote! { .path_param(#wire, #value) },
-            ParamIn::Query => quote! { .query(#wire, #value) },
-        });
+        sets.push(place(p, value));
     }
+    for p in op.params.iter().filter(|p| p.choice.is_none()) {
+        if let Some(v) = &p.fixed {
+            let wire = &p.name;
+            sets.push(quote! { .query(#wire, #v.to_owned()) });
+        }
+    }
+    for c in &op.choices {
+        let arg = format_ident!("{}", c.arg);
+        let ty = format_ident!("{}", c.name);
+        args.push(quote! { #arg: #ty });
+    }
+    let choices = op.choices.iter().map(|c| apply_choice(op, c));
     let body_arg = op.request.as_ref().map(|b| {
         let ty = body_type(api, b);
         quote! { body: #ty }
@@ -259,17 +526,16 @@ fn accessor(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         #doc
         #[inline]
         pub fn #name(&self, #(#args,)* #body_arg) -> #builder {
-            #builder {
-                req: self.client.request(&alma_runtime::OperationSpec {
-                    name: #op_name,
-                    method: #method,
-                    path: #path,
-                    xml_only_body: #xml_only,
-                    read_only: #read_only,
-                })
-                #(#sets)*,
-                #body_init
-            }
+            let req = self.client.request(&alma_runtime::OperationSpec {
+                name: #op_name,
+                method: #method,
+                path: #path,
+                xml_only_body: #xml_only,
+                read_only: #read_only,
+            })
+            #(#sets)*;
+            #(#choices)*
+            #builder { req, #body_init }
         }
     }
 }
@@ -294,15 +560,49 @@ fn accessor_doc(op: &Operation, required: &[&Param]) -> TokenStream {
         op.path,
         op.doc_url
     ));
-    if !required.is_empty() {
+    if !required.is_empty() || !op.choices.is_empty() {
         lines.push(String::new());
         lines.push("# Arguments".into());
         for p in required {
+            let secret = if p.secret {
+                match &p.header {
+                    Some(h) => format!(" Sent in the `{h}` header, never in the URL."),
+                    None => " A secret: never shown.".into(),
+                }
+            } else {
+                String::new()
+            };
             match p.description.as_deref().map(sanitize) {
-                Some(d) => lines.push(format!("- `{}`: {}", p.rust_name, d.replace('\n', " "))),
-                None => lines.push(format!("- `{}`", p.rust_name)),
+                Some(d) => lines.push(format!(
+                    "- `{}`: {}{secret}",
+                    p.rust_name,
+                    d.replace('\n', " ")
+                )),
+                None => lines.push(format!("- `{}`{secret}", p.rust_name)),
             }
         }
+        for c in &op.choices {
+            lines.push(format!(
+                "- `{}`: [`{}`], one of the ways Alma's documentation allows.",
+                c.arg, c.name
+            ));
+        }
+    }
+    let fixed: Vec<String> = op
+        .params
+        .iter()
+        .filter_map(|p| p.fixed.as_ref().map(|v| format!("`{}={v}`", p.name)))
+        .collect();
+    if !fixed.is_empty() {
+        lines.push(String::new());
+        lines.push(format!(
+            "Sends {} itself: the only value Alma documents.",
+            fixed.join(", ")
+        ));
+    }
+    if op.no_content {
+        lines.push(String::new());
+        lines.push("Alma answers success with HTTP 204 and no content: the value is `()`.".into());
     }
     if let Some(b) = &op.request {
         if let BodyType::Opaque { unresolved_ref } = &b.ty {
@@ -349,7 +649,7 @@ fn builder(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         " Request builder for [`{api_ty}::{}`](super::{api_ty}::{}).",
         op.name, op.name
     );
-    let setters = op.params.iter().filter(|p| !p.required).map(setter);
+    let setters = setter_params(op).map(setter);
     let response = match &op.response {
         Some(b) => body_type(api, b),
         None => quote! { () },
@@ -506,11 +806,12 @@ fn setter(p: &Param) -> TokenStream {
     }
     let doc = doc_lines(&lines);
     let (ty, value) = arg_type(p);
+    let put = place(p, value);
     quote! {
         #doc
         #[inline]
         pub fn #ident(mut self, #ident: #ty) -> Self {
-            self.req = self.req.query(#wire, #value);
+            self.req = self.req #put;
             self
         }
     }
@@ -537,10 +838,7 @@ fn update_helper(api: &Api, area: &Area, put: &Operation) -> Option<TokenStream>
         Some(b) => body_type(api, b),
         None => quote! { () },
     };
-    let ids: Vec<_> = put
-        .params
-        .iter()
-        .filter(|p| p.required)
+    let ids: Vec<_> = direct_args(put)
         .map(|p| format_ident!("{}", p.rust_name))
         .collect();
     let op_name = format!("{}.{}", area.name, put.name);
@@ -595,6 +893,11 @@ fn jobs_helper(api: &Api, area: &Area) -> Option<TokenStream> {
         format_ident!("{}", instance.name),
     );
     let op_name = format!("{}.run_job_and_wait", area.name);
+    // `op=run` is an argument unless it is the only documented value (the method sends it).
+    let run = match submit.params.iter().find(|p| p.name == "op") {
+        Some(p) if p.fixed.is_some() => quote! {},
+        _ => quote! { "run", },
+    };
     let doc = doc_lines(&[
         "Submits job `job_id` (`op=run`) and polls its instance until it ends (`COMPLETED_*`, `FAILED`, …),".into(),
         "every `wait.interval`, for at most `wait.timeout`; returns the final instance.".into(),
@@ -611,7 +914,7 @@ fn jobs_helper(api: &Api, area: &Area) -> Option<TokenStream> {
             wait: alma_runtime::wait::WaitOptions,
         ) -> Result<#inst_ty, alma_runtime::Error> {
             let job_id: String = job_id.into();
-            let submitted = self.#submit_name(job_id.clone(), "run", job).send().await?;
+            let submitted = self.#submit_name(job_id.clone(), #run job).send().await?;
             let status = submitted.status;
             let link = submitted.value.additional_info.as_ref().and_then(|i| i.link.clone()).unwrap_or_default();
             let instance_id = link.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string();

@@ -73,7 +73,7 @@ pub fn registry_rs(api: &Api) -> TokenStream {
 
         // Which of these the entries use depends on the areas enabled.
         #[allow(unused_imports)]
-        use alma_runtime::registry::{ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role};
+        use alma_runtime::registry::{ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo};
         use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
         pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 
@@ -160,13 +160,23 @@ fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         let pname = &p.name;
         let location = match p.location {
             ParamIn::Path => quote! { ParamIn::Path },
-            _ => quote! { ParamIn::Query },
+            ParamIn::Query => quote! { ParamIn::Query },
+            ParamIn::Header => quote! { ParamIn::Header },
         };
+        // A fixed parameter's one value, a selector's values (their enums are the method's
+        // business no more, but the tools check values by them).
+        let selector_values = op
+            .choices
+            .iter()
+            .find(|c| c.selector.as_deref() == Some(p.name.as_str()))
+            .map(|c| c.variants.iter().filter_map(|v| v.value.clone()).collect::<Vec<_>>());
         let values = p
             .enum_type
             .as_ref()
             .and_then(|e| enums.iter().find(|pe| &pe.name == e))
-            .map(|pe| pe.values.iter().map(|v| v.wire.clone()).collect::<Vec<_>>());
+            .map(|pe| pe.values.iter().map(|v| v.wire.clone()).collect::<Vec<_>>())
+            .or_else(|| p.fixed.clone().map(|v| vec![v]))
+            .or(selector_values);
         let ty = match (&values, p.ty) {
             (Some(v), _) => quote! { ParamType::Enum(&[#(#v),*]) },
             (None, ScalarType::Integer) => quote! { ParamType::Integer },
@@ -184,10 +194,25 @@ fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             None => quote! { None },
         };
         let pdesc = opt(&p.description);
+        let fixed = opt(&p.fixed);
+        let secret = p.secret;
+        let header = opt(&p.header);
+        let url_encoded = p.url_encoded;
+        let choice = opt(&p.choice);
         quote! {
-            ParamInfo { name: #pname, location: #location, ty: #ty, required: #required, default: #default, description: #pdesc }
+            ParamInfo { name: #pname, location: #location, ty: #ty, required: #required, default: #default, description: #pdesc, fixed: #fixed, secret: #secret, header: #header, url_encoded: #url_encoded, choice: #choice }
         }
     });
+    let choices = op.choices.iter().map(|c| {
+        let name = &c.name;
+        let selector = opt(&c.selector);
+        let variants = c.variants.iter().map(|v| {
+            let (vname, value, required, optional) = (&v.variant, opt(&v.value), &v.required, &v.optional);
+            quote! { VariantInfo { name: #vname, value: #value, required: &[#(#required),*], optional: &[#(#optional),*] } }
+        });
+        quote! { ChoiceInfo { name: #name, selector: #selector, variants: &[#(#variants),*] } }
+    });
+    let no_content = op.no_content;
     let errors = op.errors.iter().map(|e| {
         let code = &e.code;
         let status: u16 = e.status.parse().unwrap_or(400);
@@ -241,6 +266,8 @@ fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             not_found: &[#(#not_found),*],
             get_pair: #get_pair,
             paginated: #paginated,
+            choices: &[#(#choices),*],
+            no_content: #no_content,
         }
     }
 }

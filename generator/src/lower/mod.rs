@@ -4,6 +4,7 @@
 mod error_codes;
 mod finish;
 mod param_values;
+mod prose;
 mod record_ids;
 mod resources;
 mod webhooks;
@@ -67,6 +68,7 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     let model_names = config.naming.get(MODEL_NAMES).cloned().unwrap_or_default();
     finish::finish(&mut api, &model_names, !config.subset)?;
     param_values::assign(&mut api, &config.corrections.param_values);
+    prose::apply(&mut api, &config.corrections.prose)?;
     error_codes::assign(&mut api);
     resources::assign(&mut api);
     Ok(api)
@@ -370,7 +372,7 @@ fn lower_operation(
             .iter()
             .position(|ph| ph == &p.name)
             .unwrap_or(usize::MAX),
-        ParamIn::Query => usize::MAX,
+        ParamIn::Query | ParamIn::Header => usize::MAX,
     });
     let mut used = BTreeSet::new();
     for p in &mut params {
@@ -473,6 +475,9 @@ fn lower_operation(
             ReadOnlyAccess::Denied
         },
         error_enum: None,
+        choices: Vec::new(),
+        no_content: false,
+        prose: Vec::new(),
     })
 }
 
@@ -620,6 +625,11 @@ fn lower_param(
             })
             .unwrap_or_default(),
         enum_type: None,
+        fixed: None,
+        secret: false,
+        header: None,
+        url_encoded: false,
+        choice: None,
     })
 }
 

@@ -169,6 +169,40 @@ pub type VisitFields<'f> = dyn FnMut(&[&dyn Field], &Extra, &Wire) + 'f;
 #[doc(hidden)]
 pub type VisitFieldsMut<'f> = dyn FnMut(&mut [&mut dyn Field], &mut Extra, &mut Wire) + 'f;
 
+/// Refuses a JSON document that is not this model at all: an object with keys, none of which is
+/// a field of the model (a proxy's envelope `{"response": {…}}`, another record). Decoding it
+/// would give a value of empty fields with everything kept as unknown, which a program could PUT
+/// back. Drift (known fields beside unknown ones) is read as usual. Only the document itself is
+/// checked: a nested object of unknown keys is kept.
+pub fn refuse_foreign(
+    node: &Node<'_>,
+    name: &'static str,
+    model: &crate::xml::XmlModel,
+) -> Result<(), DecodeError> {
+    let Node::Object(entries) = node else {
+        return Ok(());
+    };
+    if entries.is_empty() || model.fields.is_empty() {
+        return Ok(());
+    }
+    if entries
+        .iter()
+        .any(|(k, _)| model.fields.iter().any(|f| f.key == k.as_ref()))
+    {
+        return Ok(());
+    }
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_ref()).take(8).collect();
+    let more = if entries.len() > keys.len() {
+        ", …"
+    } else {
+        ""
+    };
+    Err(DecodeError::new(format!(
+        "not a {name}: the document has none of its fields (keys found: {}{more})",
+        keys.join(", ")
+    )))
+}
+
 /// [`Codec::from_node`] of a generated model (see [`Object`] and [`decode_object`]). Only the
 /// default value depends on `T`; the rest is compiled once.
 #[doc(hidden)]

@@ -5,7 +5,7 @@
 #![allow(unused_mut, clippy::vec_init_then_push)]
 #[allow(unused_imports)]
 use alma_runtime::registry::{
-    ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+    ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo,
 };
 use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
@@ -57,6 +57,11 @@ static CONF: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "op",
@@ -67,6 +72,11 @@ static CONF: &[OperationInfo] = &[
                 description: Some(
                     "The operation to perform on the job. Currently op=run is supported.",
                 ),
+                fixed: Some("run"),
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[],
@@ -83,6 +93,8 @@ static CONF: &[OperationInfo] = &[
         ],
         get_pair: None,
         paginated: false,
+        choices: &[],
+        no_content: false,
     },
     OperationInfo {
         area: "conf",
@@ -112,6 +124,11 @@ static CONF: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "limit",
@@ -120,6 +137,11 @@ static CONF: &[OperationInfo] = &[
                 required: false,
                 default: Some("10"),
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "offset",
@@ -128,6 +150,11 @@ static CONF: &[OperationInfo] = &[
                 required: false,
                 default: Some("0"),
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "direction",
@@ -136,6 +163,11 @@ static CONF: &[OperationInfo] = &[
                 required: false,
                 default: None,
                 description: Some("The sort direction of desc (default) or asc."),
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[],
@@ -152,6 +184,8 @@ static CONF: &[OperationInfo] = &[
         ],
         get_pair: None,
         paginated: true,
+        choices: &[],
+        no_content: false,
     },
     OperationInfo {
         area: "conf",
@@ -181,6 +215,11 @@ static CONF: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "instance_id",
@@ -189,6 +228,11 @@ static CONF: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[],
@@ -211,6 +255,8 @@ static CONF: &[OperationInfo] = &[
         ],
         get_pair: None,
         paginated: false,
+        choices: &[],
+        no_content: false,
     },
     OperationInfo {
         area: "conf",
@@ -240,6 +286,11 @@ static CONF: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "direction",
@@ -248,6 +299,11 @@ static CONF: &[OperationInfo] = &[
                 required: false,
                 default: None,
                 description: Some("The sort direction of desc (default) or asc."),
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[],
@@ -264,6 +320,8 @@ static CONF: &[OperationInfo] = &[
         ],
         get_pair: None,
         paginated: false,
+        choices: &[],
+        no_content: false,
     },
 ];
 /// Every operation (of the enabled areas), by area then path.

@@ -5,7 +5,7 @@
 #![allow(unused_mut, clippy::vec_init_then_push)]
 #[allow(unused_imports)]
 use alma_runtime::registry::{
-    ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+    ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo,
 };
 use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
@@ -54,6 +54,11 @@ static WIDGETS: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: Some("The widget id."),
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "view",
@@ -62,6 +67,11 @@ static WIDGETS: &[OperationInfo] = &[
                 required: false,
                 default: Some("full"),
                 description: Some("The view. Possible values: brief, full."),
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "limit",
@@ -70,6 +80,11 @@ static WIDGETS: &[OperationInfo] = &[
                 required: false,
                 default: Some("10"),
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "expand",
@@ -78,6 +93,11 @@ static WIDGETS: &[OperationInfo] = &[
                 required: false,
                 default: Some("false"),
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[
@@ -100,6 +120,8 @@ static WIDGETS: &[OperationInfo] = &[
         ],
         get_pair: None,
         paginated: false,
+        choices: &[],
+        no_content: false,
     },
     OperationInfo {
         area: "widgets",
@@ -129,6 +151,11 @@ static WIDGETS: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: Some("The widget id."),
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[],
@@ -145,6 +172,8 @@ static WIDGETS: &[OperationInfo] = &[
         ],
         get_pair: Some("get_widget"),
         paginated: false,
+        choices: &[],
+        no_content: false,
     },
     OperationInfo {
         area: "widgets",
@@ -174,6 +203,11 @@ static WIDGETS: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: Some("The widget id."),
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[],
@@ -190,6 +224,8 @@ static WIDGETS: &[OperationInfo] = &[
         ],
         get_pair: None,
         paginated: false,
+        choices: &[],
+        no_content: false,
     },
 ];
 /// Every operation (of the enabled areas), by area then path.

@@ -5,7 +5,7 @@
 #![allow(unused_mut, clippy::vec_init_then_push)]
 #[allow(unused_imports)]
 use alma_runtime::registry::{
-    ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+    ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo,
 };
 use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
@@ -55,6 +55,11 @@ static GADGETS: &[OperationInfo] = &[
                 required: false,
                 default: Some("10"),
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "offset",
@@ -63,6 +68,11 @@ static GADGETS: &[OperationInfo] = &[
                 required: false,
                 default: Some("0"),
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
             ParamInfo {
                 name: "status",
@@ -70,7 +80,14 @@ static GADGETS: &[OperationInfo] = &[
                 ty: ParamType::Enum(&["ACTIVE", "INACTIVE"]),
                 required: false,
                 default: None,
-                description: Some("Status. Optional. Valid values are ACTIVE, INACTIVE."),
+                description: Some(
+                    "Status. Optional. Valid values are ACTIVE, INACTIVE.",
+                ),
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[],
@@ -80,6 +97,8 @@ static GADGETS: &[OperationInfo] = &[
         not_found: &[],
         get_pair: None,
         paginated: true,
+        choices: &[],
+        no_content: false,
     },
     OperationInfo {
         area: "gadgets",
@@ -109,6 +128,8 @@ static GADGETS: &[OperationInfo] = &[
         not_found: &[],
         get_pair: None,
         paginated: false,
+        choices: &[],
+        no_content: false,
     },
     OperationInfo {
         area: "gadgets",
@@ -138,6 +159,11 @@ static GADGETS: &[OperationInfo] = &[
                 required: true,
                 default: None,
                 description: None,
+                fixed: None,
+                secret: false,
+                header: None,
+                url_encoded: false,
+                choice: None,
             },
         ],
         errors: &[],
@@ -154,6 +180,8 @@ static GADGETS: &[OperationInfo] = &[
         ],
         get_pair: None,
         paginated: false,
+        choices: &[],
+        no_content: false,
     },
 ];
 /// Every operation (of the enabled areas), by area then path.

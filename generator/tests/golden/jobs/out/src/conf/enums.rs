@@ -42,39 +42,3 @@ impl From<String> for Direction {
         Self::from(s.as_str())
     }
 }
-/// The operation to perform on the job. Currently op=run is supported.
-///
-/// The `op` parameter of [`ConfApi::operate_on_job`](super::ConfApi::operate_on_job); values from the parameter's description.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum OperateOnJobOp {
-    /// `run`
-    Run,
-    /// A value this version of the SDK does not know, kept as sent.
-    Other(String),
-}
-impl OperateOnJobOp {
-    /// The value on the wire.
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Run => "run",
-            Self::Other(s) => s,
-        }
-    }
-}
-impl From<&str> for OperateOnJobOp {
-    #[inline]
-    fn from(s: &str) -> Self {
-        match s {
-            "run" => Self::Run,
-            other => Self::Other(other.to_string()),
-        }
-    }
-}
-impl From<String> for OperateOnJobOp {
-    #[inline]
-    fn from(s: String) -> Self {
-        Self::from(s.as_str())
-    }
-}

@@ -18,30 +18,28 @@ impl ConfApi {
     ///
     /// # Arguments
     /// - `job_id`
-    /// - `op`: The operation to perform on the job. Currently op=run is supported.
+    ///
+    /// Sends `op=run` itself: the only value Alma documents.
     #[inline]
     pub fn operate_on_job(
         &self,
         job_id: impl Into<String>,
-        op: impl Into<OperateOnJobOp>,
         body: crate::conf::models::Job,
     ) -> OperateOnJob {
-        OperateOnJob {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "conf.operate_on_job",
-                        method: alma_runtime::Method::Post,
-                        path: "/almaws/v1/conf/jobs/{job_id}",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Denied,
-                    },
-                )
-                .path_param("job_id", job_id.into())
-                .query("op", Into::<OperateOnJobOp>::into(op).as_str().to_owned()),
-            body,
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "conf.operate_on_job",
+                    method: alma_runtime::Method::Post,
+                    path: "/almaws/v1/conf/jobs/{job_id}",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Denied,
+                },
+            )
+            .path_param("job_id", job_id.into())
+            .query("op", "run".to_owned());
+        OperateOnJob { req, body }
     }
     /// Get job instances.
     ///
@@ -51,20 +49,19 @@ impl ConfApi {
     /// - `job_id`
     #[inline]
     pub fn list_instances(&self, job_id: impl Into<String>) -> ListInstances {
-        ListInstances {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "conf.list_instances",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/conf/jobs/{job_id}/instances",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                )
-                .path_param("job_id", job_id.into()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "conf.list_instances",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/conf/jobs/{job_id}/instances",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            )
+            .path_param("job_id", job_id.into());
+        ListInstances { req }
     }
     /// Get job instance details.
     ///
@@ -79,21 +76,20 @@ impl ConfApi {
         job_id: impl Into<String>,
         instance_id: impl Into<String>,
     ) -> GetInstance {
-        GetInstance {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "conf.get_instance",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/conf/jobs/{job_id}/instances/{instance_id}",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                )
-                .path_param("job_id", job_id.into())
-                .path_param("instance_id", instance_id.into()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "conf.get_instance",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/conf/jobs/{job_id}/instances/{instance_id}",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            )
+            .path_param("job_id", job_id.into())
+            .path_param("instance_id", instance_id.into());
+        GetInstance { req }
     }
     /// Retrieve open days.
     ///
@@ -103,20 +99,19 @@ impl ConfApi {
     /// - `library_code`
     #[inline]
     pub fn list_open_hours(&self, library_code: impl Into<String>) -> ListOpenHours {
-        ListOpenHours {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "conf.list_open_hours",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/conf/libraries/{libraryCode}/open-hours",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                )
-                .path_param("libraryCode", library_code.into()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "conf.list_open_hours",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/conf/libraries/{libraryCode}/open-hours",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            )
+            .path_param("libraryCode", library_code.into());
+        ListOpenHours { req }
     }
     /// Submits job `job_id` (`op=run`) and polls its instance until it ends (`COMPLETED_*`, `FAILED`, …),
     /// every `wait.interval`, for at most `wait.timeout`; returns the final instance.
@@ -130,7 +125,7 @@ impl ConfApi {
         wait: alma_runtime::wait::WaitOptions,
     ) -> Result<crate::shared::JobInstance, alma_runtime::Error> {
         let job_id: String = job_id.into();
-        let submitted = self.operate_on_job(job_id.clone(), "run", job).send().await?;
+        let submitted = self.operate_on_job(job_id.clone(), job).send().await?;
         let status = submitted.status;
         let link = submitted
             .value

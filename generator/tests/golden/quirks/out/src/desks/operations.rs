@@ -25,21 +25,20 @@ impl DesksApi {
         library_code: impl Into<String>,
         type_: impl Into<ListDesksType>,
     ) -> ListDesks {
-        ListDesks {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "desks.list_desks",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/conf/libraries/{libraryCode}/desks",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                )
-                .path_param("libraryCode", library_code.into())
-                .query("type", Into::<ListDesksType>::into(type_).as_str().to_owned()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "desks.list_desks",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/conf/libraries/{libraryCode}/desks",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            )
+            .path_param("libraryCode", library_code.into())
+            .query("type", Into::<ListDesksType>::into(type_).as_str().to_owned());
+        ListDesks { req }
     }
     /// Retrieve desk.
     ///
@@ -54,21 +53,20 @@ impl DesksApi {
         library_code: impl Into<String>,
         desk_code: impl Into<String>,
     ) -> GetDesk {
-        GetDesk {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "desks.get_desk",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                )
-                .path_param("libraryCode", library_code.into())
-                .path_param("deskCode", desk_code.into()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "desks.get_desk",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            )
+            .path_param("libraryCode", library_code.into())
+            .path_param("deskCode", desk_code.into());
+        GetDesk { req }
     }
     /// Open or close a desk.
     ///
@@ -85,22 +83,21 @@ impl DesksApi {
         desk_code: impl Into<String>,
         op: impl Into<OperateOnDeskOp>,
     ) -> OperateOnDesk {
-        OperateOnDesk {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "desks.operate_on_desk",
-                        method: alma_runtime::Method::Post,
-                        path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Denied,
-                    },
-                )
-                .path_param("libraryCode", library_code.into())
-                .path_param("deskCode", desk_code.into())
-                .query("op", Into::<OperateOnDeskOp>::into(op).as_str().to_owned()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "desks.operate_on_desk",
+                    method: alma_runtime::Method::Post,
+                    path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Denied,
+                },
+            )
+            .path_param("libraryCode", library_code.into())
+            .path_param("deskCode", desk_code.into())
+            .query("op", Into::<OperateOnDeskOp>::into(op).as_str().to_owned());
+        OperateOnDesk { req }
     }
     /// Update desk.
     ///
@@ -116,22 +113,20 @@ impl DesksApi {
         desk_code: impl Into<String>,
         body: crate::desks::models::DeskPut,
     ) -> UpdateDesk {
-        UpdateDesk {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "desks.update_desk",
-                        method: alma_runtime::Method::Put,
-                        path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Denied,
-                    },
-                )
-                .path_param("libraryCode", library_code.into())
-                .path_param("deskCode", desk_code.into()),
-            body,
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "desks.update_desk",
+                    method: alma_runtime::Method::Put,
+                    path: "/almaws/v1/conf/libraries/{libraryCode}/desks/{deskCode}",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Denied,
+                },
+            )
+            .path_param("libraryCode", library_code.into())
+            .path_param("deskCode", desk_code.into());
+        UpdateDesk { req, body }
     }
     /// Retrieve open hours.
     ///
@@ -141,39 +136,37 @@ impl DesksApi {
     /// - `library_code`
     #[inline]
     pub fn list_open_hours(&self, library_code: impl Into<String>) -> ListOpenHours {
-        ListOpenHours {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "desks.list_open_hours",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/conf/libraries/{libraryCode}/open-hours",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                )
-                .path_param("libraryCode", library_code.into()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "desks.list_open_hours",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/conf/libraries/{libraryCode}/open-hours",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            )
+            .path_param("libraryCode", library_code.into());
+        ListOpenHours { req }
     }
     /// Test API.
     ///
     /// `GET /almaws/v1/conf/test` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/desks/R0VUIC9hbG1hd3MvdjEvY29uZi90ZXN0/)
     #[inline]
     pub fn get_test(&self) -> GetTest {
-        GetTest {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "desks.get_test",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/conf/test",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                ),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "desks.get_test",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/conf/test",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            );
+        GetTest { req }
     }
     /// Fetches the record with [`get_desk`](Self::get_desk), lets `change` edit it, and sends it back with [`update_desk`](Self::update_desk).
     ///

@@ -27,20 +27,19 @@ impl WidgetsApi {
     /// - `401652` (400): Widget not found.
     #[inline]
     pub fn get_widget(&self, widget_id: impl Into<String>) -> GetWidget {
-        GetWidget {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "widgets.get_widget",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/widgets/{widget_id}",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                )
-                .path_param("widget_id", widget_id.into()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "widgets.get_widget",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/widgets/{widget_id}",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            )
+            .path_param("widget_id", widget_id.into());
+        GetWidget { req }
     }
     /// Update Widget.
     ///
@@ -54,21 +53,19 @@ impl WidgetsApi {
         widget_id: impl Into<String>,
         body: crate::widgets::models::Widget,
     ) -> UpdateWidget {
-        UpdateWidget {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "widgets.update_widget",
-                        method: alma_runtime::Method::Put,
-                        path: "/almaws/v1/widgets/{widget_id}",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Denied,
-                    },
-                )
-                .path_param("widget_id", widget_id.into()),
-            body,
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "widgets.update_widget",
+                    method: alma_runtime::Method::Put,
+                    path: "/almaws/v1/widgets/{widget_id}",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Denied,
+                },
+            )
+            .path_param("widget_id", widget_id.into());
+        UpdateWidget { req, body }
     }
     /// `GET /almaws/v1/widgets/{widget_id}/label` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/widgets/R0VUIC9hbG1hd3MvdjEvd2lkZ2V0cy97d2lkZ2V0X2lkfS9sYWJlbA==/)
     ///
@@ -76,20 +73,19 @@ impl WidgetsApi {
     /// - `widget_id`: The widget id.
     #[inline]
     pub fn get_label(&self, widget_id: impl Into<String>) -> GetLabel {
-        GetLabel {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "widgets.get_label",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/widgets/{widget_id}/label",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                )
-                .path_param("widget_id", widget_id.into()),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "widgets.get_label",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/widgets/{widget_id}/label",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            )
+            .path_param("widget_id", widget_id.into());
+        GetLabel { req }
     }
     /// Fetches the record with [`get_widget`](Self::get_widget), lets `change` edit it, and sends it back with [`update_widget`](Self::update_widget).
     ///

@@ -17,19 +17,18 @@ impl GadgetsApi {
     /// `GET /almaws/v1/gadgets` — [API reference](https://developers.exlibrisgroup.com/alma/apis/docs/gadgets/R0VUIC9hbG1hd3MvdjEvZ2FkZ2V0cw==/)
     #[inline]
     pub fn list_gadgets(&self) -> ListGadgets {
-        ListGadgets {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "gadgets.list_gadgets",
-                        method: alma_runtime::Method::Get,
-                        path: "/almaws/v1/gadgets",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Allowed,
-                    },
-                ),
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "gadgets.list_gadgets",
+                    method: alma_runtime::Method::Get,
+                    path: "/almaws/v1/gadgets",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Allowed,
+                },
+            );
+        ListGadgets { req }
     }
     /// Create gadget.
     ///
@@ -39,20 +38,18 @@ impl GadgetsApi {
         &self,
         body: crate::gadgets::models::GadgetPost,
     ) -> CreateGadget {
-        CreateGadget {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "gadgets.create_gadget",
-                        method: alma_runtime::Method::Post,
-                        path: "/almaws/v1/gadgets",
-                        xml_only_body: false,
-                        read_only: alma_runtime::ReadOnlyAccess::Denied,
-                    },
-                ),
-            body,
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "gadgets.create_gadget",
+                    method: alma_runtime::Method::Post,
+                    path: "/almaws/v1/gadgets",
+                    xml_only_body: false,
+                    read_only: alma_runtime::ReadOnlyAccess::Denied,
+                },
+            );
+        CreateGadget { req, body }
     }
     /// Update the gadget's MARC record.
     ///
@@ -68,21 +65,19 @@ impl GadgetsApi {
         gadget_id: impl Into<String>,
         body: crate::gadgets::models::Gadget,
     ) -> UpdateRecord {
-        UpdateRecord {
-            req: self
-                .client
-                .request(
-                    &alma_runtime::OperationSpec {
-                        name: "gadgets.update_record",
-                        method: alma_runtime::Method::Put,
-                        path: "/almaws/v1/gadgets/{gadget_id}/record",
-                        xml_only_body: true,
-                        read_only: alma_runtime::ReadOnlyAccess::Denied,
-                    },
-                )
-                .path_param("gadget_id", gadget_id.into()),
-            body,
-        }
+        let req = self
+            .client
+            .request(
+                &alma_runtime::OperationSpec {
+                    name: "gadgets.update_record",
+                    method: alma_runtime::Method::Put,
+                    path: "/almaws/v1/gadgets/{gadget_id}/record",
+                    xml_only_body: true,
+                    read_only: alma_runtime::ReadOnlyAccess::Denied,
+                },
+            )
+            .path_param("gadget_id", gadget_id.into());
+        UpdateRecord { req, body }
     }
 }
 /// Request builder for [`GadgetsApi::list_gadgets`](super::GadgetsApi::list_gadgets).
