@@ -231,6 +231,28 @@ async fn a_dry_run_writes_nothing() {
     assert!(text(&out.stderr).contains("nothing was written"));
 }
 
+/// `alma batch --apply` of `rows.csv` (see [`rows`]), four at a time, output piped.
+fn apply_rows(sim: &Simulator, dir: &std::path::Path) -> Command {
+    let mut c = alma(sim, dir);
+    c.args([
+        "batch",
+        "--input",
+        "rows.csv",
+        "--apply",
+        "--concurrency",
+        "4",
+        "--",
+        "users",
+        "update-user",
+        "{id}",
+        "--set",
+        "job_description={job}",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    c
+}
+
 /// Killed with SIGKILL at random moments, rerun until done: every row once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_killed_at_any_moment_applies_every_row_exactly_once() {
@@ -245,26 +267,7 @@ async fn a_batch_killed_at_any_moment_applies_every_row_exactly_once() {
     .unwrap();
     let dir = tempfile::tempdir().unwrap();
     rows(dir.path(), ROWS);
-    let batch = |sim: &Simulator| {
-        let mut c = alma(sim, dir.path());
-        c.args([
-            "batch",
-            "--input",
-            "rows.csv",
-            "--apply",
-            "--concurrency",
-            "4",
-            "--",
-            "users",
-            "update-user",
-            "{id}",
-            "--set",
-            "job_description={job}",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        c
-    };
+    let batch = |sim: &Simulator| apply_rows(sim, dir.path());
     let mut kills = 0;
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     let finished = loop {
@@ -442,26 +445,7 @@ async fn a_second_batch_on_the_same_journal_refuses_while_the_first_runs() {
     let sim = sim(ROWS).await;
     let dir = tempfile::tempdir().unwrap();
     rows(dir.path(), ROWS);
-    let batch = |sim: &Simulator| {
-        let mut c = alma(sim, dir.path());
-        c.args([
-            "batch",
-            "--input",
-            "rows.csv",
-            "--apply",
-            "--concurrency",
-            "4",
-            "--",
-            "users",
-            "update-user",
-            "{id}",
-            "--set",
-            "job_description={job}",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-        c
-    };
+    let batch = |sim: &Simulator| apply_rows(sim, dir.path());
     let first = batch(&sim).spawn().unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let started = std::time::Instant::now();

@@ -9,6 +9,15 @@ use crate::config::Config;
 use crate::ir::Api;
 use crate::source::{DocId, Store};
 
+/// Operation `key` (`METHOD path` as written upstream) of `area`.
+fn operation<'a>(api: &'a Api, area: &str, key: &str) -> Option<&'a crate::ir::Operation> {
+    api.areas
+        .iter()
+        .filter(|a| a.name == area)
+        .flat_map(|a| &a.operations)
+        .find(|op| op.key() == key)
+}
+
 /// A human line per correction that matched nothing in this generation.
 pub fn stale(config: &Config, store: &Store, api: &Api) -> Vec<String> {
     let mut out = Vec::new();
@@ -42,12 +51,7 @@ pub fn stale(config: &Config, store: &Store, api: &Api) -> Vec<String> {
         }
     }
     for c in &config.corrections.read_only {
-        let op = api
-            .areas
-            .iter()
-            .filter(|a| a.name == c.area)
-            .flat_map(|a| &a.operations)
-            .find(|op| op.key() == c.operation);
+        let op = operation(api, &c.area, &c.operation);
         match op {
             None => out.push(format!(
                 "[[read_only]] {} {}: no such operation any more",
@@ -73,12 +77,7 @@ pub fn stale(config: &Config, store: &Store, api: &Api) -> Vec<String> {
         }
     }
     for c in &config.corrections.prose {
-        let op = api
-            .areas
-            .iter()
-            .filter(|a| a.name == c.area)
-            .flat_map(|a| &a.operations)
-            .find(|op| op.key() == c.operation);
+        let op = operation(api, &c.area, &c.operation);
         match op {
             None => out.push(format!(
                 "[[prose]] {} {}: no such operation any more",

@@ -95,7 +95,7 @@ pub use response::Response;
 #[cfg(feature = "client")]
 pub use retry::RetryPolicy;
 #[doc(hidden)]
-pub use secret::Secret;
+pub use secret::{is_secret_name, Secret};
 pub use serde;
 pub use spec::{Method, OperationSpec, ReadOnlyAccess, MAX_REQUEST_BYTES};
 

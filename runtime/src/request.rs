@@ -21,12 +21,7 @@ pub const MAX_REDIRECTS: u32 = 5;
 /// How many bytes of an unexpected body errors quote.
 const SNIPPET_BYTES: usize = 300;
 
-/// Query parameter names whose values are secrets wherever they appear (the key has its own
-/// redaction).
-pub(crate) fn is_secret_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.contains("password") || n == "pin" || n == "pin_number" || n == "pw"
-}
+use crate::secret::is_secret_name;
 
 /// The `reqwest` method of a [`Method`].
 fn to_http(method: Method) -> reqwest::Method {

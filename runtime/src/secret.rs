@@ -1,5 +1,13 @@
 //! [`Secret`]: a value that must never be printed (a patron's password, a PIN).
 
+/// Whether a parameter or field named `name` holds a secret wherever it appears (a patron's
+/// password, a PIN): such values are never shown (`Debug` of models, printed URLs). The API
+/// key has its own redaction.
+pub fn is_secret_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("password") || n == "pin" || n == "pin_number" || n == "pw"
+}
+
 /// A secret parameter's value. It is sent where the operation says (a header, never a URL) and
 /// is never shown: `Debug` prints `Secret(<redacted>)`, and it has no `Display`.
 #[derive(Clone, PartialEq, Eq)]
@@ -37,7 +45,17 @@ impl From<&str> for Secret {
 
 #[cfg(test)]
 mod tests {
-    use super::Secret;
+    use super::{is_secret_name, Secret};
+
+    #[test]
+    fn secret_names() {
+        for n in ["password", "Password", "new_password", "pin_number", "PIN"] {
+            assert!(is_secret_name(n), "{n}");
+        }
+        for n in ["primary_id", "pinned", "send_pin_number_letter", "user_id"] {
+            assert!(!is_secret_name(n), "{n}");
+        }
+    }
 
     #[test]
     fn debug_never_shows_the_value() {

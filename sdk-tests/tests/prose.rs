@@ -198,3 +198,42 @@ async fn a_document_that_is_not_the_model_is_refused() {
     assert!(matches!(err, Error::Decode { .. }), "{err:?}");
     assert!(err.to_string().contains("not a User"), "{err}");
 }
+
+#[test]
+fn a_model_s_debug_never_shows_a_password_or_pin() {
+    let user = User::from_json(
+        br#"{"primary_id": "jdoe", "password": "hunter2-pw", "pin_number": "4711", "user_note": [], "new_password": "x9-secret"}"#,
+    )
+    .unwrap();
+    let shown = format!("{user:?}");
+    for secret in ["hunter2-pw", "4711", "x9-secret"] {
+        assert!(!shown.contains(secret), "{shown}");
+    }
+    // `User` has no such fields: they are kept as unknown, and hidden there too.
+    assert!(
+        shown.contains("\"password\": <redacted>") && shown.contains("jdoe"),
+        "{shown}"
+    );
+    // A model that declares them (what a new user is created with).
+    let post = alma_sdk::models::UserPost::from_json(
+        br#"{"primary_id": "jdoe", "password": "hunter2-pw", "pin_number": "4711"}"#,
+    )
+    .unwrap();
+    let shown = format!("{post:?}");
+    assert!(
+        !shown.contains("hunter2-pw") && !shown.contains("4711"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("password: <redacted>") && shown.contains("pin_number: <redacted>"),
+        "{shown}"
+    );
+    // An empty one says so: nothing to hide.
+    let none = format!(
+        "{:?}",
+        alma_sdk::models::UserPost::from_json(br#"{"primary_id": "jdoe"}"#).unwrap()
+    );
+    assert!(none.contains("password: None"), "{none}");
+    // The value itself is kept and sent back.
+    assert!(user.to_json().unwrap().contains("hunter2-pw"));
+}

@@ -5,6 +5,7 @@ mod error_codes;
 mod finish;
 mod param_values;
 mod prose;
+mod prose_phrases;
 mod record_ids;
 mod resources;
 mod webhooks;

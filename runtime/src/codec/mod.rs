@@ -296,14 +296,48 @@ fn debug_fields(
     value.fields(&mut |fields, extra, _| {
         let mut s = f.debug_struct(name);
         for (field, x) in fields.iter().zip(model.fields) {
-            s.field(x.key, field.debug());
+            if crate::secret::is_secret_name(x.key) {
+                s.field(x.key, &Redacted(field.debug()));
+            } else {
+                s.field(x.key, field.debug());
+            }
         }
         if !extra.is_empty() {
-            s.field("extra", extra);
+            s.field("extra", &RedactedExtra(extra));
         }
         result = s.finish();
     });
     result
+}
+
+/// A secret field's `Debug`: whether it holds something, never what.
+struct Redacted<'a>(&'a dyn fmt::Debug);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = format!("{:?}", self.0);
+        match shown.as_str() {
+            "None" | "\"\"" | "Some(\"\")" => f.write_str(&shown),
+            _ => f.write_str("<redacted>"),
+        }
+    }
+}
+
+/// Unknown fields, with the values of secret-named ones hidden.
+struct RedactedExtra<'a>(&'a crate::body::Extra);
+
+impl fmt::Debug for RedactedExtra<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut m = f.debug_map();
+        for (k, v) in self.0 {
+            if crate::secret::is_secret_name(k) {
+                m.entry(k, &format_args!("<redacted>"));
+            } else {
+                m.entry(k, v);
+            }
+        }
+        m.finish()
+    }
 }
 
 /// `PartialEq` of a generated model: every field, `extra` and the wire memory (which compares
