@@ -10,6 +10,7 @@ mod conformance;
 mod package;
 mod progenitor;
 mod semver;
+mod setup;
 mod xsd_check;
 mod xsd_mutants;
 mod xsd_patch;
@@ -49,9 +50,11 @@ commands:
                                     cargo-semver-checks; CHANGES.md's breaking marks and the
                                     version must agree with it; then the demo: a field removed
                                     from a spec copy is breaking for both, one added for neither
-  test                              everything CI checks: fmt, codegen --check, clippy, each area
-                                    feature alone, the lean build (no client), docs, tests,
-                                    package, semver, fuzz smoke, conformance
+  setup                             install what the tests need besides Rust (Node.js and npm,
+                                    xmllint, redis-server, cargo-semver-checks), or say how
+  test                              everything CI checks, after `setup`: fmt, codegen --check,
+                                    clippy, each area feature alone, the lean build (no client),
+                                    docs, tests, package, semver, fuzz smoke, conformance
   help                              this text
 ";
 
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Some("codegen") => codegen(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("test") => test(&args[1..]),
+        Some("setup") => step("cargo xtask setup", setup::ensure),
         Some("roundtrip") => roundtrip(&args[1..]),
         Some("bundle") => bundle(&args[1..]).map(|_| ()),
         Some("fetch-specs") => fetch_specs(&args[1..]),
@@ -673,6 +677,8 @@ fn test(args: &[String]) -> Result<(), String> {
     check_flags(args, &[], &[])?;
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let started = Instant::now();
+    // Before anything is built: a machine that lacks a tool and cannot install it says so now.
+    step("cargo xtask setup", setup::ensure)?;
     run(&cargo, &["fmt", "--all", "--check"], &[])?;
     println!("\n==> cargo xtask codegen --check");
     codegen(&["--check".to_string()])?;
