@@ -71,10 +71,7 @@ impl TypedValueParser for EnumValues {
         value: &OsStr,
     ) -> Result<String, clap::Error> {
         let text = value.to_string_lossy().into_owned();
-        let bad = text
-            .split(',')
-            .map(str::trim)
-            .find(|v| !self.0.iter().any(|x| x.eq_ignore_ascii_case(v)));
+        let bad = ParamType::Enum(self.0).rejects(&text);
         match bad {
             None => Ok(text),
             Some(v) => {

@@ -33,19 +33,22 @@
 #[cfg(feature = "client")]
 pub mod analytics;
 mod body;
+#[doc(hidden)]
+pub mod civil;
 #[cfg(feature = "client")]
 mod client;
-#[doc(hidden)]
 pub mod codec;
 mod error;
 #[cfg(feature = "client")]
 mod governor;
 #[cfg(feature = "client")]
 mod hooks;
+pub mod json_path;
 #[cfg(feature = "client")]
 mod pages;
 #[cfg(feature = "client")]
 pub mod paginate;
+pub mod path;
 mod region;
 #[doc(hidden)]
 pub mod registry;

@@ -145,6 +145,31 @@ pub enum ParamType {
     Enum(&'static [&'static str]),
 }
 
+impl ParamType {
+    /// The first part of `value` this type does not accept, if any: an integer, a number,
+    /// `true`/`false` (any case), or for an enumeration each of a comma-separated list
+    /// (`expand=loans,requests`) one of its documented values (any case). The CLI and the local
+    /// Alma both judge values by this.
+    pub fn rejects<'v>(&self, value: &'v str) -> Option<&'v str> {
+        let ok = |v: &str| match self {
+            ParamType::Integer => v.parse::<i64>().is_ok(),
+            ParamType::Number => v.parse::<f64>().is_ok(),
+            ParamType::Boolean => v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false"),
+            ParamType::Enum(values) => values.iter().any(|x| x.eq_ignore_ascii_case(v)),
+            ParamType::String => true,
+        };
+        match self {
+            ParamType::Enum(_) => value.split(',').map(str::trim).find(|v| !ok(v)),
+            _ => (!ok(value)).then_some(value),
+        }
+    }
+
+    /// Whether `value` is one this type accepts (see [`ParamType::rejects`]).
+    pub fn accepts(&self, value: &str) -> bool {
+        self.rejects(value).is_none()
+    }
+}
+
 /// A parameter of an operation.
 #[derive(Debug, Clone, Copy)]
 pub struct ParamInfo {
@@ -408,5 +433,21 @@ impl OperationInfo {
         let t: Vec<&str> = self.path.trim_end_matches('/').split('/').collect();
         let p: Vec<&str> = path.trim_end_matches('/').split('/').collect();
         t.len() == p.len() && t.iter().zip(&p).all(|(a, b)| a.starts_with('{') || a == b)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ParamType;
+
+    #[test]
+    fn values_judged_by_type() {
+        assert!(ParamType::Integer.accepts("12") && !ParamType::Integer.accepts("1.5"));
+        assert!(ParamType::Number.accepts("1.5"));
+        assert!(ParamType::Boolean.accepts("TRUE") && !ParamType::Boolean.accepts("yes"));
+        let e = ParamType::Enum(&["loans", "requests"]);
+        assert_eq!(e.rejects("loans, Requests"), None);
+        assert_eq!(e.rejects("loans,fees"), Some("fees"));
+        assert!(ParamType::String.accepts("anything"));
     }
 }

@@ -159,33 +159,13 @@ impl RequestBuilder {
     /// The full URL, key included when in query mode. Never printed as is.
     fn url(&self) -> Result<url::Url, Error> {
         let inner = &self.client.inner;
-        let mut path = String::with_capacity(self.spec.path.len() + 16);
-        let mut rest = self.spec.path;
-        while let Some(start) = rest.find('{') {
-            path.push_str(&rest[..start]);
-            let end = rest[start..]
-                .find('}')
-                .map(|e| start + e)
-                .ok_or_else(|| Error::Config(format!("{}: bad path template", self.spec.name)))?;
-            let name = &rest[start + 1..end];
-            let value = self
-                .path_params
+        let path = crate::path::fill(self.spec.path, |name| {
+            self.path_params
                 .iter()
                 .find(|(n, _)| *n == name)
-                .map(|(_, v)| v)
-                .ok_or_else(|| {
-                    Error::Config(format!("{}: path parameter {name} not set", self.spec.name))
-                })?;
-            if value.is_empty() {
-                return Err(Error::Config(format!(
-                    "{}: path parameter {name} is empty",
-                    self.spec.name
-                )));
-            }
-            encode_segment(value, &mut path);
-            rest = &rest[end + 1..];
-        }
-        path.push_str(rest);
+                .map(|(_, v)| v.as_str())
+        })
+        .map_err(|e| Error::Config(format!("{}: {e}", self.spec.name)))?;
         let mut url = inner.base.clone();
         let base_path = url.path().trim_end_matches('/').to_string();
         url.set_path(&format!("{base_path}{path}"));
@@ -851,17 +831,6 @@ fn snippet(body: &[u8]) -> String {
         s.push('…');
     }
     s
-}
-
-/// Percent-encodes `value` as a single path segment (RFC 3986 unreserved characters kept).
-fn encode_segment(value: &str, out: &mut String) {
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
-use alma_runtime::registry::{ChoiceViolation, ModelInfo, OperationInfo, ParamIn, ParamType, Role};
+use alma_runtime::registry::{ChoiceViolation, ModelInfo, OperationInfo, ParamIn, Role};
 use alma_runtime::{Format, Method};
 use bytes::Bytes;
 use serde_json::{json, Value};
@@ -93,24 +93,17 @@ fn template_upto(template: &str, i: usize) -> Option<&str> {
 
 /// A template with its parameters filled in (encoded as the store keys them).
 fn fill(template: &str, params: &[(&'static str, String)]) -> String {
-    let mut out = String::with_capacity(template.len() + 16);
-    let mut rest = template;
-    while let Some(start) = rest.find('{') {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find('}').map(|e| start + e) else {
-            break;
-        };
-        let name = &rest[start + 1..end];
-        let value = params
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("");
-        out.push_str(&encode(value));
-        rest = &rest[end + 1..];
-    }
-    out.push_str(rest);
-    out
+    // A placeholder without its value (never, for a matched route) is left empty, as before.
+    alma_runtime::path::fill(template, |name| {
+        Some(
+            params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or(""),
+        )
+    })
+    .unwrap_or_else(|_| template.to_owned())
 }
 
 impl Alma {
@@ -696,18 +689,7 @@ fn check_query(op: &OperationInfo, req: &Req) -> Result<(), Answer> {
         if p.secret {
             continue;
         }
-        let ok = match p.ty {
-            ParamType::Integer => value.parse::<i64>().is_ok(),
-            ParamType::Number => value.parse::<f64>().is_ok(),
-            ParamType::Boolean => matches!(value.to_ascii_lowercase().as_str(), "true" | "false"),
-            ParamType::Enum(values) => {
-                // Lists of values (`expand=loans,requests`) are checked value by value.
-                value
-                    .split(',')
-                    .all(|v| values.iter().any(|x| x.eq_ignore_ascii_case(v.trim())))
-            }
-            ParamType::String => true,
-        };
+        let ok = p.ty.accepts(&value);
         if !ok {
             return Err(Answer::alma_error(
                 400,

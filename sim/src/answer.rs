@@ -67,17 +67,5 @@ impl Answer {
     }
 }
 
-/// Text made safe for XML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text made safe for XML content and attribute values (quick-xml's, as everywhere).
+pub use quick_xml::escape::escape;

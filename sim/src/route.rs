@@ -140,19 +140,8 @@ pub fn decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A path segment, percent-encoded (what the record's path in the store uses).
-pub fn encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
+/// A path segment, percent-encoded (what the record's path in the store uses): the runtime's.
+pub use alma_runtime::path::encode_segment as encode;
 
 /// A path template with its parameters' names left out (`/items/{}/loans`): upstream names one
 /// segment differently in sibling paths (`{item_id}`, `{item_pid}`).

@@ -151,19 +151,5 @@ pub fn text_at(v: &Value, path: &str) -> Option<String> {
 
 /// Sets the value at a JSON path, creating objects on the way.
 pub fn set_at(v: &mut Value, path: &str, value: Value) {
-    let mut cur = v;
-    let mut keys = path.split('.').peekable();
-    while let Some(k) = keys.next() {
-        if !cur.is_object() {
-            *cur = Value::Object(Default::default());
-        }
-        let obj = cur.as_object_mut().expect("made an object");
-        if keys.peek().is_none() {
-            obj.insert(k.to_owned(), value);
-            return;
-        }
-        cur = obj
-            .entry(k.to_owned())
-            .or_insert_with(|| Value::Object(Default::default()));
-    }
+    alma_runtime::json_path::set(v, path.split('.'), value);
 }

@@ -141,18 +141,11 @@ impl Setter {
     /// Sets the value in a JSON record, creating objects on the way; a code's description goes
     /// (it described the old code).
     pub fn apply(&self, record: &mut Value, value: Value) {
-        let mut cur = record;
-        for k in &self.path[..self.path.len() - 1] {
-            if !cur.get(k).is_some_and(Value::is_object) {
-                cur[k.as_str()] = Value::Object(Default::default());
-            }
-            cur = &mut cur[k.as_str()];
-        }
-        let last = self.path.last().map(String::as_str).unwrap_or("");
-        match self.kind {
-            Target::Code => cur[last] = serde_json::json!({ "value": value }),
-            Target::Text(_) => cur[last] = value,
-        }
+        let value = match self.kind {
+            Target::Code => serde_json::json!({ "value": value }),
+            Target::Text(_) => value,
+        };
+        alma_runtime::json_path::set(record, self.path.iter().map(String::as_str), value);
     }
 
     /// Sets the value in an XML record: the element's text (or the attribute), everything else
@@ -163,12 +156,7 @@ impl Setter {
     }
 }
 
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use quick_xml::escape::escape;
 
 /// The document with the text at `path` (element names below the root; `@name` for an
 /// attribute of the last element) set to `value`.

@@ -14,7 +14,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::{
     BoxFuture, BudgetState, BudgetUse, Limiter, Observed, Priority, Report, Shared,
@@ -110,10 +110,7 @@ pub(crate) struct Budgets(Mutex<HashMap<Arc<str>, (u64, u64)>>);
 impl Budgets {
     /// Counts a call against `budget` today (by `now`), unless its ceiling is reached.
     pub(crate) fn count(&self, budget: &BudgetUse, now: SystemTime) -> BudgetState {
-        let day = now
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs() / 86_400)
-            .unwrap_or(0);
+        let day = crate::civil::gmt_day(now);
         let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let entry = all.entry(budget.name.clone()).or_insert((day, 0));
         if entry.0 != day {

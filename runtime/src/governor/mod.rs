@@ -260,7 +260,7 @@ impl Governor {
     /// today.
     fn quota(&self) -> Option<u64> {
         let known = self.budget.as_ref().and_then(|b| b.quota);
-        let today = unix_secs(self.clock.now()) / 86_400;
+        let today = crate::civil::gmt_day(self.clock.now());
         let seen = (self.counters.highest_day.load(Ordering::Relaxed) == today)
             .then(|| self.counters.highest_remaining.load(Ordering::Relaxed))
             .filter(|h| *h > 0);
@@ -276,7 +276,7 @@ impl Governor {
     /// The remaining quota known today (the lowest seen, institution-wide with Redis).
     fn remaining_today(&self) -> Option<u64> {
         let remaining = self.counters.remaining.load(Ordering::Relaxed);
-        let today = unix_secs(self.clock.now()) / 86_400;
+        let today = crate::civil::gmt_day(self.clock.now());
         let known_today = self.counters.remaining_day.load(Ordering::Relaxed) == today;
         (remaining != u64::MAX && known_today).then_some(remaining)
     }
@@ -397,7 +397,7 @@ impl Governor {
     }
 
     fn store_remaining(&self, r: u64) {
-        let today = unix_secs(self.clock.now()) / 86_400;
+        let today = crate::civil::gmt_day(self.clock.now());
         self.counters.remaining.store(r, Ordering::Relaxed);
         self.counters.remaining_day.store(today, Ordering::Relaxed);
         if self.counters.highest_day.swap(today, Ordering::Relaxed) != today {
@@ -430,7 +430,7 @@ impl Governor {
     pub fn below_low_water(&self) -> Option<u64> {
         let mark = self.low_water?;
         let remaining = self.counters.remaining.load(Ordering::Relaxed);
-        let today = unix_secs(self.clock.now()) / 86_400;
+        let today = crate::civil::gmt_day(self.clock.now());
         let known_today = self.counters.remaining_day.load(Ordering::Relaxed) == today;
         (remaining != u64::MAX && known_today && remaining <= mark).then_some(remaining)
     }
@@ -450,13 +450,9 @@ pub(crate) fn key_hash_name(key: &str) -> String {
     format!("key-{hex}")
 }
 
-pub(crate) fn unix_secs(t: SystemTime) -> u64 {
-    t.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub(crate) use crate::civil::unix_secs;
 
 /// Alma's daily quota resets at midnight GMT.
 pub fn next_midnight_utc(now: SystemTime) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs((unix_secs(now) / 86_400 + 1) * 86_400)
+    crate::civil::next_gmt_midnight(now)
 }

@@ -24,8 +24,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::Script;
 
 use super::{
-    next_midnight_utc, unix_secs, BoxFuture, BudgetState, Limiter, Observed, Priority, RateLimiter,
-    Report, Shared, ALMA_REQUESTS_PER_SECOND, DEFAULT_BATCH_SHARE,
+    next_midnight_utc, BoxFuture, BudgetState, Limiter, Observed, Priority, RateLimiter, Report,
+    Shared, ALMA_REQUESTS_PER_SECOND, DEFAULT_BATCH_SHARE,
 };
 use crate::Error;
 
@@ -258,7 +258,7 @@ impl RedisLimiter {
         format!(
             "alma:{{{}}}:budget:{budget}:{}",
             self.inner.institution,
-            unix_secs(now) / 86_400
+            crate::civil::gmt_day(now)
         )
     }
 
