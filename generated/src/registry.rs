@@ -410,6 +410,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -470,6 +471,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -688,6 +690,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -751,6 +754,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -818,6 +822,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -901,6 +906,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -984,6 +990,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -1052,6 +1059,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -1190,6 +1198,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -1288,6 +1297,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -1471,6 +1481,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -1605,6 +1616,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -1708,6 +1720,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -1820,6 +1833,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -1988,6 +2002,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -2086,6 +2101,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -2154,6 +2170,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -2261,6 +2278,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -2384,6 +2402,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -2514,6 +2533,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -2593,6 +2613,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -2750,6 +2771,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -2972,6 +2994,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3079,6 +3102,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3175,6 +3199,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3308,6 +3333,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3386,6 +3412,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3454,6 +3481,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3577,6 +3605,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3666,6 +3695,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3813,6 +3843,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3895,6 +3926,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -3988,6 +4020,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4051,6 +4084,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4153,6 +4187,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4250,6 +4285,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4337,6 +4373,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4567,6 +4604,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4655,6 +4693,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4718,6 +4757,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4823,6 +4863,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -4972,6 +5013,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5067,6 +5109,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5190,6 +5233,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5344,6 +5388,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5482,6 +5527,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5545,6 +5591,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5670,6 +5717,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5803,6 +5851,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5866,6 +5915,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5899,6 +5949,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -5932,6 +5983,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -6047,6 +6099,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -6104,6 +6157,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -6167,6 +6221,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -6230,6 +6285,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -6288,6 +6344,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -6383,6 +6440,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "acq",
@@ -6478,6 +6536,7 @@ static ACQ: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 #[cfg(feature = "analytics")]
@@ -6520,6 +6579,7 @@ static ANALYTICS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "analytics",
@@ -6587,6 +6647,7 @@ static ANALYTICS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "analytics",
@@ -6707,6 +6768,7 @@ static ANALYTICS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "analytics",
@@ -6740,6 +6802,7 @@ static ANALYTICS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "analytics",
@@ -6773,6 +6836,7 @@ static ANALYTICS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 #[cfg(feature = "bibs")]
@@ -6957,6 +7021,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -7167,6 +7232,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -7298,6 +7364,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -7466,6 +7533,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -7537,6 +7605,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -7760,6 +7829,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -7873,6 +7943,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -7946,6 +8017,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8040,6 +8112,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8107,6 +8180,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8195,6 +8269,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8270,6 +8345,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8354,6 +8430,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8419,6 +8496,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8503,6 +8581,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8536,6 +8615,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8569,6 +8649,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8739,6 +8820,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8871,6 +8953,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -8971,6 +9054,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -9076,6 +9160,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -9309,6 +9394,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -9427,6 +9513,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -9557,6 +9644,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -9645,6 +9733,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -9724,6 +9813,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -9784,6 +9874,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -9879,6 +9970,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -9963,6 +10055,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("holding_id", "holding_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -10047,6 +10140,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("holding_id", "holding_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -10164,6 +10258,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -10562,6 +10657,10 @@ static BIBS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "bib_data.mms_id"),
+            ("holding_id", "holding_data.holding_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -10681,6 +10780,10 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "bib_data.mms_id"),
+            ("holding_id", "holding_data.holding_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -10867,6 +10970,12 @@ static BIBS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("item_id", "item_id"),
+            ("loan_status", "loan_status"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -11015,6 +11124,12 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("item_id", "item_id"),
+            ("request_type", "request_type"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -11147,6 +11262,12 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("item_id", "item_id"),
+            ("request_id", "request_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -11290,6 +11411,11 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "bib_data.mms_id"),
+            ("holding_id", "holding_data.holding_id"),
+            ("item_pid", "item_data.pid"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -11609,6 +11735,11 @@ static BIBS: &[OperationInfo] = &[
             },
         ],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "bib_data.mms_id"),
+            ("holding_id", "holding_data.holding_id"),
+            ("item_pid", "item_data.pid"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -11745,6 +11876,11 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "bib_data.mms_id"),
+            ("holding_id", "holding_data.holding_id"),
+            ("item_pid", "item_data.pid"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -11891,6 +12027,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -12059,6 +12196,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -12210,6 +12348,11 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("user_id", "user_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -12335,6 +12478,11 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("loan_id", "loan_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -12483,6 +12631,11 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("loan_id", "loan_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -12618,6 +12771,11 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("loan_id", "loan_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -12729,6 +12887,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -12947,6 +13106,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id"), ("holding_id", "holding_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -13134,6 +13294,11 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("request_id", "request_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -13259,6 +13424,11 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("mms_id", "mms_id"),
+            ("holding_id", "holding_id"),
+            ("request_id", "request_id"),
+        ],
     },
     OperationInfo {
         area: "bibs",
@@ -13407,6 +13577,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id"), ("loan_status", "loan_status")],
     },
     OperationInfo {
         area: "bibs",
@@ -13496,6 +13667,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id"), ("loan_id", "loan_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -13584,6 +13756,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -13717,6 +13890,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -13801,6 +13975,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -13943,6 +14118,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14040,6 +14216,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14220,6 +14397,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14298,6 +14476,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14380,6 +14559,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14472,6 +14652,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14549,6 +14730,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14669,6 +14851,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("originating_record_id", "originating_record_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -14745,6 +14928,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14839,6 +15023,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -14944,6 +15129,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -15051,6 +15237,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -15145,6 +15332,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -15224,6 +15412,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -15337,6 +15526,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -15433,6 +15623,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -15559,6 +15750,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -15645,6 +15837,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "bibs",
@@ -15757,6 +15950,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id"), ("request_type", "request_type")],
     },
     OperationInfo {
         area: "bibs",
@@ -15917,6 +16111,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -16021,6 +16216,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id"), ("request_id", "request_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -16170,6 +16366,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id"), ("request_id", "request_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -16257,6 +16454,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id"), ("request_id", "request_id")],
     },
     OperationInfo {
         area: "bibs",
@@ -16345,6 +16543,7 @@ static BIBS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 #[cfg(feature = "conf")]
@@ -16392,6 +16591,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -16481,6 +16681,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -16584,6 +16785,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -16669,6 +16871,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -16746,6 +16949,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -16798,6 +17002,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -16853,6 +17058,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -16956,6 +17162,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -16993,6 +17200,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -17053,6 +17261,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("id", "id")],
     },
     OperationInfo {
         area: "conf",
@@ -17111,6 +17320,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("id", "id")],
     },
     OperationInfo {
         area: "conf",
@@ -17169,6 +17379,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -17294,6 +17505,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -17362,6 +17574,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -17482,6 +17695,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -17632,6 +17846,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -17723,6 +17938,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -17842,6 +18058,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -17971,6 +18188,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18115,6 +18333,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18173,6 +18392,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18241,6 +18461,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18319,6 +18540,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18358,6 +18580,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18416,6 +18639,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18508,6 +18732,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18592,6 +18817,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18654,6 +18880,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18739,6 +18966,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18818,6 +19046,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -18927,6 +19156,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19006,6 +19236,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19096,6 +19327,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19133,6 +19365,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19190,6 +19423,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19253,6 +19487,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19336,6 +19571,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19399,6 +19635,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19441,6 +19678,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19517,6 +19755,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19600,6 +19839,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19675,6 +19915,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19735,6 +19976,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19810,6 +20052,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19859,6 +20102,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19908,6 +20152,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -19955,6 +20200,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20080,6 +20326,11 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[
+            ("printout_queue", "printout_queue"),
+            ("name", "name"),
+            ("code", "code"),
+        ],
     },
     OperationInfo {
         area: "conf",
@@ -20138,6 +20389,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20199,6 +20451,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20264,6 +20517,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20342,6 +20596,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20530,6 +20785,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("entity_id", "entity.entity_id")],
     },
     OperationInfo {
         area: "conf",
@@ -20602,6 +20858,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20660,6 +20917,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20738,6 +20996,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20796,6 +21055,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -20934,6 +21194,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21195,6 +21456,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21253,6 +21515,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21420,6 +21683,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21508,6 +21772,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21571,6 +21836,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21671,6 +21937,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21704,6 +21971,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21737,6 +22005,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -21908,6 +22177,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -22001,6 +22271,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 #[cfg(feature = "courses")]
@@ -22169,6 +22440,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22226,6 +22498,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22259,6 +22532,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22292,6 +22566,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22365,6 +22640,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22484,6 +22760,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22577,6 +22854,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22637,6 +22915,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22716,6 +22995,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22774,6 +23054,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22873,6 +23154,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -22968,6 +23250,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23065,6 +23348,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23147,6 +23431,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23229,6 +23514,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23341,6 +23627,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23447,6 +23734,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23591,6 +23879,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23722,6 +24011,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23828,6 +24118,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -23934,6 +24225,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -24040,6 +24332,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -24122,6 +24415,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -24204,6 +24498,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -24307,6 +24602,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("primary_id", "primary_id")],
     },
     OperationInfo {
         area: "courses",
@@ -24408,6 +24704,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("primary_id", "primary_id")],
     },
     OperationInfo {
         area: "courses",
@@ -24509,6 +24806,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -24567,6 +24865,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "courses",
@@ -24646,6 +24945,7 @@ static COURSES: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 #[cfg(feature = "electronic")]
@@ -24732,6 +25032,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -24884,6 +25185,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -24944,6 +25246,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -25117,6 +25420,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -25197,6 +25501,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -25257,6 +25562,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -25425,6 +25731,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -25509,6 +25816,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -25701,6 +26009,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -25800,6 +26109,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -25914,6 +26224,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -26091,6 +26402,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -26189,6 +26501,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -26355,6 +26668,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "electronic",
@@ -26478,6 +26792,7 @@ static ELECTRONIC: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 #[cfg(feature = "partners")]
@@ -26571,6 +26886,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("status", "partner_details.status")],
     },
     OperationInfo {
         area: "partners",
@@ -26618,6 +26934,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "partners",
@@ -26651,6 +26968,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "partners",
@@ -26684,6 +27002,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "partners",
@@ -26742,6 +27061,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "partners",
@@ -26810,6 +27130,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "partners",
@@ -26873,6 +27194,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "partners",
@@ -26931,6 +27253,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "partners",
@@ -27013,6 +27336,7 @@ static PARTNERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("request_id", "request_id")],
     },
 ];
 #[cfg(feature = "tasklists")]
@@ -27140,6 +27464,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("letter", "letter")],
     },
     OperationInfo {
         area: "tasklists",
@@ -27251,6 +27576,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "tasklists",
@@ -27309,6 +27635,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "tasklists",
@@ -27392,6 +27719,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "tasklists",
@@ -27584,6 +27912,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "tasklists",
@@ -27731,6 +28060,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "tasklists",
@@ -27884,6 +28214,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "tasklists",
@@ -28059,6 +28390,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("printed", "printed"), ("reported", "reported")],
     },
     OperationInfo {
         area: "tasklists",
@@ -28092,6 +28424,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "tasklists",
@@ -28125,6 +28458,7 @@ static TASKLISTS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 #[cfg(feature = "users")]
@@ -28316,6 +28650,7 @@ static USERS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("source_institution_code", "source_institution_code")],
     },
     OperationInfo {
         area: "users",
@@ -28539,6 +28874,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("source_institution_code", "source_institution_code")],
     },
     OperationInfo {
         area: "users",
@@ -28576,6 +28912,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -28609,6 +28946,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -28642,6 +28980,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -28749,6 +29088,7 @@ static USERS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -28889,6 +29229,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("source_institution_code", "source_institution_code")],
     },
     OperationInfo {
         area: "users",
@@ -29042,6 +29383,7 @@ static USERS: &[OperationInfo] = &[
             },
         ],
         no_content: true,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -29237,6 +29579,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -29315,6 +29658,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -29393,6 +29737,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -29510,6 +29855,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -29656,6 +30002,7 @@ static USERS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("status", "status")],
     },
     OperationInfo {
         area: "users",
@@ -29756,6 +30103,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -29850,6 +30198,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("deposit_id", "deposit_id")],
     },
     OperationInfo {
         area: "users",
@@ -29964,6 +30313,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("deposit_id", "deposit_id")],
     },
     OperationInfo {
         area: "users",
@@ -30067,6 +30417,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -30175,6 +30526,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -30345,6 +30697,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -30462,6 +30815,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -30702,6 +31056,7 @@ static USERS: &[OperationInfo] = &[
             },
         ],
         no_content: false,
+        param_fields: &[("comment", "comment")],
     },
     OperationInfo {
         area: "users",
@@ -30889,6 +31244,7 @@ static USERS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("user_id", "user_id"), ("loan_status", "loan_status")],
     },
     OperationInfo {
         area: "users",
@@ -31039,6 +31395,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("user_id", "user_id"), ("item_barcode", "item_barcode")],
     },
     OperationInfo {
         area: "users",
@@ -31128,6 +31485,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("user_id", "user_id"), ("loan_id", "loan_id")],
     },
     OperationInfo {
         area: "users",
@@ -31248,6 +31606,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("user_id", "user_id"), ("loan_id", "loan_id")],
     },
     OperationInfo {
         area: "users",
@@ -31360,6 +31719,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("user_id", "user_id"), ("loan_id", "loan_id")],
     },
     OperationInfo {
         area: "users",
@@ -31470,6 +31830,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -31598,6 +31959,7 @@ static USERS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -31751,6 +32113,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -31853,6 +32216,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -31962,6 +32326,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -32107,6 +32472,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("request_type", "request_type")],
     },
     OperationInfo {
         area: "users",
@@ -32312,6 +32678,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("mms_id", "mms_id")],
     },
     OperationInfo {
         area: "users",
@@ -32418,6 +32785,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("request_id", "request_id")],
     },
     OperationInfo {
         area: "users",
@@ -32569,6 +32937,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("request_id", "request_id")],
     },
     OperationInfo {
         area: "users",
@@ -32660,6 +33029,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("request_id", "request_id")],
     },
     OperationInfo {
         area: "users",
@@ -32804,6 +33174,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -32939,6 +33310,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -33058,6 +33430,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("request_id", "request_id")],
     },
     OperationInfo {
         area: "users",
@@ -33223,6 +33596,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[("request_id", "request_id")],
     },
     OperationInfo {
         area: "users",
@@ -33382,6 +33756,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "users",
@@ -33511,6 +33886,7 @@ static USERS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.

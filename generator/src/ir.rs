@@ -367,6 +367,9 @@ pub struct Resource {
     /// For [`Role::Update`]: the GET of the same record, when the two make a typed GET → PUT
     /// pair with no required query parameter (what `update_*_with` and `alma batch --set` use).
     pub get_pair: Option<String>,
+    /// Where the operation's record (a list's item) holds each parameter's value, for the
+    /// parameters it holds: `(mms_id, bib_data.mms_id)`. In parameter order.
+    pub param_fields: Vec<(String, String)>,
 }
 
 /// Alma's error for a path parameter that names no record.

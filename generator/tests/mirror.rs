@@ -21,6 +21,36 @@ fn every_area_and_operation_is_generated() {
         areas: None,
     })
     .unwrap();
+    // Where records hold their parameters is decided here, once, for the local Alma.
+    let op = |area: &str, name: &str| {
+        gen.api
+            .areas
+            .iter()
+            .find(|a| a.name == area)
+            .and_then(|a| a.operations.iter().find(|o| o.name == name))
+            .unwrap()
+            .clone()
+    };
+    let fields = |area: &str, name: &str| {
+        op(area, name)
+            .resource
+            .param_fields
+            .iter()
+            .map(|(p, f)| format!("{p}={f}"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fields("bibs", "create_item"),
+        [
+            "mms_id=bib_data.mms_id",
+            "holding_id=holding_data.holding_id"
+        ]
+    );
+    assert!(
+        fields("bibs", "get_item").contains(&"item_pid=item_data.pid".to_string()),
+        "{:?}",
+        fields("bibs", "get_item")
+    );
     let counts: Vec<(String, usize)> = gen
         .api
         .areas

@@ -341,6 +341,9 @@ pub struct OperationInfo {
     pub choices: &'static [ChoiceInfo],
     /// Success is HTTP 204 with no content, as the operation's description says.
     pub no_content: bool,
+    /// Where the operation's record (a list's item) holds each parameter's value
+    /// (`("mms_id", "bib_data.mms_id")`), decided by the generator.
+    pub param_fields: &'static [(&'static str, &'static str)],
 }
 
 impl OperationInfo {
@@ -421,6 +424,14 @@ impl OperationInfo {
             }
         }
         Ok(())
+    }
+
+    /// Where the operation's record holds parameter `name`'s value, if it does.
+    pub fn param_field(&self, name: &str) -> Option<&'static str> {
+        self.param_fields
+            .iter()
+            .find(|(p, _)| *p == name)
+            .map(|(_, f)| *f)
     }
 
     /// Its path parameters, in path order.

@@ -328,14 +328,6 @@ impl Alma {
         if let Some(q) = req.query("q") {
             conditions.extend(Filter::parse(q).0);
         }
-        let item_model = self.model(op.response_model).and_then(|m| {
-            let key = op.items_key?;
-            let f = m.xml_model().fields.iter().find(|f| f.key == key)?;
-            match f.value {
-                alma_runtime::xml::XmlValue::Model(inner) => Some(inner()),
-                _ => None,
-            }
-        });
         let mut by_field: Vec<(String, Vec<String>)> = Vec::new();
         for p in op.params.iter().filter(|p| p.location == ParamIn::Query) {
             if matches!(
@@ -353,12 +345,13 @@ impl Alma {
             ) {
                 continue;
             }
-            let (Some(model), Some(value)) = (item_model, req.query(p.name)) else {
+            let Some(value) = req.query(p.name) else {
                 continue;
             };
-            if let Some(path) = crate::schema::field_path(model, p.name) {
+            // Where the list's records hold it: the generator's decision.
+            if let Some(path) = op.param_field(p.name) {
                 by_field.push((
-                    path,
+                    path.to_owned(),
                     value.split(',').map(|v| v.trim().to_owned()).collect(),
                 ));
             }
@@ -468,13 +461,10 @@ impl Alma {
         op: &OperationInfo,
         params: &[(&'static str, String)],
     ) {
-        let Some(model) = self.model(op.response_model.or(op.request_model)) else {
-            return;
-        };
         for (name, id) in params {
-            if let Some(path) = crate::schema::field_path(model.xml_model(), name) {
-                if store::text_at(value, &path).is_none() {
-                    store::set_at(value, &path, Value::String(id.clone()));
+            if let Some(path) = op.param_field(name) {
+                if store::text_at(value, path).is_none() {
+                    store::set_at(value, path, Value::String(id.clone()));
                 }
             }
         }

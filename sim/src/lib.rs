@@ -21,7 +21,6 @@ mod config;
 mod gateway;
 mod route;
 mod rules;
-mod schema;
 mod seed;
 mod server;
 mod stats;

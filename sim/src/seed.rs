@@ -167,7 +167,8 @@ fn item_read(list: &OperationInfo) -> Option<&'static OperationInfo> {
 /// Where a record is served from: its template with each parameter read from the record (its
 /// own id from `record_id`, its parents' where the model holds them).
 fn place(alma: &Alma, op: &OperationInfo, record: &Value, template: &str) -> Option<String> {
-    let model = alma.model(op.response_model)?;
+    // Only records a typed GET serves are placed.
+    alma.model(op.response_model)?;
     let params: Vec<&str> = template
         .split('/')
         .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
@@ -177,7 +178,7 @@ fn place(alma: &Alma, op: &OperationInfo, record: &Value, template: &str) -> Opt
         let value = if i + 1 == params.len() {
             op.record_id.and_then(|id| text_at(record, id))
         } else {
-            crate::schema::field_path(model.xml_model(), p).and_then(|f| text_at(record, &f))
+            op.param_field(p).and_then(|f| text_at(record, f))
         }?;
         path = path.replacen(&format!("{{{p}}}"), &encode(&value), 1);
     }

@@ -213,6 +213,11 @@ fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         quote! { ChoiceInfo { name: #name, selector: #selector, variants: &[#(#variants),*] } }
     });
     let no_content = op.no_content;
+    let param_fields = op
+        .resource
+        .param_fields
+        .iter()
+        .map(|(p, f)| quote! { (#p, #f) });
     let errors = op.errors.iter().map(|e| {
         let code = &e.code;
         let status: u16 = e.status.parse().unwrap_or(400);
@@ -268,6 +273,7 @@ fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             paginated: #paginated,
             choices: &[#(#choices),*],
             no_content: #no_content,
+            param_fields: &[#(#param_fields),*],
         }
     }
 }

@@ -53,19 +53,66 @@ pub(super) fn id_of(api: &Api, model: &str, param: Option<&str>) -> Option<Recor
     let mut names: Vec<String> = Vec::new();
     if let Some(p) = param {
         names.push(p.to_owned());
-        let generic = if p.ends_with("_pid") || p.ends_with("Pid") {
-            Some("pid")
-        } else if p.ends_with("_id") || p.ends_with("Id") {
-            Some("id")
-        } else if p.ends_with("_code") || p.ends_with("Code") {
-            Some("code")
-        } else {
-            None
-        };
-        names.extend(generic.map(str::to_owned));
+        names.extend(generic_id(p).map(str::to_owned));
     }
     names.extend(OWN_IDS.iter().map(|s| s.to_string()));
     names.iter().find_map(|n| find_field(api, model, n))
+}
+
+/// The generic form of an id parameter's name (`item_pid`, `itemPid` → `pid`; `set_id` → `id`;
+/// `vendorCode` → `code`).
+pub(super) fn generic_id(p: &str) -> Option<&'static str> {
+    if p.ends_with("_pid") || p.ends_with("Pid") {
+        Some("pid")
+    } else if p.ends_with("_id") || p.ends_with("Id") {
+        Some("id")
+    } else if p.ends_with("_code") || p.ends_with("Code") {
+        Some("code")
+    } else {
+        None
+    }
+}
+
+/// Where a record of `model` holds the value of parameter `name` (`mms_id` → `bib_data.mms_id`
+/// in an item, `item_pid` → `item_data.pid`): a scalar field of that name, one level down in an
+/// object field, or, in a `…_data` object named like the parameter, its generic form. What the
+/// local Alma fills a new record's parents' ids into, seeds records by, and filters lists on.
+pub(super) fn param_field(api: &Api, model: &str, name: &str) -> Option<String> {
+    let ModelKind::Struct { fields } = &api.models.get(model)?.kind else {
+        return None;
+    };
+    let scalar = |t: &TypeRef| match t {
+        TypeRef::String | TypeRef::Integer | TypeRef::Number | TypeRef::Boolean => true,
+        TypeRef::Model(id) => matches!(
+            api.models.get(id).map(|m| &m.kind),
+            Some(ModelKind::Enum { .. })
+        ),
+        _ => false,
+    };
+    let direct = |fields: &[crate::ir::Field], n: &str| {
+        fields
+            .iter()
+            .find(|f| f.name == n && scalar(&f.ty) && !f.xml.any)
+            .map(|f| f.name.clone())
+    };
+    if let Some(p) = direct(fields, name) {
+        return Some(p);
+    }
+    fields.iter().find_map(|outer| {
+        let TypeRef::Model(inner) = &outer.ty else {
+            return None;
+        };
+        let ModelKind::Struct { fields: inner } = &api.models.get(inner)?.kind else {
+            return None;
+        };
+        if let Some(p) = direct(inner, name) {
+            return Some(format!("{}.{p}", outer.name));
+        }
+        // A `…_data` object holds its record's own ids by their generic name (`item_data.pid`).
+        let prefix = outer.name.strip_suffix("_data")?;
+        let g = generic_id(name).filter(|_| name.starts_with(prefix) && name != prefix)?;
+        direct(inner, g).map(|p| format!("{}.{p}", outer.name))
+    })
 }
 
 /// A text or integer field named `name` in `model`, or one level down in an object field.

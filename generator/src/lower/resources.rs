@@ -111,12 +111,30 @@ fn resource(api: &Api, area: &Area, paths: &BTreeSet<&str>, op: &Operation) -> R
     let not_found = path_params(&op.path)
         .map(|(template, segment, param)| not_found(area, op, template, segment, param))
         .collect();
+    // The record a parameter's value is found in or written to: a list's item, else what the
+    // operation answers or takes.
+    let held_in = match role {
+        Role::List => record_model,
+        _ => model(&op.response).or(model(&op.request)),
+    };
+    let param_fields = held_in
+        .map(|m| {
+            op.params
+                .iter()
+                .filter(|p| matches!(p.location, ParamIn::Path | ParamIn::Query))
+                .filter_map(|p| {
+                    super::record_ids::param_field(api, m, &p.name).map(|f| (p.name.clone(), f))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     Resource {
         role,
         items_key,
         record_id,
         not_found,
         get_pair: (role == Role::Update).then(|| get_pair(area, op)).flatten(),
+        param_fields,
     }
 }
 

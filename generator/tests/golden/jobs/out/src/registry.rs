@@ -95,6 +95,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -186,6 +187,7 @@ static CONF: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -257,6 +259,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "conf",
@@ -322,6 +325,7 @@ static CONF: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.

@@ -127,6 +127,7 @@ static DESKS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[("type", "type")],
     },
     OperationInfo {
         area: "desks",
@@ -198,6 +199,7 @@ static DESKS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "desks",
@@ -284,6 +286,7 @@ static DESKS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "desks",
@@ -355,6 +358,7 @@ static DESKS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "desks",
@@ -407,6 +411,7 @@ static DESKS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "desks",
@@ -438,6 +443,7 @@ static DESKS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.

@@ -122,6 +122,7 @@ static WIDGETS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "widgets",
@@ -174,6 +175,7 @@ static WIDGETS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "widgets",
@@ -226,6 +228,7 @@ static WIDGETS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.

@@ -99,6 +99,7 @@ static GADGETS: &[OperationInfo] = &[
         paginated: true,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "gadgets",
@@ -130,6 +131,7 @@ static GADGETS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
     OperationInfo {
         area: "gadgets",
@@ -182,6 +184,7 @@ static GADGETS: &[OperationInfo] = &[
         paginated: false,
         choices: &[],
         no_content: false,
+        param_fields: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.
