@@ -33,21 +33,26 @@
 #[cfg(feature = "client")]
 pub mod analytics;
 mod body;
+// Helpers the local Alma and the tools share with the runtime (one copy of each); not part of
+// what a program using the SDK needs, so hidden from its docs like `registry` and `xml`.
 #[doc(hidden)]
 pub mod civil;
 #[cfg(feature = "client")]
 mod client;
+#[doc(hidden)]
 pub mod codec;
 mod error;
 #[cfg(feature = "client")]
 mod governor;
 #[cfg(feature = "client")]
 mod hooks;
+#[doc(hidden)]
 pub mod json_path;
 #[cfg(feature = "client")]
 mod pages;
 #[cfg(feature = "client")]
 pub mod paginate;
+#[doc(hidden)]
 pub mod path;
 mod region;
 #[doc(hidden)]
@@ -98,7 +103,9 @@ pub use response::Response;
 #[cfg(feature = "client")]
 pub use retry::RetryPolicy;
 #[doc(hidden)]
-pub use secret::{is_secret_name, Secret};
+#[doc(hidden)]
+pub use secret::is_secret_name;
+pub use secret::Secret;
 pub use serde;
 pub use spec::{Method, OperationSpec, ReadOnlyAccess, MAX_REQUEST_BYTES};
 

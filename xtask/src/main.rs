@@ -841,6 +841,7 @@ fn check_public_docs(doc: &Path) -> Result<(), String> {
         "trait.Hooks.html",
         "struct.ErrorMetadata.html",
         "enum.Error.html",
+        "struct.Secret.html",
     ];
     let hidden = [
         "trait.Codec.html",
@@ -853,6 +854,9 @@ fn check_public_docs(doc: &Path) -> Result<(), String> {
         "xml/index.html",
         "registry/index.html",
         "codec/index.html",
+        "civil/index.html",
+        "path/index.html",
+        "json_path/index.html",
     ];
     let missing: Vec<&str> = shown
         .iter()
