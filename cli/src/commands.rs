@@ -284,11 +284,11 @@ pub fn root(full: bool) -> Command {
     let mut c = Command::new("alma")
         .version(env!("CARGO_PKG_VERSION"))
         .about("Every operation of the Alma REST APIs from a terminal, and batch changes that survive interruption")
-        .subcommand_required(true)
-        .subcommand(Command::new("config").about("Show the profile in use (the key redacted)").subcommand(Command::new("show")))
-        .subcommand(Command::new("completions").about("Shell completions").arg(Arg::new("shell").value_parser(["bash", "zsh", "fish", "elvish", "powershell"]).required(true)))
-        .subcommand(Command::new("man").about("The man page, in roff"))
-        .subcommand(Command::new("batch").about("Run one operation for every row of a CSV, TSV or NDJSON file, with a journal"));
+        .subcommand_required(true);
+    // The top-level commands from their table (`top.rs`), then the areas.
+    for t in crate::top::TOP {
+        c = c.subcommand((t.command)());
+    }
     for a in areas() {
         c = c.subcommand(area(a, full));
     }

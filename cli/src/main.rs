@@ -15,29 +15,41 @@ mod batch;
 mod call;
 mod commands;
 mod profile;
+mod top;
 
 use std::process::ExitCode;
 
 use call::Failure;
 
-const USAGE: &str =
-    "alma <AREA> <OPERATION> [ARGS…] [--FLAGS…]   (alma <AREA> --help lists its operations)
-alma batch --input FILE [--apply] -- <AREA> <OPERATION> ARGS… [--set PATH=VALUE]…
-alma config show | alma completions bash|zsh|fish | alma man";
+/// The usage lines: operations, then each top-level command of the table.
+fn usage() -> String {
+    let mut out = String::from(
+        "alma <AREA> <OPERATION> [ARGS…] [--FLAGS…]   (alma <AREA> --help lists its operations)",
+    );
+    for t in top::TOP {
+        out.push('\n');
+        out.push_str(t.usage);
+    }
+    out
+}
 
 fn top_help() -> String {
     let mut out = format!(
         "alma {} — every operation of the Alma REST APIs from a terminal\n\nUsage:\n  {}\n\nAreas:\n",
         env!("CARGO_PKG_VERSION"),
-        USAGE.replace('\n', "\n  ")
+        usage().replace('\n', "\n  ")
     );
     let all = alma_sdk::registry::all();
     for a in commands::areas() {
         let n = all.iter().filter(|o| o.area == a).count();
         out.push_str(&format!("  {a:<12} {n} operations\n"));
     }
+    out.push_str("\nCommands:\n");
+    for t in top::TOP {
+        out.push_str(&format!("  {:<12} {}\n", t.name, t.about));
+    }
     out.push_str(
-        "\nCommands:\n  batch        one operation per row of a CSV, TSV or NDJSON file, with a journal\n  config show  the profile in use (~/.config/alma/config.toml, ALMA_PROFILE), the key redacted\n  completions  shell completions (bash, zsh, fish)\n  man          the man page\n\nThe key: ALMA_API_KEY, or a profile's key_env or key_cmd. ALMA_* variables override the profile.\n",
+        "\nThe key: ALMA_API_KEY, or a profile's key_env or key_cmd. ALMA_* variables override the profile.\n",
     );
     out
 }
@@ -96,46 +108,9 @@ fn main() -> ExitCode {
             println!("alma {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        "config" => {
-            if rest.get(1).map(String::as_str) != Some("show") {
-                eprintln!("usage: alma config show");
-                return ExitCode::from(2);
-            }
-            let profile = global
-                .iter()
-                .position(|g| g == "--profile")
-                .and_then(|i| global.get(i + 1))
-                .map(String::as_str);
-            match profile::Settings::load(profile) {
-                Ok(s) => {
-                    println!("{}", profile::show(&s));
-                    ExitCode::SUCCESS
-                }
-                Err(e) => finish(Err(Failure::Usage(e))),
-            }
-        }
-        "completions" => {
-            let shell = match rest.get(1).map(|s| s.parse::<clap_complete::Shell>()) {
-                Some(Ok(s)) => s,
-                _ => {
-                    eprintln!("usage: alma completions bash|zsh|fish|elvish|powershell");
-                    return ExitCode::from(2);
-                }
-            };
-            let mut cmd = commands::root(true);
-            clap_complete::generate(shell, &mut cmd, "alma", &mut std::io::stdout());
-            ExitCode::SUCCESS
-        }
-        "man" => {
-            let man = clap_mangen::Man::new(commands::root(false));
-            match man.render(&mut std::io::stdout()) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => finish(Err(Failure::Usage(e.to_string()))),
-            }
-        }
-        "batch" => {
-            let args = global.into_iter().chain(rest.into_iter().skip(1)).collect();
-            finish(runtime().block_on(batch::run(args)))
+        name if top::find(name).is_some() => {
+            let t = top::find(name).expect("found above");
+            (t.run)(top::Global(global), rest.into_iter().skip(1).collect())
         }
         area if commands::areas().contains(&area) => {
             let Some(name) = rest.get(1).filter(|n| !n.starts_with('-')) else {
@@ -180,7 +155,8 @@ fn main() -> ExitCode {
             finish(runtime().block_on(call::run(op, &m)).map(|()| true))
         }
         other => finish(Err(Failure::Usage(format!(
-            "no command {other:?}\n{USAGE}"
+            "no command {other:?}\n{}",
+            usage()
         )))),
     }
 }
