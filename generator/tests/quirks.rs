@@ -518,7 +518,8 @@ const PROSE_SPEC: &str = r##"{
         {"name": "op", "in": "query", "required": true, "description": "Currently, only option is: scan.", "schema": {"type": "string"}},
         {"name": "desk", "in": "query", "required": true, "description": "The desk. Send either this parameter or the department parameter.", "schema": {"type": "string"}},
         {"name": "department", "in": "query", "required": true, "description": "The department. Send either this parameter or the desk parameter.", "schema": {"type": "string"}},
-        {"name": "done", "in": "query", "description": "Done. Only relevant when department parameter is sent.", "schema": {"type": "string"}}
+        {"name": "done", "in": "query", "description": "Done. Only relevant when department parameter is sent.", "schema": {"type": "string"}},
+        {"name": "password", "in": "query", "description": "A password.", "schema": {"type": "string"}}
       ],
       "responses": {"200": {"description": "OK"}}}
   }
@@ -602,6 +603,13 @@ fn prose_overrules_the_spec_flags() {
     assert_eq!(either.variants[1].required, ["department"]);
     assert_eq!(either.variants[1].optional, ["done"]);
     assert!(!param(scan, "desk").required && !param(scan, "department").required);
+    // A password the prose offers no header for: sent in the query, as a `Secret`, and listed
+    // as left with the reason.
+    assert!(param(scan, "password").secret);
+    assert!(scan
+        .prose
+        .iter()
+        .any(|d| d.param.as_deref() == Some("password") && d.kind == ProseKind::Left));
 
     // The report lists each decision with its sentence; the methods follow the IR.
     let report = &gen.report.prose;
@@ -620,6 +628,14 @@ fn prose_overrules_the_spec_flags() {
     );
     assert!(!ops.contains(".query(\"password\""), "{ops}");
     assert!(ops.contains(".query(\"op\", \"scan\".to_owned())"), "{ops}");
+    assert!(
+        ops.contains("pub fn password(mut self, password: impl Into<alma_runtime::Secret>)"),
+        "{ops}"
+    );
+    assert!(
+        ops.contains("alma_runtime::Secret::expose(&password.into())"),
+        "{ops}"
+    );
     assert!(ops.contains("alma_runtime::ResponseFuture<()>"), "{ops}");
     let enums = file(&gen, "src/test/enums.rs");
     assert!(enums.contains("password: alma_runtime::Secret"), "{enums}");

@@ -12,6 +12,7 @@ use crate::error::parse_error_body;
 use crate::governor::Observed;
 use crate::response::{remaining, Response};
 use crate::retry::RetryPolicy;
+use crate::secret::is_secret_name;
 use crate::spec::{Method, OperationSpec, MAX_REQUEST_BYTES};
 use crate::{ApiKeyMode, Error, Format, GatewayError};
 
@@ -20,8 +21,6 @@ pub const MAX_REDIRECTS: u32 = 5;
 
 /// How many bytes of an unexpected body errors quote.
 const SNIPPET_BYTES: usize = 300;
-
-use crate::secret::is_secret_name;
 
 /// The `reqwest` method of a [`Method`].
 fn to_http(method: Method) -> reqwest::Method {
@@ -149,7 +148,8 @@ impl RequestBuilder {
                 .collect();
             url.query_pairs_mut().clear().extend_pairs(pairs);
         }
-        Ok(self.client.inner.key.redact(url.as_str()))
+        let shown = url.as_str().replace("%3Credacted%3E", "<redacted>");
+        Ok(self.client.inner.key.redact(&shown))
     }
 
     fn format_for_response(&self) -> Format {

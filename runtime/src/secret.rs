@@ -57,6 +57,15 @@ mod tests {
         }
     }
 
+    /// The form generated code sends a query-only secret in (`lower/prose.rs` leaves it there).
+    #[test]
+    fn the_generated_query_form_compiles_and_exposes() {
+        fn send(password: impl Into<Secret>) -> String {
+            Secret::expose(&password.into()).to_owned()
+        }
+        assert_eq!(send("pw"), "pw");
+    }
+
     #[test]
     fn debug_never_shows_the_value() {
         let s = Secret::from("hunter2");

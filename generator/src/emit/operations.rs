@@ -396,6 +396,9 @@ fn place(p: &Param, value: TokenStream) -> TokenStream {
             let encoded = p.url_encoded;
             quote! { .secret_header(#h, #value, #encoded) }
         }
+        // A secret Alma takes only in the query (the prose offers no header): it must travel
+        // there; `display_url` and `Debug` still hide it.
+        _ if p.secret => quote! { .query(#wire, alma_runtime::Secret::expose(&#value).to_owned()) },
         _ => quote! { .query(#wire, #value) },
     }
 }

@@ -442,7 +442,7 @@ fn reconcile(
         }
     }
 
-    // 5. Secrets the prose lets us send in a header.
+    // 5. Secrets: in the header the prose names, else (left, with the reason) in the query.
     for p in &mut op.params {
         if !p.name.to_ascii_lowercase().contains("password") {
             continue;
@@ -458,6 +458,18 @@ fn reconcile(
                 q,
                 "parameter",
             ));
+        } else {
+            let mut d = decision(
+                Some(&p.name),
+                ProseKind::Left,
+                p.description.clone().unwrap_or_default(),
+                "parameter",
+            );
+            d.reason = Some(
+                "a secret the documentation lets go only in the query: sent there, hidden wherever printed"
+                    .into(),
+            );
+            notes.push(d);
         }
     }
 
