@@ -11,6 +11,7 @@ mod package;
 mod progenitor;
 mod semver;
 mod setup;
+mod tasks;
 mod xsd_check;
 mod xsd_mutants;
 mod xsd_patch;
@@ -20,68 +21,12 @@ mod xsd_patch;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const HELP: &str = "\
-cargo xtask <command>
-
-commands:
-  codegen [--check] [--specs DIR] [--areas a,b]
-                                    regenerate generated/ from the specs (--check: compare only;
-                                    --areas: only those areas)
-  bench [--runs N] [--specs DIR] [--only a,b] [--baseline REV]
-                                    time codegen (in memory, and `cargo xtask codegen` wall) and the
-                                    generated crate's compile (conf area, all areas; progenitor
-                                    0.15.1 on conf beside it; --baseline: REV's crate too), then the
-                                    SDK's benchmarks (--only with no name lists them)
-  roundtrip MODEL FILE              decode FILE (.json/.xml) as MODEL and print it re-encoded
-  fetch-specs [--from DIR] [--base-url URL] [--xsd-base-url URL] [--out DIR]
-                                    download every area, the schema files their $refs reach and
-                                    the XSDs of unpublished ones into specs/cache (or --out)
-  bundle [--out DIR] [--specs DIR]  self-contained specs (local refs, corrections) for mock servers
-  conformance [--areas a,b] [--xsd-only]  every operation against Prism (installed with npm if missing),
-                                    plus every recorded fixture
-  fuzz [--execs N] [--target T] [--seed S] [--smoke]
-                                    hostile input for every decoder and the generator's readers
-                                    (targets json, xml, errors, xsd, spec, fetch; default all, 100000
-                                    executions each, release build); --smoke: the short
-                                    fixed-seed run CI does (debug build)
-  package                           alma-runtime and alma-sdk packaged as a registry takes them,
-                                    each verified by building it from its .crate alone
-  semver [--no-demo] [--demo-only]  alma-sdk against the last committed generation with
-                                    cargo-semver-checks; CHANGES.md's breaking marks and the
-                                    version must agree with it; then the demo: a field removed
-                                    from a spec copy is breaking for both, one added for neither
-  setup                             install what the tests need besides Rust (Node.js and npm,
-                                    xmllint, redis-server, cargo-semver-checks), or say how
-  test                              everything CI checks, after `setup`: fmt, codegen --check,
-                                    clippy, each area feature alone, the lean build (no client),
-                                    docs, tests, package, semver, fuzz smoke, conformance
-  help                              this text
-";
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("codegen") => codegen(&args[1..]),
-        Some("bench") => bench(&args[1..]),
-        Some("test") => test(&args[1..]),
-        Some("setup") => step("cargo xtask setup", setup::ensure),
-        Some("roundtrip") => roundtrip(&args[1..]),
-        Some("bundle") => bundle(&args[1..]).map(|_| ()),
-        Some("fetch-specs") => fetch_specs(&args[1..]),
-        Some("conformance") => conformance::run(&args[1..]),
-        Some("fuzz") => fuzz(&args[1..]),
-        Some("package") => package::run_package(&args[1..]),
-        Some("semver") => semver::run_semver(&args[1..]),
-        Some("help") | Some("--help") | None => {
-            print!("{HELP}");
-            Ok(())
-        }
-        Some(other) => Err(format!("unknown command {other:?}\n\n{HELP}")),
-    };
-    match result {
+    match tasks::run(&args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", e.trim_start_matches("error: "));
             ExitCode::FAILURE
         }
     }
@@ -106,25 +51,6 @@ pub(crate) fn flag_value(args: &[String], name: &str) -> Result<Option<String>, 
     }
 }
 
-pub(crate) fn check_flags(
-    args: &[String],
-    known_switches: &[&str],
-    known_values: &[&str],
-) -> Result<(), String> {
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        if known_values.contains(&a) {
-            i += 2;
-        } else if known_switches.contains(&a) {
-            i += 1;
-        } else {
-            return Err(format!("unknown argument {a:?}\n\n{HELP}"));
-        }
-    }
-    Ok(())
-}
-
 pub(crate) fn options(args: &[String]) -> Result<Options, String> {
     let root = project_root();
     let specs = flag_value(args, "--specs")?.map(|s| {
@@ -144,7 +70,6 @@ pub(crate) fn options(args: &[String]) -> Result<Options, String> {
 }
 
 fn codegen(args: &[String]) -> Result<(), String> {
-    check_flags(args, &["--check"], &["--specs", "--areas"])?;
     let check = args.iter().any(|a| a == "--check");
     let opts = options(args)?;
     let started = Instant::now();
@@ -257,7 +182,6 @@ const BENCHES: &[(&str, &str)] = &[
 ];
 
 fn bench(args: &[String]) -> Result<(), String> {
-    check_flags(args, &[], &["--runs", "--specs", "--only", "--baseline"])?;
     let only: Option<Vec<String>> =
         flag_value(args, "--only")?.map(|o| o.split(',').map(str::to_owned).collect());
     if let Some(bad) = only
@@ -673,8 +597,7 @@ pub(crate) fn run(program: &str, args: &[&str], envs: &[(&str, &str)]) -> Result
 }
 
 /// The whole check, as CI runs it.
-fn test(args: &[String]) -> Result<(), String> {
-    check_flags(args, &[], &[])?;
+fn test(_args: &[String]) -> Result<(), String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let started = Instant::now();
     // Before anything is built: a machine that lacks a tool and cannot install it says so now.
@@ -802,7 +725,6 @@ fn lean_build(cargo: &str, features: &[&String]) -> Result<(), String> {
 
 /// `cargo xtask fuzz`: runs the `fuzz` example of the test crate.
 fn fuzz(args: &[String]) -> Result<(), String> {
-    check_flags(args, &["--smoke"], &["--execs", "--target", "--seed"])?;
     let smoke = args.iter().any(|a| a == "--smoke");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let execs = flag_value(args, "--execs")?.unwrap_or_else(|| {
@@ -885,7 +807,7 @@ fn check_public_docs(doc: &Path) -> Result<(), String> {
 /// itself does not depend on it, so codegen works even when `generated/` does not compile).
 fn roundtrip(args: &[String]) -> Result<(), String> {
     let [model, file] = args else {
-        return Err(format!("usage: cargo xtask roundtrip MODEL FILE\n\n{HELP}"));
+        return Err("usage: cargo xtask roundtrip MODEL FILE".into());
     };
     let file = std::env::current_dir()
         .map_err(|e| e.to_string())?
@@ -920,7 +842,6 @@ fn roundtrip(args: &[String]) -> Result<(), String> {
 
 /// `cargo xtask bundle`: writes the self-contained specs, returning their directory.
 pub(crate) fn bundle(args: &[String]) -> Result<PathBuf, String> {
-    check_flags(args, &[], &["--out", "--specs"])?;
     let opts = options(args)?;
     let out = flag_value(args, "--out")?
         .map(PathBuf::from)
@@ -938,11 +859,6 @@ pub(crate) fn bundle(args: &[String]) -> Result<PathBuf, String> {
 /// `cargo xtask fetch-specs`.
 fn fetch_specs(args: &[String]) -> Result<(), String> {
     use alma_codegen::fetch::{fetch, Origin};
-    check_flags(
-        args,
-        &[],
-        &["--from", "--base-url", "--xsd-base-url", "--out"],
-    )?;
     let root = project_root();
     let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
     let config =

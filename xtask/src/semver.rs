@@ -26,7 +26,6 @@ use crate::project_root;
 const TARGET: &str = "target/semver";
 
 pub fn run_semver(args: &[String]) -> Result<(), String> {
-    crate::check_flags(args, &["--demo-only", "--no-demo"], &[])?;
     let tool = tool_version()?;
     println!("cargo-semver-checks {tool}");
     let root = project_root();
