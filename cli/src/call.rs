@@ -69,20 +69,15 @@ pub fn request(
     };
     // The way the call is made must be one Alma's documentation allows; a secret the chosen way
     // needs is then read (its value is never an argument).
+    // Needed when required on its own, or when the registry's judgement of the choices says the
+    // chosen way lacks it.
     let needs_secret = |name: &str| {
-        op.choices.iter().any(|c| {
-            c.variants.iter().any(|v| {
-                v.required.contains(&name)
-                    && match (c.selector, v.value) {
-                        (Some(s), Some(value)) => given(s)
-                            .or_else(|| op.param(s).and_then(|p| p.default).map(str::to_owned))
-                            .is_some_and(|g| g.eq_ignore_ascii_case(value)),
-                        _ => true,
-                    }
-            })
-        }) || op
-            .param(name)
+        op.param(name)
             .is_some_and(|p| p.required && p.choice.is_none())
+            || matches!(
+                op.check_choices(&given),
+                Err(alma_runtime::registry::ChoiceViolation::Missing { param, .. }) if param == name
+            )
     };
     let mut secrets: Vec<(&'static alma_runtime::registry::ParamInfo, String)> = Vec::new();
     for p in op.params.iter().filter(|p| p.secret) {
