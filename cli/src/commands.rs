@@ -278,19 +278,3 @@ pub fn area(area: &str, full: bool) -> Command {
     }
     c
 }
-
-/// The whole command line (for completions and the man page).
-pub fn root(full: bool) -> Command {
-    let mut c = Command::new("alma")
-        .version(env!("CARGO_PKG_VERSION"))
-        .about("Every operation of the Alma REST APIs from a terminal, and batch changes that survive interruption")
-        .subcommand_required(true);
-    // The top-level commands from their table (`top.rs`), then the areas.
-    for t in crate::top::TOP {
-        c = c.subcommand((t.command)());
-    }
-    for a in areas() {
-        c = c.subcommand(area(a, full));
-    }
-    c
-}

@@ -93,7 +93,7 @@ pub const TOP: &[TopCommand] = &[
                     return ExitCode::from(2);
                 }
             };
-            let mut cmd = crate::commands::root(true);
+            let mut cmd = root(true);
             clap_complete::generate(shell, &mut cmd, "alma", &mut std::io::stdout());
             ExitCode::SUCCESS
         },
@@ -104,7 +104,7 @@ pub const TOP: &[TopCommand] = &[
         about: "the man page, in roff",
         command: || Command::new("man").about("The man page, in roff"),
         run: |_, _| {
-            let man = clap_mangen::Man::new(crate::commands::root(false));
+            let man = clap_mangen::Man::new(root(false));
             match man.render(&mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => crate::finish(Err(Failure::Usage(e.to_string()))),
@@ -118,13 +118,29 @@ pub fn find(name: &str) -> Option<&'static TopCommand> {
     TOP.iter().find(|t| t.name == name)
 }
 
+/// The whole command line (for completions and the man page).
+pub fn root(full: bool) -> Command {
+    let mut c = Command::new("alma")
+        .version(env!("CARGO_PKG_VERSION"))
+        .about("Every operation of the Alma REST APIs from a terminal, and batch changes that survive interruption")
+        .subcommand_required(true);
+    // The top-level commands from their table (`top.rs`), then the areas.
+    for t in TOP {
+        c = c.subcommand((t.command)());
+    }
+    for a in crate::commands::areas() {
+        c = c.subcommand(crate::commands::area(a, full));
+    }
+    c
+}
+
 #[cfg(test)]
 mod tests {
-    use super::TOP;
+    use super::{root, TOP};
 
     #[test]
     fn each_entry_is_in_the_help_the_completions_and_the_man_page() {
-        let root = crate::commands::root(false);
+        let root = root(false);
         for t in TOP {
             assert_eq!((t.command)().get_name(), t.name);
             assert!(

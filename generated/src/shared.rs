@@ -85,14 +85,14 @@ impl alma_runtime::codec::Object for Portfolios {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(Portfolios);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for Portfolios {
+impl alma_runtime::Described for Portfolios {
     const NAME: &'static str = "Portfolios";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "portfolios",
             fields: &[
                 F {
@@ -102,7 +102,7 @@ impl alma_runtime::Model for Portfolios {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::Portfolio as alma_runtime::Model>::xml_model,
+                        <crate::shared::Portfolio as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -118,6 +118,8 @@ impl alma_runtime::Model for Portfolios {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for Portfolios {}
 /// Fee object
 ///
 /// Schema: `schemas/rest_fee.json#/fee`.
@@ -294,14 +296,14 @@ impl alma_runtime::codec::Object for Fee {
 #[cfg(any(feature = "conf", feature = "users"))]
 alma_runtime::serde_via_codec!(Fee);
 #[cfg(any(feature = "conf", feature = "users"))]
-impl alma_runtime::Model for Fee {
+impl alma_runtime::Described for Fee {
     const NAME: &'static str = "Fee";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fee",
             fields: &[
                 F {
@@ -335,7 +337,7 @@ impl alma_runtime::Model for Fee {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::FeeUserPrimaryId as alma_runtime::Model>::xml_model,
+                        <crate::shared::FeeUserPrimaryId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -417,7 +419,7 @@ impl alma_runtime::Model for Fee {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::FeeBarcode as alma_runtime::Model>::xml_model,
+                        <crate::shared::FeeBarcode as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -427,7 +429,7 @@ impl alma_runtime::Model for Fee {
                     wrapper: Some("transactions"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Transaction as alma_runtime::Model>::xml_model,
+                        <crate::shared::Transaction as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -451,6 +453,8 @@ impl alma_runtime::Model for Fee {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Model for Fee {}
 /// The item barcode.
 ///
 /// Schema: `schemas/rest_fee.json#/fee/properties/barcode`.
@@ -532,14 +536,14 @@ impl alma_runtime::codec::Object for FeeBarcode {
 #[cfg(any(feature = "conf", feature = "users"))]
 alma_runtime::serde_via_codec!(FeeBarcode);
 #[cfg(any(feature = "conf", feature = "users"))]
-impl alma_runtime::Model for FeeBarcode {
+impl alma_runtime::Described for FeeBarcode {
     const NAME: &'static str = "FeeBarcode";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fee_barcode",
             fields: &[
                 F {
@@ -563,6 +567,8 @@ impl alma_runtime::Model for FeeBarcode {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Model for FeeBarcode {}
 /// Primary ID of the charged user. Output parameter.
 ///
 /// Schema: `schemas/rest_fee.json#/fee/properties/user_primary_id`.
@@ -644,14 +650,14 @@ impl alma_runtime::codec::Object for FeeUserPrimaryId {
 #[cfg(any(feature = "conf", feature = "users"))]
 alma_runtime::serde_via_codec!(FeeUserPrimaryId);
 #[cfg(any(feature = "conf", feature = "users"))]
-impl alma_runtime::Model for FeeUserPrimaryId {
+impl alma_runtime::Described for FeeUserPrimaryId {
     const NAME: &'static str = "FeeUserPrimaryId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fee_user_primary_id",
             fields: &[
                 F {
@@ -675,6 +681,8 @@ impl alma_runtime::Model for FeeUserPrimaryId {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Model for FeeUserPrimaryId {}
 /// Transaction object
 ///
 /// Schema: `schemas/rest_fee.json#/transaction`.
@@ -823,14 +831,14 @@ impl alma_runtime::codec::Object for Transaction {
 #[cfg(any(feature = "conf", feature = "users"))]
 alma_runtime::serde_via_codec!(Transaction);
 #[cfg(any(feature = "conf", feature = "users"))]
-impl alma_runtime::Model for Transaction {
+impl alma_runtime::Described for Transaction {
     const NAME: &'static str = "Transaction";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "transaction",
             fields: &[
                 F {
@@ -926,6 +934,8 @@ impl alma_runtime::Model for Transaction {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Model for Transaction {}
 /// A list of fees.
 ///
 /// Schema: `schemas/rest_fees.json#/fees`.
@@ -1023,14 +1033,14 @@ impl alma_runtime::codec::Object for Fees {
 #[cfg(any(feature = "conf", feature = "users"))]
 alma_runtime::serde_via_codec!(Fees);
 #[cfg(any(feature = "conf", feature = "users"))]
-impl alma_runtime::Model for Fees {
+impl alma_runtime::Described for Fees {
     const NAME: &'static str = "Fees";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fees",
             fields: &[
                 F {
@@ -1064,7 +1074,7 @@ impl alma_runtime::Model for Fees {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::Fee as alma_runtime::Model>::xml_model,
+                        <crate::shared::Fee as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -1072,6 +1082,8 @@ impl alma_runtime::Model for Fees {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "users"))]
+impl alma_runtime::Model for Fees {}
 /// Specific action.
 ///
 /// Schema: `schemas/rest_job_instance.json#/action`.
@@ -1170,14 +1182,14 @@ impl alma_runtime::codec::Object for Action {
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Action);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-impl alma_runtime::Model for Action {
+impl alma_runtime::Described for Action {
     const NAME: &'static str = "Action";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "action",
             fields: &[
                 F {
@@ -1217,6 +1229,8 @@ impl alma_runtime::Model for Action {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::Model for Action {}
 /// Specific counter.
 ///
 /// Schema: `schemas/rest_job_instance.json#/counter`.
@@ -1297,14 +1311,14 @@ impl alma_runtime::codec::Object for Counter {
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Counter);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-impl alma_runtime::Model for Counter {
+impl alma_runtime::Described for Counter {
     const NAME: &'static str = "Counter";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "counter",
             fields: &[
                 F {
@@ -1328,6 +1342,8 @@ impl alma_runtime::Model for Counter {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::Model for Counter {}
 /// Related job information.
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_info`.
@@ -1443,14 +1459,14 @@ impl alma_runtime::codec::Object for JobInfo {
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(JobInfo);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-impl alma_runtime::Model for JobInfo {
+impl alma_runtime::Described for JobInfo {
     const NAME: &'static str = "JobInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "job_info",
             fields: &[
                 F {
@@ -1506,6 +1522,8 @@ impl alma_runtime::Model for JobInfo {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::Model for JobInfo {}
 /// job\_instance Object.
 ///
 /// Schema: `schemas/rest_job_instance.json#/job_instance`.
@@ -1673,14 +1691,14 @@ impl alma_runtime::codec::Object for JobInstance {
 #[cfg(any(feature = "conf", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(JobInstance);
 #[cfg(any(feature = "conf", feature = "webhooks"))]
-impl alma_runtime::Model for JobInstance {
+impl alma_runtime::Described for JobInstance {
     const NAME: &'static str = "JobInstance";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "job_instance",
             fields: &[
                 F {
@@ -1778,7 +1796,7 @@ impl alma_runtime::Model for JobInstance {
                     wrapper: Some("counters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Counter as alma_runtime::Model>::xml_model,
+                        <crate::shared::Counter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1788,7 +1806,7 @@ impl alma_runtime::Model for JobInstance {
                     wrapper: Some("actions"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Action as alma_runtime::Model>::xml_model,
+                        <crate::shared::Action as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1798,7 +1816,7 @@ impl alma_runtime::Model for JobInstance {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::JobInfo as alma_runtime::Model>::xml_model,
+                        <crate::shared::JobInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1814,6 +1832,8 @@ impl alma_runtime::Model for JobInstance {
         &MODEL
     }
 }
+#[cfg(any(feature = "conf", feature = "webhooks"))]
+impl alma_runtime::Model for JobInstance {}
 /// Entity related information.
 ///
 /// Schema: `schemas/rest_reminder-post.json#/entity`.
@@ -1902,14 +1922,14 @@ impl alma_runtime::codec::Object for EntityPost {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(EntityPost);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for EntityPost {
+impl alma_runtime::Described for EntityPost {
     const NAME: &'static str = "EntityPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "entity",
             fields: &[
                 F {
@@ -1927,7 +1947,7 @@ impl alma_runtime::Model for EntityPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::EntityPostEntityType as alma_runtime::Model>::xml_model,
+                        <crate::shared::EntityPostEntityType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1943,6 +1963,8 @@ impl alma_runtime::Model for EntityPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for EntityPost {}
 /// The entity type. Cannot be modified for a PUT. Possible codes are listed in SetContentType [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_reminder-post.json#/entity/properties/entity_type`.
@@ -2022,14 +2044,14 @@ impl alma_runtime::codec::Object for EntityPostEntityType {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(EntityPostEntityType);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for EntityPostEntityType {
+impl alma_runtime::Described for EntityPostEntityType {
     const NAME: &'static str = "EntityPostEntityType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "entity_post_entity_type",
             fields: &[
                 F {
@@ -2045,6 +2067,8 @@ impl alma_runtime::Model for EntityPostEntityType {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for EntityPostEntityType {}
 /// Resource reminder.
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder`.
@@ -2160,14 +2184,14 @@ impl alma_runtime::codec::Object for ReminderPost {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(ReminderPost);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for ReminderPost {
+impl alma_runtime::Described for ReminderPost {
     const NAME: &'static str = "ReminderPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "reminder",
             fields: &[
                 F {
@@ -2185,7 +2209,7 @@ impl alma_runtime::Model for ReminderPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::EntityPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::EntityPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2195,7 +2219,7 @@ impl alma_runtime::Model for ReminderPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ReminderPostType as alma_runtime::Model>::xml_model,
+                        <crate::shared::ReminderPostType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2205,7 +2229,7 @@ impl alma_runtime::Model for ReminderPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ReminderPostStatus as alma_runtime::Model>::xml_model,
+                        <crate::shared::ReminderPostStatus as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2229,6 +2253,8 @@ impl alma_runtime::Model for ReminderPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for ReminderPost {}
 /// The reminder status. Mandatory. Possible codes are listed in ReminderStatuses [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/status`.
@@ -2308,14 +2334,14 @@ impl alma_runtime::codec::Object for ReminderPostStatus {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(ReminderPostStatus);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for ReminderPostStatus {
+impl alma_runtime::Described for ReminderPostStatus {
     const NAME: &'static str = "ReminderPostStatus";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "reminder_post_status",
             fields: &[
                 F {
@@ -2331,6 +2357,8 @@ impl alma_runtime::Model for ReminderPostStatus {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for ReminderPostStatus {}
 /// The reminder type. Mandatory. Possible codes are listed in ReminderTypes [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_reminder-post.json#/reminder/properties/type`.
@@ -2410,14 +2438,14 @@ impl alma_runtime::codec::Object for ReminderPostType {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(ReminderPostType);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for ReminderPostType {
+impl alma_runtime::Described for ReminderPostType {
     const NAME: &'static str = "ReminderPostType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "reminder_post_type",
             fields: &[
                 F {
@@ -2433,6 +2461,8 @@ impl alma_runtime::Model for ReminderPostType {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for ReminderPostType {}
 /// Resource reminder.
 ///
 /// Schema: `schemas/rest_reminder-put.json#/reminder`.
@@ -2538,14 +2568,14 @@ impl alma_runtime::codec::Object for ReminderPut {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(ReminderPut);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for ReminderPut {
+impl alma_runtime::Described for ReminderPut {
     const NAME: &'static str = "ReminderPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "reminder",
             fields: &[
                 F {
@@ -2563,7 +2593,7 @@ impl alma_runtime::Model for ReminderPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ReminderPostType as alma_runtime::Model>::xml_model,
+                        <crate::shared::ReminderPostType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2573,7 +2603,7 @@ impl alma_runtime::Model for ReminderPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ReminderPostStatus as alma_runtime::Model>::xml_model,
+                        <crate::shared::ReminderPostStatus as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2597,6 +2627,8 @@ impl alma_runtime::Model for ReminderPut {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for ReminderPut {}
 /// Entity related information.
 ///
 /// Schema: `schemas/rest_reminder.json#/entity`.
@@ -2698,14 +2730,14 @@ impl alma_runtime::codec::Object for Entity {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(Entity);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for Entity {
+impl alma_runtime::Described for Entity {
     const NAME: &'static str = "Entity";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "entity",
             fields: &[
                 F {
@@ -2745,6 +2777,8 @@ impl alma_runtime::Model for Entity {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for Entity {}
 /// Resource reminder.
 ///
 /// Schema: `schemas/rest_reminder.json#/reminder`.
@@ -2888,14 +2922,14 @@ impl alma_runtime::codec::Object for Reminder {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(Reminder);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for Reminder {
+impl alma_runtime::Described for Reminder {
     const NAME: &'static str = "Reminder";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "reminder",
             fields: &[
                 F {
@@ -2921,7 +2955,7 @@ impl alma_runtime::Model for Reminder {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::Entity as alma_runtime::Model>::xml_model,
+                        <crate::shared::Entity as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2993,6 +3027,8 @@ impl alma_runtime::Model for Reminder {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for Reminder {}
 /// A list of resource reminders.
 ///
 /// Schema: `schemas/rest_reminders.json#/reminders`.
@@ -3077,14 +3113,14 @@ impl alma_runtime::codec::Object for Reminders {
 #[cfg(any(feature = "bibs", feature = "conf"))]
 alma_runtime::serde_via_codec!(Reminders);
 #[cfg(any(feature = "bibs", feature = "conf"))]
-impl alma_runtime::Model for Reminders {
+impl alma_runtime::Described for Reminders {
     const NAME: &'static str = "Reminders";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "reminders",
             fields: &[
                 F {
@@ -3102,7 +3138,7 @@ impl alma_runtime::Model for Reminders {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::Reminder as alma_runtime::Model>::xml_model,
+                        <crate::shared::Reminder as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -3110,6 +3146,8 @@ impl alma_runtime::Model for Reminders {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "conf"))]
+impl alma_runtime::Model for Reminders {}
 /// Validation warning.
 ///
 /// Schema: `xsd/rest_authority.xsd#/warning`.
@@ -3187,14 +3225,14 @@ impl alma_runtime::codec::Object for Warning {
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Warning);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for Warning {
+impl alma_runtime::Described for Warning {
     const NAME: &'static str = "Warning";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "warning",
             fields: &[
                 F {
@@ -3210,6 +3248,8 @@ impl alma_runtime::Model for Warning {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for Warning {}
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib`.
@@ -3500,14 +3540,14 @@ impl alma_runtime::codec::Object for Bib {
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Bib);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for Bib {
+impl alma_runtime::Described for Bib {
     const NAME: &'static str = "Bib";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bib",
             fields: &[
                 F {
@@ -3533,7 +3573,7 @@ impl alma_runtime::Model for Bib {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::BibLinkedRecordId as alma_runtime::Model>::xml_model,
+                        <crate::shared::BibLinkedRecordId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3615,7 +3655,7 @@ impl alma_runtime::Model for Bib {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::BibHoldings as alma_runtime::Model>::xml_model,
+                        <crate::shared::BibHoldings as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3761,7 +3801,7 @@ impl alma_runtime::Model for Bib {
                     wrapper: Some("warnings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Warning as alma_runtime::Model>::xml_model,
+                        <crate::shared::Warning as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3771,7 +3811,7 @@ impl alma_runtime::Model for Bib {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::BibRequests as alma_runtime::Model>::xml_model,
+                        <crate::shared::BibRequests as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3787,6 +3827,8 @@ impl alma_runtime::Model for Bib {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for Bib {}
 /// Link to a list of Holdings for the Bib record. Output parameter.
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/holdings`.
@@ -3866,14 +3908,14 @@ impl alma_runtime::codec::Object for BibHoldings {
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(BibHoldings);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for BibHoldings {
+impl alma_runtime::Described for BibHoldings {
     const NAME: &'static str = "BibHoldings";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bib_holdings",
             fields: &[
                 F {
@@ -3897,6 +3939,8 @@ impl alma_runtime::Model for BibHoldings {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for BibHoldings {}
 /// Linked record identifier. Output parameter.
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/linked_record_id`.
@@ -3976,14 +4020,14 @@ impl alma_runtime::codec::Object for BibLinkedRecordId {
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(BibLinkedRecordId);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for BibLinkedRecordId {
+impl alma_runtime::Described for BibLinkedRecordId {
     const NAME: &'static str = "BibLinkedRecordId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bib_linked_record_id",
             fields: &[
                 F {
@@ -4007,6 +4051,8 @@ impl alma_runtime::Model for BibLinkedRecordId {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for BibLinkedRecordId {}
 /// Number of requests for title. Output parameter.
 ///
 /// Schema: `xsd/rest_bib.xsd#/bib/properties/requests`.
@@ -4086,14 +4132,14 @@ impl alma_runtime::codec::Object for BibRequests {
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(BibRequests);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for BibRequests {
+impl alma_runtime::Described for BibRequests {
     const NAME: &'static str = "BibRequests";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bib_requests",
             fields: &[
                 F {
@@ -4117,6 +4163,8 @@ impl alma_runtime::Model for BibRequests {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for BibRequests {}
 /// Specific related note.
 ///
 /// Schema: `xsd/rest_citation.xsd#/note`.
@@ -4312,14 +4360,14 @@ alma_runtime::serde_via_codec!(CitationNote);
         feature = "webhooks"
     )
 )]
-impl alma_runtime::Model for CitationNote {
+impl alma_runtime::Described for CitationNote {
     const NAME: &'static str = "CitationNote";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "note",
             fields: &[
                 F {
@@ -4359,6 +4407,18 @@ impl alma_runtime::Model for CitationNote {
         &MODEL
     }
 }
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "courses",
+        feature = "electronic",
+        feature = "partners",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
+impl alma_runtime::Model for CitationNote {}
 /// CDI Group Settings.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_group_setting`.
@@ -4479,14 +4539,14 @@ impl alma_runtime::codec::Object for CdiGroupSetting {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(CdiGroupSetting);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for CdiGroupSetting {
+impl alma_runtime::Described for CdiGroupSetting {
     const NAME: &'static str = "CdiGroupSetting";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "cdi_group_setting",
             fields: &[
                 F {
@@ -4534,6 +4594,8 @@ impl alma_runtime::Model for CdiGroupSetting {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for CdiGroupSetting {}
 /// CDI Info.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/cdi_info`.
@@ -4707,14 +4769,14 @@ impl alma_runtime::codec::Object for CdiInfo {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(CdiInfo);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for CdiInfo {
+impl alma_runtime::Described for CdiInfo {
     const NAME: &'static str = "CdiInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "cdi_info",
             fields: &[
                 F {
@@ -4834,6 +4896,8 @@ impl alma_runtime::Model for CdiInfo {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for CdiInfo {}
 /// Electronic collection Object.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection`.
@@ -5302,14 +5366,14 @@ impl alma_runtime::codec::Object for ElectronicCollection {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollection);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollection {
+impl alma_runtime::Described for ElectronicCollection {
     const NAME: &'static str = "ElectronicCollection";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection",
             fields: &[
                 F {
@@ -5375,7 +5439,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5401,7 +5465,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionInterface as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionInterface as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5411,7 +5475,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionInterface as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionInterface as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5453,7 +5517,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5487,7 +5551,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5497,7 +5561,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: Some("additional_po_lines"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                        <crate::shared::Number as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5611,7 +5675,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionResourceMetadata as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionResourceMetadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5621,7 +5685,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionPortfolios as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionPortfolios as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5631,7 +5695,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: Some("linking_parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5657,7 +5721,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5667,7 +5731,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5709,7 +5773,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::CdiInfo as alma_runtime::Model>::xml_model,
+                        <crate::shared::CdiInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5719,7 +5783,7 @@ impl alma_runtime::Model for ElectronicCollection {
                     wrapper: Some("cdi_group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CdiGroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::CdiGroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5783,6 +5847,8 @@ impl alma_runtime::Model for ElectronicCollection {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for ElectronicCollection {}
 /// The code of the owning library associated with the electronic collection.
 /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/docs/conf/R0VUIC9hbG1hd3MvdjEvY29uZi9saWJyYXJpZXM=/) for list of possible libraries.
 /// In the PUT action, library can be modified for all collections.
@@ -5864,14 +5930,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionLibrary {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionLibrary);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionLibrary {
+impl alma_runtime::Described for ElectronicCollectionLibrary {
     const NAME: &'static str = "ElectronicCollectionLibrary";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection_library",
             fields: &[
                 F {
@@ -5895,6 +5961,8 @@ impl alma_runtime::Model for ElectronicCollectionLibrary {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for ElectronicCollectionLibrary {}
 /// Related license code.
 /// See [License API](https://developers.exlibrisgroup.com/alma/apis/docs/acq/R0VUIC9hbG1hd3MvdjEvYWNxL2xpY2Vuc2VzL3tsaWNlbnNlX2NvZGV9/).
 /// In the PUT action, license can be modified for all collections.
@@ -5976,14 +6044,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionLicense {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionLicense);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionLicense {
+impl alma_runtime::Described for ElectronicCollectionLicense {
     const NAME: &'static str = "ElectronicCollectionLicense";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection_license",
             fields: &[
                 F {
@@ -6007,6 +6075,8 @@ impl alma_runtime::Model for ElectronicCollectionLicense {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for ElectronicCollectionLicense {}
 /// Number of the Additional related PO line.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/number/items`.
@@ -6086,14 +6156,14 @@ impl alma_runtime::codec::Object for Number {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Number);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for Number {
+impl alma_runtime::Described for Number {
     const NAME: &'static str = "Number";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "number",
             fields: &[
                 F {
@@ -6117,6 +6187,8 @@ impl alma_runtime::Model for Number {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for Number {}
 /// Related PO line number.
 /// See [PO line API](https://developers.exlibrisgroup.com/alma/apis/acq/GET/gwPcGly021rXkIgBNjmJH3xbH4bTA9gkebw0MwjJ3BLlaodR+OhCSw==/d5b14609-b590-470e-baba-9944682f8c7e).
 /// In the PUT action, po\_line can be modified for all collections.
@@ -6198,14 +6270,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionPoLine {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionPoLine);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionPoLine {
+impl alma_runtime::Described for ElectronicCollectionPoLine {
     const NAME: &'static str = "ElectronicCollectionPoLine";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection_po_line",
             fields: &[
                 F {
@@ -6229,6 +6301,8 @@ impl alma_runtime::Model for ElectronicCollectionPoLine {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for ElectronicCollectionPoLine {}
 /// A count of the number of portfolios. Output parameter.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/electronic_collection/properties/portfolios`.
@@ -6308,14 +6382,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionPortfolios {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionPortfolios);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionPortfolios {
+impl alma_runtime::Described for ElectronicCollectionPortfolios {
     const NAME: &'static str = "ElectronicCollectionPortfolios";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection_portfolios",
             fields: &[
                 F {
@@ -6339,6 +6413,8 @@ impl alma_runtime::Model for ElectronicCollectionPortfolios {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for ElectronicCollectionPortfolios {}
 /// Access restrictions based on location.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/group_setting`.
@@ -6472,14 +6548,14 @@ impl alma_runtime::codec::Object for GroupSetting {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(GroupSetting);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for GroupSetting {
+impl alma_runtime::Described for GroupSetting {
     const NAME: &'static str = "GroupSetting";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "group_setting",
             fields: &[
                 F {
@@ -6537,7 +6613,7 @@ impl alma_runtime::Model for GroupSetting {
                     wrapper: Some("linking_parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6553,6 +6629,8 @@ impl alma_runtime::Model for GroupSetting {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for GroupSetting {}
 /// Interface related information.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface`.
@@ -6636,14 +6714,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionInterface {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionInterface);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for ElectronicCollectionInterface {
+impl alma_runtime::Described for ElectronicCollectionInterface {
     const NAME: &'static str = "ElectronicCollectionInterface";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "interface",
             fields: &[
                 F {
@@ -6661,7 +6739,7 @@ impl alma_runtime::Model for ElectronicCollectionInterface {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::InterfaceVendor as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfaceVendor as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -6669,6 +6747,8 @@ impl alma_runtime::Model for ElectronicCollectionInterface {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for ElectronicCollectionInterface {}
 /// Vendor code related to the interface. Output parameter.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/interface/properties/vendor`.
@@ -6748,14 +6828,14 @@ impl alma_runtime::codec::Object for InterfaceVendor {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(InterfaceVendor);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for InterfaceVendor {
+impl alma_runtime::Described for InterfaceVendor {
     const NAME: &'static str = "InterfaceVendor";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "interface_vendor",
             fields: &[
                 F {
@@ -6779,6 +6859,8 @@ impl alma_runtime::Model for InterfaceVendor {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for InterfaceVendor {}
 /// Specific linking parameter.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/linking_parameter`.
@@ -6858,14 +6940,14 @@ impl alma_runtime::codec::Object for LinkingParameter {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(LinkingParameter);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for LinkingParameter {
+impl alma_runtime::Described for LinkingParameter {
     const NAME: &'static str = "LinkingParameter";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "linking_parameter",
             fields: &[
                 F {
@@ -6889,6 +6971,8 @@ impl alma_runtime::Model for LinkingParameter {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for LinkingParameter {}
 /// Information of the related BIB record.
 /// Relevant only if the e-collection is related to a BIB record.
 ///
@@ -6988,14 +7072,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionResourceMetadata {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadata);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
+impl alma_runtime::Described for ElectronicCollectionResourceMetadata {
     const NAME: &'static str = "ElectronicCollectionResourceMetadata";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_metadata",
             fields: &[
                 F {
@@ -7005,7 +7089,7 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7037,6 +7121,8 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadata {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for ElectronicCollectionResourceMetadata {}
 /// The mms\_id.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd#/resource_metadata/properties/mms_id`.
@@ -7188,14 +7274,14 @@ alma_runtime::serde_via_codec!(ElectronicCollectionResourceMetadataMmsId);
         feature = "webhooks"
     )
 )]
-impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
+impl alma_runtime::Described for ElectronicCollectionResourceMetadataMmsId {
     const NAME: &'static str = "ElectronicCollectionResourceMetadataMmsId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection_resource_metadata_mms_id",
             fields: &[
                 F {
@@ -7219,6 +7305,16 @@ impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {
         &MODEL
     }
 }
+#[cfg(
+    any(
+        feature = "acq",
+        feature = "bibs",
+        feature = "electronic",
+        feature = "users",
+        feature = "webhooks"
+    )
+)]
+impl alma_runtime::Model for ElectronicCollectionResourceMetadataMmsId {}
 /// Interface related information.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=post#/interface`.
@@ -7298,14 +7394,14 @@ impl alma_runtime::codec::Object for InterfacePost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(InterfacePost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for InterfacePost {
+impl alma_runtime::Described for InterfacePost {
     const NAME: &'static str = "InterfacePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "interface",
             fields: &[
                 F {
@@ -7321,6 +7417,8 @@ impl alma_runtime::Model for InterfacePost {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for InterfacePost {}
 /// Information of the related BIB record.
 /// Relevant only if the e-collection is related to a BIB record.
 ///
@@ -7401,12 +7499,12 @@ impl alma_runtime::codec::Object for ResourceMetadataPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ResourceMetadataPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ResourceMetadataPost {
+impl alma_runtime::Described for ResourceMetadataPost {
     const NAME: &'static str = "ResourceMetadataPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_metadata",
             fields: &[
                 F {
@@ -7416,7 +7514,7 @@ impl alma_runtime::Model for ResourceMetadataPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -7424,6 +7522,8 @@ impl alma_runtime::Model for ResourceMetadataPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for ResourceMetadataPost {}
 /// A list of electronic collections.
 ///
 /// Schema: `xsd/rest_electronic_collections.xsd#/electronic_collections`.
@@ -7513,14 +7613,14 @@ impl alma_runtime::codec::Object for ElectronicCollections {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(ElectronicCollections);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for ElectronicCollections {
+impl alma_runtime::Described for ElectronicCollections {
     const NAME: &'static str = "ElectronicCollections";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collections",
             fields: &[
                 F {
@@ -7530,7 +7630,7 @@ impl alma_runtime::Model for ElectronicCollections {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::ElectronicCollection as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7546,6 +7646,8 @@ impl alma_runtime::Model for ElectronicCollections {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for ElectronicCollections {}
 /// The item barcode.
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/fee/properties/barcode`.
@@ -7625,14 +7727,14 @@ impl alma_runtime::codec::Object for FeePostBarcode {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(FeePostBarcode);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for FeePostBarcode {
+impl alma_runtime::Described for FeePostBarcode {
     const NAME: &'static str = "FeePostBarcode";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fee_post_barcode",
             fields: &[
                 F {
@@ -7656,6 +7758,8 @@ impl alma_runtime::Model for FeePostBarcode {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for FeePostBarcode {}
 /// Holding Record
 ///
 /// Schema: `xsd/rest_holding.xsd#/holding`.
@@ -7801,14 +7905,14 @@ impl alma_runtime::codec::Object for Holding {
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Holding);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for Holding {
+impl alma_runtime::Described for Holding {
     const NAME: &'static str = "Holding";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "holding",
             fields: &[
                 F {
@@ -7896,6 +8000,8 @@ impl alma_runtime::Model for Holding {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for Holding {}
 /// Bibliographic data of the Physical Item. Output parameter.
 ///
 /// Schema: `xsd/rest_item.xsd#/bib_data`.
@@ -8048,14 +8154,14 @@ impl alma_runtime::codec::Object for ItemBibData {
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemBibData);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for ItemBibData {
+impl alma_runtime::Described for ItemBibData {
     const NAME: &'static str = "ItemBibData";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bib_data",
             fields: &[
                 F {
@@ -8159,6 +8265,8 @@ impl alma_runtime::Model for ItemBibData {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for ItemBibData {}
 /// Information of the Holding that this Physical Item belongs to.
 ///
 /// Schema: `xsd/rest_item.xsd#/holding_data`.
@@ -8360,14 +8468,14 @@ impl alma_runtime::codec::Object for HoldingData {
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(HoldingData);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for HoldingData {
+impl alma_runtime::Described for HoldingData {
     const NAME: &'static str = "HoldingData";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "holding_data",
             fields: &[
                 F {
@@ -8519,6 +8627,8 @@ impl alma_runtime::Model for HoldingData {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for HoldingData {}
 /// A Physical item.
 ///
 /// Schema: `xsd/rest_item.xsd#/item`.
@@ -8627,14 +8737,14 @@ impl alma_runtime::codec::Object for Item {
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Item);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for Item {
+impl alma_runtime::Described for Item {
     const NAME: &'static str = "Item";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item",
             fields: &[
                 F {
@@ -8644,7 +8754,7 @@ impl alma_runtime::Model for Item {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemBibData as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemBibData as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8654,7 +8764,7 @@ impl alma_runtime::Model for Item {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::HoldingData as alma_runtime::Model>::xml_model,
+                        <crate::shared::HoldingData as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8664,7 +8774,7 @@ impl alma_runtime::Model for Item {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemData as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemData as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8688,6 +8798,8 @@ impl alma_runtime::Model for Item {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for Item {}
 /// Physical Item data.
 ///
 /// Schema: `xsd/rest_item.xsd#/item_data`.
@@ -9234,14 +9346,14 @@ impl alma_runtime::codec::Object for ItemData {
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemData);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for ItemData {
+impl alma_runtime::Described for ItemData {
     const NAME: &'static str = "ItemData";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_data",
             fields: &[
                 F {
@@ -9787,7 +9899,7 @@ impl alma_runtime::Model for ItemData {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::LibraryDetails as alma_runtime::Model>::xml_model,
+                        <crate::shared::LibraryDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9859,6 +9971,8 @@ impl alma_runtime::Model for ItemData {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for ItemData {}
 /// The library's related address. Output parameter.
 /// Returned only when view=label.
 ///
@@ -10027,14 +10141,14 @@ impl alma_runtime::codec::Object for LibraryAddress {
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(LibraryAddress);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for LibraryAddress {
+impl alma_runtime::Described for LibraryAddress {
     const NAME: &'static str = "LibraryAddress";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "address",
             fields: &[
                 F {
@@ -10130,6 +10244,8 @@ impl alma_runtime::Model for LibraryAddress {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for LibraryAddress {}
 /// Information regarding the item's owning library. Output parameter.
 /// Returned only when view=label.
 ///
@@ -10209,12 +10325,12 @@ impl alma_runtime::codec::Object for LibraryDetails {
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(LibraryDetails);
 #[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for LibraryDetails {
+impl alma_runtime::Described for LibraryDetails {
     const NAME: &'static str = "LibraryDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "library_details",
             fields: &[
                 F {
@@ -10224,7 +10340,7 @@ impl alma_runtime::Model for LibraryDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::LibraryAddress as alma_runtime::Model>::xml_model,
+                        <crate::shared::LibraryAddress as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -10232,6 +10348,8 @@ impl alma_runtime::Model for LibraryDetails {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for LibraryDetails {}
 /// Information of the Holding that this Physical Item belongs to.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/holding_data`.
@@ -10390,14 +10508,14 @@ impl alma_runtime::codec::Object for HoldingDataPost {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 alma_runtime::serde_via_codec!(HoldingDataPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
-impl alma_runtime::Model for HoldingDataPost {
+impl alma_runtime::Described for HoldingDataPost {
     const NAME: &'static str = "HoldingDataPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "holding_data",
             fields: &[
                 F {
@@ -10493,6 +10611,8 @@ impl alma_runtime::Model for HoldingDataPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Model for HoldingDataPost {}
 /// A Physical item.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/item`.
@@ -10580,14 +10700,14 @@ impl alma_runtime::codec::Object for ItemPost {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 alma_runtime::serde_via_codec!(ItemPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
-impl alma_runtime::Model for ItemPost {
+impl alma_runtime::Described for ItemPost {
     const NAME: &'static str = "ItemPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item",
             fields: &[
                 F {
@@ -10597,7 +10717,7 @@ impl alma_runtime::Model for ItemPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::HoldingDataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::HoldingDataPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10607,7 +10727,7 @@ impl alma_runtime::Model for ItemPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemDataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemDataPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10623,6 +10743,8 @@ impl alma_runtime::Model for ItemPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Model for ItemPost {}
 /// Physical Item data.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=post#/item_data`.
@@ -11023,14 +11145,14 @@ impl alma_runtime::codec::Object for ItemDataPost {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 alma_runtime::serde_via_codec!(ItemDataPost);
 #[cfg(any(feature = "acq", feature = "bibs"))]
-impl alma_runtime::Model for ItemDataPost {
+impl alma_runtime::Described for ItemDataPost {
     const NAME: &'static str = "ItemDataPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_data",
             fields: &[
                 F {
@@ -11462,6 +11584,8 @@ impl alma_runtime::Model for ItemDataPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Model for ItemDataPost {}
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 #[derive(Default)]
@@ -11725,14 +11849,14 @@ impl alma_runtime::codec::Object for ItemLoan {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoan);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ItemLoan {
+impl alma_runtime::Described for ItemLoan {
     const NAME: &'static str = "ItemLoan";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan",
             fields: &[
                 F {
@@ -11750,7 +11874,7 @@ impl alma_runtime::Model for ItemLoan {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanCircDesk as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanCircDesk as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11760,7 +11884,7 @@ impl alma_runtime::Model for ItemLoan {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11826,7 +11950,7 @@ impl alma_runtime::Model for ItemLoan {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanReturnedBy as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanReturnedBy as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11900,7 +12024,7 @@ impl alma_runtime::Model for ItemLoan {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanLocationCode as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanLocationCode as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11910,7 +12034,7 @@ impl alma_runtime::Model for ItemLoan {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanItemPolicy as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanItemPolicy as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11936,7 +12060,7 @@ impl alma_runtime::Model for ItemLoan {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanRequestId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11968,6 +12092,8 @@ impl alma_runtime::Model for ItemLoan {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ItemLoan {}
 /// The circulation desk code that is responsible for the loan. Mandatory. The field has 2 attribures: "desc" and "link"
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/circ_desk`.
@@ -12054,14 +12180,14 @@ impl alma_runtime::codec::Object for ItemLoanCircDesk {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanCircDesk);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ItemLoanCircDesk {
+impl alma_runtime::Described for ItemLoanCircDesk {
     const NAME: &'static str = "ItemLoanCircDesk";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan_circ_desk",
             fields: &[
                 F {
@@ -12093,6 +12219,8 @@ impl alma_runtime::Model for ItemLoanCircDesk {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ItemLoanCircDesk {}
 /// The item's related policy. Output parameter. Possible codes are listed in 'Item Policy' code-table.
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/item_policy`.
@@ -12172,14 +12300,14 @@ impl alma_runtime::codec::Object for ItemLoanItemPolicy {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanItemPolicy);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ItemLoanItemPolicy {
+impl alma_runtime::Described for ItemLoanItemPolicy {
     const NAME: &'static str = "ItemLoanItemPolicy";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan_item_policy",
             fields: &[
                 F {
@@ -12203,6 +12331,8 @@ impl alma_runtime::Model for ItemLoanItemPolicy {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ItemLoanItemPolicy {}
 /// The loan's status. Output parameter.
 /// Possible values are: Active and Complete (for loan that has been returned).
 /// Note: When using the API with JSON the loan\_status are retrieved as codes: ACTIVE, COMPLETE. When sending a PUT or POST with JSON this field should not be included (or, if included, should be: Active, Complete)"
@@ -12337,14 +12467,14 @@ impl alma_runtime::codec::Object for ItemLoanLocationCode {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanLocationCode);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ItemLoanLocationCode {
+impl alma_runtime::Described for ItemLoanLocationCode {
     const NAME: &'static str = "ItemLoanLocationCode";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan_location_code",
             fields: &[
                 F {
@@ -12368,6 +12498,8 @@ impl alma_runtime::Model for ItemLoanLocationCode {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ItemLoanLocationCode {}
 /// Internal identifier of the related request in Alma, generated by Alma.
 /// Should be used in subsequent queries regarding the request.
 /// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users).
@@ -12449,14 +12581,14 @@ impl alma_runtime::codec::Object for ItemLoanRequestId {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanRequestId);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ItemLoanRequestId {
+impl alma_runtime::Described for ItemLoanRequestId {
     const NAME: &'static str = "ItemLoanRequestId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan_request_id",
             fields: &[
                 F {
@@ -12480,6 +12612,8 @@ impl alma_runtime::Model for ItemLoanRequestId {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ItemLoanRequestId {}
 /// The circulation desk code where the item was returned.
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/return_circ_desk`.
@@ -12566,14 +12700,14 @@ impl alma_runtime::codec::Object for ItemLoanReturnCircDesk {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanReturnCircDesk);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ItemLoanReturnCircDesk {
+impl alma_runtime::Described for ItemLoanReturnCircDesk {
     const NAME: &'static str = "ItemLoanReturnCircDesk";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan_return_circ_desk",
             fields: &[
                 F {
@@ -12605,6 +12739,8 @@ impl alma_runtime::Model for ItemLoanReturnCircDesk {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ItemLoanReturnCircDesk {}
 /// The returning user identifier. Output parameter.
 ///
 /// Schema: `xsd/rest_item_loan.xsd#/item_loan/properties/returned_by`.
@@ -12684,14 +12820,14 @@ impl alma_runtime::codec::Object for ItemLoanReturnedBy {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ItemLoanReturnedBy);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ItemLoanReturnedBy {
+impl alma_runtime::Described for ItemLoanReturnedBy {
     const NAME: &'static str = "ItemLoanReturnedBy";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan_returned_by",
             fields: &[
                 F {
@@ -12715,6 +12851,8 @@ impl alma_runtime::Model for ItemLoanReturnedBy {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ItemLoanReturnedBy {}
 /// Schema: `xsd/rest_item_loan.xsd?tags=post#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Default)]
@@ -12820,12 +12958,12 @@ impl alma_runtime::codec::Object for ItemLoanPost {
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(ItemLoanPost);
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for ItemLoanPost {
+impl alma_runtime::Described for ItemLoanPost {
     const NAME: &'static str = "ItemLoanPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan",
             fields: &[
                 F {
@@ -12835,7 +12973,7 @@ impl alma_runtime::Model for ItemLoanPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanCircDesk as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanCircDesk as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12845,7 +12983,7 @@ impl alma_runtime::Model for ItemLoanPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12863,7 +13001,7 @@ impl alma_runtime::Model for ItemLoanPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanRequestId as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -12871,6 +13009,8 @@ impl alma_runtime::Model for ItemLoanPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Model for ItemLoanPost {}
 /// Schema: `xsd/rest_item_loan.xsd?tags=put#/item_loan`.
 #[cfg(any(feature = "bibs", feature = "users"))]
 #[derive(Default)]
@@ -12987,14 +13127,14 @@ impl alma_runtime::codec::Object for ItemLoanPut {
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(ItemLoanPut);
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for ItemLoanPut {
+impl alma_runtime::Described for ItemLoanPut {
     const NAME: &'static str = "ItemLoanPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loan",
             fields: &[
                 F {
@@ -13004,7 +13144,7 @@ impl alma_runtime::Model for ItemLoanPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanCircDesk as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanCircDesk as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13014,7 +13154,7 @@ impl alma_runtime::Model for ItemLoanPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanReturnCircDesk as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13040,7 +13180,7 @@ impl alma_runtime::Model for ItemLoanPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoanRequestId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoanRequestId as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -13048,6 +13188,8 @@ impl alma_runtime::Model for ItemLoanPut {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Model for ItemLoanPut {}
 /// A collection of Loans.
 ///
 /// Schema: `xsd/rest_item_loans.xsd#/item_loans`.
@@ -13133,14 +13275,14 @@ impl alma_runtime::codec::Object for ItemLoans {
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(ItemLoans);
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for ItemLoans {
+impl alma_runtime::Described for ItemLoans {
     const NAME: &'static str = "ItemLoans";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_loans",
             fields: &[
                 F {
@@ -13150,7 +13292,7 @@ impl alma_runtime::Model for ItemLoans {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::ItemLoan as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoan as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13166,6 +13308,8 @@ impl alma_runtime::Model for ItemLoans {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Model for ItemLoans {}
 /// A collection of Physical Items.
 ///
 /// Schema: `xsd/rest_items.xsd#/items`.
@@ -13251,14 +13395,14 @@ impl alma_runtime::codec::Object for Items {
 #[cfg(any(feature = "acq", feature = "bibs"))]
 alma_runtime::serde_via_codec!(Items);
 #[cfg(any(feature = "acq", feature = "bibs"))]
-impl alma_runtime::Model for Items {
+impl alma_runtime::Described for Items {
     const NAME: &'static str = "Items";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "items",
             fields: &[
                 F {
@@ -13268,7 +13412,7 @@ impl alma_runtime::Model for Items {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::Item as alma_runtime::Model>::xml_model,
+                        <crate::shared::Item as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13284,6 +13428,8 @@ impl alma_runtime::Model for Items {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "bibs"))]
+impl alma_runtime::Model for Items {}
 /// Coverage related information.
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/coverage_details`.
@@ -13411,12 +13557,12 @@ impl alma_runtime::codec::Object for CoverageDetails {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(CoverageDetails);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for CoverageDetails {
+impl alma_runtime::Described for CoverageDetails {
     const NAME: &'static str = "CoverageDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "coverage_details",
             fields: &[
                 F {
@@ -13434,7 +13580,7 @@ impl alma_runtime::Model for CoverageDetails {
                     wrapper: Some("global_date_information"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
+                        <crate::shared::DateCoverageParameters as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13444,7 +13590,7 @@ impl alma_runtime::Model for CoverageDetails {
                     wrapper: Some("local_date_information"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
+                        <crate::shared::DateCoverageParameters as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13454,7 +13600,7 @@ impl alma_runtime::Model for CoverageDetails {
                     wrapper: Some("perpetual_date_information"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::DateCoverageParameters as alma_runtime::Model>::xml_model,
+                        <crate::shared::DateCoverageParameters as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13464,7 +13610,7 @@ impl alma_runtime::Model for CoverageDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
+                        <crate::shared::EmbargoInformation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13474,7 +13620,7 @@ impl alma_runtime::Model for CoverageDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
+                        <crate::shared::EmbargoInformation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13484,7 +13630,7 @@ impl alma_runtime::Model for CoverageDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::EmbargoInformation as alma_runtime::Model>::xml_model,
+                        <crate::shared::EmbargoInformation as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -13492,6 +13638,8 @@ impl alma_runtime::Model for CoverageDetails {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for CoverageDetails {}
 /// Coverage parameters.
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/date_coverage_parameters`.
@@ -13644,14 +13792,14 @@ impl alma_runtime::codec::Object for DateCoverageParameters {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(DateCoverageParameters);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for DateCoverageParameters {
+impl alma_runtime::Described for DateCoverageParameters {
     const NAME: &'static str = "DateCoverageParameters";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "global_date_coverage_parameters",
             fields: &[
                 F {
@@ -13739,6 +13887,8 @@ impl alma_runtime::Model for DateCoverageParameters {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for DateCoverageParameters {}
 /// Details of the electronic collection.
 /// Relevant only for portfolios that are part of an electronic collection.
 /// POST /almaws/v1/electronic/e-collections/{collection\_id}/e-services/{service\_id}/portfolios creates the portfolio as part of the collection and service specified in the URL.
@@ -13825,12 +13975,12 @@ impl alma_runtime::codec::Object for PortfolioElectronicCollection {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioElectronicCollection);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for PortfolioElectronicCollection {
+impl alma_runtime::Described for PortfolioElectronicCollection {
     const NAME: &'static str = "PortfolioElectronicCollection";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection",
             fields: &[
                 F {
@@ -13840,7 +13990,7 @@ impl alma_runtime::Model for PortfolioElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13850,7 +14000,7 @@ impl alma_runtime::Model for PortfolioElectronicCollection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionService as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionService as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -13858,6 +14008,8 @@ impl alma_runtime::Model for PortfolioElectronicCollection {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for PortfolioElectronicCollection {}
 /// Related collection id.
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/id`.
@@ -13937,14 +14089,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionId {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionId);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for ElectronicCollectionId {
+impl alma_runtime::Described for ElectronicCollectionId {
     const NAME: &'static str = "ElectronicCollectionId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection_id",
             fields: &[
                 F {
@@ -13968,6 +14120,8 @@ impl alma_runtime::Model for ElectronicCollectionId {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for ElectronicCollectionId {}
 /// Related service id.
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/electronic_collection/properties/service`.
@@ -14047,14 +14201,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionService {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ElectronicCollectionService);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for ElectronicCollectionService {
+impl alma_runtime::Described for ElectronicCollectionService {
     const NAME: &'static str = "ElectronicCollectionService";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection_service",
             fields: &[
                 F {
@@ -14078,6 +14232,8 @@ impl alma_runtime::Model for ElectronicCollectionService {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for ElectronicCollectionService {}
 /// Coverage parameters.
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/embargo_information`.
@@ -14179,14 +14335,14 @@ impl alma_runtime::codec::Object for EmbargoInformation {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(EmbargoInformation);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for EmbargoInformation {
+impl alma_runtime::Described for EmbargoInformation {
     const NAME: &'static str = "EmbargoInformation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "global_embargo_information",
             fields: &[
                 F {
@@ -14218,6 +14374,8 @@ impl alma_runtime::Model for EmbargoInformation {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for EmbargoInformation {}
 /// Linking related information.
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/linking_details`.
@@ -14374,14 +14532,14 @@ impl alma_runtime::codec::Object for LinkingDetails {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(LinkingDetails);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for LinkingDetails {
+impl alma_runtime::Described for LinkingDetails {
     const NAME: &'static str = "LinkingDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "linking_details",
             fields: &[
                 F {
@@ -14477,6 +14635,8 @@ impl alma_runtime::Model for LinkingDetails {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for LinkingDetails {}
 /// Portfolio Object.
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/portfolio`.
@@ -14765,14 +14925,14 @@ impl alma_runtime::codec::Object for Portfolio {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Portfolio);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for Portfolio {
+impl alma_runtime::Described for Portfolio {
     const NAME: &'static str = "Portfolio";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "portfolio",
             fields: &[
                 F {
@@ -14806,7 +14966,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioResourceMetadata as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioResourceMetadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14816,7 +14976,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioElectronicCollection as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioElectronicCollection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14882,7 +15042,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14908,7 +15068,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::LinkingDetails as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14918,7 +15078,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
+                        <crate::shared::CoverageDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14928,7 +15088,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPoLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14946,7 +15106,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLicense as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14956,7 +15116,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionInterface as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionInterface as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14966,7 +15126,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPda as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14976,7 +15136,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: Some("additional_po_lines"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                        <crate::shared::Number as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15010,7 +15170,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15020,7 +15180,7 @@ impl alma_runtime::Model for Portfolio {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15044,6 +15204,8 @@ impl alma_runtime::Model for Portfolio {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for Portfolio {}
 /// The owning library associated with the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
 /// See [Get libraries API](https://developers.exlibrisgroup.com/alma/apis/conf/GET/gwPcGly021p29HpB7XTI4Dp4I8TKv6CAxBlD4LyRaVE=/37088dc9-c685-4641-bc7f-60b5ca7cabed).
@@ -15125,14 +15287,14 @@ impl alma_runtime::codec::Object for PortfolioLibrary {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioLibrary);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for PortfolioLibrary {
+impl alma_runtime::Described for PortfolioLibrary {
     const NAME: &'static str = "PortfolioLibrary";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "portfolio_library",
             fields: &[
                 F {
@@ -15156,6 +15318,8 @@ impl alma_runtime::Model for PortfolioLibrary {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for PortfolioLibrary {}
 /// The active license from the Licenses and Amendments page.
 /// This field can be updated by the PUT action for all portfolios.
 ///
@@ -15236,14 +15400,14 @@ impl alma_runtime::codec::Object for PortfolioLicense {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioLicense);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for PortfolioLicense {
+impl alma_runtime::Described for PortfolioLicense {
     const NAME: &'static str = "PortfolioLicense";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "portfolio_license",
             fields: &[
                 F {
@@ -15267,6 +15431,8 @@ impl alma_runtime::Model for PortfolioLicense {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for PortfolioLicense {}
 /// The PDA program related to the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
 ///
@@ -15347,14 +15513,14 @@ impl alma_runtime::codec::Object for PortfolioPda {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioPda);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for PortfolioPda {
+impl alma_runtime::Described for PortfolioPda {
     const NAME: &'static str = "PortfolioPda";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "portfolio_pda",
             fields: &[
                 F {
@@ -15378,6 +15544,8 @@ impl alma_runtime::Model for PortfolioPda {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for PortfolioPda {}
 /// The main PO line for the portfolio.
 /// This field can be updated by the PUT action for all portfolios.
 ///
@@ -15458,14 +15626,14 @@ impl alma_runtime::codec::Object for PortfolioPoLine {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioPoLine);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for PortfolioPoLine {
+impl alma_runtime::Described for PortfolioPoLine {
     const NAME: &'static str = "PortfolioPoLine";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "portfolio_po_line",
             fields: &[
                 F {
@@ -15489,6 +15657,8 @@ impl alma_runtime::Model for PortfolioPoLine {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for PortfolioPoLine {}
 /// Metadata related information.
 ///
 /// Schema: `xsd/rest_portfolio.xsd#/resource_metadata`.
@@ -15574,14 +15744,14 @@ impl alma_runtime::codec::Object for PortfolioResourceMetadata {
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PortfolioResourceMetadata);
 #[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
-impl alma_runtime::Model for PortfolioResourceMetadata {
+impl alma_runtime::Described for PortfolioResourceMetadata {
     const NAME: &'static str = "PortfolioResourceMetadata";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_metadata",
             fields: &[
                 F {
@@ -15591,7 +15761,7 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15607,6 +15777,8 @@ impl alma_runtime::Model for PortfolioResourceMetadata {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic", feature = "webhooks"))]
+impl alma_runtime::Model for PortfolioResourceMetadata {}
 /// Portfolio Object.
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=post#/portfolio`.
@@ -15876,14 +16048,14 @@ impl alma_runtime::codec::Object for PortfolioPost {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(PortfolioPost);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPost {
+impl alma_runtime::Described for PortfolioPost {
     const NAME: &'static str = "PortfolioPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "portfolio",
             fields: &[
                 F {
@@ -15901,7 +16073,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::ResourceMetadataPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15911,7 +16083,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioElectronicCollection as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioElectronicCollection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15977,7 +16149,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16003,7 +16175,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::LinkingDetails as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16013,7 +16185,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
+                        <crate::shared::CoverageDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16023,7 +16195,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPoLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16041,7 +16213,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLicense as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16051,7 +16223,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16061,7 +16233,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPda as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16071,7 +16243,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: Some("additional_po_lines"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                        <crate::shared::Number as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16105,7 +16277,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16115,7 +16287,7 @@ impl alma_runtime::Model for PortfolioPost {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16131,6 +16303,8 @@ impl alma_runtime::Model for PortfolioPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for PortfolioPost {}
 /// Linking related information.
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/linking_details`.
@@ -16276,14 +16450,14 @@ impl alma_runtime::codec::Object for LinkingDetailsPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(LinkingDetailsPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for LinkingDetailsPut {
+impl alma_runtime::Described for LinkingDetailsPut {
     const NAME: &'static str = "LinkingDetailsPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "linking_details",
             fields: &[
                 F {
@@ -16363,6 +16537,8 @@ impl alma_runtime::Model for LinkingDetailsPut {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for LinkingDetailsPut {}
 /// Portfolio Object.
 ///
 /// Schema: `xsd/rest_portfolio.xsd?tags=put#/portfolio`.
@@ -16612,14 +16788,14 @@ impl alma_runtime::codec::Object for PortfolioPut {
 #[cfg(any(feature = "bibs", feature = "electronic"))]
 alma_runtime::serde_via_codec!(PortfolioPut);
 #[cfg(any(feature = "bibs", feature = "electronic"))]
-impl alma_runtime::Model for PortfolioPut {
+impl alma_runtime::Described for PortfolioPut {
     const NAME: &'static str = "PortfolioPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "portfolio",
             fields: &[
                 F {
@@ -16685,7 +16861,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16711,7 +16887,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::LinkingDetailsPut as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingDetailsPut as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16721,7 +16897,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::CoverageDetails as alma_runtime::Model>::xml_model,
+                        <crate::shared::CoverageDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16731,7 +16907,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPoLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16749,7 +16925,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioLicense as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16759,7 +16935,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16769,7 +16945,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PortfolioPda as alma_runtime::Model>::xml_model,
+                        <crate::shared::PortfolioPda as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16779,7 +16955,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: Some("additional_po_lines"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                        <crate::shared::Number as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16813,7 +16989,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16823,7 +16999,7 @@ impl alma_runtime::Model for PortfolioPut {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16839,6 +17015,8 @@ impl alma_runtime::Model for PortfolioPut {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "electronic"))]
+impl alma_runtime::Model for PortfolioPut {}
 /// An estimated cost for the item, including the currency.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/amount`.
@@ -16919,14 +17097,14 @@ impl alma_runtime::codec::Object for PurchaseRequestAmount {
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequestAmount);
 #[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequestAmount {
+impl alma_runtime::Described for PurchaseRequestAmount {
     const NAME: &'static str = "PurchaseRequestAmount";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "estimated_cost",
             fields: &[
                 F {
@@ -16950,6 +17128,8 @@ impl alma_runtime::Model for PurchaseRequestAmount {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::Model for PurchaseRequestAmount {}
 /// Specific location Distributions.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/location`.
@@ -17040,14 +17220,14 @@ impl alma_runtime::codec::Object for PurchaseRequestLocation {
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequestLocation);
 #[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequestLocation {
+impl alma_runtime::Described for PurchaseRequestLocation {
     const NAME: &'static str = "PurchaseRequestLocation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location",
             fields: &[
                 F {
@@ -17079,6 +17259,8 @@ impl alma_runtime::Model for PurchaseRequestLocation {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::Model for PurchaseRequestLocation {}
 /// Purchase request Object.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/purchase_request`.
@@ -17263,14 +17445,14 @@ impl alma_runtime::codec::Object for PurchaseRequest {
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequest);
 #[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequest {
+impl alma_runtime::Described for PurchaseRequest {
     const NAME: &'static str = "PurchaseRequest";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "purchase_request",
             fields: &[
                 F {
@@ -17312,7 +17494,7 @@ impl alma_runtime::Model for PurchaseRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PurchaseRequestRequester as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestRequester as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -17346,7 +17528,7 @@ impl alma_runtime::Model for PurchaseRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PurchaseRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -17404,7 +17586,7 @@ impl alma_runtime::Model for PurchaseRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PurchaseRequestResourceMetadata as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestResourceMetadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -17414,7 +17596,7 @@ impl alma_runtime::Model for PurchaseRequest {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -17424,7 +17606,7 @@ impl alma_runtime::Model for PurchaseRequest {
                     wrapper: Some("locations"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::PurchaseRequestLocation as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestLocation as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -17432,6 +17614,8 @@ impl alma_runtime::Model for PurchaseRequest {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::Model for PurchaseRequest {}
 /// The primary identifier and full name of the requesting user. Output parameter.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd#/purchase_request/properties/requester`.
@@ -17518,14 +17702,14 @@ impl alma_runtime::codec::Object for PurchaseRequestRequester {
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequestRequester);
 #[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequestRequester {
+impl alma_runtime::Described for PurchaseRequestRequester {
     const NAME: &'static str = "PurchaseRequestRequester";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "purchase_request_requester",
             fields: &[
                 F {
@@ -17557,6 +17741,8 @@ impl alma_runtime::Model for PurchaseRequestRequester {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::Model for PurchaseRequestRequester {}
 /// In order to create a purchase request, the bibliographic information should be supplied. 2 ways are supported:
 /// 1. Supply mms\_id - in this case the purchase request will be attached to this mms\_id. No need to supply additional bibliographic information in this case (if supplied it will be ignored).
 /// 2. Supply bibliographic information - in this case title is mandatory.
@@ -17713,14 +17899,14 @@ impl alma_runtime::codec::Object for PurchaseRequestResourceMetadata {
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequestResourceMetadata);
 #[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequestResourceMetadata {
+impl alma_runtime::Described for PurchaseRequestResourceMetadata {
     const NAME: &'static str = "PurchaseRequestResourceMetadata";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_metadata",
             fields: &[
                 F {
@@ -17730,7 +17916,7 @@ impl alma_runtime::Model for PurchaseRequestResourceMetadata {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -17842,6 +18028,8 @@ impl alma_runtime::Model for PurchaseRequestResourceMetadata {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::Model for PurchaseRequestResourceMetadata {}
 /// Purchase request Object.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=post#/purchase_request`.
@@ -17986,14 +18174,14 @@ impl alma_runtime::codec::Object for PurchaseRequestPost {
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequestPost);
 #[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequestPost {
+impl alma_runtime::Described for PurchaseRequestPost {
     const NAME: &'static str = "PurchaseRequestPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "purchase_request",
             fields: &[
                 F {
@@ -18019,7 +18207,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PurchaseRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -18061,7 +18249,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::PurchaseRequestResourceMetadata as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestResourceMetadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -18071,7 +18259,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -18081,7 +18269,7 @@ impl alma_runtime::Model for PurchaseRequestPost {
                     wrapper: Some("locations"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::PurchaseRequestLocation as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestLocation as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -18089,6 +18277,8 @@ impl alma_runtime::Model for PurchaseRequestPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::Model for PurchaseRequestPost {}
 /// A list of purchase\_requests.
 ///
 /// Schema: `xsd/rest_purchase_requests.xsd#/purchase_requests`.
@@ -18174,14 +18364,14 @@ impl alma_runtime::codec::Object for PurchaseRequests {
 #[cfg(any(feature = "acq", feature = "users"))]
 alma_runtime::serde_via_codec!(PurchaseRequests);
 #[cfg(any(feature = "acq", feature = "users"))]
-impl alma_runtime::Model for PurchaseRequests {
+impl alma_runtime::Described for PurchaseRequests {
     const NAME: &'static str = "PurchaseRequests";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "purchase_requests",
             fields: &[
                 F {
@@ -18191,7 +18381,7 @@ impl alma_runtime::Model for PurchaseRequests {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::PurchaseRequest as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -18207,6 +18397,8 @@ impl alma_runtime::Model for PurchaseRequests {
         &MODEL
     }
 }
+#[cfg(any(feature = "acq", feature = "users"))]
+impl alma_runtime::Model for PurchaseRequests {}
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation`.
@@ -18540,14 +18732,14 @@ impl alma_runtime::codec::Object for Representation {
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(Representation);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for Representation {
+impl alma_runtime::Described for Representation {
     const NAME: &'static str = "Representation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representation",
             fields: &[
                 F {
@@ -18869,7 +19061,7 @@ impl alma_runtime::Model for Representation {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::RepresentationFiles2 as alma_runtime::Model>::xml_model,
+                        <crate::shared::RepresentationFiles2 as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -18893,6 +19085,8 @@ impl alma_runtime::Model for Representation {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for Representation {}
 /// File-level information.
 ///
 /// Schema: `xsd/rest_representation.xsd#/representation/properties/files`.
@@ -18979,14 +19173,14 @@ impl alma_runtime::codec::Object for RepresentationFiles2 {
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(RepresentationFiles2);
 #[cfg(any(feature = "bibs", feature = "webhooks"))]
-impl alma_runtime::Model for RepresentationFiles2 {
+impl alma_runtime::Described for RepresentationFiles2 {
     const NAME: &'static str = "RepresentationFiles2";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representation_files2",
             fields: &[
                 F {
@@ -19018,6 +19212,8 @@ impl alma_runtime::Model for RepresentationFiles2 {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "webhooks"))]
+impl alma_runtime::Model for RepresentationFiles2 {}
 /// Specific user's address.
 ///
 /// Schema: `xsd/rest_user.xsd#/address`.
@@ -19187,14 +19383,14 @@ impl alma_runtime::codec::Object for UserAddress {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserAddress);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserAddress {
+impl alma_runtime::Described for UserAddress {
     const NAME: &'static str = "UserAddress";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "address",
             fields: &[
                 F {
@@ -19322,6 +19518,8 @@ impl alma_runtime::Model for UserAddress {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserAddress {}
 /// List of the user's contacts information.
 /// SIS: In case of new user, these segments will be marked as "external".
 /// In case of synchronization, this list will replace the existing external contacts. Internal contacts will be kept.
@@ -19414,12 +19612,12 @@ impl alma_runtime::codec::Object for UserContactInfo {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserContactInfo);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserContactInfo {
+impl alma_runtime::Described for UserContactInfo {
     const NAME: &'static str = "UserContactInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "contact_info",
             fields: &[
                 F {
@@ -19429,7 +19627,7 @@ impl alma_runtime::Model for UserContactInfo {
                     wrapper: Some("addresses"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserAddress as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserAddress as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -19439,7 +19637,7 @@ impl alma_runtime::Model for UserContactInfo {
                     wrapper: Some("emails"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserEmail as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserEmail as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -19449,7 +19647,7 @@ impl alma_runtime::Model for UserContactInfo {
                     wrapper: Some("phones"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserPhone as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserPhone as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -19457,6 +19655,8 @@ impl alma_runtime::Model for UserContactInfo {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserContactInfo {}
 /// Specific user's email address.
 ///
 /// Schema: `xsd/rest_user.xsd#/email`.
@@ -19570,14 +19770,14 @@ impl alma_runtime::codec::Object for UserEmail {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserEmail);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserEmail {
+impl alma_runtime::Described for UserEmail {
     const NAME: &'static str = "UserEmail";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "email",
             fields: &[
                 F {
@@ -19625,6 +19825,8 @@ impl alma_runtime::Model for UserEmail {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserEmail {}
 /// Specific user's library notice.
 ///
 /// Schema: `xsd/rest_user.xsd#/library_notice`.
@@ -19707,14 +19909,14 @@ impl alma_runtime::codec::Object for LibraryNotice {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(LibraryNotice);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for LibraryNotice {
+impl alma_runtime::Described for LibraryNotice {
     const NAME: &'static str = "LibraryNotice";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "library_notice",
             fields: &[
                 F {
@@ -19738,6 +19940,8 @@ impl alma_runtime::Model for LibraryNotice {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for LibraryNotice {}
 /// Role's specific parameter.
 ///
 /// Schema: `xsd/rest_user.xsd#/parameter`.
@@ -19831,12 +20035,12 @@ impl alma_runtime::codec::Object for UserParameter {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserParameter);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserParameter {
+impl alma_runtime::Described for UserParameter {
     const NAME: &'static str = "UserParameter";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "parameter",
             fields: &[
                 F {
@@ -19868,6 +20072,8 @@ impl alma_runtime::Model for UserParameter {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserParameter {}
 /// Specific user's phone number.
 ///
 /// Schema: `xsd/rest_user.xsd#/phone`.
@@ -19984,14 +20190,14 @@ impl alma_runtime::codec::Object for UserPhone {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserPhone);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserPhone {
+impl alma_runtime::Described for UserPhone {
     const NAME: &'static str = "UserPhone";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "phone",
             fields: &[
                 F {
@@ -20039,6 +20245,8 @@ impl alma_runtime::Model for UserPhone {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserPhone {}
 /// A particular proxy for a user.
 ///
 /// Schema: `xsd/rest_user.xsd#/proxy_for_user`.
@@ -20129,14 +20337,14 @@ impl alma_runtime::codec::Object for ProxyForUser {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ProxyForUser);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ProxyForUser {
+impl alma_runtime::Described for ProxyForUser {
     const NAME: &'static str = "ProxyForUser";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "proxy_for_user",
             fields: &[
                 F {
@@ -20168,6 +20376,8 @@ impl alma_runtime::Model for ProxyForUser {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ProxyForUser {}
 /// Specific user's related resource sharing library.
 ///
 /// Schema: `xsd/rest_user.xsd#/rs_library`.
@@ -20246,12 +20456,12 @@ impl alma_runtime::codec::Object for RsLibrary {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(RsLibrary);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for RsLibrary {
+impl alma_runtime::Described for RsLibrary {
     const NAME: &'static str = "RsLibrary";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "rs_library",
             fields: &[
                 F {
@@ -20267,6 +20477,8 @@ impl alma_runtime::Model for RsLibrary {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for RsLibrary {}
 /// Specific user's identifier.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_identifier`.
@@ -20379,14 +20591,14 @@ impl alma_runtime::codec::Object for UserIdentifier {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserIdentifier);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserIdentifier {
+impl alma_runtime::Described for UserIdentifier {
     const NAME: &'static str = "UserIdentifier";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_identifier",
             fields: &[
                 F {
@@ -20434,6 +20646,8 @@ impl alma_runtime::Model for UserIdentifier {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserIdentifier {}
 /// Specific user's role.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_role`.
@@ -20548,14 +20762,14 @@ impl alma_runtime::codec::Object for UserRole {
 #[cfg(any(feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserRole);
 #[cfg(any(feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserRole {
+impl alma_runtime::Described for UserRole {
     const NAME: &'static str = "UserRole";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_role",
             fields: &[
                 F {
@@ -20597,7 +20811,7 @@ impl alma_runtime::Model for UserRole {
                     wrapper: Some("parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserParameter as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserParameter as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -20605,6 +20819,8 @@ impl alma_runtime::Model for UserRole {
         &MODEL
     }
 }
+#[cfg(any(feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserRole {}
 /// A range of pages.
 ///
 /// Schema: `xsd/rest_user_request.xsd#/page_range`.
@@ -20684,14 +20900,14 @@ impl alma_runtime::codec::Object for PageRange {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(PageRange);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for PageRange {
+impl alma_runtime::Described for PageRange {
     const NAME: &'static str = "PageRange";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "required_pages_range",
             fields: &[
                 F {
@@ -20715,6 +20931,8 @@ impl alma_runtime::Model for PageRange {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for PageRange {}
 /// The resource sharing request information.
 ///
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing`.
@@ -20824,14 +21042,14 @@ impl alma_runtime::codec::Object for ResourceSharing {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ResourceSharing);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ResourceSharing {
+impl alma_runtime::Described for ResourceSharing {
     const NAME: &'static str = "ResourceSharing";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_sharing",
             fields: &[
                 F {
@@ -20857,7 +21075,7 @@ impl alma_runtime::Model for ResourceSharing {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ResourceSharingPartner as alma_runtime::Model>::xml_model,
+                        <crate::shared::ResourceSharingPartner as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -20881,6 +21099,8 @@ impl alma_runtime::Model for ResourceSharing {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ResourceSharing {}
 /// The code of the partner related to the RS request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
 ///
 /// Schema: `xsd/rest_user_request.xsd#/resource_sharing/properties/partner`.
@@ -20967,14 +21187,14 @@ impl alma_runtime::codec::Object for ResourceSharingPartner {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(ResourceSharingPartner);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for ResourceSharingPartner {
+impl alma_runtime::Described for ResourceSharingPartner {
     const NAME: &'static str = "ResourceSharingPartner";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_sharing_partner",
             fields: &[
                 F {
@@ -21006,6 +21226,8 @@ impl alma_runtime::Model for ResourceSharingPartner {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for ResourceSharingPartner {}
 /// Request object.
 ///
 /// Schema: `xsd/rest_user_request.xsd#/user_request`.
@@ -21462,14 +21684,14 @@ impl alma_runtime::codec::Object for UserRequest {
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserRequest);
 #[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserRequest {
+impl alma_runtime::Described for UserRequest {
     const NAME: &'static str = "UserRequest";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_request",
             fields: &[
                 F {
@@ -21719,7 +21941,7 @@ impl alma_runtime::Model for UserRequest {
                     wrapper: Some("required_pages"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::PageRange as alma_runtime::Model>::xml_model,
+                        <crate::shared::PageRange as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -21881,7 +22103,7 @@ impl alma_runtime::Model for UserRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ResourceSharing as alma_runtime::Model>::xml_model,
+                        <crate::shared::ResourceSharing as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -21897,6 +22119,8 @@ impl alma_runtime::Model for UserRequest {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserRequest {}
 /// The pickup location type.
 /// The pickup location type. Possible values are: LIBRARY, CIRCULATION\_DESK, INSTITUTION, USER\_HOME\_ADDRESS, USER\_WORK\_ADDRESS.
 /// Relevant and mandatory when request\_type = HOLD or BOOKING.
@@ -22425,14 +22649,14 @@ impl alma_runtime::codec::Object for UserRequestPost {
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(UserRequestPost);
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for UserRequestPost {
+impl alma_runtime::Described for UserRequestPost {
     const NAME: &'static str = "UserRequestPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_request",
             fields: &[
                 F {
@@ -22586,7 +22810,7 @@ impl alma_runtime::Model for UserRequestPost {
                     wrapper: Some("required_pages"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::PageRange as alma_runtime::Model>::xml_model,
+                        <crate::shared::PageRange as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -22674,6 +22898,8 @@ impl alma_runtime::Model for UserRequestPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Model for UserRequestPost {}
 /// Request object.
 ///
 /// Schema: `xsd/rest_user_request.xsd?tags=put#/user_request`.
@@ -22956,14 +23182,14 @@ impl alma_runtime::codec::Object for UserRequestPut {
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(UserRequestPut);
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for UserRequestPut {
+impl alma_runtime::Described for UserRequestPut {
     const NAME: &'static str = "UserRequestPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_request",
             fields: &[
                 F {
@@ -23109,7 +23335,7 @@ impl alma_runtime::Model for UserRequestPut {
                     wrapper: Some("required_pages"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::PageRange as alma_runtime::Model>::xml_model,
+                        <crate::shared::PageRange as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -23197,6 +23423,8 @@ impl alma_runtime::Model for UserRequestPut {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Model for UserRequestPut {}
 /// A collection of Requests.
 ///
 /// Schema: `xsd/rest_user_requests.xsd#/user_requests`.
@@ -23282,14 +23510,14 @@ impl alma_runtime::codec::Object for UserRequests {
 #[cfg(any(feature = "bibs", feature = "users"))]
 alma_runtime::serde_via_codec!(UserRequests);
 #[cfg(any(feature = "bibs", feature = "users"))]
-impl alma_runtime::Model for UserRequests {
+impl alma_runtime::Described for UserRequests {
     const NAME: &'static str = "UserRequests";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_requests",
             fields: &[
                 F {
@@ -23299,7 +23527,7 @@ impl alma_runtime::Model for UserRequests {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserRequest as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -23315,6 +23543,8 @@ impl alma_runtime::Model for UserRequests {
         &MODEL
     }
 }
+#[cfg(any(feature = "bibs", feature = "users"))]
+impl alma_runtime::Model for UserRequests {}
 /// The shipping cost. Optional.
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/amount`.
@@ -23399,14 +23629,14 @@ impl alma_runtime::codec::Object for UserResourceSharingRequestAmount {
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestAmount);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserResourceSharingRequestAmount {
+impl alma_runtime::Described for UserResourceSharingRequestAmount {
     const NAME: &'static str = "UserResourceSharingRequestAmount";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "shipping_cost",
             fields: &[
                 F {
@@ -23430,6 +23660,8 @@ impl alma_runtime::Model for UserResourceSharingRequestAmount {
         &MODEL
     }
 }
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserResourceSharingRequestAmount {}
 /// Specific related note.
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/rs_note`.
@@ -23520,14 +23752,14 @@ impl alma_runtime::codec::Object for UserResourceSharingRequestRsNote {
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestRsNote);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserResourceSharingRequestRsNote {
+impl alma_runtime::Described for UserResourceSharingRequestRsNote {
     const NAME: &'static str = "UserResourceSharingRequestRsNote";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "rs_note",
             fields: &[
                 F {
@@ -23559,6 +23791,8 @@ impl alma_runtime::Model for UserResourceSharingRequestRsNote {
         &MODEL
     }
 }
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserResourceSharingRequestRsNote {}
 /// Resource sharing request Object.
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd#/user_resource_sharing_request`.
@@ -24184,14 +24418,14 @@ impl alma_runtime::codec::Object for UserResourceSharingRequest {
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequest);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserResourceSharingRequest {
+impl alma_runtime::Described for UserResourceSharingRequest {
     const NAME: &'static str = "UserResourceSharingRequest";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_resource_sharing_request",
             fields: &[
                 F {
@@ -24265,7 +24499,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestPartner as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestPartner as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -24275,7 +24509,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestUserRequest as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestUserRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -24285,7 +24519,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestRequester as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestRequester as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -24423,7 +24657,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -24433,7 +24667,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -24443,7 +24677,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -24453,7 +24687,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -24535,7 +24769,7 @@ impl alma_runtime::Model for UserResourceSharingRequest {
                     wrapper: Some("rs_notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -24871,6 +25105,8 @@ impl alma_runtime::Model for UserResourceSharingRequest {
         &MODEL
     }
 }
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserResourceSharingRequest {}
 /// The code of the partner related to this request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
 /// Mandatory when creating a lending request.
 ///
@@ -24958,14 +25194,14 @@ impl alma_runtime::codec::Object for UserResourceSharingRequestPartner {
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestPartner);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserResourceSharingRequestPartner {
+impl alma_runtime::Described for UserResourceSharingRequestPartner {
     const NAME: &'static str = "UserResourceSharingRequestPartner";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_resource_sharing_request_partner",
             fields: &[
                 F {
@@ -24997,6 +25233,8 @@ impl alma_runtime::Model for UserResourceSharingRequestPartner {
         &MODEL
     }
 }
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserResourceSharingRequestPartner {}
 /// The primary identifier and full name of the requesting user.
 /// Relevant for borrowing requests. Not relevant for lending requests.
 ///
@@ -25084,14 +25322,14 @@ impl alma_runtime::codec::Object for UserResourceSharingRequestRequester {
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestRequester);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserResourceSharingRequestRequester {
+impl alma_runtime::Described for UserResourceSharingRequestRequester {
     const NAME: &'static str = "UserResourceSharingRequestRequester";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_resource_sharing_request_requester",
             fields: &[
                 F {
@@ -25123,6 +25361,8 @@ impl alma_runtime::Model for UserResourceSharingRequestRequester {
         &MODEL
     }
 }
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserResourceSharingRequestRequester {}
 /// The request linked to the resource sharing request.
 /// Borrowing requests: this is the related user request.
 /// Lending requests: this is the move/digitization request (if exists).
@@ -25205,14 +25445,14 @@ impl alma_runtime::codec::Object for UserResourceSharingRequestUserRequest {
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestUserRequest);
 #[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
-impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
+impl alma_runtime::Described for UserResourceSharingRequestUserRequest {
     const NAME: &'static str = "UserResourceSharingRequestUserRequest";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_resource_sharing_request_user_request",
             fields: &[
                 F {
@@ -25236,6 +25476,8 @@ impl alma_runtime::Model for UserResourceSharingRequestUserRequest {
         &MODEL
     }
 }
+#[cfg(any(feature = "partners", feature = "users", feature = "webhooks"))]
+impl alma_runtime::Model for UserResourceSharingRequestUserRequest {}
 /// Resource sharing request Object.
 ///
 /// Schema: `xsd/rest_user_resource_sharing_request.xsd?tags=post#/user_resource_sharing_request`.
@@ -25738,14 +25980,14 @@ impl alma_runtime::codec::Object for UserResourceSharingRequestPost {
 #[cfg(any(feature = "partners", feature = "users"))]
 alma_runtime::serde_via_codec!(UserResourceSharingRequestPost);
 #[cfg(any(feature = "partners", feature = "users"))]
-impl alma_runtime::Model for UserResourceSharingRequestPost {
+impl alma_runtime::Described for UserResourceSharingRequestPost {
     const NAME: &'static str = "UserResourceSharingRequestPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_resource_sharing_request",
             fields: &[
                 F {
@@ -25771,7 +26013,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestPartner as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestPartner as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -25781,7 +26023,7 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestRequester as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestRequester as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -26261,3 +26503,5 @@ impl alma_runtime::Model for UserResourceSharingRequestPost {
         &MODEL
     }
 }
+#[cfg(any(feature = "partners", feature = "users"))]
+impl alma_runtime::Model for UserResourceSharingRequestPost {}

@@ -79,8 +79,6 @@ pub struct Generation {
     pub spec_dir: PathBuf,
     /// Files relative to `generated/`, sorted.
     pub files: Vec<write::File>,
-    /// Generated files of the test crate, relative to `sdk-tests/`.
-    pub test_files: Vec<write::File>,
     pub report: report::Report,
     /// Corrections in `specs/corrections.toml` that matched nothing (see [`corrections`]).
     pub stale_corrections: Vec<String>,
@@ -114,7 +112,7 @@ pub fn generate(opts: &Options) -> Result<Generation> {
     api.crate_version = release.version.clone();
     let stale_corrections = corrections::stale(&config, &store, &api);
     let report = report::Report::new(&api, &store);
-    let (mut files, test_files) = emit::emit(&api)?;
+    let mut files = emit::emit(&api)?;
     files.extend(report.files()?);
     files.extend(summary_files(
         &api,
@@ -126,7 +124,6 @@ pub fn generate(opts: &Options) -> Result<Generation> {
         api,
         spec_dir,
         files,
-        test_files,
         report,
         stale_corrections,
     })

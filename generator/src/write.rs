@@ -1,8 +1,8 @@
 //! Writing the generator's output: all or nothing, and the `--check` comparison.
 //!
-//! The generator owns `generated/` (the `alma-sdk` crate): `src/` entirely and the top-level files
-//! it emits (`Cargo.toml`, `README.md`, `codegen-report.json`, …). In the hand-written test crate
-//! `sdk-tests/` it owns only the files it emits there (the conformance calls).
+//! The generator owns `generated/`, its one root: the `alma-sdk` crate's `src/` and the
+//! conformance crate's `conformance/src/` entirely, and the other files it emits (`Cargo.toml`,
+//! `README.md`, `codegen-report.json`, `conformance/Cargo.toml`, …).
 
 use std::path::{Path, PathBuf};
 
@@ -15,12 +15,20 @@ pub struct File {
     pub contents: String,
 }
 
-/// The directory the generator owns wholesale.
-const OWNED_DIR: &str = "src";
+/// The directories the generator owns wholesale: a file there that it no longer emits goes.
+const OWNED_DIRS: &[&str] = &["src", "conformance/src"];
+
+/// Whether `path` lies in one of the [`OWNED_DIRS`].
+fn in_owned_dir(path: &str) -> bool {
+    OWNED_DIRS.iter().any(|d| {
+        path.strip_prefix(d)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
+}
 
 /// Replaces the generated files under `out`. Everything is first written to a staging directory
-/// beside `out`; only when that succeeded is `out/src` swapped and each top-level file renamed
-/// into place. A failure before the swap leaves `out` exactly as it was.
+/// beside `out`; only when that succeeded are the owned directories swapped and each other file
+/// renamed into place. A failure before the swaps leaves `out` exactly as it was.
 pub fn write_all(out: &Path, files: &[File]) -> Result<()> {
     let parent = out
         .parent()
@@ -38,19 +46,18 @@ pub fn write_all(out: &Path, files: &[File]) -> Result<()> {
         }
         std::fs::write(&path, &f.contents).map_err(|e| Error::io(&path, e))?;
     }
-    // Swap the owned directory.
-    let new_src = staging.path().join(OWNED_DIR);
-    if new_src.is_dir() {
-        replace_dir(
-            &new_src,
-            &out.join(OWNED_DIR),
-            &staging.path().join(".old-src"),
-        )?;
+    // Swap the owned directories.
+    for (i, dir) in OWNED_DIRS.iter().enumerate() {
+        let new = staging.path().join(dir);
+        if new.is_dir() {
+            let cur = out.join(dir);
+            if let Some(parent) = cur.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| Error::io(parent, e))?;
+            }
+            replace_dir(&new, &cur, &staging.path().join(format!(".old-{i}")))?;
+        }
     }
-    for f in files
-        .iter()
-        .filter(|f| !f.path.starts_with(&format!("{OWNED_DIR}/")))
-    {
+    for f in files.iter().filter(|f| !in_owned_dir(&f.path)) {
         let from = staging.path().join(&f.path);
         let to = out.join(&f.path);
         if let Some(dir) = to.parent() {
@@ -78,62 +85,20 @@ pub(crate) fn replace_dir(new: &Path, cur: &Path, backup: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes the SDK crate's files under `root/generated` ([`write_all`]) and the generated files of
-/// the test crate under `root/sdk-tests`. The test files are staged beside their destination
-/// first, so a failure anywhere leaves both crates as they were.
-pub fn write_project(root: &Path, sdk: &[File], tests: &[File]) -> Result<()> {
-    let tests_dir = root.join(TESTS_DIR);
-    let mut staged = Vec::new();
-    let cleanup = |staged: &[(PathBuf, PathBuf)]| {
-        for (tmp, _) in staged {
-            let _ = std::fs::remove_file(tmp);
-        }
-    };
-    for f in tests {
-        let to = tests_dir.join(&f.path);
-        let tmp = to.with_extension("codegen-tmp");
-        let written = to
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&tmp, &f.contents));
-        if let Err(e) = written {
-            cleanup(&staged);
-            return Err(Error::io(&tmp, e));
-        }
-        staged.push((tmp, to));
-    }
-    if let Err(e) = write_all(&root.join(SDK_DIR), sdk) {
-        cleanup(&staged);
-        return Err(e);
-    }
-    for (tmp, to) in &staged {
-        std::fs::rename(tmp, to).map_err(|e| Error::io(to, e))?;
-    }
-    Ok(())
+/// Writes the generated files under `root/generated` ([`write_all`]).
+pub fn write_project(root: &Path, files: &[File]) -> Result<()> {
+    write_all(&root.join(SDK_DIR), files)
 }
 
-/// Where the SDK crate and the test crate live, relative to the project root.
+/// Where the generated crates live, relative to the project root.
 pub const SDK_DIR: &str = "generated";
-pub const TESTS_DIR: &str = "sdk-tests";
 
-/// [`check`] for both crates; drift paths are relative to the project root.
-pub fn check_project(root: &Path, sdk: &[File], tests: &[File]) -> Result<Vec<Drift>> {
-    let mut drift: Vec<Drift> = check(&root.join(SDK_DIR), sdk)?
+/// [`check`] of `root/generated`; drift paths are relative to the project root.
+pub fn check_project(root: &Path, files: &[File]) -> Result<Vec<Drift>> {
+    Ok(check(&root.join(SDK_DIR), files)?
         .into_iter()
         .map(|d| d.under(SDK_DIR))
-        .collect();
-    for f in tests {
-        let path = root.join(TESTS_DIR).join(&f.path);
-        let rel = format!("{TESTS_DIR}/{}", f.path);
-        match std::fs::read_to_string(&path) {
-            Ok(s) if s == f.contents => {}
-            Ok(_) => drift.push(Drift::Changed(rel)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => drift.push(Drift::Missing(rel)),
-            Err(e) => return Err(Error::io(path, e)),
-        }
-    }
-    drift.sort_by_key(|d| d.to_string());
-    Ok(drift)
+        .collect())
 }
 
 /// One difference between the files on disk and a fresh generation.
@@ -141,7 +106,7 @@ pub fn check_project(root: &Path, sdk: &[File], tests: &[File]) -> Result<Vec<Dr
 pub enum Drift {
     Changed(String),
     Missing(String),
-    /// A file under `src/` that the generator no longer produces.
+    /// A file in an owned directory that the generator no longer produces.
     Stale(String),
 }
 
@@ -180,7 +145,9 @@ pub fn check(out: &Path, files: &[File]) -> Result<Vec<Drift>> {
         }
     }
     let mut on_disk = Vec::new();
-    list_files(&out.join(OWNED_DIR), &mut on_disk)?;
+    for dir in OWNED_DIRS {
+        list_files(&out.join(dir), &mut on_disk)?;
+    }
     for p in on_disk {
         let rel = p
             .strip_prefix(out)

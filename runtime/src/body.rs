@@ -2,25 +2,16 @@
 //! published schema, and the small wire types models share.
 
 use crate::codec::{Codec, DecodeError, Node};
-use crate::xml::XmlModel;
+use crate::desc::Described;
 use crate::Format;
 
-/// Fields a model does not know, kept in the order they arrived and written back on encode, so a
-/// GET → change → PUT round trip never drops data.
-pub type Extra = serde_json::Map<String, serde_json::Value>;
-
-/// A generated Alma model: a [`Codec`] with a name and an XML shape, readable and writable in
-/// both wire formats.
-pub trait Model: Codec + Send + Sync + 'static {
-    /// The Rust type name (`User`).
-    const NAME: &'static str;
-    /// How the model looks in XML.
-    fn xml_model() -> &'static XmlModel;
-
+/// A generated Alma model: a [`Codec`] with a name and a description ([`Described`]), readable
+/// and writable in both wire formats.
+pub trait Model: Codec + Described + Send + Sync + 'static {
     /// Decodes an Alma JSON document.
     fn from_json(bytes: &[u8]) -> Result<Self, DecodeError> {
         let node = Node::parse_json(bytes).map_err(|e| DecodeError::unparsable("JSON", e))?;
-        crate::codec::refuse_foreign(&node, Self::NAME, Self::xml_model())?;
+        crate::codec::refuse_foreign(&node, Self::NAME, Self::desc())?;
         Self::from_node(node)
     }
 
@@ -31,13 +22,13 @@ pub trait Model: Codec + Send + Sync + 'static {
 
     /// Decodes an Alma XML document.
     fn from_xml(text: &str) -> Result<Self, DecodeError> {
-        crate::xml::from_xml(text, Self::xml_model())
+        crate::xml::from_xml(text, Self::desc())
     }
 
     /// Encodes as an Alma XML document.
     fn to_xml(&self) -> Result<String, String> {
         let value = crate::codec::with_xml_target(|| self.to_value());
-        crate::xml::value_to_xml(&value, Self::xml_model())
+        crate::xml::value_to_xml(&value, Self::desc())
     }
 
     /// Where this value holds something its model does not declare, at any depth: the keys of
@@ -50,7 +41,7 @@ pub trait Model: Codec + Send + Sync + 'static {
         let value = crate::codec::with_xml_target(|| self.to_value());
         let mut out = Vec::new();
         if let serde_json::Value::Object(obj) = &value {
-            crate::xml::unknown_paths(obj, Self::xml_model(), "", &mut out);
+            crate::xml::unknown_paths(obj, Self::desc(), "", &mut out);
         }
         out
     }
@@ -147,39 +138,6 @@ impl Decode for RawBody {
     }
 }
 
-/// Alma's code/description pair: JSON `{"value": "ACTIVE", "desc": "Active"}`, XML
-/// `<status desc="Active">ACTIVE</status>`. Send `value`; `desc` is informational.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CodeValue {
-    /// The code.
-    pub value: String,
-    /// Its description in the request's language.
-    pub desc: Option<String>,
-    /// Anything else Alma sent with the pair.
-    pub extra: Extra,
-    /// How the pair arrived (see [`crate::codec::Wire`]).
-    #[doc(hidden)]
-    pub wire: crate::codec::Wire,
-}
-
-crate::serde_via_codec!(CodeValue);
-
-impl CodeValue {
-    /// A pair with only the code, as sent in requests.
-    pub fn new(value: impl Into<String>) -> CodeValue {
-        CodeValue {
-            value: value.into(),
-            ..CodeValue::default()
-        }
-    }
-}
-
-impl From<&str> for CodeValue {
-    fn from(value: &str) -> Self {
-        CodeValue::new(value)
-    }
-}
-
 /// Converts one model into another of the same shape (a GET model into the PUT model of the same
 /// record): a clone when they are the same type; else, for a value read from XML, through the
 /// XML it writes (so the target reads exactly what the source would send: unknown elements,
@@ -197,28 +155,8 @@ pub fn convert<T: Model + Clone, U: Model>(
     let (shape, from_xml) = crate::codec::origin_probe(|| value.to_value());
     if from_xml {
         let shape = crate::codec::with_xml_target(|| value.to_value());
-        let xml = crate::xml::value_to_xml_as(&shape, T::xml_model(), U::xml_model().root)
-            .map_err(failed)?;
+        let xml = crate::xml::value_to_xml_as(&shape, T::desc(), U::desc().root).map_err(failed)?;
         return U::from_xml(&xml).map_err(|e| failed(e.to_string()));
     }
     U::from_node(Node::from_value(shape)).map_err(|e| failed(e.to_string()))
-}
-
-/// Whether a value carries no data (nothing set), so that a required object left empty is not
-/// sent. Implemented by every generated model.
-pub trait IsEmpty {
-    /// Nothing is set.
-    fn is_empty(&self) -> bool;
-}
-
-impl IsEmpty for CodeValue {
-    fn is_empty(&self) -> bool {
-        self.value.is_empty() && self.desc.is_none() && self.extra.is_empty()
-    }
-}
-
-impl<T: IsEmpty> IsEmpty for Box<T> {
-    fn is_empty(&self) -> bool {
-        (**self).is_empty()
-    }
 }

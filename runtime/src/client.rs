@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use url::Url;
 
+use crate::config::{ApiKey, ApiKeyMode, Config};
 use crate::governor::{
     Governor, Limiter, RateLimiter, Stats, SystemClock, WallClock, ALMA_REQUESTS_PER_SECOND,
 };
@@ -16,76 +17,16 @@ use crate::retry::RetryPolicy;
 use crate::spec::OperationSpec;
 use crate::{Error, Format, Region};
 
-/// Where the API key goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum ApiKeyMode {
-    /// `Authorization: apikey KEY` (default: the key stays out of URLs and server logs).
-    #[default]
-    Header,
-    /// `?apikey=KEY` query parameter, as the OpenAPI specs declare it.
-    Query,
-}
-
-/// An API key. Its `Debug` and `Display` never show it.
-#[derive(Clone)]
-pub(crate) struct ApiKey(pub(crate) Arc<str>);
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
-
-impl ApiKey {
-    /// `text` with every occurrence of the key replaced, for messages that may quote a URL.
-    pub(crate) fn redact(&self, text: &str) -> String {
-        if self.0.is_empty() {
-            return text.to_string();
-        }
-        text.replace(&*self.0, "<redacted>")
-    }
-}
-
-pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) base: Url,
-    pub(crate) key: ApiKey,
-    pub(crate) key_mode: ApiKeyMode,
-    /// `Authorization: apikey …`, built once (marked sensitive so it is never logged); `None` in
-    /// query mode.
-    pub(crate) auth_header: Option<reqwest::header::HeaderValue>,
-    pub(crate) format: Format,
-    pub(crate) lang: Option<String>,
-    pub(crate) timeout: Duration,
-    pub(crate) read_only: bool,
-    pub(crate) governor: Governor,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) hooks: Vec<Arc<dyn crate::Hooks>>,
-    pub(crate) max_response_bytes: usize,
-    /// The class of requests that do not say theirs.
-    pub(crate) priority: crate::Priority,
-}
-
 /// An Alma API client. Cheap to clone; clones share connections and configuration, and can be
 /// used from many tasks at once.
 #[derive(Clone)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
+    pub(crate) inner: Arc<Config>,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base.as_str())
-            .field("api_key", &self.inner.key)
-            .field("api_key_mode", &self.inner.key_mode)
-            .field("format", &self.inner.format)
-            .field("lang", &self.inner.lang)
-            .field("timeout", &self.inner.timeout)
-            .field("read_only", &self.inner.read_only)
-            .field("retry", &self.inner.retry)
-            .field("stats", &self.stats())
-            .finish()
+        self.inner.fmt(f)
     }
 }
 
@@ -118,7 +59,7 @@ impl Client {
 
     /// Starts a request for the operation `spec` (used by generated code).
     pub fn request(&self, spec: &'static OperationSpec) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), spec)
+        RequestBuilder::new(self.inner.clone(), spec)
     }
 
     /// The base URL requests go to.
@@ -588,7 +529,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             ),
         };
         let client = Client {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Config {
                 http,
                 base,
                 key: ApiKey(key.into()),

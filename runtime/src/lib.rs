@@ -41,6 +41,10 @@ pub mod civil;
 mod client;
 #[doc(hidden)]
 pub mod codec;
+#[cfg(feature = "client")]
+mod config;
+#[doc(hidden)]
+pub mod desc;
 mod error;
 #[cfg(feature = "client")]
 mod governor;
@@ -48,6 +52,10 @@ mod governor;
 mod hooks;
 #[doc(hidden)]
 pub mod json_path;
+#[doc(hidden)]
+pub mod layout;
+#[cfg(feature = "client")]
+mod orchestrate;
 #[cfg(feature = "client")]
 mod pages;
 #[cfg(feature = "client")]
@@ -65,6 +73,8 @@ mod response;
 mod retry;
 mod secret;
 mod spec;
+#[cfg(all(test, feature = "client"))]
+mod stage_tests;
 #[cfg(feature = "client")]
 pub mod wait;
 pub mod webhooks;
@@ -72,13 +82,19 @@ pub mod webhooks;
 pub mod xml;
 
 #[doc(hidden)]
-pub use body::{convert, IsEmpty};
-pub use body::{CodeValue, Decode, Encode, Extra, Model, RawBody};
+pub use body::convert;
+pub use body::{Decode, Encode, Model, RawBody};
 #[cfg(feature = "client")]
-pub use client::{ApiKeyMode, Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_RESPONSE_BYTES};
+pub use codec::CodeValue;
 pub use codec::DecodeError;
 #[doc(hidden)]
 pub use codec::{Codec, Node, Wire};
+#[cfg(feature = "client")]
+pub use config::ApiKeyMode;
+#[doc(hidden)]
+pub use desc::IsEmpty;
+pub use desc::{Described, Extra};
 pub use error::{
     parse_error_body, Error, ErrorDetail, ErrorMetadata, GatewayError, OperationError,
 };
@@ -94,10 +110,12 @@ pub use governor::{RedisFallback, RedisLimiter, RedisLimiterBuilder};
 pub use hooks::{AttemptInfo, BeforeSend, Hooks, RetryInfo};
 pub use http;
 #[cfg(feature = "client")]
+pub use orchestrate::MAX_REDIRECTS;
+#[cfg(feature = "client")]
 pub use paginate::{Paginator, MAX_PAGE_SIZE};
 pub use region::{Format, Region};
 #[cfg(feature = "client")]
-pub use request::{RequestBuilder, ResponseFuture, MAX_REDIRECTS};
+pub use request::{RequestBuilder, ResponseFuture};
 #[cfg(feature = "client")]
 pub use response::Response;
 #[cfg(feature = "client")]

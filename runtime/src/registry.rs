@@ -15,7 +15,7 @@ pub struct ModelInfo {
     json_to_xml: fn(&[u8]) -> Result<String, String>,
     unknown_json: fn(&[u8]) -> Result<Vec<String>, String>,
     unknown_xml: fn(&str) -> Result<Vec<String>, String>,
-    xml_model: fn() -> &'static crate::xml::XmlModel,
+    desc: fn() -> &'static crate::desc::ModelDesc,
     to_value: fn(&[u8], Format) -> Result<serde_json::Value, crate::DecodeError>,
     from_value: fn(&serde_json::Value, Format) -> Result<String, String>,
 }
@@ -25,13 +25,13 @@ impl ModelInfo {
     pub fn of<T: Model>() -> ModelInfo {
         ModelInfo {
             name: T::NAME,
-            xml_root: T::xml_model().root,
+            xml_root: T::desc().root,
             decode_encode_json: |b| T::from_json(b).map_err(|e| e.to_string())?.to_json(),
             decode_encode_xml: |s| T::from_xml(s).map_err(|e| e.to_string())?.to_xml(),
             json_to_xml: |b| T::from_json(b).map_err(|e| e.to_string())?.to_xml(),
             unknown_json: |b| Ok(T::from_json(b).map_err(|e| e.to_string())?.unknown_fields()),
             unknown_xml: |s| Ok(T::from_xml(s).map_err(|e| e.to_string())?.unknown_fields()),
-            xml_model: T::xml_model,
+            desc: T::desc,
             to_value: |b, f| Ok(T::decode(b, f)?.to_value()),
             from_value: |v, f| {
                 let t = T::from_node(crate::Node::borrow_value(v)).map_err(|e| e.to_string())?;
@@ -59,8 +59,8 @@ impl ModelInfo {
     }
 
     /// How the model looks in XML.
-    pub fn xml_model(&self) -> &'static crate::xml::XmlModel {
-        (self.xml_model)()
+    pub fn desc(&self) -> &'static crate::desc::ModelDesc {
+        (self.desc)()
     }
 
     /// Decodes `doc` (in `format`) and lists what it holds that the model does not declare

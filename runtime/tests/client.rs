@@ -43,19 +43,21 @@ impl Codec for Thing {
     }
 }
 
-impl Model for Thing {
+impl Model for Thing {}
+
+impl alma_runtime::Described for Thing {
     const NAME: &'static str = "Thing";
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField, XmlKind, XmlModel, XmlValue};
-        static M: XmlModel = XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc, FieldKind, FieldValue, ModelDesc};
+        static M: ModelDesc = ModelDesc {
             root: "thing",
-            fields: &[XmlField::new(
+            fields: &[FieldDesc::new(
                 "code",
                 "code",
-                XmlKind::Element,
+                FieldKind::Element,
                 None,
                 false,
-                XmlValue::Scalar(alma_runtime::xml::ScalarKind::Str),
+                FieldValue::Scalar(alma_runtime::desc::ScalarKind::Str),
             )],
         };
         &M

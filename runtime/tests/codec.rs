@@ -3,8 +3,8 @@
 //! and serde interop.
 
 use alma_runtime::codec::{self, Codec, DecodeError, Node};
-use alma_runtime::xml::{ScalarKind, XmlField, XmlKind, XmlModel, XmlValue};
-use alma_runtime::{CodeValue, Extra, Model, Wire};
+use alma_runtime::desc::{FieldDesc, FieldKind, FieldValue, ModelDesc, ScalarKind};
+use alma_runtime::{CodeValue, Described, Extra, Model, Wire};
 use serde_json::{json, Value};
 
 /// A model written the way the generator writes them: `Object` lists the fields in the order of
@@ -66,10 +66,11 @@ macro_rules! model {
                 f(&mut [$(&mut self.$field),*], &mut self.extra, &mut self.wire)
             }
         }
-        impl Model for $ty {
+        impl Model for $ty {}
+        impl Described for $ty {
             const NAME: &'static str = stringify!($ty);
-            fn xml_model() -> &'static XmlModel {
-                static MODEL: XmlModel = XmlModel {
+            fn desc() -> &'static ModelDesc {
+                static MODEL: ModelDesc = ModelDesc {
                     root: $root,
                     fields: $fields,
                 };
@@ -79,11 +80,11 @@ macro_rules! model {
     };
 }
 
-const fn element(key: &'static str, array: bool, value: XmlValue) -> XmlField {
-    XmlField {
+const fn element(key: &'static str, array: bool, value: FieldValue) -> FieldDesc {
+    FieldDesc {
         key,
         name: key,
-        kind: XmlKind::Element,
+        kind: FieldKind::Element,
         wrapper: None,
         array,
         value,
@@ -95,12 +96,12 @@ model!(
     "loan",
     [id, renewable, fine, count, status, notes],
     &[
-        element("id", false, XmlValue::Scalar(ScalarKind::Str)),
-        element("renewable", false, XmlValue::Scalar(ScalarKind::Bool)),
-        element("fine", false, XmlValue::Scalar(ScalarKind::Num)),
-        element("count", false, XmlValue::Scalar(ScalarKind::Int)),
-        element("status", false, XmlValue::Code),
-        element("note", true, XmlValue::Model(<Note as Model>::xml_model)),
+        element("id", false, FieldValue::Scalar(ScalarKind::Str)),
+        element("renewable", false, FieldValue::Scalar(ScalarKind::Bool)),
+        element("fine", false, FieldValue::Scalar(ScalarKind::Num)),
+        element("count", false, FieldValue::Scalar(ScalarKind::Int)),
+        element("status", false, FieldValue::Code),
+        element("note", true, FieldValue::Model(<Note as Described>::desc)),
     ]
 );
 
@@ -108,7 +109,7 @@ model!(
     Note,
     "note",
     [text],
-    &[element("text", false, XmlValue::Scalar(ScalarKind::Str))]
+    &[element("text", false, FieldValue::Scalar(ScalarKind::Str))]
 );
 
 fn decode<T: Codec>(v: Value) -> Result<T, DecodeError> {

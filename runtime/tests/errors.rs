@@ -202,10 +202,11 @@ async fn undecodable_success_bodies_say_what_arrived() {
             serde_json::json!({ "primary_id": self.primary_id })
         }
     }
-    impl alma_runtime::Model for User {
+    impl alma_runtime::Model for User {}
+    impl alma_runtime::Described for User {
         const NAME: &'static str = "User";
-        fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-            static M: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        fn desc() -> &'static alma_runtime::desc::ModelDesc {
+            static M: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
                 root: "user",
                 fields: &[],
             };

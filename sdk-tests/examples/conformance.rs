@@ -65,7 +65,7 @@ async fn main() -> ExitCode {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    for o in alma_sdk_tests::conformance::run_area(&client, area).await {
+    for o in alma_sdk_conformance::run_area(&client, area).await {
         let (accepted, decoded, reason) = match &o.result {
             Ok(headers) => {
                 let found = violations(Some(headers))
@@ -114,7 +114,7 @@ async fn local() -> ExitCode {
     let areas: std::collections::BTreeSet<&str> =
         alma_sdk::registry::all().iter().map(|o| o.area).collect();
     for area in areas {
-        for o in alma_sdk_tests::conformance::run_area(&client, area).await {
+        for o in alma_sdk_conformance::run_area(&client, area).await {
             let (answered, decoded, reason) = match &o.result {
                 Ok(_) => (true, o.typed_response, String::new()),
                 Err(e @ Error::Decode { .. }) => (true, false, e.to_string()),
@@ -176,7 +176,7 @@ async fn write_xml(out: &Path, fixtures: &Path) -> Result<(), String> {
         .map(|o| o.area)
         .collect::<std::collections::BTreeSet<_>>()
     {
-        alma_sdk_tests::conformance::run_area(&client, area).await;
+        alma_sdk_conformance::run_area(&client, area).await;
     }
     let captured = std::mem::take(&mut *capture.0.lock().unwrap_or_else(|e| e.into_inner()));
     for (op, body) in &captured {

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use alma_sdk::runtime::xml::{XmlField, XmlKind, XmlModel, XmlValue};
+use alma_sdk::runtime::desc::{FieldDesc, FieldKind, FieldValue, ModelDesc};
 use serde_json::Value;
 
 /// One XML element, its content in order.
@@ -462,7 +462,7 @@ pub struct Variant {
 /// `rng`, one document per place.
 pub fn xml_variants(
     doc: &str,
-    model: &'static XmlModel,
+    model: &'static ModelDesc,
     change: Change,
     n: usize,
     rng: &mut Rng,
@@ -488,18 +488,18 @@ pub fn xml_variants(
 /// What an element is to the model that reads the document.
 #[derive(Clone, Copy)]
 enum Seen {
-    Model(&'static XmlModel),
-    Wrapper(&'static XmlField),
+    Model(&'static ModelDesc),
+    Wrapper(&'static FieldDesc),
     Leaf,
     Undeclared,
 }
 
 /// Whether the element at `path` is one `model` describes.
-fn declared(root: &Elem, model: &'static XmlModel, path: &[usize], change: Change) -> bool {
-    let item = |f: &'static XmlField| match f.value {
-        XmlValue::Model(m) => Seen::Model(m()),
-        XmlValue::Scalar(_) | XmlValue::Code => Seen::Leaf,
-        XmlValue::Any => Seen::Undeclared,
+fn declared(root: &Elem, model: &'static ModelDesc, path: &[usize], change: Change) -> bool {
+    let item = |f: &'static FieldDesc| match f.value {
+        FieldValue::Model(m) => Seen::Model(m()),
+        FieldValue::Scalar(_) | FieldValue::Code => Seen::Leaf,
+        FieldValue::Any => Seen::Undeclared,
     };
     let mut seen = Seen::Model(model);
     let mut e = root;
@@ -510,7 +510,7 @@ fn declared(root: &Elem, model: &'static XmlModel, path: &[usize], change: Chang
         seen = match seen {
             Seen::Model(m) => {
                 let f = m.fields.iter().find(|f| {
-                    f.kind == XmlKind::Element
+                    f.kind == FieldKind::Element
                         && (f.wrapper == Some(&child.name) || f.name == child.name)
                 });
                 match f {
@@ -528,7 +528,7 @@ fn declared(root: &Elem, model: &'static XmlModel, path: &[usize], change: Chang
         // New children of an element whose schema takes any element (`xs:any`) are that
         // content (a bib's `anies`), not unknown to the model.
         Seen::Model(m) if change == Change::UnknownSibling => {
-            !m.fields.iter().any(|f| f.kind == XmlKind::Any)
+            !m.fields.iter().any(|f| f.kind == FieldKind::Any)
         }
         Seen::Undeclared => false,
         _ => true,
@@ -582,7 +582,7 @@ fn pointer(path: &[String]) -> String {
 
 /// Whether the JSON value at `path` is one `model` describes (an object of a model or a code
 /// pair, not free-form content or a key the model does not know).
-fn json_declared(model: &'static XmlModel, path: &[String]) -> bool {
+fn json_declared(model: &'static ModelDesc, path: &[String]) -> bool {
     let mut seen = Seen::Model(model);
     let mut segments = path.iter().peekable();
     while let Some(key) = segments.next() {
@@ -595,9 +595,9 @@ fn json_declared(model: &'static XmlModel, path: &[String]) -> bool {
                         segments.next();
                     }
                     match f.value {
-                        XmlValue::Model(m) => Seen::Model(m()),
-                        XmlValue::Code => Seen::Leaf,
-                        XmlValue::Scalar(_) | XmlValue::Any => Seen::Undeclared,
+                        FieldValue::Model(m) => Seen::Model(m()),
+                        FieldValue::Code => Seen::Leaf,
+                        FieldValue::Scalar(_) | FieldValue::Any => Seen::Undeclared,
                     }
                 }
             },
@@ -611,7 +611,7 @@ fn json_declared(model: &'static XmlModel, path: &[String]) -> bool {
 /// `rng`.
 pub fn json_variants(
     doc: &Value,
-    model: &'static XmlModel,
+    model: &'static ModelDesc,
     change: Change,
     n: usize,
     rng: &mut Rng,
@@ -670,7 +670,7 @@ mod tests {
     fn changes_land_where_they_say() {
         let doc = "<fees total_sum=\"150.50\"><fee><balance>5</balance></fee></fees>";
         let mut rng = Rng::new("x", Change::LeadingZeros);
-        let fees = alma_sdk::registry::model("Fees").unwrap().xml_model();
+        let fees = alma_sdk::registry::model("Fees").unwrap().desc();
         let v = xml_variants(doc, fees, Change::LeadingZeros, 5, &mut rng);
         assert_eq!(v.len(), 1);
         assert!(v[0].doc.contains("<balance>005</balance>"), "{}", v[0].doc);
@@ -683,7 +683,7 @@ mod tests {
         assert!(v[0]
             .doc
             .contains("<balance><drift_wrap>5</drift_wrap></balance>"));
-        let invoice = alma_sdk::registry::model("Invoice").unwrap().xml_model();
+        let invoice = alma_sdk::registry::model("Invoice").unwrap().desc();
         let j = serde_json::json!({"explicit_ratio": [{"rate": "10.0", "n": 1}]});
         let mut rng = Rng::new("x", Change::ScalarToObject);
         let v = json_variants(&j, invoice, Change::ScalarToObject, 5, &mut rng);

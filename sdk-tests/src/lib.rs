@@ -4,8 +4,8 @@
 //!
 //! The module [`fixtures`] reads the recorded Alma responses; [`redis_server`] runs a real Redis
 //! server for the shared limiter's tests; [`list_users`] is the example of that name, which the
-//! tests also run as several processes; [`conformance`] is generated (`cargo xtask codegen` writes it): one
-//! call per operation with sample values, for `cargo xtask conformance`.
+//! tests also run as several processes. The conformance suite's calls are generated, in
+//! `generated/conformance/`.
 
 pub mod drift;
 pub mod fixtures;
@@ -13,10 +13,6 @@ pub mod fuzz;
 pub mod list_users;
 pub mod redis_server;
 pub mod webhook_listener;
-
-// Formatted by the generator (prettyplease), like the SDK itself.
-#[rustfmt::skip]
-pub mod conformance;
 
 /// The Rust examples of the project's README, compiled as doctests so that they stay true.
 #[cfg(doctest)]

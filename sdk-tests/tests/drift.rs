@@ -48,12 +48,12 @@ fn drifted_fixtures_come_back_unchanged_or_are_refused_with_a_path() {
             let mut rng = Rng::new(&fx.file, change);
             if xml {
                 let doc = std::str::from_utf8(&bytes).unwrap();
-                for v in xml_variants(doc, info.xml_model(), change, PLACES, &mut rng) {
+                for v in xml_variants(doc, info.desc(), change, PLACES, &mut rng) {
                     variants.push((change, v.doc.into_bytes(), v.at, v.declared));
                 }
             } else {
                 let doc: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-                for v in json_variants(&doc, info.xml_model(), change, PLACES, &mut rng) {
+                for v in json_variants(&doc, info.desc(), change, PLACES, &mut rng) {
                     variants.push((change, v.doc.into_bytes(), v.at, v.declared));
                 }
             }

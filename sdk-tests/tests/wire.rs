@@ -3,7 +3,7 @@
 mod common;
 
 use alma_sdk::conf::models::{CodeTable, CodeTableRow, Libraries, Library};
-use alma_sdk::runtime::{CodeValue, Model};
+use alma_sdk::runtime::{CodeValue, Described, Model};
 use alma_sdk::users::models::User;
 use common::{canonical_xml, strict_json_diff, strict_xml_diff};
 use proptest::prelude::*;
@@ -93,8 +93,8 @@ fn json_nulls_are_absent_values() {
 
 #[test]
 fn root_elements_come_from_the_schema() {
-    assert_eq!(Libraries::xml_model().root, "libraries");
-    assert_eq!(User::xml_model().root, "user");
+    assert_eq!(Libraries::desc().root, "libraries");
+    assert_eq!(User::desc().root, "user");
     assert!(Libraries::default()
         .to_xml()
         .unwrap()

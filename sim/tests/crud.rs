@@ -224,7 +224,7 @@ async fn every_paired_resource_is_created_read_updated_listed_and_deleted() {
                             if let Some(m) =
                                 update.request_model.and_then(alma_sdk::registry::model)
                             {
-                                let fields = m.xml_model().fields;
+                                let fields = m.desc().fields;
                                 let known = v.as_object().is_some_and(|o| {
                                     o.keys().any(|k| fields.iter().any(|f| f.key == k))
                                 });
@@ -232,8 +232,8 @@ async fn every_paired_resource_is_created_read_updated_listed_and_deleted() {
                                     !f.array
                                         && matches!(
                                             f.value,
-                                            alma_runtime::xml::XmlValue::Scalar(
-                                                alma_runtime::xml::ScalarKind::Str
+                                            alma_runtime::desc::FieldValue::Scalar(
+                                                alma_runtime::desc::ScalarKind::Str
                                             )
                                         )
                                 });

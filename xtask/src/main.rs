@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use alma_codegen::{generate, write, Options};
 
+mod circles;
 mod conformance;
 mod package;
 mod progenitor;
@@ -76,8 +77,7 @@ fn codegen(args: &[String]) -> Result<(), String> {
     let gen = generate(&opts).map_err(|e| e.to_string())?;
     let root = &opts.project_root;
     if check {
-        let drift =
-            write::check_project(root, &gen.files, &gen.test_files).map_err(|e| e.to_string())?;
+        let drift = write::check_project(root, &gen.files).map_err(|e| e.to_string())?;
         if drift.is_empty() {
             println!(
                 "generated/ is up to date ({} files, spec sha256 {})",
@@ -94,7 +94,7 @@ fn codegen(args: &[String]) -> Result<(), String> {
             drift.len()
         ));
     }
-    write::write_project(root, &gen.files, &gen.test_files).map_err(|e| e.to_string())?;
+    write::write_project(root, &gen.files).map_err(|e| e.to_string())?;
     print_summary(&gen, started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -135,9 +135,8 @@ fn print_summary(gen: &alma_codegen::Generation, secs: f64) {
         println!("stale correction in specs/corrections.toml: {s}");
     }
     println!(
-        "wrote {} files to generated/ and {} to sdk-tests/ in {:.2} s (spec sha256 {})",
+        "wrote {} files to generated/ in {:.2} s (spec sha256 {})",
         gen.files.len(),
-        gen.test_files.len(),
         secs,
         &gen.api.spec_sha256[..12]
     );
@@ -603,6 +602,7 @@ fn test(_args: &[String]) -> Result<(), String> {
     // Before anything is built: a machine that lacks a tool and cannot install it says so now.
     step("cargo xtask setup", setup::ensure)?;
     run(&cargo, &["fmt", "--all", "--check"], &[])?;
+    step("cargo xtask circles", || circles::run(&[]))?;
     println!("\n==> cargo xtask codegen --check");
     codegen(&["--check".to_string()])?;
     run(

@@ -98,6 +98,13 @@ pub const TASKS: &[Task] = &[
         run: crate::conformance::run,
     },
     Task {
+        name: "circles",
+        about: "import circles between the modules of runtime, sim, cli, xtask and generator (none allowed)",
+        flags: &[switch("edges", "list every import between top-level modules too")],
+        positional: &[],
+        run: crate::circles::run,
+    },
+    Task {
         name: "fuzz",
         about: "hostile input for every decoder and the generator's readers",
         flags: &[
@@ -135,7 +142,7 @@ pub const TASKS: &[Task] = &[
     },
     Task {
         name: "test",
-        about: "everything CI checks, after setup: fmt, codegen --check, clippy, each area alone, the lean build, docs, tests, package, semver, fuzz smoke, conformance",
+        about: "everything CI checks, after setup: fmt, circles, codegen --check, clippy, each area alone, the lean build, docs, tests, package, semver, fuzz smoke, conformance",
         flags: &[],
         positional: &[],
         run: crate::test,

@@ -13,17 +13,8 @@ use std::process::Command;
 
 use alma_codegen::config::XsdCorrection;
 
-use crate::xsd_mutants::{self, Mutation};
+use crate::xsd_mutants::{self, Doc, Mutation};
 use crate::xsd_patch;
-
-/// One XML document and the XSD that declares its root element.
-#[derive(Debug, Clone)]
-pub struct Doc {
-    /// `requests/bibs.create_bib.xml`, `fixtures/<fixture>.<Model>.xml`.
-    pub name: String,
-    pub path: PathBuf,
-    pub xsd: String,
-}
 
 /// What the pass found.
 #[derive(Debug, Default)]

@@ -5,11 +5,18 @@
 //! that validates means the pass would not have noticed that bug in that document.
 
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 
-use crate::xsd_check::Doc;
+/// One XML document and the XSD that declares its root element.
+#[derive(Debug, Clone)]
+pub struct Doc {
+    /// `requests/bibs.create_bib.xml`, `fixtures/<fixture>.<Model>.xml`.
+    pub name: String,
+    pub path: PathBuf,
+    pub xsd: String,
+}
 
 /// How a document was broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

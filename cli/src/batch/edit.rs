@@ -4,7 +4,7 @@
 //! it came — in JSON, or in XML for records Alma takes only as XML (the text of one element
 //! replaced, the rest of the document byte for byte).
 
-use alma_runtime::xml::{ScalarKind, XmlKind, XmlModel, XmlValue};
+use alma_runtime::desc::{FieldKind, FieldValue, ModelDesc, ScalarKind};
 use serde_json::Value;
 
 /// A field to set: its path, and how its value is written.
@@ -26,7 +26,7 @@ pub enum Target {
 }
 
 /// Reads `PATH=VALUE` against the record's model.
-pub fn setter(spec: &str, model: &'static XmlModel) -> Result<Setter, String> {
+pub fn setter(spec: &str, model: &'static ModelDesc) -> Result<Setter, String> {
     let (path, template) = spec
         .split_once('=')
         .ok_or_else(|| format!("--set {spec:?}: expected PATH=VALUE"))?;
@@ -53,19 +53,19 @@ pub fn setter(spec: &str, model: &'static XmlModel) -> Result<Setter, String> {
                 "--set {path}: {seg:?} is a list; --set changes one value"
             ));
         }
-        if f.kind == XmlKind::Attribute {
+        if f.kind == FieldKind::Attribute {
             xml_path.push(format!("@{}", f.name));
         } else {
             xml_path.push(f.name.to_owned());
         }
         match (f.value, last) {
-            (XmlValue::Model(inner), false) => current = inner(),
-            (XmlValue::Model(_), true) => {
+            (FieldValue::Model(inner), false) => current = inner(),
+            (FieldValue::Model(_), true) => {
                 return Err(format!(
                     "--set {path}: {seg:?} is an object; set one of its fields"
                 ))
             }
-            (XmlValue::Scalar(kind), true) => {
+            (FieldValue::Scalar(kind), true) => {
                 return Ok(Setter {
                     path: segments.iter().map(|s| s.to_string()).collect(),
                     xml_path,
@@ -73,7 +73,7 @@ pub fn setter(spec: &str, model: &'static XmlModel) -> Result<Setter, String> {
                     template: template.to_owned(),
                 })
             }
-            (XmlValue::Code, true) => {
+            (FieldValue::Code, true) => {
                 return Ok(Setter {
                     path: segments.iter().map(|s| s.to_string()).collect(),
                     xml_path,
@@ -81,7 +81,7 @@ pub fn setter(spec: &str, model: &'static XmlModel) -> Result<Setter, String> {
                     template: template.to_owned(),
                 })
             }
-            (XmlValue::Any, _) => {
+            (FieldValue::Any, _) => {
                 return Err(format!("--set {path}: {seg:?} is free-form content"))
             }
             (_, false) => return Err(format!("--set {path}: {seg:?} has no fields")),
@@ -152,144 +152,10 @@ impl Setter {
     /// as it was; a code element loses its `desc`. A missing element is added at the end of its
     /// parent.
     pub fn apply_xml(&self, doc: &str, value: &str) -> Result<String, String> {
-        xml_set(doc, &self.xml_path, value, self.kind == Target::Code)
+        let path: Vec<&str> = self.xml_path.iter().map(String::as_str).collect();
+        let drop = (self.kind == Target::Code).then_some("desc");
+        alma_runtime::xml::set_at(doc, &path, value, drop)
     }
-}
-
-use quick_xml::escape::escape;
-
-/// The document with the text at `path` (element names below the root; `@name` for an
-/// attribute of the last element) set to `value`.
-fn xml_set(doc: &str, path: &[String], value: &str, code: bool) -> Result<String, String> {
-    use quick_xml::events::Event;
-    let (elems, attr) = match path.last().and_then(|l| l.strip_prefix('@')) {
-        Some(a) => (&path[..path.len() - 1], Some(a)),
-        None => (path, None),
-    };
-    let mut reader = quick_xml::Reader::from_str(doc);
-    let mut out = String::with_capacity(doc.len() + value.len());
-    let mut stack: Vec<String> = Vec::new();
-    let mut done = false;
-    // Inside the target element: its old content is skipped.
-    let mut skipping: Option<usize> = None;
-    loop {
-        let start = reader.buffer_position() as usize;
-        let event = reader
-            .read_event()
-            .map_err(|e| format!("the record is not XML: {e}"))?;
-        let end = reader.buffer_position() as usize;
-        let raw = &doc[start..end];
-        let below_root = |stack: &[String]| stack.len() > 1 && stack[1..] == *elems;
-        match event {
-            Event::Eof => break,
-            Event::Start(e) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                if skipping.is_some() {
-                    stack.push(name);
-                    continue;
-                }
-                stack.push(name);
-                if below_root(&stack) && !done {
-                    done = true;
-                    match attr {
-                        Some(a) => out.push_str(&with_attr(raw, a, value)),
-                        None => {
-                            out.push_str(&if code {
-                                without_attr(raw, "desc")
-                            } else {
-                                raw.to_owned()
-                            });
-                            out.push_str(&escape(value));
-                            skipping = Some(stack.len());
-                        }
-                    }
-                    continue;
-                }
-                out.push_str(raw);
-            }
-            Event::Empty(e) => {
-                let name = String::from_utf8_lossy(e.name().as_ref()).into_owned();
-                if skipping.is_some() {
-                    continue;
-                }
-                stack.push(name.clone());
-                if below_root(&stack) && !done {
-                    done = true;
-                    match attr {
-                        Some(a) => out.push_str(&with_attr(raw, a, value)),
-                        None => {
-                            let open = raw.trim_end_matches("/>").trim_end();
-                            let open = if code {
-                                without_attr(&format!("{open}>"), "desc")
-                            } else {
-                                format!("{open}>")
-                            };
-                            out.push_str(&open);
-                            out.push_str(&escape(value));
-                            out.push_str(&format!("</{name}>"));
-                        }
-                    }
-                } else {
-                    out.push_str(raw);
-                }
-                stack.pop();
-            }
-            Event::End(_) => {
-                if let Some(depth) = skipping {
-                    if stack.len() == depth {
-                        skipping = None;
-                        out.push_str(raw);
-                    }
-                    stack.pop();
-                    continue;
-                }
-                // The parent of a missing element: the element goes at its end.
-                if !done
-                    && attr.is_none()
-                    && !stack.is_empty()
-                    && stack.len() == elems.len()
-                    && stack[1..] == elems[..elems.len() - 1]
-                {
-                    let name = &elems[elems.len() - 1];
-                    out.push_str(&format!("<{name}>{}</{name}>", escape(value)));
-                    done = true;
-                }
-                stack.pop();
-                out.push_str(raw);
-            }
-            _ => {
-                if skipping.is_none() {
-                    out.push_str(raw);
-                }
-            }
-        }
-    }
-    if !done {
-        return Err(format!("the record has no element {}", path.join("/")));
-    }
-    Ok(out)
-}
-
-/// A start tag with attribute `name` set to `value`.
-fn with_attr(tag: &str, name: &str, value: &str) -> String {
-    let stripped = without_attr(tag, name);
-    let close = if stripped.ends_with("/>") { "/>" } else { ">" };
-    let body = stripped.trim_end_matches(close).trim_end();
-    format!("{body} {name}=\"{}\"{close}", escape(value))
-}
-
-/// A start tag without attribute `name`.
-fn without_attr(tag: &str, name: &str) -> String {
-    for quote in ['"', '\''] {
-        let needle = format!(" {name}={quote}");
-        if let Some(i) = tag.find(&needle) {
-            let after = i + needle.len();
-            if let Some(j) = tag[after..].find(quote) {
-                return format!("{}{}", &tag[..i], &tag[after + j + 1..]);
-            }
-        }
-    }
-    tag.to_owned()
 }
 
 #[cfg(test)]
@@ -297,16 +163,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn xml_text_is_replaced_and_nothing_else_moves() {
-        let doc = "<bib><mms_id>1</mms_id><suppress_from_publishing>false</suppress_from_publishing><record><leader>x</leader></record></bib>";
-        let out = xml_set(doc, &["suppress_from_publishing".into()], "true", false).unwrap();
-        assert_eq!(out, doc.replace(">false<", ">true<"));
-        let out = xml_set(doc, &["cataloging_level".into()], "05", false).unwrap();
-        assert!(
-            out.ends_with("</record><cataloging_level>05</cataloging_level></bib>"),
-            "{out}"
+    fn a_code_set_in_xml_loses_its_description_and_nothing_else_moves() {
+        let model = alma_sdk::registry::model("User").unwrap().desc();
+        let s = setter("user_group=", model).unwrap();
+        let doc = "<user><primary_id>x</primary_id><user_group desc=\"Staff\">01</user_group><status>ACTIVE</status></user>";
+        let out = s.apply_xml(doc, "02").unwrap();
+        assert_eq!(
+            out,
+            doc.replace("<user_group desc=\"Staff\">01<", "<user_group>02<")
         );
-        let out = xml_set("<a><c desc=\"Old\">X</c></a>", &["c".into()], "Y", true).unwrap();
-        assert_eq!(out, "<a><c>Y</c></a>");
     }
 }

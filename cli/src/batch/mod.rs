@@ -276,7 +276,7 @@ fn plan(template: &[String], input: &Input) -> Result<Plan, Failure> {
     let model = get
         .and_then(|g| g.response_model)
         .and_then(alma_sdk::registry::model)
-        .map(|m| m.xml_model());
+        .map(|m| m.desc());
     let setters = match model {
         Some(model) => sets
             .iter()

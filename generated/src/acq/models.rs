@@ -77,14 +77,14 @@ impl alma_runtime::codec::Object for InvoiceLines {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLines);
-impl alma_runtime::Model for InvoiceLines {
+impl alma_runtime::Described for InvoiceLines {
     const NAME: &'static str = "InvoiceLines";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice_lines",
             fields: &[
                 F {
@@ -94,7 +94,7 @@ impl alma_runtime::Model for InvoiceLines {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::InvoiceLine as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -110,6 +110,7 @@ impl alma_runtime::Model for InvoiceLines {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceLines {}
 /// A list of invoice objects (derived: Ex Libris has not published rest\_invoices.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_invoices.json#/invoices`.
@@ -185,14 +186,14 @@ impl alma_runtime::codec::Object for Invoices {
     }
 }
 alma_runtime::serde_via_codec!(Invoices);
-impl alma_runtime::Model for Invoices {
+impl alma_runtime::Described for Invoices {
     const NAME: &'static str = "Invoices";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoices",
             fields: &[
                 F {
@@ -202,7 +203,7 @@ impl alma_runtime::Model for Invoices {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Invoice as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Invoice as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -218,6 +219,7 @@ impl alma_runtime::Model for Invoices {
         &MODEL
     }
 }
+impl alma_runtime::Model for Invoices {}
 /// Fund Object.
 ///
 /// Schema: `xsd/rest_fund.xsd#/fund`.
@@ -348,14 +350,14 @@ impl alma_runtime::codec::Object for Fund {
     }
 }
 alma_runtime::serde_via_codec!(Fund);
-impl alma_runtime::Model for Fund {
+impl alma_runtime::Described for Fund {
     const NAME: &'static str = "Fund";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fund",
             fields: &[
                 F {
@@ -451,6 +453,7 @@ impl alma_runtime::Model for Fund {
         &MODEL
     }
 }
+impl alma_runtime::Model for Fund {}
 /// Fund Object.
 ///
 /// Schema: `xsd/rest_fund.xsd?tags=post#/fund`.
@@ -541,14 +544,14 @@ impl alma_runtime::codec::Object for FundPost {
     }
 }
 alma_runtime::serde_via_codec!(FundPost);
-impl alma_runtime::Model for FundPost {
+impl alma_runtime::Described for FundPost {
     const NAME: &'static str = "FundPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fund",
             fields: &[
                 F {
@@ -588,6 +591,7 @@ impl alma_runtime::Model for FundPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for FundPost {}
 /// A list of funds.
 ///
 /// Schema: `xsd/rest_funds.xsd#/funds`.
@@ -664,14 +668,14 @@ impl alma_runtime::codec::Object for Funds {
     }
 }
 alma_runtime::serde_via_codec!(Funds);
-impl alma_runtime::Model for Funds {
+impl alma_runtime::Described for Funds {
     const NAME: &'static str = "Funds";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "funds",
             fields: &[
                 F {
@@ -681,7 +685,7 @@ impl alma_runtime::Model for Funds {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Fund as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Fund as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -697,6 +701,7 @@ impl alma_runtime::Model for Funds {
         &MODEL
     }
 }
+impl alma_runtime::Model for Funds {}
 /// Additional charges that are included in the invoice.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/additional_charges`.
@@ -796,14 +801,14 @@ impl alma_runtime::codec::Object for AdditionalCharges {
     }
 }
 alma_runtime::serde_via_codec!(AdditionalCharges);
-impl alma_runtime::Model for AdditionalCharges {
+impl alma_runtime::Described for AdditionalCharges {
     const NAME: &'static str = "AdditionalCharges";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "additional_charges",
             fields: &[
                 F {
@@ -851,6 +856,7 @@ impl alma_runtime::Model for AdditionalCharges {
         &MODEL
     }
 }
+impl alma_runtime::Model for AdditionalCharges {}
 /// The contact person at the vendor dealing with this invoice. Output parameter.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/contact_person`.
@@ -925,14 +931,14 @@ impl alma_runtime::codec::Object for InvoiceContactPerson {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceContactPerson);
-impl alma_runtime::Model for InvoiceContactPerson {
+impl alma_runtime::Described for InvoiceContactPerson {
     const NAME: &'static str = "InvoiceContactPerson";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "vendor_contact_person",
             fields: &[
                 F {
@@ -956,6 +962,7 @@ impl alma_runtime::Model for InvoiceContactPerson {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceContactPerson {}
 /// Exchange rate between the invoice currency and foreign currency.
 /// Relevant only if the institution has ledgers in more than one currency.
 ///
@@ -1033,14 +1040,14 @@ impl alma_runtime::codec::Object for ExplicitRatio {
     }
 }
 alma_runtime::serde_via_codec!(ExplicitRatio);
-impl alma_runtime::Model for ExplicitRatio {
+impl alma_runtime::Described for ExplicitRatio {
     const NAME: &'static str = "ExplicitRatio";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "explicit_ratio",
             fields: &[
                 F {
@@ -1064,6 +1071,7 @@ impl alma_runtime::Model for ExplicitRatio {
         &MODEL
     }
 }
+impl alma_runtime::Model for ExplicitRatio {}
 /// Specific Fund Distribution.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/fund_distribution`.
@@ -1143,14 +1151,14 @@ impl alma_runtime::codec::Object for InvoiceFundDistribution {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceFundDistribution);
-impl alma_runtime::Model for InvoiceFundDistribution {
+impl alma_runtime::Described for InvoiceFundDistribution {
     const NAME: &'static str = "InvoiceFundDistribution";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fund_distribution",
             fields: &[
                 F {
@@ -1182,6 +1190,7 @@ impl alma_runtime::Model for InvoiceFundDistribution {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceFundDistribution {}
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice`.
@@ -1391,14 +1400,14 @@ impl alma_runtime::codec::Object for Invoice {
     }
 }
 alma_runtime::serde_via_codec!(Invoice);
-impl alma_runtime::Model for Invoice {
+impl alma_runtime::Described for Invoice {
     const NAME: &'static str = "Invoice";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice",
             fields: &[
                 F {
@@ -1472,7 +1481,7 @@ impl alma_runtime::Model for Invoice {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceContactPerson as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceContactPerson as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1546,7 +1555,7 @@ impl alma_runtime::Model for Invoice {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::AdditionalCharges as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::AdditionalCharges as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1556,7 +1565,7 @@ impl alma_runtime::Model for Invoice {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceVat as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceVat as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1566,7 +1575,7 @@ impl alma_runtime::Model for Invoice {
                     wrapper: Some("explicit_ratios"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::ExplicitRatio as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::ExplicitRatio as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1576,7 +1585,7 @@ impl alma_runtime::Model for Invoice {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::Payment as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Payment as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1594,7 +1603,7 @@ impl alma_runtime::Model for Invoice {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1604,7 +1613,7 @@ impl alma_runtime::Model for Invoice {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceNumberOfLines as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceNumberOfLines as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1614,7 +1623,7 @@ impl alma_runtime::Model for Invoice {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceLine as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1630,6 +1639,7 @@ impl alma_runtime::Model for Invoice {
         &MODEL
     }
 }
+impl alma_runtime::Model for Invoice {}
 /// A count of the number of lines.
 /// Output parameter.
 ///
@@ -1701,14 +1711,14 @@ impl alma_runtime::codec::Object for InvoiceNumberOfLines {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceNumberOfLines);
-impl alma_runtime::Model for InvoiceNumberOfLines {
+impl alma_runtime::Described for InvoiceNumberOfLines {
     const NAME: &'static str = "InvoiceNumberOfLines";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice_number_of_lines",
             fields: &[
                 F {
@@ -1732,6 +1742,7 @@ impl alma_runtime::Model for InvoiceNumberOfLines {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceNumberOfLines {}
 /// VAT charge that is included in the invoice line.
 /// Relevant only if the invoice is defined as 'vat\_per\_invoice\_line'.
 ///
@@ -1816,14 +1827,14 @@ impl alma_runtime::codec::Object for InvoiceLineVat {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLineVat);
-impl alma_runtime::Model for InvoiceLineVat {
+impl alma_runtime::Described for InvoiceLineVat {
     const NAME: &'static str = "InvoiceLineVat";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice_line_vat",
             fields: &[
                 F {
@@ -1855,6 +1866,7 @@ impl alma_runtime::Model for InvoiceLineVat {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceLineVat {}
 /// VAT charge that is included in the invoice.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/invoice_vat`.
@@ -1977,14 +1989,14 @@ impl alma_runtime::codec::Object for InvoiceVat {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceVat);
-impl alma_runtime::Model for InvoiceVat {
+impl alma_runtime::Described for InvoiceVat {
     const NAME: &'static str = "InvoiceVat";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice_vat",
             fields: &[
                 F {
@@ -2056,6 +2068,7 @@ impl alma_runtime::Model for InvoiceVat {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceVat {}
 /// Payment information.
 ///
 /// Schema: `xsd/rest_invoice.xsd#/payment`.
@@ -2175,14 +2188,14 @@ impl alma_runtime::codec::Object for Payment {
     }
 }
 alma_runtime::serde_via_codec!(Payment);
-impl alma_runtime::Model for Payment {
+impl alma_runtime::Described for Payment {
     const NAME: &'static str = "Payment";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "payment",
             fields: &[
                 F {
@@ -2254,6 +2267,7 @@ impl alma_runtime::Model for Payment {
         &MODEL
     }
 }
+impl alma_runtime::Model for Payment {}
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd?tags=post#/invoice`.
@@ -2418,14 +2432,14 @@ impl alma_runtime::codec::Object for InvoicePost {
     }
 }
 alma_runtime::serde_via_codec!(InvoicePost);
-impl alma_runtime::Model for InvoicePost {
+impl alma_runtime::Described for InvoicePost {
     const NAME: &'static str = "InvoicePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice",
             fields: &[
                 F {
@@ -2507,7 +2521,7 @@ impl alma_runtime::Model for InvoicePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::AdditionalCharges as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::AdditionalCharges as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2517,7 +2531,7 @@ impl alma_runtime::Model for InvoicePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceVat as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceVat as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2527,7 +2541,7 @@ impl alma_runtime::Model for InvoicePost {
                     wrapper: Some("explicit_ratios"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::ExplicitRatio as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::ExplicitRatio as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2537,7 +2551,7 @@ impl alma_runtime::Model for InvoicePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::Payment as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Payment as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2555,7 +2569,7 @@ impl alma_runtime::Model for InvoicePost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2565,7 +2579,7 @@ impl alma_runtime::Model for InvoicePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceLinePost as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceLinePost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2581,6 +2595,7 @@ impl alma_runtime::Model for InvoicePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoicePost {}
 /// Invoice Object.
 ///
 /// Schema: `xsd/rest_invoice.xsd?tags=put#/invoice`.
@@ -2739,14 +2754,14 @@ impl alma_runtime::codec::Object for InvoicePut {
     }
 }
 alma_runtime::serde_via_codec!(InvoicePut);
-impl alma_runtime::Model for InvoicePut {
+impl alma_runtime::Described for InvoicePut {
     const NAME: &'static str = "InvoicePut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice",
             fields: &[
                 F {
@@ -2828,7 +2843,7 @@ impl alma_runtime::Model for InvoicePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::AdditionalCharges as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::AdditionalCharges as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2838,7 +2853,7 @@ impl alma_runtime::Model for InvoicePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceVat as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceVat as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2848,7 +2863,7 @@ impl alma_runtime::Model for InvoicePut {
                     wrapper: Some("explicit_ratios"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::ExplicitRatio as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::ExplicitRatio as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2858,7 +2873,7 @@ impl alma_runtime::Model for InvoicePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::Payment as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Payment as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2868,7 +2883,7 @@ impl alma_runtime::Model for InvoicePut {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2878,7 +2893,7 @@ impl alma_runtime::Model for InvoicePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceLinePut as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceLinePut as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2894,6 +2909,7 @@ impl alma_runtime::Model for InvoicePut {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoicePut {}
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd#/invoice_line`.
@@ -3086,14 +3102,14 @@ impl alma_runtime::codec::Object for InvoiceLine {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLine);
-impl alma_runtime::Model for InvoiceLine {
+impl alma_runtime::Described for InvoiceLine {
     const NAME: &'static str = "InvoiceLine";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice_line",
             fields: &[
                 F {
@@ -3255,7 +3271,7 @@ impl alma_runtime::Model for InvoiceLine {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceLineVat as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceLineVat as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3265,7 +3281,7 @@ impl alma_runtime::Model for InvoiceLine {
                     wrapper: Some("fund_distributions"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::InvoiceFundDistribution as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceFundDistribution as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -3273,6 +3289,7 @@ impl alma_runtime::Model for InvoiceLine {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceLine {}
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd?tags=post#/invoice_line`.
@@ -3449,14 +3466,14 @@ impl alma_runtime::codec::Object for InvoiceLinePost {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLinePost);
-impl alma_runtime::Model for InvoiceLinePost {
+impl alma_runtime::Described for InvoiceLinePost {
     const NAME: &'static str = "InvoiceLinePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice_line",
             fields: &[
                 F {
@@ -3594,7 +3611,7 @@ impl alma_runtime::Model for InvoiceLinePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceLineVat as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceLineVat as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3604,7 +3621,7 @@ impl alma_runtime::Model for InvoiceLinePost {
                     wrapper: Some("fund_distributions"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::InvoiceFundDistribution as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceFundDistribution as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -3612,6 +3629,7 @@ impl alma_runtime::Model for InvoiceLinePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceLinePost {}
 /// Invoice line Object.
 ///
 /// Schema: `xsd/rest_invoice_line.xsd?tags=put#/invoice_line`.
@@ -3782,14 +3800,14 @@ impl alma_runtime::codec::Object for InvoiceLinePut {
     }
 }
 alma_runtime::serde_via_codec!(InvoiceLinePut);
-impl alma_runtime::Model for InvoiceLinePut {
+impl alma_runtime::Described for InvoiceLinePut {
     const NAME: &'static str = "InvoiceLinePut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "invoice_line",
             fields: &[
                 F {
@@ -3919,7 +3937,7 @@ impl alma_runtime::Model for InvoiceLinePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::InvoiceLineVat as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceLineVat as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3929,7 +3947,7 @@ impl alma_runtime::Model for InvoiceLinePut {
                     wrapper: Some("fund_distributions"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::InvoiceFundDistribution as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InvoiceFundDistribution as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -3937,6 +3955,7 @@ impl alma_runtime::Model for InvoiceLinePut {
         &MODEL
     }
 }
+impl alma_runtime::Model for InvoiceLinePut {}
 /// Specific administrator.
 ///
 /// Schema: `xsd/rest_license.xsd#/administrator`.
@@ -4035,14 +4054,14 @@ impl alma_runtime::codec::Object for Administrator {
     }
 }
 alma_runtime::serde_via_codec!(Administrator);
-impl alma_runtime::Model for Administrator {
+impl alma_runtime::Described for Administrator {
     const NAME: &'static str = "Administrator";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "administrator",
             fields: &[
                 F {
@@ -4090,6 +4109,7 @@ impl alma_runtime::Model for Administrator {
         &MODEL
     }
 }
+impl alma_runtime::Model for Administrator {}
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd#/license`.
@@ -4270,14 +4290,14 @@ impl alma_runtime::codec::Object for License {
     }
 }
 alma_runtime::serde_via_codec!(License);
-impl alma_runtime::Model for License {
+impl alma_runtime::Described for License {
     const NAME: &'static str = "License";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license",
             fields: &[
                 F {
@@ -4407,7 +4427,7 @@ impl alma_runtime::Model for License {
                     wrapper: Some("terms"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Term as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Term as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4417,7 +4437,7 @@ impl alma_runtime::Model for License {
                     wrapper: Some("resources"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Resource as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Resource as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4427,7 +4447,7 @@ impl alma_runtime::Model for License {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4437,7 +4457,7 @@ impl alma_runtime::Model for License {
                     wrapper: Some("administrators"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Administrator as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Administrator as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4447,7 +4467,7 @@ impl alma_runtime::Model for License {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::LicenseAmendments as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::LicenseAmendments as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4463,6 +4483,7 @@ impl alma_runtime::Model for License {
         &MODEL
     }
 }
+impl alma_runtime::Model for License {}
 /// The number of amendments attached to the license.
 ///
 /// Schema: `xsd/rest_license.xsd#/license/properties/amendments`.
@@ -4533,14 +4554,14 @@ impl alma_runtime::codec::Object for LicenseAmendments {
     }
 }
 alma_runtime::serde_via_codec!(LicenseAmendments);
-impl alma_runtime::Model for LicenseAmendments {
+impl alma_runtime::Described for LicenseAmendments {
     const NAME: &'static str = "LicenseAmendments";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license_amendments",
             fields: &[
                 F {
@@ -4564,6 +4585,7 @@ impl alma_runtime::Model for LicenseAmendments {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicenseAmendments {}
 /// A specific license's related electronic resource.
 /// Output parameter.
 ///
@@ -4648,14 +4670,14 @@ impl alma_runtime::codec::Object for Resource {
     }
 }
 alma_runtime::serde_via_codec!(Resource);
-impl alma_runtime::Model for Resource {
+impl alma_runtime::Described for Resource {
     const NAME: &'static str = "Resource";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource",
             fields: &[
                 F {
@@ -4695,6 +4717,7 @@ impl alma_runtime::Model for Resource {
         &MODEL
     }
 }
+impl alma_runtime::Model for Resource {}
 /// A specific license's term.
 ///
 /// Schema: `xsd/rest_license.xsd#/term`.
@@ -4766,12 +4789,12 @@ impl alma_runtime::codec::Object for Term {
     }
 }
 alma_runtime::serde_via_codec!(Term);
-impl alma_runtime::Model for Term {
+impl alma_runtime::Described for Term {
     const NAME: &'static str = "Term";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "term",
             fields: &[
                 F {
@@ -4795,6 +4818,7 @@ impl alma_runtime::Model for Term {
         &MODEL
     }
 }
+impl alma_runtime::Model for Term {}
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd?tags=post#/license`.
@@ -4965,14 +4989,14 @@ impl alma_runtime::codec::Object for LicensePost {
     }
 }
 alma_runtime::serde_via_codec!(LicensePost);
-impl alma_runtime::Model for LicensePost {
+impl alma_runtime::Described for LicensePost {
     const NAME: &'static str = "LicensePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license",
             fields: &[
                 F {
@@ -5102,7 +5126,7 @@ impl alma_runtime::Model for LicensePost {
                     wrapper: Some("terms"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Term as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Term as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5112,7 +5136,7 @@ impl alma_runtime::Model for LicensePost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5122,7 +5146,7 @@ impl alma_runtime::Model for LicensePost {
                     wrapper: Some("administrators"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Administrator as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Administrator as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5138,6 +5162,7 @@ impl alma_runtime::Model for LicensePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicensePost {}
 /// License Object.
 ///
 /// Schema: `xsd/rest_license.xsd?tags=put#/license`.
@@ -5301,14 +5326,14 @@ impl alma_runtime::codec::Object for LicensePut {
     }
 }
 alma_runtime::serde_via_codec!(LicensePut);
-impl alma_runtime::Model for LicensePut {
+impl alma_runtime::Described for LicensePut {
     const NAME: &'static str = "LicensePut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license",
             fields: &[
                 F {
@@ -5430,7 +5455,7 @@ impl alma_runtime::Model for LicensePut {
                     wrapper: Some("terms"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Term as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Term as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5440,7 +5465,7 @@ impl alma_runtime::Model for LicensePut {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5450,7 +5475,7 @@ impl alma_runtime::Model for LicensePut {
                     wrapper: Some("administrators"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Administrator as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Administrator as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5466,6 +5491,7 @@ impl alma_runtime::Model for LicensePut {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicensePut {}
 /// A list of licenses.
 ///
 /// Schema: `xsd/rest_licenses.xsd#/licenses`.
@@ -5541,14 +5567,14 @@ impl alma_runtime::codec::Object for Licenses {
     }
 }
 alma_runtime::serde_via_codec!(Licenses);
-impl alma_runtime::Model for Licenses {
+impl alma_runtime::Described for Licenses {
     const NAME: &'static str = "Licenses";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "licenses",
             fields: &[
                 F {
@@ -5558,7 +5584,7 @@ impl alma_runtime::Model for Licenses {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::License as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::License as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5574,6 +5600,7 @@ impl alma_runtime::Model for Licenses {
         &MODEL
     }
 }
+impl alma_runtime::Model for Licenses {}
 /// The list price - i.e. price for a single copy of the item, before discount.
 /// See [here](https://developers.exlibrisgroup.com/blog/For-Vendors-Setting-up-a-real-time-acquisitions-workflow-with-ExLibris-Alma) for more details about pricing.
 /// Mandatory for processing the PO line. If not supplied, the PO line will be created as "In Review".
@@ -5648,14 +5675,14 @@ impl alma_runtime::codec::Object for PoLineAmount {
     }
 }
 alma_runtime::serde_via_codec!(PoLineAmount);
-impl alma_runtime::Model for PoLineAmount {
+impl alma_runtime::Described for PoLineAmount {
     const NAME: &'static str = "PoLineAmount";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "price",
             fields: &[
                 F {
@@ -5679,6 +5706,7 @@ impl alma_runtime::Model for PoLineAmount {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLineAmount {}
 /// Specific copy of item in a specific location.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/copy`.
@@ -5840,14 +5868,14 @@ impl alma_runtime::codec::Object for PoLineCopy {
     }
 }
 alma_runtime::serde_via_codec!(PoLineCopy);
-impl alma_runtime::Model for PoLineCopy {
+impl alma_runtime::Described for PoLineCopy {
     const NAME: &'static str = "PoLineCopy";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "copy",
             fields: &[
                 F {
@@ -5999,6 +6027,7 @@ impl alma_runtime::Model for PoLineCopy {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLineCopy {}
 /// Specific Fund Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/fund_distribution`.
@@ -6071,12 +6100,12 @@ impl alma_runtime::codec::Object for PoLineFundDistribution {
     }
 }
 alma_runtime::serde_via_codec!(PoLineFundDistribution);
-impl alma_runtime::Model for PoLineFundDistribution {
+impl alma_runtime::Described for PoLineFundDistribution {
     const NAME: &'static str = "PoLineFundDistribution";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fund_distribution",
             fields: &[
                 F {
@@ -6094,7 +6123,7 @@ impl alma_runtime::Model for PoLineFundDistribution {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineAmount as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -6102,6 +6131,7 @@ impl alma_runtime::Model for PoLineFundDistribution {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLineFundDistribution {}
 /// Specific holding record.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/holding`.
@@ -6172,14 +6202,14 @@ impl alma_runtime::codec::Object for PoLineHolding {
     }
 }
 alma_runtime::serde_via_codec!(PoLineHolding);
-impl alma_runtime::Model for PoLineHolding {
+impl alma_runtime::Described for PoLineHolding {
     const NAME: &'static str = "PoLineHolding";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "holding",
             fields: &[
                 F {
@@ -6203,6 +6233,7 @@ impl alma_runtime::Model for PoLineHolding {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLineHolding {}
 /// Specific user to be annotated.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/interested_user`.
@@ -6292,14 +6323,14 @@ impl alma_runtime::codec::Object for InterestedUser {
     }
 }
 alma_runtime::serde_via_codec!(InterestedUser);
-impl alma_runtime::Model for InterestedUser {
+impl alma_runtime::Described for InterestedUser {
     const NAME: &'static str = "InterestedUser";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "interested_user",
             fields: &[
                 F {
@@ -6339,6 +6370,7 @@ impl alma_runtime::Model for InterestedUser {
         &MODEL
     }
 }
+impl alma_runtime::Model for InterestedUser {}
 /// Specific location Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/location`.
@@ -6437,14 +6469,14 @@ impl alma_runtime::codec::Object for PoLineLocation {
     }
 }
 alma_runtime::serde_via_codec!(PoLineLocation);
-impl alma_runtime::Model for PoLineLocation {
+impl alma_runtime::Described for PoLineLocation {
     const NAME: &'static str = "PoLineLocation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location",
             fields: &[
                 F {
@@ -6478,7 +6510,7 @@ impl alma_runtime::Model for PoLineLocation {
                     wrapper: Some("holdings"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineHolding as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineHolding as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6488,7 +6520,7 @@ impl alma_runtime::Model for PoLineLocation {
                     wrapper: Some("copies"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineCopy as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineCopy as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -6496,6 +6528,7 @@ impl alma_runtime::Model for PoLineLocation {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLineLocation {}
 /// Specific PO line related note.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/note`.
@@ -6564,14 +6597,14 @@ impl alma_runtime::codec::Object for PoLineNote {
     }
 }
 alma_runtime::serde_via_codec!(PoLineNote);
-impl alma_runtime::Model for PoLineNote {
+impl alma_runtime::Described for PoLineNote {
     const NAME: &'static str = "PoLineNote";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "note",
             fields: &[
                 F {
@@ -6587,6 +6620,7 @@ impl alma_runtime::Model for PoLineNote {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLineNote {}
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd#/po_line`.
@@ -6907,14 +6941,14 @@ impl alma_runtime::codec::Object for PoLine {
     }
 }
 alma_runtime::serde_via_codec!(PoLine);
-impl alma_runtime::Model for PoLine {
+impl alma_runtime::Described for PoLine {
     const NAME: &'static str = "PoLine";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "po_line",
             fields: &[
                 F {
@@ -7004,7 +7038,7 @@ impl alma_runtime::Model for PoLine {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7062,7 +7096,7 @@ impl alma_runtime::Model for PoLine {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::PoLineResourceMetadata as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineResourceMetadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7072,7 +7106,7 @@ impl alma_runtime::Model for PoLine {
                     wrapper: Some("fund_distributions"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineFundDistribution as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineFundDistribution as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7130,7 +7164,7 @@ impl alma_runtime::Model for PoLine {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineNote as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7140,7 +7174,7 @@ impl alma_runtime::Model for PoLine {
                     wrapper: Some("locations"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineLocation as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineLocation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7150,7 +7184,7 @@ impl alma_runtime::Model for PoLine {
                     wrapper: Some("interested_users"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::InterestedUser as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::InterestedUser as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7278,6 +7312,7 @@ impl alma_runtime::Model for PoLine {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLine {}
 /// Metadata related information.
 /// If a matching bibliographic record is found - the PO line will be related to it. If not - a new bibliographic record will be created.
 /// See [here](https://developers.exlibrisgroup.com/blog/Create-PO-line-API-how-the-bibliographic-record-is-determined) for more details regarding the matching process.
@@ -7402,14 +7437,14 @@ impl alma_runtime::codec::Object for PoLineResourceMetadata {
     }
 }
 alma_runtime::serde_via_codec!(PoLineResourceMetadata);
-impl alma_runtime::Model for PoLineResourceMetadata {
+impl alma_runtime::Described for PoLineResourceMetadata {
     const NAME: &'static str = "PoLineResourceMetadata";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_metadata",
             fields: &[
                 F {
@@ -7419,7 +7454,7 @@ impl alma_runtime::Model for PoLineResourceMetadata {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionResourceMetadataMmsId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7499,6 +7534,7 @@ impl alma_runtime::Model for PoLineResourceMetadata {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLineResourceMetadata {}
 /// Specific copy of item in a specific location.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/copy`.
@@ -7647,14 +7683,14 @@ impl alma_runtime::codec::Object for CopyPost {
     }
 }
 alma_runtime::serde_via_codec!(CopyPost);
-impl alma_runtime::Model for CopyPost {
+impl alma_runtime::Described for CopyPost {
     const NAME: &'static str = "CopyPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "copy",
             fields: &[
                 F {
@@ -7782,6 +7818,7 @@ impl alma_runtime::Model for CopyPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for CopyPost {}
 /// Specific location Distributions.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/location`.
@@ -7871,14 +7908,14 @@ impl alma_runtime::codec::Object for PoLineLocationPost {
     }
 }
 alma_runtime::serde_via_codec!(PoLineLocationPost);
-impl alma_runtime::Model for PoLineLocationPost {
+impl alma_runtime::Described for PoLineLocationPost {
     const NAME: &'static str = "PoLineLocationPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location",
             fields: &[
                 F {
@@ -7912,7 +7949,7 @@ impl alma_runtime::Model for PoLineLocationPost {
                     wrapper: Some("copies"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::CopyPost as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::CopyPost as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -7920,6 +7957,7 @@ impl alma_runtime::Model for PoLineLocationPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLineLocationPost {}
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=post#/po_line`.
@@ -8214,14 +8252,14 @@ impl alma_runtime::codec::Object for PoLinePost {
     }
 }
 alma_runtime::serde_via_codec!(PoLinePost);
-impl alma_runtime::Model for PoLinePost {
+impl alma_runtime::Described for PoLinePost {
     const NAME: &'static str = "PoLinePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "po_line",
             fields: &[
                 F {
@@ -8295,7 +8333,7 @@ impl alma_runtime::Model for PoLinePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8353,7 +8391,7 @@ impl alma_runtime::Model for PoLinePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::PoLineResourceMetadata as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineResourceMetadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8363,7 +8401,7 @@ impl alma_runtime::Model for PoLinePost {
                     wrapper: Some("fund_distributions"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineFundDistribution as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineFundDistribution as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8421,7 +8459,7 @@ impl alma_runtime::Model for PoLinePost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineNote as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8431,7 +8469,7 @@ impl alma_runtime::Model for PoLinePost {
                     wrapper: Some("locations"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineLocationPost as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineLocationPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8543,6 +8581,7 @@ impl alma_runtime::Model for PoLinePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLinePost {}
 /// PO line Object.
 ///
 /// Schema: `xsd/rest_po_line.xsd?tags=put#/po_line`.
@@ -8793,14 +8832,14 @@ impl alma_runtime::codec::Object for PoLinePut {
     }
 }
 alma_runtime::serde_via_codec!(PoLinePut);
-impl alma_runtime::Model for PoLinePut {
+impl alma_runtime::Described for PoLinePut {
     const NAME: &'static str = "PoLinePut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "po_line",
             fields: &[
                 F {
@@ -8858,7 +8897,7 @@ impl alma_runtime::Model for PoLinePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::PoLineAmount as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8900,7 +8939,7 @@ impl alma_runtime::Model for PoLinePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::ResourceMetadataPut as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::ResourceMetadataPut as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8910,7 +8949,7 @@ impl alma_runtime::Model for PoLinePut {
                     wrapper: Some("fund_distributions"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineFundDistribution as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineFundDistribution as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8960,7 +8999,7 @@ impl alma_runtime::Model for PoLinePut {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLineNote as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLineNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9056,6 +9095,7 @@ impl alma_runtime::Model for PoLinePut {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLinePut {}
 /// Metadata related information.
 /// If a matching bibliographic record is found - the PO line will be related to it. If not - a new bibliographic record will be created.
 /// See [here](https://developers.exlibrisgroup.com/blog/Create-PO-line-API-how-the-bibliographic-record-is-determined) for more details regarding the matching process.
@@ -9126,14 +9166,14 @@ impl alma_runtime::codec::Object for ResourceMetadataPut {
     }
 }
 alma_runtime::serde_via_codec!(ResourceMetadataPut);
-impl alma_runtime::Model for ResourceMetadataPut {
+impl alma_runtime::Described for ResourceMetadataPut {
     const NAME: &'static str = "ResourceMetadataPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_metadata",
             fields: &[
                 F {
@@ -9149,6 +9189,7 @@ impl alma_runtime::Model for ResourceMetadataPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResourceMetadataPut {}
 /// A list of po\_lines.
 ///
 /// Schema: `xsd/rest_po_lines.xsd#/po_lines`.
@@ -9225,14 +9266,14 @@ impl alma_runtime::codec::Object for PoLines {
     }
 }
 alma_runtime::serde_via_codec!(PoLines);
-impl alma_runtime::Model for PoLines {
+impl alma_runtime::Described for PoLines {
     const NAME: &'static str = "PoLines";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "po_lines",
             fields: &[
                 F {
@@ -9242,7 +9283,7 @@ impl alma_runtime::Model for PoLines {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PoLine as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PoLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9258,6 +9299,7 @@ impl alma_runtime::Model for PoLines {
         &MODEL
     }
 }
+impl alma_runtime::Model for PoLines {}
 /// An estimated cost for the item, including the currency.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=put#/amount`.
@@ -9326,14 +9368,14 @@ impl alma_runtime::codec::Object for AmountPut {
     }
 }
 alma_runtime::serde_via_codec!(AmountPut);
-impl alma_runtime::Model for AmountPut {
+impl alma_runtime::Described for AmountPut {
     const NAME: &'static str = "AmountPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "estimated_cost",
             fields: &[
                 F {
@@ -9349,6 +9391,7 @@ impl alma_runtime::Model for AmountPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for AmountPut {}
 /// Purchase request Object.
 ///
 /// Schema: `xsd/rest_purchase_request.xsd?tags=put#/purchase_request`.
@@ -9483,14 +9526,14 @@ impl alma_runtime::codec::Object for PurchaseRequestPut {
     }
 }
 alma_runtime::serde_via_codec!(PurchaseRequestPut);
-impl alma_runtime::Model for PurchaseRequestPut {
+impl alma_runtime::Described for PurchaseRequestPut {
     const NAME: &'static str = "PurchaseRequestPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "purchase_request",
             fields: &[
                 F {
@@ -9516,7 +9559,7 @@ impl alma_runtime::Model for PurchaseRequestPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::AmountPut as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::AmountPut as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9566,7 +9609,7 @@ impl alma_runtime::Model for PurchaseRequestPut {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9576,7 +9619,7 @@ impl alma_runtime::Model for PurchaseRequestPut {
                     wrapper: Some("locations"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::PurchaseRequestLocation as alma_runtime::Model>::xml_model,
+                        <crate::shared::PurchaseRequestLocation as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -9584,6 +9627,7 @@ impl alma_runtime::Model for PurchaseRequestPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for PurchaseRequestPut {}
 /// Schema: `xsd/rest_vendor.xsd#/access_info`.
 #[derive(Default)]
 pub struct AccessInfo {
@@ -9710,14 +9754,14 @@ impl alma_runtime::codec::Object for AccessInfo {
     }
 }
 alma_runtime::serde_via_codec!(AccessInfo);
-impl alma_runtime::Model for AccessInfo {
+impl alma_runtime::Described for AccessInfo {
     const NAME: &'static str = "AccessInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "access_info",
             fields: &[
                 F {
@@ -9813,6 +9857,7 @@ impl alma_runtime::Model for AccessInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for AccessInfo {}
 /// A specific vendor account.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/account`.
@@ -9965,14 +10010,14 @@ impl alma_runtime::codec::Object for Account {
     }
 }
 alma_runtime::serde_via_codec!(Account);
-impl alma_runtime::Model for Account {
+impl alma_runtime::Described for Account {
     const NAME: &'static str = "Account";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "account",
             fields: &[
                 F {
@@ -10014,7 +10059,7 @@ impl alma_runtime::Model for Account {
                     wrapper: Some("account_libraries"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorLibrary as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10096,7 +10141,7 @@ impl alma_runtime::Model for Account {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::VendorContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -10104,6 +10149,7 @@ impl alma_runtime::Model for Account {
         &MODEL
     }
 }
+impl alma_runtime::Model for Account {}
 /// Specific vendor's address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/address`.
@@ -10244,14 +10290,14 @@ impl alma_runtime::codec::Object for VendorAddress {
     }
 }
 alma_runtime::serde_via_codec!(VendorAddress);
-impl alma_runtime::Model for VendorAddress {
+impl alma_runtime::Described for VendorAddress {
     const NAME: &'static str = "VendorAddress";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "address",
             fields: &[
                 F {
@@ -10371,6 +10417,7 @@ impl alma_runtime::Model for VendorAddress {
         &MODEL
     }
 }
+impl alma_runtime::Model for VendorAddress {}
 /// Administrative details about the interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/admin_info`.
@@ -10516,14 +10563,14 @@ impl alma_runtime::codec::Object for AdminInfo {
     }
 }
 alma_runtime::serde_via_codec!(AdminInfo);
-impl alma_runtime::Model for AdminInfo {
+impl alma_runtime::Described for AdminInfo {
     const NAME: &'static str = "AdminInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "admin_info",
             fields: &[
                 F {
@@ -10651,6 +10698,7 @@ impl alma_runtime::Model for AdminInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for AdminInfo {}
 /// List of the contacts information.
 /// In the PUT action the incoming list will replace the existing list. If the incoming list is empty, the existing list will be deleted.
 ///
@@ -10741,12 +10789,12 @@ impl alma_runtime::codec::Object for VendorContactInfo {
     }
 }
 alma_runtime::serde_via_codec!(VendorContactInfo);
-impl alma_runtime::Model for VendorContactInfo {
+impl alma_runtime::Described for VendorContactInfo {
     const NAME: &'static str = "VendorContactInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "contact_info",
             fields: &[
                 F {
@@ -10756,7 +10804,7 @@ impl alma_runtime::Model for VendorContactInfo {
                     wrapper: Some("addresses"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorAddress as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorAddress as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10766,7 +10814,7 @@ impl alma_runtime::Model for VendorContactInfo {
                     wrapper: Some("emails"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorEmail as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorEmail as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10776,7 +10824,7 @@ impl alma_runtime::Model for VendorContactInfo {
                     wrapper: Some("phones"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorPhone as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorPhone as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10786,7 +10834,7 @@ impl alma_runtime::Model for VendorContactInfo {
                     wrapper: Some("web_addresses"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::WebAddress as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::WebAddress as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -10794,6 +10842,7 @@ impl alma_runtime::Model for VendorContactInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for VendorContactInfo {}
 /// Schema: `xsd/rest_vendor.xsd#/contact_person`.
 #[derive(Default)]
 pub struct VendorContactPerson {
@@ -10866,14 +10915,14 @@ impl alma_runtime::codec::Object for VendorContactPerson {
     }
 }
 alma_runtime::serde_via_codec!(VendorContactPerson);
-impl alma_runtime::Model for VendorContactPerson {
+impl alma_runtime::Described for VendorContactPerson {
     const NAME: &'static str = "VendorContactPerson";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "contact_person",
             fields: &[
                 F {
@@ -10897,6 +10946,7 @@ impl alma_runtime::Model for VendorContactPerson {
         &MODEL
     }
 }
+impl alma_runtime::Model for VendorContactPerson {}
 /// Mapping of EAN (Envelope Address Node) code to the vendor account.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/ean_account`.
@@ -10967,14 +11017,14 @@ impl alma_runtime::codec::Object for EanAccount {
     }
 }
 alma_runtime::serde_via_codec!(EanAccount);
-impl alma_runtime::Model for EanAccount {
+impl alma_runtime::Described for EanAccount {
     const NAME: &'static str = "EanAccount";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "ean_account",
             fields: &[
                 F {
@@ -10998,6 +11048,7 @@ impl alma_runtime::Model for EanAccount {
         &MODEL
     }
 }
+impl alma_runtime::Model for EanAccount {}
 /// The vendor's EDI related information.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/edi_info`.
@@ -11191,14 +11242,14 @@ impl alma_runtime::codec::Object for EdiInfo {
     }
 }
 alma_runtime::serde_via_codec!(EdiInfo);
-impl alma_runtime::Model for EdiInfo {
+impl alma_runtime::Described for EdiInfo {
     const NAME: &'static str = "EdiInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "edi_info",
             fields: &[
                 F {
@@ -11384,7 +11435,7 @@ impl alma_runtime::Model for EdiInfo {
                     wrapper: Some("per_organization_units"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::PerOrganizationUnit as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::PerOrganizationUnit as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11394,7 +11445,7 @@ impl alma_runtime::Model for EdiInfo {
                     wrapper: Some("ean_accounts"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::EanAccount as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::EanAccount as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -11402,6 +11453,7 @@ impl alma_runtime::Model for EdiInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for EdiInfo {}
 /// Specific vendor's email address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/email`.
@@ -11492,14 +11544,14 @@ impl alma_runtime::codec::Object for VendorEmail {
     }
 }
 alma_runtime::serde_via_codec!(VendorEmail);
-impl alma_runtime::Model for VendorEmail {
+impl alma_runtime::Described for VendorEmail {
     const NAME: &'static str = "VendorEmail";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "email",
             fields: &[
                 F {
@@ -11539,6 +11591,7 @@ impl alma_runtime::Model for VendorEmail {
         &MODEL
     }
 }
+impl alma_runtime::Model for VendorEmail {}
 /// A specific vendor interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/interface`.
@@ -11657,14 +11710,14 @@ impl alma_runtime::codec::Object for VendorInterface {
     }
 }
 alma_runtime::serde_via_codec!(VendorInterface);
-impl alma_runtime::Model for VendorInterface {
+impl alma_runtime::Described for VendorInterface {
     const NAME: &'static str = "VendorInterface";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "interface",
             fields: &[
                 F {
@@ -11706,7 +11759,7 @@ impl alma_runtime::Model for VendorInterface {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::VendorContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11716,7 +11769,7 @@ impl alma_runtime::Model for VendorInterface {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::AdminInfo as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::AdminInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11726,7 +11779,7 @@ impl alma_runtime::Model for VendorInterface {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::Statistics as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Statistics as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11736,7 +11789,7 @@ impl alma_runtime::Model for VendorInterface {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::AccessInfo as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::AccessInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11746,7 +11799,7 @@ impl alma_runtime::Model for VendorInterface {
                     wrapper: Some("interface_notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -11754,6 +11807,7 @@ impl alma_runtime::Model for VendorInterface {
         &MODEL
     }
 }
+impl alma_runtime::Model for VendorInterface {}
 /// A specific library that the vendor works with.
 /// Note that the include\_sub\_units attribute is mandatory.
 ///
@@ -11829,14 +11883,14 @@ impl alma_runtime::codec::Object for VendorLibrary {
     }
 }
 alma_runtime::serde_via_codec!(VendorLibrary);
-impl alma_runtime::Model for VendorLibrary {
+impl alma_runtime::Described for VendorLibrary {
     const NAME: &'static str = "VendorLibrary";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "library",
             fields: &[
                 F {
@@ -11860,6 +11914,7 @@ impl alma_runtime::Model for VendorLibrary {
         &MODEL
     }
 }
+impl alma_runtime::Model for VendorLibrary {}
 /// EDI code and type for specific library/institution.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/per_organization_unit`.
@@ -11943,14 +11998,14 @@ impl alma_runtime::codec::Object for PerOrganizationUnit {
     }
 }
 alma_runtime::serde_via_codec!(PerOrganizationUnit);
-impl alma_runtime::Model for PerOrganizationUnit {
+impl alma_runtime::Described for PerOrganizationUnit {
     const NAME: &'static str = "PerOrganizationUnit";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "per_organization_unit",
             fields: &[
                 F {
@@ -11982,6 +12037,7 @@ impl alma_runtime::Model for PerOrganizationUnit {
         &MODEL
     }
 }
+impl alma_runtime::Model for PerOrganizationUnit {}
 /// Specific vendor's phone number.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/phone`.
@@ -12078,14 +12134,14 @@ impl alma_runtime::codec::Object for VendorPhone {
     }
 }
 alma_runtime::serde_via_codec!(VendorPhone);
-impl alma_runtime::Model for VendorPhone {
+impl alma_runtime::Described for VendorPhone {
     const NAME: &'static str = "VendorPhone";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "phone",
             fields: &[
                 F {
@@ -12125,6 +12181,7 @@ impl alma_runtime::Model for VendorPhone {
         &MODEL
     }
 }
+impl alma_runtime::Model for VendorPhone {}
 /// Statistical details about the interface.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/statistics`.
@@ -12253,14 +12310,14 @@ impl alma_runtime::codec::Object for Statistics {
     }
 }
 alma_runtime::serde_via_codec!(Statistics);
-impl alma_runtime::Model for Statistics {
+impl alma_runtime::Described for Statistics {
     const NAME: &'static str = "Statistics";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "statistics",
             fields: &[
                 F {
@@ -12356,6 +12413,7 @@ impl alma_runtime::Model for Statistics {
         &MODEL
     }
 }
+impl alma_runtime::Model for Statistics {}
 /// Vendor Object.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/vendor`.
@@ -12550,14 +12608,14 @@ impl alma_runtime::codec::Object for Vendor {
     }
 }
 alma_runtime::serde_via_codec!(Vendor);
-impl alma_runtime::Model for Vendor {
+impl alma_runtime::Described for Vendor {
     const NAME: &'static str = "Vendor";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "vendor",
             fields: &[
                 F {
@@ -12671,7 +12729,7 @@ impl alma_runtime::Model for Vendor {
                     wrapper: Some("vendor_libraries"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorLibrary as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12689,7 +12747,7 @@ impl alma_runtime::Model for Vendor {
                     wrapper: Some("accounts"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Account as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Account as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12699,7 +12757,7 @@ impl alma_runtime::Model for Vendor {
                     wrapper: Some("contact_persons"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorContactPerson as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorContactPerson as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12709,7 +12767,7 @@ impl alma_runtime::Model for Vendor {
                     wrapper: Some("interfaces"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorInterface as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorInterface as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12719,7 +12777,7 @@ impl alma_runtime::Model for Vendor {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::VendorContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12729,7 +12787,7 @@ impl alma_runtime::Model for Vendor {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::EdiInfo as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::EdiInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12739,7 +12797,7 @@ impl alma_runtime::Model for Vendor {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12755,6 +12813,7 @@ impl alma_runtime::Model for Vendor {
         &MODEL
     }
 }
+impl alma_runtime::Model for Vendor {}
 /// Specific vendor's web address.
 ///
 /// Schema: `xsd/rest_vendor.xsd#/web_address`.
@@ -12844,14 +12903,14 @@ impl alma_runtime::codec::Object for WebAddress {
     }
 }
 alma_runtime::serde_via_codec!(WebAddress);
-impl alma_runtime::Model for WebAddress {
+impl alma_runtime::Described for WebAddress {
     const NAME: &'static str = "WebAddress";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "web_address",
             fields: &[
                 F {
@@ -12891,6 +12950,7 @@ impl alma_runtime::Model for WebAddress {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebAddress {}
 /// Vendor Object.
 ///
 /// Schema: `xsd/rest_vendor.xsd?tags=put#/vendor`.
@@ -13080,14 +13140,14 @@ impl alma_runtime::codec::Object for VendorPut {
     }
 }
 alma_runtime::serde_via_codec!(VendorPut);
-impl alma_runtime::Model for VendorPut {
+impl alma_runtime::Described for VendorPut {
     const NAME: &'static str = "VendorPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "vendor",
             fields: &[
                 F {
@@ -13201,7 +13261,7 @@ impl alma_runtime::Model for VendorPut {
                     wrapper: Some("vendor_libraries"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorLibrary as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13219,7 +13279,7 @@ impl alma_runtime::Model for VendorPut {
                     wrapper: Some("accounts"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Account as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Account as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13229,7 +13289,7 @@ impl alma_runtime::Model for VendorPut {
                     wrapper: Some("interfaces"),
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::VendorInterface as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorInterface as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13239,7 +13299,7 @@ impl alma_runtime::Model for VendorPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::VendorContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::VendorContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13249,7 +13309,7 @@ impl alma_runtime::Model for VendorPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::acq::models::EdiInfo as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::EdiInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13259,7 +13319,7 @@ impl alma_runtime::Model for VendorPut {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13275,6 +13335,7 @@ impl alma_runtime::Model for VendorPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for VendorPut {}
 /// A list of Vendors.
 ///
 /// Schema: `xsd/rest_vendors.xsd#/vendors`.
@@ -13351,14 +13412,14 @@ impl alma_runtime::codec::Object for Vendors {
     }
 }
 alma_runtime::serde_via_codec!(Vendors);
-impl alma_runtime::Model for Vendors {
+impl alma_runtime::Described for Vendors {
     const NAME: &'static str = "Vendors";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "vendors",
             fields: &[
                 F {
@@ -13368,7 +13429,7 @@ impl alma_runtime::Model for Vendors {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::acq::models::Vendor as alma_runtime::Model>::xml_model,
+                        <crate::acq::models::Vendor as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13384,3 +13445,4 @@ impl alma_runtime::Model for Vendors {
         &MODEL
     }
 }
+impl alma_runtime::Model for Vendors {}

@@ -70,12 +70,12 @@ impl alma_runtime::codec::Object for Paths {
     }
 }
 alma_runtime::serde_via_codec!(Paths);
-impl alma_runtime::Model for Paths {
+impl alma_runtime::Described for Paths {
     const NAME: &'static str = "Paths";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "paths",
             fields: &[
                 F {
@@ -85,7 +85,7 @@ impl alma_runtime::Model for Paths {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::analytics::models::PathsPath as alma_runtime::Model>::xml_model,
+                        <crate::analytics::models::PathsPath as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -93,6 +93,7 @@ impl alma_runtime::Model for Paths {
         &MODEL
     }
 }
+impl alma_runtime::Model for Paths {}
 /// Schema: `xsd/rest_analyt_paths.xsd#/paths/properties/path/items`.
 #[derive(Default)]
 pub struct PathsPath {
@@ -168,14 +169,14 @@ impl alma_runtime::codec::Object for PathsPath {
     }
 }
 alma_runtime::serde_via_codec!(PathsPath);
-impl alma_runtime::Model for PathsPath {
+impl alma_runtime::Described for PathsPath {
     const NAME: &'static str = "PathsPath";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "paths_path",
             fields: &[
                 F {
@@ -207,6 +208,7 @@ impl alma_runtime::Model for PathsPath {
         &MODEL
     }
 }
+impl alma_runtime::Model for PathsPath {}
 /// Analytics Report object
 ///
 /// Schema: `xsd/rest_analyt_report.xsd#/report`.
@@ -275,14 +277,14 @@ impl alma_runtime::codec::Object for Report {
     }
 }
 alma_runtime::serde_via_codec!(Report);
-impl alma_runtime::Model for Report {
+impl alma_runtime::Described for Report {
     const NAME: &'static str = "Report";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "report",
             fields: &[
                 F {
@@ -298,3 +300,4 @@ impl alma_runtime::Model for Report {
         &MODEL
     }
 }
+impl alma_runtime::Model for Report {}

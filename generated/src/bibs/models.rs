@@ -77,14 +77,14 @@ impl alma_runtime::codec::Object for Authorities {
     }
 }
 alma_runtime::serde_via_codec!(Authorities);
-impl alma_runtime::Model for Authorities {
+impl alma_runtime::Described for Authorities {
     const NAME: &'static str = "Authorities";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "authorities",
             fields: &[
                 F {
@@ -94,7 +94,7 @@ impl alma_runtime::Model for Authorities {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::Authority as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::Authority as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -110,6 +110,7 @@ impl alma_runtime::Model for Authorities {
         &MODEL
     }
 }
+impl alma_runtime::Model for Authorities {}
 /// A list of collection objects (derived: Ex Libris has not published rest\_collections.json; every Alma list has this shape).
 ///
 /// Schema: `derived/rest_collections.json#/collections`.
@@ -185,14 +186,14 @@ impl alma_runtime::codec::Object for Collections {
     }
 }
 alma_runtime::serde_via_codec!(Collections);
-impl alma_runtime::Model for Collections {
+impl alma_runtime::Described for Collections {
     const NAME: &'static str = "Collections";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "collections",
             fields: &[
                 F {
@@ -202,7 +203,7 @@ impl alma_runtime::Model for Collections {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::Collection as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::Collection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -218,6 +219,7 @@ impl alma_runtime::Model for Collections {
         &MODEL
     }
 }
+impl alma_runtime::Model for Collections {}
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd#/authority`.
@@ -348,14 +350,14 @@ impl alma_runtime::codec::Object for Authority {
     }
 }
 alma_runtime::serde_via_codec!(Authority);
-impl alma_runtime::Model for Authority {
+impl alma_runtime::Described for Authority {
     const NAME: &'static str = "Authority";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "authority",
             fields: &[
                 F {
@@ -437,7 +439,7 @@ impl alma_runtime::Model for Authority {
                     wrapper: Some("warnings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Warning as alma_runtime::Model>::xml_model,
+                        <crate::shared::Warning as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -453,6 +455,7 @@ impl alma_runtime::Model for Authority {
         &MODEL
     }
 }
+impl alma_runtime::Model for Authority {}
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd?tags=post#/authority`.
@@ -552,14 +555,14 @@ impl alma_runtime::codec::Object for AuthorityPost {
     }
 }
 alma_runtime::serde_via_codec!(AuthorityPost);
-impl alma_runtime::Model for AuthorityPost {
+impl alma_runtime::Described for AuthorityPost {
     const NAME: &'static str = "AuthorityPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "authority",
             fields: &[
                 F {
@@ -607,6 +610,7 @@ impl alma_runtime::Model for AuthorityPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for AuthorityPost {}
 /// Authority record object.
 ///
 /// Schema: `xsd/rest_authority.xsd?tags=put#/authority`.
@@ -685,14 +689,14 @@ impl alma_runtime::codec::Object for AuthorityPut {
     }
 }
 alma_runtime::serde_via_codec!(AuthorityPut);
-impl alma_runtime::Model for AuthorityPut {
+impl alma_runtime::Described for AuthorityPut {
     const NAME: &'static str = "AuthorityPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "authority",
             fields: &[
                 F {
@@ -724,6 +728,7 @@ impl alma_runtime::Model for AuthorityPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for AuthorityPut {}
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=post#/bib`.
@@ -866,14 +871,14 @@ impl alma_runtime::codec::Object for BibPost {
     }
 }
 alma_runtime::serde_via_codec!(BibPost);
-impl alma_runtime::Model for BibPost {
+impl alma_runtime::Described for BibPost {
     const NAME: &'static str = "BibPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bib",
             fields: &[
                 F {
@@ -961,6 +966,7 @@ impl alma_runtime::Model for BibPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for BibPost {}
 /// Bibliographic record object
 ///
 /// Schema: `xsd/rest_bib.xsd?tags=put#/bib`.
@@ -1097,14 +1103,14 @@ impl alma_runtime::codec::Object for BibPut {
     }
 }
 alma_runtime::serde_via_codec!(BibPut);
-impl alma_runtime::Model for BibPut {
+impl alma_runtime::Described for BibPut {
     const NAME: &'static str = "BibPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bib",
             fields: &[
                 F {
@@ -1184,6 +1190,7 @@ impl alma_runtime::Model for BibPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for BibPut {}
 /// A list of records in a collection.
 ///
 /// Schema: `xsd/rest_bibs.xsd#/bibs`.
@@ -1259,14 +1266,14 @@ impl alma_runtime::codec::Object for Bibs {
     }
 }
 alma_runtime::serde_via_codec!(Bibs);
-impl alma_runtime::Model for Bibs {
+impl alma_runtime::Described for Bibs {
     const NAME: &'static str = "Bibs";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bibs",
             fields: &[
                 F {
@@ -1276,7 +1283,7 @@ impl alma_runtime::Model for Bibs {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::Bib as alma_runtime::Model>::xml_model,
+                        <crate::shared::Bib as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1292,6 +1299,7 @@ impl alma_runtime::Model for Bibs {
         &MODEL
     }
 }
+impl alma_runtime::Model for Bibs {}
 /// List of periods when the resource is unavailable.
 ///
 /// Schema: `xsd/rest_booking_availability.xsd#/booking_availabilities`.
@@ -1360,12 +1368,12 @@ impl alma_runtime::codec::Object for BookingAvailabilities {
     }
 }
 alma_runtime::serde_via_codec!(BookingAvailabilities);
-impl alma_runtime::Model for BookingAvailabilities {
+impl alma_runtime::Described for BookingAvailabilities {
     const NAME: &'static str = "BookingAvailabilities";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "booking_availabilities",
             fields: &[
                 F {
@@ -1375,7 +1383,7 @@ impl alma_runtime::Model for BookingAvailabilities {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::BookingAvailability as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::BookingAvailability as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -1383,6 +1391,7 @@ impl alma_runtime::Model for BookingAvailabilities {
         &MODEL
     }
 }
+impl alma_runtime::Model for BookingAvailabilities {}
 /// Details regarding a specific time period when the resource is unavailable.
 ///
 /// Schema: `xsd/rest_booking_availability.xsd#/booking_availability`.
@@ -1481,14 +1490,14 @@ impl alma_runtime::codec::Object for BookingAvailability {
     }
 }
 alma_runtime::serde_via_codec!(BookingAvailability);
-impl alma_runtime::Model for BookingAvailability {
+impl alma_runtime::Described for BookingAvailability {
     const NAME: &'static str = "BookingAvailability";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "booking_availability",
             fields: &[
                 F {
@@ -1536,6 +1545,7 @@ impl alma_runtime::Model for BookingAvailability {
         &MODEL
     }
 }
+impl alma_runtime::Model for BookingAvailability {}
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection`.
@@ -1661,14 +1671,14 @@ impl alma_runtime::codec::Object for Collection {
     }
 }
 alma_runtime::serde_via_codec!(Collection);
-impl alma_runtime::Model for Collection {
+impl alma_runtime::Described for Collection {
     const NAME: &'static str = "Collection";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "collection",
             fields: &[
                 F {
@@ -1678,7 +1688,7 @@ impl alma_runtime::Model for Collection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::CollectionPid as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionPid as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1688,7 +1698,7 @@ impl alma_runtime::Model for Collection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionParentPid as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1698,7 +1708,7 @@ impl alma_runtime::Model for Collection {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::CollectionMmsId as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionMmsId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1740,7 +1750,7 @@ impl alma_runtime::Model for Collection {
                     wrapper: Some("collections"),
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::Collection as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::Collection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1772,6 +1782,7 @@ impl alma_runtime::Model for Collection {
         &MODEL
     }
 }
+impl alma_runtime::Model for Collection {}
 /// Link to the collection Bib record.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/mms_id`.
@@ -1842,14 +1853,14 @@ impl alma_runtime::codec::Object for CollectionMmsId {
     }
 }
 alma_runtime::serde_via_codec!(CollectionMmsId);
-impl alma_runtime::Model for CollectionMmsId {
+impl alma_runtime::Described for CollectionMmsId {
     const NAME: &'static str = "CollectionMmsId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "collection_mms_id",
             fields: &[
                 F {
@@ -1873,6 +1884,7 @@ impl alma_runtime::Model for CollectionMmsId {
         &MODEL
     }
 }
+impl alma_runtime::Model for CollectionMmsId {}
 /// Parent pid of this collection. PUT - moves the collection. Note that it is not possible to move a collection into a collection of a different library.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/parent_pid`.
@@ -1943,14 +1955,14 @@ impl alma_runtime::codec::Object for CollectionParentPid {
     }
 }
 alma_runtime::serde_via_codec!(CollectionParentPid);
-impl alma_runtime::Model for CollectionParentPid {
+impl alma_runtime::Described for CollectionParentPid {
     const NAME: &'static str = "CollectionParentPid";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "collection_parent_pid",
             fields: &[
                 F {
@@ -1974,6 +1986,7 @@ impl alma_runtime::Model for CollectionParentPid {
         &MODEL
     }
 }
+impl alma_runtime::Model for CollectionParentPid {}
 /// Collection Id.
 ///
 /// Schema: `xsd/rest_collection.xsd#/collection/properties/pid`.
@@ -2044,14 +2057,14 @@ impl alma_runtime::codec::Object for CollectionPid {
     }
 }
 alma_runtime::serde_via_codec!(CollectionPid);
-impl alma_runtime::Model for CollectionPid {
+impl alma_runtime::Described for CollectionPid {
     const NAME: &'static str = "CollectionPid";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "collection_pid",
             fields: &[
                 F {
@@ -2075,6 +2088,7 @@ impl alma_runtime::Model for CollectionPid {
         &MODEL
     }
 }
+impl alma_runtime::Model for CollectionPid {}
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd?tags=post#/collection`.
@@ -2186,14 +2200,14 @@ impl alma_runtime::codec::Object for CollectionPost {
     }
 }
 alma_runtime::serde_via_codec!(CollectionPost);
-impl alma_runtime::Model for CollectionPost {
+impl alma_runtime::Described for CollectionPost {
     const NAME: &'static str = "CollectionPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "collection",
             fields: &[
                 F {
@@ -2203,7 +2217,7 @@ impl alma_runtime::Model for CollectionPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionParentPid as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2237,7 +2251,7 @@ impl alma_runtime::Model for CollectionPost {
                     wrapper: Some("collections"),
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::CollectionPost as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2269,6 +2283,7 @@ impl alma_runtime::Model for CollectionPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for CollectionPost {}
 /// Collection object
 ///
 /// Schema: `xsd/rest_collection.xsd?tags=put#/collection`.
@@ -2380,14 +2395,14 @@ impl alma_runtime::codec::Object for CollectionPut {
     }
 }
 alma_runtime::serde_via_codec!(CollectionPut);
-impl alma_runtime::Model for CollectionPut {
+impl alma_runtime::Described for CollectionPut {
     const NAME: &'static str = "CollectionPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "collection",
             fields: &[
                 F {
@@ -2397,7 +2412,7 @@ impl alma_runtime::Model for CollectionPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::CollectionParentPid as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionParentPid as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2431,7 +2446,7 @@ impl alma_runtime::Model for CollectionPut {
                     wrapper: Some("collections"),
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::CollectionPut as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::CollectionPut as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2463,6 +2478,7 @@ impl alma_runtime::Model for CollectionPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for CollectionPut {}
 /// Holding Record
 ///
 /// Schema: `xsd/rest_holding.xsd?tags=post#/holding`.
@@ -2552,14 +2568,14 @@ impl alma_runtime::codec::Object for HoldingPost {
     }
 }
 alma_runtime::serde_via_codec!(HoldingPost);
-impl alma_runtime::Model for HoldingPost {
+impl alma_runtime::Described for HoldingPost {
     const NAME: &'static str = "HoldingPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "holding",
             fields: &[
                 F {
@@ -2591,6 +2607,7 @@ impl alma_runtime::Model for HoldingPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for HoldingPost {}
 /// Bibliographic data of the Physical Item
 ///
 /// Schema: `xsd/rest_holdings.xsd#/bib_data`.
@@ -2730,14 +2747,14 @@ impl alma_runtime::codec::Object for HoldingsBibData {
     }
 }
 alma_runtime::serde_via_codec!(HoldingsBibData);
-impl alma_runtime::Model for HoldingsBibData {
+impl alma_runtime::Described for HoldingsBibData {
     const NAME: &'static str = "HoldingsBibData";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bib_data",
             fields: &[
                 F {
@@ -2833,6 +2850,7 @@ impl alma_runtime::Model for HoldingsBibData {
         &MODEL
     }
 }
+impl alma_runtime::Model for HoldingsBibData {}
 /// Information for a specific Holding record
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holding`.
@@ -2952,14 +2970,14 @@ impl alma_runtime::codec::Object for HoldingsHolding {
     }
 }
 alma_runtime::serde_via_codec!(HoldingsHolding);
-impl alma_runtime::Model for HoldingsHolding {
+impl alma_runtime::Described for HoldingsHolding {
     const NAME: &'static str = "HoldingsHolding";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "holding",
             fields: &[
                 F {
@@ -3023,6 +3041,7 @@ impl alma_runtime::Model for HoldingsHolding {
         &MODEL
     }
 }
+impl alma_runtime::Model for HoldingsHolding {}
 /// Holding Records
 ///
 /// Schema: `xsd/rest_holdings.xsd#/holdings`.
@@ -3104,14 +3123,14 @@ impl alma_runtime::codec::Object for Holdings {
     }
 }
 alma_runtime::serde_via_codec!(Holdings);
-impl alma_runtime::Model for Holdings {
+impl alma_runtime::Described for Holdings {
     const NAME: &'static str = "Holdings";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "holdings",
             fields: &[
                 F {
@@ -3121,7 +3140,7 @@ impl alma_runtime::Model for Holdings {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::HoldingsHolding as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::HoldingsHolding as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3131,7 +3150,7 @@ impl alma_runtime::Model for Holdings {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::HoldingsBibData as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::HoldingsBibData as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3147,6 +3166,7 @@ impl alma_runtime::Model for Holdings {
         &MODEL
     }
 }
+impl alma_runtime::Model for Holdings {}
 /// A Physical item.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item`.
@@ -3225,14 +3245,14 @@ impl alma_runtime::codec::Object for ItemPut {
     }
 }
 alma_runtime::serde_via_codec!(ItemPut);
-impl alma_runtime::Model for ItemPut {
+impl alma_runtime::Described for ItemPut {
     const NAME: &'static str = "ItemPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item",
             fields: &[
                 F {
@@ -3242,7 +3262,7 @@ impl alma_runtime::Model for ItemPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::HoldingDataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::HoldingDataPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3252,7 +3272,7 @@ impl alma_runtime::Model for ItemPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::ItemDataPut as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::ItemDataPut as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3268,6 +3288,7 @@ impl alma_runtime::Model for ItemPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for ItemPut {}
 /// Physical Item data.
 ///
 /// Schema: `xsd/rest_item.xsd?tags=put#/item_data`.
@@ -3678,14 +3699,14 @@ impl alma_runtime::codec::Object for ItemDataPut {
     }
 }
 alma_runtime::serde_via_codec!(ItemDataPut);
-impl alma_runtime::Model for ItemDataPut {
+impl alma_runtime::Described for ItemDataPut {
     const NAME: &'static str = "ItemDataPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "item_data",
             fields: &[
                 F {
@@ -4133,6 +4154,7 @@ impl alma_runtime::Model for ItemDataPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for ItemDataPut {}
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=post#/representation`.
@@ -4403,14 +4425,14 @@ impl alma_runtime::codec::Object for RepresentationPost {
     }
 }
 alma_runtime::serde_via_codec!(RepresentationPost);
-impl alma_runtime::Model for RepresentationPost {
+impl alma_runtime::Described for RepresentationPost {
     const NAME: &'static str = "RepresentationPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representation",
             fields: &[
                 F {
@@ -4682,6 +4704,7 @@ impl alma_runtime::Model for RepresentationPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for RepresentationPost {}
 /// Representation. Boolean attribute 'is\_remote' is false if not specified.
 ///
 /// Schema: `xsd/rest_representation.xsd?tags=put#/representation`.
@@ -4933,14 +4956,14 @@ impl alma_runtime::codec::Object for RepresentationPut {
     }
 }
 alma_runtime::serde_via_codec!(RepresentationPut);
-impl alma_runtime::Model for RepresentationPut {
+impl alma_runtime::Described for RepresentationPut {
     const NAME: &'static str = "RepresentationPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representation",
             fields: &[
                 F {
@@ -5188,6 +5211,7 @@ impl alma_runtime::Model for RepresentationPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for RepresentationPut {}
 /// Fulltext information.
 ///
 /// Schema: `xsd/rest_representation_file.xsd#/fulltext`.
@@ -5263,14 +5287,14 @@ impl alma_runtime::codec::Object for Fulltext {
     }
 }
 alma_runtime::serde_via_codec!(Fulltext);
-impl alma_runtime::Model for Fulltext {
+impl alma_runtime::Described for Fulltext {
     const NAME: &'static str = "Fulltext";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fulltext",
             fields: &[
                 F {
@@ -5294,6 +5318,7 @@ impl alma_runtime::Model for Fulltext {
         &MODEL
     }
 }
+impl alma_runtime::Model for Fulltext {}
 /// File.
 ///
 /// Schema: `xsd/rest_representation_file.xsd#/representation_file`.
@@ -5400,14 +5425,14 @@ impl alma_runtime::codec::Object for RepresentationFile {
     }
 }
 alma_runtime::serde_via_codec!(RepresentationFile);
-impl alma_runtime::Model for RepresentationFile {
+impl alma_runtime::Described for RepresentationFile {
     const NAME: &'static str = "RepresentationFile";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representation_file",
             fields: &[
                 F {
@@ -5465,7 +5490,7 @@ impl alma_runtime::Model for RepresentationFile {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::Fulltext as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::Fulltext as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -5473,6 +5498,7 @@ impl alma_runtime::Model for RepresentationFile {
         &MODEL
     }
 }
+impl alma_runtime::Model for RepresentationFile {}
 /// File.
 ///
 /// Schema: `xsd/rest_representation_file.xsd?tags=post#/representation_file`.
@@ -5564,14 +5590,14 @@ impl alma_runtime::codec::Object for RepresentationFilePost {
     }
 }
 alma_runtime::serde_via_codec!(RepresentationFilePost);
-impl alma_runtime::Model for RepresentationFilePost {
+impl alma_runtime::Described for RepresentationFilePost {
     const NAME: &'static str = "RepresentationFilePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representation_file",
             fields: &[
                 F {
@@ -5619,6 +5645,7 @@ impl alma_runtime::Model for RepresentationFilePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for RepresentationFilePost {}
 /// A list of files.
 ///
 /// Schema: `xsd/rest_representation_files.xsd#/representation_files`.
@@ -5698,14 +5725,14 @@ impl alma_runtime::codec::Object for RepresentationFiles {
     }
 }
 alma_runtime::serde_via_codec!(RepresentationFiles);
-impl alma_runtime::Model for RepresentationFiles {
+impl alma_runtime::Described for RepresentationFiles {
     const NAME: &'static str = "RepresentationFiles";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representation_files",
             fields: &[
                 F {
@@ -5715,7 +5742,7 @@ impl alma_runtime::Model for RepresentationFiles {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::RepresentationFile as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::RepresentationFile as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5731,6 +5758,7 @@ impl alma_runtime::Model for RepresentationFiles {
         &MODEL
     }
 }
+impl alma_runtime::Model for RepresentationFiles {}
 /// A list of Representations.
 ///
 /// Schema: `xsd/rest_representations.xsd#/representations`.
@@ -5806,14 +5834,14 @@ impl alma_runtime::codec::Object for Representations {
     }
 }
 alma_runtime::serde_via_codec!(Representations);
-impl alma_runtime::Model for Representations {
+impl alma_runtime::Described for Representations {
     const NAME: &'static str = "Representations";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representations",
             fields: &[
                 F {
@@ -5823,7 +5851,7 @@ impl alma_runtime::Model for Representations {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::Representation as alma_runtime::Model>::xml_model,
+                        <crate::shared::Representation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5839,6 +5867,7 @@ impl alma_runtime::Model for Representations {
         &MODEL
     }
 }
+impl alma_runtime::Model for Representations {}
 /// General electronic service related information.
 /// Relevant when type is GES.
 ///
@@ -5947,14 +5976,14 @@ impl alma_runtime::codec::Object for GeneralElectronicServiceDetails {
     }
 }
 alma_runtime::serde_via_codec!(GeneralElectronicServiceDetails);
-impl alma_runtime::Model for GeneralElectronicServiceDetails {
+impl alma_runtime::Described for GeneralElectronicServiceDetails {
     const NAME: &'static str = "GeneralElectronicServiceDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "general_electronic_service_details",
             fields: &[
                 F {
@@ -6018,6 +6047,7 @@ impl alma_runtime::Model for GeneralElectronicServiceDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for GeneralElectronicServiceDetails {}
 /// An allowed request option.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/request_option`.
@@ -6117,14 +6147,14 @@ impl alma_runtime::codec::Object for RequestOption {
     }
 }
 alma_runtime::serde_via_codec!(RequestOption);
-impl alma_runtime::Model for RequestOption {
+impl alma_runtime::Described for RequestOption {
     const NAME: &'static str = "RequestOption";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "request_option",
             fields: &[
                 F {
@@ -6150,7 +6180,7 @@ impl alma_runtime::Model for RequestOption {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::GeneralElectronicServiceDetails as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::GeneralElectronicServiceDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6160,7 +6190,7 @@ impl alma_runtime::Model for RequestOption {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::bibs::models::RsBrokerDetails as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::RsBrokerDetails as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -6168,6 +6198,7 @@ impl alma_runtime::Model for RequestOption {
         &MODEL
     }
 }
+impl alma_runtime::Model for RequestOption {}
 /// A request options object.
 ///
 /// Schema: `xsd/rest_request_options.xsd#/request_options`.
@@ -6236,12 +6267,12 @@ impl alma_runtime::codec::Object for RequestOptions {
     }
 }
 alma_runtime::serde_via_codec!(RequestOptions);
-impl alma_runtime::Model for RequestOptions {
+impl alma_runtime::Described for RequestOptions {
     const NAME: &'static str = "RequestOptions";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "request_options",
             fields: &[
                 F {
@@ -6251,7 +6282,7 @@ impl alma_runtime::Model for RequestOptions {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::bibs::models::RequestOption as alma_runtime::Model>::xml_model,
+                        <crate::bibs::models::RequestOption as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -6259,6 +6290,7 @@ impl alma_runtime::Model for RequestOptions {
         &MODEL
     }
 }
+impl alma_runtime::Model for RequestOptions {}
 /// Resource sharing broker related information.
 /// Relevant when type is RS\_BROKER.
 ///
@@ -6337,14 +6369,14 @@ impl alma_runtime::codec::Object for RsBrokerDetails {
     }
 }
 alma_runtime::serde_via_codec!(RsBrokerDetails);
-impl alma_runtime::Model for RsBrokerDetails {
+impl alma_runtime::Described for RsBrokerDetails {
     const NAME: &'static str = "RsBrokerDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "rs_broker_details",
             fields: &[
                 F {
@@ -6376,3 +6408,4 @@ impl alma_runtime::Model for RsBrokerDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for RsBrokerDetails {}

@@ -70,12 +70,12 @@ impl alma_runtime::codec::Object for AdditionalPrinter {
     }
 }
 alma_runtime::serde_via_codec!(AdditionalPrinter);
-impl alma_runtime::Model for AdditionalPrinter {
+impl alma_runtime::Described for AdditionalPrinter {
     const NAME: &'static str = "AdditionalPrinter";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "additional_printer",
             fields: &[
                 F {
@@ -91,6 +91,7 @@ impl alma_runtime::Model for AdditionalPrinter {
         &MODEL
     }
 }
+impl alma_runtime::Model for AdditionalPrinter {}
 /// Circulation desk Object.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/circ_desk`.
@@ -408,14 +409,14 @@ impl alma_runtime::codec::Object for CircDesk {
     }
 }
 alma_runtime::serde_via_codec!(CircDesk);
-impl alma_runtime::Model for CircDesk {
+impl alma_runtime::Described for CircDesk {
     const NAME: &'static str = "CircDesk";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "circ_desk",
             fields: &[
                 F {
@@ -545,7 +546,7 @@ impl alma_runtime::Model for CircDesk {
                     wrapper: Some("additional_printers"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::AdditionalPrinter as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::AdditionalPrinter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -723,7 +724,7 @@ impl alma_runtime::Model for CircDesk {
                     wrapper: Some("locations"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::CircDeskLocation as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::CircDeskLocation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -733,7 +734,7 @@ impl alma_runtime::Model for CircDesk {
                     wrapper: Some("work_order_types"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::WorkOrderType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::WorkOrderType as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -741,6 +742,7 @@ impl alma_runtime::Model for CircDesk {
         &MODEL
     }
 }
+impl alma_runtime::Model for CircDesk {}
 /// Specific location.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/location`.
@@ -858,14 +860,14 @@ impl alma_runtime::codec::Object for CircDeskLocation {
     }
 }
 alma_runtime::serde_via_codec!(CircDeskLocation);
-impl alma_runtime::Model for CircDeskLocation {
+impl alma_runtime::Described for CircDeskLocation {
     const NAME: &'static str = "CircDeskLocation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location",
             fields: &[
                 F {
@@ -929,6 +931,7 @@ impl alma_runtime::Model for CircDeskLocation {
         &MODEL
     }
 }
+impl alma_runtime::Model for CircDeskLocation {}
 /// Specific work order type.
 ///
 /// Schema: `schemas/rest_circ_desk.json#/work_order_type`.
@@ -1010,14 +1013,14 @@ impl alma_runtime::codec::Object for WorkOrderType {
     }
 }
 alma_runtime::serde_via_codec!(WorkOrderType);
-impl alma_runtime::Model for WorkOrderType {
+impl alma_runtime::Described for WorkOrderType {
     const NAME: &'static str = "WorkOrderType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "work_order_type",
             fields: &[
                 F {
@@ -1041,6 +1044,7 @@ impl alma_runtime::Model for WorkOrderType {
         &MODEL
     }
 }
+impl alma_runtime::Model for WorkOrderType {}
 /// A list of circulation desks.
 ///
 /// Schema: `schemas/rest_circ_desks.json#/circ_desks`.
@@ -1116,14 +1120,14 @@ impl alma_runtime::codec::Object for CircDesks {
     }
 }
 alma_runtime::serde_via_codec!(CircDesks);
-impl alma_runtime::Model for CircDesks {
+impl alma_runtime::Described for CircDesks {
     const NAME: &'static str = "CircDesks";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "circ_desks",
             fields: &[
                 F {
@@ -1141,7 +1145,7 @@ impl alma_runtime::Model for CircDesks {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::CircDesk as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::CircDesk as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -1149,6 +1153,7 @@ impl alma_runtime::Model for CircDesks {
         &MODEL
     }
 }
+impl alma_runtime::Model for CircDesks {}
 /// Code Table Object.
 ///
 /// Schema: `schemas/rest_code_table.json#/code_table`.
@@ -1274,14 +1279,14 @@ impl alma_runtime::codec::Object for CodeTable {
     }
 }
 alma_runtime::serde_via_codec!(CodeTable);
-impl alma_runtime::Model for CodeTable {
+impl alma_runtime::Described for CodeTable {
     const NAME: &'static str = "CodeTable";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "code_table",
             fields: &[
                 F {
@@ -1347,7 +1352,7 @@ impl alma_runtime::Model for CodeTable {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::Scope as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Scope as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1357,7 +1362,7 @@ impl alma_runtime::Model for CodeTable {
                     wrapper: Some("rows"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::CodeTableRow as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::CodeTableRow as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1373,6 +1378,7 @@ impl alma_runtime::Model for CodeTable {
         &MODEL
     }
 }
+impl alma_runtime::Model for CodeTable {}
 /// Specific code table's row.
 ///
 /// Schema: `schemas/rest_code_table.json#/row`.
@@ -1481,14 +1487,14 @@ impl alma_runtime::codec::Object for CodeTableRow {
     }
 }
 alma_runtime::serde_via_codec!(CodeTableRow);
-impl alma_runtime::Model for CodeTableRow {
+impl alma_runtime::Described for CodeTableRow {
     const NAME: &'static str = "CodeTableRow";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "row",
             fields: &[
                 F {
@@ -1544,6 +1550,7 @@ impl alma_runtime::Model for CodeTableRow {
         &MODEL
     }
 }
+impl alma_runtime::Model for CodeTableRow {}
 /// Schema: `schemas/rest_code_table.json#/scope`.
 #[derive(Default)]
 pub struct Scope {
@@ -1617,12 +1624,12 @@ impl alma_runtime::codec::Object for Scope {
     }
 }
 alma_runtime::serde_via_codec!(Scope);
-impl alma_runtime::Model for Scope {
+impl alma_runtime::Described for Scope {
     const NAME: &'static str = "Scope";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "scope",
             fields: &[
                 F {
@@ -1646,6 +1653,7 @@ impl alma_runtime::Model for Scope {
         &MODEL
     }
 }
+impl alma_runtime::Model for Scope {}
 /// A list of code tables.
 ///
 /// Schema: `schemas/rest_code_tables.json#/code_tables`.
@@ -1721,14 +1729,14 @@ impl alma_runtime::codec::Object for CodeTables {
     }
 }
 alma_runtime::serde_via_codec!(CodeTables);
-impl alma_runtime::Model for CodeTables {
+impl alma_runtime::Described for CodeTables {
     const NAME: &'static str = "CodeTables";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "code_tables",
             fields: &[
                 F {
@@ -1746,7 +1754,7 @@ impl alma_runtime::Model for CodeTables {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::CodeTable as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::CodeTable as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -1754,6 +1762,7 @@ impl alma_runtime::Model for CodeTables {
         &MODEL
     }
 }
+impl alma_runtime::Model for CodeTables {}
 /// A contact's specific address.
 ///
 /// Schema: `schemas/rest_contact_info.json#/address`.
@@ -1898,14 +1907,14 @@ impl alma_runtime::codec::Object for ContactInfoAddress {
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoAddress);
-impl alma_runtime::Model for ContactInfoAddress {
+impl alma_runtime::Described for ContactInfoAddress {
     const NAME: &'static str = "ContactInfoAddress";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "address",
             fields: &[
                 F {
@@ -2025,6 +2034,7 @@ impl alma_runtime::Model for ContactInfoAddress {
         &MODEL
     }
 }
+impl alma_runtime::Model for ContactInfoAddress {}
 /// Schema: `schemas/rest_contact_info.json#/address/properties/address_type/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2172,12 +2182,12 @@ impl alma_runtime::codec::Object for ContactInfo {
     }
 }
 alma_runtime::serde_via_codec!(ContactInfo);
-impl alma_runtime::Model for ContactInfo {
+impl alma_runtime::Described for ContactInfo {
     const NAME: &'static str = "ContactInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "contact_info",
             fields: &[
                 F {
@@ -2187,7 +2197,7 @@ impl alma_runtime::Model for ContactInfo {
                     wrapper: Some("addresses"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ContactInfoAddress as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ContactInfoAddress as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2197,7 +2207,7 @@ impl alma_runtime::Model for ContactInfo {
                     wrapper: Some("phones"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ContactInfoPhone as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ContactInfoPhone as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2207,7 +2217,7 @@ impl alma_runtime::Model for ContactInfo {
                     wrapper: Some("emails"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ContactInfoEmail as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ContactInfoEmail as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -2215,6 +2225,7 @@ impl alma_runtime::Model for ContactInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for ContactInfo {}
 /// A contact's specific email address.
 ///
 /// Schema: `schemas/rest_contact_info.json#/email`.
@@ -2306,14 +2317,14 @@ impl alma_runtime::codec::Object for ContactInfoEmail {
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoEmail);
-impl alma_runtime::Model for ContactInfoEmail {
+impl alma_runtime::Described for ContactInfoEmail {
     const NAME: &'static str = "ContactInfoEmail";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "email",
             fields: &[
                 F {
@@ -2353,6 +2364,7 @@ impl alma_runtime::Model for ContactInfoEmail {
         &MODEL
     }
 }
+impl alma_runtime::Model for ContactInfoEmail {}
 /// Schema: `schemas/rest_contact_info.json#/email/properties/email_type/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2537,14 +2549,14 @@ impl alma_runtime::codec::Object for ContactInfoPhone {
     }
 }
 alma_runtime::serde_via_codec!(ContactInfoPhone);
-impl alma_runtime::Model for ContactInfoPhone {
+impl alma_runtime::Described for ContactInfoPhone {
     const NAME: &'static str = "ContactInfoPhone";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "phone",
             fields: &[
                 F {
@@ -2584,6 +2596,7 @@ impl alma_runtime::Model for ContactInfoPhone {
         &MODEL
     }
 }
+impl alma_runtime::Model for ContactInfoPhone {}
 /// Schema: `schemas/rest_contact_info.json#/phone/properties/phone_type/items`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -2818,14 +2831,14 @@ impl alma_runtime::codec::Object for DepartmentAddress {
     }
 }
 alma_runtime::serde_via_codec!(DepartmentAddress);
-impl alma_runtime::Model for DepartmentAddress {
+impl alma_runtime::Described for DepartmentAddress {
     const NAME: &'static str = "DepartmentAddress";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "address",
             fields: &[
                 F {
@@ -2945,6 +2958,7 @@ impl alma_runtime::Model for DepartmentAddress {
         &MODEL
     }
 }
+impl alma_runtime::Model for DepartmentAddress {}
 /// All of the the department contact information.
 ///
 /// Schema: `schemas/rest_department.json#/contact_info`.
@@ -3022,12 +3036,12 @@ impl alma_runtime::codec::Object for DepartmentContactInfo {
     }
 }
 alma_runtime::serde_via_codec!(DepartmentContactInfo);
-impl alma_runtime::Model for DepartmentContactInfo {
+impl alma_runtime::Described for DepartmentContactInfo {
     const NAME: &'static str = "DepartmentContactInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "contact_info",
             fields: &[
                 F {
@@ -3037,7 +3051,7 @@ impl alma_runtime::Model for DepartmentContactInfo {
                     wrapper: Some("addresses"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::DepartmentAddress as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::DepartmentAddress as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3047,7 +3061,7 @@ impl alma_runtime::Model for DepartmentContactInfo {
                     wrapper: Some("emails"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::DepartmentEmail as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::DepartmentEmail as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3057,7 +3071,7 @@ impl alma_runtime::Model for DepartmentContactInfo {
                     wrapper: Some("phones"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::DepartmentPhone as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::DepartmentPhone as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -3065,6 +3079,7 @@ impl alma_runtime::Model for DepartmentContactInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for DepartmentContactInfo {}
 /// Department Object.
 ///
 /// Schema: `schemas/rest_department.json#/department`.
@@ -3201,14 +3216,14 @@ impl alma_runtime::codec::Object for Department {
     }
 }
 alma_runtime::serde_via_codec!(Department);
-impl alma_runtime::Model for Department {
+impl alma_runtime::Described for Department {
     const NAME: &'static str = "Department";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "department",
             fields: &[
                 F {
@@ -3290,7 +3305,7 @@ impl alma_runtime::Model for Department {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::DepartmentContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::DepartmentContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3300,7 +3315,7 @@ impl alma_runtime::Model for Department {
                     wrapper: Some("operators"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Operator as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Operator as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3316,6 +3331,7 @@ impl alma_runtime::Model for Department {
         &MODEL
     }
 }
+impl alma_runtime::Model for Department {}
 /// Specific department email address.
 ///
 /// Schema: `schemas/rest_department.json#/email`.
@@ -3411,14 +3427,14 @@ impl alma_runtime::codec::Object for DepartmentEmail {
     }
 }
 alma_runtime::serde_via_codec!(DepartmentEmail);
-impl alma_runtime::Model for DepartmentEmail {
+impl alma_runtime::Described for DepartmentEmail {
     const NAME: &'static str = "DepartmentEmail";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "email",
             fields: &[
                 F {
@@ -3458,6 +3474,7 @@ impl alma_runtime::Model for DepartmentEmail {
         &MODEL
     }
 }
+impl alma_runtime::Model for DepartmentEmail {}
 /// A particular operator.
 ///
 /// Schema: `schemas/rest_department.json#/operator`.
@@ -3541,14 +3558,14 @@ impl alma_runtime::codec::Object for Operator {
     }
 }
 alma_runtime::serde_via_codec!(Operator);
-impl alma_runtime::Model for Operator {
+impl alma_runtime::Described for Operator {
     const NAME: &'static str = "Operator";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "operator",
             fields: &[
                 F {
@@ -3580,6 +3597,7 @@ impl alma_runtime::Model for Operator {
         &MODEL
     }
 }
+impl alma_runtime::Model for Operator {}
 /// Specific department phone number.
 ///
 /// Schema: `schemas/rest_department.json#/phone`.
@@ -3680,14 +3698,14 @@ impl alma_runtime::codec::Object for DepartmentPhone {
     }
 }
 alma_runtime::serde_via_codec!(DepartmentPhone);
-impl alma_runtime::Model for DepartmentPhone {
+impl alma_runtime::Described for DepartmentPhone {
     const NAME: &'static str = "DepartmentPhone";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "phone",
             fields: &[
                 F {
@@ -3727,6 +3745,7 @@ impl alma_runtime::Model for DepartmentPhone {
         &MODEL
     }
 }
+impl alma_runtime::Model for DepartmentPhone {}
 /// A list of departments.
 ///
 /// Schema: `schemas/rest_departments.json#/departments`.
@@ -3802,14 +3821,14 @@ impl alma_runtime::codec::Object for Departments {
     }
 }
 alma_runtime::serde_via_codec!(Departments);
-impl alma_runtime::Model for Departments {
+impl alma_runtime::Described for Departments {
     const NAME: &'static str = "Departments";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "departments",
             fields: &[
                 F {
@@ -3827,7 +3846,7 @@ impl alma_runtime::Model for Departments {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Department as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Department as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -3835,6 +3854,7 @@ impl alma_runtime::Model for Departments {
         &MODEL
     }
 }
+impl alma_runtime::Model for Departments {}
 /// Deposit profile object.
 ///
 /// Schema: `schemas/rest_deposit_profile.json#/deposit_profile`.
@@ -3992,14 +4012,14 @@ impl alma_runtime::codec::Object for DepositProfile {
     }
 }
 alma_runtime::serde_via_codec!(DepositProfile);
-impl alma_runtime::Model for DepositProfile {
+impl alma_runtime::Described for DepositProfile {
     const NAME: &'static str = "DepositProfile";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "deposit_profile",
             fields: &[
                 F {
@@ -4119,6 +4139,7 @@ impl alma_runtime::Model for DepositProfile {
         &MODEL
     }
 }
+impl alma_runtime::Model for DepositProfile {}
 /// A list of deposit profiles.
 ///
 /// Schema: `schemas/rest_deposit_profiles.json#/deposit_profiles`.
@@ -4194,14 +4215,14 @@ impl alma_runtime::codec::Object for DepositProfiles {
     }
 }
 alma_runtime::serde_via_codec!(DepositProfiles);
-impl alma_runtime::Model for DepositProfiles {
+impl alma_runtime::Described for DepositProfiles {
     const NAME: &'static str = "DepositProfiles";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "deposit_profiles",
             fields: &[
                 F {
@@ -4219,7 +4240,7 @@ impl alma_runtime::Model for DepositProfiles {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::DepositProfile as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::DepositProfile as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -4227,6 +4248,7 @@ impl alma_runtime::Model for DepositProfiles {
         &MODEL
     }
 }
+impl alma_runtime::Model for DepositProfiles {}
 /// An event object.
 ///
 /// Schema: `schemas/rest_event.json#/event`.
@@ -4303,14 +4325,14 @@ impl alma_runtime::codec::Object for Event {
     }
 }
 alma_runtime::serde_via_codec!(Event);
-impl alma_runtime::Model for Event {
+impl alma_runtime::Described for Event {
     const NAME: &'static str = "Event";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "event",
             fields: &[
                 F {
@@ -4328,7 +4350,7 @@ impl alma_runtime::Model for Event {
                     wrapper: Some("event_keys"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::EventKey as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::EventKey as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -4336,6 +4358,7 @@ impl alma_runtime::Model for Event {
         &MODEL
     }
 }
+impl alma_runtime::Model for Event {}
 /// The event key.
 ///
 /// Schema: `schemas/rest_event.json#/event_key`.
@@ -4410,14 +4433,14 @@ impl alma_runtime::codec::Object for EventKey {
     }
 }
 alma_runtime::serde_via_codec!(EventKey);
-impl alma_runtime::Model for EventKey {
+impl alma_runtime::Described for EventKey {
     const NAME: &'static str = "EventKey";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "event_key",
             fields: &[
                 F {
@@ -4441,6 +4464,7 @@ impl alma_runtime::Model for EventKey {
         &MODEL
     }
 }
+impl alma_runtime::Model for EventKey {}
 /// A list of events.
 ///
 /// Schema: `schemas/rest_events.json#/events`.
@@ -4516,14 +4540,14 @@ impl alma_runtime::codec::Object for Events {
     }
 }
 alma_runtime::serde_via_codec!(Events);
-impl alma_runtime::Model for Events {
+impl alma_runtime::Described for Events {
     const NAME: &'static str = "Events";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "events",
             fields: &[
                 F {
@@ -4541,7 +4565,7 @@ impl alma_runtime::Model for Events {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Event as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Event as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -4549,6 +4573,7 @@ impl alma_runtime::Model for Events {
         &MODEL
     }
 }
+impl alma_runtime::Model for Events {}
 /// Schema: `schemas/rest_general.json#/digital`.
 #[derive(Default)]
 pub struct Digital {
@@ -4653,14 +4678,14 @@ impl alma_runtime::codec::Object for Digital {
     }
 }
 alma_runtime::serde_via_codec!(Digital);
-impl alma_runtime::Model for Digital {
+impl alma_runtime::Described for Digital {
     const NAME: &'static str = "Digital";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "digital",
             fields: &[
                 F {
@@ -4702,7 +4727,7 @@ impl alma_runtime::Model for Digital {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::IngestForm as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IngestForm as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -4710,6 +4735,7 @@ impl alma_runtime::Model for Digital {
         &MODEL
     }
 }
+impl alma_runtime::Model for Digital {}
 /// General Configuration
 ///
 /// Schema: `schemas/rest_general.json#/general`.
@@ -4803,14 +4829,14 @@ impl alma_runtime::codec::Object for General {
     }
 }
 alma_runtime::serde_via_codec!(General);
-impl alma_runtime::Model for General {
+impl alma_runtime::Described for General {
     const NAME: &'static str = "General";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "general",
             fields: &[
                 F {
@@ -4844,7 +4870,7 @@ impl alma_runtime::Model for General {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::Digital as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Digital as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -4852,6 +4878,7 @@ impl alma_runtime::Model for General {
         &MODEL
     }
 }
+impl alma_runtime::Model for General {}
 /// Schema: `schemas/rest_general.json#/ingest_form`.
 #[derive(Default)]
 pub struct IngestForm {
@@ -4977,14 +5004,14 @@ impl alma_runtime::codec::Object for IngestForm {
     }
 }
 alma_runtime::serde_via_codec!(IngestForm);
-impl alma_runtime::Model for IngestForm {
+impl alma_runtime::Described for IngestForm {
     const NAME: &'static str = "IngestForm";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "ingest_form",
             fields: &[
                 F {
@@ -5056,6 +5083,7 @@ impl alma_runtime::Model for IngestForm {
         &MODEL
     }
 }
+impl alma_runtime::Model for IngestForm {}
 /// Detailed digital related information of the profile. Relevant only if the profile type is Digital.
 ///
 /// Schema: `schemas/rest_import_profile.json#/digital_details`.
@@ -5170,14 +5198,14 @@ impl alma_runtime::codec::Object for DigitalDetails {
     }
 }
 alma_runtime::serde_via_codec!(DigitalDetails);
-impl alma_runtime::Model for DigitalDetails {
+impl alma_runtime::Described for DigitalDetails {
     const NAME: &'static str = "DigitalDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "digital_details",
             fields: &[
                 F {
@@ -5243,7 +5271,7 @@ impl alma_runtime::Model for DigitalDetails {
                     wrapper: Some("representations"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ImportProfileRepresentation as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ImportProfileRepresentation as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -5251,6 +5279,7 @@ impl alma_runtime::Model for DigitalDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for DigitalDetails {}
 /// Import profile object
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile`.
@@ -5409,14 +5438,14 @@ impl alma_runtime::codec::Object for ImportProfile {
     }
 }
 alma_runtime::serde_via_codec!(ImportProfile);
-impl alma_runtime::Model for ImportProfile {
+impl alma_runtime::Described for ImportProfile {
     const NAME: &'static str = "ImportProfile";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "import_profile",
             fields: &[
                 F {
@@ -5434,7 +5463,7 @@ impl alma_runtime::Model for ImportProfile {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::ImportProfileJobId as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ImportProfileJobId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5524,7 +5553,7 @@ impl alma_runtime::Model for ImportProfile {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::DigitalDetails as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::DigitalDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5556,6 +5585,7 @@ impl alma_runtime::Model for ImportProfile {
         &MODEL
     }
 }
+impl alma_runtime::Model for ImportProfile {}
 /// The related job id. This job id should be used for running an import job for this profile. See [Run a job API]([https://developers.exlibrisgroup.com/alma/apis/docs/conf/UE9TVCAvYWxtYXdzL3YxL2NvbmYvam9icy97am9iX2lkfQ==/)\]
 ///
 /// Schema: `schemas/rest_import_profile.json#/import_profile/properties/job_id`.
@@ -5628,14 +5658,14 @@ impl alma_runtime::codec::Object for ImportProfileJobId {
     }
 }
 alma_runtime::serde_via_codec!(ImportProfileJobId);
-impl alma_runtime::Model for ImportProfileJobId {
+impl alma_runtime::Described for ImportProfileJobId {
     const NAME: &'static str = "ImportProfileJobId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "import_profile_job_id",
             fields: &[
                 F {
@@ -5659,6 +5689,7 @@ impl alma_runtime::Model for ImportProfileJobId {
         &MODEL
     }
 }
+impl alma_runtime::Model for ImportProfileJobId {}
 /// Schema: `schemas/rest_import_profile.json#/representation`.
 #[derive(Default)]
 pub struct ImportProfileRepresentation {
@@ -5749,14 +5780,14 @@ impl alma_runtime::codec::Object for ImportProfileRepresentation {
     }
 }
 alma_runtime::serde_via_codec!(ImportProfileRepresentation);
-impl alma_runtime::Model for ImportProfileRepresentation {
+impl alma_runtime::Described for ImportProfileRepresentation {
     const NAME: &'static str = "ImportProfileRepresentation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "representation",
             fields: &[
                 F {
@@ -5796,6 +5827,7 @@ impl alma_runtime::Model for ImportProfileRepresentation {
         &MODEL
     }
 }
+impl alma_runtime::Model for ImportProfileRepresentation {}
 /// A list of import profiles.
 ///
 /// Schema: `schemas/rest_import_profiles.json#/import_profiles`.
@@ -5871,14 +5903,14 @@ impl alma_runtime::codec::Object for ImportProfiles {
     }
 }
 alma_runtime::serde_via_codec!(ImportProfiles);
-impl alma_runtime::Model for ImportProfiles {
+impl alma_runtime::Described for ImportProfiles {
     const NAME: &'static str = "ImportProfiles";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "import_profiles",
             fields: &[
                 F {
@@ -5896,7 +5928,7 @@ impl alma_runtime::Model for ImportProfiles {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ImportProfile as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ImportProfile as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -5904,6 +5936,7 @@ impl alma_runtime::Model for ImportProfiles {
         &MODEL
     }
 }
+impl alma_runtime::Model for ImportProfiles {}
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile`.
@@ -6033,14 +6066,14 @@ impl alma_runtime::codec::Object for IntegrationProfilePost {
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePost);
-impl alma_runtime::Model for IntegrationProfilePost {
+impl alma_runtime::Described for IntegrationProfilePost {
     const NAME: &'static str = "IntegrationProfilePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "integration_profile",
             fields: &[
                 F {
@@ -6074,7 +6107,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::IntegrationProfilePostType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IntegrationProfilePostType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6084,7 +6117,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::IntegrationProfilePostSystem as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IntegrationProfilePostSystem as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6094,7 +6127,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6128,7 +6161,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -6136,6 +6169,7 @@ impl alma_runtime::Model for IntegrationProfilePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for IntegrationProfilePost {}
 /// S/FTP connection to transfer files between Alma and the external system.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/ftp_connection`.
@@ -6206,14 +6240,14 @@ impl alma_runtime::codec::Object for IntegrationProfilePostFtpConnection {
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostFtpConnection);
-impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
+impl alma_runtime::Described for IntegrationProfilePostFtpConnection {
     const NAME: &'static str = "IntegrationProfilePostFtpConnection";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "integration_profile_post_ftp_connection",
             fields: &[
                 F {
@@ -6229,6 +6263,7 @@ impl alma_runtime::Model for IntegrationProfilePostFtpConnection {
         &MODEL
     }
 }
+impl alma_runtime::Model for IntegrationProfilePostFtpConnection {}
 /// The system with which you are integrating (for informational purposes).mandatory. Possible codes are listed in 'ExternalSystemTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/system`.
@@ -6299,14 +6334,14 @@ impl alma_runtime::codec::Object for IntegrationProfilePostSystem {
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostSystem);
-impl alma_runtime::Model for IntegrationProfilePostSystem {
+impl alma_runtime::Described for IntegrationProfilePostSystem {
     const NAME: &'static str = "IntegrationProfilePostSystem";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "integration_profile_post_system",
             fields: &[
                 F {
@@ -6322,6 +6357,7 @@ impl alma_runtime::Model for IntegrationProfilePostSystem {
         &MODEL
     }
 }
+impl alma_runtime::Model for IntegrationProfilePostSystem {}
 /// The integration profile type. Possible codes are listed in 'IntegrationTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). This field cannot be updated.
 ///
 /// Schema: `schemas/rest_integration_profile-post.json#/integration_profile/properties/type`.
@@ -6392,14 +6428,14 @@ impl alma_runtime::codec::Object for IntegrationProfilePostType {
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePostType);
-impl alma_runtime::Model for IntegrationProfilePostType {
+impl alma_runtime::Described for IntegrationProfilePostType {
     const NAME: &'static str = "IntegrationProfilePostType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "integration_profile_post_type",
             fields: &[
                 F {
@@ -6415,6 +6451,7 @@ impl alma_runtime::Model for IntegrationProfilePostType {
         &MODEL
     }
 }
+impl alma_runtime::Model for IntegrationProfilePostType {}
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile-put.json#/integration_profile`.
@@ -6540,14 +6577,14 @@ impl alma_runtime::codec::Object for IntegrationProfilePut {
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfilePut);
-impl alma_runtime::Model for IntegrationProfilePut {
+impl alma_runtime::Described for IntegrationProfilePut {
     const NAME: &'static str = "IntegrationProfilePut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "integration_profile",
             fields: &[
                 F {
@@ -6581,7 +6618,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::IntegrationProfilePostSystem as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IntegrationProfilePostSystem as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6591,7 +6628,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IntegrationProfilePostFtpConnection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6625,7 +6662,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -6633,6 +6670,7 @@ impl alma_runtime::Model for IntegrationProfilePut {
         &MODEL
     }
 }
+impl alma_runtime::Model for IntegrationProfilePut {}
 /// Integration profile object.
 ///
 /// Schema: `schemas/rest_integration_profile.json#/integration_profile`.
@@ -6773,14 +6811,14 @@ impl alma_runtime::codec::Object for IntegrationProfile {
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfile);
-impl alma_runtime::Model for IntegrationProfile {
+impl alma_runtime::Described for IntegrationProfile {
     const NAME: &'static str = "IntegrationProfile";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "integration_profile",
             fields: &[
                 F {
@@ -6870,7 +6908,7 @@ impl alma_runtime::Model for IntegrationProfile {
                     wrapper: Some("parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::IntegrationProfileParameter as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::IntegrationProfileParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6880,7 +6918,7 @@ impl alma_runtime::Model for IntegrationProfile {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::ContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -6888,6 +6926,7 @@ impl alma_runtime::Model for IntegrationProfile {
         &MODEL
     }
 }
+impl alma_runtime::Model for IntegrationProfile {}
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_integration_profile.json#/parameter`.
@@ -6966,14 +7005,14 @@ impl alma_runtime::codec::Object for IntegrationProfileParameter {
     }
 }
 alma_runtime::serde_via_codec!(IntegrationProfileParameter);
-impl alma_runtime::Model for IntegrationProfileParameter {
+impl alma_runtime::Described for IntegrationProfileParameter {
     const NAME: &'static str = "IntegrationProfileParameter";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "parameter",
             fields: &[
                 F {
@@ -7005,6 +7044,7 @@ impl alma_runtime::Model for IntegrationProfileParameter {
         &MODEL
     }
 }
+impl alma_runtime::Model for IntegrationProfileParameter {}
 /// job Object.
 ///
 /// Schema: `schemas/rest_job-post.json#/job`.
@@ -7095,14 +7135,14 @@ impl alma_runtime::codec::Object for JobPost {
     }
 }
 alma_runtime::serde_via_codec!(JobPost);
-impl alma_runtime::Model for JobPost {
+impl alma_runtime::Described for JobPost {
     const NAME: &'static str = "JobPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "job",
             fields: &[
                 F {
@@ -7136,7 +7176,7 @@ impl alma_runtime::Model for JobPost {
                     wrapper: Some("parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ParameterPost as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ParameterPost as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -7144,6 +7184,7 @@ impl alma_runtime::Model for JobPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for JobPost {}
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter`.
@@ -7215,14 +7256,14 @@ impl alma_runtime::codec::Object for ParameterPost {
     }
 }
 alma_runtime::serde_via_codec!(ParameterPost);
-impl alma_runtime::Model for ParameterPost {
+impl alma_runtime::Described for ParameterPost {
     const NAME: &'static str = "ParameterPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "parameter",
             fields: &[
                 F {
@@ -7232,7 +7273,7 @@ impl alma_runtime::Model for ParameterPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::ParameterPostName as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ParameterPostName as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7248,6 +7289,7 @@ impl alma_runtime::Model for ParameterPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for ParameterPost {}
 /// The name of the parameter.
 ///
 /// Schema: `schemas/rest_job-post.json#/parameter/properties/name`.
@@ -7316,14 +7358,14 @@ impl alma_runtime::codec::Object for ParameterPostName {
     }
 }
 alma_runtime::serde_via_codec!(ParameterPostName);
-impl alma_runtime::Model for ParameterPostName {
+impl alma_runtime::Described for ParameterPostName {
     const NAME: &'static str = "ParameterPostName";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "parameter_post_name",
             fields: &[
                 F {
@@ -7339,6 +7381,7 @@ impl alma_runtime::Model for ParameterPostName {
         &MODEL
     }
 }
+impl alma_runtime::Model for ParameterPostName {}
 /// job Object.
 ///
 /// Schema: `schemas/rest_job.json#/job`.
@@ -7481,14 +7524,14 @@ impl alma_runtime::codec::Object for Job {
     }
 }
 alma_runtime::serde_via_codec!(Job);
-impl alma_runtime::Model for Job {
+impl alma_runtime::Described for Job {
     const NAME: &'static str = "Job";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "job",
             fields: &[
                 F {
@@ -7578,7 +7621,7 @@ impl alma_runtime::Model for Job {
                     wrapper: Some("parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::JobParameter as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::JobParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7588,7 +7631,7 @@ impl alma_runtime::Model for Job {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::JobRelatedProfile as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::JobRelatedProfile as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -7598,7 +7641,7 @@ impl alma_runtime::Model for Job {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::JobAdditionalInfo as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::JobAdditionalInfo as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -7606,6 +7649,7 @@ impl alma_runtime::Model for Job {
         &MODEL
     }
 }
+impl alma_runtime::Model for Job {}
 /// Details about submission of the job. Output parameter. This information will be returned as part of the response for job run action. The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/additional_info`.
@@ -7676,14 +7720,14 @@ impl alma_runtime::codec::Object for JobAdditionalInfo {
     }
 }
 alma_runtime::serde_via_codec!(JobAdditionalInfo);
-impl alma_runtime::Model for JobAdditionalInfo {
+impl alma_runtime::Described for JobAdditionalInfo {
     const NAME: &'static str = "JobAdditionalInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "job_additional_info",
             fields: &[
                 F {
@@ -7707,6 +7751,7 @@ impl alma_runtime::Model for JobAdditionalInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for JobAdditionalInfo {}
 /// ID of the related profile. Output parameter. Relevant only for scheduled jobs that have a related profile (e.g. import, bursar etc.) The link attribute includes a link for retrieving information about the profile definitions.
 ///
 /// Schema: `schemas/rest_job.json#/job/properties/related_profile`.
@@ -7779,14 +7824,14 @@ impl alma_runtime::codec::Object for JobRelatedProfile {
     }
 }
 alma_runtime::serde_via_codec!(JobRelatedProfile);
-impl alma_runtime::Model for JobRelatedProfile {
+impl alma_runtime::Described for JobRelatedProfile {
     const NAME: &'static str = "JobRelatedProfile";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "job_related_profile",
             fields: &[
                 F {
@@ -7810,6 +7855,7 @@ impl alma_runtime::Model for JobRelatedProfile {
         &MODEL
     }
 }
+impl alma_runtime::Model for JobRelatedProfile {}
 /// Specific job parameter.
 ///
 /// Schema: `schemas/rest_job.json#/parameter`.
@@ -7881,14 +7927,14 @@ impl alma_runtime::codec::Object for JobParameter {
     }
 }
 alma_runtime::serde_via_codec!(JobParameter);
-impl alma_runtime::Model for JobParameter {
+impl alma_runtime::Described for JobParameter {
     const NAME: &'static str = "JobParameter";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "parameter",
             fields: &[
                 F {
@@ -7912,6 +7958,7 @@ impl alma_runtime::Model for JobParameter {
         &MODEL
     }
 }
+impl alma_runtime::Model for JobParameter {}
 /// A list of job instances.
 ///
 /// Schema: `schemas/rest_job_instances.json#/job_instances`.
@@ -7987,14 +8034,14 @@ impl alma_runtime::codec::Object for JobInstances {
     }
 }
 alma_runtime::serde_via_codec!(JobInstances);
-impl alma_runtime::Model for JobInstances {
+impl alma_runtime::Described for JobInstances {
     const NAME: &'static str = "JobInstances";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "job_instances",
             fields: &[
                 F {
@@ -8012,7 +8059,7 @@ impl alma_runtime::Model for JobInstances {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::shared::JobInstance as alma_runtime::Model>::xml_model,
+                        <crate::shared::JobInstance as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -8020,6 +8067,7 @@ impl alma_runtime::Model for JobInstances {
         &MODEL
     }
 }
+impl alma_runtime::Model for JobInstances {}
 /// A list of jobs.
 ///
 /// Schema: `schemas/rest_jobs.json#/jobs`.
@@ -8094,14 +8142,14 @@ impl alma_runtime::codec::Object for Jobs {
     }
 }
 alma_runtime::serde_via_codec!(Jobs);
-impl alma_runtime::Model for Jobs {
+impl alma_runtime::Described for Jobs {
     const NAME: &'static str = "Jobs";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "jobs",
             fields: &[
                 F {
@@ -8119,7 +8167,7 @@ impl alma_runtime::Model for Jobs {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Job as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Job as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -8127,6 +8175,7 @@ impl alma_runtime::Model for Jobs {
         &MODEL
     }
 }
+impl alma_runtime::Model for Jobs {}
 /// Letter Object.
 ///
 /// Schema: `schemas/rest_letter-put.json#/letter`.
@@ -8197,14 +8246,14 @@ impl alma_runtime::codec::Object for LetterPut {
     }
 }
 alma_runtime::serde_via_codec!(LetterPut);
-impl alma_runtime::Model for LetterPut {
+impl alma_runtime::Described for LetterPut {
     const NAME: &'static str = "LetterPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "letter",
             fields: &[
                 F {
@@ -8228,6 +8277,7 @@ impl alma_runtime::Model for LetterPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for LetterPut {}
 /// Letter Object.
 ///
 /// Schema: `schemas/rest_letter.json#/letter`.
@@ -8373,14 +8423,14 @@ impl alma_runtime::codec::Object for Letter {
     }
 }
 alma_runtime::serde_via_codec!(Letter);
-impl alma_runtime::Model for Letter {
+impl alma_runtime::Described for Letter {
     const NAME: &'static str = "Letter";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "letter",
             fields: &[
                 F {
@@ -8492,6 +8542,7 @@ impl alma_runtime::Model for Letter {
         &MODEL
     }
 }
+impl alma_runtime::Model for Letter {}
 /// A list of letters.
 ///
 /// Schema: `schemas/rest_letters.json#/letters`.
@@ -8567,14 +8618,14 @@ impl alma_runtime::codec::Object for Letters {
     }
 }
 alma_runtime::serde_via_codec!(Letters);
-impl alma_runtime::Model for Letters {
+impl alma_runtime::Described for Letters {
     const NAME: &'static str = "Letters";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "letters",
             fields: &[
                 F {
@@ -8592,7 +8643,7 @@ impl alma_runtime::Model for Letters {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Letter as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Letter as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -8600,6 +8651,7 @@ impl alma_runtime::Model for Letters {
         &MODEL
     }
 }
+impl alma_runtime::Model for Letters {}
 /// A list of libraries.
 ///
 /// Schema: `schemas/rest_libraries.json#/libraries`.
@@ -8675,14 +8727,14 @@ impl alma_runtime::codec::Object for Libraries {
     }
 }
 alma_runtime::serde_via_codec!(Libraries);
-impl alma_runtime::Model for Libraries {
+impl alma_runtime::Described for Libraries {
     const NAME: &'static str = "Libraries";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "libraries",
             fields: &[
                 F {
@@ -8692,7 +8744,7 @@ impl alma_runtime::Model for Libraries {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Library as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Library as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8708,6 +8760,7 @@ impl alma_runtime::Model for Libraries {
         &MODEL
     }
 }
+impl alma_runtime::Model for Libraries {}
 /// Library Object.
 ///
 /// Schema: `schemas/rest_library.json#/library`.
@@ -8849,14 +8902,14 @@ impl alma_runtime::codec::Object for Library {
     }
 }
 alma_runtime::serde_via_codec!(Library);
-impl alma_runtime::Model for Library {
+impl alma_runtime::Described for Library {
     const NAME: &'static str = "Library";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "library",
             fields: &[
                 F {
@@ -8946,7 +8999,7 @@ impl alma_runtime::Model for Library {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LibraryNumberOfLocations as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LibraryNumberOfLocations as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -8956,7 +9009,7 @@ impl alma_runtime::Model for Library {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LibraryNumberOfCircDesks as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LibraryNumberOfCircDesks as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -8964,6 +9017,7 @@ impl alma_runtime::Model for Library {
         &MODEL
     }
 }
+impl alma_runtime::Model for Library {}
 /// A count of the number of Circulation Desks.
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_circ_desks`.
@@ -9036,14 +9090,14 @@ impl alma_runtime::codec::Object for LibraryNumberOfCircDesks {
     }
 }
 alma_runtime::serde_via_codec!(LibraryNumberOfCircDesks);
-impl alma_runtime::Model for LibraryNumberOfCircDesks {
+impl alma_runtime::Described for LibraryNumberOfCircDesks {
     const NAME: &'static str = "LibraryNumberOfCircDesks";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "library_number_of_circ_desks",
             fields: &[
                 F {
@@ -9067,6 +9121,7 @@ impl alma_runtime::Model for LibraryNumberOfCircDesks {
         &MODEL
     }
 }
+impl alma_runtime::Model for LibraryNumberOfCircDesks {}
 /// A count of the number of Locations.
 ///
 /// Schema: `schemas/rest_library.json#/library/properties/number_of_locations`.
@@ -9139,14 +9194,14 @@ impl alma_runtime::codec::Object for LibraryNumberOfLocations {
     }
 }
 alma_runtime::serde_via_codec!(LibraryNumberOfLocations);
-impl alma_runtime::Model for LibraryNumberOfLocations {
+impl alma_runtime::Described for LibraryNumberOfLocations {
     const NAME: &'static str = "LibraryNumberOfLocations";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "library_number_of_locations",
             fields: &[
                 F {
@@ -9170,6 +9225,7 @@ impl alma_runtime::Model for LibraryNumberOfLocations {
         &MODEL
     }
 }
+impl alma_runtime::Model for LibraryNumberOfLocations {}
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term`.
@@ -9296,14 +9352,14 @@ impl alma_runtime::codec::Object for LicenseTermPost {
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPost);
-impl alma_runtime::Model for LicenseTermPost {
+impl alma_runtime::Described for LicenseTermPost {
     const NAME: &'static str = "LicenseTermPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license_term",
             fields: &[
                 F {
@@ -9337,7 +9393,7 @@ impl alma_runtime::Model for LicenseTermPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LicenseTermPostLicenseTermType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LicenseTermPostLicenseTermType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9347,7 +9403,7 @@ impl alma_runtime::Model for LicenseTermPost {
                     wrapper: Some("controlled_vocabulary_values"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9357,7 +9413,7 @@ impl alma_runtime::Model for LicenseTermPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9389,6 +9445,7 @@ impl alma_runtime::Model for LicenseTermPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicenseTermPost {}
 /// License terms section. Optional sections: Terms of Use, Restrictions, Perpetual Rights, Obligations, Termination Obligations, Authorized User Possible values are listed in 'LicenseSections' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_section`.
@@ -9459,14 +9516,14 @@ impl alma_runtime::codec::Object for LicenseTermPostLicenseSection {
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPostLicenseSection);
-impl alma_runtime::Model for LicenseTermPostLicenseSection {
+impl alma_runtime::Described for LicenseTermPostLicenseSection {
     const NAME: &'static str = "LicenseTermPostLicenseSection";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license_term_post_license_section",
             fields: &[
                 F {
@@ -9482,6 +9539,7 @@ impl alma_runtime::Model for LicenseTermPostLicenseSection {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicenseTermPostLicenseSection {}
 /// License terms type. Optional types: FREE-TEXT/NUMERIC/LicenseTermsYesNo/LicenseTermsPermittedProhibited/LicenseTermsUOM/LicenseTermsRenewalType Possible values are listed in 'LicenseTermsAndTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_license_term-post.json#/license_term/properties/license_term_type`.
@@ -9552,14 +9610,14 @@ impl alma_runtime::codec::Object for LicenseTermPostLicenseTermType {
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPostLicenseTermType);
-impl alma_runtime::Model for LicenseTermPostLicenseTermType {
+impl alma_runtime::Described for LicenseTermPostLicenseTermType {
     const NAME: &'static str = "LicenseTermPostLicenseTermType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license_term_post_license_term_type",
             fields: &[
                 F {
@@ -9575,6 +9633,7 @@ impl alma_runtime::Model for LicenseTermPostLicenseTermType {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicenseTermPostLicenseTermType {}
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term-put.json#/license_term`.
@@ -9695,14 +9754,14 @@ impl alma_runtime::codec::Object for LicenseTermPut {
     }
 }
 alma_runtime::serde_via_codec!(LicenseTermPut);
-impl alma_runtime::Model for LicenseTermPut {
+impl alma_runtime::Described for LicenseTermPut {
     const NAME: &'static str = "LicenseTermPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license_term",
             fields: &[
                 F {
@@ -9736,7 +9795,7 @@ impl alma_runtime::Model for LicenseTermPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LicenseTermPostLicenseTermType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LicenseTermPostLicenseTermType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9746,7 +9805,7 @@ impl alma_runtime::Model for LicenseTermPut {
                     wrapper: Some("controlled_vocabulary_values"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9756,7 +9815,7 @@ impl alma_runtime::Model for LicenseTermPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LicenseTermPostLicenseSection as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9780,6 +9839,7 @@ impl alma_runtime::Model for LicenseTermPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicenseTermPut {}
 /// License Term Object.
 ///
 /// Schema: `schemas/rest_license_term.json#/license_term`.
@@ -9906,14 +9966,14 @@ impl alma_runtime::codec::Object for LicenseTerm {
     }
 }
 alma_runtime::serde_via_codec!(LicenseTerm);
-impl alma_runtime::Model for LicenseTerm {
+impl alma_runtime::Described for LicenseTerm {
     const NAME: &'static str = "LicenseTerm";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license_term",
             fields: &[
                 F {
@@ -9955,7 +10015,7 @@ impl alma_runtime::Model for LicenseTerm {
                     wrapper: Some("controlled_vocabulary_values"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ControlledVocabularyValue as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -9995,6 +10055,7 @@ impl alma_runtime::Model for LicenseTerm {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicenseTerm {}
 /// License term type 'Controlled Vocabulary' stored in a mapping table.
 ///
 /// Schema: `schemas/rest_license_term.json#/license_term/properties/controlled_vocabulary_value/items`.
@@ -10069,14 +10130,14 @@ impl alma_runtime::codec::Object for ControlledVocabularyValue {
     }
 }
 alma_runtime::serde_via_codec!(ControlledVocabularyValue);
-impl alma_runtime::Model for ControlledVocabularyValue {
+impl alma_runtime::Described for ControlledVocabularyValue {
     const NAME: &'static str = "ControlledVocabularyValue";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "controlled_vocabulary_value",
             fields: &[
                 F {
@@ -10100,6 +10161,7 @@ impl alma_runtime::Model for ControlledVocabularyValue {
         &MODEL
     }
 }
+impl alma_runtime::Model for ControlledVocabularyValue {}
 /// A list of License Term Objects.
 ///
 /// Schema: `schemas/rest_license_terms.json#/license_terms`.
@@ -10175,14 +10237,14 @@ impl alma_runtime::codec::Object for LicenseTerms {
     }
 }
 alma_runtime::serde_via_codec!(LicenseTerms);
-impl alma_runtime::Model for LicenseTerms {
+impl alma_runtime::Described for LicenseTerms {
     const NAME: &'static str = "LicenseTerms";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "license_terms",
             fields: &[
                 F {
@@ -10200,7 +10262,7 @@ impl alma_runtime::Model for LicenseTerms {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::LicenseTerm as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LicenseTerm as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -10208,6 +10270,7 @@ impl alma_runtime::Model for LicenseTerms {
         &MODEL
     }
 }
+impl alma_runtime::Model for LicenseTerms {}
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location-post.json#/location`.
@@ -10336,14 +10399,14 @@ impl alma_runtime::codec::Object for LocationPost {
     }
 }
 alma_runtime::serde_via_codec!(LocationPost);
-impl alma_runtime::Model for LocationPost {
+impl alma_runtime::Described for LocationPost {
     const NAME: &'static str = "LocationPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location",
             fields: &[
                 F {
@@ -10369,7 +10432,7 @@ impl alma_runtime::Model for LocationPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LocationPostType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LocationPostType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10403,7 +10466,7 @@ impl alma_runtime::Model for LocationPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LocationPostFulfillmentUnit as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LocationPostFulfillmentUnit as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10413,7 +10476,7 @@ impl alma_runtime::Model for LocationPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LocationPostAccessionPlacement as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LocationPostAccessionPlacement as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10423,7 +10486,7 @@ impl alma_runtime::Model for LocationPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::LocationPostCallNumberType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::LocationPostCallNumberType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -10441,7 +10504,7 @@ impl alma_runtime::Model for LocationPost {
                     wrapper: Some("circulationDesksList"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::CirculationDesk as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::CirculationDesk as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -10449,6 +10512,7 @@ impl alma_runtime::Model for LocationPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for LocationPost {}
 /// The MARC subfield to use for accession number.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/accession_placement`.
@@ -10519,14 +10583,14 @@ impl alma_runtime::codec::Object for LocationPostAccessionPlacement {
     }
 }
 alma_runtime::serde_via_codec!(LocationPostAccessionPlacement);
-impl alma_runtime::Model for LocationPostAccessionPlacement {
+impl alma_runtime::Described for LocationPostAccessionPlacement {
     const NAME: &'static str = "LocationPostAccessionPlacement";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location_post_accession_placement",
             fields: &[
                 F {
@@ -10542,6 +10606,7 @@ impl alma_runtime::Model for LocationPostAccessionPlacement {
         &MODEL
     }
 }
+impl alma_runtime::Model for LocationPostAccessionPlacement {}
 /// The method in which the call number is generated.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/call_number_type`.
@@ -10612,14 +10677,14 @@ impl alma_runtime::codec::Object for LocationPostCallNumberType {
     }
 }
 alma_runtime::serde_via_codec!(LocationPostCallNumberType);
-impl alma_runtime::Model for LocationPostCallNumberType {
+impl alma_runtime::Described for LocationPostCallNumberType {
     const NAME: &'static str = "LocationPostCallNumberType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location_post_call_number_type",
             fields: &[
                 F {
@@ -10635,6 +10700,7 @@ impl alma_runtime::Model for LocationPostCallNumberType {
         &MODEL
     }
 }
+impl alma_runtime::Model for LocationPostCallNumberType {}
 /// The related fulfillment unit's code. The fulfillment unit defines the policy rule to be applied when circulating items from this location.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/fulfillment_unit`.
@@ -10705,14 +10771,14 @@ impl alma_runtime::codec::Object for LocationPostFulfillmentUnit {
     }
 }
 alma_runtime::serde_via_codec!(LocationPostFulfillmentUnit);
-impl alma_runtime::Model for LocationPostFulfillmentUnit {
+impl alma_runtime::Described for LocationPostFulfillmentUnit {
     const NAME: &'static str = "LocationPostFulfillmentUnit";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location_post_fulfillment_unit",
             fields: &[
                 F {
@@ -10728,6 +10794,7 @@ impl alma_runtime::Model for LocationPostFulfillmentUnit {
         &MODEL
     }
 }
+impl alma_runtime::Model for LocationPostFulfillmentUnit {}
 /// The location type code. Optional. Possible codes are OPEN/CLOSED/REMOTE as listed in the 'HLocation.locationType' code-table.
 ///
 /// Schema: `schemas/rest_location-post.json#/location/properties/type`.
@@ -10798,14 +10865,14 @@ impl alma_runtime::codec::Object for LocationPostType {
     }
 }
 alma_runtime::serde_via_codec!(LocationPostType);
-impl alma_runtime::Model for LocationPostType {
+impl alma_runtime::Described for LocationPostType {
     const NAME: &'static str = "LocationPostType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location_post_type",
             fields: &[
                 F {
@@ -10821,6 +10888,7 @@ impl alma_runtime::Model for LocationPostType {
         &MODEL
     }
 }
+impl alma_runtime::Model for LocationPostType {}
 /// Schema: `schemas/rest_location.json#/circulationDesk`.
 #[derive(Default)]
 pub struct CirculationDesk {
@@ -10932,14 +11000,14 @@ impl alma_runtime::codec::Object for CirculationDesk {
     }
 }
 alma_runtime::serde_via_codec!(CirculationDesk);
-impl alma_runtime::Model for CirculationDesk {
+impl alma_runtime::Described for CirculationDesk {
     const NAME: &'static str = "CirculationDesk";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "circ_desk",
             fields: &[
                 F {
@@ -11003,6 +11071,7 @@ impl alma_runtime::Model for CirculationDesk {
         &MODEL
     }
 }
+impl alma_runtime::Model for CirculationDesk {}
 /// Location Object.
 ///
 /// Schema: `schemas/rest_location.json#/location`.
@@ -11144,14 +11213,14 @@ impl alma_runtime::codec::Object for Location {
     }
 }
 alma_runtime::serde_via_codec!(Location);
-impl alma_runtime::Model for Location {
+impl alma_runtime::Described for Location {
     const NAME: &'static str = "Location";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location",
             fields: &[
                 F {
@@ -11257,7 +11326,7 @@ impl alma_runtime::Model for Location {
                     wrapper: Some("circulationDesksList"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::CirculationDesk as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::CirculationDesk as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -11265,6 +11334,7 @@ impl alma_runtime::Model for Location {
         &MODEL
     }
 }
+impl alma_runtime::Model for Location {}
 /// A list of locations.
 ///
 /// Schema: `schemas/rest_locations.json#/locations`.
@@ -11340,14 +11410,14 @@ impl alma_runtime::codec::Object for Locations {
     }
 }
 alma_runtime::serde_via_codec!(Locations);
-impl alma_runtime::Model for Locations {
+impl alma_runtime::Described for Locations {
     const NAME: &'static str = "Locations";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "locations",
             fields: &[
                 F {
@@ -11357,7 +11427,7 @@ impl alma_runtime::Model for Locations {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Location as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Location as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11373,6 +11443,7 @@ impl alma_runtime::Model for Locations {
         &MODEL
     }
 }
+impl alma_runtime::Model for Locations {}
 /// Mapping Table Object.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/mapping_table`.
@@ -11450,14 +11521,14 @@ impl alma_runtime::codec::Object for MappingTablePut {
     }
 }
 alma_runtime::serde_via_codec!(MappingTablePut);
-impl alma_runtime::Model for MappingTablePut {
+impl alma_runtime::Described for MappingTablePut {
     const NAME: &'static str = "MappingTablePut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "mapping_table",
             fields: &[
                 F {
@@ -11475,7 +11546,7 @@ impl alma_runtime::Model for MappingTablePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::ScopePut as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ScopePut as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -11485,7 +11556,7 @@ impl alma_runtime::Model for MappingTablePut {
                     wrapper: Some("rows"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::RowPut as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::RowPut as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -11493,6 +11564,7 @@ impl alma_runtime::Model for MappingTablePut {
         &MODEL
     }
 }
+impl alma_runtime::Model for MappingTablePut {}
 /// Specific mapping table's row.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/row`.
@@ -11606,14 +11678,14 @@ impl alma_runtime::codec::Object for RowPut {
     }
 }
 alma_runtime::serde_via_codec!(RowPut);
-impl alma_runtime::Model for RowPut {
+impl alma_runtime::Described for RowPut {
     const NAME: &'static str = "RowPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "row",
             fields: &[
                 F {
@@ -11685,6 +11757,7 @@ impl alma_runtime::Model for RowPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for RowPut {}
 /// Schema: `schemas/rest_mapping_table-put.json#/scope`.
 #[derive(Default)]
 pub struct ScopePut {
@@ -11751,12 +11824,12 @@ impl alma_runtime::codec::Object for ScopePut {
     }
 }
 alma_runtime::serde_via_codec!(ScopePut);
-impl alma_runtime::Model for ScopePut {
+impl alma_runtime::Described for ScopePut {
     const NAME: &'static str = "ScopePut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "scope",
             fields: &[
                 F {
@@ -11766,7 +11839,7 @@ impl alma_runtime::Model for ScopePut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::ScopePutLibraryId as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::ScopePutLibraryId as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -11774,6 +11847,7 @@ impl alma_runtime::Model for ScopePut {
         &MODEL
     }
 }
+impl alma_runtime::Model for ScopePut {}
 /// The library in which the mapping table is defined. Relevant only for Mapping Tables that might be defined in the scope of a library - e.g. WorkOrderTypeStatuses.
 ///
 /// Schema: `schemas/rest_mapping_table-put.json#/scope/properties/library_id`.
@@ -11842,14 +11916,14 @@ impl alma_runtime::codec::Object for ScopePutLibraryId {
     }
 }
 alma_runtime::serde_via_codec!(ScopePutLibraryId);
-impl alma_runtime::Model for ScopePutLibraryId {
+impl alma_runtime::Described for ScopePutLibraryId {
     const NAME: &'static str = "ScopePutLibraryId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "scope_put_library_id",
             fields: &[
                 F {
@@ -11865,6 +11939,7 @@ impl alma_runtime::Model for ScopePutLibraryId {
         &MODEL
     }
 }
+impl alma_runtime::Model for ScopePutLibraryId {}
 /// Schema: `schemas/rest_mapping_table.json#/header`.
 #[derive(Default)]
 pub struct Header {
@@ -11951,14 +12026,14 @@ impl alma_runtime::codec::Object for Header {
     }
 }
 alma_runtime::serde_via_codec!(Header);
-impl alma_runtime::Model for Header {
+impl alma_runtime::Described for Header {
     const NAME: &'static str = "Header";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "header",
             fields: &[
                 F {
@@ -11992,7 +12067,7 @@ impl alma_runtime::Model for Header {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::HeaderType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::HeaderType as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -12000,6 +12075,7 @@ impl alma_runtime::Model for Header {
         &MODEL
     }
 }
+impl alma_runtime::Model for Header {}
 /// Column type : TextField / date / code-tables/ mapping-tables / Custom Option List .
 ///
 /// Schema: `schemas/rest_mapping_table.json#/header/properties/type`.
@@ -12070,14 +12146,14 @@ impl alma_runtime::codec::Object for HeaderType {
     }
 }
 alma_runtime::serde_via_codec!(HeaderType);
-impl alma_runtime::Model for HeaderType {
+impl alma_runtime::Described for HeaderType {
     const NAME: &'static str = "HeaderType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "header_type",
             fields: &[
                 F {
@@ -12101,6 +12177,7 @@ impl alma_runtime::Model for HeaderType {
         &MODEL
     }
 }
+impl alma_runtime::Model for HeaderType {}
 /// Mapping Table Object.
 ///
 /// Schema: `schemas/rest_mapping_table.json#/mapping_table`.
@@ -12230,14 +12307,14 @@ impl alma_runtime::codec::Object for MappingTable {
     }
 }
 alma_runtime::serde_via_codec!(MappingTable);
-impl alma_runtime::Model for MappingTable {
+impl alma_runtime::Described for MappingTable {
     const NAME: &'static str = "MappingTable";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "mapping_table",
             fields: &[
                 F {
@@ -12311,7 +12388,7 @@ impl alma_runtime::Model for MappingTable {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::Scope as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Scope as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12321,7 +12398,7 @@ impl alma_runtime::Model for MappingTable {
                     wrapper: Some("headers"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Header as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Header as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -12331,7 +12408,7 @@ impl alma_runtime::Model for MappingTable {
                     wrapper: Some("rows"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::MappingTableRow as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::MappingTableRow as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -12339,6 +12416,7 @@ impl alma_runtime::Model for MappingTable {
         &MODEL
     }
 }
+impl alma_runtime::Model for MappingTable {}
 /// Specific mapping table's row.
 ///
 /// Schema: `schemas/rest_mapping_table.json#/row`.
@@ -12470,14 +12548,14 @@ impl alma_runtime::codec::Object for MappingTableRow {
     }
 }
 alma_runtime::serde_via_codec!(MappingTableRow);
-impl alma_runtime::Model for MappingTableRow {
+impl alma_runtime::Described for MappingTableRow {
     const NAME: &'static str = "MappingTableRow";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "row",
             fields: &[
                 F {
@@ -12573,6 +12651,7 @@ impl alma_runtime::Model for MappingTableRow {
         &MODEL
     }
 }
+impl alma_runtime::Model for MappingTableRow {}
 /// A list of mapping tables.
 ///
 /// Schema: `schemas/rest_mapping_tables.json#/mapping_tables`.
@@ -12648,14 +12727,14 @@ impl alma_runtime::codec::Object for MappingTables {
     }
 }
 alma_runtime::serde_via_codec!(MappingTables);
-impl alma_runtime::Model for MappingTables {
+impl alma_runtime::Described for MappingTables {
     const NAME: &'static str = "MappingTables";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "mapping_tables",
             fields: &[
                 F {
@@ -12673,7 +12752,7 @@ impl alma_runtime::Model for MappingTables {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::MappingTable as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::MappingTable as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -12681,6 +12760,7 @@ impl alma_runtime::Model for MappingTables {
         &MODEL
     }
 }
+impl alma_runtime::Model for MappingTables {}
 /// Specific match (single or multi) found.
 ///
 /// Schema: `schemas/rest_matches.json#/match`.
@@ -12772,14 +12852,14 @@ impl alma_runtime::codec::Object for Match {
     }
 }
 alma_runtime::serde_via_codec!(Match);
-impl alma_runtime::Model for Match {
+impl alma_runtime::Described for Match {
     const NAME: &'static str = "Match";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "match",
             fields: &[
                 F {
@@ -12811,6 +12891,7 @@ impl alma_runtime::Model for Match {
         &MODEL
     }
 }
+impl alma_runtime::Model for Match {}
 /// List of all single matches or multi matches found as part of an import.
 ///
 /// Schema: `schemas/rest_matches.json#/matches`.
@@ -12886,14 +12967,14 @@ impl alma_runtime::codec::Object for Matches {
     }
 }
 alma_runtime::serde_via_codec!(Matches);
-impl alma_runtime::Model for Matches {
+impl alma_runtime::Described for Matches {
     const NAME: &'static str = "Matches";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "matches",
             fields: &[
                 F {
@@ -12911,7 +12992,7 @@ impl alma_runtime::Model for Matches {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Match as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Match as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -12919,6 +13000,7 @@ impl alma_runtime::Model for Matches {
         &MODEL
     }
 }
+impl alma_runtime::Model for Matches {}
 /// A member of the set.
 ///
 /// Schema: `schemas/rest_member-post.json#/member`.
@@ -12991,14 +13073,14 @@ impl alma_runtime::codec::Object for MemberPost {
     }
 }
 alma_runtime::serde_via_codec!(MemberPost);
-impl alma_runtime::Model for MemberPost {
+impl alma_runtime::Described for MemberPost {
     const NAME: &'static str = "MemberPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "member",
             fields: &[
                 F {
@@ -13022,6 +13104,7 @@ impl alma_runtime::Model for MemberPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for MemberPost {}
 /// A member of the set.
 ///
 /// Schema: `schemas/rest_member.json#/member`.
@@ -13103,14 +13186,14 @@ impl alma_runtime::codec::Object for Member {
     }
 }
 alma_runtime::serde_via_codec!(Member);
-impl alma_runtime::Model for Member {
+impl alma_runtime::Described for Member {
     const NAME: &'static str = "Member";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "member",
             fields: &[
                 F {
@@ -13142,6 +13225,7 @@ impl alma_runtime::Model for Member {
         &MODEL
     }
 }
+impl alma_runtime::Model for Member {}
 /// A list of members of the set.
 ///
 /// Schema: `schemas/rest_members-post.json#/members`.
@@ -13217,14 +13301,14 @@ impl alma_runtime::codec::Object for MembersPost {
     }
 }
 alma_runtime::serde_via_codec!(MembersPost);
-impl alma_runtime::Model for MembersPost {
+impl alma_runtime::Described for MembersPost {
     const NAME: &'static str = "MembersPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "members",
             fields: &[
                 F {
@@ -13242,7 +13326,7 @@ impl alma_runtime::Model for MembersPost {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::MemberPost as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::MemberPost as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -13250,6 +13334,7 @@ impl alma_runtime::Model for MembersPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for MembersPost {}
 /// A list of members of the set.
 ///
 /// Schema: `schemas/rest_members.json#/members`.
@@ -13325,14 +13410,14 @@ impl alma_runtime::codec::Object for Members {
     }
 }
 alma_runtime::serde_via_codec!(Members);
-impl alma_runtime::Model for Members {
+impl alma_runtime::Described for Members {
     const NAME: &'static str = "Members";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "members",
             fields: &[
                 F {
@@ -13350,7 +13435,7 @@ impl alma_runtime::Model for Members {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Member as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Member as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -13358,6 +13443,7 @@ impl alma_runtime::Model for Members {
         &MODEL
     }
 }
+impl alma_runtime::Model for Members {}
 /// Library open hours for a specific day.
 ///
 /// Schema: `schemas/rest_open_days.json#/day`.
@@ -13437,14 +13523,14 @@ impl alma_runtime::codec::Object for Day {
     }
 }
 alma_runtime::serde_via_codec!(Day);
-impl alma_runtime::Model for Day {
+impl alma_runtime::Described for Day {
     const NAME: &'static str = "Day";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "day",
             fields: &[
                 F {
@@ -13470,7 +13556,7 @@ impl alma_runtime::Model for Day {
                     wrapper: Some("hours"),
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Hour as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Hour as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -13478,6 +13564,7 @@ impl alma_runtime::Model for Day {
         &MODEL
     }
 }
+impl alma_runtime::Model for Day {}
 /// List of start times and end times for the library open hours.
 ///
 /// Schema: `schemas/rest_open_days.json#/days`.
@@ -13546,12 +13633,12 @@ impl alma_runtime::codec::Object for Days {
     }
 }
 alma_runtime::serde_via_codec!(Days);
-impl alma_runtime::Model for Days {
+impl alma_runtime::Described for Days {
     const NAME: &'static str = "Days";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "days",
             fields: &[
                 F {
@@ -13561,7 +13648,7 @@ impl alma_runtime::Model for Days {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Day as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Day as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -13569,6 +13656,7 @@ impl alma_runtime::Model for Days {
         &MODEL
     }
 }
+impl alma_runtime::Model for Days {}
 /// Start times and end times for which the library is open.
 ///
 /// Schema: `schemas/rest_open_days.json#/hour`.
@@ -13643,14 +13731,14 @@ impl alma_runtime::codec::Object for Hour {
     }
 }
 alma_runtime::serde_via_codec!(Hour);
-impl alma_runtime::Model for Hour {
+impl alma_runtime::Described for Hour {
     const NAME: &'static str = "Hour";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "hour",
             fields: &[
                 F {
@@ -13674,6 +13762,7 @@ impl alma_runtime::Model for Hour {
         &MODEL
     }
 }
+impl alma_runtime::Model for Hour {}
 /// Library open hour, event, or exception.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour`.
@@ -13804,14 +13893,14 @@ impl alma_runtime::codec::Object for OpenHourPut {
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPut);
-impl alma_runtime::Model for OpenHourPut {
+impl alma_runtime::Described for OpenHourPut {
     const NAME: &'static str = "OpenHourPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hour",
             fields: &[
                 F {
@@ -13821,7 +13910,7 @@ impl alma_runtime::Model for OpenHourPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::OpenHourPutType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::OpenHourPutType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13847,7 +13936,7 @@ impl alma_runtime::Model for OpenHourPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::OpenHourPutRecurrenceType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::OpenHourPutRecurrenceType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13889,7 +13978,7 @@ impl alma_runtime::Model for OpenHourPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::OpenHourPutDayOfWeek as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::OpenHourPutDayOfWeek as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -13899,7 +13988,7 @@ impl alma_runtime::Model for OpenHourPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::OpenHourPutStatus as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::OpenHourPutStatus as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -13907,6 +13996,7 @@ impl alma_runtime::Model for OpenHourPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHourPut {}
 /// Day of week. SUNDAY, MONDAY, ... SATURDAY. Possible values are listed in 'DaysOfWeek' code table.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/day_of_week`.
@@ -13977,14 +14067,14 @@ impl alma_runtime::codec::Object for OpenHourPutDayOfWeek {
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutDayOfWeek);
-impl alma_runtime::Model for OpenHourPutDayOfWeek {
+impl alma_runtime::Described for OpenHourPutDayOfWeek {
     const NAME: &'static str = "OpenHourPutDayOfWeek";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hour_put_day_of_week",
             fields: &[
                 F {
@@ -14000,6 +14090,7 @@ impl alma_runtime::Model for OpenHourPutDayOfWeek {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHourPutDayOfWeek {}
 /// Recurrence type. WEEKLY, YEARLY. Possible values are listed in 'RecurrenceType' [code-table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/recurrence_type`.
@@ -14070,14 +14161,14 @@ impl alma_runtime::codec::Object for OpenHourPutRecurrenceType {
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutRecurrenceType);
-impl alma_runtime::Model for OpenHourPutRecurrenceType {
+impl alma_runtime::Described for OpenHourPutRecurrenceType {
     const NAME: &'static str = "OpenHourPutRecurrenceType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hour_put_recurrence_type",
             fields: &[
                 F {
@@ -14093,6 +14184,7 @@ impl alma_runtime::Model for OpenHourPutRecurrenceType {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHourPutRecurrenceType {}
 /// Calendar record status. OPEN or CLOSED. Possible values are listed in 'CalendarRecordStatuses' code-table.
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/status`.
@@ -14163,14 +14255,14 @@ impl alma_runtime::codec::Object for OpenHourPutStatus {
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutStatus);
-impl alma_runtime::Model for OpenHourPutStatus {
+impl alma_runtime::Described for OpenHourPutStatus {
     const NAME: &'static str = "OpenHourPutStatus";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hour_put_status",
             fields: &[
                 F {
@@ -14186,6 +14278,7 @@ impl alma_runtime::Model for OpenHourPutStatus {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHourPutStatus {}
 /// Calendar record type. Standard opening hour, event or exception. Possible values are listed in 'CalendarRecordsTypes' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API).
 ///
 /// Schema: `schemas/rest_open_hour-put.json#/open_hour/properties/type`.
@@ -14256,14 +14349,14 @@ impl alma_runtime::codec::Object for OpenHourPutType {
     }
 }
 alma_runtime::serde_via_codec!(OpenHourPutType);
-impl alma_runtime::Model for OpenHourPutType {
+impl alma_runtime::Described for OpenHourPutType {
     const NAME: &'static str = "OpenHourPutType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hour_put_type",
             fields: &[
                 F {
@@ -14279,6 +14372,7 @@ impl alma_runtime::Model for OpenHourPutType {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHourPutType {}
 /// Library open hour, event, or exception.
 ///
 /// Schema: `schemas/rest_open_hour.json#/open_hour`.
@@ -14409,14 +14503,14 @@ impl alma_runtime::codec::Object for OpenHour {
     }
 }
 alma_runtime::serde_via_codec!(OpenHour);
-impl alma_runtime::Model for OpenHour {
+impl alma_runtime::Described for OpenHour {
     const NAME: &'static str = "OpenHour";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hour",
             fields: &[
                 F {
@@ -14504,6 +14598,7 @@ impl alma_runtime::Model for OpenHour {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHour {}
 /// A list of library open hours, events and any exception.
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours`.
@@ -14579,12 +14674,12 @@ impl alma_runtime::codec::Object for OpenHoursPut {
     }
 }
 alma_runtime::serde_via_codec!(OpenHoursPut);
-impl alma_runtime::Model for OpenHoursPut {
+impl alma_runtime::Described for OpenHoursPut {
     const NAME: &'static str = "OpenHoursPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hours",
             fields: &[
                 F {
@@ -14594,7 +14689,7 @@ impl alma_runtime::Model for OpenHoursPut {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::OpenHourPut as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::OpenHourPut as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14604,7 +14699,7 @@ impl alma_runtime::Model for OpenHoursPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::OpenHoursPutAdditionalInfo as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::OpenHoursPutAdditionalInfo as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -14612,6 +14707,7 @@ impl alma_runtime::Model for OpenHoursPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHoursPut {}
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_open_hours-put.json#/open_hours/properties/additional_info`.
@@ -14680,14 +14776,14 @@ impl alma_runtime::codec::Object for OpenHoursPutAdditionalInfo {
     }
 }
 alma_runtime::serde_via_codec!(OpenHoursPutAdditionalInfo);
-impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
+impl alma_runtime::Described for OpenHoursPutAdditionalInfo {
     const NAME: &'static str = "OpenHoursPutAdditionalInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hours_put_additional_info",
             fields: &[
                 F {
@@ -14703,6 +14799,7 @@ impl alma_runtime::Model for OpenHoursPutAdditionalInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHoursPutAdditionalInfo {}
 /// A list of library open hours, events and any exception.
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours`.
@@ -14778,12 +14875,12 @@ impl alma_runtime::codec::Object for OpenHours {
     }
 }
 alma_runtime::serde_via_codec!(OpenHours);
-impl alma_runtime::Model for OpenHours {
+impl alma_runtime::Described for OpenHours {
     const NAME: &'static str = "OpenHours";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hours",
             fields: &[
                 F {
@@ -14793,7 +14890,7 @@ impl alma_runtime::Model for OpenHours {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::OpenHour as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::OpenHour as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -14803,7 +14900,7 @@ impl alma_runtime::Model for OpenHours {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::OpenHoursAdditionalInfo as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::OpenHoursAdditionalInfo as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -14811,6 +14908,7 @@ impl alma_runtime::Model for OpenHours {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHours {}
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_open_hours.json#/open_hours/properties/additional_info`.
@@ -14881,14 +14979,14 @@ impl alma_runtime::codec::Object for OpenHoursAdditionalInfo {
     }
 }
 alma_runtime::serde_via_codec!(OpenHoursAdditionalInfo);
-impl alma_runtime::Model for OpenHoursAdditionalInfo {
+impl alma_runtime::Described for OpenHoursAdditionalInfo {
     const NAME: &'static str = "OpenHoursAdditionalInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "open_hours_additional_info",
             fields: &[
                 F {
@@ -14912,6 +15010,7 @@ impl alma_runtime::Model for OpenHoursAdditionalInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for OpenHoursAdditionalInfo {}
 /// Printer Object.
 ///
 /// Schema: `schemas/rest_printer.json#/printer`.
@@ -15035,14 +15134,14 @@ impl alma_runtime::codec::Object for Printer {
     }
 }
 alma_runtime::serde_via_codec!(Printer);
-impl alma_runtime::Model for Printer {
+impl alma_runtime::Described for Printer {
     const NAME: &'static str = "Printer";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "printer",
             fields: &[
                 F {
@@ -15114,6 +15213,7 @@ impl alma_runtime::Model for Printer {
         &MODEL
     }
 }
+impl alma_runtime::Model for Printer {}
 /// A list of printers.
 ///
 /// Schema: `schemas/rest_printers.json#/printers`.
@@ -15189,14 +15289,14 @@ impl alma_runtime::codec::Object for Printers {
     }
 }
 alma_runtime::serde_via_codec!(Printers);
-impl alma_runtime::Model for Printers {
+impl alma_runtime::Described for Printers {
     const NAME: &'static str = "Printers";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "printers",
             fields: &[
                 F {
@@ -15214,7 +15314,7 @@ impl alma_runtime::Model for Printers {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Printer as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Printer as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -15222,6 +15322,7 @@ impl alma_runtime::Model for Printers {
         &MODEL
     }
 }
+impl alma_runtime::Model for Printers {}
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set-post.json#/set`.
@@ -15349,14 +15450,14 @@ impl alma_runtime::codec::Object for SetPost {
     }
 }
 alma_runtime::serde_via_codec!(SetPost);
-impl alma_runtime::Model for SetPost {
+impl alma_runtime::Described for SetPost {
     const NAME: &'static str = "SetPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set",
             fields: &[
                 F {
@@ -15390,7 +15491,7 @@ impl alma_runtime::Model for SetPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostType as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15400,7 +15501,7 @@ impl alma_runtime::Model for SetPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostContent as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostContent as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15410,7 +15511,7 @@ impl alma_runtime::Model for SetPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostPrivate as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostPrivate as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15420,7 +15521,7 @@ impl alma_runtime::Model for SetPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostStatus as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostStatus as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15438,7 +15539,7 @@ impl alma_runtime::Model for SetPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostQuery as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostQuery as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15448,7 +15549,7 @@ impl alma_runtime::Model for SetPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::MembersPost as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::MembersPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -15458,7 +15559,7 @@ impl alma_runtime::Model for SetPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostOrigin as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostOrigin as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -15466,6 +15567,7 @@ impl alma_runtime::Model for SetPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetPost {}
 /// The type of the content of the set. Possible codes are listed in 'SetContentType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/content`.
@@ -15536,14 +15638,14 @@ impl alma_runtime::codec::Object for SetPostContent {
     }
 }
 alma_runtime::serde_via_codec!(SetPostContent);
-impl alma_runtime::Model for SetPostContent {
+impl alma_runtime::Described for SetPostContent {
     const NAME: &'static str = "SetPostContent";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set_post_content",
             fields: &[
                 F {
@@ -15559,6 +15661,7 @@ impl alma_runtime::Model for SetPostContent {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetPostContent {}
 /// The origin of the members of the set (Institution only/Community Zone). Possible codes are listed in 'SetOrigin' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is UI.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/origin`.
@@ -15629,14 +15732,14 @@ impl alma_runtime::codec::Object for SetPostOrigin {
     }
 }
 alma_runtime::serde_via_codec!(SetPostOrigin);
-impl alma_runtime::Model for SetPostOrigin {
+impl alma_runtime::Described for SetPostOrigin {
     const NAME: &'static str = "SetPostOrigin";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set_post_origin",
             fields: &[
                 F {
@@ -15652,6 +15755,7 @@ impl alma_runtime::Model for SetPostOrigin {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetPostOrigin {}
 /// Indication if the set is private. Possible codes are listed in 'SetPrivacy' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is true.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/private`.
@@ -15722,14 +15826,14 @@ impl alma_runtime::codec::Object for SetPostPrivate {
     }
 }
 alma_runtime::serde_via_codec!(SetPostPrivate);
-impl alma_runtime::Model for SetPostPrivate {
+impl alma_runtime::Described for SetPostPrivate {
     const NAME: &'static str = "SetPostPrivate";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set_post_private",
             fields: &[
                 F {
@@ -15745,6 +15849,7 @@ impl alma_runtime::Model for SetPostPrivate {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetPostPrivate {}
 /// The logical set's related query. Relevant and mandatory for logical sets.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/query`.
@@ -15813,14 +15918,14 @@ impl alma_runtime::codec::Object for SetPostQuery {
     }
 }
 alma_runtime::serde_via_codec!(SetPostQuery);
-impl alma_runtime::Model for SetPostQuery {
+impl alma_runtime::Described for SetPostQuery {
     const NAME: &'static str = "SetPostQuery";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set_post_query",
             fields: &[
                 F {
@@ -15836,6 +15941,7 @@ impl alma_runtime::Model for SetPostQuery {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetPostQuery {}
 /// Status of the set (Active/Inactive). Possible codes are listed in 'SetStatus' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Default is 'Active'.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/status`.
@@ -15906,14 +16012,14 @@ impl alma_runtime::codec::Object for SetPostStatus {
     }
 }
 alma_runtime::serde_via_codec!(SetPostStatus);
-impl alma_runtime::Model for SetPostStatus {
+impl alma_runtime::Described for SetPostStatus {
     const NAME: &'static str = "SetPostStatus";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set_post_status",
             fields: &[
                 F {
@@ -15929,6 +16035,7 @@ impl alma_runtime::Model for SetPostStatus {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetPostStatus {}
 /// The type of the set (Logical/Itemized). Possible codes are listed in 'SetType' [code table](https://developers.exlibrisgroup.com/blog/Working-with-the-code-tables-API). Mandatory.
 ///
 /// Schema: `schemas/rest_set-post.json#/set/properties/type`.
@@ -15999,14 +16106,14 @@ impl alma_runtime::codec::Object for SetPostType {
     }
 }
 alma_runtime::serde_via_codec!(SetPostType);
-impl alma_runtime::Model for SetPostType {
+impl alma_runtime::Described for SetPostType {
     const NAME: &'static str = "SetPostType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set_post_type",
             fields: &[
                 F {
@@ -16022,6 +16129,7 @@ impl alma_runtime::Model for SetPostType {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetPostType {}
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set-put.json#/set`.
@@ -16132,14 +16240,14 @@ impl alma_runtime::codec::Object for SetPut {
     }
 }
 alma_runtime::serde_via_codec!(SetPut);
-impl alma_runtime::Model for SetPut {
+impl alma_runtime::Described for SetPut {
     const NAME: &'static str = "SetPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set",
             fields: &[
                 F {
@@ -16173,7 +16281,7 @@ impl alma_runtime::Model for SetPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostPrivate as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostPrivate as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16183,7 +16291,7 @@ impl alma_runtime::Model for SetPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostStatus as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostStatus as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16201,7 +16309,7 @@ impl alma_runtime::Model for SetPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetPostQuery as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetPostQuery as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -16209,6 +16317,7 @@ impl alma_runtime::Model for SetPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetPut {}
 /// Set Object.
 ///
 /// Schema: `schemas/rest_set.json#/set`.
@@ -16370,14 +16479,14 @@ impl alma_runtime::codec::Object for Set {
     }
 }
 alma_runtime::serde_via_codec!(Set);
-impl alma_runtime::Model for Set {
+impl alma_runtime::Described for Set {
     const NAME: &'static str = "Set";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set",
             fields: &[
                 F {
@@ -16491,7 +16600,7 @@ impl alma_runtime::Model for Set {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetNumberOfMembers as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetNumberOfMembers as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16501,7 +16610,7 @@ impl alma_runtime::Model for Set {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::Members as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Members as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16511,7 +16620,7 @@ impl alma_runtime::Model for Set {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::conf::models::SetAdditionalInfo as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::SetAdditionalInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -16527,6 +16636,7 @@ impl alma_runtime::Model for Set {
         &MODEL
     }
 }
+impl alma_runtime::Model for Set {}
 /// Details about submission of a 'create itemized set' job. Output parameter. This information will be returned when creating a set from MD import population (POST set with population parameter). The link attribute will include link for retrieving information about the submitted job instance.
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/additional_info`.
@@ -16597,14 +16707,14 @@ impl alma_runtime::codec::Object for SetAdditionalInfo {
     }
 }
 alma_runtime::serde_via_codec!(SetAdditionalInfo);
-impl alma_runtime::Model for SetAdditionalInfo {
+impl alma_runtime::Described for SetAdditionalInfo {
     const NAME: &'static str = "SetAdditionalInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set_additional_info",
             fields: &[
                 F {
@@ -16628,6 +16738,7 @@ impl alma_runtime::Model for SetAdditionalInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetAdditionalInfo {}
 /// A count of the number of members. Output parameter.
 ///
 /// Schema: `schemas/rest_set.json#/set/properties/number_of_members`.
@@ -16700,14 +16811,14 @@ impl alma_runtime::codec::Object for SetNumberOfMembers {
     }
 }
 alma_runtime::serde_via_codec!(SetNumberOfMembers);
-impl alma_runtime::Model for SetNumberOfMembers {
+impl alma_runtime::Described for SetNumberOfMembers {
     const NAME: &'static str = "SetNumberOfMembers";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "set_number_of_members",
             fields: &[
                 F {
@@ -16731,6 +16842,7 @@ impl alma_runtime::Model for SetNumberOfMembers {
         &MODEL
     }
 }
+impl alma_runtime::Model for SetNumberOfMembers {}
 /// A list of sets.
 ///
 /// Schema: `schemas/rest_sets.json#/sets`.
@@ -16805,14 +16917,14 @@ impl alma_runtime::codec::Object for Sets {
     }
 }
 alma_runtime::serde_via_codec!(Sets);
-impl alma_runtime::Model for Sets {
+impl alma_runtime::Described for Sets {
     const NAME: &'static str = "Sets";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "sets",
             fields: &[
                 F {
@@ -16830,7 +16942,7 @@ impl alma_runtime::Model for Sets {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::conf::models::Set as alma_runtime::Model>::xml_model,
+                        <crate::conf::models::Set as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -16838,3 +16950,4 @@ impl alma_runtime::Model for Sets {
         &MODEL
     }
 }
+impl alma_runtime::Model for Sets {}

@@ -77,14 +77,14 @@ impl alma_runtime::codec::Object for Citations {
     }
 }
 alma_runtime::serde_via_codec!(Citations);
-impl alma_runtime::Model for Citations {
+impl alma_runtime::Described for Citations {
     const NAME: &'static str = "Citations";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "citations",
             fields: &[
                 F {
@@ -94,7 +94,7 @@ impl alma_runtime::Model for Citations {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::courses::models::Citation as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::Citation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -110,6 +110,7 @@ impl alma_runtime::Model for Citations {
         &MODEL
     }
 }
+impl alma_runtime::Model for Citations {}
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd#/citation`.
@@ -344,14 +345,14 @@ impl alma_runtime::codec::Object for Citation {
     }
 }
 alma_runtime::serde_via_codec!(Citation);
-impl alma_runtime::Model for Citation {
+impl alma_runtime::Described for Citation {
     const NAME: &'static str = "Citation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "citation",
             fields: &[
                 F {
@@ -401,7 +402,7 @@ impl alma_runtime::Model for Citation {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::courses::models::Metadata as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::Metadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -443,7 +444,7 @@ impl alma_runtime::Model for Citation {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -613,7 +614,7 @@ impl alma_runtime::Model for Citation {
                     wrapper: Some("defined_fields"),
                     array: true,
                     value: V::Model(
-                        <crate::courses::models::TypeAttributes as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::TypeAttributes as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -623,7 +624,7 @@ impl alma_runtime::Model for Citation {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::courses::models::SectionInfo as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::SectionInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -633,7 +634,7 @@ impl alma_runtime::Model for Citation {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::courses::models::CitationTags as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::CitationTags as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -649,6 +650,7 @@ impl alma_runtime::Model for Citation {
         &MODEL
     }
 }
+impl alma_runtime::Model for Citation {}
 /// Schema: `xsd/rest_citation.xsd#/citation/properties/type_attributes/items`.
 #[derive(Default)]
 pub struct TypeAttributes {
@@ -722,12 +724,12 @@ impl alma_runtime::codec::Object for TypeAttributes {
     }
 }
 alma_runtime::serde_via_codec!(TypeAttributes);
-impl alma_runtime::Model for TypeAttributes {
+impl alma_runtime::Described for TypeAttributes {
     const NAME: &'static str = "TypeAttributes";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "type_attributes",
             fields: &[
                 F {
@@ -751,6 +753,7 @@ impl alma_runtime::Model for TypeAttributes {
         &MODEL
     }
 }
+impl alma_runtime::Model for TypeAttributes {}
 /// Citation Tag Object.
 ///
 /// Schema: `xsd/rest_citation.xsd#/citation_tag`.
@@ -823,12 +826,12 @@ impl alma_runtime::codec::Object for CitationTag {
     }
 }
 alma_runtime::serde_via_codec!(CitationTag);
-impl alma_runtime::Model for CitationTag {
+impl alma_runtime::Described for CitationTag {
     const NAME: &'static str = "CitationTag";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "citation_tag",
             fields: &[
                 F {
@@ -852,6 +855,7 @@ impl alma_runtime::Model for CitationTag {
         &MODEL
     }
 }
+impl alma_runtime::Model for CitationTag {}
 /// Metadata about the Citation.
 ///
 /// Schema: `xsd/rest_citation.xsd#/metadata`.
@@ -1053,14 +1057,14 @@ impl alma_runtime::codec::Object for Metadata {
     }
 }
 alma_runtime::serde_via_codec!(Metadata);
-impl alma_runtime::Model for Metadata {
+impl alma_runtime::Described for Metadata {
     const NAME: &'static str = "Metadata";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "metadata",
             fields: &[
                 F {
@@ -1292,6 +1296,7 @@ impl alma_runtime::Model for Metadata {
         &MODEL
     }
 }
+impl alma_runtime::Model for Metadata {}
 /// Information regarding the related Section.
 ///
 /// Schema: `xsd/rest_citation.xsd#/section_info`.
@@ -1399,14 +1404,14 @@ impl alma_runtime::codec::Object for SectionInfo {
     }
 }
 alma_runtime::serde_via_codec!(SectionInfo);
-impl alma_runtime::Model for SectionInfo {
+impl alma_runtime::Described for SectionInfo {
     const NAME: &'static str = "SectionInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "section_info",
             fields: &[
                 F {
@@ -1464,7 +1469,7 @@ impl alma_runtime::Model for SectionInfo {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::courses::models::CitationTags as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::CitationTags as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -1472,6 +1477,7 @@ impl alma_runtime::Model for SectionInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for SectionInfo {}
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=post#/citation`.
@@ -1580,14 +1586,14 @@ impl alma_runtime::codec::Object for CitationPost {
     }
 }
 alma_runtime::serde_via_codec!(CitationPost);
-impl alma_runtime::Model for CitationPost {
+impl alma_runtime::Described for CitationPost {
     const NAME: &'static str = "CitationPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "citation",
             fields: &[
                 F {
@@ -1621,7 +1627,7 @@ impl alma_runtime::Model for CitationPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::courses::models::MetadataPost as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::MetadataPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1639,7 +1645,7 @@ impl alma_runtime::Model for CitationPost {
                     wrapper: Some("defined_fields"),
                     array: true,
                     value: V::Model(
-                        <crate::courses::models::TypeAttributes as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::TypeAttributes as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1655,6 +1661,7 @@ impl alma_runtime::Model for CitationPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for CitationPost {}
 /// Metadata about the Citation.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=post#/metadata`.
@@ -1860,14 +1867,14 @@ impl alma_runtime::codec::Object for MetadataPost {
     }
 }
 alma_runtime::serde_via_codec!(MetadataPost);
-impl alma_runtime::Model for MetadataPost {
+impl alma_runtime::Described for MetadataPost {
     const NAME: &'static str = "MetadataPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "metadata",
             fields: &[
                 F {
@@ -2107,6 +2114,7 @@ impl alma_runtime::Model for MetadataPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for MetadataPost {}
 /// Citation Object.
 ///
 /// Schema: `xsd/rest_citation.xsd?tags=put#/citation`.
@@ -2215,14 +2223,14 @@ impl alma_runtime::codec::Object for CitationPut {
     }
 }
 alma_runtime::serde_via_codec!(CitationPut);
-impl alma_runtime::Model for CitationPut {
+impl alma_runtime::Described for CitationPut {
     const NAME: &'static str = "CitationPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "citation",
             fields: &[
                 F {
@@ -2256,7 +2264,7 @@ impl alma_runtime::Model for CitationPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::courses::models::Metadata as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::Metadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2274,7 +2282,7 @@ impl alma_runtime::Model for CitationPut {
                     wrapper: Some("defined_fields"),
                     array: true,
                     value: V::Model(
-                        <crate::courses::models::TypeAttributes as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::TypeAttributes as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2290,6 +2298,7 @@ impl alma_runtime::Model for CitationPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for CitationPut {}
 /// A list of Citation tags.
 ///
 /// Schema: `xsd/rest_citation_tags.xsd#/citation_tags`.
@@ -2371,14 +2380,14 @@ impl alma_runtime::codec::Object for CitationTags {
     }
 }
 alma_runtime::serde_via_codec!(CitationTags);
-impl alma_runtime::Model for CitationTags {
+impl alma_runtime::Described for CitationTags {
     const NAME: &'static str = "CitationTags";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "citation_tags",
             fields: &[
                 F {
@@ -2388,7 +2397,7 @@ impl alma_runtime::Model for CitationTags {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::courses::models::CitationTag as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::CitationTag as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2412,6 +2421,7 @@ impl alma_runtime::Model for CitationTags {
         &MODEL
     }
 }
+impl alma_runtime::Model for CitationTags {}
 /// A list of Citation tags.
 ///
 /// Schema: `xsd/rest_citation_tags.xsd?tags=put#/citation_tags`.
@@ -2493,14 +2503,14 @@ impl alma_runtime::codec::Object for CitationTagsPut {
     }
 }
 alma_runtime::serde_via_codec!(CitationTagsPut);
-impl alma_runtime::Model for CitationTagsPut {
+impl alma_runtime::Described for CitationTagsPut {
     const NAME: &'static str = "CitationTagsPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "citation_tags",
             fields: &[
                 F {
@@ -2532,6 +2542,7 @@ impl alma_runtime::Model for CitationTagsPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for CitationTagsPut {}
 /// A specific owner.
 ///
 /// Schema: `xsd/rest_owner.xsd#/owner`.
@@ -2621,14 +2632,14 @@ impl alma_runtime::codec::Object for Owner {
     }
 }
 alma_runtime::serde_via_codec!(Owner);
-impl alma_runtime::Model for Owner {
+impl alma_runtime::Described for Owner {
     const NAME: &'static str = "Owner";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "owner",
             fields: &[
                 F {
@@ -2668,6 +2679,7 @@ impl alma_runtime::Model for Owner {
         &MODEL
     }
 }
+impl alma_runtime::Model for Owner {}
 /// A specific owner.
 ///
 /// Schema: `xsd/rest_owner.xsd?tags=post#/owner`.
@@ -2739,14 +2751,14 @@ impl alma_runtime::codec::Object for OwnerPost {
     }
 }
 alma_runtime::serde_via_codec!(OwnerPost);
-impl alma_runtime::Model for OwnerPost {
+impl alma_runtime::Described for OwnerPost {
     const NAME: &'static str = "OwnerPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "owner",
             fields: &[
                 F {
@@ -2770,6 +2782,7 @@ impl alma_runtime::Model for OwnerPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for OwnerPost {}
 /// A list of owners.
 ///
 /// Schema: `xsd/rest_owners.xsd#/owners`.
@@ -2840,14 +2853,14 @@ impl alma_runtime::codec::Object for Owners {
     }
 }
 alma_runtime::serde_via_codec!(Owners);
-impl alma_runtime::Model for Owners {
+impl alma_runtime::Described for Owners {
     const NAME: &'static str = "Owners";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "owners",
             fields: &[
                 F {
@@ -2857,7 +2870,7 @@ impl alma_runtime::Model for Owners {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::courses::models::Owner as alma_runtime::Model>::xml_model,
+                        <crate::courses::models::Owner as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2873,3 +2886,4 @@ impl alma_runtime::Model for Owners {
         &MODEL
     }
 }
+impl alma_runtime::Model for Owners {}

@@ -345,14 +345,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionPost {
     }
 }
 alma_runtime::serde_via_codec!(ElectronicCollectionPost);
-impl alma_runtime::Model for ElectronicCollectionPost {
+impl alma_runtime::Described for ElectronicCollectionPost {
     const NAME: &'static str = "ElectronicCollectionPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection",
             fields: &[
                 F {
@@ -394,7 +394,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -412,7 +412,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -446,7 +446,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -480,7 +480,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -490,7 +490,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: Some("additional_po_lines"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                        <crate::shared::Number as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -580,7 +580,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::ResourceMetadataPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -590,7 +590,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: Some("linking_parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -616,7 +616,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -626,7 +626,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -682,6 +682,7 @@ impl alma_runtime::Model for ElectronicCollectionPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for ElectronicCollectionPost {}
 /// Electronic collection Object.
 ///
 /// Schema: `xsd/rest_electronic_collection.xsd?tags=put#/electronic_collection`.
@@ -1071,14 +1072,14 @@ impl alma_runtime::codec::Object for ElectronicCollectionPut {
     }
 }
 alma_runtime::serde_via_codec!(ElectronicCollectionPut);
-impl alma_runtime::Model for ElectronicCollectionPut {
+impl alma_runtime::Described for ElectronicCollectionPut {
     const NAME: &'static str = "ElectronicCollectionPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_collection",
             fields: &[
                 F {
@@ -1128,7 +1129,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1154,7 +1155,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1164,7 +1165,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::InterfacePost as alma_runtime::Model>::xml_model,
+                        <crate::shared::InterfacePost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1198,7 +1199,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionPoLine as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1232,7 +1233,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Model>::xml_model,
+                        <crate::shared::ElectronicCollectionLicense as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1242,7 +1243,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: Some("additional_po_lines"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Number as alma_runtime::Model>::xml_model,
+                        <crate::shared::Number as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1356,7 +1357,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ResourceMetadataPost as alma_runtime::Model>::xml_model,
+                        <crate::shared::ResourceMetadataPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1366,7 +1367,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: Some("linking_parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1392,7 +1393,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1402,7 +1403,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1458,6 +1459,7 @@ impl alma_runtime::Model for ElectronicCollectionPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for ElectronicCollectionPut {}
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service`.
@@ -1836,14 +1838,14 @@ impl alma_runtime::codec::Object for ElectronicService {
     }
 }
 alma_runtime::serde_via_codec!(ElectronicService);
-impl alma_runtime::Model for ElectronicService {
+impl alma_runtime::Described for ElectronicService {
     const NAME: &'static str = "ElectronicService";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_service",
             fields: &[
                 F {
@@ -2117,7 +2119,7 @@ impl alma_runtime::Model for ElectronicService {
                     wrapper: Some("linking_parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2127,7 +2129,7 @@ impl alma_runtime::Model for ElectronicService {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::electronic::models::ElectronicServicePortfolios as alma_runtime::Model>::xml_model,
+                        <crate::electronic::models::ElectronicServicePortfolios as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2153,7 +2155,7 @@ impl alma_runtime::Model for ElectronicService {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2163,7 +2165,7 @@ impl alma_runtime::Model for ElectronicService {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2179,6 +2181,7 @@ impl alma_runtime::Model for ElectronicService {
         &MODEL
     }
 }
+impl alma_runtime::Model for ElectronicService {}
 /// A count of the number of portfolios. Output parameter.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd#/electronic_service/properties/portfolios`.
@@ -2249,14 +2252,14 @@ impl alma_runtime::codec::Object for ElectronicServicePortfolios {
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePortfolios);
-impl alma_runtime::Model for ElectronicServicePortfolios {
+impl alma_runtime::Described for ElectronicServicePortfolios {
     const NAME: &'static str = "ElectronicServicePortfolios";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_service_portfolios",
             fields: &[
                 F {
@@ -2280,6 +2283,7 @@ impl alma_runtime::Model for ElectronicServicePortfolios {
         &MODEL
     }
 }
+impl alma_runtime::Model for ElectronicServicePortfolios {}
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=post#/electronic_service`.
@@ -2611,14 +2615,14 @@ impl alma_runtime::codec::Object for ElectronicServicePost {
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePost);
-impl alma_runtime::Model for ElectronicServicePost {
+impl alma_runtime::Described for ElectronicServicePost {
     const NAME: &'static str = "ElectronicServicePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_service",
             fields: &[
                 F {
@@ -2852,7 +2856,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     wrapper: Some("linking_parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2878,7 +2882,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2888,7 +2892,7 @@ impl alma_runtime::Model for ElectronicServicePost {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2904,6 +2908,7 @@ impl alma_runtime::Model for ElectronicServicePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for ElectronicServicePost {}
 /// Electronic service object.
 ///
 /// Schema: `xsd/rest_electronic_service.xsd?tags=put#/electronic_service`.
@@ -3261,14 +3266,14 @@ impl alma_runtime::codec::Object for ElectronicServicePut {
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServicePut);
-impl alma_runtime::Model for ElectronicServicePut {
+impl alma_runtime::Described for ElectronicServicePut {
     const NAME: &'static str = "ElectronicServicePut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_service",
             fields: &[
                 F {
@@ -3526,7 +3531,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     wrapper: Some("linking_parameters"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LinkingParameter as alma_runtime::Model>::xml_model,
+                        <crate::shared::LinkingParameter as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3552,7 +3557,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3562,7 +3567,7 @@ impl alma_runtime::Model for ElectronicServicePut {
                     wrapper: Some("group_settings"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::GroupSetting as alma_runtime::Model>::xml_model,
+                        <crate::shared::GroupSetting as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3578,6 +3583,7 @@ impl alma_runtime::Model for ElectronicServicePut {
         &MODEL
     }
 }
+impl alma_runtime::Model for ElectronicServicePut {}
 /// A list of electronic services.
 ///
 /// Schema: `xsd/rest_electronic_services.xsd#/electronic_services`.
@@ -3654,14 +3660,14 @@ impl alma_runtime::codec::Object for ElectronicServices {
     }
 }
 alma_runtime::serde_via_codec!(ElectronicServices);
-impl alma_runtime::Model for ElectronicServices {
+impl alma_runtime::Described for ElectronicServices {
     const NAME: &'static str = "ElectronicServices";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "electronic_services",
             fields: &[
                 F {
@@ -3671,7 +3677,7 @@ impl alma_runtime::Model for ElectronicServices {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::electronic::models::ElectronicService as alma_runtime::Model>::xml_model,
+                        <crate::electronic::models::ElectronicService as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3687,3 +3693,4 @@ impl alma_runtime::Model for ElectronicServices {
         &MODEL
     }
 }
+impl alma_runtime::Model for ElectronicServices {}

@@ -142,14 +142,14 @@ impl alma_runtime::codec::Object for PartnerAddress {
     }
 }
 alma_runtime::serde_via_codec!(PartnerAddress);
-impl alma_runtime::Model for PartnerAddress {
+impl alma_runtime::Described for PartnerAddress {
     const NAME: &'static str = "PartnerAddress";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "address",
             fields: &[
                 F {
@@ -255,7 +255,7 @@ impl alma_runtime::Model for PartnerAddress {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::AddressAddressTypes as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::AddressAddressTypes as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -271,6 +271,7 @@ impl alma_runtime::Model for PartnerAddress {
         &MODEL
     }
 }
+impl alma_runtime::Model for PartnerAddress {}
 /// Schema: `xsd/rest_partner.xsd#/address/properties/address_types`.
 #[derive(Default)]
 pub struct AddressAddressTypes {
@@ -337,14 +338,14 @@ impl alma_runtime::codec::Object for AddressAddressTypes {
     }
 }
 alma_runtime::serde_via_codec!(AddressAddressTypes);
-impl alma_runtime::Model for AddressAddressTypes {
+impl alma_runtime::Described for AddressAddressTypes {
     const NAME: &'static str = "AddressAddressTypes";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "address_address_types",
             fields: &[
                 F {
@@ -360,6 +361,7 @@ impl alma_runtime::Model for AddressAddressTypes {
         &MODEL
     }
 }
+impl alma_runtime::Model for AddressAddressTypes {}
 /// ARTEmail related details. Relevant and mandatory only if profile\_type = ART\_EMAIL.
 ///
 /// Schema: `xsd/rest_partner.xsd#/art_email_details`.
@@ -463,14 +465,14 @@ impl alma_runtime::codec::Object for ArtEmailDetails {
     }
 }
 alma_runtime::serde_via_codec!(ArtEmailDetails);
-impl alma_runtime::Model for ArtEmailDetails {
+impl alma_runtime::Described for ArtEmailDetails {
     const NAME: &'static str = "ArtEmailDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "art_email_details",
             fields: &[
                 F {
@@ -496,7 +498,7 @@ impl alma_runtime::Model for ArtEmailDetails {
                     wrapper: Some("customer_ids"),
                     array: true,
                     value: V::Model(
-                        <crate::partners::models::CustomerId as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::CustomerId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -528,6 +530,7 @@ impl alma_runtime::Model for ArtEmailDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for ArtEmailDetails {}
 /// BLDSS related details. Relevant and mandatory only if profile\_type = BLDSS.
 ///
 /// Schema: `xsd/rest_partner.xsd#/bldss_details`.
@@ -629,14 +632,14 @@ impl alma_runtime::codec::Object for BldssDetails {
     }
 }
 alma_runtime::serde_via_codec!(BldssDetails);
-impl alma_runtime::Model for BldssDetails {
+impl alma_runtime::Described for BldssDetails {
     const NAME: &'static str = "BldssDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "bldss_details",
             fields: &[
                 F {
@@ -684,6 +687,7 @@ impl alma_runtime::Model for BldssDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for BldssDetails {}
 /// List of the contact information. In the PUT action, this list will replace the existing contacts.
 ///
 /// Schema: `xsd/rest_partner.xsd#/contact_info`.
@@ -761,12 +765,12 @@ impl alma_runtime::codec::Object for PartnerContactInfo {
     }
 }
 alma_runtime::serde_via_codec!(PartnerContactInfo);
-impl alma_runtime::Model for PartnerContactInfo {
+impl alma_runtime::Described for PartnerContactInfo {
     const NAME: &'static str = "PartnerContactInfo";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "contact_info",
             fields: &[
                 F {
@@ -776,7 +780,7 @@ impl alma_runtime::Model for PartnerContactInfo {
                     wrapper: Some("addresses"),
                     array: true,
                     value: V::Model(
-                        <crate::partners::models::PartnerAddress as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::PartnerAddress as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -786,7 +790,7 @@ impl alma_runtime::Model for PartnerContactInfo {
                     wrapper: Some("phones"),
                     array: true,
                     value: V::Model(
-                        <crate::partners::models::PartnerPhone as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::PartnerPhone as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -796,7 +800,7 @@ impl alma_runtime::Model for PartnerContactInfo {
                     wrapper: Some("emails"),
                     array: true,
                     value: V::Model(
-                        <crate::partners::models::PartnerEmail as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::PartnerEmail as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -804,6 +808,7 @@ impl alma_runtime::Model for PartnerContactInfo {
         &MODEL
     }
 }
+impl alma_runtime::Model for PartnerContactInfo {}
 /// Specific customer id.
 ///
 /// Schema: `xsd/rest_partner.xsd#/customer_id`.
@@ -874,14 +879,14 @@ impl alma_runtime::codec::Object for CustomerId {
     }
 }
 alma_runtime::serde_via_codec!(CustomerId);
-impl alma_runtime::Model for CustomerId {
+impl alma_runtime::Described for CustomerId {
     const NAME: &'static str = "CustomerId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "customer_id",
             fields: &[
                 F {
@@ -905,6 +910,7 @@ impl alma_runtime::Model for CustomerId {
         &MODEL
     }
 }
+impl alma_runtime::Model for CustomerId {}
 /// A contact's specific email address.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email`.
@@ -999,14 +1005,14 @@ impl alma_runtime::codec::Object for PartnerEmail {
     }
 }
 alma_runtime::serde_via_codec!(PartnerEmail);
-impl alma_runtime::Model for PartnerEmail {
+impl alma_runtime::Described for PartnerEmail {
     const NAME: &'static str = "PartnerEmail";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "email",
             fields: &[
                 F {
@@ -1032,7 +1038,7 @@ impl alma_runtime::Model for PartnerEmail {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::EmailEmailTypes as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::EmailEmailTypes as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1048,6 +1054,7 @@ impl alma_runtime::Model for PartnerEmail {
         &MODEL
     }
 }
+impl alma_runtime::Model for PartnerEmail {}
 /// Email types.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email/properties/email_types`.
@@ -1116,14 +1123,14 @@ impl alma_runtime::codec::Object for EmailEmailTypes {
     }
 }
 alma_runtime::serde_via_codec!(EmailEmailTypes);
-impl alma_runtime::Model for EmailEmailTypes {
+impl alma_runtime::Described for EmailEmailTypes {
     const NAME: &'static str = "EmailEmailTypes";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "email_email_types",
             fields: &[
                 F {
@@ -1139,6 +1146,7 @@ impl alma_runtime::Model for EmailEmailTypes {
         &MODEL
     }
 }
+impl alma_runtime::Model for EmailEmailTypes {}
 /// Email related details. Relevant and mandatory only if profile\_type = Email.
 ///
 /// Schema: `xsd/rest_partner.xsd#/email_details`.
@@ -1218,14 +1226,14 @@ impl alma_runtime::codec::Object for EmailDetails {
     }
 }
 alma_runtime::serde_via_codec!(EmailDetails);
-impl alma_runtime::Model for EmailDetails {
+impl alma_runtime::Described for EmailDetails {
     const NAME: &'static str = "EmailDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "email_details",
             fields: &[
                 F {
@@ -1249,6 +1257,7 @@ impl alma_runtime::Model for EmailDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for EmailDetails {}
 /// FULFILLMENT\_NETWORK related details. Relevant and mandatory only if profile\_type = FULFILLMENT\_NETWORK.
 ///
 /// Schema: `xsd/rest_partner.xsd#/fulfillment_network_details`.
@@ -1344,14 +1353,14 @@ impl alma_runtime::codec::Object for FulfillmentNetworkDetails {
     }
 }
 alma_runtime::serde_via_codec!(FulfillmentNetworkDetails);
-impl alma_runtime::Model for FulfillmentNetworkDetails {
+impl alma_runtime::Described for FulfillmentNetworkDetails {
     const NAME: &'static str = "FulfillmentNetworkDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fulfillment_network_details",
             fields: &[
                 F {
@@ -1391,6 +1400,7 @@ impl alma_runtime::Model for FulfillmentNetworkDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for FulfillmentNetworkDetails {}
 /// INN-Reach related details. Relevant and mandatory only if profile\_type = INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd#/innreach_details`.
@@ -1565,14 +1575,14 @@ impl alma_runtime::codec::Object for InnreachDetails {
     }
 }
 alma_runtime::serde_via_codec!(InnreachDetails);
-impl alma_runtime::Model for InnreachDetails {
+impl alma_runtime::Described for InnreachDetails {
     const NAME: &'static str = "InnreachDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "innreach_details",
             fields: &[
                 F {
@@ -1700,6 +1710,7 @@ impl alma_runtime::Model for InnreachDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for InnreachDetails {}
 /// ISO 18626 related details. Relevant and mandatory only if profile\_type = ISO\_18626.
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_18626_details`.
@@ -1807,14 +1818,14 @@ impl alma_runtime::codec::Object for Iso18626Details {
     }
 }
 alma_runtime::serde_via_codec!(Iso18626Details);
-impl alma_runtime::Model for Iso18626Details {
+impl alma_runtime::Described for Iso18626Details {
     const NAME: &'static str = "Iso18626Details";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "iso_18626_details",
             fields: &[
                 F {
@@ -1878,6 +1889,7 @@ impl alma_runtime::Model for Iso18626Details {
         &MODEL
     }
 }
+impl alma_runtime::Model for Iso18626Details {}
 /// ISO related details. Relevant and mandatory only if profile\_type = ISO.
 ///
 /// Schema: `xsd/rest_partner.xsd#/iso_details`.
@@ -2005,14 +2017,14 @@ impl alma_runtime::codec::Object for IsoDetails {
     }
 }
 alma_runtime::serde_via_codec!(IsoDetails);
-impl alma_runtime::Model for IsoDetails {
+impl alma_runtime::Described for IsoDetails {
     const NAME: &'static str = "IsoDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "iso_details",
             fields: &[
                 F {
@@ -2108,6 +2120,7 @@ impl alma_runtime::Model for IsoDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for IsoDetails {}
 /// NCIP related details. Relevant and mandatory only if profile\_type = NCIP.
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_details`.
@@ -2415,14 +2428,14 @@ impl alma_runtime::codec::Object for NcipDetails {
     }
 }
 alma_runtime::serde_via_codec!(NcipDetails);
-impl alma_runtime::Model for NcipDetails {
+impl alma_runtime::Described for NcipDetails {
     const NAME: &'static str = "NcipDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "ncip_details",
             fields: &[
                 F {
@@ -2726,6 +2739,7 @@ impl alma_runtime::Model for NcipDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for NcipDetails {}
 /// NCIP\_P2P related details. Relevant and mandatory only if profile\_type = NCIP\_P2P.
 ///
 /// Schema: `xsd/rest_partner.xsd#/ncip_p2p_details`.
@@ -2858,14 +2872,14 @@ impl alma_runtime::codec::Object for NcipP2pDetails {
     }
 }
 alma_runtime::serde_via_codec!(NcipP2pDetails);
-impl alma_runtime::Model for NcipP2pDetails {
+impl alma_runtime::Described for NcipP2pDetails {
     const NAME: &'static str = "NcipP2pDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "ncip_p2p_details",
             fields: &[
                 F {
@@ -2969,6 +2983,7 @@ impl alma_runtime::Model for NcipP2pDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for NcipP2pDetails {}
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner`.
@@ -3058,14 +3073,14 @@ impl alma_runtime::codec::Object for Partner {
     }
 }
 alma_runtime::serde_via_codec!(Partner);
-impl alma_runtime::Model for Partner {
+impl alma_runtime::Described for Partner {
     const NAME: &'static str = "Partner";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "partner",
             fields: &[
                 F {
@@ -3075,7 +3090,7 @@ impl alma_runtime::Model for Partner {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::PartnerDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::PartnerDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3085,7 +3100,7 @@ impl alma_runtime::Model for Partner {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::PartnerContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::PartnerContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3095,7 +3110,7 @@ impl alma_runtime::Model for Partner {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3111,6 +3126,7 @@ impl alma_runtime::Model for Partner {
         &MODEL
     }
 }
+impl alma_runtime::Model for Partner {}
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner_details`.
@@ -3404,14 +3420,14 @@ impl alma_runtime::codec::Object for PartnerDetails {
     }
 }
 alma_runtime::serde_via_codec!(PartnerDetails);
-impl alma_runtime::Model for PartnerDetails {
+impl alma_runtime::Described for PartnerDetails {
     const NAME: &'static str = "PartnerDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "partner_details",
             fields: &[
                 F {
@@ -3437,7 +3453,7 @@ impl alma_runtime::Model for PartnerDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::ProfileDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::ProfileDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3701,6 +3717,7 @@ impl alma_runtime::Model for PartnerDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for PartnerDetails {}
 /// The status of the partner. Mandatory. Possible values are:ACTIVE, INACTIVE.
 ///
 /// Schema: `xsd/rest_partner.xsd#/partner_details/properties/status`.
@@ -3844,14 +3861,14 @@ impl alma_runtime::codec::Object for PartnerPhone {
     }
 }
 alma_runtime::serde_via_codec!(PartnerPhone);
-impl alma_runtime::Model for PartnerPhone {
+impl alma_runtime::Described for PartnerPhone {
     const NAME: &'static str = "PartnerPhone";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "phone",
             fields: &[
                 F {
@@ -3869,7 +3886,7 @@ impl alma_runtime::Model for PartnerPhone {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::PhonePhoneTypes as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::PhonePhoneTypes as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3893,6 +3910,7 @@ impl alma_runtime::Model for PartnerPhone {
         &MODEL
     }
 }
+impl alma_runtime::Model for PartnerPhone {}
 /// Phone types.
 ///
 /// Schema: `xsd/rest_partner.xsd#/phone/properties/phone_types`.
@@ -3961,14 +3979,14 @@ impl alma_runtime::codec::Object for PhonePhoneTypes {
     }
 }
 alma_runtime::serde_via_codec!(PhonePhoneTypes);
-impl alma_runtime::Model for PhonePhoneTypes {
+impl alma_runtime::Described for PhonePhoneTypes {
     const NAME: &'static str = "PhonePhoneTypes";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "phone_phone_types",
             fields: &[
                 F {
@@ -3984,6 +4002,7 @@ impl alma_runtime::Model for PhonePhoneTypes {
         &MODEL
     }
 }
+impl alma_runtime::Model for PhonePhoneTypes {}
 /// The partner's profile details.
 ///
 /// Schema: `xsd/rest_partner.xsd#/profile_details`.
@@ -4113,14 +4132,14 @@ impl alma_runtime::codec::Object for ProfileDetails {
     }
 }
 alma_runtime::serde_via_codec!(ProfileDetails);
-impl alma_runtime::Model for ProfileDetails {
+impl alma_runtime::Described for ProfileDetails {
     const NAME: &'static str = "ProfileDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "profile_details",
             fields: &[
                 F {
@@ -4138,7 +4157,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::ArtEmailDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::ArtEmailDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4148,7 +4167,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::NcipDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::NcipDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4158,7 +4177,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::IsoDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::IsoDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4168,7 +4187,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::Iso18626Details as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::Iso18626Details as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4178,7 +4197,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::EmailDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::EmailDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4188,7 +4207,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::NcipP2pDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::NcipP2pDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4198,7 +4217,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::BldssDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::BldssDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4208,7 +4227,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::FulfillmentNetworkDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::FulfillmentNetworkDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4218,7 +4237,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::RapidDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::RapidDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4228,7 +4247,7 @@ impl alma_runtime::Model for ProfileDetails {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::InnreachDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::InnreachDetails as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -4236,6 +4255,7 @@ impl alma_runtime::Model for ProfileDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for ProfileDetails {}
 /// The type of request/receive communication that takes place between Alma and a resource sharing system. Mandatory. Possible values are: NCIP, ART\_EMAIL, ISO, ISO\_18626, EMAIL, NCIP\_P2P, SLNP, EXTERNAL\_SYSTEM, BLDSS, FULFILLMENT\_NETWORK, RAPID, INNREACH.
 ///
 /// Schema: `xsd/rest_partner.xsd#/profile_details/properties/profile_type`.
@@ -4435,14 +4455,14 @@ impl alma_runtime::codec::Object for RapidDetails {
     }
 }
 alma_runtime::serde_via_codec!(RapidDetails);
-impl alma_runtime::Model for RapidDetails {
+impl alma_runtime::Described for RapidDetails {
     const NAME: &'static str = "RapidDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "rapid_details",
             fields: &[
                 F {
@@ -4506,6 +4526,7 @@ impl alma_runtime::Model for RapidDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for RapidDetails {}
 /// Resource Sharing Partner Object.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner`.
@@ -4595,14 +4616,14 @@ impl alma_runtime::codec::Object for PartnerPost {
     }
 }
 alma_runtime::serde_via_codec!(PartnerPost);
-impl alma_runtime::Model for PartnerPost {
+impl alma_runtime::Described for PartnerPost {
     const NAME: &'static str = "PartnerPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "partner",
             fields: &[
                 F {
@@ -4612,7 +4633,7 @@ impl alma_runtime::Model for PartnerPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::PartnerDetailsPost as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::PartnerDetailsPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4622,7 +4643,7 @@ impl alma_runtime::Model for PartnerPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::PartnerContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::PartnerContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4632,7 +4653,7 @@ impl alma_runtime::Model for PartnerPost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4648,6 +4669,7 @@ impl alma_runtime::Model for PartnerPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for PartnerPost {}
 /// The partner's general details.
 ///
 /// Schema: `xsd/rest_partner.xsd?tags=post#/partner_details`.
@@ -4914,14 +4936,14 @@ impl alma_runtime::codec::Object for PartnerDetailsPost {
     }
 }
 alma_runtime::serde_via_codec!(PartnerDetailsPost);
-impl alma_runtime::Model for PartnerDetailsPost {
+impl alma_runtime::Described for PartnerDetailsPost {
     const NAME: &'static str = "PartnerDetailsPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "partner_details",
             fields: &[
                 F {
@@ -4947,7 +4969,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::partners::models::ProfileDetails as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::ProfileDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5179,6 +5201,7 @@ impl alma_runtime::Model for PartnerDetailsPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for PartnerDetailsPost {}
 /// A list of Resource Sharing Partners.
 ///
 /// Schema: `xsd/rest_partners.xsd#/partners`.
@@ -5254,14 +5277,14 @@ impl alma_runtime::codec::Object for Partners {
     }
 }
 alma_runtime::serde_via_codec!(Partners);
-impl alma_runtime::Model for Partners {
+impl alma_runtime::Described for Partners {
     const NAME: &'static str = "Partners";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "partners",
             fields: &[
                 F {
@@ -5271,7 +5294,7 @@ impl alma_runtime::Model for Partners {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::partners::models::Partner as alma_runtime::Model>::xml_model,
+                        <crate::partners::models::Partner as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5287,3 +5310,4 @@ impl alma_runtime::Model for Partners {
         &MODEL
     }
 }
+impl alma_runtime::Model for Partners {}

@@ -77,14 +77,14 @@ impl alma_runtime::codec::Object for Printouts {
     }
 }
 alma_runtime::serde_via_codec!(Printouts);
-impl alma_runtime::Model for Printouts {
+impl alma_runtime::Described for Printouts {
     const NAME: &'static str = "Printouts";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "printouts",
             fields: &[
                 F {
@@ -94,7 +94,7 @@ impl alma_runtime::Model for Printouts {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::tasklists::models::Printout as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::Printout as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -110,6 +110,7 @@ impl alma_runtime::Model for Printouts {
         &MODEL
     }
 }
+impl alma_runtime::Model for Printouts {}
 /// Printout Object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1printouts/get/responses/200/content/application~1json/schema/properties/printout/items`.
@@ -237,14 +238,14 @@ impl alma_runtime::codec::Object for Printout {
     }
 }
 alma_runtime::serde_via_codec!(Printout);
-impl alma_runtime::Model for Printout {
+impl alma_runtime::Described for Printout {
     const NAME: &'static str = "Printout";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "printout",
             fields: &[
                 F {
@@ -324,6 +325,7 @@ impl alma_runtime::Model for Printout {
         &MODEL
     }
 }
+impl alma_runtime::Model for Printout {}
 /// A list of requested resources.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema`.
@@ -399,14 +401,14 @@ impl alma_runtime::codec::Object for RequestedResources {
     }
 }
 alma_runtime::serde_via_codec!(RequestedResources);
-impl alma_runtime::Model for RequestedResources {
+impl alma_runtime::Described for RequestedResources {
     const NAME: &'static str = "RequestedResources";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "requested_resources",
             fields: &[
                 F {
@@ -416,7 +418,7 @@ impl alma_runtime::Model for RequestedResources {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::tasklists::models::RequestedResource as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::RequestedResource as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -432,6 +434,7 @@ impl alma_runtime::Model for RequestedResources {
         &MODEL
     }
 }
+impl alma_runtime::Model for RequestedResources {}
 /// Requested resource to be picked from the shelf.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items`.
@@ -513,12 +516,12 @@ impl alma_runtime::codec::Object for RequestedResource {
     }
 }
 alma_runtime::serde_via_codec!(RequestedResource);
-impl alma_runtime::Model for RequestedResource {
+impl alma_runtime::Described for RequestedResource {
     const NAME: &'static str = "RequestedResource";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "requested_resource",
             fields: &[
                 F {
@@ -528,7 +531,7 @@ impl alma_runtime::Model for RequestedResource {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsResourceMetadata as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsResourceMetadata as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -538,7 +541,7 @@ impl alma_runtime::Model for RequestedResource {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsLocation as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsLocation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -548,7 +551,7 @@ impl alma_runtime::Model for RequestedResource {
                     wrapper: Some("requests"),
                     array: true,
                     value: V::Model(
-                        <crate::tasklists::models::Request as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::Request as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -556,6 +559,7 @@ impl alma_runtime::Model for RequestedResource {
         &MODEL
     }
 }
+impl alma_runtime::Model for RequestedResource {}
 /// Location of the requested resource.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location`.
@@ -658,14 +662,14 @@ impl alma_runtime::codec::Object for TasklistsLocation {
     }
 }
 alma_runtime::serde_via_codec!(TasklistsLocation);
-impl alma_runtime::Model for TasklistsLocation {
+impl alma_runtime::Described for TasklistsLocation {
     const NAME: &'static str = "TasklistsLocation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location",
             fields: &[
                 F {
@@ -683,7 +687,7 @@ impl alma_runtime::Model for TasklistsLocation {
                     wrapper: Some("copies"),
                     array: true,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsCopy as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsCopy as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -693,7 +697,7 @@ impl alma_runtime::Model for TasklistsLocation {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::LocationHoldingId as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::LocationHoldingId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -717,6 +721,7 @@ impl alma_runtime::Model for TasklistsLocation {
         &MODEL
     }
 }
+impl alma_runtime::Model for TasklistsLocation {}
 /// Specific copy of resource in a specific location.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/copy/items`.
@@ -825,14 +830,14 @@ impl alma_runtime::codec::Object for TasklistsCopy {
     }
 }
 alma_runtime::serde_via_codec!(TasklistsCopy);
-impl alma_runtime::Model for TasklistsCopy {
+impl alma_runtime::Described for TasklistsCopy {
     const NAME: &'static str = "TasklistsCopy";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "copy",
             fields: &[
                 F {
@@ -888,6 +893,7 @@ impl alma_runtime::Model for TasklistsCopy {
         &MODEL
     }
 }
+impl alma_runtime::Model for TasklistsCopy {}
 /// Holding pid, a unique holding id that the resource is associated with.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/location/properties/holding_id`.
@@ -960,14 +966,14 @@ impl alma_runtime::codec::Object for LocationHoldingId {
     }
 }
 alma_runtime::serde_via_codec!(LocationHoldingId);
-impl alma_runtime::Model for LocationHoldingId {
+impl alma_runtime::Described for LocationHoldingId {
     const NAME: &'static str = "LocationHoldingId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "location_holding_id",
             fields: &[
                 F {
@@ -991,6 +997,7 @@ impl alma_runtime::Model for LocationHoldingId {
         &MODEL
     }
 }
+impl alma_runtime::Model for LocationHoldingId {}
 /// Request object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items`.
@@ -1127,14 +1134,14 @@ impl alma_runtime::codec::Object for Request {
     }
 }
 alma_runtime::serde_via_codec!(Request);
-impl alma_runtime::Model for Request {
+impl alma_runtime::Described for Request {
     const NAME: &'static str = "Request";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "request",
             fields: &[
                 F {
@@ -1230,6 +1237,7 @@ impl alma_runtime::Model for Request {
         &MODEL
     }
 }
+impl alma_runtime::Model for Request {}
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/request/items/properties/request_type`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
@@ -1411,14 +1419,14 @@ impl alma_runtime::codec::Object for TasklistsResourceMetadata {
     }
 }
 alma_runtime::serde_via_codec!(TasklistsResourceMetadata);
-impl alma_runtime::Model for TasklistsResourceMetadata {
+impl alma_runtime::Described for TasklistsResourceMetadata {
     const NAME: &'static str = "TasklistsResourceMetadata";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "resource_metadata",
             fields: &[
                 F {
@@ -1452,7 +1460,7 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsResourceMetadataMmsId as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsResourceMetadataMmsId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1492,6 +1500,7 @@ impl alma_runtime::Model for TasklistsResourceMetadata {
         &MODEL
     }
 }
+impl alma_runtime::Model for TasklistsResourceMetadata {}
 /// The MMS id of the resource. See [GET BIB API](https://developers.exlibrisgroup.com/alma/apis/bibs/GET/gwPcGly021om4RTvtjbPleCklCGxeYAf3JPdiJpJhUA=/af2fb69d-64f4-42bc-bb05-d8a0ae56936e).
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1requested-resources/get/responses/200/content/application~1json/schema/properties/requested_resource/items/properties/resource_metadata/properties/mms_id`.
@@ -1564,14 +1573,14 @@ impl alma_runtime::codec::Object for TasklistsResourceMetadataMmsId {
     }
 }
 alma_runtime::serde_via_codec!(TasklistsResourceMetadataMmsId);
-impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
+impl alma_runtime::Described for TasklistsResourceMetadataMmsId {
     const NAME: &'static str = "TasklistsResourceMetadataMmsId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "tasklists_resource_metadata_mms_id",
             fields: &[
                 F {
@@ -1595,6 +1604,7 @@ impl alma_runtime::Model for TasklistsResourceMetadataMmsId {
         &MODEL
     }
 }
+impl alma_runtime::Model for TasklistsResourceMetadataMmsId {}
 /// A list of resource sharing requests.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema`.
@@ -1676,14 +1686,14 @@ impl alma_runtime::codec::Object for UserResourceSharingRequests {
     }
 }
 alma_runtime::serde_via_codec!(UserResourceSharingRequests);
-impl alma_runtime::Model for UserResourceSharingRequests {
+impl alma_runtime::Described for UserResourceSharingRequests {
     const NAME: &'static str = "UserResourceSharingRequests";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_resource_sharing_requests",
             fields: &[
                 F {
@@ -1693,7 +1703,7 @@ impl alma_runtime::Model for UserResourceSharingRequests {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsUserResourceSharingRequest as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsUserResourceSharingRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1709,6 +1719,7 @@ impl alma_runtime::Model for UserResourceSharingRequests {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserResourceSharingRequests {}
 /// Resource sharing request Object.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items`.
@@ -2233,14 +2244,14 @@ impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequest {
     }
 }
 alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequest);
-impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
+impl alma_runtime::Described for TasklistsUserResourceSharingRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequest";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_resource_sharing_request",
             fields: &[
                 F {
@@ -2322,7 +2333,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsUserResourceSharingRequestUserRequest as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsUserResourceSharingRequestUserRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2468,7 +2479,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2478,7 +2489,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2488,7 +2499,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2498,7 +2509,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2580,7 +2591,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
                     wrapper: Some("rs_notes"),
                     array: true,
                     value: V::Model(
-                        <crate::tasklists::models::TasklistsRsNote as alma_runtime::Model>::xml_model,
+                        <crate::tasklists::models::TasklistsRsNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2892,6 +2903,7 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequest {
         &MODEL
     }
 }
+impl alma_runtime::Model for TasklistsUserResourceSharingRequest {}
 /// Specific related note.
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/rs_note/items`.
@@ -2975,14 +2987,14 @@ impl alma_runtime::codec::Object for TasklistsRsNote {
     }
 }
 alma_runtime::serde_via_codec!(TasklistsRsNote);
-impl alma_runtime::Model for TasklistsRsNote {
+impl alma_runtime::Described for TasklistsRsNote {
     const NAME: &'static str = "TasklistsRsNote";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "rs_note",
             fields: &[
                 F {
@@ -3014,6 +3026,7 @@ impl alma_runtime::Model for TasklistsRsNote {
         &MODEL
     }
 }
+impl alma_runtime::Model for TasklistsRsNote {}
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/shipping_cost`.
 #[derive(Default)]
 pub struct TasklistsAmount {
@@ -3085,14 +3098,14 @@ impl alma_runtime::codec::Object for TasklistsAmount {
     }
 }
 alma_runtime::serde_via_codec!(TasklistsAmount);
-impl alma_runtime::Model for TasklistsAmount {
+impl alma_runtime::Described for TasklistsAmount {
     const NAME: &'static str = "TasklistsAmount";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "amount",
             fields: &[
                 F {
@@ -3116,6 +3129,7 @@ impl alma_runtime::Model for TasklistsAmount {
         &MODEL
     }
 }
+impl alma_runtime::Model for TasklistsAmount {}
 /// The request linked to the resource sharing request. Borrowing requests: this is the related user request. Lending requests: this is the move/digitization request (if exists). See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
 ///
 /// Schema: `openapi/tasklists.yaml#/paths/~1almaws~1v1~1task-lists~1rs~1lending-requests/get/responses/200/content/application~1json/schema/properties/user_resource_sharing_request/items/properties/user_request`.
@@ -3186,14 +3200,14 @@ impl alma_runtime::codec::Object for TasklistsUserResourceSharingRequestUserRequ
     }
 }
 alma_runtime::serde_via_codec!(TasklistsUserResourceSharingRequestUserRequest);
-impl alma_runtime::Model for TasklistsUserResourceSharingRequestUserRequest {
+impl alma_runtime::Described for TasklistsUserResourceSharingRequestUserRequest {
     const NAME: &'static str = "TasklistsUserResourceSharingRequestUserRequest";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "tasklists_user_resource_sharing_request_user_request",
             fields: &[
                 F {
@@ -3217,3 +3231,4 @@ impl alma_runtime::Model for TasklistsUserResourceSharingRequestUserRequest {
         &MODEL
     }
 }
+impl alma_runtime::Model for TasklistsUserResourceSharingRequestUserRequest {}

@@ -149,14 +149,14 @@ impl alma_runtime::codec::Object for FeePost {
     }
 }
 alma_runtime::serde_via_codec!(FeePost);
-impl alma_runtime::Model for FeePost {
+impl alma_runtime::Described for FeePost {
     const NAME: &'static str = "FeePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fee",
             fields: &[
                 F {
@@ -230,7 +230,7 @@ impl alma_runtime::Model for FeePost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::FeePostBarcode as alma_runtime::Model>::xml_model,
+                        <crate::shared::FeePostBarcode as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -240,7 +240,7 @@ impl alma_runtime::Model for FeePost {
                     wrapper: Some("transactions"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::TransactionPost as alma_runtime::Model>::xml_model,
+                        <crate::users::models::TransactionPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -264,6 +264,7 @@ impl alma_runtime::Model for FeePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for FeePost {}
 /// Transaction object
 ///
 /// Schema: `xsd/rest_fee.xsd?tags=post#/transaction`.
@@ -409,14 +410,14 @@ impl alma_runtime::codec::Object for TransactionPost {
     }
 }
 alma_runtime::serde_via_codec!(TransactionPost);
-impl alma_runtime::Model for TransactionPost {
+impl alma_runtime::Described for TransactionPost {
     const NAME: &'static str = "TransactionPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "transaction",
             fields: &[
                 F {
@@ -504,6 +505,7 @@ impl alma_runtime::Model for TransactionPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for TransactionPost {}
 /// Leganto notification Object.
 ///
 /// Schema: `xsd/rest_leganto_notifications.xsd#/leganto_notification`.
@@ -651,14 +653,14 @@ impl alma_runtime::codec::Object for LegantoNotification {
     }
 }
 alma_runtime::serde_via_codec!(LegantoNotification);
-impl alma_runtime::Model for LegantoNotification {
+impl alma_runtime::Described for LegantoNotification {
     const NAME: &'static str = "LegantoNotification";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "leganto_notification",
             fields: &[
                 F {
@@ -794,6 +796,7 @@ impl alma_runtime::Model for LegantoNotification {
         &MODEL
     }
 }
+impl alma_runtime::Model for LegantoNotification {}
 /// Researcher information.
 /// SIS, API:
 ///
@@ -1048,14 +1051,14 @@ impl alma_runtime::codec::Object for Researcher {
     }
 }
 alma_runtime::serde_via_codec!(Researcher);
-impl alma_runtime::Model for Researcher {
+impl alma_runtime::Described for Researcher {
     const NAME: &'static str = "Researcher";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher",
             fields: &[
                 F {
@@ -1177,7 +1180,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_alternate_emails"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherAlternateEmail as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherAlternateEmail as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1187,7 +1190,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_organization_affiliations"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1197,7 +1200,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_previous_organization_affiliations"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1207,7 +1210,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_external_organization_affiliations"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1219,7 +1222,7 @@ impl alma_runtime::Model for Researcher {
                     ),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherOrganizationAffiliation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1229,7 +1232,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_name_variants"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherNameVariant as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherNameVariant as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1239,7 +1242,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_engagement_types"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherEngagementType as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherEngagementType as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1257,7 +1260,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_keywords"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherKeyword as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherKeyword as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1267,7 +1270,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_associations"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherAssociation as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherAssociation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1285,7 +1288,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_honors"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherHonor as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherHonor as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1295,7 +1298,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_educations"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherEducation as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherEducation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1305,7 +1308,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_descriptions"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherDescription as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherDescription as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1315,7 +1318,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("researcher_webpages"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherWebpage as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherWebpage as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1325,7 +1328,7 @@ impl alma_runtime::Model for Researcher {
                     wrapper: Some("user_identifiers"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserIdentifier as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -1333,6 +1336,7 @@ impl alma_runtime::Model for Researcher {
         &MODEL
     }
 }
+impl alma_runtime::Model for Researcher {}
 /// Specific researcher's alternate email.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_alternate_email`.
@@ -1403,14 +1407,14 @@ impl alma_runtime::codec::Object for ResearcherAlternateEmail {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherAlternateEmail);
-impl alma_runtime::Model for ResearcherAlternateEmail {
+impl alma_runtime::Described for ResearcherAlternateEmail {
     const NAME: &'static str = "ResearcherAlternateEmail";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_alternate_email",
             fields: &[
                 F {
@@ -1426,6 +1430,7 @@ impl alma_runtime::Model for ResearcherAlternateEmail {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherAlternateEmail {}
 /// Specific researcher's association.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_association`.
@@ -1495,14 +1500,14 @@ impl alma_runtime::codec::Object for ResearcherAssociation {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherAssociation);
-impl alma_runtime::Model for ResearcherAssociation {
+impl alma_runtime::Described for ResearcherAssociation {
     const NAME: &'static str = "ResearcherAssociation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_association",
             fields: &[
                 F {
@@ -1518,6 +1523,7 @@ impl alma_runtime::Model for ResearcherAssociation {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherAssociation {}
 /// Specific researcher's description.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_description`.
@@ -1587,14 +1593,14 @@ impl alma_runtime::codec::Object for ResearcherDescription {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherDescription);
-impl alma_runtime::Model for ResearcherDescription {
+impl alma_runtime::Described for ResearcherDescription {
     const NAME: &'static str = "ResearcherDescription";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_description",
             fields: &[
                 F {
@@ -1610,6 +1616,7 @@ impl alma_runtime::Model for ResearcherDescription {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherDescription {}
 /// Specific researcher's education info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_education`.
@@ -1728,14 +1735,14 @@ impl alma_runtime::codec::Object for ResearcherEducation {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherEducation);
-impl alma_runtime::Model for ResearcherEducation {
+impl alma_runtime::Described for ResearcherEducation {
     const NAME: &'static str = "ResearcherEducation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_education",
             fields: &[
                 F {
@@ -1807,6 +1814,7 @@ impl alma_runtime::Model for ResearcherEducation {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherEducation {}
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_engagement_type`.
@@ -1892,14 +1900,14 @@ impl alma_runtime::codec::Object for ResearcherEngagementType {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherEngagementType);
-impl alma_runtime::Model for ResearcherEngagementType {
+impl alma_runtime::Described for ResearcherEngagementType {
     const NAME: &'static str = "ResearcherEngagementType";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_engagement_type",
             fields: &[
                 F {
@@ -1923,6 +1931,7 @@ impl alma_runtime::Model for ResearcherEngagementType {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherEngagementType {}
 /// Specific researcher's honor info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_honor`.
@@ -2021,14 +2030,14 @@ impl alma_runtime::codec::Object for ResearcherHonor {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherHonor);
-impl alma_runtime::Model for ResearcherHonor {
+impl alma_runtime::Described for ResearcherHonor {
     const NAME: &'static str = "ResearcherHonor";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_honor",
             fields: &[
                 F {
@@ -2068,6 +2077,7 @@ impl alma_runtime::Model for ResearcherHonor {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherHonor {}
 /// Specific researcher's keyword.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_keyword`.
@@ -2137,14 +2147,14 @@ impl alma_runtime::codec::Object for ResearcherKeyword {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherKeyword);
-impl alma_runtime::Model for ResearcherKeyword {
+impl alma_runtime::Described for ResearcherKeyword {
     const NAME: &'static str = "ResearcherKeyword";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_keyword",
             fields: &[
                 F {
@@ -2160,6 +2170,7 @@ impl alma_runtime::Model for ResearcherKeyword {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherKeyword {}
 /// Specific researcher's name variant.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_name_variant`.
@@ -2257,14 +2268,14 @@ impl alma_runtime::codec::Object for ResearcherNameVariant {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherNameVariant);
-impl alma_runtime::Model for ResearcherNameVariant {
+impl alma_runtime::Described for ResearcherNameVariant {
     const NAME: &'static str = "ResearcherNameVariant";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_name_variant",
             fields: &[
                 F {
@@ -2304,6 +2315,7 @@ impl alma_runtime::Model for ResearcherNameVariant {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherNameVariant {}
 /// Specific researcher's organization affiliation info.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_organization_affiliation`.
@@ -2423,14 +2435,14 @@ impl alma_runtime::codec::Object for ResearcherOrganizationAffiliation {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherOrganizationAffiliation);
-impl alma_runtime::Model for ResearcherOrganizationAffiliation {
+impl alma_runtime::Described for ResearcherOrganizationAffiliation {
     const NAME: &'static str = "ResearcherOrganizationAffiliation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_organization_affiliation",
             fields: &[
                 F {
@@ -2494,6 +2506,7 @@ impl alma_runtime::Model for ResearcherOrganizationAffiliation {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherOrganizationAffiliation {}
 /// Specific researcher's webpage.
 ///
 /// Schema: `xsd/rest_user.xsd#/researcher_webpage`.
@@ -2586,14 +2599,14 @@ impl alma_runtime::codec::Object for ResearcherWebpage {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherWebpage);
-impl alma_runtime::Model for ResearcherWebpage {
+impl alma_runtime::Described for ResearcherWebpage {
     const NAME: &'static str = "ResearcherWebpage";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_webpage",
             fields: &[
                 F {
@@ -2633,6 +2646,7 @@ impl alma_runtime::Model for ResearcherWebpage {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherWebpage {}
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd#/user`.
@@ -3015,14 +3029,14 @@ impl alma_runtime::codec::Object for User {
     }
 }
 alma_runtime::serde_via_codec!(User);
-impl alma_runtime::Model for User {
+impl alma_runtime::Described for User {
     const NAME: &'static str = "User";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user",
             fields: &[
                 F {
@@ -3208,7 +3222,7 @@ impl alma_runtime::Model for User {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::users::models::UserRequestCount as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserRequestCount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3218,7 +3232,7 @@ impl alma_runtime::Model for User {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::users::models::UserLoans as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserLoans as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3228,7 +3242,7 @@ impl alma_runtime::Model for User {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::users::models::UserFees as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserFees as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3238,7 +3252,7 @@ impl alma_runtime::Model for User {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3248,7 +3262,7 @@ impl alma_runtime::Model for User {
                     wrapper: Some("user_identifiers"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserIdentifier as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3258,7 +3272,7 @@ impl alma_runtime::Model for User {
                     wrapper: Some("user_roles"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserRole as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserRole as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3268,7 +3282,7 @@ impl alma_runtime::Model for User {
                     wrapper: Some("user_blocks"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserBlock as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserBlock as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3278,7 +3292,7 @@ impl alma_runtime::Model for User {
                     wrapper: Some("user_notes"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserNote as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3288,7 +3302,7 @@ impl alma_runtime::Model for User {
                     wrapper: Some("user_statistics"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserStatistic as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserStatistic as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3298,7 +3312,7 @@ impl alma_runtime::Model for User {
                     wrapper: Some("proxy_for_users"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::ProxyForUser as alma_runtime::Model>::xml_model,
+                        <crate::shared::ProxyForUser as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3308,7 +3322,7 @@ impl alma_runtime::Model for User {
                     wrapper: Some("rs_libraries"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::RsLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::RsLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3318,7 +3332,7 @@ impl alma_runtime::Model for User {
                     wrapper: Some("library_notices"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LibraryNotice as alma_runtime::Model>::xml_model,
+                        <crate::shared::LibraryNotice as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3392,7 +3406,7 @@ impl alma_runtime::Model for User {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::users::models::Researcher as alma_runtime::Model>::xml_model,
+                        <crate::users::models::Researcher as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3408,6 +3422,7 @@ impl alma_runtime::Model for User {
         &MODEL
     }
 }
+impl alma_runtime::Model for User {}
 /// Fines/fees active balance for user
 /// Output parameter.
 ///
@@ -3479,14 +3494,14 @@ impl alma_runtime::codec::Object for UserFees {
     }
 }
 alma_runtime::serde_via_codec!(UserFees);
-impl alma_runtime::Model for UserFees {
+impl alma_runtime::Described for UserFees {
     const NAME: &'static str = "UserFees";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_fees",
             fields: &[
                 F {
@@ -3510,6 +3525,7 @@ impl alma_runtime::Model for UserFees {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserFees {}
 /// Number of loans for user.
 /// Output parameter.
 ///
@@ -3581,14 +3597,14 @@ impl alma_runtime::codec::Object for UserLoans {
     }
 }
 alma_runtime::serde_via_codec!(UserLoans);
-impl alma_runtime::Model for UserLoans {
+impl alma_runtime::Described for UserLoans {
     const NAME: &'static str = "UserLoans";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_loans",
             fields: &[
                 F {
@@ -3612,6 +3628,7 @@ impl alma_runtime::Model for UserLoans {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserLoans {}
 /// Number of requests for user.
 /// Output parameter.
 ///
@@ -3683,14 +3700,14 @@ impl alma_runtime::codec::Object for UserRequestCount {
     }
 }
 alma_runtime::serde_via_codec!(UserRequestCount);
-impl alma_runtime::Model for UserRequestCount {
+impl alma_runtime::Described for UserRequestCount {
     const NAME: &'static str = "UserRequestCount";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_request_count",
             fields: &[
                 F {
@@ -3714,6 +3731,7 @@ impl alma_runtime::Model for UserRequestCount {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserRequestCount {}
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_block`.
@@ -3848,14 +3866,14 @@ impl alma_runtime::codec::Object for UserBlock {
     }
 }
 alma_runtime::serde_via_codec!(UserBlock);
-impl alma_runtime::Model for UserBlock {
+impl alma_runtime::Described for UserBlock {
     const NAME: &'static str = "UserBlock";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_block",
             fields: &[
                 F {
@@ -3935,6 +3953,7 @@ impl alma_runtime::Model for UserBlock {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserBlock {}
 /// Specific user's note.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_note`.
@@ -4054,14 +4073,14 @@ impl alma_runtime::codec::Object for UserNote {
     }
 }
 alma_runtime::serde_via_codec!(UserNote);
-impl alma_runtime::Model for UserNote {
+impl alma_runtime::Described for UserNote {
     const NAME: &'static str = "UserNote";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_note",
             fields: &[
                 F {
@@ -4125,6 +4144,7 @@ impl alma_runtime::Model for UserNote {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserNote {}
 /// Specific user statistic.
 ///
 /// Schema: `xsd/rest_user.xsd#/user_statistic`.
@@ -4229,14 +4249,14 @@ impl alma_runtime::codec::Object for UserStatistic {
     }
 }
 alma_runtime::serde_via_codec!(UserStatistic);
-impl alma_runtime::Model for UserStatistic {
+impl alma_runtime::Described for UserStatistic {
     const NAME: &'static str = "UserStatistic";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_statistic",
             fields: &[
                 F {
@@ -4276,6 +4296,7 @@ impl alma_runtime::Model for UserStatistic {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserStatistic {}
 /// Researcher information.
 /// SIS, API:
 ///
@@ -4410,14 +4431,14 @@ impl alma_runtime::codec::Object for ResearcherPost {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherPost);
-impl alma_runtime::Model for ResearcherPost {
+impl alma_runtime::Described for ResearcherPost {
     const NAME: &'static str = "ResearcherPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher",
             fields: &[
                 F {
@@ -4491,7 +4512,7 @@ impl alma_runtime::Model for ResearcherPost {
                     wrapper: Some("researcher_engagement_types"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::ResearcherEngagementTypePost as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherEngagementTypePost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4501,7 +4522,7 @@ impl alma_runtime::Model for ResearcherPost {
                     wrapper: Some("user_identifiers"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserIdentifier as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -4509,6 +4530,7 @@ impl alma_runtime::Model for ResearcherPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherPost {}
 /// Specific researcher's engagement type.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/researcher_engagement_type`.
@@ -4579,14 +4601,14 @@ impl alma_runtime::codec::Object for ResearcherEngagementTypePost {
     }
 }
 alma_runtime::serde_via_codec!(ResearcherEngagementTypePost);
-impl alma_runtime::Model for ResearcherEngagementTypePost {
+impl alma_runtime::Described for ResearcherEngagementTypePost {
     const NAME: &'static str = "ResearcherEngagementTypePost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "researcher_engagement_type",
             fields: &[
                 F {
@@ -4602,6 +4624,7 @@ impl alma_runtime::Model for ResearcherEngagementTypePost {
         &MODEL
     }
 }
+impl alma_runtime::Model for ResearcherEngagementTypePost {}
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user`.
@@ -4948,14 +4971,14 @@ impl alma_runtime::codec::Object for UserPost {
     }
 }
 alma_runtime::serde_via_codec!(UserPost);
-impl alma_runtime::Model for UserPost {
+impl alma_runtime::Described for UserPost {
     const NAME: &'static str = "UserPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user",
             fields: &[
                 F {
@@ -5149,7 +5172,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5159,7 +5182,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: Some("user_identifiers"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserIdentifier as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5169,7 +5192,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: Some("user_roles"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserRole as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserRole as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5179,7 +5202,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: Some("user_blocks"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserBlockPost as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserBlockPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5189,7 +5212,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: Some("user_notes"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserNote as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5199,7 +5222,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: Some("user_statistics"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserStatistic as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserStatistic as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5209,7 +5232,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: Some("rs_libraries"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::RsLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::RsLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5219,7 +5242,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: Some("library_notices"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LibraryNotice as alma_runtime::Model>::xml_model,
+                        <crate::shared::LibraryNotice as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5269,7 +5292,7 @@ impl alma_runtime::Model for UserPost {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::users::models::ResearcherPost as alma_runtime::Model>::xml_model,
+                        <crate::users::models::ResearcherPost as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -5285,6 +5308,7 @@ impl alma_runtime::Model for UserPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserPost {}
 /// A specific user's block.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=post#/user_block`.
@@ -5413,14 +5437,14 @@ impl alma_runtime::codec::Object for UserBlockPost {
     }
 }
 alma_runtime::serde_via_codec!(UserBlockPost);
-impl alma_runtime::Model for UserBlockPost {
+impl alma_runtime::Described for UserBlockPost {
     const NAME: &'static str = "UserBlockPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_block",
             fields: &[
                 F {
@@ -5492,6 +5516,7 @@ impl alma_runtime::Model for UserBlockPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserBlockPost {}
 /// User Object.
 ///
 /// Schema: `xsd/rest_user.xsd?tags=put#/user`.
@@ -5838,14 +5863,14 @@ impl alma_runtime::codec::Object for UserPut {
     }
 }
 alma_runtime::serde_via_codec!(UserPut);
-impl alma_runtime::Model for UserPut {
+impl alma_runtime::Described for UserPut {
     const NAME: &'static str = "UserPut";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user",
             fields: &[
                 F {
@@ -6039,7 +6064,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6049,7 +6074,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: Some("user_identifiers"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserIdentifier as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6059,7 +6084,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: Some("user_roles"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserRole as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserRole as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6069,7 +6094,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: Some("user_blocks"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserBlock as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserBlock as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6079,7 +6104,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: Some("user_notes"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserNote as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6089,7 +6114,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: Some("user_statistics"),
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserStatistic as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserStatistic as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6099,7 +6124,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: Some("rs_libraries"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::RsLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::RsLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6109,7 +6134,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: Some("library_notices"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LibraryNotice as alma_runtime::Model>::xml_model,
+                        <crate::shared::LibraryNotice as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6159,7 +6184,7 @@ impl alma_runtime::Model for UserPut {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::users::models::Researcher as alma_runtime::Model>::xml_model,
+                        <crate::users::models::Researcher as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6175,6 +6200,7 @@ impl alma_runtime::Model for UserPut {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserPut {}
 /// Deposit activity object.
 ///
 /// Schema: `xsd/rest_user_deposit.xsd#/user_deposit`.
@@ -6304,14 +6330,14 @@ impl alma_runtime::codec::Object for UserDeposit {
     }
 }
 alma_runtime::serde_via_codec!(UserDeposit);
-impl alma_runtime::Model for UserDeposit {
+impl alma_runtime::Described for UserDeposit {
     const NAME: &'static str = "UserDeposit";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_deposit",
             fields: &[
                 F {
@@ -6361,7 +6387,7 @@ impl alma_runtime::Model for UserDeposit {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6417,6 +6443,7 @@ impl alma_runtime::Model for UserDeposit {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserDeposit {}
 /// Deposit activity object.
 ///
 /// Schema: `xsd/rest_user_deposit.xsd?tags=post#/user_deposit`.
@@ -6542,14 +6569,14 @@ impl alma_runtime::codec::Object for UserDepositPost {
     }
 }
 alma_runtime::serde_via_codec!(UserDepositPost);
-impl alma_runtime::Model for UserDepositPost {
+impl alma_runtime::Described for UserDepositPost {
     const NAME: &'static str = "UserDepositPost";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_deposit",
             fields: &[
                 F {
@@ -6599,7 +6626,7 @@ impl alma_runtime::Model for UserDepositPost {
                     wrapper: Some("notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::CitationNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::CitationNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6647,6 +6674,7 @@ impl alma_runtime::Model for UserDepositPost {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserDepositPost {}
 /// A collection of User Deposits.
 ///
 /// Schema: `xsd/rest_user_deposits.xsd#/user_deposits`.
@@ -6722,14 +6750,14 @@ impl alma_runtime::codec::Object for UserDeposits {
     }
 }
 alma_runtime::serde_via_codec!(UserDeposits);
-impl alma_runtime::Model for UserDeposits {
+impl alma_runtime::Described for UserDeposits {
     const NAME: &'static str = "UserDeposits";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_deposits",
             fields: &[
                 F {
@@ -6739,7 +6767,7 @@ impl alma_runtime::Model for UserDeposits {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::users::models::UserDeposit as alma_runtime::Model>::xml_model,
+                        <crate::users::models::UserDeposit as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6755,6 +6783,7 @@ impl alma_runtime::Model for UserDeposits {
         &MODEL
     }
 }
+impl alma_runtime::Model for UserDeposits {}
 /// A list of Users.
 ///
 /// Schema: `xsd/rest_users.xsd#/users`.
@@ -6831,14 +6860,14 @@ impl alma_runtime::codec::Object for Users {
     }
 }
 alma_runtime::serde_via_codec!(Users);
-impl alma_runtime::Model for Users {
+impl alma_runtime::Described for Users {
     const NAME: &'static str = "Users";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "users",
             fields: &[
                 F {
@@ -6848,7 +6877,7 @@ impl alma_runtime::Model for Users {
                     wrapper: None,
                     array: true,
                     value: V::Model(
-                        <crate::users::models::User as alma_runtime::Model>::xml_model,
+                        <crate::users::models::User as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -6864,3 +6893,4 @@ impl alma_runtime::Model for Users {
         &MODEL
     }
 }
+impl alma_runtime::Model for Users {}

@@ -585,14 +585,14 @@ impl alma_runtime::codec::Object for LendingResourceSharingRequest {
     }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequest);
-impl alma_runtime::Model for LendingResourceSharingRequest {
+impl alma_runtime::Described for LendingResourceSharingRequest {
     const NAME: &'static str = "LendingResourceSharingRequest";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "lending_resource_sharing_request",
             fields: &[
                 F {
@@ -674,7 +674,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::LendingResourceSharingRequestPartner as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::LendingResourceSharingRequestPartner as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -684,7 +684,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::LendingResourceSharingRequestUserRequest as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::LendingResourceSharingRequestUserRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -758,7 +758,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -768,7 +768,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -778,7 +778,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -788,7 +788,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestAmount as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -838,7 +838,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: Some("rs_notes"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequestRsNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1152,7 +1152,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::RsOfferDetails as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::RsOfferDetails as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1162,7 +1162,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::RapidoAttributes as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::RapidoAttributes as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1172,7 +1172,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::RsRequestCosts as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::RsRequestCosts as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1260,6 +1260,7 @@ impl alma_runtime::Model for LendingResourceSharingRequest {
         &MODEL
     }
 }
+impl alma_runtime::Model for LendingResourceSharingRequest {}
 /// The code of the partner related to this request. See [Get partners API](https://developers.exlibrisgroup.com/alma/apis/partners/GET/gwPcGly021piAVNPLaef7suP1zfa6Lui/8883ef41-c3b8-4792-9ff8-cb6b729d6e07).
 /// Mandatory when creating a lending request.
 ///
@@ -1338,14 +1339,14 @@ impl alma_runtime::codec::Object for LendingResourceSharingRequestPartner {
     }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequestPartner);
-impl alma_runtime::Model for LendingResourceSharingRequestPartner {
+impl alma_runtime::Described for LendingResourceSharingRequestPartner {
     const NAME: &'static str = "LendingResourceSharingRequestPartner";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "lending_resource_sharing_request_partner",
             fields: &[
                 F {
@@ -1377,6 +1378,7 @@ impl alma_runtime::Model for LendingResourceSharingRequestPartner {
         &MODEL
     }
 }
+impl alma_runtime::Model for LendingResourceSharingRequestPartner {}
 /// The request linked to the resource sharing request. The move/digitization request (if exists).
 /// See [GET user's request API](https://developers.exlibrisgroup.com/alma/apis/users/GET/gwPcGly021r0XQMGAttqcPPFoLNxBoEZbQsUC/MWTX7aNWi0EYKYFUfYyI8KvpG73JPdiJpJhUA=/0aa8d36f-53d6-48ff-8996-485b90b103e4).
 ///
@@ -1448,14 +1450,14 @@ impl alma_runtime::codec::Object for LendingResourceSharingRequestUserRequest {
     }
 }
 alma_runtime::serde_via_codec!(LendingResourceSharingRequestUserRequest);
-impl alma_runtime::Model for LendingResourceSharingRequestUserRequest {
+impl alma_runtime::Described for LendingResourceSharingRequestUserRequest {
     const NAME: &'static str = "LendingResourceSharingRequestUserRequest";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "lending_resource_sharing_request_user_request",
             fields: &[
                 F {
@@ -1479,6 +1481,7 @@ impl alma_runtime::Model for LendingResourceSharingRequestUserRequest {
         &MODEL
     }
 }
+impl alma_runtime::Model for LendingResourceSharingRequestUserRequest {}
 /// Rapido attributes
 ///
 /// Schema: `xsd/rest_lending_resource_sharing_request.xsd#/rapido_attributes`.
@@ -1549,14 +1552,14 @@ impl alma_runtime::codec::Object for RapidoAttributes {
     }
 }
 alma_runtime::serde_via_codec!(RapidoAttributes);
-impl alma_runtime::Model for RapidoAttributes {
+impl alma_runtime::Described for RapidoAttributes {
     const NAME: &'static str = "RapidoAttributes";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "rapido_attributes",
             fields: &[
                 F {
@@ -1572,6 +1575,7 @@ impl alma_runtime::Model for RapidoAttributes {
         &MODEL
     }
 }
+impl alma_runtime::Model for RapidoAttributes {}
 /// Rapido offer details
 ///
 /// Schema: `xsd/rest_lending_resource_sharing_request.xsd#/rs_offer_details`.
@@ -1775,14 +1779,14 @@ impl alma_runtime::codec::Object for RsOfferDetails {
     }
 }
 alma_runtime::serde_via_codec!(RsOfferDetails);
-impl alma_runtime::Model for RsOfferDetails {
+impl alma_runtime::Described for RsOfferDetails {
     const NAME: &'static str = "RsOfferDetails";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "rs_offer_details",
             fields: &[
                 F {
@@ -1936,7 +1940,7 @@ impl alma_runtime::Model for RsOfferDetails {
                     wrapper: Some("pickup_members"),
                     array: true,
                     value: V::Model(
-                        <crate::webhooks::models::PickupMember as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::PickupMember as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -1946,7 +1950,7 @@ impl alma_runtime::Model for RsOfferDetails {
                     wrapper: Some("pickup_locations"),
                     array: true,
                     value: V::Model(
-                        <crate::webhooks::models::PickupLocation as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::PickupLocation as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -1954,6 +1958,7 @@ impl alma_runtime::Model for RsOfferDetails {
         &MODEL
     }
 }
+impl alma_runtime::Model for RsOfferDetails {}
 /// Schema: `xsd/rest_lending_resource_sharing_request.xsd#/rs_offer_details/properties/pickup_location/items`.
 #[derive(Default)]
 pub struct PickupLocation {
@@ -2022,14 +2027,14 @@ impl alma_runtime::codec::Object for PickupLocation {
     }
 }
 alma_runtime::serde_via_codec!(PickupLocation);
-impl alma_runtime::Model for PickupLocation {
+impl alma_runtime::Described for PickupLocation {
     const NAME: &'static str = "PickupLocation";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "pickup_location",
             fields: &[
                 F {
@@ -2053,6 +2058,7 @@ impl alma_runtime::Model for PickupLocation {
         &MODEL
     }
 }
+impl alma_runtime::Model for PickupLocation {}
 /// Schema: `xsd/rest_lending_resource_sharing_request.xsd#/rs_offer_details/properties/pickup_member/items`.
 #[derive(Default)]
 pub struct PickupMember {
@@ -2121,14 +2127,14 @@ impl alma_runtime::codec::Object for PickupMember {
     }
 }
 alma_runtime::serde_via_codec!(PickupMember);
-impl alma_runtime::Model for PickupMember {
+impl alma_runtime::Described for PickupMember {
     const NAME: &'static str = "PickupMember";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "pickup_member",
             fields: &[
                 F {
@@ -2152,6 +2158,7 @@ impl alma_runtime::Model for PickupMember {
         &MODEL
     }
 }
+impl alma_runtime::Model for PickupMember {}
 /// Rapido offer details
 ///
 /// Schema: `xsd/rest_lending_resource_sharing_request.xsd#/rs_request_costs`.
@@ -2294,14 +2301,14 @@ impl alma_runtime::codec::Object for RsRequestCosts {
     }
 }
 alma_runtime::serde_via_codec!(RsRequestCosts);
-impl alma_runtime::Model for RsRequestCosts {
+impl alma_runtime::Described for RsRequestCosts {
     const NAME: &'static str = "RsRequestCosts";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "rs_request_costs",
             fields: &[
                 F {
@@ -2381,6 +2388,7 @@ impl alma_runtime::Model for RsRequestCosts {
         &MODEL
     }
 }
+impl alma_runtime::Model for RsRequestCosts {}
 /// Fee object
 ///
 /// Schema: `xsd/webhook.xsd#/fee`.
@@ -2563,14 +2571,14 @@ impl alma_runtime::codec::Object for WebhookFee {
     }
 }
 alma_runtime::serde_via_codec!(WebhookFee);
-impl alma_runtime::Model for WebhookFee {
+impl alma_runtime::Described for WebhookFee {
     const NAME: &'static str = "WebhookFee";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "fee",
             fields: &[
                 F {
@@ -2604,7 +2612,7 @@ impl alma_runtime::Model for WebhookFee {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookFeeUserPrimaryId as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookFeeUserPrimaryId as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2686,7 +2694,7 @@ impl alma_runtime::Model for WebhookFee {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::FeePostBarcode as alma_runtime::Model>::xml_model,
+                        <crate::shared::FeePostBarcode as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2696,7 +2704,7 @@ impl alma_runtime::Model for WebhookFee {
                     wrapper: Some("transactions"),
                     array: true,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookTransaction as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookTransaction as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -2720,6 +2728,7 @@ impl alma_runtime::Model for WebhookFee {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebhookFee {}
 /// Primary ID of the charged user. Output parameter.
 ///
 /// Schema: `xsd/webhook.xsd#/fee/properties/user_primary_id`.
@@ -2790,14 +2799,14 @@ impl alma_runtime::codec::Object for WebhookFeeUserPrimaryId {
     }
 }
 alma_runtime::serde_via_codec!(WebhookFeeUserPrimaryId);
-impl alma_runtime::Model for WebhookFeeUserPrimaryId {
+impl alma_runtime::Described for WebhookFeeUserPrimaryId {
     const NAME: &'static str = "WebhookFeeUserPrimaryId";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "webhook_fee_user_primary_id",
             fields: &[
                 F {
@@ -2821,6 +2830,7 @@ impl alma_runtime::Model for WebhookFeeUserPrimaryId {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebhookFeeUserPrimaryId {}
 /// Letter basic data.
 ///
 /// Schema: `xsd/webhook.xsd#/general_data`.
@@ -2903,14 +2913,14 @@ impl alma_runtime::codec::Object for GeneralData {
     }
 }
 alma_runtime::serde_via_codec!(GeneralData);
-impl alma_runtime::Model for GeneralData {
+impl alma_runtime::Described for GeneralData {
     const NAME: &'static str = "GeneralData";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "general_data",
             fields: &[
                 F {
@@ -2942,6 +2952,7 @@ impl alma_runtime::Model for GeneralData {
         &MODEL
     }
 }
+impl alma_runtime::Model for GeneralData {}
 /// Webhooks are "user-defined HTTP callbacks". They are usually triggered by some event, and include information on the results or status of that event.
 /// When that event occurs, the source site makes an HTTP request to a configured URI. The target end-point catches the HTTP call, and might take an action according to the received information.
 ///
@@ -3128,14 +3139,14 @@ impl alma_runtime::codec::Object for Notification {
     }
 }
 alma_runtime::serde_via_codec!(Notification);
-impl alma_runtime::Model for Notification {
+impl alma_runtime::Described for Notification {
     const NAME: &'static str = "Notification";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "notification",
             fields: &[
                 F {
@@ -3185,7 +3196,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::JobInstance as alma_runtime::Model>::xml_model,
+                        <crate::shared::JobInstance as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3195,7 +3206,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::NotificationData as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::NotificationData as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3205,7 +3216,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookUserExtended as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookUserExtended as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3215,7 +3226,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserRequest as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3225,7 +3236,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::ItemLoan as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoan as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3235,7 +3246,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::Bib as alma_runtime::Model>::xml_model,
+                        <crate::shared::Bib as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3245,7 +3256,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::Holding as alma_runtime::Model>::xml_model,
+                        <crate::shared::Holding as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3255,7 +3266,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::Item as alma_runtime::Model>::xml_model,
+                        <crate::shared::Item as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3265,7 +3276,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::Portfolio as alma_runtime::Model>::xml_model,
+                        <crate::shared::Portfolio as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3275,7 +3286,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::Representation as alma_runtime::Model>::xml_model,
+                        <crate::shared::Representation as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3285,7 +3296,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::LendingResourceSharingRequest as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::LendingResourceSharingRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3295,7 +3306,7 @@ impl alma_runtime::Model for Notification {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequest as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequest as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -3303,6 +3314,7 @@ impl alma_runtime::Model for Notification {
         &MODEL
     }
 }
+impl alma_runtime::Model for Notification {}
 /// Relevant when action=NOTIFICATION.
 /// See structure [here](https://developers.exlibrisgroup.com/alma/apis/xsd/rest_webhook_notifications.xsd)
 ///
@@ -3423,14 +3435,14 @@ impl alma_runtime::codec::Object for NotificationData {
     }
 }
 alma_runtime::serde_via_codec!(NotificationData);
-impl alma_runtime::Model for NotificationData {
+impl alma_runtime::Described for NotificationData {
     const NAME: &'static str = "NotificationData";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "notification_data",
             fields: &[
                 F {
@@ -3440,7 +3452,7 @@ impl alma_runtime::Model for NotificationData {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::GeneralData as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::GeneralData as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3450,7 +3462,7 @@ impl alma_runtime::Model for NotificationData {
                     wrapper: Some("item_loans"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::ItemLoan as alma_runtime::Model>::xml_model,
+                        <crate::shared::ItemLoan as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3460,7 +3472,7 @@ impl alma_runtime::Model for NotificationData {
                     wrapper: Some("items"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::Item as alma_runtime::Model>::xml_model,
+                        <crate::shared::Item as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3470,7 +3482,7 @@ impl alma_runtime::Model for NotificationData {
                     wrapper: Some("fees"),
                     array: true,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookFee as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookFee as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3480,7 +3492,7 @@ impl alma_runtime::Model for NotificationData {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookUser as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookUser as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3490,7 +3502,7 @@ impl alma_runtime::Model for NotificationData {
                     wrapper: Some("user_resource_sharing_requests"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserResourceSharingRequest as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserResourceSharingRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3500,7 +3512,7 @@ impl alma_runtime::Model for NotificationData {
                     wrapper: Some("lending_resource_sharing_requests"),
                     array: true,
                     value: V::Model(
-                        <crate::webhooks::models::LendingResourceSharingRequest as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::LendingResourceSharingRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3510,7 +3522,7 @@ impl alma_runtime::Model for NotificationData {
                     wrapper: Some("user_requests"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserRequest as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserRequest as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -3526,6 +3538,7 @@ impl alma_runtime::Model for NotificationData {
         &MODEL
     }
 }
+impl alma_runtime::Model for NotificationData {}
 /// Transaction object
 ///
 /// Schema: `xsd/webhook.xsd#/transaction`.
@@ -3675,14 +3688,14 @@ impl alma_runtime::codec::Object for WebhookTransaction {
     }
 }
 alma_runtime::serde_via_codec!(WebhookTransaction);
-impl alma_runtime::Model for WebhookTransaction {
+impl alma_runtime::Described for WebhookTransaction {
     const NAME: &'static str = "WebhookTransaction";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "transaction",
             fields: &[
                 F {
@@ -3778,6 +3791,7 @@ impl alma_runtime::Model for WebhookTransaction {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebhookTransaction {}
 /// User Object.
 ///
 /// Schema: `xsd/webhook.xsd#/user`.
@@ -4151,14 +4165,14 @@ impl alma_runtime::codec::Object for WebhookUser {
     }
 }
 alma_runtime::serde_via_codec!(WebhookUser);
-impl alma_runtime::Model for WebhookUser {
+impl alma_runtime::Described for WebhookUser {
     const NAME: &'static str = "WebhookUser";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user",
             fields: &[
                 F {
@@ -4376,7 +4390,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::shared::UserContactInfo as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserContactInfo as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4386,7 +4400,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: Some("user_identifiers"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserIdentifier as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserIdentifier as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4396,7 +4410,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: Some("user_roles"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::UserRole as alma_runtime::Model>::xml_model,
+                        <crate::shared::UserRole as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4406,7 +4420,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: Some("user_blocks"),
                     array: true,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookUserBlock as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookUserBlock as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4416,7 +4430,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: Some("user_notes"),
                     array: true,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookUserNote as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookUserNote as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4426,7 +4440,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: Some("user_statistics"),
                     array: true,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookUserStatistic as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookUserStatistic as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4436,7 +4450,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: Some("proxy_for_users"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::ProxyForUser as alma_runtime::Model>::xml_model,
+                        <crate::shared::ProxyForUser as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4446,7 +4460,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: Some("rs_libraries"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::RsLibrary as alma_runtime::Model>::xml_model,
+                        <crate::shared::RsLibrary as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4456,7 +4470,7 @@ impl alma_runtime::Model for WebhookUser {
                     wrapper: Some("library_notices"),
                     array: true,
                     value: V::Model(
-                        <crate::shared::LibraryNotice as alma_runtime::Model>::xml_model,
+                        <crate::shared::LibraryNotice as alma_runtime::Described>::desc,
                     ),
                 },
                 F {
@@ -4528,6 +4542,7 @@ impl alma_runtime::Model for WebhookUser {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebhookUser {}
 /// A specific user's block.
 ///
 /// Schema: `xsd/webhook.xsd#/user_block`.
@@ -4669,14 +4684,14 @@ impl alma_runtime::codec::Object for WebhookUserBlock {
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserBlock);
-impl alma_runtime::Model for WebhookUserBlock {
+impl alma_runtime::Described for WebhookUserBlock {
     const NAME: &'static str = "WebhookUserBlock";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_block",
             fields: &[
                 F {
@@ -4764,6 +4779,7 @@ impl alma_runtime::Model for WebhookUserBlock {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebhookUserBlock {}
 /// Specific user's note.
 ///
 /// Schema: `xsd/webhook.xsd#/user_note`.
@@ -4890,14 +4906,14 @@ impl alma_runtime::codec::Object for WebhookUserNote {
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserNote);
-impl alma_runtime::Model for WebhookUserNote {
+impl alma_runtime::Described for WebhookUserNote {
     const NAME: &'static str = "WebhookUserNote";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_note",
             fields: &[
                 F {
@@ -4969,6 +4985,7 @@ impl alma_runtime::Model for WebhookUserNote {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebhookUserNote {}
 /// Specific user statistic.
 ///
 /// Schema: `xsd/webhook.xsd#/user_statistic`.
@@ -5080,14 +5097,14 @@ impl alma_runtime::codec::Object for WebhookUserStatistic {
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserStatistic);
-impl alma_runtime::Model for WebhookUserStatistic {
+impl alma_runtime::Described for WebhookUserStatistic {
     const NAME: &'static str = "WebhookUserStatistic";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "user_statistic",
             fields: &[
                 F {
@@ -5135,6 +5152,7 @@ impl alma_runtime::Model for WebhookUserStatistic {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebhookUserStatistic {}
 /// Relevant when action=USER.
 /// See structure [here](https://developers.exlibrisgroup.com/alma/apis/xsd/webhook_user_extended.xsd)
 ///
@@ -5213,14 +5231,14 @@ impl alma_runtime::codec::Object for WebhookUserExtended {
     }
 }
 alma_runtime::serde_via_codec!(WebhookUserExtended);
-impl alma_runtime::Model for WebhookUserExtended {
+impl alma_runtime::Described for WebhookUserExtended {
     const NAME: &'static str = "WebhookUserExtended";
     #[inline]
-    fn xml_model() -> &'static alma_runtime::xml::XmlModel {
-        use alma_runtime::xml::{
-            ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V,
+    fn desc() -> &'static alma_runtime::desc::ModelDesc {
+        use alma_runtime::desc::{
+            ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V,
         };
-        static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+        static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
             root: "webhook_user",
             fields: &[
                 F {
@@ -5246,7 +5264,7 @@ impl alma_runtime::Model for WebhookUserExtended {
                     wrapper: None,
                     array: false,
                     value: V::Model(
-                        <crate::webhooks::models::WebhookUser as alma_runtime::Model>::xml_model,
+                        <crate::webhooks::models::WebhookUser as alma_runtime::Described>::desc,
                     ),
                 },
             ],
@@ -5254,3 +5272,4 @@ impl alma_runtime::Model for WebhookUserExtended {
         &MODEL
     }
 }
+impl alma_runtime::Model for WebhookUserExtended {}

@@ -1,5 +1,5 @@
-//! `src/conformance.rs` (feature `conformance`, off by default): one call per operation through
-//! the generated client, with sample values for every parameter and a sample body built from the
+//! The conformance crate (`generated/conformance/`, never published): one call per operation
+//! through the generated client, with sample values for every parameter and a sample body built from the
 //! schema, for the conformance suite (`cargo xtask conformance`). It goes through the same
 //! builders users call, so a wrong parameter name or body shape in emitted code shows up there.
 
@@ -7,17 +7,102 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{json, Map, Value};
 
+use super::header;
 use super::models::model_path_in;
 use crate::ir::{Api, Area, BodyType, ModelKind, Operation, Param, Scalar, ScalarType, TypeRef};
+use crate::write::File;
 
-pub fn conformance_rs(api: &Api) -> TokenStream {
-    let calls = api
-        .areas
-        .iter()
-        .flat_map(|area| area.operations.iter().map(move |op| call(api, area, op)));
+/// `conformance/Cargo.toml`: a crate of its own under `generated/`, never published, with one
+/// feature per area (each turning on the SDK's).
+pub fn cargo_toml(api: &Api) -> File {
+    let areas: Vec<&str> = operation_areas(api).map(|a| a.name.as_str()).collect();
+    let mut s = header(api, "#");
+    s.push_str(&format!(
+        r#"
+[package]
+name = "{name}-conformance"
+version = "0.0.0"
+description = "Every operation of {name} called once with sample values, for the conformance suite (`cargo xtask conformance`)"
+edition.workspace = true
+license.workspace = true
+rust-version.workspace = true
+publish = false
+
+[features]
+default = [{default}]
+"#,
+        name = api.crate_name,
+        default = areas
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
+    for n in &areas {
+        s.push_str(&format!("{n} = [\"{}/{n}\"]\n", api.crate_name));
+    }
+    s.push_str(&format!(
+        r#"
+[dependencies]
+{name} = {{ path = "..", default-features = false, features = ["client"] }}
+alma-runtime = {{ workspace = true, features = ["client"] }}
+serde_json = {{ workspace = true }}
+"#,
+        name = api.crate_name
+    ));
+    File {
+        path: "conformance/Cargo.toml".into(),
+        contents: s,
+    }
+}
+
+/// The areas that have operations (webhook areas have none).
+fn operation_areas(api: &Api) -> impl Iterator<Item = &Area> {
+    api.areas.iter().filter(|a| a.webhook.is_none())
+}
+
+/// `conformance/src/lib.rs`: the table's types, the areas' modules and the runner.
+pub fn lib_rs(api: &Api) -> TokenStream {
+    let sdk = format_ident!("{}", api.crate_ident());
+    let areas: Vec<&str> = operation_areas(api).map(|a| a.name.as_str()).collect();
+    let mods = areas.iter().map(|a| {
+        let m = format_ident!("{}", a);
+        quote! {
+            #[cfg(feature = #a)]
+            pub mod #m;
+        }
+    });
+    let arms = areas.iter().map(|a| {
+        let m = format_ident!("{}", a);
+        quote! {
+            #[cfg(feature = #a)]
+            #a => #m::CALLS,
+        }
+    });
     quote! {
         //! Every operation of the SDK called once with sample values, for the conformance suite
-        //! (`cargo xtask conformance`). Generated into the test crate, not the SDK.
+        //! (`cargo xtask conformance`): one function per operation, going through the same
+        //! builders users call, and a table per area. Generated beside the SDK, never published.
+
+        use std::future::Future;
+        use std::pin::Pin;
+
+        /// What a call gives back: the answer's headers, or the error.
+        pub type Answer<'a> = Pin<Box<dyn Future<Output = Result<alma_runtime::http::HeaderMap, alma_runtime::Error>> + Send + 'a>>;
+
+        /// One operation's entry in the table.
+        pub struct Call {
+            /// Area of the operation.
+            pub area: &'static str,
+            /// Method name.
+            pub name: &'static str,
+            /// The response has a generated model.
+            pub typed_response: bool,
+            /// The spec accepts only XML for the request body (MARCXML).
+            pub xml_only_request: bool,
+            /// Makes the call.
+            pub run: for<'a> fn(&'a #sdk::Client) -> Answer<'a>,
+        }
 
         /// The outcome of one call.
         #[derive(Debug)]
@@ -34,13 +119,58 @@ pub fn conformance_rs(api: &Api) -> TokenStream {
             pub result: Result<alma_runtime::http::HeaderMap, alma_runtime::Error>,
         }
 
-        /// Calls every operation of `area` once.
-        #[allow(unused_variables, unused_mut)]
-        pub async fn run_area(client: &alma_sdk::Client, area: &str) -> Vec<Outcome> {
+        #(#mods)*
+
+        /// The calls of `area` (none for an area not compiled in).
+        pub fn calls(area: &str) -> &'static [Call] {
+            match area {
+                #(#arms)*
+                _ => &[],
+            }
+        }
+
+        /// Calls every operation of `area` once, in the table's order.
+        pub async fn run_area(client: &#sdk::Client, area: &str) -> Vec<Outcome> {
             let mut out = Vec::new();
-            #(#calls)*
+            for c in calls(area) {
+                let result = (c.run)(client).await;
+                out.push(Outcome {
+                    area: c.area,
+                    name: c.name,
+                    typed_response: c.typed_response,
+                    xml_only_request: c.xml_only_request,
+                    result,
+                });
+            }
             out
         }
+    }
+}
+
+/// `conformance/src/<area>.rs`: a function per operation and the area's table.
+pub fn area_rs(api: &Api, area: &Area) -> TokenStream {
+    let fns = area.operations.iter().map(|op| call(api, area, op));
+    let entries = area.operations.iter().map(|op| {
+        let name = &op.name;
+        let f = format_ident!("{}", op.name);
+        let area = area.name.as_str();
+        let typed = matches!(
+            op.response.as_ref().map(|b| &b.ty),
+            Some(BodyType::Model(_))
+        );
+        let xml_only = op.request.as_ref().is_some_and(|b| b.xml_only());
+        quote! {
+            crate::Call { area: #area, name: #name, typed_response: #typed, xml_only_request: #xml_only, run: #f },
+        }
+    });
+    let doc = format!(" The {} operations, each called once.", area.title);
+    quote! {
+        #![doc = #doc]
+
+        /// Every operation of the area, in the spec's order.
+        pub static CALLS: &[crate::Call] = &[#(#entries)*];
+
+        #(#fns)*
     }
 }
 
@@ -69,10 +199,9 @@ fn sample_param(area: &Area, p: &Param) -> TokenStream {
 }
 
 fn call(api: &Api, area_ir: &Area, op: &Operation) -> TokenStream {
-    let area = area_ir.name.as_str();
-    let area_ident = format_ident!("{}", area);
+    let sdk_path = format_ident!("{}", api.crate_ident());
+    let area_ident = format_ident!("{}", area_ir.name);
     let name = format_ident!("{}", op.name);
-    let op_name = &op.name;
     let mut args: Vec<TokenStream> = super::operations::direct_args(op)
         .map(|p| sample_param(area_ir, p))
         .collect();
@@ -88,7 +217,7 @@ fn call(api: &Api, area_ir: &Area, op: &Operation) -> TokenStream {
             .iter()
             .filter_map(|n| op.params.iter().find(|p| &p.name == n))
             .map(|p| sample_param(area_ir, p));
-        args.push(quote! { alma_sdk::#area_ident::#ty::#ctor(#(#values),*) });
+        args.push(quote! { #sdk_path::#area_ident::#ty::#ctor(#(#values),*) });
     }
     let setters = op
         .params
@@ -101,7 +230,7 @@ fn call(api: &Api, area_ir: &Area, op: &Operation) -> TokenStream {
         });
     let body = op.request.as_ref().map(|b| match &b.ty {
         BodyType::Model(id) => {
-            let path = model_path_in(api, id, quote! { alma_sdk });
+            let path = model_path_in(api, id, quote! { #sdk_path });
             let text = sample_model(api, id, 0).to_string();
             quote! { serde_json::from_str::<#path>(#text).expect("sample body fits its model") }
         }
@@ -110,15 +239,11 @@ fn call(api: &Api, area_ir: &Area, op: &Operation) -> TokenStream {
         }
         BodyType::Opaque { .. } => quote! { alma_runtime::RawBody::json(&serde_json::json!({})) },
     });
-    let typed = matches!(
-        op.response.as_ref().map(|b| &b.ty),
-        Some(BodyType::Model(_))
-    );
-    let xml_only = op.request.as_ref().is_some_and(|b| b.xml_only());
     quote! {
-        if area == #area {
-            let result = client.#area_ident().#name(#(#args,)* #body)#(#setters)*.send().await.map(|r| r.headers);
-            out.push(Outcome { area: #area, name: #op_name, typed_response: #typed, xml_only_request: #xml_only, result });
+        fn #name(client: &#sdk_path::Client) -> crate::Answer<'_> {
+            Box::pin(async move {
+                client.#area_ident().#name(#(#args,)* #body)#(#setters)*.send().await.map(|r| r.headers)
+            })
         }
     }
 }

@@ -19,35 +19,19 @@ use crate::write::File;
 pub use docs::sanitize;
 pub use root::example_lines;
 
-/// Which crate a printed file belongs to.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Crate {
-    /// `generated/` (alma-sdk).
-    Sdk,
-    /// `sdk-tests/`.
-    Tests,
-}
+/// A file to print: its path under `generated/` and the function building its tokens.
+type Job<'a> = (String, Box<dyn Fn() -> TokenStream + Sync + 'a>);
 
-/// A file to print: its crate, its path there and the function building its tokens.
-type Job<'a> = (Crate, String, Box<dyn Fn() -> TokenStream + Sync + 'a>);
-
-/// Every generated file of the crate except the report (see [`crate::report`]), and the
-/// generated files of the hand-written test crate `sdk-tests/` (the conformance calls, which only
-/// the conformance suite compiles).
-pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
+/// Every generated file under `generated/` except the report (see [`crate::report`]): the SDK
+/// crate, and beside it the conformance crate (`conformance/`, the suite's calls).
+pub fn emit(api: &Api) -> Result<Vec<File>> {
     let mut jobs: Vec<Job<'_>> = vec![
         (
-            Crate::Tests,
-            "src/conformance.rs".into(),
-            Box::new(|| conformance::conformance_rs(api)),
+            "conformance/src/lib.rs".into(),
+            Box::new(|| conformance::lib_rs(api)),
         ),
+        ("src/lib.rs".into(), Box::new(|| root::lib_rs(api))),
         (
-            Crate::Sdk,
-            "src/lib.rs".into(),
-            Box::new(|| root::lib_rs(api)),
-        ),
-        (
-            Crate::Sdk,
             "src/registry.rs".into(),
             Box::new(|| registry::registry_rs(api)),
         ),
@@ -55,7 +39,6 @@ pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
     let shared: Vec<&Model> = api.models.values().filter(|m| m.areas.len() > 1).collect();
     if !shared.is_empty() {
         jobs.push((
-            Crate::Sdk,
             "src/shared.rs".into(),
             Box::new(move || models::shared_module(api, &shared)),
         ));
@@ -67,64 +50,63 @@ pub fn emit(api: &Api) -> Result<(Vec<File>, Vec<File>)> {
             .filter(|m| m.areas.len() == 1 && m.areas[0] == area.name)
             .collect();
         jobs.push((
-            Crate::Sdk,
             format!("src/{}/mod.rs", area.name),
             Box::new(|| root::area_mod(area)),
         ));
         jobs.push((
-            Crate::Sdk,
             format!("src/{}/models.rs", area.name),
             Box::new(move || models::area_models(api, area, &own)),
         ));
+        if area.webhook.is_none() {
+            jobs.push((
+                format!("conformance/src/{}.rs", area.name),
+                Box::new(move || conformance::area_rs(api, area)),
+            ));
+        }
         match &area.webhook {
             Some(w) => jobs.push((
-                Crate::Sdk,
                 format!("src/{}/events.rs", area.name),
                 Box::new(move || webhooks::events_rs(api, area, w)),
             )),
             None => {
                 jobs.push((
-                    Crate::Sdk,
                     format!("src/{}/operations.rs", area.name),
                     Box::new(|| operations::area_operations(api, area)),
                 ));
                 jobs.push((
-                    Crate::Sdk,
                     format!("src/{}/enums.rs", area.name),
                     Box::new(|| operations::area_enums(area)),
                 ));
             }
         }
     }
-    let mut files = vec![root::cargo_toml(api), rustfmt_toml(api)];
+    let mut files = vec![
+        root::cargo_toml(api),
+        rustfmt_toml(api),
+        conformance::cargo_toml(api),
+    ];
     files.extend(root::licence_files());
-    let mut tests = Vec::new();
-    for (krate, f) in print_all(api, jobs)? {
-        match krate {
-            Crate::Sdk => files.push(f),
-            Crate::Tests => tests.push(f),
-        }
-    }
-    Ok((files, tests))
+    files.extend(print_all(api, jobs)?);
+    Ok(files)
 }
 
 /// Builds and prints the files on every core: parsing and pretty-printing are most of a
 /// generation's time. The output does not depend on the scheduling (each file is printed alone
 /// and the results keep the jobs' order).
-fn print_all(api: &Api, jobs: Vec<Job<'_>>) -> Result<Vec<(Crate, File)>> {
+fn print_all(api: &Api, jobs: Vec<Job<'_>>) -> Result<Vec<File>> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut done: Vec<(usize, Crate, Result<File>)> = std::thread::scope(|scope| {
+    let mut done: Vec<(usize, Result<File>)> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads.min(jobs.len()))
             .map(|_| {
                 scope.spawn(|| {
                     let mut out = Vec::new();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((krate, path, build)) = jobs.get(i) else {
+                        let Some((path, build)) = jobs.get(i) else {
                             break;
                         };
-                        out.push((i, *krate, rust_file(api, path, build())));
+                        out.push((i, rust_file(api, path, build())));
                     }
                     out
                 })
@@ -135,10 +117,8 @@ fn print_all(api: &Api, jobs: Vec<Job<'_>>) -> Result<Vec<(Crate, File)>> {
             .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    done.sort_by_key(|(i, _, _)| *i);
-    done.into_iter()
-        .map(|(_, k, f)| f.map(|f| (k, f)))
-        .collect()
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, f)| f).collect()
 }
 
 /// `rustfmt.toml`: the crate is formatted by prettyplease, and `cargo fmt` leaves it alone.

@@ -72,10 +72,10 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
     let xml_use = match (fields.is_empty(), scalars) {
         (true, _) => quote! {},
         (false, true) => quote! {
-            use alma_runtime::xml::{ScalarKind as S, XmlField as F, XmlKind as K, XmlValue as V};
+            use alma_runtime::desc::{ScalarKind as S, FieldDesc as F, FieldKind as K, FieldValue as V};
         },
         (false, false) => quote! {
-            use alma_runtime::xml::{XmlField as F, XmlKind as K, XmlValue as V};
+            use alma_runtime::desc::{FieldDesc as F, FieldKind as K, FieldValue as V};
         },
     };
     // A required enum always holds a value, so such a model is never empty.
@@ -188,19 +188,22 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         alma_runtime::serde_via_codec!(#name);
 
         #cfg
-        impl alma_runtime::Model for #name {
+        impl alma_runtime::Described for #name {
             const NAME: &'static str = #model_name;
 
             #[inline]
-            fn xml_model() -> &'static alma_runtime::xml::XmlModel {
+            fn desc() -> &'static alma_runtime::desc::ModelDesc {
                 #xml_use
-                static MODEL: alma_runtime::xml::XmlModel = alma_runtime::xml::XmlModel {
+                static MODEL: alma_runtime::desc::ModelDesc = alma_runtime::desc::ModelDesc {
                     root: #root,
                     fields: &[#(#xml_fields),*],
                 };
                 &MODEL
             }
         }
+
+        #cfg
+        impl alma_runtime::Model for #name {}
     }
 }
 
@@ -363,7 +366,7 @@ fn xml_field(api: &Api, f: &Field) -> TokenStream {
         TypeRef::Any => quote! { V::Any },
         TypeRef::Model(id) if matches!(api.models[id].kind, ModelKind::Struct { .. }) => {
             let path = model_path(api, id);
-            quote! { V::Model(<#path as alma_runtime::Model>::xml_model) }
+            quote! { V::Model(<#path as alma_runtime::Described>::desc) }
         }
         TypeRef::Integer => quote! { V::Scalar(S::Int) },
         TypeRef::Number => quote! { V::Scalar(S::Num) },

@@ -22,7 +22,7 @@ pub use node::Node;
 pub(crate) use wire::{origin_probe, with_xml_origin, with_xml_target};
 pub use wire::{Form, Recorder, Shape, Wire};
 
-use crate::body::{CodeValue, Extra, IsEmpty};
+use crate::desc::{Described, Extra, IsEmpty};
 
 /// A value generated models can hold: it reads itself from a [`Node`] and writes itself as a
 /// `serde_json::Value` in Alma's JSON shape. `Debug`, `Clone`, `PartialEq` and `'static`,
@@ -147,12 +147,12 @@ impl<T: Codec> Field for T {
     }
 }
 
-/// A generated model's fields by number (their order in [`XmlModel::fields`], whose `key` is
+/// A generated model's fields by number (their order in [`ModelDesc::fields`], whose `key` is
 /// each one's JSON key), with its unknown fields and its wire memory. A generated model's
 /// [`Codec`] is [`read_object`] and [`write_object`] over this: two functions per model that
 /// list its fields, where a `match` on the keys and a call per field used to be compiled.
 ///
-/// [`XmlModel::fields`]: crate::xml::XmlModel::fields
+/// [`ModelDesc::fields`]: crate::desc::ModelDesc::fields
 #[doc(hidden)]
 pub trait Object {
     /// Calls `f` with every field in order, `extra` and `wire`.
@@ -177,7 +177,7 @@ pub type VisitFieldsMut<'f> = dyn FnMut(&mut [&mut dyn Field], &mut Extra, &mut 
 pub fn refuse_foreign(
     node: &Node<'_>,
     name: &'static str,
-    model: &crate::xml::XmlModel,
+    model: &crate::desc::ModelDesc,
 ) -> Result<(), DecodeError> {
     let Node::Object(entries) = node else {
         return Ok(());
@@ -206,11 +206,9 @@ pub fn refuse_foreign(
 /// [`Codec::from_node`] of a generated model (see [`Object`] and [`decode_object`]). Only the
 /// default value depends on `T`; the rest is compiled once.
 #[doc(hidden)]
-pub fn read_object<T: Object + crate::body::Model + Default>(
-    node: Node<'_>,
-) -> Result<T, DecodeError> {
+pub fn read_object<T: Object + Described + Default>(node: Node<'_>) -> Result<T, DecodeError> {
     let mut out = T::default();
-    match read_into(node, T::NAME, T::xml_model(), &mut out) {
+    match read_into(node, T::NAME, T::desc(), &mut out) {
         Ok(()) => Ok(out),
         Err(e) => Err(e),
     }
@@ -219,7 +217,7 @@ pub fn read_object<T: Object + crate::body::Model + Default>(
 fn read_into(
     node: Node<'_>,
     name: &'static str,
-    model: &crate::xml::XmlModel,
+    model: &crate::desc::ModelDesc,
     object: &mut dyn Object,
 ) -> Result<(), DecodeError> {
     let mut node = Some(node);
@@ -235,7 +233,7 @@ fn read_into(
 fn read_fields(
     node: Node<'_>,
     name: &'static str,
-    model: &crate::xml::XmlModel,
+    model: &crate::desc::ModelDesc,
     fields: &mut [&mut dyn Field],
     extra: &mut Extra,
     wire: &mut Wire,
@@ -266,7 +264,7 @@ fn read_fields(
 }
 
 /// The number of the field whose key is `key`, searching from `from` round to it.
-fn find_key(fields: &[crate::xml::XmlField], key: &str, from: usize) -> Option<usize> {
+fn find_key(fields: &[crate::desc::FieldDesc], key: &str, from: usize) -> Option<usize> {
     let from = from.min(fields.len());
     let (before, after) = fields.split_at(from);
     after
@@ -279,16 +277,13 @@ fn find_key(fields: &[crate::xml::XmlField], key: &str, from: usize) -> Option<u
 /// `Debug` of a generated model: its name, then each field under its Alma name (the JSON key),
 /// then `extra` when the value has fields the SDK does not know. The wire memory is left out.
 #[doc(hidden)]
-pub fn debug_object<T: Object + crate::body::Model>(
-    value: &T,
-    f: &mut fmt::Formatter<'_>,
-) -> fmt::Result {
-    debug_fields(T::NAME, T::xml_model(), value, f)
+pub fn debug_object<T: Object + Described>(value: &T, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    debug_fields(T::NAME, T::desc(), value, f)
 }
 
 fn debug_fields(
     name: &str,
-    model: &crate::xml::XmlModel,
+    model: &crate::desc::ModelDesc,
     value: &dyn Object,
     f: &mut fmt::Formatter<'_>,
 ) -> fmt::Result {
@@ -324,7 +319,7 @@ impl fmt::Debug for Redacted<'_> {
 }
 
 /// Unknown fields, with the values of secret-named ones hidden.
-struct RedactedExtra<'a>(&'a crate::body::Extra);
+struct RedactedExtra<'a>(&'a crate::desc::Extra);
 
 impl fmt::Debug for RedactedExtra<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -384,11 +379,11 @@ fn clone_objects(source: &dyn Object, target: &mut dyn Object) {
 
 /// [`Codec::to_value`] of a generated model (see [`Object`] and [`ObjectWriter`]).
 #[doc(hidden)]
-pub fn write_object<T: Object + crate::body::Model>(value: &T) -> Value {
-    write_from(T::xml_model(), value)
+pub fn write_object<T: Object + Described>(value: &T) -> Value {
+    write_from(T::desc(), value)
 }
 
-fn write_from(model: &crate::xml::XmlModel, value: &dyn Object) -> Value {
+fn write_from(model: &crate::desc::ModelDesc, value: &dyn Object) -> Value {
     let mut out = Value::Null;
     value.fields(&mut |fields, extra, wire| {
         debug_assert_eq!(
@@ -583,7 +578,7 @@ pub fn decode_object<'a>(
         }
         filter |= bit;
         let mut value = std::mem::replace(slot, Node::Null);
-        if key == crate::xml::LAYOUT_KEY {
+        if key == crate::layout::LAYOUT_KEY {
             match wire::layout_of(value) {
                 Ok(layout) => {
                     recorder.layout(layout);
@@ -687,7 +682,7 @@ impl<'w> ObjectWriter<'w> {
         }
         // A decoded XML element's layout goes to the XML writer with it (see `xml::Layout`).
         if let Some(layout) = self.wire.as_ref().and_then(|l| l.layout_for_xml()) {
-            map.insert(crate::xml::LAYOUT_KEY.to_owned(), layout.to_value());
+            map.insert(crate::layout::LAYOUT_KEY.to_owned(), layout.to_value());
         }
         let json_to_xml = self.wire.as_ref().is_some_and(|l| !l.keeps_order());
         for (k, v) in extra {
@@ -876,6 +871,45 @@ impl Codec for Value {
 
     fn is_absent(&self) -> bool {
         self.is_null()
+    }
+}
+
+/// Alma's code/description pair: JSON `{"value": "ACTIVE", "desc": "Active"}`, XML
+/// `<status desc="Active">ACTIVE</status>`. Send `value`; `desc` is informational.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CodeValue {
+    /// The code.
+    pub value: String,
+    /// Its description in the request's language.
+    pub desc: Option<String>,
+    /// Anything else Alma sent with the pair.
+    pub extra: Extra,
+    /// How the pair arrived (see [`crate::codec::Wire`]).
+    #[doc(hidden)]
+    pub wire: crate::codec::Wire,
+}
+
+crate::serde_via_codec!(CodeValue);
+
+impl CodeValue {
+    /// A pair with only the code, as sent in requests.
+    pub fn new(value: impl Into<String>) -> CodeValue {
+        CodeValue {
+            value: value.into(),
+            ..CodeValue::default()
+        }
+    }
+}
+
+impl From<&str> for CodeValue {
+    fn from(value: &str) -> Self {
+        CodeValue::new(value)
+    }
+}
+
+impl IsEmpty for CodeValue {
+    fn is_empty(&self) -> bool {
+        self.value.is_empty() && self.desc.is_none() && self.extra.is_empty()
     }
 }
 

@@ -1,7 +1,7 @@
 //! [`Node`]: a parsed document in Alma's JSON shape, borrowing from the input where it can.
 //!
 //! Both wire formats decode into this tree first (JSON through serde_json, XML through the model's
-//! [`XmlModel`](crate::xml::XmlModel)), and every generated model reads itself from it. Unlike
+//! [`ModelDesc`](crate::desc::ModelDesc)), and every generated model reads itself from it. Unlike
 //! `serde_json::Value` it allocates no key strings and no hash maps, so parsing into it and then
 //! into the model is faster than parsing into a `Value`.
 
@@ -28,8 +28,8 @@ pub enum Node<'a> {
     /// An object, keys in document order.
     Object(Vec<(Cow<'a, str>, Node<'a>)>),
     /// What an XML element held beyond its model's fields: only ever the value of the `#xml`
-    /// entry the XML reader adds to an element's object (see [`crate::xml::Layout`]).
-    Layout(Box<crate::xml::Layout>),
+    /// entry the XML reader adds to an element's object (see [`crate::layout::Layout`]).
+    Layout(Box<crate::layout::Layout>),
 }
 
 impl<'a> Node<'a> {

@@ -83,8 +83,8 @@ struct WireObject {
     entries: Vec<(Slot, Form)>,
     /// Decoded from XML, where every scalar is text: text is then the natural form.
     xml: bool,
-    /// What the XML element held beyond the fields and `extra` (see [`crate::xml::Layout`]).
-    layout: Option<Box<crate::xml::Layout>>,
+    /// What the XML element held beyond the fields and `extra` (see [`crate::layout::Layout`]).
+    layout: Option<Box<crate::layout::Layout>>,
 }
 
 impl Wire {
@@ -103,14 +103,14 @@ impl Wire {
     }
 
     /// What the XML element this value was read from held beyond its fields and `extra`.
-    pub fn layout(&self) -> Option<&crate::xml::Layout> {
+    pub fn layout(&self) -> Option<&crate::layout::Layout> {
         self.object()?.layout.as_deref()
     }
 }
 
 /// The layout a `#xml` entry holds: only the XML reader's own node is one (a JSON document's
 /// `#xml` key is an unknown field like any other).
-pub(super) fn layout_of(node: Node<'_>) -> Result<Box<crate::xml::Layout>, Node<'_>> {
+pub(super) fn layout_of(node: Node<'_>) -> Result<Box<crate::layout::Layout>, Node<'_>> {
     match node {
         Node::Layout(layout) => Ok(layout),
         other => Err(other),
@@ -225,7 +225,7 @@ impl Recorder {
         self.object.entries.push((Slot::Field(index), form));
     }
 
-    pub(super) fn layout(&mut self, layout: Box<crate::xml::Layout>) {
+    pub(super) fn layout(&mut self, layout: Box<crate::layout::Layout>) {
         self.object.layout = Some(layout);
     }
 
@@ -334,7 +334,7 @@ impl<'w> Lookup<'w> {
     }
 
     /// The element's layout, when the value is being written as XML and was read from XML.
-    pub(super) fn layout_for_xml(&self) -> Option<&'w crate::xml::Layout> {
+    pub(super) fn layout_for_xml(&self) -> Option<&'w crate::layout::Layout> {
         let layout = self.object.layout.as_deref()?;
         (self.object.xml && XML_TARGET.with(|c| c.get())).then_some(layout)
     }

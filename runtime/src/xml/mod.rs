@@ -1,4 +1,4 @@
-//! XML for generated models, driven by a static description of each model ([`XmlModel`]) that
+//! XML for generated models, driven by a static description of each model ([`ModelDesc`]) that
 //! the generator writes from the schemas' `xml` hints.
 //!
 //! Decoding parses the document into a small borrowed tree (`tree`) and reads it (`read`) into
@@ -17,7 +17,7 @@
 //! - `xs:any` content (MARCXML `<record>` inside bibs and holdings) is kept as raw XML strings,
 //!   byte for byte, in `anies`, as Alma's JSON does.
 
-mod layout;
+mod edit;
 mod read;
 mod tree;
 mod unknown;
@@ -25,104 +25,18 @@ mod write;
 
 use serde_json::{Map, Value};
 
-pub use layout::Layout;
-pub(crate) use read::LAYOUT_KEY;
+pub use crate::layout::Layout;
+pub(crate) use crate::layout::LAYOUT_KEY;
+pub use edit::set_at;
 pub(crate) use unknown::unknown_paths;
 
 use crate::codec::{Codec, Node};
-
-/// Where a field lives in the XML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum XmlKind {
-    /// A child element.
-    Element,
-    /// An attribute of the model's element.
-    Attribute,
-    /// The model element's own text.
-    Text,
-    /// Raw child elements (`xs:any`), kept as XML strings.
-    Any,
-}
-
-/// What a text field's value is, as the SDK types it (for tools that set fields by name).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScalarKind {
-    /// Text.
-    Str,
-    /// An integer.
-    Int,
-    /// A number.
-    Num,
-    /// `true` or `false`.
-    Bool,
-    /// One of an enumeration's values (open: others are kept).
-    Enum,
-}
-
-/// What a field holds.
-#[derive(Debug, Clone, Copy)]
-pub enum XmlValue {
-    /// Text (strings, numbers, booleans, enums), of this kind.
-    Scalar(ScalarKind),
-    /// A `{value, desc}` code pair.
-    Code,
-    /// A nested model.
-    Model(fn() -> &'static XmlModel),
-    /// Free-form content.
-    Any,
-}
-
-/// One field of a model.
-#[derive(Debug, Clone, Copy)]
-pub struct XmlField {
-    /// JSON key / serde name.
-    pub key: &'static str,
-    /// Element or attribute name (for arrays: each item's element name).
-    pub name: &'static str,
-    /// Where the field lives.
-    pub kind: XmlKind,
-    /// For arrays in a wrapper element (`<rows><row/></rows>`): the wrapper's name.
-    pub wrapper: Option<&'static str>,
-    /// The field is an array.
-    pub array: bool,
-    /// What the field holds.
-    pub value: XmlValue,
-}
-
-impl XmlField {
-    /// A field description (used by generated code).
-    pub const fn new(
-        key: &'static str,
-        name: &'static str,
-        kind: XmlKind,
-        wrapper: Option<&'static str>,
-        array: bool,
-        value: XmlValue,
-    ) -> XmlField {
-        XmlField {
-            key,
-            name,
-            kind,
-            wrapper,
-            array,
-            value,
-        }
-    }
-}
-
-/// The XML shape of a generated model.
-#[derive(Debug)]
-pub struct XmlModel {
-    /// The element name when the model is a document root.
-    pub root: &'static str,
-    /// The fields, in schema order.
-    pub fields: &'static [XmlField],
-}
+use crate::desc::{FieldDesc, FieldKind, FieldValue, ModelDesc};
 
 /// Decodes an XML document into `T`, whose XML shape is `model`.
 pub fn from_xml<T: Codec>(
     doc: &str,
-    model: &'static XmlModel,
+    model: &'static ModelDesc,
 ) -> Result<T, crate::codec::DecodeError> {
     let mut out = None;
     let mut failed = None;
@@ -146,7 +60,7 @@ pub fn from_xml<T: Codec>(
 }
 
 /// Decodes an XML document into the JSON shape of `model` (what models read).
-pub fn xml_to_value(doc: &str, model: &'static XmlModel) -> Result<Value, String> {
+pub fn xml_to_value(doc: &str, model: &'static ModelDesc) -> Result<Value, String> {
     from_xml(doc, model).map_err(|e| e.to_string())
 }
 
@@ -154,7 +68,7 @@ pub fn xml_to_value(doc: &str, model: &'static XmlModel) -> Result<Value, String
 /// compiled once.
 fn with_node(
     doc: &str,
-    model: &'static XmlModel,
+    model: &'static ModelDesc,
     f: &mut dyn FnMut(Node<'_>) -> Result<(), String>,
 ) -> Result<(), String> {
     let tree = tree::parse(doc.strip_prefix('\u{feff}').unwrap_or(doc))?;
@@ -178,14 +92,14 @@ fn local(name: &str) -> &str {
 // JSON shape → XML
 
 /// Encodes the JSON shape of a model as an XML document.
-pub fn value_to_xml(value: &Value, model: &XmlModel) -> Result<String, String> {
+pub fn value_to_xml(value: &Value, model: &ModelDesc) -> Result<String, String> {
     value_to_xml_as(value, model, model.root)
 }
 
 /// Encodes the JSON shape of a model as an XML document whose root element is `root`.
 pub(crate) fn value_to_xml_as(
     value: &Value,
-    model: &XmlModel,
+    model: &ModelDesc,
     root: &str,
 ) -> Result<String, String> {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>");
@@ -209,13 +123,13 @@ fn scalar_text(v: &Value) -> Option<String> {
 /// Writes one model element. Keys are written in the object's order (for a decoded model, the
 /// order they arrived in), so elements come back where they were; a decoded element's
 /// [`Layout`] (its `#xml` entry), when it has one, orders the children instead.
-fn write_model(out: &mut String, name: &str, obj: &Map<String, Value>, model: &XmlModel) {
+fn write_model(out: &mut String, name: &str, obj: &Map<String, Value>, model: &ModelDesc) {
     let field = |k: &str| model.fields.iter().find(|f| f.key == k);
     out.push('<');
     out.push_str(name);
     for (k, v) in obj {
         match field(k) {
-            Some(f) if f.kind == XmlKind::Attribute => {
+            Some(f) if f.kind == FieldKind::Attribute => {
                 if let Some(t) = scalar_text(v) {
                     push_attr(out, f.name, &t);
                 }
@@ -246,7 +160,7 @@ fn write_model(out: &mut String, name: &str, obj: &Map<String, Value>, model: &X
 }
 
 /// Writes the child elements (or text) of one entry of a model's object.
-fn write_entry(out: &mut String, model: &XmlModel, k: &str, v: &Value) {
+fn write_entry(out: &mut String, model: &ModelDesc, k: &str, v: &Value) {
     let Some(f) = model.fields.iter().find(|f| f.key == k) else {
         if !k.starts_with('@') && k != "#text" && k != LAYOUT_KEY {
             write_generic(out, k, v);
@@ -254,18 +168,18 @@ fn write_entry(out: &mut String, model: &XmlModel, k: &str, v: &Value) {
         return;
     };
     match f.kind {
-        XmlKind::Attribute => {}
-        XmlKind::Text => {
+        FieldKind::Attribute => {}
+        FieldKind::Text => {
             if let Some(t) = scalar_text(v) {
                 push_text(out, &t);
             }
         }
-        XmlKind::Any => {
+        FieldKind::Any => {
             for item in as_items(v) {
                 write_any(out, item);
             }
         }
-        XmlKind::Element => {
+        FieldKind::Element => {
             if let Some(w) = f.wrapper {
                 out.push('<');
                 out.push_str(w);
@@ -312,10 +226,10 @@ fn strip_declaration(s: &str) -> &str {
     s
 }
 
-fn write_field(out: &mut String, f: &XmlField, v: &Value) {
+fn write_field(out: &mut String, f: &FieldDesc, v: &Value) {
     match (f.value, v) {
-        (XmlValue::Model(model), Value::Object(obj)) => write_model(out, f.name, obj, model()),
-        (XmlValue::Code, Value::Object(obj)) => {
+        (FieldValue::Model(model), Value::Object(obj)) => write_model(out, f.name, obj, model()),
+        (FieldValue::Code, Value::Object(obj)) => {
             out.push('<');
             out.push_str(f.name);
             for (k, a) in obj {

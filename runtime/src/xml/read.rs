@@ -1,4 +1,4 @@
-//! XML tree → [`Node`] in Alma's JSON shape, driven by the model's [`XmlModel`]: attributes and
+//! XML tree → [`Node`] in Alma's JSON shape, driven by the model's [`ModelDesc`]: attributes and
 //! elements become keys, `<status desc="…">X</status>` becomes `{"value": "X", "desc": "…"}`,
 //! `<rows><row/>…</rows>` becomes `"row": […]`. Nothing is dropped: unknown attributes and
 //! elements are keys the model keeps in `extra`, and whatever the JSON shape cannot say (the
@@ -9,25 +9,23 @@
 use std::borrow::Cow;
 
 use crate::codec::Node;
+use crate::layout::LAYOUT_KEY;
 
-use super::layout::{self, Item, Layout, Part};
 use super::tree::Node as Elem;
-use super::{XmlField, XmlKind, XmlModel, XmlValue};
-
-/// The key of the layout entry: no XML element or attribute name can spell it.
-pub(crate) const LAYOUT_KEY: &str = "#xml";
+use crate::desc::{FieldDesc, FieldKind, FieldValue, ModelDesc};
+use crate::layout::{self, Item, Layout, Part};
 
 /// What a child element is to its parent's model.
 #[derive(Clone, Copy)]
 enum Role {
     /// The wrapper of a list field (`<user_identifiers>`).
-    Wrapper(&'static XmlField),
+    Wrapper(&'static FieldDesc),
     /// An item of a list field without a wrapper.
-    Item(&'static XmlField),
+    Item(&'static FieldDesc),
     /// The element of a single-valued field.
-    Single(&'static XmlField),
+    Single(&'static FieldDesc),
     /// Raw `xs:any` content: an element the model does not know, in a model that takes any.
-    Any(&'static XmlField),
+    Any(&'static FieldDesc),
     /// An element the model does not know: kept in `extra` under its name.
     Unknown,
     /// A second copy of an element the model holds once.
@@ -36,29 +34,29 @@ enum Role {
 
 /// Tells children's roles in document order (a single field's second copy is an orphan).
 struct Roles {
-    model: &'static XmlModel,
-    any: Option<&'static XmlField>,
+    model: &'static ModelDesc,
+    any: Option<&'static FieldDesc>,
     taken: Vec<&'static str>,
 }
 
 impl Roles {
-    fn new(model: &'static XmlModel) -> Roles {
+    fn new(model: &'static ModelDesc) -> Roles {
         Roles {
             model,
-            any: model.fields.iter().find(|f| f.kind == XmlKind::Any),
+            any: model.fields.iter().find(|f| f.kind == FieldKind::Any),
             taken: Vec::new(),
         }
     }
 
     fn of(&mut self, name: &str) -> Role {
         let known = self.model.fields.iter().find(|f| {
-            f.kind == XmlKind::Element
+            f.kind == FieldKind::Element
                 && match f.wrapper {
                     Some(w) => w == name,
                     None => f.name == name,
                 }
         });
-        let once = |f: &'static XmlField, taken: &mut Vec<&'static str>, role: Role| {
+        let once = |f: &'static FieldDesc, taken: &mut Vec<&'static str>, role: Role| {
             if taken.contains(&f.key) {
                 None
             } else {
@@ -85,13 +83,13 @@ impl Roles {
 /// items of a list at the place of its first item), so that writing the model back keeps the
 /// elements where they were; plus a `#xml` [`Layout`] entry when the keys alone would lose
 /// something.
-pub(crate) fn model<'t>(elem: Elem<'t, '_>, model: &'static XmlModel) -> Result<Node<'t>, String> {
+pub(crate) fn model<'t>(elem: Elem<'t, '_>, model: &'static ModelDesc) -> Result<Node<'t>, String> {
     let mut entries: Vec<(Cow<'t, str>, Node<'t>)> = Vec::with_capacity(model.fields.len() + 2);
     for (k, v) in elem.attrs() {
         match model
             .fields
             .iter()
-            .find(|f| f.kind == XmlKind::Attribute && f.name == k)
+            .find(|f| f.kind == FieldKind::Attribute && f.name == k)
         {
             Some(f) => entries.push((Cow::Borrowed(f.key), text(v))),
             None => entries.push((Cow::Owned(format!("@{k}")), text(v))),
@@ -158,7 +156,7 @@ pub(crate) fn model<'t>(elem: Elem<'t, '_>, model: &'static XmlModel) -> Result<
         previous = Some(key);
     }
     let has_text = !elem.text().trim().is_empty();
-    let text_field = model.fields.iter().find(|f| f.kind == XmlKind::Text);
+    let text_field = model.fields.iter().find(|f| f.kind == FieldKind::Text);
     match text_field {
         Some(f) => {
             if has_text || !elem.has_children() {
@@ -186,7 +184,7 @@ pub(crate) fn model<'t>(elem: Elem<'t, '_>, model: &'static XmlModel) -> Result<
 /// The children of `elem`, in document order, with text between them (see [`Layout`]).
 fn layout_of<'t>(
     elem: Elem<'t, '_>,
-    model: &'static XmlModel,
+    model: &'static ModelDesc,
     entries: &[(Cow<'_, str>, Node<'_>)],
 ) -> Result<Vec<Item>, String> {
     let parts = layout::parts(elem.raw())?;
@@ -218,7 +216,7 @@ fn layout_of<'t>(
                 .ok_or("an element's content does not match its children")?,
         };
         let raw = || c.raw().to_owned();
-        let item = |f: &XmlField, index: Option<u32>, keep: bool| {
+        let item = |f: &FieldDesc, index: Option<u32>, keep: bool| {
             if keep {
                 Item::Kept {
                     key: f.key.into(),
@@ -262,17 +260,17 @@ fn layout_of<'t>(
 
 /// Whether an item element holds more than the field's value can: attributes or children on
 /// text, children in a code pair, anything on free-form content (kept from its source).
-pub(crate) fn item_needs_raw(c: Elem<'_, '_>, f: &XmlField) -> bool {
+pub(crate) fn item_needs_raw(c: Elem<'_, '_>, f: &FieldDesc) -> bool {
     match f.value {
-        XmlValue::Scalar(_) | XmlValue::Any => !c.attrs().is_empty() || c.has_children(),
-        XmlValue::Code => c.has_children(),
-        XmlValue::Model(_) => false,
+        FieldValue::Scalar(_) | FieldValue::Any => !c.attrs().is_empty() || c.has_children(),
+        FieldValue::Code => c.has_children(),
+        FieldValue::Model(_) => false,
     }
 }
 
 /// Whether a list's wrapper element holds more than its items: attributes, text, other
 /// elements, or items that hold more than their values.
-pub(crate) fn wrapper_needs_raw(c: Elem<'_, '_>, f: &XmlField) -> bool {
+pub(crate) fn wrapper_needs_raw(c: Elem<'_, '_>, f: &FieldDesc) -> bool {
     !c.attrs().is_empty()
         || !c.text().trim().is_empty()
         || c.children()
@@ -294,10 +292,10 @@ fn text<'t>(s: &'t str) -> Node<'t> {
     Node::Str(Cow::Borrowed(s))
 }
 
-fn field<'t>(elem: Elem<'t, '_>, f: &'static XmlField) -> Result<Node<'t>, String> {
+fn field<'t>(elem: Elem<'t, '_>, f: &'static FieldDesc) -> Result<Node<'t>, String> {
     Ok(match f.value {
-        XmlValue::Scalar(_) => text(elem.text()),
-        XmlValue::Code => {
+        FieldValue::Scalar(_) => text(elem.text()),
+        FieldValue::Code => {
             let mut entries = Vec::with_capacity(elem.attrs().len() + 1);
             entries.push((Cow::Borrowed("value"), text(elem.text())));
             for (k, v) in elem.attrs() {
@@ -305,8 +303,8 @@ fn field<'t>(elem: Elem<'t, '_>, f: &'static XmlField) -> Result<Node<'t>, Strin
             }
             Node::Object(entries)
         }
-        XmlValue::Model(m) => model(elem, m())?,
-        XmlValue::Any => generic(elem),
+        FieldValue::Model(m) => model(elem, m())?,
+        FieldValue::Any => generic(elem),
     })
 }
 

@@ -26,6 +26,8 @@ struct NodeData<'a> {
     attrs: (u32, u32),
     text: Cow<'a, str>,
     raw: &'a str,
+    /// The length of the start tag at the head of `raw` (all of it for an empty element).
+    start_len: u32,
     first_child: u32,
     last_child: u32,
     next_sibling: u32,
@@ -54,6 +56,22 @@ impl<'t, 'a> Node<'t, 'a> {
     /// The element's bytes in the source document.
     pub fn raw(&self) -> &'a str {
         self.data().raw
+    }
+
+    /// What lies between the start and the end tag, as in the source (empty for `<a/>`).
+    pub fn inner_raw(&self) -> &'a str {
+        let d = self.data();
+        let raw = d.raw;
+        let body = &raw[d.start_len as usize..];
+        match body.rfind("</") {
+            Some(end) => &body[..end],
+            None => "",
+        }
+    }
+
+    /// Where the element starts in `doc`, the document the tree was parsed from.
+    pub fn offset_in(&self, doc: &str) -> usize {
+        self.raw().as_ptr() as usize - doc.as_ptr() as usize
     }
 
     pub fn attrs(&self) -> &'t [(Cow<'a, str>, Cow<'a, str>)] {
@@ -128,11 +146,15 @@ pub(crate) fn parse(doc: &str) -> Result<Tree<'_>, String> {
                     ));
                 }
                 let id = open(doc, &mut tree, &stack, &e)?;
+                tree.nodes[id as usize].start_len =
+                    (reader.buffer_position() as usize - start) as u32;
                 stack.push((id, start));
             }
             Event::Empty(e) => {
                 let id = open(doc, &mut tree, &stack, &e)?;
-                tree.nodes[id as usize].raw = &doc[start..reader.buffer_position() as usize];
+                let raw = &doc[start..reader.buffer_position() as usize];
+                tree.nodes[id as usize].raw = raw;
+                tree.nodes[id as usize].start_len = raw.len() as u32;
             }
             Event::Text(t) => {
                 if let Some(&(id, _)) = stack.last() {
@@ -195,6 +217,7 @@ fn open<'a>(
         attrs: (first_attr, tree.attrs.len() as u32),
         text: Cow::Borrowed(""),
         raw: "",
+        start_len: 0,
         first_child: NONE,
         last_child: NONE,
         next_sibling: NONE,

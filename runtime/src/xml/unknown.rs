@@ -3,16 +3,16 @@
 
 use serde_json::{Map, Value};
 
-use super::layout::{Item, Layout};
-use super::read::LAYOUT_KEY;
 use super::tree;
-use super::{XmlKind, XmlModel, XmlValue};
+use crate::desc::{FieldKind, FieldValue, ModelDesc};
+use crate::layout::LAYOUT_KEY;
+use crate::layout::{Item, Layout};
 
 /// Appends to `out` the path of everything in `obj` (the JSON shape of a value of `model`,
 /// written for XML so that layouts are in it) that the model does not declare.
 pub(crate) fn unknown_paths(
     obj: &Map<String, Value>,
-    model: &XmlModel,
+    model: &ModelDesc,
     at: &str,
     out: &mut Vec<String>,
 ) {
@@ -47,8 +47,8 @@ pub(crate) fn unknown_paths(
                 join(k)
             };
             match (f.value, item) {
-                (XmlValue::Model(m), Value::Object(o)) => unknown_paths(o, m(), &here, out),
-                (XmlValue::Code, Value::Object(o)) => {
+                (FieldValue::Model(m), Value::Object(o)) => unknown_paths(o, m(), &here, out),
+                (FieldValue::Code, Value::Object(o)) => {
                     for key in o.keys() {
                         if !matches!(key.as_str(), "value" | "desc") {
                             out.push(format!("{here}.{key}"));
@@ -62,7 +62,7 @@ pub(crate) fn unknown_paths(
 }
 
 /// What a layout keeps that the fields do not: content of known elements, second copies, text.
-fn layout_paths(layout: &Layout, model: &XmlModel, at: &str, out: &mut Vec<String>) {
+fn layout_paths(layout: &Layout, model: &ModelDesc, at: &str, out: &mut Vec<String>) {
     let join = |k: &str| {
         if at.is_empty() {
             k.to_owned()
@@ -70,7 +70,7 @@ fn layout_paths(layout: &Layout, model: &XmlModel, at: &str, out: &mut Vec<Strin
             format!("{at}.{k}")
         }
     };
-    let text_field = model.fields.iter().any(|f| f.kind == XmlKind::Text);
+    let text_field = model.fields.iter().any(|f| f.kind == FieldKind::Text);
     let mut text_reported = false;
     for item in &layout.items {
         match item {

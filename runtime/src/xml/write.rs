@@ -4,13 +4,14 @@
 
 use serde_json::{Map, Value};
 
-use super::layout::{parts, Item, Layout, Part};
-use super::read::{generic, item_needs_raw, LAYOUT_KEY};
+use super::read::{generic, item_needs_raw};
 use super::tree;
 use super::{
     as_items, push_attr, push_text, scalar_text, write_any, write_entry, write_field,
-    write_generic, XmlField, XmlKind, XmlModel, XmlValue,
+    write_generic, FieldDesc, FieldKind, FieldValue, ModelDesc,
 };
+use crate::layout::LAYOUT_KEY;
+use crate::layout::{parts, Item, Layout, Part};
 
 /// Which items of each entry have been written.
 struct Written<'o> {
@@ -28,9 +29,9 @@ impl<'o> Written<'o> {
 }
 
 /// Writes the children of a model element whose object is `obj`, following `layout`.
-pub(super) fn by_layout(out: &mut String, obj: &Map<String, Value>, model: &XmlModel, l: &Layout) {
+pub(super) fn by_layout(out: &mut String, obj: &Map<String, Value>, model: &ModelDesc, l: &Layout) {
     let field = |k: &str| model.fields.iter().find(|f| f.key == k);
-    let text_field = model.fields.iter().find(|f| f.kind == XmlKind::Text);
+    let text_field = model.fields.iter().find(|f| f.kind == FieldKind::Text);
     // Text pieces go back as they came while the text reads the same; changed text is written
     // once, where its first piece was.
     let text_now = text_field
@@ -93,7 +94,7 @@ pub(super) fn by_layout(out: &mut String, obj: &Map<String, Value>, model: &XmlM
             let same_len = index.is_none() || items.len() == recorded(key);
             match (field(key), raw) {
                 (Some(f), None) if f.wrapper.is_some() => write_entry(out, model, key, v),
-                (Some(f), None) if f.kind == XmlKind::Any => write_any(out, value),
+                (Some(f), None) if f.kind == FieldKind::Any => write_any(out, value),
                 (Some(f), None) => write_field(out, f, value),
                 (Some(f), Some(raw)) if f.wrapper.is_some() => wrapper(out, f, &items, raw),
                 (Some(f), Some(raw)) => kept(out, Some(f), f.name, value, raw, same_len),
@@ -110,7 +111,7 @@ pub(super) fn by_layout(out: &mut String, obj: &Map<String, Value>, model: &XmlM
                 if !written.has(entry_key, j) {
                     written.mark(entry_key, j);
                     match field(key) {
-                        Some(f) if f.kind == XmlKind::Any => write_any(out, extra),
+                        Some(f) if f.kind == FieldKind::Any => write_any(out, extra),
                         Some(f) => write_field(out, f, extra),
                         None => write_generic(out, key, extra),
                     }
@@ -125,8 +126,8 @@ pub(super) fn by_layout(out: &mut String, obj: &Map<String, Value>, model: &XmlM
         }
         let f = field(k);
         match f.map(|f| f.kind) {
-            Some(XmlKind::Attribute) => continue,
-            Some(XmlKind::Text) => {
+            Some(FieldKind::Attribute) => continue,
+            Some(FieldKind::Text) => {
                 if !text_written {
                     write_entry(out, model, k, v);
                 }
@@ -142,7 +143,7 @@ pub(super) fn by_layout(out: &mut String, obj: &Map<String, Value>, model: &XmlM
             for (j, item) in as_items(v).into_iter().enumerate() {
                 if !written.has(k, Some(j as u32)) {
                     match f {
-                        Some(f) if f.kind == XmlKind::Any => write_any(out, item),
+                        Some(f) if f.kind == FieldKind::Any => write_any(out, item),
                         Some(f) => write_field(out, f, item),
                         None => write_generic(out, k, item),
                     }
@@ -155,8 +156,8 @@ pub(super) fn by_layout(out: &mut String, obj: &Map<String, Value>, model: &XmlM
 /// A known element kept from its source (`raw`): as it came while `value` reads the same, else
 /// the new value with what the source adds to it (its attributes and child elements) when the
 /// element is still the same one (`same`: not a list whose items the program added or removed).
-fn kept(out: &mut String, f: Option<&XmlField>, name: &str, value: &Value, raw: &str, same: bool) {
-    let write_field = |out: &mut String, f: Option<&XmlField>, value: &Value| match f {
+fn kept(out: &mut String, f: Option<&FieldDesc>, name: &str, value: &Value, raw: &str, same: bool) {
+    let write_field = |out: &mut String, f: Option<&FieldDesc>, value: &Value| match f {
         Some(f) => write_field(out, f, value),
         None => write_generic(out, name, value),
     };
@@ -166,11 +167,11 @@ fn kept(out: &mut String, f: Option<&XmlField>, name: &str, value: &Value, raw: 
     let source = tree.root();
     let kind = match (f, value) {
         (Some(f), _) => f.value,
-        (None, Value::Object(_) | Value::Array(_)) => XmlValue::Any,
-        (None, _) => XmlValue::Scalar(crate::xml::ScalarKind::Str),
+        (None, Value::Object(_) | Value::Array(_)) => FieldValue::Any,
+        (None, _) => FieldValue::Scalar(crate::desc::ScalarKind::Str),
     };
     match (kind, value) {
-        (XmlValue::Scalar(_), v) => {
+        (FieldValue::Scalar(_), v) => {
             let Some(now) = scalar_text(v).filter(|_| !v.is_object() && !v.is_array()) else {
                 return write_field(out, f, value);
             };
@@ -185,7 +186,7 @@ fn kept(out: &mut String, f: Option<&XmlField>, name: &str, value: &Value, raw: 
                 write_field(out, f, value);
             }
         }
-        (XmlValue::Code, Value::Object(now)) => {
+        (FieldValue::Code, Value::Object(now)) => {
             let mut then = Map::new();
             then.insert("value".into(), Value::String(source.text().to_owned()));
             for (k, v) in source.attrs() {
@@ -244,7 +245,7 @@ fn unknown(out: &mut String, key: &str, value: &Value, raw: &str) {
 /// A list's wrapper element kept from its source: its attributes and the elements and text
 /// besides the items stay where they were; the items are written from the list (each kept item
 /// from its source while it reads the same), and items the program added after the last one.
-fn wrapper(out: &mut String, f: &XmlField, items: &[&Value], raw: &str) {
+fn wrapper(out: &mut String, f: &FieldDesc, items: &[&Value], raw: &str) {
     let (Ok(tree), Ok(parts)) = (tree::parse(raw), parts(raw)) else {
         return write_plain_wrapper(out, f, items);
     };
@@ -280,7 +281,7 @@ fn wrapper(out: &mut String, f: &XmlField, items: &[&Value], raw: &str) {
     close(out, name);
 }
 
-fn write_plain_wrapper(out: &mut String, f: &XmlField, items: &[&Value]) {
+fn write_plain_wrapper(out: &mut String, f: &FieldDesc, items: &[&Value]) {
     let name = f.wrapper.unwrap_or(f.name);
     open(out, name, std::iter::empty());
     for item in items {

@@ -23,6 +23,9 @@
 
 use serde_json::{json, Value};
 
+/// The key of the layout entry: no XML element or attribute name can spell it.
+pub const LAYOUT_KEY: &str = "#xml";
+
 /// The children of one model element, in document order, when their order or content is more
 /// than the model's fields say.
 #[derive(Debug, Clone, PartialEq, Default)]
