@@ -112,7 +112,7 @@ fn struct_model(api: &Api, m: &Model, fields: &[Field], cfg: TokenStream) -> Tok
         }
 
         // The functions below only forward to the runtime: `#[inline]`, so that a program
-        // compiles those of the models it uses (see ARCHITECTURE.md, "Models").
+        // compiles those of the models it uses, as it would serde-derived (generic) code.
         #cfg
         impl alma_runtime::IsEmpty for #name {
             #[inline]
