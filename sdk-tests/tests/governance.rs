@@ -73,8 +73,11 @@ async fn eight_tasks_at_the_gateway_limit_see_no_429() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_client_faster_than_the_gateway_never_surfaces_a_429() {
+    // A strict gateway: a bucket of 50 and no queue, so what exceeds it is refused at once.
     let sim = Simulator::start(SimConfig {
         rate: Some(50.0),
+        burst: 50.0,
+        queue: Duration::ZERO,
         users: USERS,
         ..SimConfig::default()
     })
@@ -149,10 +152,12 @@ async fn post_is_never_replayed_after_a_503_but_get_is() {
 
 #[tokio::test]
 async fn post_is_retried_after_a_429() {
-    // A bucket of 5 tokens refilled at 5/s and no client-side limit: back-to-back POSTs run
-    // into the threshold, and every refused one is sent again.
+    // A bucket of 5 tokens refilled at 5/s, no queue and no client-side limit: back-to-back
+    // POSTs run into the threshold, and every refused one is sent again.
     let sim = Simulator::start(SimConfig {
         rate: Some(5.0),
+        burst: 5.0,
+        queue: Duration::ZERO,
         users: USERS,
         ..SimConfig::default()
     })
@@ -173,7 +178,7 @@ async fn post_is_retried_after_a_429() {
 #[tokio::test]
 async fn the_daily_threshold_stops_at_once() {
     let sim = Simulator::start(SimConfig {
-        daily: Some(3),
+        daily: 3,
         users: USERS,
         ..SimConfig::default()
     })
@@ -197,7 +202,7 @@ async fn the_daily_threshold_stops_at_once() {
 #[tokio::test]
 async fn a_low_water_mark_keeps_calls_in_reserve() {
     let sim = Simulator::start(SimConfig {
-        daily: Some(10),
+        daily: 10,
         users: USERS,
         ..SimConfig::default()
     })

@@ -16,10 +16,12 @@ use alma_sim::{SimConfig, Simulator};
 /// Users every simulator here has (`sim0000001` …).
 const USERS: usize = 30;
 
-/// Alma's gateway: 25 requests per second, and `USERS` users.
+/// Alma's gateway as the guide states it: 25 requests per second, what exceeds it refused at
+/// once (no queue), so that a limiter that overruns the rate shows as 429s; and `USERS` users.
 fn alma() -> SimConfig {
     SimConfig {
         users: USERS,
+        queue: Duration::ZERO,
         ..SimConfig::default().alma_rate()
     }
 }
@@ -314,12 +316,9 @@ fn just_before_midnight(before: Duration) -> Arc<Shifted> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_used_up_quota_stops_every_process_until_midnight_gmt() {
     let redis = RedisServer::start().unwrap();
-    let sim = Simulator::start(SimConfig {
-        daily: Some(3),
-        ..alma()
-    })
-    .await
-    .unwrap();
+    let sim = Simulator::start(SimConfig { daily: 3, ..alma() })
+        .await
+        .unwrap();
     let clock = just_before_midnight(Duration::from_millis(2500));
     let a = client(&sim, limiter(&redis, "quota"))
         .wall_clock(clock.clone())
@@ -361,7 +360,7 @@ async fn a_used_up_quota_stops_every_process_until_midnight_gmt() {
 async fn the_low_water_mark_holds_institution_wide() {
     let redis = RedisServer::start().unwrap();
     let sim = Simulator::start(SimConfig {
-        daily: Some(20),
+        daily: 20,
         ..alma()
     })
     .await

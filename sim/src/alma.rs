@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 
 use crate::answer::{escape, Answer};
 use crate::config::SimConfig;
-use crate::gateway::{Gateway, Key};
+use crate::gateway::Gateway;
 use crate::route::{encode, Router};
 use crate::rules::Rules;
 use crate::stats::Counters;
@@ -32,7 +32,6 @@ pub struct Req {
     pub format: Format,
     /// `scheme://host:port` the caller reached us at, for links and redirects.
     pub base: String,
-    pub key: Key,
     /// Request headers by lower-case name, but `Authorization`.
     pub headers: Vec<(String, String)>,
 }
@@ -137,6 +136,19 @@ impl Alma {
         }
     }
 
+    /// The store, the gateway's and the behaviours' memory, locked.
+    pub fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The operation `method` on `path` is.
+    pub fn operation(&self, method: Method, path: &str) -> Option<&'static OperationInfo> {
+        self.router
+            .find(method, path.trim_end_matches('/'))
+            .ok()
+            .map(|m| m.op)
+    }
+
     pub fn model(&self, name: Option<&str>) -> Option<&ModelInfo> {
         name.and_then(|n| self.models.get(n))
     }
@@ -157,9 +169,6 @@ impl Alma {
         };
         let op = matched.op;
         self.counters.operation(op.spec.name);
-        if req.key.read_only && !op.spec.read_only.allows(&query_refs(&req.query)) {
-            return crate::gateway::read_only_refusal();
-        }
         if let Err(a) = check_query(op, req) {
             return a;
         }
@@ -654,10 +663,6 @@ fn with_id(message: &str, id: &str) -> String {
         }
     }
     out.join(" ")
-}
-
-fn query_refs(query: &[(String, String)]) -> Vec<(&str, String)> {
-    query.iter().map(|(k, v)| (k.as_str(), v.clone())).collect()
 }
 
 /// Query and header parameters as the IR reconciled them from Alma's prose: required ones

@@ -45,10 +45,17 @@ pub struct SimConfig {
     pub keys: Vec<String>,
     /// Keys configured read-only: their writes get `UNAUTHORIZED`, as a GET-only API plan.
     pub read_only_keys: Vec<String>,
-    /// Requests per second per key before `PER_SECOND_THRESHOLD` (429); `None`: no limit.
+    /// The institution's requests per second (every key together) before
+    /// `PER_SECOND_THRESHOLD` (429); `None`: no limit.
     pub rate: Option<f64>,
-    /// Requests a day before `DAILY_THRESHOLD`, with `X-Exl-Api-Remaining`; `None`: no quota.
-    pub daily: Option<u64>,
+    /// Requests the gateway takes at once, on top of the rate, before it queues them.
+    pub burst: f64,
+    /// How long a request over the rate may wait in the gateway's queue before it is refused
+    /// with 429 instead (see [`SimConfig::alma_rate`]).
+    pub queue: Duration,
+    /// Requests a day before `DAILY_THRESHOLD`; every answer says what is left
+    /// (`X-Exl-Api-Remaining`).
+    pub daily: u64,
     /// Share of requests answered 503 `ROUTING_ERROR` (0 to 1).
     pub fail_503: f64,
     /// Share of connections dropped before any answer (0 to 1).
@@ -83,7 +90,9 @@ impl Default for SimConfig {
             keys: Vec::new(),
             read_only_keys: Vec::new(),
             rate: None,
-            daily: None,
+            burst: DEFAULT_BURST,
+            queue: DEFAULT_QUEUE,
+            daily: DEFAULT_DAILY,
             fail_503: 0.0,
             drop: 0.0,
             fail_first: 0,
@@ -100,8 +109,28 @@ impl Default for SimConfig {
     }
 }
 
+/// The daily quota of an institution with 100 named users: the guide's example ("1000 API
+/// calls per number of named user licenses per day").
+pub const DEFAULT_DAILY: u64 = 100_000;
+
+/// One second of requests at Alma's rate is taken at once (the threshold is per second).
+pub const DEFAULT_BURST: f64 = 25.0;
+
+/// How long a request over the rate waits before the gateway refuses it. The guide says
+/// requests over the threshold "will be blocked" with 429; Ex Libris's developer network
+/// ("Reducing the number of API calls") says they "will be queued and processed later"; and
+/// a client's tests written against real Alma (almapy 9.3.1, `test_backoff_triggered_by_api`)
+/// expect 429s in a burst of 200 requests at 200/s, yet every request to succeed within 3
+/// tries (waits of about 0.5–1.5 s and 2–3 s, behind a 5 s cool-down). Both hold with a
+/// bounded queue. Measured with that client's tests (`cargo xtask peer`): a queue of 1 s
+/// passes 7 of 9, 2 s 8 of 9, 3 to 5 s all 9, 6 s and more never answers 429 (the burst is
+/// only queued, so the backoff test cannot run). 4 s is the middle of the range where both
+/// of Ex Libris's statements and the client's expectations hold.
+pub const DEFAULT_QUEUE: Duration = Duration::from_secs(4);
+
 impl SimConfig {
-    /// Alma's gateway as the guide describes it: 25 requests per second per key.
+    /// Alma's gateway as the guide describes it: 25 requests per second per institution,
+    /// with the default burst and queue.
     pub fn alma_rate(mut self) -> Self {
         self.rate = Some(alma_runtime::ALMA_REQUESTS_PER_SECOND);
         self

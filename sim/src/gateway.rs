@@ -1,11 +1,15 @@
-//! The Alma API gateway's rules, from Ex Libris's guide: the API key (missing, invalid,
-//! read-only), 25 requests per second per key (`PER_SECOND_THRESHOLD`, 429, always XML), the
-//! daily quota (`X-Exl-Api-Remaining`, `DAILY_THRESHOLD`), the 512 KB body limit
-//! (`REQUEST_TOO_LARGE`), and XML sent without its content type.
+//! The Alma API gateway, from Ex Libris's guide, as an ordered chain of handlers (LocalStack's
+//! request handler chain is the model): each looks at the request and lets it on, answers it
+//! with the gateway's error, or holds it (the rate queue). [`CHAIN`] is the order; a new rule is
+//! one entry. Gateway errors are always XML and carry the codes of
+//! [`alma_runtime::GatewayError`].
 
-use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use alma_runtime::GatewayError;
+use bytes::Bytes;
+
+use crate::alma::Alma;
 use crate::answer::Answer;
 use crate::config::SimConfig;
 
@@ -19,122 +23,332 @@ pub struct Key {
     pub read_only: bool,
 }
 
-/// Per-key token buckets and the day's count.
-#[derive(Default)]
-pub struct Gateway {
-    buckets: HashMap<String, (f64, Instant)>,
-    pub used_today: u64,
+/// A request as the gateway sees it.
+pub struct Incoming<'a> {
+    pub method: &'a hyper::Method,
+    pub path: &'a str,
+    pub query: &'a [(String, String)],
+    pub headers: &'a hyper::HeaderMap,
+    /// The body, or `None` when it was over [`MAX_BODY`].
+    pub body: Option<&'a Bytes>,
+    /// Set by the key handler.
+    pub key: Option<Key>,
+    /// Set by the quota handler: what every answer from here on says is left today.
+    pub remaining: Option<u64>,
 }
 
-impl Gateway {
-    /// The key of a request (header `Authorization: apikey …` or query `apikey=`), or the
-    /// gateway's error.
-    pub fn key(
-        config: &SimConfig,
-        authorization: Option<&str>,
-        query_key: Option<&str>,
-    ) -> Result<Key, Answer> {
-        let from_header = authorization.and_then(|a| {
-            let (scheme, rest) = a.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("apikey").then(|| rest.trim())
+impl Incoming<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// What a handler decided.
+pub enum Step {
+    /// On to the next handler.
+    Next,
+    /// The gateway answers; Alma never sees the request.
+    Answer(Answer),
+    /// Held in the queue this long, then on.
+    Wait(Duration),
+}
+
+/// A rule of the gateway.
+pub type Handler = fn(&Alma, &mut Incoming<'_>) -> Step;
+
+/// The gateway's rules, in the order they apply.
+pub const CHAIN: &[(&str, Handler)] = &[
+    ("key", key),
+    ("size", size),
+    ("read-only", read_only),
+    ("rate", rate),
+    ("quota", quota),
+    ("faults", faults),
+    ("content type", content_type),
+];
+
+/// Runs the chain: the gateway's answer, or `None` when the request goes on to Alma.
+pub async fn pass(alma: &Alma, req: &mut Incoming<'_>) -> Option<Answer> {
+    for (_, handler) in CHAIN {
+        match handler(alma, req) {
+            Step::Next => {}
+            Step::Answer(a) => return Some(a),
+            Step::Wait(d) => tokio::time::sleep(d).await,
+        }
+    }
+    None
+}
+
+fn refuse(status: u16, error: GatewayError, message: &str) -> Step {
+    Step::Answer(Answer::gateway_error(status, error.code(), message))
+}
+
+/// The API key: header `Authorization: apikey …` or query `apikey=`.
+fn key(alma: &Alma, req: &mut Incoming<'_>) -> Step {
+    let config = &alma.config;
+    let from_header = req.header("authorization").and_then(|a| {
+        let (scheme, rest) = a.trim().split_once(' ')?;
+        scheme.eq_ignore_ascii_case("apikey").then(|| rest.trim())
+    });
+    let from_query = req
+        .query
+        .iter()
+        .find(|(k, _)| k == "apikey")
+        .map(|(_, v)| v.as_str());
+    let Some(key) = from_header.or(from_query).filter(|k| !k.is_empty()) else {
+        return refuse(
+            500,
+            GatewayError::MissingApiKey,
+            "A Gateway error has occurred - Make sure you add an appropriate apikey as a parameter or a header.",
+        );
+    };
+    let read_only = config.read_only_keys.iter().any(|k| k == key);
+    if !read_only && !config.keys.is_empty() && !config.keys.iter().any(|k| k == key) {
+        return refuse(
+            403,
+            GatewayError::InvalidApiKey,
+            "Rejected by gateway due to invalid API-key.",
+        );
+    }
+    req.key = Some(Key {
+        key: key.to_owned(),
+        read_only,
+    });
+    Step::Next
+}
+
+/// The 512 KB request limit.
+fn size(_: &Alma, req: &mut Incoming<'_>) -> Step {
+    if req.body.is_none() {
+        return refuse(
+            403,
+            GatewayError::RequestTooLarge,
+            "Rejected by gateway due to message size limit. The current size limit is 512kb.",
+        );
+    }
+    Step::Next
+}
+
+/// A read-only (GET-only) API plan's writes, but those the operation's documentation says
+/// alter nothing.
+fn read_only(alma: &Alma, req: &mut Incoming<'_>) -> Step {
+    if !req.key.as_ref().is_some_and(|k| k.read_only) || req.method == hyper::Method::GET {
+        return Step::Next;
+    }
+    let allowed = crate::route::method_of(req.method)
+        .and_then(|m| alma.operation(m, req.path))
+        .is_some_and(|op| {
+            let query: Vec<(&str, String)> = req
+                .query
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.clone()))
+                .collect();
+            op.spec.read_only.allows(&query)
         });
-        let Some(key) = from_header.or(query_key).filter(|k| !k.is_empty()) else {
-            return Err(Answer::gateway_error(
-                500,
-                "GENERAL_ERROR",
-                "A Gateway error has occurred - Make sure you add an appropriate apikey as a parameter or a header.",
-            ));
-        };
-        let read_only = config.read_only_keys.iter().any(|k| k == key);
-        if !read_only && !config.keys.is_empty() && !config.keys.iter().any(|k| k == key) {
-            return Err(Answer::gateway_error(
-                403,
-                "INVALID_REQUEST",
-                "Rejected by gateway due to invalid API-key.",
-            ));
-        }
-        Ok(Key {
-            key: key.to_owned(),
-            read_only,
-        })
+    if allowed {
+        return Step::Next;
     }
-
-    /// The per-second threshold: a bucket of `rate` tokens per key, refilled continuously.
-    pub fn admit(&mut self, config: &SimConfig, key: &str) -> Result<(), Answer> {
-        let Some(rate) = config.rate.filter(|r| *r > 0.0) else {
-            return Ok(());
-        };
-        let now = Instant::now();
-        let (tokens, at) = self.buckets.entry(key.to_owned()).or_insert((rate, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(rate);
-        *at = now;
-        if *tokens < 1.0 {
-            return Err(Answer::gateway_error(
-                429,
-                "PER_SECOND_THRESHOLD",
-                "HTTP requests are more than allowed per second. See https://goo.gl/2x1c1M ",
-            ));
-        }
-        *tokens -= 1.0;
-        Ok(())
-    }
-
-    /// The daily threshold: counts the request, or refuses it once the quota is used up.
-    /// Gives the remaining quota for `X-Exl-Api-Remaining`.
-    pub fn count(&mut self, config: &SimConfig) -> Result<Option<u64>, Answer> {
-        let Some(quota) = config.daily else {
-            return Ok(None);
-        };
-        if self.used_today >= quota {
-            return Err(Answer::gateway_error(
-                400,
-                "DAILY_THRESHOLD",
-                "Daily API Request Threshold has been reached. For details see: https://developers.exlibrisgroup.com/alma/apis#threshold",
-            )
-            .header("X-Exl-Api-Remaining", "0"));
-        }
-        self.used_today += 1;
-        Ok(Some(quota - self.used_today))
-    }
-}
-
-/// A write by a read-only key: the gateway's GET-only answer.
-pub fn read_only_refusal() -> Answer {
-    Answer::gateway_error(
+    refuse(
         403,
-        "UNAUTHORIZED",
+        GatewayError::GetOnlyPlan,
         "HTTP requests for this API Plan (Read-only) must be GET only.",
     )
 }
 
-pub fn too_large() -> Answer {
-    Answer::gateway_error(
-        403,
-        "REQUEST_TOO_LARGE",
-        "Rejected by gateway due to message size limit. The current size limit is 512kb.",
-    )
+/// The per-second threshold, per institution (every key together): a GCRA schedule at the
+/// rate with a burst, and a queue in front of it ([`SimConfig::queue`]).
+fn rate(alma: &Alma, _: &mut Incoming<'_>) -> Step {
+    let mut state = alma.state();
+    match state.gateway.admit(&alma.config, Instant::now()) {
+        Ok(wait) if wait.is_zero() => Step::Next,
+        Ok(wait) => Step::Wait(wait),
+        Err(()) => refuse(
+            429,
+            GatewayError::PerSecondThreshold,
+            "HTTP requests are more than allowed per second. See https://goo.gl/2x1c1M ",
+        ),
+    }
 }
 
-pub fn routing_error() -> Answer {
-    Answer::gateway_error(
-        503,
-        "ROUTING_ERROR",
-        "No response from Alma: sim01 (down for maintenance)",
-    )
+/// The daily threshold.
+fn quota(alma: &Alma, req: &mut Incoming<'_>) -> Step {
+    let mut state = alma.state();
+    match state.gateway.count(&alma.config) {
+        Some(left) => {
+            req.remaining = Some(left);
+            Step::Next
+        }
+        None => {
+            req.remaining = Some(0);
+            refuse(
+                400,
+                GatewayError::DailyThreshold,
+                "Daily API Request Threshold has been reached. For details see: https://developers.exlibrisgroup.com/alma/apis#threshold",
+            )
+        }
+    }
 }
 
-pub fn xml_without_content_type() -> Answer {
-    Answer::gateway_error(
-        400,
-        "GENERAL_ERROR",
-        "A Gateway error: XML was received but content-type header was not set to: application/xml",
-    )
+/// Injected faults (`--fail 503=…`, `fail_first`): Alma behind the gateway not answering.
+fn faults(alma: &Alma, req: &mut Incoming<'_>) -> Step {
+    let config = &alma.config;
+    let routing = || {
+        refuse(
+            503,
+            GatewayError::RoutingError,
+            "No response from Alma: sim01 (down for maintenance)",
+        )
+    };
+    if config.fail_503 > 0.0 && fastrand::f64() < config.fail_503 {
+        return routing();
+    }
+    if config.fail_first > 0
+        && (config.fail_methods.is_empty()
+            || config
+                .fail_methods
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(req.method.as_str())))
+    {
+        let n = alma
+            .counters
+            .failed_first
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if (n as usize) < config.fail_first {
+            return routing();
+        }
+    }
+    Step::Next
 }
 
-pub fn xml_not_well_formed() -> Answer {
-    Answer::gateway_error(
-        400,
-        "GENERAL_ERROR",
-        "A Gateway error has occurred: XML is not well-formed",
-    )
+/// XML bodies: sent with their content type, and well-formed.
+fn content_type(_: &Alma, req: &mut Incoming<'_>) -> Step {
+    let body = req.body.map(|b| &b[..]).unwrap_or_default();
+    let declared_xml = req
+        .header("content-type")
+        .is_some_and(|c| c.to_ascii_lowercase().contains("xml"));
+    if !declared_xml && body.trim_ascii_start().starts_with(b"<") {
+        return refuse(
+            400,
+            GatewayError::XmlContentTypeNotSet,
+            "A Gateway error: XML was received but content-type header was not set to: application/xml",
+        );
+    }
+    if declared_xml && !body.is_empty() && !well_formed(body) {
+        return refuse(
+            400,
+            GatewayError::XmlNotWellFormed,
+            "A Gateway error has occurred: XML is not well-formed",
+        );
+    }
+    Step::Next
+}
+
+/// The gateway's memory: the rate schedule and the day's count.
+#[derive(Default)]
+pub struct Gateway {
+    /// The schedule's next free slot (GCRA's theoretical arrival time).
+    next: Option<Instant>,
+    pub used_today: u64,
+}
+
+impl Gateway {
+    /// A slot for a request arriving `now`: how long it waits in the queue (zero within the
+    /// burst), or `Err` when it would wait longer than the queue holds.
+    pub fn admit(&mut self, config: &SimConfig, now: Instant) -> Result<Duration, ()> {
+        let Some(rate) = config.rate.filter(|r| *r > 0.0) else {
+            return Ok(Duration::ZERO);
+        };
+        let interval = Duration::from_secs_f64(1.0 / rate);
+        // The burst: this many requests may be ahead of the schedule at once.
+        let tolerance = interval.mul_f64((config.burst - 1.0).max(0.0));
+        let next = self.next.map_or(now, |n| n.max(now));
+        let wait = next.saturating_duration_since(now + tolerance);
+        if wait > config.queue {
+            return Err(());
+        }
+        self.next = Some(next + interval);
+        Ok(wait)
+    }
+
+    /// Counts the request against the daily quota: what is left after it, or `None` once
+    /// the quota is used up.
+    pub fn count(&mut self, config: &SimConfig) -> Option<u64> {
+        if self.used_today >= config.daily {
+            return None;
+        }
+        self.used_today += 1;
+        Some(config.daily - self.used_today)
+    }
+}
+
+/// Whether an XML body parses, start to end.
+fn well_formed(body: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return false;
+    };
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut depth = 0i64;
+    let mut roots = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Start(_)) => {
+                roots += i32::from(depth == 0);
+                depth += 1;
+            }
+            Ok(quick_xml::events::Event::Empty(_)) => roots += i32::from(depth == 0),
+            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+            Ok(quick_xml::events::Event::Eof) => return depth == 0 && roots == 1,
+            Ok(_) => {}
+            Err(_) => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(rate: f64, burst: f64, queue_ms: u64) -> SimConfig {
+        SimConfig {
+            rate: Some(rate),
+            burst,
+            queue: Duration::from_millis(queue_ms),
+            ..SimConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_burst_goes_at_once_then_requests_queue_then_are_refused() {
+        let c = config(25.0, 25.0, 1000);
+        let mut g = Gateway::default();
+        let t0 = Instant::now();
+        let waits: Vec<Result<Duration, ()>> = (0..80).map(|_| g.admit(&c, t0)).collect();
+        // 25 at once; then one every 40 ms, each waiting longer, up to the queue's second.
+        assert!(waits[..25].iter().all(|w| *w == Ok(Duration::ZERO)));
+        assert_eq!(waits[25], Ok(Duration::from_millis(40)));
+        assert_eq!(waits[49], Ok(Duration::from_millis(1000)));
+        assert!(
+            waits[50..].iter().all(|w| w.is_err()),
+            "{:?}",
+            &waits[48..52]
+        );
+        // A refused request took no slot: one interval later, one more fits.
+        assert_eq!(
+            g.admit(&c, t0 + Duration::from_millis(40)),
+            Ok(Duration::from_millis(1000))
+        );
+    }
+
+    #[test]
+    fn without_a_queue_the_rate_refuses_at_once() {
+        let c = config(25.0, 1.0, 0);
+        let mut g = Gateway::default();
+        let t0 = Instant::now();
+        assert_eq!(g.admit(&c, t0), Ok(Duration::ZERO));
+        assert_eq!(g.admit(&c, t0), Err(()));
+        assert_eq!(
+            g.admit(&c, t0 + Duration::from_millis(40)),
+            Ok(Duration::ZERO)
+        );
+    }
 }

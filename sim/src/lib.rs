@@ -32,7 +32,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::watch;
 
-pub use config::{ListQuirks, SimConfig, TotalCount, WebhookTarget};
+pub use config::{
+    ListQuirks, SimConfig, TotalCount, WebhookTarget, DEFAULT_BURST, DEFAULT_DAILY, DEFAULT_QUEUE,
+};
 pub use seed::Seeded;
 pub use stats::Stats;
 pub use webhooks::signature;

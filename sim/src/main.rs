@@ -25,12 +25,19 @@ struct Args {
     /// A read-only API key (repeatable): its writes are refused, as a GET-only plan's.
     #[arg(long = "read-only-key")]
     read_only_keys: Vec<String>,
-    /// Requests per second per key before 429 PER_SECOND_THRESHOLD (0: no limit).
+    /// The institution's requests per second before 429 PER_SECOND_THRESHOLD (0: no limit).
     #[arg(long, default_value_t = 25.0)]
     rate: f64,
-    /// Requests a day before DAILY_THRESHOLD.
-    #[arg(long)]
-    daily: Option<u64>,
+    /// Requests taken at once on top of the rate.
+    #[arg(long, default_value_t = alma_sim::DEFAULT_BURST)]
+    burst: f64,
+    /// How long a request over the rate waits in the gateway's queue before it gets 429
+    /// (`0s`: refused at once).
+    #[arg(long, value_parser = duration, default_value = "4s")]
+    queue: Duration,
+    /// Requests a day before DAILY_THRESHOLD (every answer says what is left).
+    #[arg(long, default_value_t = alma_sim::DEFAULT_DAILY)]
+    daily: u64,
     /// A directory of recorded documents laid out like ../shared/alma-fixtures (repeatable).
     #[arg(long)]
     seed: Vec<PathBuf>,
@@ -80,6 +87,8 @@ async fn main() -> ExitCode {
         keys: args.keys,
         read_only_keys: args.read_only_keys,
         rate: (args.rate > 0.0).then_some(args.rate),
+        burst: args.burst,
+        queue: args.queue,
         daily: args.daily,
         seed: args.seed,
         users: args.users,
@@ -119,11 +128,7 @@ async fn main() -> ExitCode {
     };
     println!("{}", sim.url());
     for s in sim.seeded() {
-        eprintln!(
-            "seeded {} records ({} documents skipped)",
-            s.records,
-            s.skipped.len()
-        );
+        eprintln!("{}", s.report());
     }
     if let Some(r) = sim.webhook_registered() {
         match r {

@@ -25,6 +25,17 @@ pub struct Router {
     item_params: std::collections::HashMap<String, &'static str>,
 }
 
+/// The registry's method of an HTTP method (Alma has no others).
+pub fn method_of(m: &hyper::Method) -> Option<Method> {
+    Some(match *m {
+        hyper::Method::GET => Method::Get,
+        hyper::Method::POST => Method::Post,
+        hyper::Method::PUT => Method::Put,
+        hyper::Method::DELETE => Method::Delete,
+        _ => return None,
+    })
+}
+
 /// A matched request: the operation and its path parameters (decoded).
 pub struct Matched {
     pub op: &'static OperationInfo,

@@ -15,9 +15,30 @@ use crate::store::{set_at, text_at, Store};
 /// What a seed directory gave.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Seeded {
+    /// Documents the index lists.
+    pub documents: usize,
     pub records: usize,
     /// Documents not stored, with why (no operation answers them, an id is missing, …).
     pub skipped: Vec<String>,
+}
+
+impl Seeded {
+    /// `seeded N of M documents (R records)`, then a line per skipped document: `file — why`.
+    pub fn report(&self) -> String {
+        let mut out = format!(
+            "seeded {} of {} documents ({} records)",
+            self.documents - self.skipped.len(),
+            self.documents,
+            self.records
+        );
+        if !self.skipped.is_empty() {
+            out.push_str(&format!("; skipped {}:", self.skipped.len()));
+            for s in &self.skipped {
+                out.push_str(&format!("\n  {}", s.replacen(": ", " — ", 1)));
+            }
+        }
+        out
+    }
 }
 
 /// Loads every document of `dir`'s `INDEX.tsv` that a GET answers.
@@ -35,35 +56,52 @@ pub fn load(alma: &Alma, store: &mut Store, dir: &Path) -> Result<Seeded, String
     let (file_c, format_c, endpoint_c) = (col("file")?, col("format")?, col("endpoint")?);
     let mut out = Seeded::default();
     for line in lines.filter(|l| !l.trim().is_empty()) {
+        out.documents += 1;
         let cells: Vec<&str> = line.split('\t').collect();
         let (Some(file), Some(format), Some(endpoint)) = (
             cells.get(file_c),
             cells.get(format_c),
             cells.get(endpoint_c),
         ) else {
+            out.skipped.push(format!(
+                "{}: the index line lacks a column",
+                line.split('\t').next().unwrap_or(line)
+            ));
             continue;
         };
         let skip = |out: &mut Seeded, why: &str| out.skipped.push(format!("{file}: {why}"));
         // Answers recorded with another status (or as errors) are not records.
         if endpoint.contains("(HTTP") && !endpoint.contains("(HTTP 200)")
             || endpoint.contains("(error)")
+            || cells.get(col("kind")?).is_some_and(|k| *k == "error")
         {
-            continue;
-        }
-        if cells.get(col("kind")?).is_some_and(|k| *k == "error") {
+            skip(&mut out, "an error answer, not a record");
             continue;
         }
         let Some((method, rest)) = endpoint.split_once(' ') else {
+            skip(&mut out, "its endpoint names no method");
             continue;
         };
         let path = rest.split([' ', '?']).next().unwrap_or("");
-        if method != "GET" {
-            continue;
-        }
-        let Some(op) = operation_for(path) else {
-            skip(&mut out, "no operation answers it");
+        let Some(op) = operation_for(Method::Get, path) else {
+            skip(&mut out, "no GET answers its path");
             continue;
         };
+        // A write's answer is the record as the write left it (scan-in answers the item):
+        // stored where the GET of the same path serves it, when both answer the same model.
+        if method != "GET" {
+            let write = [Method::Post, Method::Put]
+                .into_iter()
+                .find(|m| m.as_str() == method)
+                .and_then(|m| operation_for(m, path));
+            if write.map(|w| w.response_model) != Some(op.response_model) {
+                skip(
+                    &mut out,
+                    &format!("the answer of {method} {path} is not the record its GET serves"),
+                );
+                continue;
+            }
+        }
         let format = if *format == "xml" {
             Format::Xml
         } else {
@@ -132,12 +170,12 @@ pub fn load(alma: &Alma, store: &mut Store, dir: &Path) -> Result<Seeded, String
     Ok(out)
 }
 
-/// The GET whose template a concrete path (or template) fits best.
-fn operation_for(path: &str) -> Option<&'static OperationInfo> {
+/// The operation of `method` whose template a concrete path (or template) fits best.
+fn operation_for(method: Method, path: &str) -> Option<&'static OperationInfo> {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     alma_sdk::registry::all()
         .into_iter()
-        .filter(|o| o.method == Method::Get)
+        .filter(|o| o.method == method)
         // An id in the recorded endpoint (`{mms_id}`, `{holding_id|ALL}`) is a parameter of
         // the operation's template too, never one of its words (`authorities`).
         .filter(|o| {

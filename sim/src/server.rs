@@ -1,9 +1,9 @@
-//! The HTTP side: each connection served by hyper; each request through the faults, the gateway
-//! (key, per-second threshold, daily quota, body limit), then Alma; answers counted.
+//! The HTTP side: each connection served by hyper; each request through dropped-connection
+//! faults, the gateway's chain (`gateway::CHAIN`), then Alma; answers counted.
 
 use std::sync::Arc;
 
-use alma_runtime::{Format, Method};
+use alma_runtime::Format;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -14,7 +14,8 @@ use tokio::sync::watch;
 
 use crate::alma::{Alma, Req};
 use crate::answer::Answer;
-use crate::gateway::{self, Gateway, MAX_BODY};
+use crate::gateway::{self, MAX_BODY};
+use crate::route;
 
 /// The connection is dropped on purpose (`--fail drop=…`): hyper closes it without an answer.
 #[derive(Debug)]
@@ -75,7 +76,6 @@ async fn handle(
 }
 
 async fn answer(alma: &Alma, req: hyper::Request<Incoming>) -> (Answer, Option<u64>) {
-    let config = &alma.config;
     let (parts, body) = req.into_parts();
     alma.counters.method(parts.method.as_str());
     let query: Vec<(String, String)> = parts
@@ -87,59 +87,36 @@ async fn answer(alma: &Alma, req: hyper::Request<Incoming>) -> (Answer, Option<u
                 .collect()
         })
         .unwrap_or_default();
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
-    let key = match Gateway::key(
-        config,
-        header("authorization"),
-        query
-            .iter()
-            .find(|(k, _)| k == "apikey")
-            .map(|(_, v)| v.as_str()),
-    ) {
-        Ok(k) => k,
-        Err(a) => return (a, None),
-    };
-    if parts
+    let declared_too_large = parts
         .headers
         .get("content-length")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok())
-        .is_some_and(|n| n > MAX_BODY)
-    {
-        return (gateway::too_large(), None);
-    }
-    let body = match Limited::new(body, MAX_BODY).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => return (gateway::too_large(), None),
+        .is_some_and(|n| n > MAX_BODY);
+    let body = if declared_too_large {
+        None
+    } else {
+        Limited::new(body, MAX_BODY)
+            .collect()
+            .await
+            .ok()
+            .map(|b| b.to_bytes())
     };
-    let remaining = {
-        let mut state = alma.state.lock().unwrap_or_else(|e| e.into_inner());
-        if let Err(a) = state.gateway.admit(config, &key.key) {
-            return (a, None);
-        }
-        match state.gateway.count(config) {
-            Ok(r) => r,
-            Err(a) => return (a, Some(0)),
-        }
+    let path = parts.uri.path().trim_end_matches('/').to_owned();
+    let mut incoming = gateway::Incoming {
+        method: &parts.method,
+        path: &path,
+        query: &query,
+        headers: &parts.headers,
+        body: body.as_ref(),
+        key: None,
+        remaining: None,
     };
-    if config.fail_503 > 0.0 && fastrand::f64() < config.fail_503 {
-        return (gateway::routing_error(), remaining);
+    if let Some(answer) = gateway::pass(alma, &mut incoming).await {
+        return (answer, incoming.remaining);
     }
-    if config.fail_first > 0
-        && (config.fail_methods.is_empty()
-            || config
-                .fail_methods
-                .iter()
-                .any(|m| m.eq_ignore_ascii_case(parts.method.as_str())))
-    {
-        let n = alma
-            .counters
-            .failed_first
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if (n as usize) < config.fail_first {
-            return (gateway::routing_error(), remaining);
-        }
-    }
+    let remaining = incoming.remaining;
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok());
     let content_type = header("content-type").unwrap_or("").to_ascii_lowercase();
     let body_format = if content_type.contains("xml") {
         Some(Format::Xml)
@@ -148,12 +125,6 @@ async fn answer(alma: &Alma, req: hyper::Request<Incoming>) -> (Answer, Option<u
     } else {
         None
     };
-    if body_format != Some(Format::Xml) && body.trim_ascii_start().starts_with(b"<") {
-        return (gateway::xml_without_content_type(), remaining);
-    }
-    if body_format == Some(Format::Xml) && !body.is_empty() && !well_formed(&body) {
-        return (gateway::xml_not_well_formed(), remaining);
-    }
     let format = match query
         .iter()
         .find(|(k, _)| k == "format")
@@ -171,28 +142,21 @@ async fn answer(alma: &Alma, req: hyper::Request<Incoming>) -> (Answer, Option<u
             }
         }
     };
-    let method = match parts.method {
-        hyper::Method::GET => Method::Get,
-        hyper::Method::POST => Method::Post,
-        hyper::Method::PUT => Method::Put,
-        hyper::Method::DELETE => Method::Delete,
-        _ => {
-            return (
-                Answer::alma_error(405, format, "INTERNAL_SERVER_ERROR", "Method not allowed"),
-                remaining,
-            )
-        }
+    let Some(method) = route::method_of(&parts.method) else {
+        return (
+            Answer::alma_error(405, format, "INTERNAL_SERVER_ERROR", "Method not allowed"),
+            remaining,
+        );
     };
     let host = header("host").unwrap_or("localhost");
     let req = Req {
         method,
-        path: parts.uri.path().trim_end_matches('/').to_owned(),
+        path,
         query,
-        body,
+        body: body.unwrap_or_default(),
         body_format,
         format,
         base: format!("http://{host}"),
-        key,
         // What the registry's header parameters read (`Exl-User-Pw`); never the key.
         headers: parts
             .headers
@@ -220,27 +184,4 @@ fn response(answer: Answer, remaining: Option<u64>) -> hyper::Response<Full<Byte
     builder
         .body(Full::new(answer.body))
         .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
-}
-
-/// Whether an XML body parses, start to end.
-fn well_formed(body: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(body) else {
-        return false;
-    };
-    let mut reader = quick_xml::Reader::from_str(text);
-    let mut depth = 0i64;
-    let mut roots = 0;
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Start(_)) => {
-                roots += i32::from(depth == 0);
-                depth += 1;
-            }
-            Ok(quick_xml::events::Event::Empty(_)) => roots += i32::from(depth == 0),
-            Ok(quick_xml::events::Event::End(_)) => depth -= 1,
-            Ok(quick_xml::events::Event::Eof) => return depth == 0 && roots == 1,
-            Ok(_) => {}
-            Err(_) => return false,
-        }
-    }
 }

@@ -68,9 +68,12 @@ async fn keys_missing_invalid_and_read_only() {
 
 #[tokio::test]
 async fn the_per_second_threshold_and_the_daily_quota() {
+    // A strict gateway (a bucket of 5, no queue), so the threshold shows at once.
     let sim = Simulator::start(SimConfig {
         rate: Some(5.0),
-        daily: Some(8),
+        burst: 5.0,
+        queue: std::time::Duration::ZERO,
+        daily: 8,
         ..Default::default()
     })
     .await
@@ -295,4 +298,57 @@ async fn parameters_as_the_prose_allows() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 204);
     assert!(r.text().await.unwrap().is_empty());
+}
+
+/// Alma's own gateway holds a burst over the rate in a queue ("will be queued and processed
+/// later") and refuses only what would wait too long ("will be blocked" with 429): with the
+/// defaults, 60 requests at once at 25/s all succeed, the last ones late; every answer says
+/// what is left of the day (`X-Exl-Api-Remaining`), as Alma's do.
+#[tokio::test]
+async fn a_burst_is_queued_and_every_answer_says_what_is_left() {
+    let sim = Simulator::start(SimConfig::default().alma_rate())
+        .await
+        .unwrap();
+    let url = format!("{}/almaws/v1/conf/general?apikey=k", sim.url());
+    let started = std::time::Instant::now();
+    let answers = futures_join(60, &url).await;
+    let elapsed = started.elapsed();
+    assert!(answers.iter().all(|(s, _)| *s == 200), "{answers:?}");
+    // 25 at once, 35 more one every 40 ms: the last about 1.4 s later.
+    assert!(
+        elapsed >= std::time::Duration::from_millis(1200),
+        "{elapsed:?}"
+    );
+    let mut left: Vec<u64> = answers.iter().map(|(_, r)| r.unwrap()).collect();
+    left.sort_unstable();
+    let top = alma_sim::DEFAULT_DAILY;
+    assert_eq!(left.first(), Some(&(top - 60)));
+    assert_eq!(left.last(), Some(&(top - 1)));
+
+    // Past what the queue holds (4 s of requests beyond the burst), the gateway refuses.
+    let answers = futures_join(200, &url).await;
+    let refused = answers.iter().filter(|(s, _)| *s == 429).count();
+    assert!(refused > 0 && refused < 200, "{refused} of 200 refused");
+}
+
+/// `n` GETs of `url` at once: each answer's status and `X-Exl-Api-Remaining`.
+async fn futures_join(n: usize, url: &str) -> Vec<(u16, Option<u64>)> {
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for _ in 0..n {
+        let (client, url) = (client.clone(), url.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let r = client.get(&url).send().await.unwrap();
+            let left = r
+                .headers()
+                .get("x-exl-api-remaining")
+                .and_then(|v| v.to_str().ok()?.parse().ok());
+            (r.status().as_u16(), left)
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
 }

@@ -9,6 +9,7 @@ use alma_codegen::{generate, write, Options};
 mod circles;
 mod conformance;
 mod package;
+mod peer;
 mod progenitor;
 mod semver;
 mod setup;
@@ -661,6 +662,7 @@ fn test(_args: &[String]) -> Result<(), String> {
         fuzz(&["--smoke".to_string()])
     })?;
     step("cargo xtask conformance", || conformance::run(&[]))?;
+    step("cargo xtask peer", || peer::run(&[]))?;
     println!(
         "\nall checks passed in {:.0} s",
         started.elapsed().as_secs_f64()

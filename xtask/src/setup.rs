@@ -47,6 +47,16 @@ const TOOLS: &[Tool] = &[
         install: Install::Apt(&["libxml2-utils"]),
     },
     Tool {
+        name: "Python 3.11+ with venv",
+        why: "the peer-client pass runs almapy (PyPI) and its own integration tests in a virtual environment",
+        probe: &[
+            "python3",
+            "-c",
+            "import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))",
+        ],
+        install: Install::Apt(&["python3", "python3-venv"]),
+    },
+    Tool {
         name: "redis-server",
         why: "the shared limiter's tests start their own Redis servers on loopback ports",
         probe: &["redis-server", "--version"],

@@ -105,6 +105,13 @@ pub const TASKS: &[Task] = &[
         run: crate::circles::run,
     },
     Task {
+        name: "peer",
+        about: "almapy (PyPI, pinned) against the local Alma: its own integration tests and a script of everyday calls",
+        flags: &[],
+        positional: &[],
+        run: crate::peer::run,
+    },
+    Task {
         name: "fuzz",
         about: "hostile input for every decoder and the generator's readers",
         flags: &[
@@ -142,7 +149,7 @@ pub const TASKS: &[Task] = &[
     },
     Task {
         name: "test",
-        about: "everything CI checks, after setup: fmt, circles, codegen --check, clippy, each area alone, the lean build, docs, tests, package, semver, fuzz smoke, conformance",
+        about: "everything CI checks, after setup: fmt, circles, codegen --check, clippy, each area alone, the lean build, docs, tests, package, semver, fuzz smoke, conformance, peer",
         flags: &[],
         positional: &[],
         run: crate::test,
