@@ -14,9 +14,8 @@ use serde_json::{json, Value};
 
 use crate::answer::{escape, Answer};
 use crate::config::SimConfig;
-use crate::gateway::Gateway;
+use crate::memory::{Gateway, Rules, State};
 use crate::route::{encode, Router};
-use crate::rules::Rules;
 use crate::stats::Counters;
 use crate::store::{self, Store};
 
@@ -63,15 +62,31 @@ impl Req {
     }
 }
 
-/// What the store and the gateway hold.
-pub struct State {
-    pub store: Store,
-    pub gateway: Gateway,
-    pub rules: Rules,
+/// A behaviour's look at a request: Alma, its memory, the request, the operation, the path's
+/// parameters and the filled path.
+pub type Intercept = fn(
+    &Alma,
+    &mut State,
+    &Req,
+    &'static OperationInfo,
+    &[(&'static str, String)],
+    &str,
+) -> Option<Answer>;
+
+/// Alma's behaviours beyond what a role does (`rules.rs`), called at these points; the crate
+/// root wires them in, so that Alma does not depend on them.
+pub struct Behaviours {
+    /// Serves a request a behaviour answers itself, or `None` for the role's answer.
+    pub intercept: Intercept,
+    /// A record was created, updated or deleted (webhooks).
+    pub changed: fn(&Alma, &str, &str, &Value),
+    /// A record is about to be read (jobs move on).
+    pub before_read: fn(&Alma, &mut State, &str),
 }
 
 pub struct Alma {
     pub config: SimConfig,
+    behaviours: Behaviours,
     pub router: Router,
     pub models: HashMap<&'static str, ModelInfo>,
     /// Collection templates a record can be created in: their records must exist to be
@@ -110,6 +125,7 @@ impl Alma {
         config: SimConfig,
         counters: std::sync::Arc<Counters>,
         webhooks: Option<crate::webhooks::Sender>,
+        behaviours: Behaviours,
     ) -> Alma {
         let ops = alma_sdk::registry::all();
         let creatable = ops
@@ -132,6 +148,7 @@ impl Alma {
             }),
             counters,
             webhooks,
+            behaviours,
             config,
         }
     }
@@ -175,7 +192,7 @@ impl Alma {
         let path = fill(op.path, &matched.params);
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(answer) =
-            crate::rules::intercept(self, &mut state, req, op, &matched.params, &path)
+            (self.behaviours.intercept)(self, &mut state, req, op, &matched.params, &path)
         {
             return answer;
         }
@@ -458,7 +475,7 @@ impl Alma {
         }
         self.link_parents(&mut value, op, params);
         state.store.put(&path, value.clone());
-        crate::rules::changed(self, "CREATED", &path, &value);
+        (self.behaviours.changed)(self, "CREATED", &path, &value);
         self.record_answer(req, op, &value, 200)
     }
 
@@ -487,7 +504,7 @@ impl Alma {
         params: &[(&'static str, String)],
         path: &str,
     ) -> Answer {
-        crate::rules::before_read(self, state, path);
+        (self.behaviours.before_read)(self, state, path);
         match state.store.get(path) {
             Some(v) => self.record_answer(req, op, v, 200),
             None => match self.implicit(op, params, path) {
@@ -546,7 +563,7 @@ impl Alma {
             }
         }
         state.store.put(path, value.clone());
-        crate::rules::changed(self, "UPDATED", path, &value);
+        (self.behaviours.changed)(self, "UPDATED", path, &value);
         self.record_answer(req, op, &value, 200)
     }
 
@@ -590,7 +607,7 @@ impl Alma {
             state.store.remove(&p);
         }
         state.store.remove(path);
-        crate::rules::changed(self, "DELETED", path, &value);
+        (self.behaviours.changed)(self, "DELETED", path, &value);
         Answer::empty(204)
     }
 

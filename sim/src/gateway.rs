@@ -6,12 +6,16 @@
 
 use std::time::{Duration, Instant};
 
+#[cfg(test)]
+use crate::config::SimConfig;
+#[cfg(test)]
+use crate::memory::Gateway;
+
 use alma_runtime::GatewayError;
 use bytes::Bytes;
 
 use crate::alma::Alma;
 use crate::answer::Answer;
-use crate::config::SimConfig;
 
 /// Alma's request body limit.
 pub const MAX_BODY: usize = 512 * 1024;
@@ -241,44 +245,6 @@ fn content_type(_: &Alma, req: &mut Incoming<'_>) -> Step {
         );
     }
     Step::Next
-}
-
-/// The gateway's memory: the rate schedule and the day's count.
-#[derive(Default)]
-pub struct Gateway {
-    /// The schedule's next free slot (GCRA's theoretical arrival time).
-    next: Option<Instant>,
-    pub used_today: u64,
-}
-
-impl Gateway {
-    /// A slot for a request arriving `now`: how long it waits in the queue (zero within the
-    /// burst), or `Err` when it would wait longer than the queue holds.
-    pub fn admit(&mut self, config: &SimConfig, now: Instant) -> Result<Duration, ()> {
-        let Some(rate) = config.rate.filter(|r| *r > 0.0) else {
-            return Ok(Duration::ZERO);
-        };
-        let interval = Duration::from_secs_f64(1.0 / rate);
-        // The burst: this many requests may be ahead of the schedule at once.
-        let tolerance = interval.mul_f64((config.burst - 1.0).max(0.0));
-        let next = self.next.map_or(now, |n| n.max(now));
-        let wait = next.saturating_duration_since(now + tolerance);
-        if wait > config.queue {
-            return Err(());
-        }
-        self.next = Some(next + interval);
-        Ok(wait)
-    }
-
-    /// Counts the request against the daily quota: what is left after it, or `None` once
-    /// the quota is used up.
-    pub fn count(&mut self, config: &SimConfig) -> Option<u64> {
-        if self.used_today >= config.daily {
-            return None;
-        }
-        self.used_today += 1;
-        Some(config.daily - self.used_today)
-    }
 }
 
 /// Whether an XML body parses, start to end.

@@ -19,6 +19,7 @@ mod alma;
 mod answer;
 mod config;
 mod gateway;
+mod memory;
 mod route;
 mod rules;
 mod seed;
@@ -64,7 +65,12 @@ impl Simulator {
             }
             None => (None, None),
         };
-        let alma = Arc::new(alma::Alma::new(config.clone(), counters, webhooks));
+        let alma = Arc::new(alma::Alma::new(
+            config.clone(),
+            counters,
+            webhooks,
+            rules::BEHAVIOURS,
+        ));
         let mut seeded = Vec::new();
         {
             let mut state = alma.state.lock().unwrap_or_else(|e| e.into_inner());
@@ -139,7 +145,7 @@ impl Simulator {
         self.state().gateway.used_today = 0;
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, alma::State> {
+    fn state(&self) -> std::sync::MutexGuard<'_, memory::State> {
         self.alma.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

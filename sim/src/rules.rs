@@ -16,20 +16,18 @@ use std::time::{Duration, Instant, SystemTime};
 use alma_runtime::registry::{OperationInfo, Role};
 use serde_json::{json, Value};
 
-use crate::alma::{Alma, Req, State};
+use crate::alma::{Alma, Behaviours, Req};
 use crate::answer::{escape, Answer};
+use crate::memory::State;
 use crate::route::encode;
 use crate::store::{self, text_at};
 
-/// What the rules remember between requests.
-#[derive(Default)]
-pub struct Rules {
-    /// Running job instances: path, when they started, whether they ended.
-    jobs: Vec<(String, Instant, bool)>,
-    /// Analytics cursors: resumption token → the next row. Alma's token names a cursor that
-    /// moves on each use, so every page after the first is asked for with the same token.
-    reports: std::collections::HashMap<String, usize>,
-}
+/// The behaviours, as the local Alma calls them (wired in by the crate root).
+pub const BEHAVIOURS: Behaviours = Behaviours {
+    intercept,
+    changed,
+    before_read,
+};
 
 /// Serves a request a rule answers itself, or `None` for the role's generic answer.
 pub fn intercept(
