@@ -151,3 +151,16 @@ async fn main() -> ExitCode {
     eprintln!("served {}", served.join(", "));
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_flags_defaults_are_the_library_s() {
+        let args = Args::parse_from(["alma-sim"]);
+        assert_eq!(args.queue, alma_sim::DEFAULT_QUEUE);
+        assert_eq!(args.burst, alma_sim::DEFAULT_BURST);
+        assert_eq!(args.daily, alma_sim::DEFAULT_DAILY);
+    }
+}

@@ -204,15 +204,27 @@ fn barcodes(fixtures: &Path) -> Result<Vec<String>, String> {
 
 /// Passed tests in a JUnit report: test cases with no failure, error or skipped element.
 fn passed(junit: &Path) -> Result<usize, String> {
+    use quick_xml::events::Event;
     let text = std::fs::read_to_string(junit).map_err(|e| format!("{}: {e}", junit.display()))?;
-    let mut passed = 0;
-    for case in text.split("<testcase ").skip(1) {
-        let body = case.split("</testcase>").next().unwrap_or(case);
-        let self_closed = body.split('>').next().is_some_and(|h| h.ends_with('/'));
-        if self_closed
-            || !(body.contains("<failure") || body.contains("<error") || body.contains("<skipped"))
+    let mut reader = quick_xml::Reader::from_str(&text);
+    let (mut passed, mut failed_here) = (0, false);
+    loop {
+        match reader
+            .read_event()
+            .map_err(|e| format!("{}: {e}", junit.display()))?
         {
-            passed += 1;
+            Event::Empty(e) if e.name().as_ref() == b"testcase" => passed += 1,
+            Event::Start(e) if e.name().as_ref() == b"testcase" => failed_here = false,
+            Event::Start(e) | Event::Empty(e)
+                if matches!(e.name().as_ref(), b"failure" | b"error" | b"skipped") =>
+            {
+                failed_here = true
+            }
+            Event::End(e) if e.name().as_ref() == b"testcase" => {
+                passed += usize::from(!failed_here)
+            }
+            Event::Eof => break,
+            _ => {}
         }
     }
     Ok(passed)
@@ -252,5 +264,23 @@ impl Drop for Sim {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_cases_without_failure_error_or_skip_pass() {
+        let report = r#"<testsuites><testsuite>
+<testcase classname="a" name="ok1" time="0.1" />
+<testcase classname="a" name="ok2"><system-out>x</system-out></testcase>
+<testcase classname="a" name="bad"><failure message="no">x</failure></testcase>
+<testcase classname="a" name="err"><error message="no"/></testcase>
+<testcase classname="a" name="xf"><skipped type="pytest.xfail" message="x"/></testcase>
+</testsuite></testsuites>"#;
+        let path = std::env::temp_dir().join(format!("peer-junit-{}.xml", std::process::id()));
+        std::fs::write(&path, report).unwrap();
+        assert_eq!(super::passed(&path).unwrap(), 2);
+        let _ = std::fs::remove_file(&path);
     }
 }

@@ -58,15 +58,10 @@ impl<'t, 'a> Node<'t, 'a> {
         self.data().raw
     }
 
-    /// What lies between the start and the end tag, as in the source (empty for `<a/>`).
-    pub fn inner_raw(&self) -> &'a str {
+    /// The start tag as in the source (all of an empty element, `<a/>`).
+    pub fn start_raw(&self) -> &'a str {
         let d = self.data();
-        let raw = d.raw;
-        let body = &raw[d.start_len as usize..];
-        match body.rfind("</") {
-            Some(end) => &body[..end],
-            None => "",
-        }
+        &d.raw[..d.start_len as usize]
     }
 
     /// Where the element starts in `doc`, the document the tree was parsed from.
