@@ -382,6 +382,10 @@ async fn calls_as_alma_documents_them() {
     assert_eq!(sim.stats().method("POST"), before, "nothing was sent");
 
     const PASSWORD: &str = "cli-patron-pw-0042";
+    // The user's password, as Alma holds it: authentication compares with it.
+    let mut user = sim.record("/almaws/v1/users/sim0000001").unwrap();
+    user["password"] = serde_json::json!(PASSWORD);
+    sim.insert("/almaws/v1/users/sim0000001", user);
     let on_cli = run(call(&[
         "users",
         "authenticate-or-refresh-user",

@@ -89,6 +89,25 @@ pub struct Corrections {
     /// Success answers whose schema is not what Alma sends.
     #[serde(default, rename = "response")]
     pub responses: Vec<ResponseCorrection>,
+    /// Error codes Alma answers that the operation does not document, from recorded answers.
+    #[serde(default, rename = "error")]
+    pub errors: Vec<ErrorCorrection>,
+}
+
+/// An error code real Alma answers for an operation whose documentation does not list it: added
+/// to the operation's documented errors. `evidence` names the recorded answer that shows it.
+/// Stale when the operation is gone or documents the code itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorCorrection {
+    pub area: String,
+    /// `METHOD path` as written upstream.
+    pub operation: String,
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+    pub why: String,
+    pub evidence: String,
 }
 
 /// An operation whose success answer the spec describes with the wrong schema: the `$ref`

@@ -76,6 +76,16 @@ pub fn stale(config: &Config, store: &Store, api: &Api) -> Vec<String> {
             ));
         }
     }
+    for c in &config.corrections.errors {
+        // With `--areas`, another area's entries are not stale.
+        let generated = api.areas.iter().any(|a| a.name == c.area);
+        if generated && operation(api, &c.area, &c.operation).is_none() {
+            out.push(format!(
+                "[[error]] {} {}: no such operation any more",
+                c.area, c.operation
+            ));
+        }
+    }
     for c in &config.corrections.prose {
         let op = operation(api, &c.area, &c.operation);
         match op {

@@ -22,6 +22,38 @@ pub struct Api {
     pub models: BTreeMap<ModelId, Model>,
     /// The call the crate's docs show (set by the finishing pass).
     pub doc_example: Option<DocExample>,
+    /// Fields whose codes a code table lists ("Possible codes are listed in 'User Groups' code
+    /// table"): `(field, table)`, for field names that name one table wherever they are (set by
+    /// the `code_tables` pass). What the local Alma builds its code tables from.
+    pub code_table_fields: Vec<(String, String)>,
+    /// Alma's refusals that no one operation owns — a general error, a mandatory parameter
+    /// missing, a parameter's value invalid —, each the code and message the operations
+    /// document most often (set by the `refusals` pass).
+    pub refusals: Vec<(Refusal, ErrorCode)>,
+}
+
+/// A kind of refusal many operations document (see [`Api::refusals`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Refusal {
+    /// "General Error - An error has occurred while processing the request."
+    General,
+    /// "Mandatory field is missing: X."
+    Missing,
+    /// "Parameter value is invalid."
+    Invalid,
+}
+
+impl Refusal {
+    pub const ALL: [Refusal; 3] = [Refusal::General, Refusal::Missing, Refusal::Invalid];
+
+    /// Words of the documented message that say it is one of this kind (lower case).
+    pub fn words(self) -> &'static [&'static str] {
+        match self {
+            Refusal::General => &["general error"],
+            Refusal::Missing => &["mandatory", "missing"],
+            Refusal::Invalid => &["param", "invalid"],
+        }
+    }
 }
 
 impl Api {
@@ -217,6 +249,39 @@ pub struct Operation {
     /// Where Ex Libris's prose overrules the spec's flags for this operation, and where it was
     /// read but deliberately not followed (set by the `prose` pass; listed in the report).
     pub prose: Vec<ProseDecision>,
+    /// What Alma does beyond the operation's role, as its documentation says (set by the
+    /// `behaviours` pass, each with its sentence in [`Operation::prose`]).
+    pub behaviours: Vec<Behaviour>,
+}
+
+/// Something Alma does for an operation that its [`Role`] does not say, decided from the
+/// documentation's own sentence (the local Alma serves it; the report quotes it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Behaviour {
+    /// Another way to one record: query parameter `param` names the record whose field `field`
+    /// holds its value, and Alma answers with a redirect to the record's own URL (operation
+    /// `read`).
+    FindBy {
+        param: String,
+        field: String,
+        read: String,
+    },
+    /// Lends an item to a user: the loan is listed under both, the item leaves its place.
+    Lend,
+    /// Scans an item in: its loan ends, it is back in place.
+    ScanIn,
+    /// Runs a job: a new instance that moves on until it completes.
+    RunJob,
+    /// A report answered in parts: the first with a resumption token, each next part by it.
+    ReportInParts,
+    /// Authenticates a user by the password the user record holds (with `op` = this value);
+    /// success is no content.
+    Authenticate { op: String },
+    /// Fields of the body's model that Alma sets ("Output parameter."): a write's values for
+    /// them are not taken; Alma keeps or derives them (a bib's title from its MARC record).
+    OutputFields { fields: Vec<String> },
+    /// A field the answers give empty and a PUT that leaves it empty keeps (a password).
+    WriteOnly { field: String },
 }
 
 /// Parameters of which a call sends one group: an either/or group ("Send either this parameter
@@ -282,6 +347,11 @@ pub enum ProseKind {
     SecretToHeader,
     /// Success is HTTP 204 with no content.
     NoContent,
+    /// A behaviour of Alma's beyond the operation's role ([`Behaviour`]), or a body Alma takes
+    /// in XML only.
+    Behaviour,
+    /// A path parameter that may be one word standing for every record ("May be ALL").
+    Wildcard,
     /// Read, and deliberately not followed (see the reason).
     Left,
 }
@@ -296,6 +366,8 @@ impl ProseKind {
             ProseKind::Fixed => "fixed value",
             ProseKind::SecretToHeader => "secret to header",
             ProseKind::NoContent => "no-content",
+            ProseKind::Behaviour => "behaviour",
+            ProseKind::Wildcard => "wildcard",
             ProseKind::Left => "left",
         }
     }
@@ -468,6 +540,9 @@ pub struct Param {
     pub url_encoded: bool,
     /// The [`Choice`] (by name) this parameter belongs to.
     pub choice: Option<String>,
+    /// For a path parameter: the word that stands for every record of its level ("May be ALL
+    /// to retrieve all holdings for a Bib"; set by the `behaviours` pass).
+    pub wildcard: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -595,6 +670,8 @@ pub struct Field {
     pub example: Option<String>,
     /// JSON Schema `format` of a string field (`date`, `date-time`, …).
     pub format: Option<String>,
+    /// The code table that lists the field's codes, as the XSD's `xs:codeTable` names it.
+    pub code_table: Option<String>,
     pub xml: XmlField,
 }
 

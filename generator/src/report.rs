@@ -65,6 +65,8 @@ impl ProseReport {
             crate::ir::ProseKind::Fixed,
             crate::ir::ProseKind::SecretToHeader,
             crate::ir::ProseKind::NoContent,
+            crate::ir::ProseKind::Behaviour,
+            crate::ir::ProseKind::Wildcard,
         ];
         let mut parts: Vec<String> = order
             .iter()

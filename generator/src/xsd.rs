@@ -531,6 +531,13 @@ impl Converter<'_> {
         if let Some(ex) = el.appinfo("example") {
             extra.insert("example".into(), Value::String(ex));
         }
+        // The code table that lists the element's codes (`<xs:codeTable>UserGroups</…>`).
+        if let Some(table) = el.appinfo("codeTable").filter(|t| !t.trim().is_empty()) {
+            extra.insert(
+                "x-code-table".into(),
+                Value::String(table.trim().to_owned()),
+            );
+        }
         let (key, mut schema) = match (el.attr("type"), el.child("complexType")) {
             (Some(t), _) if self.complex(t).is_some() => match self.wrapped_item(t)? {
                 Some((inner, item)) => (

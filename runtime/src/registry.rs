@@ -195,6 +195,9 @@ pub struct ParamInfo {
     pub url_encoded: bool,
     /// The [`ChoiceInfo`] (by name) it belongs to.
     pub choice: Option<&'static str>,
+    /// For a path parameter: the word standing for every record of its level (`ALL`: "May be
+    /// ALL to retrieve all holdings for a Bib").
+    pub wildcard: Option<&'static str>,
 }
 
 /// Parameters of which a call sends one group (see the generated choice enums): an either/or
@@ -344,6 +347,41 @@ pub struct OperationInfo {
     /// Where the operation's record (a list's item) holds each parameter's value
     /// (`("mms_id", "bib_data.mms_id")`), decided by the generator.
     pub param_fields: &'static [(&'static str, &'static str)],
+    /// What Alma does beyond the operation's role, as its documentation says (the generator's
+    /// report quotes each sentence).
+    pub behaviours: &'static [Behaviour],
+}
+
+/// Something Alma does for an operation that its [`Role`] does not say, decided by the
+/// generator from Ex Libris's own sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Behaviour {
+    /// Another way to one record: query parameter `param` names the record whose field `field`
+    /// holds its value; Alma answers with a redirect to the record's own URL, the URL of
+    /// operation `read` ("Calling this shorthand URL will return an HTTP 302 redirect").
+    FindBy {
+        param: &'static str,
+        field: &'static str,
+        read: &'static str,
+    },
+    /// Lends an item to a user: the loan is listed under both; the item leaves its place.
+    Lend,
+    /// Scans an item in: its loan ends and it is back in place.
+    ScanIn,
+    /// Runs a job: a new instance, which moves on until it completes.
+    RunJob,
+    /// A report answered in parts: the first carries a resumption token, which asks for the next.
+    ReportInParts,
+    /// Authenticates a user by the password the user record holds (with `op` = this value);
+    /// success is no content.
+    Authenticate { op: &'static str },
+    /// Fields of the body's model that Alma sets ("Output parameter."): a write's values for
+    /// them are not taken; Alma keeps or derives them.
+    OutputFields { fields: &'static [&'static str] },
+    /// A field the answers give empty ("returned empty in the GET action") and that a PUT
+    /// leaving it empty keeps.
+    WriteOnly { field: &'static str },
 }
 
 impl OperationInfo {

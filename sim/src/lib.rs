@@ -17,11 +17,12 @@
 
 mod alma;
 mod answer;
+mod behave;
 mod config;
+mod derive;
 mod gateway;
 mod memory;
 mod route;
-mod rules;
 mod seed;
 mod server;
 mod stats;
@@ -69,7 +70,7 @@ impl Simulator {
             config.clone(),
             counters,
             webhooks,
-            rules::BEHAVIOURS,
+            behave::BEHAVIOURS,
         ));
         let mut seeded = Vec::new();
         {
@@ -78,7 +79,15 @@ impl Simulator {
                 seeded.push(seed::load(&alma, &mut state.store, dir)?);
             }
             seed::users(&mut state.store, config.users);
+            // The configuration every record now held uses (code tables, libraries, desks).
+            let derived = derive::configuration(&mut state.store);
+            if let Some(last) = seeded.last_mut() {
+                last.derived += derived;
+            }
         }
+        let _ = alma
+            .seed_report
+            .set(Value::Array(seeded.iter().map(Seeded::to_json).collect()));
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(server::serve(listener, alma.clone(), stopped.clone()));
         // Jobs move on (and send `JOB_END`) whether or not anyone reads them.
@@ -91,8 +100,8 @@ impl Simulator {
                     _ = stopped_t.changed() => break,
                 }
                 let mut state = ticker.state.lock().unwrap_or_else(|e| e.into_inner());
-                if rules::jobs_running(&state) {
-                    rules::advance_jobs(&ticker, &mut state);
+                if behave::jobs_running(&state) {
+                    behave::advance_jobs(&ticker, &mut state);
                 }
             }
         });

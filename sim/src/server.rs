@@ -16,6 +16,7 @@ use crate::alma::{Alma, Req};
 use crate::answer::Answer;
 use crate::gateway::{self, MAX_BODY};
 use crate::route;
+use serde_json::{json, Value};
 
 /// The connection is dropped on purpose (`--fail drop=…`): hyper closes it without an answer.
 #[derive(Debug)]
@@ -64,6 +65,18 @@ async fn handle(
             .dropped
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return Err(Dropped);
+    }
+    // The local Alma's own page (not Alma's API): what seeding loaded and skipped, and which
+    // behaviours serve which operations.
+    if req.uri().path() == "/__seed" {
+        let report = json!({
+            "seed": alma.seed_report.get().cloned().unwrap_or(Value::Array(Vec::new())),
+            "behaviours": crate::behave::listing(),
+        });
+        return Ok(response(
+            Answer::new(200, Format::Json, report.to_string()),
+            None,
+        ));
     }
     let (answer, remaining) = answer(alma, req).await;
     alma.counters.served(answer.status);

@@ -106,21 +106,37 @@ impl Store {
         out
     }
 
-    /// Every record path whose collection ends with `suffix` (`/items`), for searches across
-    /// parents (an item by barcode).
-    pub fn find_in(&self, suffix: &str, mut pred: impl FnMut(&Value) -> bool) -> Option<String> {
-        for (c, ids) in &self.collections {
-            if !c.ends_with(suffix) {
-                continue;
-            }
-            for id in ids {
-                let path = format!("{c}/{id}");
-                if self.records.get(&path).is_some_and(&mut pred) {
-                    return Some(path);
-                }
-            }
-        }
-        None
+    /// The collections a pattern names: its `{…}` segments (a template's parameters) or `*`
+    /// match any one segment (`/bibs/1/holdings/{holding_id}/items` → every holding's items).
+    pub fn collections_like(&self, pattern: &str) -> Vec<String> {
+        let want: Vec<&str> = pattern.split('/').collect();
+        let mut out: Vec<String> = self
+            .collections
+            .iter()
+            .filter(|(c, ids)| !ids.is_empty() && segments_match(&want, c))
+            .map(|(c, _)| c.clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Every record whose path a template fits (`/bibs/{mms_id}/holdings/{holding_id}/items/
+    /// {item_pid}`: every item), in path order.
+    pub fn records_like<'s>(&'s self, template: &str) -> Vec<(&'s str, &'s Value)> {
+        let want: Vec<&str> = template.split('/').collect();
+        let mut out: Vec<(&str, &Value)> = self
+            .records
+            .iter()
+            .filter(|(p, _)| segments_match(&want, p))
+            .map(|(p, v)| (p.as_str(), v))
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(b.0));
+        out
+    }
+
+    /// Every record held.
+    pub fn all_records(&self) -> impl Iterator<Item = &Value> {
+        self.records.values()
     }
 
     /// Records held.
@@ -133,6 +149,16 @@ impl Store {
         self.counter += 1;
         format!("{prefix}{:09}{suffix}", self.counter)
     }
+}
+
+/// Whether a path's segments are those of a pattern, whose `{…}` and `*` segments match any.
+fn segments_match(want: &[&str], path: &str) -> bool {
+    let got: Vec<&str> = path.split('/').collect();
+    got.len() == want.len()
+        && want
+            .iter()
+            .zip(&got)
+            .all(|(w, g)| *w == "*" || w.starts_with('{') || w == g)
 }
 
 /// The value at a JSON path (`item_data.pid`) of a record.

@@ -45,6 +45,9 @@ async fn keys_missing_invalid_and_read_only() {
     let http = reqwest::Client::new();
     let (s, _, _) = get(&format!("{u}/almaws/v1/users/sim0000001?apikey=reader")).await;
     assert_eq!(s, 200);
+    let mut user = sim.record("/almaws/v1/users/sim0000001").unwrap();
+    user["password"] = serde_json::json!("x");
+    sim.insert("/almaws/v1/users/sim0000001", user);
     let auth = http
         .post(format!(
             "{u}/almaws/v1/users/sim0000001?apikey=reader&op=auth&password=x"
@@ -229,7 +232,10 @@ async fn answers_in_the_format_asked_with_documented_codes_and_typed_parameters(
     // Query parameters as the spec types them.
     let (s, body, _) = get(&format!("{u}/almaws/v1/users?apikey=k&limit=ten")).await;
     assert_eq!(s, 400);
-    assert!(body.contains("limit=ten"), "{body}");
+    assert!(
+        body.contains("The parameter limit is invalid. Received: ten."),
+        "Alma's wording: {body}"
+    );
     let (s, _, _) = get(&format!(
         "{u}/almaws/v1/users/sim0000001?apikey=k&view=nonsense"
     ))
@@ -290,6 +296,11 @@ async fn parameters_as_the_prose_allows() {
         .await
         .unwrap()
         .contains("Mandatory field is missing: password"));
+    // The password the user record holds, in the header: no content ("HTTP 204"); another,
+    // the operation's documented failure.
+    let mut user = sim.record("/almaws/v1/users/sim0000001").unwrap();
+    user["password"] = serde_json::json!("pw");
+    sim.insert("/almaws/v1/users/sim0000001", user);
     let r = http
         .post(&auth)
         .header("Exl-User-Pw", "pw")
@@ -298,6 +309,26 @@ async fn parameters_as_the_prose_allows() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 204);
     assert!(r.text().await.unwrap().is_empty());
+    let r = http
+        .post(&auth)
+        .header("Exl-User-Pw", "not-pw")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("<errorCode>401866</errorCode>")
+            && body.contains("User authentication failed"),
+        "{body}"
+    );
+    // The user's GET gives the password empty ("returned empty in the GET action").
+    let (_, body, _) = get(&format!(
+        "{u}/almaws/v1/users/sim0000001?apikey=k&format=json"
+    ))
+    .await;
+    let got: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(got["password"], "", "{body}");
 }
 
 /// Alma's own gateway holds a burst over the rate in a queue ("will be queued and processed

@@ -98,7 +98,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
             pub name: &'static str,
             /// The response has a generated model.
             pub typed_response: bool,
-            /// The spec accepts only XML for the request body (MARCXML).
+            /// Alma accepts only XML for the request body.
             pub xml_only_request: bool,
             /// Makes the call.
             pub run: for<'a> fn(&'a #sdk::Client) -> Answer<'a>,
@@ -113,7 +113,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
             pub name: &'static str,
             /// The response has a generated model.
             pub typed_response: bool,
-            /// The spec accepts only XML for the request body (MARCXML).
+            /// Alma accepts only XML for the request body.
             pub xml_only_request: bool,
             /// The response headers, or the error.
             pub result: Result<alma_runtime::http::HeaderMap, alma_runtime::Error>,

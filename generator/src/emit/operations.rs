@@ -620,7 +620,7 @@ fn accessor_doc(op: &Operation, required: &[&Param]) -> TokenStream {
         }
         if b.xml_only() {
             lines.push(String::new());
-            lines.push("This operation accepts only XML bodies (MARCXML); it sends XML whatever the client's format.".into());
+            lines.push("This operation accepts only XML bodies (\"JSON is not supported\", its documentation says); it sends XML whatever the client's format.".into());
         }
     }
     if !op.errors.is_empty() {

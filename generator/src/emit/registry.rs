@@ -6,8 +6,8 @@ use quote::{format_ident, quote};
 
 use super::models::model_path;
 use crate::ir::{
-    Api, Area, BodyType, HttpMethod, ModelKind, Operation, ParamIn, ReadOnlyAccess, Role,
-    ScalarType,
+    Api, Area, Behaviour, BodyType, HttpMethod, ModelKind, Operation, ParamIn, ReadOnlyAccess,
+    Role, ScalarType,
 };
 
 pub fn registry_rs(api: &Api) -> TokenStream {
@@ -66,6 +66,21 @@ pub fn registry_rs(api: &Api) -> TokenStream {
             }
         })
         .collect();
+    let code_tables = api
+        .code_table_fields
+        .iter()
+        .map(|(f, t)| quote! { (#f, #t) });
+    let refusals = api.refusals.iter().map(|(kind, e)| {
+        let name = match kind {
+            crate::ir::Refusal::General => "general",
+            crate::ir::Refusal::Missing => "missing",
+            crate::ir::Refusal::Invalid => "invalid",
+        };
+        let code = &e.code;
+        let status: u16 = e.status.parse().unwrap_or(400);
+        let message = &e.message;
+        quote! { #name => Some(ErrorInfo { code: #code, status: #status, message: #message }), }
+    });
     quote! {
         //! Every model and operation of the enabled areas, by name.
         // Entries are gated one by one on their area's feature, which a `vec![…]` literal cannot do.
@@ -73,7 +88,7 @@ pub fn registry_rs(api: &Api) -> TokenStream {
 
         // Which of these the entries use depends on the areas enabled.
         #[allow(unused_imports)]
-        use alma_runtime::registry::{ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo};
+        use alma_runtime::registry::{Behaviour, ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo};
         use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
         pub use alma_runtime::registry::{ModelInfo, OperationInfo};
 
@@ -103,6 +118,21 @@ pub fn registry_rs(api: &Api) -> TokenStream {
             let mut v: Vec<&'static OperationInfo> = Vec::new();
             #(#slices)*
             v
+        }
+
+        /// Fields whose codes a code table lists, `(field, table)`: what the documentation of
+        /// the field names, for field names that name one table wherever they are.
+        pub fn code_table_fields() -> &'static [(&'static str, &'static str)] {
+            &[#(#code_tables),*]
+        }
+
+        /// Alma's refusals no one operation owns, as the operations document them most often:
+        /// `general`, `missing` (a mandatory parameter), `invalid` (a parameter's value).
+        pub fn refusal(kind: &str) -> Option<ErrorInfo> {
+            match kind {
+                #(#refusals)*
+                _ => None,
+            }
         }
 
         /// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
@@ -199,8 +229,9 @@ fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         let header = opt(&p.header);
         let url_encoded = p.url_encoded;
         let choice = opt(&p.choice);
+        let wildcard = opt(&p.wildcard);
         quote! {
-            ParamInfo { name: #pname, location: #location, ty: #ty, required: #required, default: #default, description: #pdesc, fixed: #fixed, secret: #secret, header: #header, url_encoded: #url_encoded, choice: #choice }
+            ParamInfo { name: #pname, location: #location, ty: #ty, required: #required, default: #default, description: #pdesc, fixed: #fixed, secret: #secret, header: #header, url_encoded: #url_encoded, choice: #choice, wildcard: #wildcard }
         }
     });
     let choices = op.choices.iter().map(|c| {
@@ -218,6 +249,20 @@ fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
         .param_fields
         .iter()
         .map(|(p, f)| quote! { (#p, #f) });
+    let behaviours = op.behaviours.iter().map(|b| match b {
+        Behaviour::FindBy { param, field, read } => {
+            quote! { Behaviour::FindBy { param: #param, field: #field, read: #read } }
+        }
+        Behaviour::Lend => quote! { Behaviour::Lend },
+        Behaviour::ScanIn => quote! { Behaviour::ScanIn },
+        Behaviour::RunJob => quote! { Behaviour::RunJob },
+        Behaviour::ReportInParts => quote! { Behaviour::ReportInParts },
+        Behaviour::Authenticate { op } => quote! { Behaviour::Authenticate { op: #op } },
+        Behaviour::OutputFields { fields } => {
+            quote! { Behaviour::OutputFields { fields: &[#(#fields),*] } }
+        }
+        Behaviour::WriteOnly { field } => quote! { Behaviour::WriteOnly { field: #field } },
+    });
     let errors = op.errors.iter().map(|e| {
         let code = &e.code;
         let status: u16 = e.status.parse().unwrap_or(400);
@@ -274,6 +319,7 @@ fn operation_info(api: &Api, area: &Area, op: &Operation) -> TokenStream {
             choices: &[#(#choices),*],
             no_content: #no_content,
             param_fields: &[#(#param_fields),*],
+            behaviours: &[#(#behaviours),*],
         }
     }
 }

@@ -1,12 +1,15 @@
 //! Lowering: spec documents → IR. Operations here, models in [`schema`], names in
 //! [`crate::naming`], and the finishing passes (dedupe, unique names, areas) in `finish`.
 
+mod behaviours;
+mod code_tables;
 mod error_codes;
 mod finish;
 mod param_values;
 mod prose;
 mod prose_phrases;
 mod record_ids;
+mod refusals;
 mod resources;
 mod webhooks;
 mod xml_order;
@@ -65,6 +68,8 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
         areas,
         models,
         doc_example: None,
+        code_table_fields: Vec::new(),
+        refusals: Vec::new(),
     };
     let model_names = config.naming.get(MODEL_NAMES).cloned().unwrap_or_default();
     finish::finish(&mut api, &model_names, !config.subset)?;
@@ -72,6 +77,9 @@ pub fn lower(store: &Store, config: &Config, generator_version: &str) -> Result<
     prose::apply(&mut api, &config.corrections.prose)?;
     error_codes::assign(&mut api);
     resources::assign(&mut api);
+    behaviours::assign(&mut api);
+    code_tables::assign(&mut api);
+    refusals::assign(&mut api);
     Ok(api)
 }
 
@@ -439,6 +447,22 @@ fn lower_operation(
             errors.extend(parse_error_codes(&code, &resp.description));
         }
     }
+    // Codes real Alma answers that the documentation leaves out (`[[error]]`, with evidence).
+    for c in config
+        .corrections
+        .errors
+        .iter()
+        .filter(|c| c.area == area.name && c.operation == key)
+    {
+        if !errors.iter().any(|e: &ErrorCode| e.code == c.code) {
+            errors.push(ErrorCode {
+                status: c.status.to_string(),
+                code: c.code.clone(),
+                message: c.message.clone(),
+                variant: String::new(),
+            });
+        }
+    }
     let doc_url = {
         use base64::Engine;
         // An operation of our overlays is documented on the page of the upstream operation
@@ -478,6 +502,7 @@ fn lower_operation(
         error_enum: None,
         choices: Vec::new(),
         no_content: false,
+        behaviours: Vec::new(),
         prose: Vec::new(),
     })
 }
@@ -631,6 +656,7 @@ fn lower_param(
         header: None,
         url_encoded: false,
         choice: None,
+        wildcard: None,
     })
 }
 

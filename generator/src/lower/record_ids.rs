@@ -110,6 +110,14 @@ pub(super) fn param_field(api: &Api, model: &str, name: &str) -> Option<String> 
         }
         // A `…_data` object holds its record's own ids by their generic name (`item_data.pid`).
         let prefix = outer.name.strip_suffix("_data")?;
+        // …and its other fields by the rest of the name (`item_barcode` → `item_data.barcode`).
+        let rest = name
+            .strip_prefix(prefix)
+            .and_then(|r| r.strip_prefix('_'))
+            .and_then(|r| direct(inner, r));
+        if let Some(r) = rest {
+            return Some(format!("{}.{r}", outer.name));
+        }
         let g = generic_id(name).filter(|_| name.starts_with(prefix) && name != prefix)?;
         direct(inner, g).map(|p| format!("{}.{p}", outer.name))
     })

@@ -104,7 +104,18 @@ fn resource(api: &Api, area: &Area, paths: &BTreeSet<&str>, op: &Operation) -> R
     let id_param = own_param.or(below);
     let record_id = match role {
         Role::List | Role::Create | Role::Read | Role::Update | Role::Act => record_model
-            .and_then(|m| super::record_ids::id_of(api, m, id_param))
+            .and_then(|m| {
+                super::record_ids::id_of(api, m, id_param).or_else(|| {
+                    // "The PO-Line number.": the parameter is the record's `number`.
+                    let says_number = id_param
+                        .and_then(|p| op.params.iter().find(|q| q.name == p))
+                        .and_then(|p| p.description.as_deref())
+                        .is_some_and(|d| d.trim().trim_end_matches('.').ends_with(" number"));
+                    says_number
+                        .then(|| super::record_ids::find_field(api, m, "number"))
+                        .flatten()
+                })
+            })
             .map(|id| id.json_path),
         _ => None,
     };
@@ -283,6 +294,9 @@ fn missing(message: &str) -> u8 {
         " failed to find ",
         " was not found ",
         " no items found ",
+        // Real Alma's words for a missing holding or item ("Search failed for Holdings ID: X";
+        // recorded: "Search failed for Items with mmsId 123, holdings id 456.").
+        " search failed for ",
     ];
     if strong.iter().any(|p| m.contains(p)) {
         2
@@ -297,8 +311,31 @@ fn not_found(area: &Area, op: &Operation, template: &str, segment: &str, param: 
     let nouns = nouns(segment, param);
     let names = |e: &ErrorCode| {
         let m = words(&e.message);
-        nouns.iter().any(|n| m.contains(&format!(" {n} ")))
+        nouns
+            .iter()
+            .any(|n| m.contains(&format!(" {n} ")) || m.contains(&format!(" {n}s ")))
     };
+    // A list whose parent is missing fails to list: its own "Error while retrieving items."
+    // (recorded from Alma for a bib or holding that does not exist: 401688).
+    let listed = op
+        .path
+        .rsplit('/')
+        .next()
+        .filter(|s| param_of(s).is_none())
+        .map(|s| format!(" error while retrieving {} ", s.replace('-', " ")));
+    let lists = |e: &ErrorCode| {
+        listed
+            .as_deref()
+            .is_some_and(|l| words(&e.message).contains(l))
+    };
+    if let Some(e) = op.errors.iter().find(|e| lists(e)) {
+        return NotFound {
+            param: param.to_owned(),
+            code: e.code.clone(),
+            message: e.message.clone(),
+            documented: true,
+        };
+    }
     // The operation's own codes first, then those of the operations on the record's path.
     let on_template = area
         .operations

@@ -96,6 +96,7 @@ impl<'s> SchemaLowerer<'s> {
                     doc: None,
                     example: None,
                     format: None,
+                    code_table: None,
                     xml: XmlField {
                         name: item_name,
                         ..XmlField::default()
@@ -241,9 +242,14 @@ impl<'s> SchemaLowerer<'s> {
             let pptr = r.ptr.push("properties").push(key);
             let hint = format!("{model_name}{}", type_ident(key));
             let mut format = None;
+            let mut code_table = None;
             let (ty, resolved_xml, doc, example) = match self.store.resolve(&pptr) {
                 Ok(pr) => {
                     format = pr.get("format").and_then(Value::as_str).map(String::from);
+                    code_table = pr
+                        .get("x-code-table")
+                        .and_then(Value::as_str)
+                        .map(String::from);
                     let xml = pr.get("xml").cloned();
                     let doc = doc_of(pr.get("description"));
                     let example = pr
@@ -283,6 +289,7 @@ impl<'s> SchemaLowerer<'s> {
                 doc,
                 example,
                 format,
+                code_table,
                 xml,
             });
         }

@@ -5,7 +5,8 @@
 #![allow(unused_mut, clippy::vec_init_then_push)]
 #[allow(unused_imports)]
 use alma_runtime::registry::{
-    ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo,
+    Behaviour, ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+    VariantInfo,
 };
 use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
@@ -62,6 +63,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "op",
@@ -77,6 +79,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -96,6 +99,7 @@ static CONF: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "conf",
@@ -130,6 +134,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "limit",
@@ -143,6 +148,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "offset",
@@ -156,6 +162,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "direction",
@@ -169,6 +176,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -188,6 +196,7 @@ static CONF: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "conf",
@@ -222,6 +231,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "instance_id",
@@ -235,6 +245,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -260,6 +271,7 @@ static CONF: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "conf",
@@ -294,6 +306,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "direction",
@@ -307,6 +320,7 @@ static CONF: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -326,6 +340,7 @@ static CONF: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.
@@ -338,6 +353,18 @@ pub fn all() -> Vec<&'static OperationInfo> {
     let mut v: Vec<&'static OperationInfo> = Vec::new();
     #[cfg(feature = "conf")] v.extend(CONF.iter());
     v
+}
+/// Fields whose codes a code table lists, `(field, table)`: what the documentation of
+/// the field names, for field names that name one table wherever they are.
+pub fn code_table_fields() -> &'static [(&'static str, &'static str)] {
+    &[]
+}
+/// Alma's refusals no one operation owns, as the operations document them most often:
+/// `general`, `missing` (a mandatory parameter), `invalid` (a parameter's value).
+pub fn refusal(kind: &str) -> Option<ErrorInfo> {
+    match kind {
+        _ => None,
+    }
 }
 /// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
 pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {

@@ -5,7 +5,8 @@
 #![allow(unused_mut, clippy::vec_init_then_push)]
 #[allow(unused_imports)]
 use alma_runtime::registry::{
-    ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo,
+    Behaviour, ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+    VariantInfo,
 };
 use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
@@ -57,6 +58,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "limit",
@@ -70,6 +72,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "offset",
@@ -83,6 +86,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "full",
@@ -96,6 +100,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "type",
@@ -109,6 +114,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -128,6 +134,7 @@ static DESKS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[("type", "type")],
+        behaviours: &[],
     },
     OperationInfo {
         area: "desks",
@@ -162,6 +169,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "deskCode",
@@ -175,6 +183,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -200,6 +209,7 @@ static DESKS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "desks",
@@ -234,6 +244,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "deskCode",
@@ -247,6 +258,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "op",
@@ -262,6 +274,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -287,6 +300,7 @@ static DESKS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "desks",
@@ -321,6 +335,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "deskCode",
@@ -334,6 +349,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -359,6 +375,7 @@ static DESKS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "desks",
@@ -393,6 +410,7 @@ static DESKS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -412,6 +430,7 @@ static DESKS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "desks",
@@ -444,6 +463,7 @@ static DESKS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.
@@ -456,6 +476,18 @@ pub fn all() -> Vec<&'static OperationInfo> {
     let mut v: Vec<&'static OperationInfo> = Vec::new();
     #[cfg(feature = "desks")] v.extend(DESKS.iter());
     v
+}
+/// Fields whose codes a code table lists, `(field, table)`: what the documentation of
+/// the field names, for field names that name one table wherever they are.
+pub fn code_table_fields() -> &'static [(&'static str, &'static str)] {
+    &[]
+}
+/// Alma's refusals no one operation owns, as the operations document them most often:
+/// `general`, `missing` (a mandatory parameter), `invalid` (a parameter's value).
+pub fn refusal(kind: &str) -> Option<ErrorInfo> {
+    match kind {
+        _ => None,
+    }
 }
 /// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
 pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {

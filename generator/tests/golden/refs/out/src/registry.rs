@@ -5,7 +5,8 @@
 #![allow(unused_mut, clippy::vec_init_then_push)]
 #[allow(unused_imports)]
 use alma_runtime::registry::{
-    ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo,
+    Behaviour, ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+    VariantInfo,
 };
 use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
@@ -59,6 +60,7 @@ static WIDGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "view",
@@ -72,6 +74,7 @@ static WIDGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "limit",
@@ -85,6 +88,7 @@ static WIDGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "expand",
@@ -98,6 +102,7 @@ static WIDGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[
@@ -123,6 +128,7 @@ static WIDGETS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "widgets",
@@ -157,6 +163,7 @@ static WIDGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -176,6 +183,7 @@ static WIDGETS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "widgets",
@@ -210,6 +218,7 @@ static WIDGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -229,6 +238,7 @@ static WIDGETS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.
@@ -241,6 +251,18 @@ pub fn all() -> Vec<&'static OperationInfo> {
     let mut v: Vec<&'static OperationInfo> = Vec::new();
     #[cfg(feature = "widgets")] v.extend(WIDGETS.iter());
     v
+}
+/// Fields whose codes a code table lists, `(field, table)`: what the documentation of
+/// the field names, for field names that name one table wherever they are.
+pub fn code_table_fields() -> &'static [(&'static str, &'static str)] {
+    &[]
+}
+/// Alma's refusals no one operation owns, as the operations document them most often:
+/// `general`, `missing` (a mandatory parameter), `invalid` (a parameter's value).
+pub fn refusal(kind: &str) -> Option<ErrorInfo> {
+    match kind {
+        _ => None,
+    }
 }
 /// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
 pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {

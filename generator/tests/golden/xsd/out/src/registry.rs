@@ -5,7 +5,8 @@
 #![allow(unused_mut, clippy::vec_init_then_push)]
 #[allow(unused_imports)]
 use alma_runtime::registry::{
-    ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role, VariantInfo,
+    Behaviour, ChoiceInfo, ErrorInfo, NotFoundInfo, ParamIn, ParamInfo, ParamType, Role,
+    VariantInfo,
 };
 use alma_runtime::{Method, OperationSpec, ReadOnlyAccess};
 pub use alma_runtime::registry::{ModelInfo, OperationInfo};
@@ -60,6 +61,7 @@ static GADGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "offset",
@@ -73,6 +75,7 @@ static GADGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
             ParamInfo {
                 name: "status",
@@ -88,6 +91,7 @@ static GADGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -100,6 +104,7 @@ static GADGETS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "gadgets",
@@ -132,6 +137,7 @@ static GADGETS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
     OperationInfo {
         area: "gadgets",
@@ -166,6 +172,7 @@ static GADGETS: &[OperationInfo] = &[
                 header: None,
                 url_encoded: false,
                 choice: None,
+                wildcard: None,
             },
         ],
         errors: &[],
@@ -185,6 +192,7 @@ static GADGETS: &[OperationInfo] = &[
         choices: &[],
         no_content: false,
         param_fields: &[],
+        behaviours: &[],
     },
 ];
 /// Every operation (of the enabled areas), by area then path.
@@ -197,6 +205,18 @@ pub fn all() -> Vec<&'static OperationInfo> {
     let mut v: Vec<&'static OperationInfo> = Vec::new();
     #[cfg(feature = "gadgets")] v.extend(GADGETS.iter());
     v
+}
+/// Fields whose codes a code table lists, `(field, table)`: what the documentation of
+/// the field names, for field names that name one table wherever they are.
+pub fn code_table_fields() -> &'static [(&'static str, &'static str)] {
+    &[]
+}
+/// Alma's refusals no one operation owns, as the operations document them most often:
+/// `general`, `missing` (a mandatory parameter), `invalid` (a parameter's value).
+pub fn refusal(kind: &str) -> Option<ErrorInfo> {
+    match kind {
+        _ => None,
+    }
 }
 /// The operation `name` of `area` (`users`, `get_user`), if its area is enabled.
 pub fn operation(area: &str, name: &str) -> Option<&'static OperationInfo> {

@@ -22,7 +22,7 @@ pub struct Call {
     pub name: &'static str,
     /// The response has a generated model.
     pub typed_response: bool,
-    /// The spec accepts only XML for the request body (MARCXML).
+    /// Alma accepts only XML for the request body.
     pub xml_only_request: bool,
     /// Makes the call.
     pub run: for<'a> fn(&'a golden_xsd::Client) -> Answer<'a>,
@@ -36,7 +36,7 @@ pub struct Outcome {
     pub name: &'static str,
     /// The response has a generated model.
     pub typed_response: bool,
-    /// The spec accepts only XML for the request body (MARCXML).
+    /// Alma accepts only XML for the request body.
     pub xml_only_request: bool,
     /// The response headers, or the error.
     pub result: Result<alma_runtime::http::HeaderMap, alma_runtime::Error>,

@@ -58,7 +58,7 @@ impl GadgetsApi {
     /// # Arguments
     /// - `gadget_id`
     ///
-    /// This operation accepts only XML bodies (MARCXML); it sends XML whatever the client's format.
+    /// This operation accepts only XML bodies ("JSON is not supported", its documentation says); it sends XML whatever the client's format.
     #[inline]
     pub fn update_record(
         &self,
