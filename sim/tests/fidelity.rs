@@ -258,6 +258,33 @@ async fn refusals_are_the_ones_alma_answers() {
     ))
     .await;
     assert_eq!(code_of(&got), "402208", "{got}");
+    // An item with a loan is not deleted: the documented "Item delete errors: {description of
+    // the specific case}", the case said in place of the placeholder.
+    let item =
+        format!("{u}/bibs/990006312214702204/holdings/22163771200002204/items/23163771190002204");
+    sim.insert("/almaws/v1/users/lender", json!({"primary_id": "lender"}));
+    let (s, body, _) = call(
+        reqwest::Method::POST,
+        &format!("{item}/loans?user_id=lender&format=json"),
+        Some(("application/json", "{}".into())),
+    )
+    .await;
+    assert_eq!(s, 200, "{body}");
+    let (s, body, _) = call(
+        reqwest::Method::DELETE,
+        &format!("{item}?format=json"),
+        None,
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    let got: Value = serde_json::from_str(&body).unwrap();
+    let message = got["errorList"]["error"][0]["errorMessage"]
+        .as_str()
+        .unwrap();
+    assert!(
+        message.starts_with("Item delete errors: ") && !message.contains('{'),
+        "{message}"
+    );
 }
 
 #[tokio::test]
