@@ -14,6 +14,7 @@
 mod batch;
 mod call;
 mod commands;
+mod mcp;
 mod profile;
 mod top;
 

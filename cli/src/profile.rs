@@ -324,6 +324,16 @@ impl Settings {
         rate: Option<f64>,
         priority: Priority,
     ) -> Result<alma_runtime::Client, String> {
+        self.client_with_budget(rate, priority, None)
+    }
+
+    /// As [`Settings::client`], with this budget over the profile's (`alma mcp --budget`).
+    pub fn client_with_budget(
+        &self,
+        rate: Option<f64>,
+        priority: Priority,
+        budget: Option<alma_runtime::Budget>,
+    ) -> Result<alma_runtime::Client, String> {
         let (key, _) = self.key()?;
         let mut b = alma_runtime::Client::builder().api_key(key);
         if let Some(r) = &self.values.region {
@@ -355,7 +365,9 @@ impl Settings {
         if let Some(share) = self.values.batch_share {
             b = b.batch_share(share);
         }
-        if let Some(budget) = &self.values.budget {
+        if let Some(budget) = budget {
+            b = b.budget(budget);
+        } else if let Some(budget) = &self.values.budget {
             b = b.budget(budget.budget()?);
         }
         b.build().map_err(|e| e.to_string())

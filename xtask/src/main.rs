@@ -8,6 +8,7 @@ use alma_codegen::{generate, write, Options};
 
 mod circles;
 mod conformance;
+mod mcp;
 mod package;
 mod peer;
 mod progenitor;
@@ -147,6 +148,10 @@ fn print_summary(gen: &alma_codegen::Generation, secs: f64) {
 /// Every benchmark by name, in the order `cargo xtask bench` runs them.
 const BENCHES: &[(&str, &str)] = &[
     (
+        "mcp",
+        "alma mcp: tools/list sizes, a read through the server against the command line",
+    ),
+    (
         "codegen",
         "generation time, in memory and as `cargo xtask codegen` runs",
     ),
@@ -243,6 +248,13 @@ fn bench(args: &[String]) -> Result<(), String> {
         run(
             &cargo,
             &["bench", "-q", "-p", "alma-cli", "--bench", "cli"],
+            &[],
+        )?;
+    }
+    if wanted("mcp") {
+        run(
+            &cargo,
+            &["bench", "-q", "-p", "alma-cli", "--bench", "mcp"],
             &[],
         )?;
     }
@@ -663,6 +675,7 @@ fn test(_args: &[String]) -> Result<(), String> {
     })?;
     step("cargo xtask conformance", || conformance::run(&[]))?;
     step("cargo xtask peer", || peer::run(&[]))?;
+    step("cargo xtask mcp", || mcp::run(&[]))?;
     println!(
         "\nall checks passed in {:.0} s",
         started.elapsed().as_secs_f64()

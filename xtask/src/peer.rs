@@ -101,11 +101,19 @@ pub fn run(_args: &[String]) -> Result<(), String> {
 
 /// `target/peer/venv` with the pinned requirements; its python.
 fn venv(root: &Path, dir: &Path) -> Result<PathBuf, String> {
-    let venv = dir.join("venv");
+    let python = venv_with(
+        &dir.join("venv"),
+        &root.join("sdk-tests/peer/requirements.txt"),
+    )?;
+    Ok(python)
+}
+
+/// A virtual environment at `venv` with the pinned `requirements` (reinstalled when they
+/// change); its python.
+pub fn venv_with(venv: &Path, requirements: &Path) -> Result<PathBuf, String> {
     let python = venv.join("bin/python");
-    let requirements = root.join("sdk-tests/peer/requirements.txt");
     let stamp = venv.join(".installed");
-    let wanted = std::fs::read_to_string(&requirements).map_err(|e| e.to_string())?;
+    let wanted = std::fs::read_to_string(requirements).map_err(|e| e.to_string())?;
     if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(python);
     }
@@ -126,7 +134,9 @@ fn venv(root: &Path, dir: &Path) -> Result<PathBuf, String> {
     )?;
     std::fs::write(&stamp, wanted).map_err(|e| e.to_string())?;
     println!(
-        "installed almapy {ALMAPY} and its test tools in target/peer/venv in {:.0} s",
+        "installed {} into {} in {:.0} s",
+        requirements.display(),
+        venv.display(),
         t.elapsed().as_secs_f64()
     );
     Ok(python)

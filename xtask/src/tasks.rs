@@ -112,6 +112,13 @@ pub const TASKS: &[Task] = &[
         run: crate::peer::run,
     },
     Task {
+        name: "mcp",
+        about: "`alma mcp` driven by the Python MCP SDK's client (PyPI, pinned) over a local Alma",
+        flags: &[],
+        positional: &[],
+        run: crate::mcp::run,
+    },
+    Task {
         name: "fuzz",
         about: "hostile input for every decoder and the generator's readers",
         flags: &[
@@ -149,7 +156,7 @@ pub const TASKS: &[Task] = &[
     },
     Task {
         name: "test",
-        about: "everything CI checks, after setup: fmt, circles, codegen --check, clippy, each area alone, the lean build, docs, tests, package, semver, fuzz smoke, conformance, peer",
+        about: "everything CI checks, after setup: fmt, circles, codegen --check, clippy, each area alone, the lean build, docs, tests, package, semver, fuzz smoke, conformance, peer, mcp",
         flags: &[],
         positional: &[],
         run: crate::test,
