@@ -100,7 +100,7 @@ pub const TOP: &[TopCommand] = &[
     },
     TopCommand {
         name: "mcp",
-        usage: "alma mcp [--areas A,…] [--allow-writes A,…] [--tools compact|all] [--budget N] [--list]",
+        usage: "alma mcp [--areas A,…] [--allow-writes A,…] [--tools compact|all] [--budget N] [--http PORT] [--list]",
         about: "a Model Context Protocol server for AI assistants (stdio), read-only by default",
         command: crate::mcp::command,
         run: |global, args| crate::mcp::run(global.profile().map(str::to_owned), args),

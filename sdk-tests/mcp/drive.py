@@ -1,7 +1,7 @@
 """Drives `alma mcp` with the Python MCP SDK's own client (PyPI `mcp`, pinned), over stdio,
 against a local Alma: tools/list, a read, a write refused without --allow-writes, a dry run, a
-confirmed write whose effect a later GET shows, a wrong confirmation refused, and an Alma error
-with its code. Every result is swept for the API key. One line per check: `ok|FAIL<TAB>name
+confirmed write whose effect a later GET shows, a wrong confirmation refused, an Alma error
+with its code, and two assistants on one streamable-HTTP server sharing its budget. Every result is swept for the API key. One line per check: `ok|FAIL<TAB>name
 <TAB>detail`, then `mcp: C/N checks`.
 
 Run by `cargo xtask test` (xtask/src/mcp.rs) with ALMA_MCP_BIN (the `alma` binary),
@@ -15,6 +15,7 @@ import traceback
 
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
 
 KEY = os.environ["ALMA_API_KEY"]
 RESULTS: list[tuple[bool, str, str]] = []
@@ -26,10 +27,14 @@ def need(cond, what):
         raise AssertionError(what)
 
 
-def params(*flags):
+def server_env():
     env = {k: os.environ[k] for k in ("ALMA_BASE_URL", "ALMA_API_KEY", "PATH", "HOME") if k in os.environ}
     env["ALMA_CONFIG"] = "/nonexistent/alma-mcp-test.toml"
-    return StdioServerParameters(command=os.environ["ALMA_MCP_BIN"], args=["mcp", *flags], env=env)
+    return env
+
+
+def params(*flags):
+    return StdioServerParameters(command=os.environ["ALMA_MCP_BIN"], args=["mcp", *flags], env=server_env())
 
 
 async def call(session, name, args):
@@ -149,9 +154,38 @@ async def writing_session():
                 await check(name, step)
 
 
+async def http_sessions():
+    """One `alma mcp --http` process serving two assistants at once: one client, so one budget."""
+    proc = await asyncio.create_subprocess_exec(
+        os.environ["ALMA_MCP_BIN"], "mcp", "--http", "0", "--budget", "500",
+        env=server_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+    try:
+        url = (await asyncio.wait_for(proc.stdout.readline(), 20)).decode().strip()
+
+        async def two_assistants():
+            need(url.startswith("http://127.0.0.1:"), f"loopback only: {url}")
+            used = []
+            async with streamable_http_client(url) as a, streamable_http_client(url) as b:
+                async with ClientSession(*a[:2]) as sa, ClientSession(*b[:2]) as sb:
+                    await sa.initialize()
+                    await sb.initialize()
+                    for s in (sa, sb, sa):
+                        r, v = await call(s, "users_get_user", {"user_id": "sim0000003", "fields": ["/primary_id"]})
+                        need(not r.is_error and v["result"]["/primary_id"] == "sim0000003", f"{v}")
+                        used.append(v["governance"]["budget_used"])
+            need(used == sorted(used) and used[-1] - used[0] == 2, f"one budget for both sessions: {used}")
+            return f"budget used {used}"
+
+        await check("streamable HTTP: two assistants, one budget", two_assistants)
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
 async def main() -> int:
     await read_only_session()
     await writing_session()
+    await http_sessions()
     leaked = sum(1 for t in SEEN if KEY in t)
     RESULTS.append((leaked == 0, "no result holds the API key", f"{len(SEEN)} results swept"))
     for ok, name, detail in RESULTS:

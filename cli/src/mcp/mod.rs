@@ -2,7 +2,8 @@
 //! read-only by default and inside the institution's limits. Its tools are registered at run
 //! time from the registry the generator writes (`catalogue.rs`); a call goes through the same
 //! governed client as `alma` (`invoke.rs`); the protocol is the official Rust SDK's, rmcp
-//! (`server.rs`), over stdio.
+//! (`server.rs`), over stdio, or with `--http PORT` streamable HTTP on 127.0.0.1: one process,
+//! one limiter, for several assistants.
 
 mod catalogue;
 mod invoke;
@@ -56,6 +57,13 @@ pub fn command() -> Command {
                 .help("At most this many calls a day for this server (the SDK's budgets; shared through Redis with the profile's redis_url)"),
         )
         .arg(
+            Arg::new("http")
+                .long("http")
+                .value_name("PORT")
+                .value_parser(clap::value_parser!(u16))
+                .help("Serve streamable HTTP on 127.0.0.1:PORT (0: any free port) instead of stdio: one process and one limiter for several assistants"),
+        )
+        .arg(
             Arg::new("list")
                 .long("list")
                 .action(ArgAction::SetTrue)
@@ -105,6 +113,7 @@ pub fn run(profile: Option<String>, args: Vec<String>) -> ExitCode {
         profile,
         catalogue,
         m.get_one::<u64>("budget").copied(),
+        m.get_one::<u16>("http").copied(),
     ));
     crate::finish(served.map(|()| true))
 }
@@ -113,6 +122,7 @@ async fn serve(
     profile: Option<String>,
     catalogue: Catalogue,
     budget: Option<u64>,
+    http: Option<u16>,
 ) -> Result<(), Failure> {
     let settings = crate::profile::Settings::load(profile.as_deref()).map_err(Failure::Usage)?;
     let (key, _) = settings.key().map_err(Failure::Usage)?;
@@ -131,6 +141,9 @@ async fn serve(
         secret,
         key: alma_runtime::Secret::new(key),
     };
+    if let Some(port) = http {
+        return serve_http(server, port).await;
+    }
     let running = server
         .serve(rmcp::transport::stdio())
         .await
@@ -140,4 +153,40 @@ async fn serve(
         .await
         .map_err(|e| Failure::Usage(format!("mcp: {e}")))?;
     Ok(())
+}
+
+/// Streamable HTTP on 127.0.0.1 only: every session a view of the same server (one client, so
+/// one limiter and one budget for all the assistants it serves). Prints its URL first.
+async fn serve_http(server: server::AlmaMcp, port: u16) -> Result<(), Failure> {
+    use rmcp::transport::streamable_http_server::{
+        session::local::LocalSessionManager, StreamableHttpServerConfig, StreamableHttpService,
+    };
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| Failure::Usage(format!("--http {port}: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let shared = Arc::new(server);
+    let service = StreamableHttpService::new(
+        move || Ok(shared.view()),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default(),
+    );
+    println!("http://{addr}/mcp");
+    eprintln!("alma mcp: streamable HTTP at http://{addr}/mcp (loopback only); Ctrl-C to stop");
+    loop {
+        let (stream, _) = listener
+            .accept()
+            .await
+            .map_err(|e| Failure::Usage(format!("--http: {e}")))?;
+        let service = service.clone();
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let service = hyper_util::service::TowerToHyperService::new(service);
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(io, service)
+                .await;
+        });
+    }
 }

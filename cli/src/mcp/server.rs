@@ -29,6 +29,17 @@ pub struct AlmaMcp {
 }
 
 impl AlmaMcp {
+    /// Another handle on the same server (an HTTP session): the same catalogue, client (so
+    /// the same limiter and budget) and confirmation key.
+    pub fn view(&self) -> AlmaMcp {
+        AlmaMcp {
+            catalogue: self.catalogue.clone(),
+            client: self.client.clone(),
+            secret: self.secret,
+            key: self.key.clone(),
+        }
+    }
+
     /// Runs one tool by name; `None` when there is no such tool here.
     pub async fn run(&self, name: &str, args: Map<String, Value>) -> Outcome {
         match name {
