@@ -13,7 +13,7 @@ import os
 import sys
 import traceback
 
-from mcp import ClientSession, StdioServerParameters
+from mcp import ClientSession, StdioServerParameters, types
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 
@@ -154,6 +154,44 @@ async def writing_session():
                 await check(name, step)
 
 
+async def asking_session():
+    """A client that can ask its user (elicitation): the write is shown to the user, made when
+    approved, and nothing changes when declined."""
+    asked: list[str] = []
+    answer = {"action": "accept"}
+
+    async def ask_user(context, params):
+        asked.append(params.message)
+        if answer["action"] == "accept":
+            return types.ElicitResult(action="accept", content={"approve": True})
+        return types.ElicitResult(action="decline")
+
+    async with stdio_client(params("--allow-writes", "users")) as streams:
+        async with ClientSession(*streams[:2], elicitation_callback=ask_user) as s:
+            await s.initialize()
+            user_args = lambda job: {"operation": "users.update_user", "arguments": {"user_id": "sim0000004", "body": dict(base, job_description=job)}}
+            _, v = await call(s, "users_get_user", {"user_id": "sim0000004"})
+            base = v["result"]
+
+            async def approved():
+                r, v = await call(s, "alma_invoke", user_args("Asked and approved"))
+                need(not r.is_error and v.get("approved"), f"{v}")
+                need(asked and "/job_description" in asked[-1] and KEY not in asked[-1], f"the user saw the change: {asked}")
+                _, again = await call(s, "users_get_user", {"user_id": "sim0000004", "fields": ["/job_description"]})
+                need(again["result"]["/job_description"] == "Asked and approved", f"{again}")
+                return asked[-1].splitlines()[0][:80]
+
+            async def declined():
+                answer["action"] = "decline"
+                r, v = await call(s, "alma_invoke", user_args("Asked and declined"))
+                need(not r.is_error and "nothing was changed" in v["note"], f"{v}")
+                _, again = await call(s, "users_get_user", {"user_id": "sim0000004", "fields": ["/job_description"]})
+                need(again["result"]["/job_description"] == "Asked and approved", f"unchanged: {again}")
+
+            await check("a write the user approves when asked (elicitation)", approved)
+            await check("a write the user declines changes nothing", declined)
+
+
 async def http_sessions():
     """One `alma mcp --http` process serving two assistants at once: one client, so one budget."""
     proc = await asyncio.create_subprocess_exec(
@@ -185,6 +223,7 @@ async def http_sessions():
 async def main() -> int:
     await read_only_session()
     await writing_session()
+    await asking_session()
     await http_sessions()
     leaked = sum(1 for t in SEEN if KEY in t)
     RESULTS.append((leaked == 0, "no result holds the API key", f"{len(SEEN)} results swept"))

@@ -192,6 +192,109 @@ pub fn swept(value: Value, key: &str) -> Value {
     serde_json::from_str(&text.replace(key, "<redacted>")).unwrap_or(Value::Null)
 }
 
+/// What the user answers when asked to approve a write (MCP elicitation).
+#[derive(Debug, serde::Deserialize, schemars::JsonSchema)]
+pub struct Approve {
+    /// Make this change in Alma.
+    pub approve: bool,
+}
+
+rmcp::elicit_safe!(Approve);
+
+impl AlmaMcp {
+    /// The operation a tool call would make and its arguments (through `alma_invoke` too).
+    fn target(
+        &self,
+        name: &str,
+        args: &Map<String, Value>,
+    ) -> Option<(
+        &'static alma_runtime::registry::OperationInfo,
+        Map<String, Value>,
+    )> {
+        if name == INVOKE && !self.catalogue.options.all_tools {
+            let op = self
+                .catalogue
+                .find(args.get("operation").and_then(Value::as_str)?)?;
+            let inner = args.get("arguments").and_then(Value::as_object)?.clone();
+            return Some((op, inner));
+        }
+        let listed = self.catalogue.tools.iter().any(|t| t.name == name);
+        listed
+            .then(|| self.catalogue.find(name))
+            .flatten()
+            .map(|op| (op, args.clone()))
+    }
+
+    /// A write the client can ask its user about: its dry run shown to the user, made when
+    /// the user approves (with the dry run's own confirmation), else nothing changes.
+    async fn ask_then_write(
+        &self,
+        op: &'static alma_runtime::registry::OperationInfo,
+        args: Map<String, Value>,
+        peer: &rmcp::Peer<RoleServer>,
+    ) -> Option<Outcome> {
+        let dry = invoke::call(&self.client, &self.secret, op, args.clone()).await;
+        let run = dry.value.get("result").filter(|_| !dry.error)?.clone();
+        let confirmation = run.get("confirmation").and_then(Value::as_str)?.to_owned();
+        let changes = run
+            .get("changes")
+            .and_then(Value::as_array)
+            .map(|c| {
+                c.iter()
+                    .map(|d| {
+                        format!(
+                            "\n  {}: {} → {}",
+                            d["at"].as_str().unwrap_or(""),
+                            d["before"],
+                            d["after"]
+                        )
+                    })
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+        let message = format!(
+            "Make this change in Alma? {} {} ({}){changes}",
+            run["method"].as_str().unwrap_or(""),
+            run["url"].as_str().unwrap_or(""),
+            op.qualified_name()
+        );
+        match peer
+            .elicit::<Approve>(
+                swept(Value::String(message), self.key.expose())
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned(),
+            )
+            .await
+        {
+            Ok(Some(Approve { approve: true })) => {
+                let mut confirmed = args;
+                confirmed.insert("confirmation".into(), Value::String(confirmation));
+                let mut done = invoke::call(&self.client, &self.secret, op, confirmed).await;
+                if let Value::Object(o) = &mut done.value {
+                    o.insert(
+                        "approved".into(),
+                        json!("by the user, asked through the client"),
+                    );
+                }
+                Some(done)
+            }
+            Ok(_)
+            | Err(rmcp::service::ElicitationError::UserDeclined)
+            | Err(rmcp::service::ElicitationError::UserCancelled) => Some(Outcome {
+                value: json!({
+                    "result": run,
+                    "note": "The user did not approve the change: nothing was changed.",
+                    "governance": invoke::governance(&self.client),
+                }),
+                error: false,
+            }),
+            // The client could not ask after all: the dry run, to confirm by a second call.
+            Err(_) => Some(dry),
+        }
+    }
+}
+
 impl ServerHandler for AlmaMcp {
     fn get_info(&self) -> ServerConfig {
         ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
@@ -212,10 +315,26 @@ impl ServerHandler for AlmaMcp {
     async fn call_tool(
         &self,
         request: CallToolRequestParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, McpError> {
         let args = request.arguments.unwrap_or_default();
-        let outcome = self.run(&request.name, args).await;
+        // A write without a confirmation, from a client that can ask its user: ask.
+        let can_ask = context
+            .peer
+            .peer_info()
+            .is_some_and(|i| i.capabilities.elicitation.is_some());
+        let asked = match self.target(&request.name, &args) {
+            Some((op, inner))
+                if can_ask && !catalogue::reads(op) && !inner.contains_key("confirmation") =>
+            {
+                self.ask_then_write(op, inner, &context.peer).await
+            }
+            _ => None,
+        };
+        let outcome = match asked {
+            Some(o) => o,
+            None => self.run(&request.name, args).await,
+        };
         let value = swept(outcome.value, self.key.expose());
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         let mut result = if outcome.error {
