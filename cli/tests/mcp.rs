@@ -57,16 +57,24 @@ fn every_operation_with_writes_allowed() {
                 .map(String::as_str)
                 .collect();
             format!(
-                "{} [{}{}{}] {}",
+                "{} [{}{}{}] {} {}",
                 t["name"].as_str().unwrap(),
                 hint("readOnlyHint"),
                 hint("idempotentHint"),
                 hint("destructiveHint"),
+                t["_meta"]["alma/kind"].as_str().unwrap(),
                 args.join(",")
             )
         })
         .collect();
     assert_eq!(lines.len(), 315, "a tool per operation");
+    // Actions (a POST acting on records) are marked as such, apart from creates.
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("bibs_scan_in_item ") && l.contains(" action ")));
+    assert!(lines
+        .iter()
+        .any(|l| l.starts_with("users_create_user ") && l.contains(" create ")));
     insta::assert_snapshot!(lines.join("\n"));
 }
 

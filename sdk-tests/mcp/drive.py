@@ -84,6 +84,7 @@ async def read_only_session():
             async def write_refused():
                 r, v = await call(s, "alma_invoke", {"operation": "users.update_user", "arguments": {"user_id": "sim0000001", "body": {}}})
                 need(r.is_error and "--allow-writes users" in v["error"]["message"], f"{v}")
+                need("calls_left_today" in v["governance"], f"the limits with a refusal too: {v}")
 
             async def alma_error():
                 r, v = await call(s, "users_get_user", {"user_id": "nobody-here"})

@@ -23,30 +23,15 @@ pub fn run(_args: &[String]) -> Result<(), String> {
         &["build", "-q", "-p", "alma-sim", "-p", "alma-cli"],
         &[],
     )?;
-    let mut sim = Command::new(root.join("target/debug/alma-sim"))
-        .args(["--key", KEY, "--users", "5"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("alma-sim: {e}"))?;
-    let mut line = String::new();
-    {
-        use std::io::BufRead;
-        let stdout = sim.stdout.take().ok_or("alma-sim: no stdout")?;
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .map_err(|e| format!("alma-sim: {e}"))?;
-    }
-    let url = line.trim().to_owned();
+    let sim = crate::peer::Sim::start_with(&root, KEY, &["--users", "5"])?;
     let out = Command::new(&python)
         .arg(root.join("sdk-tests/mcp/drive.py"))
         .env("ALMA_MCP_BIN", root.join("target/debug/alma"))
-        .env("ALMA_BASE_URL", &url)
+        .env("ALMA_BASE_URL", &sim.url)
         .env("ALMA_API_KEY", KEY)
         .stderr(Stdio::inherit())
         .output();
-    let _ = sim.kill();
-    let _ = sim.wait();
+    drop(sim);
     let out = out.map_err(|e| format!("drive.py: {e}"))?;
     let text = String::from_utf8_lossy(&out.stdout);
     print!("{text}");

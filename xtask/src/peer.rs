@@ -241,16 +241,25 @@ fn passed(junit: &Path) -> Result<usize, String> {
 }
 
 /// A seeded local Alma with its default settings, stopped when dropped.
-struct Sim {
+/// A local Alma for a pass, stopped when dropped.
+pub struct Sim {
     child: Child,
-    url: String,
+    pub url: String,
 }
 
 impl Sim {
+    /// A seeded local Alma with the peer pass's key.
     fn start(root: &Path) -> Result<Sim, String> {
+        let fixtures = root.join("../shared/alma-fixtures").display().to_string();
+        Sim::start_with(root, KEY, &["--seed", &fixtures])
+    }
+
+    /// A local Alma (`target/debug/alma-sim`) taking `key`, with more flags; its URL from the
+    /// first line it prints.
+    pub fn start_with(root: &Path, key: &str, args: &[&str]) -> Result<Sim, String> {
         let mut child = Command::new(root.join("target/debug/alma-sim"))
-            .args(["--key", KEY, "--seed"])
-            .arg(root.join("../shared/alma-fixtures"))
+            .args(["--key", key])
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -157,10 +157,26 @@ fn operation_tool(op: &'static OperationInfo) -> Tool {
         description.push_str(" A write: the first call returns its dry run and a confirmation; it is made only when called again with that `confirmation`.");
     }
     description.push_str(&format!(" Documentation: {}", op.doc_url));
+    let mut meta = Map::new();
+    meta.insert("alma/operation".into(), json!(op.qualified_name()));
+    meta.insert("alma/kind".into(), json!(kind(op)));
     Tool::new(tool_name(op), description, Arc::new(input_schema(op)))
         .with_title(op.summary.unwrap_or(op.name).to_owned())
         .with_raw_output_schema(Arc::new(output_schema(op)))
         .with_annotations(annotations(op))
+        .with_meta(rmcp::model::MetaObject(meta))
+}
+
+/// What the operation does, for the tool's `_meta` (`alma/kind`): a read, a create, an update,
+/// a delete, or an action (a POST that acts on records: scan in, run a job, …).
+fn kind(op: &OperationInfo) -> &'static str {
+    match (op.method, op.role) {
+        (Method::Get, _) => "read",
+        (Method::Put, _) => "update",
+        (Method::Delete, _) => "delete",
+        (Method::Post, Role::Create) => "create",
+        (Method::Post, _) => "action",
+    }
 }
 
 /// GET reads; PUT is idempotent; DELETE destroys; a POST acting on a record (`op=…`) is marked

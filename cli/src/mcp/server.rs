@@ -335,7 +335,13 @@ impl ServerHandler for AlmaMcp {
             Some(o) => o,
             None => self.run(&request.name, args).await,
         };
-        let value = swept(outcome.value, self.key.expose());
+        // The limits go with every result, a refusal's too.
+        let mut value = outcome.value;
+        if let Value::Object(o) = &mut value {
+            o.entry("governance")
+                .or_insert_with(|| invoke::governance(&self.client));
+        }
+        let value = swept(value, self.key.expose());
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         let mut result = if outcome.error {
             CallToolResult::error(vec![ContentBlock::text(text)])

@@ -17,10 +17,10 @@
 //! Runs after `resources` (it reads roles and record fields).
 
 use crate::ir::{
-    Api, Behaviour, BodyType, HttpMethod, ModelKind, Operation, ParamIn, ProseDecision, ProseKind,
-    Role,
+    Api, Behaviour, BodyType, HttpMethod, ModelKind, Operation, ParamIn, ProseKind, Role,
 };
 
+use super::prose::decision;
 use super::prose_phrases::sentence_with;
 
 pub(super) fn assign(api: &mut Api) {
@@ -76,22 +76,6 @@ pub(super) fn assign(api: &mut Api) {
                 ));
             }
         }
-    }
-}
-
-fn decision(
-    param: Option<&str>,
-    kind: ProseKind,
-    quote: String,
-    from: &'static str,
-) -> ProseDecision {
-    ProseDecision {
-        param: param.map(String::from),
-        kind,
-        quote,
-        from,
-        correction: false,
-        reason: None,
     }
 }
 

@@ -124,7 +124,7 @@ struct Group {
     variants: Vec<ChoiceVariant>,
 }
 
-fn decision(
+pub(super) fn decision(
     param: Option<&str>,
     kind: ProseKind,
     quote: String,

@@ -36,6 +36,15 @@ pub fn collection(op: &OperationInfo, ids: &[(&str, String)]) -> Option<String> 
     .ok()
 }
 
+/// The loans held in the lending collections these ids fill (an item's: its loans).
+pub fn loans_of(store: &crate::store::Store, ids: &[(&str, String)]) -> Vec<Value> {
+    lending()
+        .into_iter()
+        .filter_map(|o| collection(o, ids))
+        .flat_map(|c| store.all(&c).map(|(_, l)| l.clone()).collect::<Vec<_>>())
+        .collect()
+}
+
 /// Sibling paths name one id differently (`item_id`, `item_pid`).
 fn param_alias(name: &str) -> &str {
     name.strip_suffix("_pid")
@@ -93,16 +102,8 @@ fn serve(cx: &mut Ctx<'_>) -> Option<Answer> {
     };
     let item = cx.state.store.get(&item_path).cloned().unwrap_or_default();
     let item_ids = item_ids(items, &item_path);
-    let on_loan = lending()
+    let on_loan = loans_of(&cx.state.store, &item_ids)
         .into_iter()
-        .filter_map(|o| collection(o, &item_ids))
-        .flat_map(|c| {
-            cx.state
-                .store
-                .all(&c)
-                .map(|(_, l)| l.clone())
-                .collect::<Vec<_>>()
-        })
         .any(|l| text_at(&l, "loan_status").is_some_and(|s| !s.eq_ignore_ascii_case("COMPLETE")));
     if on_loan {
         return Some(cx.refuse(&["not loanable"], "(the item is on loan)"));

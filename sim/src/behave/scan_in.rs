@@ -5,7 +5,7 @@
 use alma_runtime::registry::Behaviour;
 use serde_json::json;
 
-use super::lend::{collection, item_ids, lending};
+use super::lend::{collection, item_ids, lending, loans_of};
 use super::{notify, Ctx, Rule};
 use crate::answer::Answer;
 use crate::route::encode;
@@ -20,17 +20,7 @@ pub const RULE: Rule = Rule {
 fn serve(cx: &mut Ctx<'_>) -> Option<Answer> {
     let item_path = cx.path.to_owned();
     let mut ids = item_ids(cx.op.path, &item_path);
-    let loans: Vec<serde_json::Value> = lending()
-        .into_iter()
-        .filter_map(|o| collection(o, &ids))
-        .flat_map(|c| {
-            cx.state
-                .store
-                .all(&c)
-                .map(|(_, l)| l.clone())
-                .collect::<Vec<_>>()
-        })
-        .collect();
+    let loans = loans_of(&cx.state.store, &ids);
     for loan in loans {
         let (Some(user), Some(id)) = (text_at(&loan, "user_id"), text_at(&loan, "loan_id")) else {
             continue;
