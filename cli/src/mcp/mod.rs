@@ -131,10 +131,10 @@ async fn serve(
     let client = settings
         .client_with_budget(None, alma_runtime::Priority::Interactive, budget)
         .map_err(Failure::Usage)?;
+    // The confirmations' key: from the operating system, so that no one can compute one.
     let mut secret = [0u8; 32];
-    for b in secret.iter_mut() {
-        *b = fastrand::u8(..);
-    }
+    getrandom::getrandom(&mut secret)
+        .map_err(|e| Failure::Usage(format!("mcp: no random source: {e}")))?;
     let server = server::AlmaMcp {
         catalogue: Arc::new(catalogue),
         client,
