@@ -210,7 +210,7 @@ pub fn configuration(store: &mut Store) -> usize {
         pairs(r, "library", "circ_desk", &mut desks);
     }
     let lib_list = list_of("library");
-    let lib_read = lib_list.and_then(|l| read_below(l.path));
+    let lib_read = lib_list.and_then(|l| crate::route::read_below(l.path));
     let Some(lib_read) = lib_read else {
         return made;
     };
@@ -232,7 +232,7 @@ pub fn configuration(store: &mut Store) -> usize {
         ));
     }
     for (items_key, found) in [("location", &locations), ("circ_desk", &desks)] {
-        let Some(read) = list_of(items_key).and_then(|l| read_below(l.path)) else {
+        let Some(read) = list_of(items_key).and_then(|l| crate::route::read_below(l.path)) else {
             continue;
         };
         for (library, code, name) in found {
@@ -249,17 +249,6 @@ pub fn configuration(store: &mut Store) -> usize {
         }
     }
     made
-}
-
-/// The GET of one record of a list.
-fn read_below(list: &str) -> Option<&'static OperationInfo> {
-    alma_sdk::registry::all().into_iter().find(|o| {
-        o.role == Role::Read
-            && o.path
-                .strip_prefix(list)
-                .and_then(|r| r.strip_prefix("/{"))
-                .is_some_and(|r| r.ends_with('}') && !r.contains('/'))
-    })
 }
 
 /// Where library `code` is held (by its path, or a record whose `code` it is).

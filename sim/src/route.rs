@@ -163,3 +163,15 @@ pub fn shape(template: &str) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
+
+/// The GET of one record of the list at `list` (`/users` → `/users/{user_id}`), by shape:
+/// sibling paths name one parameter differently (`{item_id}`, `{item_pid}`).
+pub fn read_below(list: &str) -> Option<&'static OperationInfo> {
+    let list_shape = shape(list);
+    alma_sdk::registry::all().into_iter().find(|o| {
+        o.role == alma_runtime::registry::Role::Read
+            && shape(o.path)
+                .strip_prefix(&list_shape)
+                .is_some_and(|r| r == "/{}")
+    })
+}

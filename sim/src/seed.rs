@@ -133,7 +133,8 @@ pub fn load(alma: &Alma, store: &mut Store, dir: &Path) -> Result<Seeded, String
                 .and_then(|m| operation_for(m, path));
             let read = match write {
                 Some(w) if w.role == Role::Create && op.role == Role::List => {
-                    item_read(op).filter(|r| r.response_model == w.response_model)
+                    crate::route::read_below(op.path)
+                        .filter(|r| r.response_model == w.response_model)
                 }
                 Some(w) if w.response_model == op.response_model => Some(op),
                 _ => None,
@@ -174,7 +175,7 @@ pub fn load(alma: &Alma, store: &mut Store, dir: &Path) -> Result<Seeded, String
                     Some(one @ Value::Object(_)) => vec![one.clone()],
                     _ => Vec::new(),
                 };
-                match item_read(op) {
+                match crate::route::read_below(op.path) {
                     Some(r) => items
                         .into_iter()
                         .map(|i| (r, i, Some(value.clone())))
@@ -278,18 +279,6 @@ fn operation_for(method: Method, path: &str) -> Option<&'static OperationInfo> {
                     .all(|(a, b)| !b.starts_with('{') || a.starts_with('{'))
         })
         .min_by_key(|o| o.path.matches('{').count())
-}
-
-/// The GET of one record of a list.
-fn item_read(list: &OperationInfo) -> Option<&'static OperationInfo> {
-    // By shape: sibling paths name one parameter differently (`{item_id}`, `{item_pid}`).
-    let list_shape = crate::route::shape(list.path);
-    alma_sdk::registry::all().into_iter().find(|o| {
-        o.role == Role::Read
-            && crate::route::shape(o.path)
-                .strip_prefix(&list_shape)
-                .is_some_and(|r| r == "/{}")
-    })
 }
 
 /// Where a record is served from: its template with each parameter read from the record (its

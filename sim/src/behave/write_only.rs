@@ -2,6 +2,9 @@
 //! action"): every answer of the record's model gives them empty, and a PUT that leaves one
 //! empty keeps the one held ("if left empty - the existing password will be kept").
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use alma_runtime::registry::{Behaviour, OperationInfo};
 use serde_json::Value;
 
@@ -16,16 +19,24 @@ fn fields(op: &OperationInfo) -> impl Iterator<Item = &'static str> + '_ {
 }
 
 /// The write-only fields of the records a model answers: those of the operations that write
-/// that model.
-fn fields_of_model(model: &str) -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = alma_sdk::registry::all()
-        .into_iter()
-        .filter(|o| o.response_model == Some(model) || o.request_model == Some(model))
-        .flat_map(|o| fields(o).collect::<Vec<_>>())
-        .collect();
-    out.sort_unstable();
-    out.dedup();
-    out
+/// that model (from the registry, once).
+fn fields_of_model(model: &str) -> &'static [&'static str] {
+    static BY_MODEL: OnceLock<HashMap<&'static str, Vec<&'static str>>> = OnceLock::new();
+    let by_model = BY_MODEL.get_or_init(|| {
+        let mut map: HashMap<&'static str, Vec<&'static str>> = HashMap::new();
+        for o in alma_sdk::registry::all() {
+            for f in fields(o) {
+                for m in [o.request_model, o.response_model].into_iter().flatten() {
+                    let v = map.entry(m).or_default();
+                    if !v.contains(&f) {
+                        v.push(f);
+                    }
+                }
+            }
+        }
+        map
+    });
+    by_model.get(model).map_or(&[], Vec::as_slice)
 }
 
 pub fn before_answer(_alma: &Alma, op: &OperationInfo, value: &mut Value) {
@@ -42,7 +53,7 @@ pub fn before_answer(_alma: &Alma, op: &OperationInfo, value: &mut Value) {
         _ => vec![value],
     };
     for r in records {
-        for f in &hidden {
+        for f in hidden {
             if let Some(v) = r.get_mut(*f) {
                 if !matches!(v, Value::String(s) if s.is_empty()) {
                     *v = Value::String(String::new());
